@@ -1,0 +1,207 @@
+//! The one typed configuration: defaults → `identita.toml` → `IDENTITA_*` environment variables.
+//!
+//! Nested keys are separated by a double underscore in the environment, e.g.
+//! `IDENTITA_TOKENS__ACCESS_TOKEN_TTL=600`. A bad value stops the start with a message that names it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// The issuer identifier: the public base URL of this provider.
+    pub issuer: String,
+    /// The protocol face: `standard` (plain OpenID Provider).
+    pub persona: String,
+    /// Where the SQLite database lives when `database_url` is not set.
+    pub data_dir: PathBuf,
+    /// A database URL (`sqlite://...`); defaults to `<data_dir>/identita.db`.
+    pub database_url: Option<String>,
+    /// Where the key ring lives.
+    pub keys_dir: PathBuf,
+    pub tokens: TokenConfig,
+    pub password: PasswordConfig,
+    pub registration: RegistrationConfig,
+    /// Maximum size of a request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    pub code_ttl: i64,
+    pub access_token_ttl: i64,
+    pub id_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    /// How long a rotated refresh token may still be used (concurrent requests), in seconds.
+    pub refresh_grace_seconds: i64,
+    pub session_ttl: i64,
+    /// How long a started login may take before it must start again.
+    pub interaction_ttl: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    /// argon2id memory cost in KiB (OWASP: 19456).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// How many hashes may run at once; 0 means one per CPU core.
+    pub max_concurrent: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrationConfig {
+    /// Whether dynamic client registration (RFC 7591) is open.
+    pub enabled: bool,
+    /// When set, registration requires this bearer token.
+    pub initial_access_token: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            issuer: "http://127.0.0.1:8080".into(),
+            persona: "standard".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            keys_dir: PathBuf::from("keys"),
+            tokens: TokenConfig::default(),
+            password: PasswordConfig::default(),
+            registration: RegistrationConfig::default(),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self {
+            code_ttl: 60,
+            access_token_ttl: 3600,
+            id_token_ttl: 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+            refresh_grace_seconds: 10,
+            session_ttl: 12 * 3600,
+            interaction_ttl: 1800,
+        }
+    }
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        Self { memory_kib: 19456, iterations: 2, parallelism: 1, max_concurrent: 0 }
+    }
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> Self {
+        Self { enabled: true, initial_access_token: None }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads defaults, then `file` (when it exists), then `IDENTITA_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let path = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("identita.toml"));
+        if file.is_some() && !path.exists() {
+            return Err(ConfigError::Invalid(format!("file {} does not exist", path.display())));
+        }
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&path))
+            .merge(Env::prefixed("IDENTITA_").split("__"))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types cannot: URLs, ranges, known names.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let issuer = url::Url::parse(&self.issuer)
+            .map_err(|e| ConfigError::Invalid(format!("issuer {:?} is not a URL: {e}", self.issuer)))?;
+        if !matches!(issuer.scheme(), "http" | "https") || issuer.query().is_some() || issuer.fragment().is_some() {
+            return Err(ConfigError::Invalid(format!(
+                "issuer {:?} must be an http(s) URL without query or fragment",
+                self.issuer
+            )));
+        }
+        if self.issuer.ends_with('/') {
+            return Err(ConfigError::Invalid(format!("issuer {:?} must not end with '/'", self.issuer)));
+        }
+        if crate::persona::Persona::by_name(&self.persona, &self.issuer).is_none() {
+            return Err(ConfigError::Invalid(format!("unknown persona {:?} (known: standard)", self.persona)));
+        }
+        let t = &self.tokens;
+        for (name, value) in [
+            ("tokens.code_ttl", t.code_ttl),
+            ("tokens.access_token_ttl", t.access_token_ttl),
+            ("tokens.id_token_ttl", t.id_token_ttl),
+            ("tokens.refresh_token_ttl", t.refresh_token_ttl),
+            ("tokens.session_ttl", t.session_ttl),
+            ("tokens.interaction_ttl", t.interaction_ttl),
+        ] {
+            if value <= 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be a positive number of seconds")));
+            }
+        }
+        if t.refresh_grace_seconds < 0 {
+            return Err(ConfigError::Invalid("tokens.refresh_grace_seconds must not be negative".into()));
+        }
+        let p = &self.password;
+        if p.memory_kib < 8 * p.parallelism.max(1) || p.iterations == 0 || p.parallelism == 0 {
+            return Err(ConfigError::Invalid("password: argon2 parameters out of range".into()));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
+        }
+        Ok(())
+    }
+
+    /// The SQLite (or other) database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("identita.db").display()),
+        }
+    }
+
+    /// Whether cookies must carry `Secure`: the issuer is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn bad_issuer_is_rejected_with_its_name() {
+        let config = Config { issuer: "not a url".into(), ..Config::default() };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("issuer"), "{err}");
+    }
+}

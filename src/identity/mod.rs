@@ -1,0 +1,6 @@
+//! People: accounts and the claims they release.
+
+pub mod claims;
+pub mod user;
+
+pub use user::{Address, Profile, User};

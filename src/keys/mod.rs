@@ -1,0 +1,1 @@
+//! The key ring (being written).

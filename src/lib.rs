@@ -1,0 +1,18 @@
+//! identita — an OpenID Connect identity provider that stands in for the Czech identity
+//! federation (NIA, mojeID) and is, at the same time, a complete OpenID Provider.
+//!
+//! Data flows one way: [`http`] (the edge) → [`oidc`], [`authn`], [`identity`] (the protocol and
+//! the domain) → [`store`] (persistence behind small traits).
+
+pub mod app;
+pub mod authn;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod identity;
+pub mod keys;
+pub mod oidc;
+pub mod persona;
+pub mod secret;
+pub mod store;

@@ -1,0 +1,79 @@
+//! Protocol faces: the issuer, endpoint paths and claim naming a relying party sees.
+//!
+//! `standard` is a plain OpenID Provider. The `nia` and `mojeid` personas of DESIGN.md will sit
+//! beside it as further values of [`Persona`]; the protocol core reads every path and name from
+//! here instead of from constants.
+
+/// Endpoint paths, relative to the issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub discovery: &'static str,
+    pub jwks: &'static str,
+    pub authorization: &'static str,
+    pub token: &'static str,
+    pub userinfo: &'static str,
+    pub revocation: &'static str,
+    pub introspection: &'static str,
+    pub end_session: &'static str,
+    pub registration: &'static str,
+    /// Pages of the person-facing login flow.
+    pub login: &'static str,
+    pub consent: &'static str,
+    pub select_account: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Persona {
+    pub name: &'static str,
+    /// The issuer identifier, without a trailing slash.
+    pub issuer: String,
+    pub paths: Paths,
+    /// The `acr` value of a password login.
+    pub password_acr: &'static str,
+}
+
+const STANDARD_PATHS: Paths = Paths {
+    discovery: "/.well-known/openid-configuration",
+    jwks: "/jwks",
+    authorization: "/authorize",
+    token: "/token",
+    userinfo: "/userinfo",
+    revocation: "/revoke",
+    introspection: "/introspect",
+    end_session: "/logout",
+    registration: "/register",
+    login: "/login",
+    consent: "/consent",
+    select_account: "/select-account",
+};
+
+impl Persona {
+    pub const NAMES: [&'static str; 1] = ["standard"];
+
+    pub fn by_name(name: &str, issuer: &str) -> Option<Self> {
+        match name {
+            "standard" => Some(Self::standard(issuer)),
+            _ => None,
+        }
+    }
+
+    pub fn standard(issuer: &str) -> Self {
+        Self {
+            name: "standard",
+            issuer: issuer.trim_end_matches('/').to_string(),
+            paths: STANDARD_PATHS,
+            password_acr: "http://eidas.europa.eu/LoA/low",
+        }
+    }
+
+    /// The absolute URL of one of this persona's paths.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+
+    /// The path prefix of the issuer (empty when the issuer is a bare origin), so routes can be
+    /// mounted under an issuer such as `https://host/realm`.
+    pub fn base_path(&self) -> String {
+        url::Url::parse(&self.issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default()
+    }
+}

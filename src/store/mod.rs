@@ -1,0 +1,173 @@
+//! Persistence behind small per-aggregate traits, used as `Arc<dyn …>`.
+//!
+//! Implementations: SQLite ([`sqlite`], the embedded default, holding everything including the
+//! expiring data). Every method is a single atomic step: what must not happen twice (redeeming a
+//! code, rotating a refresh token, remembering a `jti`) is decided by the store in one statement,
+//! so two requests racing on two threads (or, later, two nodes) cannot both win.
+
+pub mod records;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use records::*;
+
+use crate::clock::Timestamp;
+use crate::identity::User;
+use crate::oidc::client::Client;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value (username, client_id) is taken.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The backing service cannot be reached or failed; the request may be retried later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be decoded.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn get(&self, client_id: &str) -> StoreResult<Option<Client>>;
+    async fn list(&self) -> StoreResult<Vec<Client>>;
+    /// Inserts the client, or replaces the one with the same `client_id`.
+    async fn put(&self, client: &Client) -> StoreResult<()>;
+    /// Inserts the client; `Conflict` when the `client_id` is taken.
+    async fn insert(&self, client: &Client) -> StoreResult<()>;
+    /// Returns whether a client was removed.
+    async fn delete(&self, client_id: &str) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn get(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn find_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn list(&self) -> StoreResult<Vec<User>>;
+    /// `Conflict` when the id or the username is taken.
+    async fn insert(&self, user: &User) -> StoreResult<()>;
+    /// Replaces the stored user with the same id; returns whether one existed.
+    async fn update(&self, user: &User) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// The scopes the user has granted to the client, if any.
+    async fn get(&self, user_id: &str, client_id: &str) -> StoreResult<Option<Vec<String>>>;
+    /// Adds `scopes` to what the user has granted the client.
+    async fn grant(&self, user_id: &str, client_id: &str, scopes: &[String], now: Timestamp) -> StoreResult<()>;
+    async fn revoke(&self, user_id: &str, client_id: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert(&self, session: &Session) -> StoreResult<()>;
+    /// The session whose cookie digest is `key`, unless it has expired at `now`.
+    async fn get(&self, key: &str, now: Timestamp) -> StoreResult<Option<Session>>;
+    /// The session with the public session id `sid`, unless expired.
+    async fn get_by_sid(&self, sid: &str, now: Timestamp) -> StoreResult<Option<Session>>;
+    /// Records that `client_id` received tokens in this session (for logout).
+    async fn add_client(&self, key: &str, client_id: &str) -> StoreResult<()>;
+    /// Removes and returns the session.
+    async fn delete(&self, key: &str) -> StoreResult<Option<Session>>;
+}
+
+#[async_trait]
+pub trait InteractionStore: Send + Sync {
+    /// Inserts or replaces.
+    async fn put(&self, interaction: &Interaction) -> StoreResult<()>;
+    /// Unless expired at `now`.
+    async fn get(&self, id: &str, now: Timestamp) -> StoreResult<Option<Interaction>>;
+    async fn delete(&self, id: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    async fn insert(&self, code: &AuthCode) -> StoreResult<()>;
+    /// Marks the code used, atomically; says whether this was its first use.
+    async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption>;
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_access(&self, token: &AccessToken) -> StoreResult<()>;
+    /// Unless expired at `now`.
+    async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>>;
+    async fn delete_access(&self, digest: &str) -> StoreResult<bool>;
+
+    async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()>;
+    /// Unless expired at `now`.
+    async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>>;
+    /// Marks the refresh token used, atomically; says whether this was its first use.
+    async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse>;
+    async fn delete_refresh(&self, digest: &str) -> StoreResult<bool>;
+
+    /// Revokes every access and refresh token of a grant (a code's or a refresh family's).
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()>;
+    /// Revokes the tokens issued in an SSO session, except offline ones (`offline_access`).
+    async fn revoke_session(&self, sid: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ReplayStore: Send + Sync {
+    /// Remembers `key` until `expires_at`; returns `false` when it was already remembered.
+    async fn remember(&self, key: &str, expires_at: Timestamp, now: Timestamp) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Whether the backing service answers.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Deletes what expired before `now`; returns how many rows went.
+    async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
+}
+
+/// Every store the provider uses, as cheap handles.
+#[derive(Clone)]
+pub struct Stores {
+    pub clients: Arc<dyn ClientStore>,
+    pub users: Arc<dyn UserStore>,
+    pub consents: Arc<dyn ConsentStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub interactions: Arc<dyn InteractionStore>,
+    pub codes: Arc<dyn CodeStore>,
+    pub tokens: Arc<dyn TokenStore>,
+    pub replay: Arc<dyn ReplayStore>,
+    pub maintenance: Arc<dyn Maintenance>,
+}
+
+impl Stores {
+    /// Every store backed by one implementation of all the traits.
+    pub fn from_one<S>(store: S) -> Self
+    where
+        S: ClientStore
+            + UserStore
+            + ConsentStore
+            + SessionStore
+            + InteractionStore
+            + CodeStore
+            + TokenStore
+            + ReplayStore
+            + Maintenance
+            + 'static,
+    {
+        let store = Arc::new(store);
+        Self {
+            clients: store.clone(),
+            users: store.clone(),
+            consents: store.clone(),
+            sessions: store.clone(),
+            interactions: store.clone(),
+            codes: store.clone(),
+            tokens: store.clone(),
+            replay: store.clone(),
+            maintenance: store,
+        }
+    }
+}
