@@ -1,1 +1,135 @@
-//! (being written)
+//! Assembling and running the provider: configuration → stores, keys, clock → HTTP server with
+//! graceful shutdown and background housekeeping.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::authn::PasswordHasher;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::keys::KeyRing;
+use crate::oidc::Provider;
+use crate::oidc::fetch::Fetcher;
+use crate::persona::Persona;
+use crate::store::Stores;
+use crate::store::sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(String),
+    #[error("storage: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("keys: {0}")]
+    Keys(#[from] crate::keys::KeyError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Builds the provider from its configuration: opens (and migrates) the database, loads or
+/// creates the key ring and the pairwise salt.
+pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, StartError> {
+    config.validate().map_err(|e| StartError::Config(e.to_string()))?;
+    let persona = Persona::by_name(&config.persona, &config.issuer)
+        .ok_or_else(|| StartError::Config(format!("unknown persona {}", config.persona)))?;
+    let store = SqliteStore::connect(&config.database_url()).await?;
+    let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
+    let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
+    let passwords = PasswordHasher::new(&config.password).map_err(|e| StartError::Config(e.to_string()))?;
+    Ok(Provider {
+        config: Arc::new(config),
+        persona: Arc::new(persona),
+        stores: Stores::from_one(store),
+        keys,
+        clock,
+        passwords,
+        fetcher: Fetcher::new(),
+        pairwise_salt: Arc::new(pairwise_salt),
+    })
+}
+
+fn load_or_create_salt(path: &Path) -> Result<String, StartError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| StartError::Io(format!("creating {}: {e}", dir.display())))?;
+    }
+    let salt = crate::secret::random_token(32);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| StartError::Io(format!("writing {}: {e}", path.display())))?;
+    file.write_all(salt.as_bytes()).map_err(|e| StartError::Io(format!("writing {}: {e}", path.display())))?;
+    Ok(salt)
+}
+
+/// Serves on `listener` until `shutdown` completes; housekeeping runs beside it.
+pub async fn serve(
+    provider: Provider,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let housekeeping = tokio::spawn(housekeeping(provider.clone()));
+    let router = crate::http::router(provider);
+    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    housekeeping.abort();
+    result
+}
+
+/// Binds to the configured address and serves until SIGTERM or Ctrl-C.
+pub async fn run(provider: Provider) -> Result<(), StartError> {
+    let addr: SocketAddr = provider.config.listen;
+    let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Io(format!("binding {addr}: {e}")))?;
+    tracing::info!(%addr, issuer = %provider.issuer(), "identita is listening");
+    serve(provider, listener, shutdown_signal()).await.map_err(|e| StartError::Io(e.to_string()))?;
+    tracing::info!("identita stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Every minute: purge expired records, pick up keys rotated by another process, prune keys
+/// whose tokens have all expired.
+async fn housekeeping(provider: Provider) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = provider.now();
+        if let Err(e) = provider.stores.maintenance.purge_expired(now).await {
+            tracing::warn!(error = %e, "purging expired records failed");
+        }
+        if let Err(e) = provider.keys.reload() {
+            tracing::warn!(error = %e, "reloading keys failed");
+        }
+    }
+}

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `identita` binary: see `identita --help`.
+
+fn main() -> std::process::ExitCode {
+    identita::cli::main()
+}

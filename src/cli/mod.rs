@@ -1,1 +1,120 @@
-//! (being written)
+//! The command line: `serve`, and the operator commands (`keys`, `client`, `user`, `seed`), which
+//! print JSON so scripts can read them.
+
+mod clients;
+mod keys;
+mod seed;
+mod users;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "identita", version, about = "An OpenID Connect identity provider standing in for NIA and mojeID")]
+pub struct Cli {
+    /// Configuration file (default: ./identita.toml when it exists).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the provider.
+    Serve,
+    /// Inspect or rotate the signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Manage relying parties (OAuth clients).
+    #[command(subcommand)]
+    Client(clients::ClientCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Load clients and users from a TOML or JSON fixture file.
+    Seed {
+        /// The fixture file (`.toml` or `.json`).
+        file: PathBuf,
+    },
+}
+
+/// An operator-facing failure: printed as `{"error": ...}` with exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+impl CliError {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl From<crate::oidc::OAuthError> for CliError {
+    fn from(e: crate::oidc::OAuthError) -> Self {
+        Self(e.description)
+    }
+}
+
+impl From<crate::app::StartError> for CliError {
+    fn from(e: crate::app::StartError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("identita: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            println!("{}", serde_json::json!({ "error": e.0 }));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("IDENTITA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::load(cli.config.as_deref()).map_err(|e| CliError(e.to_string()))?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let provider = crate::app::provider(config, clock).await?;
+    match cli.command {
+        Command::Serve => crate::app::run(provider).await.map_err(|e| CliError(e.to_string())),
+        Command::Keys(cmd) => keys::run(&provider, cmd),
+        Command::Client(cmd) => clients::run(&provider, cmd).await,
+        Command::User(cmd) => users::run(&provider, cmd).await,
+        Command::Seed { file } => seed::run(&provider, &file).await,
+    }
+}
+
+/// Prints a value as pretty JSON on standard output.
+pub fn print(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,1 +1,68 @@
-//! (being written)
+//! The HTTP edge: axum routes, one file per endpoint; no protocol rules here.
+
+pub mod authorize;
+pub mod consent;
+pub mod cookies;
+pub mod discovery;
+pub mod error;
+pub mod form;
+pub mod i18n;
+pub mod interaction;
+pub mod login;
+pub mod logout;
+pub mod pages;
+pub mod registration;
+pub mod respond;
+pub mod security;
+pub mod select_account;
+pub mod static_files;
+pub mod token;
+pub mod userinfo;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use crate::oidc::Provider;
+
+/// Every route of the provider, mounted under the issuer's path.
+pub fn router(provider: Provider) -> Router {
+    let paths = &provider.persona.paths;
+    let registration_item = format!("{}/{{client_id}}", paths.registration);
+    let routes = Router::new()
+        .route(paths.discovery, get(discovery::configuration))
+        .route(paths.jwks, get(discovery::jwks))
+        .route(paths.authorization, get(authorize::get).post(authorize::post))
+        .route(paths.token, post(token::exchange))
+        .route(paths.userinfo, get(userinfo::handle).post(userinfo::handle))
+        .route(paths.introspection, post(token::introspect))
+        .route(paths.revocation, post(token::revoke))
+        .route(paths.end_session, get(logout::get).post(logout::post))
+        .route(paths.registration, post(registration::register))
+        .route(&registration_item, get(registration::read).put(registration::update).delete(registration::delete))
+        .route(paths.login, get(login::show).post(login::submit))
+        .route(paths.consent, get(consent::show).post(consent::submit))
+        .route(paths.select_account, get(select_account::show).post(select_account::submit))
+        .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet));
+    let base = provider.persona.base_path();
+    let app = if base.is_empty() { routes } else { Router::new().nest(&base, routes) };
+    app.route("/healthz", get(discovery::healthz))
+        .route("/readyz", get(discovery::readyz))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(provider.config.max_body_bytes))
+        .layer(axum::middleware::map_response(common_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(provider)
+}
+
+async fn common_headers(mut response: Response) -> Response {
+    security::common(response.headers_mut());
+    response
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}

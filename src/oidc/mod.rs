@@ -1,3 +1,23 @@
 //! The OpenID Provider as plain functions over typed inputs; no HTTP types here.
 
+pub mod authorize;
 pub mod client;
+pub mod client_auth;
+pub mod client_keys;
+pub mod discovery;
+pub mod error;
+pub mod fetch;
+pub mod introspection;
+pub mod logout;
+pub mod provider;
+pub mod registration;
+pub mod revocation;
+pub mod scopes;
+pub mod session;
+pub mod subject;
+pub mod token;
+pub mod tokens;
+pub mod userinfo;
+
+pub use error::{ErrorCode, OAuthError};
+pub use provider::Provider;

@@ -1,0 +1,77 @@
+//! The authorization endpoint, GET and POST (OpenID Connect Core §3.1.2.1).
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use super::form;
+use super::interaction::{self, page_error};
+use super::respond;
+use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision};
+use crate::oidc::{OAuthError, Provider, session};
+
+pub async fn get(State(provider): State<Provider>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let pairs = form::pairs(query.unwrap_or_default().as_bytes());
+    handle(&provider, &headers, pairs).await
+}
+
+pub async fn post(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    if !form::is_form(&headers) {
+        let locale = interaction::locale(&headers, None);
+        let error = OAuthError::invalid_request("the request body must be application/x-www-form-urlencoded");
+        return page_error(&provider, locale, error).into_response();
+    }
+    handle(&provider, &headers, form::pairs(&body)).await
+}
+
+async fn handle(
+    provider: &Provider,
+    headers: &HeaderMap,
+    pairs: Result<Vec<(String, String)>, OAuthError>,
+) -> Response {
+    let ui_locales =
+        pairs.as_ref().ok().and_then(|p| p.iter().find(|(k, _)| k == "ui_locales").map(|(_, v)| v.clone()));
+    let locale = interaction::locale(headers, ui_locales.as_deref());
+    let pairs = match pairs {
+        Ok(pairs) => pairs,
+        Err(error) => return page_error(provider, locale, error).into_response(),
+    };
+    let request = match authorize::parse(provider, pairs).await {
+        Ok(request) => request,
+        Err(AuthorizeError::Page(error)) => return page_error(provider, locale, error).into_response(),
+        Err(AuthorizeError::Redirect(error, target)) => {
+            return respond::authorization_response(&AuthorizationResponse::error(target, provider.issuer(), &error));
+        }
+    };
+    let fail = |error: OAuthError| {
+        respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error))
+    };
+    let client = match provider.stores.clients.get(&request.client_id).await {
+        Ok(Some(client)) => client,
+        Ok(None) => {
+            return page_error(provider, locale, OAuthError::invalid_request("the client is not known"))
+                .into_response();
+        }
+        Err(e) => return fail(e.into()),
+    };
+    let cookie = super::cookies::get(headers, super::cookies::SESSION);
+    let session = match session::current(provider, cookie.as_deref()).await {
+        Ok(session) => session,
+        Err(error) => return fail(error),
+    };
+    match authorize::decide(provider, &client, &request, session.as_ref()).await {
+        Ok(Decision::Respond(response)) => respond::authorization_response(&response),
+        Ok(decision) => {
+            let authn = match decision {
+                Decision::Consent | Decision::SelectAccount => session.map(|s| s.authn),
+                _ => None,
+            };
+            match interaction::start(provider, headers, &request, &decision, authn).await {
+                Ok(response) => response,
+                Err(error) => fail(error),
+            }
+        }
+        Err(error) => fail(error),
+    }
+}

@@ -1,0 +1,100 @@
+//! The consent page: the person allows (or denies) the client the requested scopes. An allowed
+//! consent is remembered per client, so the page is shown again only for new scopes.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::error::HttpError;
+use super::interaction::{self, Loaded, page_error};
+use super::login::PageQuery;
+use super::pages::ConsentPage;
+use super::{respond, security};
+use crate::oidc::authorize::AuthorizationResponse;
+use crate::oidc::{ErrorCode, OAuthError, Provider, session};
+use crate::store::{Authentication, Session};
+
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    pub interaction: String,
+    pub csrf: String,
+    #[serde(default)]
+    pub decision: String,
+}
+
+/// The authentication of the interaction, and the live session it belongs to.
+pub async fn person(
+    provider: &Provider,
+    headers: &HeaderMap,
+    loaded: &Loaded,
+) -> Result<(Authentication, Option<Session>), HttpError> {
+    let expired = || {
+        page_error(
+            provider,
+            loaded.locale,
+            OAuthError::invalid_request("you are not logged in; start again from the application"),
+        )
+    };
+    let authn = loaded.interaction.authn.clone().ok_or_else(expired)?;
+    let cookie = super::cookies::get(headers, super::cookies::SESSION);
+    let session =
+        session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, loaded.locale, e))?;
+    let session = session.filter(|s| s.authn.user_id == authn.user_id);
+    Ok((authn, session))
+}
+
+pub async fn show(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, HttpError> {
+    let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
+    let (authn, _) = person(&provider, &headers, &loaded).await?;
+    let user =
+        provider.stores.users.get(&authn.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    let user_name = user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default();
+    let page = ConsentPage {
+        locale: loaded.locale,
+        base: provider.persona.base_path(),
+        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.consent),
+        interaction: loaded.interaction.id.clone(),
+        csrf: loaded.interaction.csrf.clone(),
+        client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
+        user_name,
+        scopes: loaded.request.scopes.clone(),
+    };
+    Ok(security::page(StatusCode::OK, page.render(), None))
+}
+
+pub async fn submit(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, HttpError> {
+    let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
+    let (authn, session) = person(&provider, &headers, &loaded).await?;
+    let locale = loaded.locale;
+    if form.decision != "allow" {
+        provider
+            .stores
+            .interactions
+            .delete(&loaded.interaction.id)
+            .await
+            .map_err(|e| page_error(&provider, locale, e.into()))?;
+        let error = OAuthError::new(ErrorCode::AccessDenied, "the person denied the request");
+        return Ok(respond::authorization_response(&AuthorizationResponse::error(
+            loaded.request.target(),
+            provider.issuer(),
+            &error,
+        )));
+    }
+    provider
+        .stores
+        .consents
+        .grant(&authn.user_id, &loaded.client.client_id, &loaded.request.scopes, provider.now())
+        .await
+        .map_err(|e| page_error(&provider, locale, e.into()))?;
+    interaction::proceed(&provider, loaded, authn, session.as_ref(), true).await
+}

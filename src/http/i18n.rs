@@ -1,0 +1,426 @@
+//! Languages of the person-facing pages: Czech (the default) and English.
+//!
+//! [`Locale::negotiate`] picks the language from the OIDC `ui_locales` parameter, then from the
+//! `Accept-Language` header, then falls back to Czech; it never fails, whatever the input.
+//! [`Texts`] holds every string a page shows, once per language, so a page cannot show a string
+//! that exists in only one of them.
+
+/// A language the pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    Cs,
+    En,
+}
+
+impl Locale {
+    /// The BCP 47 tag, as used in `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::Cs => "cs",
+            Locale::En => "en",
+        }
+    }
+
+    /// Chooses the page language.
+    ///
+    /// The first of the space-separated `ui_locales` (OIDC Core §3.1.2.1) whose primary subtag is
+    /// `cs` or `en` wins; otherwise the most preferred supported language of `Accept-Language`
+    /// (RFC 9110 §12.5.4, ties going to the earlier entry); otherwise Czech.
+    pub fn negotiate(ui_locales: Option<&str>, accept_language: Option<&str>) -> Locale {
+        ui_locales
+            .and_then(|list| list.split_ascii_whitespace().find_map(Locale::from_tag))
+            .or_else(|| accept_language.and_then(from_accept_language))
+            .unwrap_or(Locale::Cs)
+    }
+
+    /// The supported locale of a language tag, judged by its primary subtag.
+    fn from_tag(tag: &str) -> Option<Locale> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("cs") {
+            Some(Locale::Cs)
+        } else if primary.eq_ignore_ascii_case("en") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }
+}
+
+/// The supported locale with the highest q-value in an `Accept-Language` header.
+fn from_accept_language(header: &str) -> Option<Locale> {
+    let mut best: Option<(u16, Locale)> = None;
+    for entry in header.split(',') {
+        let mut parts = entry.split(';');
+        let Some(locale) = parts.next().and_then(Locale::from_tag) else {
+            continue;
+        };
+        let mut quality = Some(1000);
+        for param in parts {
+            if let Some((name, value)) = param.split_once('=')
+                && name.trim().eq_ignore_ascii_case("q")
+            {
+                quality = parse_qvalue(value.trim());
+            }
+        }
+        // A malformed weight makes the entry unusable; q=0 means "not acceptable".
+        let Some(quality) = quality.filter(|q| *q > 0) else {
+            continue;
+        };
+        if best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, locale));
+        }
+    }
+    best.map(|(_, locale)| locale)
+}
+
+/// A q-value (`0`, `0.5`, `1.000`) in thousandths; `None` if it is not one.
+fn parse_qvalue(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1,
+        _ => return None,
+    };
+    let mut thousandths: u16 = 0;
+    for (i, digit) in fraction.bytes().enumerate() {
+        thousandths += u16::from(digit - b'0') * [100, 10, 1][i];
+    }
+    let q = whole * 1000 + thousandths;
+    (q <= 1000).then_some(q)
+}
+
+/// Every string the person-facing pages show, in one language.
+///
+/// A string that surrounds a value the page inserts (a client or user name) is split into a
+/// `_before` and an `_after` part, so the template can mark the value up and escape it, and each
+/// language keeps its own word order.
+#[derive(Debug)]
+pub struct Texts {
+    pub brand: &'static str,
+    pub tagline: &'static str,
+
+    pub login_title: &'static str,
+    pub login_intro: &'static str,
+    pub login_intro_before: &'static str,
+    pub login_intro_after: &'static str,
+    pub username_label: &'static str,
+    pub password_label: &'static str,
+    pub login_submit: &'static str,
+    pub error_bad_credentials: &'static str,
+    pub error_too_many_attempts: &'static str,
+    pub error_expired: &'static str,
+
+    pub consent_title: &'static str,
+    pub consent_intro_before: &'static str,
+    pub consent_intro_after: &'static str,
+    pub consent_account: &'static str,
+    pub consent_allow: &'static str,
+    pub consent_deny: &'static str,
+
+    pub select_title: &'static str,
+    pub select_signed_in_as: &'static str,
+    pub select_client_before: &'static str,
+    pub select_client_after: &'static str,
+    pub select_continue_as: &'static str,
+    pub select_other: &'static str,
+
+    pub logout_title: &'static str,
+    pub logout_question: &'static str,
+    pub logout_client_before: &'static str,
+    pub logout_client_after: &'static str,
+    pub logout_confirm: &'static str,
+    pub logout_cancel: &'static str,
+
+    pub logged_out_title: &'static str,
+    pub logged_out_message: &'static str,
+    pub logged_out_client_before: &'static str,
+    pub logged_out_client_after: &'static str,
+    pub logged_out_close: &'static str,
+
+    pub error_code_label: &'static str,
+    pub error_help: &'static str,
+    pub error_title_request: &'static str,
+    pub error_title_client: &'static str,
+    pub error_title_denied: &'static str,
+    pub error_title_login: &'static str,
+    pub error_title_not_found: &'static str,
+    pub error_title_server: &'static str,
+    pub error_title_unavailable: &'static str,
+    pub error_title_generic: &'static str,
+
+    pub form_post_title: &'static str,
+    pub form_post_message: &'static str,
+    pub form_post_continue: &'static str,
+
+    pub scope_openid: &'static str,
+    pub scope_profile: &'static str,
+    pub scope_email: &'static str,
+    pub scope_address: &'static str,
+    pub scope_phone: &'static str,
+    pub scope_offline_access: &'static str,
+}
+
+static CS: Texts = Texts {
+    brand: "identita",
+    tagline: "Náhradní poskytovatel identity pro vývoj a testování",
+
+    login_title: "Přihlášení",
+    login_intro: "Pro pokračování se přihlaste.",
+    login_intro_before: "Pro pokračování do aplikace ",
+    login_intro_after: " se přihlaste.",
+    username_label: "Uživatelské jméno",
+    password_label: "Heslo",
+    login_submit: "Přihlásit se",
+    error_bad_credentials: "Nesprávné uživatelské jméno nebo heslo.",
+    error_too_many_attempts: "Příliš mnoho neúspěšných pokusů o přihlášení. Zkuste to prosím později.",
+    error_expired: "Platnost přihlašovací stránky vypršela. Vraťte se prosím do aplikace a začněte znovu.",
+
+    consent_title: "Souhlas se sdílením údajů",
+    consent_intro_before: "Aplikace ",
+    consent_intro_after: " žádá o přístup k těmto údajům:",
+    consent_account: "Účet:",
+    consent_allow: "Povolit",
+    consent_deny: "Zamítnout",
+
+    select_title: "Výběr účtu",
+    select_signed_in_as: "Jste přihlášeni jako",
+    select_client_before: "Pokračujete do aplikace ",
+    select_client_after: ".",
+    select_continue_as: "Pokračovat jako",
+    select_other: "Použít jiný účet",
+
+    logout_title: "Odhlášení",
+    logout_question: "Chcete se odhlásit?",
+    logout_client_before: "O odhlášení žádá aplikace ",
+    logout_client_after: ".",
+    logout_confirm: "Odhlásit se",
+    logout_cancel: "Zrušit",
+
+    logged_out_title: "Odhlášeno",
+    logged_out_message: "Byli jste odhlášeni.",
+    logged_out_client_before: "Nyní se můžete vrátit do aplikace ",
+    logged_out_client_after: ".",
+    logged_out_close: "Toto okno můžete zavřít.",
+
+    error_code_label: "Kód chyby:",
+    error_help: "Vraťte se prosím do aplikace a zkuste to znovu.",
+    error_title_request: "Neplatný požadavek",
+    error_title_client: "Neznámá nebo nepovolená aplikace",
+    error_title_denied: "Přístup byl zamítnut",
+    error_title_login: "Je potřeba se přihlásit",
+    error_title_not_found: "Stránka nenalezena",
+    error_title_server: "Chyba serveru",
+    error_title_unavailable: "Služba je dočasně nedostupná",
+    error_title_generic: "Požadavek nelze zpracovat",
+
+    form_post_title: "Přesměrování",
+    form_post_message: "Vracíme vás zpět do aplikace.",
+    form_post_continue: "Pokračovat",
+
+    scope_openid: "Váš identifikátor pro přihlášení",
+    scope_profile: "Jméno, příjmení a další údaje profilu",
+    scope_email: "E-mailová adresa",
+    scope_address: "Adresa bydliště",
+    scope_phone: "Telefonní číslo",
+    scope_offline_access: "Přístup k údajům i v době, kdy nejste přihlášeni",
+};
+
+static EN: Texts = Texts {
+    brand: "identita",
+    tagline: "Stand-in identity provider for development and testing",
+
+    login_title: "Sign in",
+    login_intro: "Sign in to continue.",
+    login_intro_before: "Sign in to continue to ",
+    login_intro_after: ".",
+    username_label: "Username",
+    password_label: "Password",
+    login_submit: "Sign in",
+    error_bad_credentials: "Incorrect username or password.",
+    error_too_many_attempts: "Too many failed sign-in attempts. Please try again later.",
+    error_expired: "This sign-in page has expired. Please go back to the application and start again.",
+
+    consent_title: "Share your data",
+    consent_intro_before: "",
+    consent_intro_after: " is requesting access to:",
+    consent_account: "Account:",
+    consent_allow: "Allow",
+    consent_deny: "Deny",
+
+    select_title: "Choose an account",
+    select_signed_in_as: "You are signed in as",
+    select_client_before: "You are continuing to ",
+    select_client_after: ".",
+    select_continue_as: "Continue as",
+    select_other: "Use another account",
+
+    logout_title: "Sign out",
+    logout_question: "Do you want to sign out?",
+    logout_client_before: "The sign-out was requested by ",
+    logout_client_after: ".",
+    logout_confirm: "Sign out",
+    logout_cancel: "Cancel",
+
+    logged_out_title: "Signed out",
+    logged_out_message: "You have been signed out.",
+    logged_out_client_before: "You can now return to ",
+    logged_out_client_after: ".",
+    logged_out_close: "You can close this window.",
+
+    error_code_label: "Error code:",
+    error_help: "Please go back to the application and try again.",
+    error_title_request: "Invalid request",
+    error_title_client: "Unknown or unauthorised application",
+    error_title_denied: "Access denied",
+    error_title_login: "Sign-in required",
+    error_title_not_found: "Page not found",
+    error_title_server: "Server error",
+    error_title_unavailable: "Service temporarily unavailable",
+    error_title_generic: "The request cannot be processed",
+
+    form_post_title: "Redirecting",
+    form_post_message: "Taking you back to the application.",
+    form_post_continue: "Continue",
+
+    scope_openid: "Your sign-in identifier",
+    scope_profile: "Your name and basic profile",
+    scope_email: "Email address",
+    scope_address: "Home address",
+    scope_phone: "Phone number",
+    scope_offline_access: "Access to your data while you are not signed in",
+};
+
+/// The strings of one language.
+pub fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::Cs => &CS,
+        Locale::En => &EN,
+    }
+}
+
+/// What a person grants by a scope, for the consent page; an unknown scope shows as its name.
+pub fn scope_label(locale: Locale, scope: &str) -> String {
+    let t = texts(locale);
+    match scope {
+        "openid" => t.scope_openid,
+        "profile" => t.scope_profile,
+        "email" => t.scope_email,
+        "address" => t.scope_address,
+        "phone" => t.scope_phone,
+        "offline_access" => t.scope_offline_access,
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The title of an error page, from the OAuth/OIDC error code, else from the HTTP status.
+pub fn error_title(locale: Locale, code: &str, status: u16) -> &'static str {
+    let t = texts(locale);
+    match code {
+        "invalid_client" | "unauthorized_client" | "unauthorized" => t.error_title_client,
+        "access_denied" => t.error_title_denied,
+        "login_required" | "interaction_required" | "consent_required" | "account_selection_required" => {
+            t.error_title_login
+        }
+        "not_found" => t.error_title_not_found,
+        "server_error" => t.error_title_server,
+        "temporarily_unavailable" => t.error_title_unavailable,
+        code if code.starts_with("invalid_")
+            || code.starts_with("unsupported_")
+            || code.ends_with("_not_supported") =>
+        {
+            t.error_title_request
+        }
+        _ => match status {
+            400 => t.error_title_request,
+            401 | 403 => t.error_title_denied,
+            404 => t.error_title_not_found,
+            503 => t.error_title_unavailable,
+            500..=599 => t.error_title_server,
+            _ => t.error_title_generic,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_locales_first_supported_wins() {
+        assert_eq!(Locale::negotiate(Some("se cs"), None), Locale::Cs);
+        assert_eq!(Locale::negotiate(Some("en-GB"), None), Locale::En);
+        assert_eq!(Locale::negotiate(Some("de  EN-us cs"), Some("cs")), Locale::En);
+        assert_eq!(Locale::negotiate(Some("cs-CZ en"), Some("en")), Locale::Cs);
+    }
+
+    #[test]
+    fn unsupported_ui_locales_fall_through_to_accept_language() {
+        assert_eq!(Locale::negotiate(Some("de fr"), Some("en")), Locale::En);
+        assert_eq!(Locale::negotiate(Some(""), Some("en-US")), Locale::En);
+    }
+
+    #[test]
+    fn accept_language_is_ordered_by_quality() {
+        assert_eq!(Locale::negotiate(None, Some("en-US,en;q=0.9,cs;q=0.8")), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("de;q=1, en;q=0.5, cs;q=0.7")), Locale::Cs);
+        assert_eq!(Locale::negotiate(None, Some("cs;q=0.8, en;q=0.8")), Locale::Cs);
+        assert_eq!(Locale::negotiate(None, Some("en;q=0.8, cs;q=0.8")), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("en ; Q=0.3 , cs-CZ;q=0.31")), Locale::Cs);
+    }
+
+    #[test]
+    fn zero_or_malformed_quality_excludes_the_entry() {
+        assert_eq!(Locale::negotiate(None, Some("en;q=0, cs;q=0.1")), Locale::Cs);
+        assert_eq!(Locale::negotiate(None, Some("cs;q=2, en;q=0.1")), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("cs;q=abc, en;q=0.1")), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("cs;q=0.1234, en;q=0.001")), Locale::En);
+    }
+
+    #[test]
+    fn falls_back_to_czech() {
+        assert_eq!(Locale::negotiate(None, None), Locale::Cs);
+        assert_eq!(Locale::negotiate(Some("de"), Some("fr-FR, *;q=0.5")), Locale::Cs);
+        assert_eq!(Locale::negotiate(None, Some("en;q=0")), Locale::Cs);
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        for input in ["", ";;;", ",,,", "q=", ";q=1", "en;q=", "en;q=.", "en;q=1.", "€;q=0.5", "-", "en;q=9999999999"]
+        {
+            let _ = Locale::negotiate(Some(input), Some(input));
+        }
+        assert_eq!(Locale::negotiate(Some(";;"), Some("en;q=1.")), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("en;q=1.0001")), Locale::Cs);
+        assert_eq!(Locale::negotiate(None, Some("ěšč, en")), Locale::En);
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(Locale::Cs.tag(), "cs");
+        assert_eq!(Locale::En.tag(), "en");
+    }
+
+    #[test]
+    fn scope_labels_are_localised_and_unknown_scopes_are_shown_by_name() {
+        assert_eq!(scope_label(Locale::Cs, "email"), "E-mailová adresa");
+        assert_eq!(scope_label(Locale::En, "email"), "Email address");
+        assert_eq!(scope_label(Locale::En, "offline_access"), "Access to your data while you are not signed in");
+        assert_eq!(scope_label(Locale::Cs, "urn:example:custom"), "urn:example:custom");
+        for scope in ["openid", "profile", "email", "address", "phone", "offline_access"] {
+            assert_ne!(scope_label(Locale::Cs, scope), scope_label(Locale::En, scope), "{scope}");
+            assert_ne!(scope_label(Locale::Cs, scope), scope);
+        }
+    }
+
+    #[test]
+    fn error_titles() {
+        assert_eq!(error_title(Locale::En, "invalid_request", 400), "Invalid request");
+        assert_eq!(error_title(Locale::Cs, "access_denied", 403), "Přístup byl zamítnut");
+        assert_eq!(error_title(Locale::En, "whatever", 404), "Page not found");
+        assert_eq!(error_title(Locale::En, "whatever", 502), "Server error");
+    }
+}

@@ -1,0 +1,185 @@
+//! The login interaction across pages: starting one (with the browser binding), loading it back
+//! with its CSRF check, and finishing it with the client's response.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+
+use super::cookies::{self, CookieJar};
+use super::error::HttpError;
+use super::i18n::Locale;
+use super::respond;
+use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
+use crate::oidc::client::Client;
+use crate::oidc::{ErrorCode, OAuthError, Provider};
+use crate::secret;
+use crate::store::{Authentication, Interaction, Session};
+
+/// One year: the browser binding outlives sessions, it only ties forms to a browser.
+const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;
+
+pub fn jar(provider: &Provider) -> CookieJar {
+    let base = provider.persona.base_path();
+    CookieJar { secure: provider.config.secure_cookies(), path: if base.is_empty() { "/".into() } else { base } }
+}
+
+pub fn locale(headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Locale::negotiate(ui_locales, accept)
+}
+
+pub fn page_error(provider: &Provider, locale: Locale, error: OAuthError) -> HttpError {
+    HttpError::Page { error, locale, base: provider.persona.base_path() }
+}
+
+/// Starts an interaction for `request` and sends the browser to the page for `decision`.
+pub async fn start(
+    provider: &Provider,
+    headers: &HeaderMap,
+    request: &AuthorizationRequest,
+    decision: &Decision,
+    authn: Option<Authentication>,
+) -> Result<Response, OAuthError> {
+    let (browser, new_cookie) =
+        match cookies::get(headers, cookies::BROWSER).filter(|v| v.len() >= 32 && v.len() <= 128) {
+            Some(value) => (value, false),
+            None => (secret::random_token(32), true),
+        };
+    let now = provider.now();
+    let interaction = Interaction {
+        id: secret::random_token(24),
+        request: serde_json::to_value(request).map_err(|_| OAuthError::server_error())?,
+        csrf: secret::random_token(24),
+        browser: secret::digest(&browser),
+        authn,
+        failures: 0,
+        created_at: now,
+        expires_at: now + provider.config.tokens.interaction_ttl,
+    };
+    provider.stores.interactions.put(&interaction).await?;
+    let mut response = respond::redirect(&page_url(provider, decision, &interaction.id));
+    if new_cookie && let Some(cookie) = jar(provider).set(cookies::BROWSER, &browser, BROWSER_COOKIE_AGE) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+pub fn page_url(provider: &Provider, decision: &Decision, id: &str) -> String {
+    let paths = &provider.persona.paths;
+    let path = match decision {
+        Decision::Consent => paths.consent,
+        Decision::SelectAccount => paths.select_account,
+        _ => paths.login,
+    };
+    format!("{}{}?interaction={}", provider.persona.base_path(), path, id)
+}
+
+/// A loaded interaction, with its request and client.
+pub struct Loaded {
+    pub interaction: Interaction,
+    pub request: AuthorizationRequest,
+    pub client: Client,
+    pub locale: Locale,
+}
+
+/// Loads an interaction for a page. `csrf` is checked when given (form posts).
+pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Option<&str>) -> Result<Loaded, HttpError> {
+    let fallback_locale = locale(headers, None);
+    let expired = || {
+        page_error(
+            provider,
+            fallback_locale,
+            OAuthError::invalid_request(
+                "this login has expired or was already completed; return to the application and start again",
+            ),
+        )
+    };
+    let interaction = provider
+        .stores
+        .interactions
+        .get(id, provider.now())
+        .await
+        .map_err(|e| page_error(provider, fallback_locale, e.into()))?
+        .ok_or_else(expired)?;
+    let browser = cookies::get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
+    if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
+        return Err(page_error(
+            provider,
+            fallback_locale,
+            OAuthError::new(
+                ErrorCode::AccessDenied,
+                "this login was started in another browser; start again from the application",
+            ),
+        ));
+    }
+    if let Some(csrf) = csrf
+        && !secret::constant_time_eq(csrf, &interaction.csrf)
+    {
+        return Err(page_error(
+            provider,
+            fallback_locale,
+            OAuthError::new(
+                ErrorCode::AccessDenied,
+                "the form is out of date (CSRF check failed); start again from the application",
+            ),
+        ));
+    }
+    let request: AuthorizationRequest = serde_json::from_value(interaction.request.clone()).map_err(|_| expired())?;
+    let locale = locale(headers, request.ui_locales.as_deref());
+    let client = provider
+        .stores
+        .clients
+        .get(&request.client_id)
+        .await
+        .map_err(|e| page_error(provider, locale, e.into()))?
+        .ok_or_else(|| page_error(provider, locale, OAuthError::invalid_request("the client no longer exists")))?;
+    Ok(Loaded { interaction, request, client, locale })
+}
+
+/// Goes on after the person is known (or has consented): to the next page, or back to the client.
+pub async fn proceed(
+    provider: &Provider,
+    loaded: Loaded,
+    authn: Authentication,
+    session: Option<&Session>,
+    consent_given: bool,
+) -> Result<Response, HttpError> {
+    let Loaded { mut interaction, request, client, locale } = loaded;
+    let decision = authorize::after_login(provider, &client, &request, &authn, session, consent_given).await;
+    match decision {
+        Ok(Decision::Respond(response)) => {
+            provider
+                .stores
+                .interactions
+                .delete(&interaction.id)
+                .await
+                .map_err(|e| page_error(provider, locale, e.into()))?;
+            Ok(respond::authorization_response(&response))
+        }
+        Ok(next) => {
+            interaction.authn = Some(authn);
+            provider.stores.interactions.put(&interaction).await.map_err(|e| page_error(provider, locale, e.into()))?;
+            Ok(respond::redirect(&page_url(provider, &next, &interaction.id)))
+        }
+        Err(error) => {
+            provider
+                .stores
+                .interactions
+                .delete(&interaction.id)
+                .await
+                .map_err(|e| page_error(provider, locale, e.into()))?;
+            Ok(respond::authorization_response(&AuthorizationResponse::error(
+                request.target(),
+                provider.issuer(),
+                &error,
+            )))
+        }
+    }
+}
+
+/// Adds a `Set-Cookie` header to a response.
+pub fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}

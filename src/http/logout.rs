@@ -1,0 +1,114 @@
+//! The end-session endpoint (RP-initiated logout), GET and POST, and its confirmation page.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::error::HttpError;
+use super::interaction::{self, page_error};
+use super::pages::{LoggedOutPage, LogoutConfirmPage};
+use super::{cookies, form, respond, security};
+use crate::oidc::logout::{self, LogoutParams};
+use crate::oidc::{ErrorCode, OAuthError, Provider, session};
+use crate::secret;
+
+pub async fn get(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let pairs = form::pairs(query.unwrap_or_default().as_bytes());
+    handle(&provider, &headers, pairs, false).await
+}
+
+pub async fn post(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+    handle(&provider, &headers, form::pairs(&body), true).await
+}
+
+/// The logout confirmation is bound to the browser: its token derives from the browser cookie.
+fn csrf_for(browser: &str) -> String {
+    secret::digest(&format!("logout:{browser}"))
+}
+
+async fn handle(
+    provider: &Provider,
+    headers: &HeaderMap,
+    pairs: Result<Vec<(String, String)>, OAuthError>,
+    posted: bool,
+) -> Result<Response, HttpError> {
+    let mut locale = interaction::locale(headers, None);
+    let pairs = pairs.map_err(|e| page_error(provider, locale, e))?;
+    let map = form::unique(pairs).map_err(|e| page_error(provider, locale, e))?;
+    let params = LogoutParams {
+        id_token_hint: map.get("id_token_hint").cloned(),
+        client_id: map.get("client_id").cloned(),
+        post_logout_redirect_uri: map.get("post_logout_redirect_uri").cloned(),
+        state: map.get("state").cloned(),
+        ui_locales: map.get("ui_locales").cloned(),
+        logout_hint: map.get("logout_hint").cloned(),
+    };
+    locale = interaction::locale(headers, params.ui_locales.as_deref());
+    let cookie = cookies::get(headers, cookies::SESSION);
+    let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
+    let plan = logout::plan(provider, &params, current.as_ref()).await.map_err(|e| page_error(provider, locale, e))?;
+
+    let browser = cookies::get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
+    let confirmed = posted
+        && map.get("logout").map(String::as_str) == Some("yes")
+        && browser
+            .as_deref()
+            .is_some_and(|b| map.get("csrf").is_some_and(|c| secret::constant_time_eq(c, &csrf_for(b))));
+    if posted && map.get("logout").map(String::as_str) == Some("no") {
+        let cancelled = OAuthError::new(ErrorCode::AccessDenied, "the logout was cancelled; you are still signed in");
+        return Err(page_error(provider, locale, cancelled));
+    }
+    if plan.confirm && !confirmed {
+        if posted && map.contains_key("logout") {
+            return Err(page_error(
+                provider,
+                locale,
+                OAuthError::new(ErrorCode::AccessDenied, "the logout form is out of date; try again"),
+            ));
+        }
+        return Ok(confirm_page(provider, locale, &params, plan.client_name, browser));
+    }
+    if let Some(session) = &current {
+        logout::end_session(provider, session).await.map_err(|e| page_error(provider, locale, e))?;
+    }
+    let response = match plan.redirect {
+        Some(url) => respond::redirect(&url),
+        None => logged_out_page(provider, locale, plan.client_name),
+    };
+    Ok(interaction::with_cookie(response, interaction::jar(provider).clear(cookies::SESSION)))
+}
+
+fn confirm_page(
+    provider: &Provider,
+    locale: super::i18n::Locale,
+    params: &LogoutParams,
+    client_name: Option<String>,
+    browser: Option<String>,
+) -> Response {
+    let (browser, new_cookie) = match browser {
+        Some(b) => (b, false),
+        None => (secret::random_token(32), true),
+    };
+    let page = LogoutConfirmPage {
+        locale,
+        base: provider.persona.base_path(),
+        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.end_session),
+        csrf: csrf_for(&browser),
+        fields: params.pairs(),
+        client_name,
+    };
+    let response = security::page(StatusCode::OK, page.render(), None);
+    let cookie =
+        new_cookie.then(|| interaction::jar(provider).set(cookies::BROWSER, &browser, 365 * 24 * 3600)).flatten();
+    interaction::with_cookie(response, cookie)
+}
+
+fn logged_out_page(provider: &Provider, locale: super::i18n::Locale, client_name: Option<String>) -> Response {
+    let page = LoggedOutPage { locale, base: provider.persona.base_path(), client_name };
+    security::page(StatusCode::OK, page.render(), None)
+}

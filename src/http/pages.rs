@@ -1,0 +1,457 @@
+//! The person-facing HTML pages: one askama template struct per page, rendered with escaping on.
+//!
+//! Every value a page shows is escaped by askama; the pages load only
+//! `{base}/static/identita.css` and run no script except the auto-submit of [`FormPostPage`],
+//! which carries a CSP nonce. `render` never fails: if askama does, it logs and returns a small
+//! static page.
+//!
+//! # Stable selectors
+//!
+//! Browser automation (the OIDF conformance suite, our headless-Chromium tests) relies on these;
+//! change them only together with those tests.
+//!
+//! - Login ([`LoginPage`]): `form#login[method=post]` with hidden `input[name=interaction]` and
+//!   `input[name=csrf]`; `input#username[name=username][autocomplete=username]`;
+//!   `input#password[name=password][type=password][autocomplete=current-password]`;
+//!   `button#login-submit[type=submit]`; an error, if any, in `#login-error`.
+//! - Consent ([`ConsentPage`]): `form#consent[method=post]` with hidden `interaction` and `csrf`;
+//!   `button#consent-allow[name=decision][value=allow]`, `button#consent-deny[name=decision][value=deny]`;
+//!   the requested scopes as `#consent-scopes li[data-scope]`.
+//! - Select account ([`SelectAccountPage`]): `form#select-account[method=post]` with hidden
+//!   `interaction` and `csrf`; `button#select-continue[name=choice][value=continue]`,
+//!   `button#select-other[name=choice][value=other]`.
+//! - Logout confirmation ([`LogoutConfirmPage`]): `form#logout[method=post]` with hidden `csrf` and
+//!   the carried fields; `button#logout-confirm[name=logout][value=yes]`,
+//!   `button#logout-cancel[name=logout][value=no]`.
+//! - Error ([`ErrorPage`]): `#error-code` holds the error code, `#error-description` the text.
+//! - Logged out ([`LoggedOutPage`]): `#logged-out`.
+//! - Form post ([`FormPostPage`]): the first form of the document, hidden inputs only.
+
+use askama::Template;
+
+use super::i18n::{self, Locale, Texts};
+
+/// Shown if a template fails to render, which would be a bug; it contains no request data.
+const FALLBACK: &str = "<!DOCTYPE html>\n<html lang=\"cs\"><head><meta charset=\"utf-8\">\
+<title>Chyba / Error</title></head><body><h1>Chyba serveru</h1>\
+<p lang=\"en\">Server error</p></body></html>\n";
+
+fn render_or_fallback<T: Template>(page: &T, name: &str) -> String {
+    match Template::render(page) {
+        Ok(html) => html,
+        Err(error) => {
+            tracing::error!(page = name, %error, "rendering a page failed");
+            FALLBACK.to_owned()
+        }
+    }
+}
+
+/// Why the login form is shown again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong username or password — deliberately one message, so it does not tell which.
+    BadCredentials,
+    TooManyAttempts,
+    /// The interaction (or its CSRF token) is no longer valid.
+    Expired,
+}
+
+/// The username and password form.
+#[derive(Debug, Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub locale: Locale,
+    /// Path prefix for links, may be empty.
+    pub base: String,
+    /// Where the form posts.
+    pub action: String,
+    pub interaction: String,
+    pub csrf: String,
+    /// Prefilled username, e.g. from `login_hint`.
+    pub username: String,
+    pub error: Option<LoginError>,
+    /// Empty if unknown; the page then does not name the client.
+    pub client_name: String,
+}
+
+impl LoginPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "login")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+
+    fn error_message(&self) -> Option<&'static str> {
+        let t = self.t();
+        self.error.map(|error| match error {
+            LoginError::BadCredentials => t.error_bad_credentials,
+            LoginError::TooManyAttempts => t.error_too_many_attempts,
+            LoginError::Expired => t.error_expired,
+        })
+    }
+}
+
+/// Asks the person to allow a client the requested scopes.
+#[derive(Debug, Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage {
+    pub locale: Locale,
+    pub base: String,
+    pub action: String,
+    pub interaction: String,
+    pub csrf: String,
+    pub client_name: String,
+    pub user_name: String,
+    /// Scope names; the page shows their [`i18n::scope_label`].
+    pub scopes: Vec<String>,
+}
+
+impl ConsentPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "consent")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+
+    fn scope_label(&self, scope: &str) -> String {
+        i18n::scope_label(self.locale, scope)
+    }
+}
+
+/// "Continue as X" or "use another account", for `prompt=select_account`.
+#[derive(Debug, Template)]
+#[template(path = "select_account.html")]
+pub struct SelectAccountPage {
+    pub locale: Locale,
+    pub base: String,
+    pub action: String,
+    pub interaction: String,
+    pub csrf: String,
+    pub user_name: String,
+    /// Empty if unknown.
+    pub client_name: String,
+}
+
+impl SelectAccountPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "select_account")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+}
+
+/// Asks whether to end the session (RP-initiated logout).
+#[derive(Debug, Template)]
+#[template(path = "logout_confirm.html")]
+pub struct LogoutConfirmPage {
+    pub locale: Locale,
+    pub base: String,
+    pub action: String,
+    pub csrf: String,
+    /// Hidden inputs carried to the confirmation request, as (name, value).
+    pub fields: Vec<(String, String)>,
+    pub client_name: Option<String>,
+}
+
+impl LogoutConfirmPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "logout_confirm")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+}
+
+/// Shown after logout when there is no (valid) `post_logout_redirect_uri`.
+#[derive(Debug, Template)]
+#[template(path = "logged_out.html")]
+pub struct LoggedOutPage {
+    pub locale: Locale,
+    pub base: String,
+    pub client_name: Option<String>,
+}
+
+impl LoggedOutPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "logged_out")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+}
+
+/// An error that cannot be sent back to the client, shown to the person instead.
+#[derive(Debug, Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub locale: Locale,
+    pub base: String,
+    /// The HTTP status; picks the title when `error` is not a known code.
+    pub status: u16,
+    /// Machine-readable code, e.g. `invalid_request`.
+    pub error: String,
+    /// Human text that is safe to show (no internal detail); may be empty.
+    pub description: String,
+}
+
+impl ErrorPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "error")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+
+    fn title(&self) -> &'static str {
+        i18n::error_title(self.locale, &self.error, self.status)
+    }
+}
+
+/// The OAuth 2.0 Form Post Response Mode page: a form of hidden inputs that a nonce-bearing script
+/// submits to `action`, with a button for browsers without JavaScript.
+#[derive(Debug, Template)]
+#[template(path = "form_post.html")]
+pub struct FormPostPage {
+    /// The client's redirect URI.
+    pub action: String,
+    /// The response parameters, as (name, value).
+    pub fields: Vec<(String, String)>,
+    /// Must match the `script-src 'nonce-…'` of the response's Content-Security-Policy.
+    pub script_nonce: String,
+}
+
+impl FormPostPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "form_post")
+    }
+
+    // The page has no locale (it is seen for a moment at most), so it shows both languages.
+    fn cs(&self) -> &'static Texts {
+        i18n::texts(Locale::Cs)
+    }
+
+    fn en(&self) -> &'static Texts {
+        i18n::texts(Locale::En)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(locale: Locale) -> LoginPage {
+        LoginPage {
+            locale,
+            base: "/idp".to_owned(),
+            action: "/idp/interaction/abc/login".to_owned(),
+            interaction: "abc".to_owned(),
+            csrf: "tok".to_owned(),
+            username: String::new(),
+            error: None,
+            client_name: "Demo".to_owned(),
+        }
+    }
+
+    #[test]
+    fn english_login_page_has_english_labels_and_stable_selectors() {
+        let html = login(Locale::En).render();
+        assert!(html.contains(r#"<html lang="en">"#), "{html}");
+        assert!(html.contains("Username"));
+        assert!(html.contains("Password"));
+        assert!(html.contains("Sign in to continue to <strong>Demo</strong>."));
+        assert!(html.contains(r#"<form id="login" method="post" action="/idp/interaction/abc/login">"#));
+        assert!(html.contains(r#"<input type="hidden" name="interaction" value="abc">"#));
+        assert!(html.contains(r#"<input type="hidden" name="csrf" value="tok">"#));
+        assert!(html.contains(r#"id="username" name="username""#));
+        assert!(html.contains(r#"autocomplete="username""#));
+        assert!(html.contains(r#"id="password" name="password" type="password" autocomplete="current-password""#));
+        assert!(html.contains(r#"<button id="login-submit" type="submit">Sign in</button>"#));
+        assert!(html.contains(r#"<link rel="stylesheet" href="/idp/static/identita.css">"#));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("login-error"));
+    }
+
+    #[test]
+    fn czech_login_page_is_czech() {
+        let html = login(Locale::Cs).render();
+        assert!(html.contains(r#"<html lang="cs">"#));
+        assert!(html.contains("Uživatelské jméno"));
+        assert!(html.contains("Přihlásit se"));
+        assert!(!html.contains("Username"));
+    }
+
+    #[test]
+    fn login_without_client_name_does_not_show_an_empty_name() {
+        let page = LoginPage { client_name: String::new(), ..login(Locale::En) };
+        let html = page.render();
+        assert!(html.contains("Sign in to continue."));
+        assert!(!html.contains("<strong></strong>"));
+    }
+
+    #[test]
+    fn login_errors_are_localised_and_do_not_reveal_the_username() {
+        let page = LoginPage { error: Some(LoginError::BadCredentials), ..login(Locale::En) };
+        let html = page.render();
+        assert!(html.contains(r#"id="login-error""#));
+        assert!(html.contains("Incorrect username or password."));
+        let page = LoginPage { error: Some(LoginError::TooManyAttempts), ..login(Locale::Cs) };
+        assert!(page.render().contains("Příliš mnoho neúspěšných pokusů"));
+        let page = LoginPage { error: Some(LoginError::Expired), ..login(Locale::En) };
+        assert!(page.render().contains("has expired"));
+    }
+
+    #[test]
+    fn user_provided_values_are_escaped() {
+        let page = LoginPage {
+            username: r#"jan" autofocus onfocus="alert(1)"#.to_owned(),
+            client_name: "<script>alert('x')</script>".to_owned(),
+            interaction: r#""><img src=x>"#.to_owned(),
+            ..login(Locale::En)
+        };
+        let html = page.render();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<img"));
+        assert!(!html.contains(r#"jan" autofocus"#));
+        assert!(html.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
+        assert!(html.contains(r#"value="jan&#34; autofocus onfocus=&#34;alert(1)""#));
+        // A prefilled username moves the focus to the password.
+        assert!(html.contains(r#"autocomplete="current-password" required autofocus>"#));
+    }
+
+    #[test]
+    fn consent_page_lists_scope_labels_and_has_selectors() {
+        let page = ConsentPage {
+            locale: Locale::Cs,
+            base: String::new(),
+            action: "/interaction/abc/consent".to_owned(),
+            interaction: "abc".to_owned(),
+            csrf: "tok".to_owned(),
+            client_name: "Obec <Lhota>".to_owned(),
+            user_name: "Jan Novák".to_owned(),
+            scopes: vec!["openid".to_owned(), "email".to_owned(), "x<y".to_owned()],
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<form id="consent" method="post" action="/interaction/abc/consent">"#));
+        assert!(html.contains(r#"<input type="hidden" name="interaction" value="abc">"#));
+        assert!(html.contains(r#"<input type="hidden" name="csrf" value="tok">"#));
+        assert!(html.contains(r#"<button id="consent-allow" type="submit" name="decision" value="allow">Povolit"#));
+        assert!(html.contains(r#"<button id="consent-deny" type="submit" name="decision" value="deny""#));
+        assert!(html.contains(r#"<li data-scope="email">E-mailová adresa</li>"#));
+        assert!(html.contains(r#"<li data-scope="x&#60;y">x&#60;y</li>"#));
+        assert!(html.contains("Aplikace <strong>Obec &#60;Lhota&#62;</strong> žádá"));
+        assert!(html.contains("Jan Novák"));
+        assert!(html.contains(r#"href="/static/identita.css""#));
+    }
+
+    #[test]
+    fn select_account_page_has_selectors() {
+        let page = SelectAccountPage {
+            locale: Locale::En,
+            base: String::new(),
+            action: "/interaction/abc/select".to_owned(),
+            interaction: "abc".to_owned(),
+            csrf: "tok".to_owned(),
+            user_name: "Jana".to_owned(),
+            client_name: "Demo".to_owned(),
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<form id="select-account" method="post" action="/interaction/abc/select">"#));
+        assert!(html.contains(r#"<input type="hidden" name="interaction" value="abc">"#));
+        assert!(html.contains(r#"<input type="hidden" name="csrf" value="tok">"#));
+        assert!(
+            html.contains(r#"id="select-continue" type="submit" name="choice" value="continue">Continue as Jana<"#)
+        );
+        assert!(html.contains(r#"id="select-other" type="submit" name="choice" value="other""#));
+        assert!(html.contains("Use another account"));
+    }
+
+    #[test]
+    fn logout_confirmation_carries_fields() {
+        let page = LogoutConfirmPage {
+            locale: Locale::En,
+            base: String::new(),
+            action: "/session/end".to_owned(),
+            csrf: "tok".to_owned(),
+            fields: vec![
+                ("state".to_owned(), r#"a"b&c"#.to_owned()),
+                ("post_logout_redirect_uri".to_owned(), "https://rp.example/out".to_owned()),
+            ],
+            client_name: Some("Demo".to_owned()),
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<form id="logout" method="post" action="/session/end">"#));
+        assert!(html.contains(r#"<input type="hidden" name="csrf" value="tok">"#));
+        assert!(html.contains(r#"<input type="hidden" name="state" value="a&#34;b&#38;c">"#));
+        assert!(html.contains(r#"name="post_logout_redirect_uri" value="https://rp.example/out">"#));
+        assert!(html.contains(r#"id="logout-confirm" type="submit" name="logout" value="yes""#));
+        assert!(html.contains(r#"id="logout-cancel" type="submit" name="logout" value="no""#));
+        assert!(html.contains("Do you want to sign out?"));
+        assert!(html.contains("<strong>Demo</strong>"));
+    }
+
+    #[test]
+    fn logged_out_page() {
+        let html = LoggedOutPage { locale: Locale::Cs, base: String::new(), client_name: None }.render();
+        assert!(html.contains(r#"<h1 id="logged-out">Byli jste odhlášeni.</h1>"#));
+        let html =
+            LoggedOutPage { locale: Locale::En, base: String::new(), client_name: Some("<b>".to_owned()) }.render();
+        assert!(html.contains(r#"id="logged-out""#));
+        assert!(html.contains("<strong>&#60;b&#62;</strong>"));
+    }
+
+    #[test]
+    fn error_page_shows_code_and_description() {
+        let page = ErrorPage {
+            locale: Locale::En,
+            base: String::new(),
+            status: 400,
+            error: "invalid_request".to_owned(),
+            description: "The redirect_uri is not registered for this client.".to_owned(),
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<code id="error-code">invalid_request</code>"#));
+        assert!(html.contains(r#"<p id="error-description">The redirect_uri is not registered for this client.</p>"#));
+        assert!(html.contains("<h1>Invalid request</h1>"));
+        let page = ErrorPage {
+            locale: Locale::Cs,
+            base: String::new(),
+            status: 500,
+            error: "server_error".to_owned(),
+            description: String::new(),
+        };
+        let html = page.render();
+        assert!(html.contains("<h1>Chyba serveru</h1>"));
+        assert!(html.contains(r#"id="error-description""#));
+    }
+
+    #[test]
+    fn form_post_page_escapes_fields_and_carries_the_nonce() {
+        let page = FormPostPage {
+            action: r#"https://rp.example/cb?x="y""#.to_owned(),
+            fields: vec![
+                ("code".to_owned(), "abc123".to_owned()),
+                ("state".to_owned(), r#""><script>alert(1)</script>"#.to_owned()),
+            ],
+            script_nonce: "n0nce".to_owned(),
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<form method="post" action="https://rp.example/cb?x=&#34;y&#34;">"#), "{html}");
+        assert!(html.contains(r#"<input type="hidden" name="code" value="abc123">"#));
+        assert!(html.contains(
+            r#"<input type="hidden" name="state" value="&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;">"#
+        ));
+        assert!(html.contains(r#"<script nonce="n0nce">document.forms[0].submit()</script>"#));
+        assert_eq!(html.matches("<script").count(), 1);
+        assert!(html.contains("<noscript>"));
+        assert!(html.contains(r#"<button type="submit">"#));
+    }
+}

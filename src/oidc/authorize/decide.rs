@@ -1,0 +1,100 @@
+//! What happens to a valid authorization request: answer at once from the SSO session, or ask
+//! the person to log in, choose an account or consent — or, with `prompt=none`, fail.
+
+use super::{AuthorizationRequest, AuthorizationResponse, issue};
+use crate::oidc::Provider;
+use crate::oidc::client::Client;
+use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::subject;
+use crate::store::{Authentication, Session};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Answer the client now.
+    Respond(AuthorizationResponse),
+    Login,
+    SelectAccount,
+    Consent,
+}
+
+pub async fn decide(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    session: Option<&Session>,
+) -> Result<Decision, OAuthError> {
+    let usable = session.filter(|s| session_satisfies(provider, client, request, &s.authn));
+    let Some(session) = usable else {
+        if request.prompt.none {
+            return Err(OAuthError::new(ErrorCode::LoginRequired, "the person is not logged in"));
+        }
+        return Ok(Decision::Login);
+    };
+    if request.prompt.select_account {
+        return Ok(Decision::SelectAccount);
+    }
+    after_login(provider, client, request, &session.authn, Some(session), false).await
+}
+
+/// The step after the person is known: consent if needed, else the response.
+pub async fn after_login(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    authn: &Authentication,
+    session: Option<&Session>,
+    consent_given: bool,
+) -> Result<Decision, OAuthError> {
+    if !consent_given && needs_consent(provider, client, request, &authn.user_id).await? {
+        if request.prompt.none {
+            return Err(OAuthError::new(ErrorCode::ConsentRequired, "the person has not consented to this client"));
+        }
+        return Ok(Decision::Consent);
+    }
+    Ok(Decision::Respond(issue(provider, client, request, authn, session).await?))
+}
+
+/// Whether an existing authentication is good enough for this request.
+fn session_satisfies(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    authn: &Authentication,
+) -> bool {
+    if request.prompt.login {
+        return false;
+    }
+    if let Some(max_age) = request.max_age
+        && provider.now() - authn.auth_time > max_age
+    {
+        return false;
+    }
+    if let Some(hint) = &request.hint_sub
+        && *hint != subject::of(provider, client, &authn.user_id)
+    {
+        return false;
+    }
+    if let Some((true, values)) = request.claims.as_ref().and_then(|c| c.acr())
+        && !values.is_empty()
+        && !values.contains(&authn.acr)
+    {
+        return false;
+    }
+    true
+}
+
+async fn needs_consent(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    user_id: &str,
+) -> Result<bool, OAuthError> {
+    if client.first_party {
+        return Ok(false);
+    }
+    if request.prompt.consent {
+        return Ok(true);
+    }
+    let granted = provider.stores.consents.get(user_id, &client.client_id).await?.unwrap_or_default();
+    Ok(!request.scopes.iter().all(|s| granted.contains(s)))
+}

@@ -1,0 +1,69 @@
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0, RFC 8414): exactly what works here.
+
+use serde_json::{Value, json};
+
+use crate::identity::claims;
+use crate::oidc::Provider;
+use crate::oidc::authorize::{ResponseMode, ResponseType};
+use crate::oidc::client::AuthMethod;
+use crate::oidc::client_auth::ASSERTION_ALGS;
+use crate::oidc::scopes;
+use crate::oidc::token::GRANT_TYPES;
+
+pub const UI_LOCALES: [&str; 2] = ["cs", "en"];
+
+pub fn metadata(provider: &Provider) -> Value {
+    let p = &provider.persona;
+    let url = |path: &str| p.url(path);
+    let algs = provider.keys.signing_algs();
+    let mut doc = json!({
+        "issuer": p.issuer,
+        "authorization_endpoint": url(p.paths.authorization),
+        "token_endpoint": url(p.paths.token),
+        "userinfo_endpoint": url(p.paths.userinfo),
+        "jwks_uri": url(p.paths.jwks),
+        "end_session_endpoint": url(p.paths.end_session),
+        "revocation_endpoint": url(p.paths.revocation),
+        "introspection_endpoint": url(p.paths.introspection),
+        "scopes_supported": scopes::SUPPORTED,
+        "response_types_supported": ResponseType::SUPPORTED,
+        "response_modes_supported": ResponseMode::SUPPORTED,
+        "grant_types_supported": GRANT_TYPES,
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": algs,
+        "userinfo_signing_alg_values_supported": algs,
+        "request_object_signing_alg_values_supported": request_object_algs(),
+        "token_endpoint_auth_methods_supported": AuthMethod::ALL,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": AuthMethod::ALL,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_methods_supported": AuthMethod::ALL,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": claims::supported(),
+        "claim_types_supported": ["normal"],
+        "claims_parameter_supported": true,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": true,
+        "require_request_uri_registration": true,
+        "acr_values_supported": [p.password_acr],
+        "display_values_supported": ["page"],
+        "ui_locales_supported": UI_LOCALES,
+        "claims_locales_supported": UI_LOCALES,
+        "authorization_response_iss_parameter_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+    });
+    if provider.config.registration.enabled
+        && let Value::Object(map) = &mut doc
+    {
+        map.insert("registration_endpoint".into(), Value::from(url(p.paths.registration)));
+    }
+    doc
+}
+
+pub fn request_object_algs() -> Vec<&'static str> {
+    let mut algs = vec!["none"];
+    algs.extend(crate::oidc::authorize::REQUEST_OBJECT_ALGS);
+    algs
+}

@@ -1,0 +1,42 @@
+//! The OpenID Provider's context: configuration, persona, stores, keys, clock, and the few
+//! outbound HTTP clients — one cheap-to-clone value that every protocol function takes.
+
+use std::sync::Arc;
+
+use crate::authn::PasswordHasher;
+use crate::clock::{SharedClock, Timestamp};
+use crate::config::Config;
+use crate::keys::KeyRing;
+use crate::persona::Persona;
+use crate::store::Stores;
+
+use super::fetch::Fetcher;
+
+#[derive(Clone)]
+pub struct Provider {
+    pub config: Arc<Config>,
+    pub persona: Arc<Persona>,
+    pub stores: Stores,
+    pub keys: KeyRing,
+    pub clock: SharedClock,
+    pub passwords: PasswordHasher,
+    /// Outbound HTTP: client `jwks_uri`, `request_uri`, `sector_identifier_uri`, back-channel logout.
+    pub fetcher: Fetcher,
+    /// Secret input to pairwise subject identifiers.
+    pub pairwise_salt: Arc<String>,
+}
+
+impl Provider {
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.persona.issuer
+    }
+
+    /// How long retired signing keys stay published: until every token they signed has expired.
+    pub fn key_retention(&self) -> i64 {
+        self.config.tokens.id_token_ttl.max(self.config.tokens.access_token_ttl) + 300
+    }
+}

@@ -1,0 +1,39 @@
+//! Single sign-on sessions: one per browser, shared by every client, keyed by the digest of a
+//! random cookie value. The public `sid` in tokens is a different random value, so a token never
+//! reveals the cookie.
+
+use crate::oidc::Provider;
+use crate::oidc::error::OAuthError;
+use crate::secret;
+use crate::store::{Authentication, Session};
+
+/// Starts a session for a fresh authentication; returns the cookie value and the session.
+/// A re-authentication of the same person carries over the `previous` session's `sid` and clients.
+pub async fn start(
+    provider: &Provider,
+    authn: Authentication,
+    previous: Option<&Session>,
+) -> Result<(String, Session), OAuthError> {
+    let cookie = secret::random_token(32);
+    let now = provider.now();
+    let session = Session {
+        key: secret::digest(&cookie),
+        sid: previous.map(|p| p.sid.clone()).unwrap_or_else(|| secret::random_token(16)),
+        authn,
+        clients: previous.map(|p| p.clients.clone()).unwrap_or_default(),
+        created_at: now,
+        expires_at: now + provider.config.tokens.session_ttl,
+    };
+    provider.stores.sessions.insert(&session).await?;
+    Ok((cookie, session))
+}
+
+/// The live session a cookie value points at, if any.
+pub async fn current(provider: &Provider, cookie: Option<&str>) -> Result<Option<Session>, OAuthError> {
+    match cookie {
+        Some(value) if !value.is_empty() && value.len() <= 128 => {
+            Ok(provider.stores.sessions.get(&secret::digest(value), provider.now()).await?)
+        }
+        _ => Ok(None),
+    }
+}

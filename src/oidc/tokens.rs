@@ -1,0 +1,125 @@
+//! Issuing tokens: opaque access and refresh tokens (stored as digests), and signed ID tokens.
+
+use serde_json::{Map, Value, json};
+
+use crate::identity::claims;
+use crate::keys::jose;
+use crate::oidc::Provider;
+use crate::oidc::authorize::ClaimsRequest;
+use crate::oidc::client::Client;
+use crate::oidc::error::OAuthError;
+use crate::oidc::subject;
+use crate::secret;
+use crate::store::{AccessToken, Grant, RefreshToken};
+
+/// A new access token for `grant`, and its lifetime in seconds.
+pub async fn access_token(provider: &Provider, grant: &Grant) -> Result<(String, i64), OAuthError> {
+    let token = secret::random_token(32);
+    let now = provider.now();
+    let ttl = provider.config.tokens.access_token_ttl;
+    provider
+        .stores
+        .tokens
+        .insert_access(&AccessToken {
+            digest: secret::digest(&token),
+            grant: grant.clone(),
+            issued_at: now,
+            expires_at: now + ttl,
+        })
+        .await?;
+    Ok((token, ttl))
+}
+
+pub async fn refresh_token(provider: &Provider, grant: &Grant) -> Result<String, OAuthError> {
+    let token = secret::random_token(32);
+    let now = provider.now();
+    provider
+        .stores
+        .tokens
+        .insert_refresh(&RefreshToken {
+            digest: secret::digest(&token),
+            grant: grant.clone(),
+            issued_at: now,
+            expires_at: now + provider.config.tokens.refresh_token_ttl,
+            used_at: None,
+        })
+        .await?;
+    Ok(token)
+}
+
+pub struct IdTokenInput<'a> {
+    /// Adds `at_hash`.
+    pub access_token: Option<&'a str>,
+    /// Adds `c_hash`.
+    pub code: Option<&'a str>,
+    /// Release the granted scopes' claims in the ID token itself.
+    pub scope_claims: bool,
+    /// Include the request's `nonce` (not on refresh).
+    pub nonce: bool,
+}
+
+/// A signed ID token for a grant made to a person.
+pub async fn id_token(
+    provider: &Provider,
+    client: &Client,
+    grant: &Grant,
+    input: IdTokenInput<'_>,
+) -> Result<String, OAuthError> {
+    let authn = grant.authn.as_ref().ok_or_else(OAuthError::server_error)?;
+    let user = provider
+        .stores
+        .users
+        .get(&authn.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| OAuthError::invalid_grant("the account no longer exists or is disabled"))?;
+    let alg = client.id_token_signed_response_alg.as_str();
+    let now = provider.now();
+
+    let requested = grant.claims.as_ref().and_then(|c| serde_json::from_value::<ClaimsRequest>(c.clone()).ok());
+    let mut body: Map<String, Value> =
+        claims::release(&user, &grant.scopes, input.scope_claims, requested.as_ref().map(|r| &r.id_token));
+    let protocol = json!({
+        "iss": provider.issuer(),
+        "sub": subject::of(provider, client, &user.id),
+        "aud": client.client_id,
+        "exp": now + provider.config.tokens.id_token_ttl,
+        "iat": now,
+        "auth_time": authn.auth_time,
+        "acr": authn.acr,
+        "amr": authn.amr,
+        "azp": client.client_id,
+    });
+    if let Value::Object(protocol) = protocol {
+        body.extend(protocol);
+    }
+    if let Some(sid) = &grant.sid {
+        body.insert("sid".into(), Value::from(sid.clone()));
+    }
+    if input.nonce
+        && let Some(nonce) = &grant.nonce
+    {
+        body.insert("nonce".into(), Value::from(nonce.clone()));
+    }
+    let hash = |value: &str| jose::half_hash(alg, value).map_err(|_| OAuthError::server_error());
+    if let Some(token) = input.access_token {
+        body.insert("at_hash".into(), Value::from(hash(token)?));
+    }
+    if let Some(code) = input.code {
+        body.insert("c_hash".into(), Value::from(hash(code)?));
+    }
+    sign(provider, alg, None, &body)
+}
+
+/// Signs claims with the provider's active key for `alg`.
+pub fn sign(
+    provider: &Provider,
+    alg: &str,
+    typ: Option<&str>,
+    claims: &Map<String, Value>,
+) -> Result<String, OAuthError> {
+    provider.keys.sign(alg, typ, claims).map_err(|e| {
+        tracing::error!(error = %e, alg, "signing failed");
+        OAuthError::server_error()
+    })
+}

@@ -1,0 +1,54 @@
+//! The userinfo endpoint (OpenID Connect Core §5.3): the person's claims for a bearer token.
+
+use serde_json::{Map, Value};
+
+use crate::identity::claims;
+use crate::oidc::Provider;
+use crate::oidc::authorize::ClaimsRequest;
+use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::subject;
+use crate::oidc::tokens;
+use crate::secret;
+
+/// Userinfo as JSON, or as a signed JWT when the client registered `userinfo_signed_response_alg`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserInfo {
+    Json(Map<String, Value>),
+    Jwt(String),
+}
+
+pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, OAuthError> {
+    let invalid = |text: &str| OAuthError::new(ErrorCode::InvalidToken, text);
+    let token = provider
+        .stores
+        .tokens
+        .get_access(&secret::digest(bearer), provider.now())
+        .await?
+        .ok_or_else(|| invalid("the access token is invalid, expired or revoked"))?;
+    let grant = token.grant;
+    let authn = grant.authn.as_ref().ok_or_else(|| invalid("the access token was not issued for a person"))?;
+    if !grant.scopes.iter().any(|s| s == "openid") {
+        return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
+    }
+    let client =
+        provider.stores.clients.get(&grant.client_id).await?.ok_or_else(|| invalid("the client no longer exists"))?;
+    let user = provider
+        .stores
+        .users
+        .get(&authn.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| invalid("the account no longer exists or is disabled"))?;
+    let requested = grant.claims.as_ref().and_then(|c| serde_json::from_value::<ClaimsRequest>(c.clone()).ok());
+    let mut body = claims::release(&user, &grant.scopes, true, requested.as_ref().map(|r| &r.userinfo));
+    body.insert("sub".into(), Value::from(subject::of(provider, &client, &user.id)));
+
+    match client.userinfo_signed_response_alg.as_deref() {
+        None | Some("none") => Ok(UserInfo::Json(body)),
+        Some(alg) => {
+            body.insert("iss".into(), Value::from(provider.issuer()));
+            body.insert("aud".into(), Value::from(client.client_id.clone()));
+            Ok(UserInfo::Jwt(tokens::sign(provider, alg, None, &body)?))
+        }
+    }
+}

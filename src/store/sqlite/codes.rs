@@ -1,0 +1,84 @@
+//! Authorization codes. A code is marked used rather than deleted when redeemed, so that a second
+//! redemption is recognized as a replay (and the caller can revoke what the first one issued).
+
+use async_trait::async_trait;
+
+use super::{SqliteStore, db_error, from_json, to_json};
+use crate::clock::Timestamp;
+use crate::store::{AuthCode, CodeStore, Redemption, StoreResult};
+
+#[async_trait]
+impl CodeStore for SqliteStore {
+    async fn insert(&self, code: &AuthCode) -> StoreResult<()> {
+        sqlx::query("INSERT INTO codes (digest, grant_id, data, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&code.digest)
+            .bind(&code.grant.grant_id)
+            .bind(to_json(code)?)
+            .bind(code.expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
+        // The conditional UPDATE is what decides a race: only one request can flip `used_at`.
+        let fresh: Option<String> = sqlx::query_scalar(
+            "UPDATE codes SET used_at = ?1 WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data",
+        )
+        .bind(now)
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if let Some(data) = fresh {
+            return Ok(Redemption::Fresh(from_json(&data)?));
+        }
+        // A used code stays a replay even after it expires; an expired unused one is just gone.
+        let used: Option<String> =
+            sqlx::query_scalar("SELECT data FROM codes WHERE digest = ? AND used_at IS NOT NULL")
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        match used {
+            Some(data) => Ok(Redemption::Replayed(from_json(&data)?)),
+            None => Ok(Redemption::Unknown),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{NOW, grant};
+    use super::*;
+
+    fn code(digest: &str) -> AuthCode {
+        AuthCode {
+            digest: digest.into(),
+            grant: grant("g1", Some("sid1"), &["openid"]),
+            redirect_uri: "https://rp.example/cb".into(),
+            code_challenge: Some("challenge".into()),
+            code_challenge_method: Some("S256".into()),
+            expires_at: NOW + 60,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_code_redeemed_twice_is_replayed() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert(&code("c1")).await.unwrap();
+        assert_eq!(store.redeem("c1", NOW).await.unwrap(), Redemption::Fresh(code("c1")));
+        assert_eq!(store.redeem("c1", NOW + 1).await.unwrap(), Redemption::Replayed(code("c1")));
+        // Still recognized after it would have expired, as long as it has not been purged.
+        assert_eq!(store.redeem("c1", NOW + 3600).await.unwrap(), Redemption::Replayed(code("c1")));
+    }
+
+    #[tokio::test]
+    async fn an_expired_or_missing_code_is_unknown() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert(&code("c1")).await.unwrap();
+        assert_eq!(store.redeem("c1", NOW + 60).await.unwrap(), Redemption::Unknown);
+        assert_eq!(store.redeem("nope", NOW).await.unwrap(), Redemption::Unknown);
+    }
+}

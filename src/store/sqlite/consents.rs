@@ -1,0 +1,90 @@
+//! What each person has agreed to release to each client, as a JSON array of scopes.
+
+use async_trait::async_trait;
+
+use super::{SqliteStore, db_error, from_json, to_json};
+use crate::clock::Timestamp;
+use crate::store::{ConsentStore, StoreResult};
+
+#[async_trait]
+impl ConsentStore for SqliteStore {
+    async fn get(&self, user_id: &str, client_id: &str) -> StoreResult<Option<Vec<String>>> {
+        let scopes: Option<String> =
+            sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?")
+                .bind(user_id)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        scopes.as_deref().map(from_json::<Vec<String>>).transpose().map(|scopes| scopes.map(normalized))
+    }
+
+    async fn grant(&self, user_id: &str, client_id: &str, scopes: &[String], now: Timestamp) -> StoreResult<()> {
+        // The union is computed by the statement itself, so two consents given at once for the
+        // same client cannot overwrite each other's scopes.
+        sqlx::query(
+            "INSERT INTO consents (user_id, client_id, scopes, updated_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (user_id, client_id) DO UPDATE SET \
+                 scopes = (SELECT json_group_array(value) FROM ( \
+                     SELECT value FROM json_each(consents.scopes) \
+                     UNION SELECT value FROM json_each(excluded.scopes) \
+                     ORDER BY value)), \
+                 updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .bind(to_json(&normalized(scopes.to_vec()))?)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn revoke(&self, user_id: &str, client_id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM consents WHERE user_id = ? AND client_id = ?")
+            .bind(user_id)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+/// Sorted and without repeats; SQL does not promise the order an aggregate sees its rows in.
+fn normalized(mut scopes: Vec<String>) -> Vec<String> {
+    scopes.sort_unstable();
+    scopes.dedup();
+    scopes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::NOW;
+    use super::*;
+
+    fn scopes(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn grants_accumulate_as_a_sorted_set() {
+        let store = SqliteStore::memory().await.unwrap();
+        assert_eq!(ConsentStore::get(&store, "u1", "rp").await.unwrap(), None);
+
+        store.grant("u1", "rp", &scopes(&["profile", "openid", "openid"]), NOW).await.unwrap();
+        store.grant("u1", "rp", &scopes(&["email", "profile"]), NOW + 1).await.unwrap();
+        let granted = ConsentStore::get(&store, "u1", "rp").await.unwrap();
+        assert_eq!(granted, Some(scopes(&["email", "openid", "profile"])));
+        assert_eq!(ConsentStore::get(&store, "u1", "other").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn revoke_forgets_the_consent() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.grant("u1", "rp", &scopes(&["openid"]), NOW).await.unwrap();
+        store.revoke("u1", "rp").await.unwrap();
+        assert_eq!(ConsentStore::get(&store, "u1", "rp").await.unwrap(), None);
+    }
+}

@@ -1,0 +1,72 @@
+//! Records for the tests of the SQLite store, filled in just enough to be told apart.
+
+use crate::identity::{Profile, User};
+use crate::oidc::client::{AuthMethod, Client, SubjectType};
+use crate::store::{Authentication, Grant};
+
+/// An arbitrary fixed "now", far from zero so that `now - x` stays positive.
+pub const NOW: i64 = 1_700_000_000;
+
+pub fn authn(user_id: &str) -> Authentication {
+    Authentication { user_id: user_id.into(), auth_time: NOW, acr: "high".into(), amr: vec!["pwd".into()] }
+}
+
+pub fn grant(grant_id: &str, sid: Option<&str>, scopes: &[&str]) -> Grant {
+    Grant {
+        grant_id: grant_id.into(),
+        client_id: "rp".into(),
+        authn: Some(authn("u1")),
+        sid: sid.map(Into::into),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        claims: None,
+        nonce: Some("n".into()),
+    }
+}
+
+pub fn client(client_id: &str) -> Client {
+    Client {
+        client_id: client_id.into(),
+        secret_digest: Some("digest".into()),
+        client_name: Some("Relying party".into()),
+        redirect_uris: vec!["https://rp.example/cb".into()],
+        post_logout_redirect_uris: vec![],
+        grant_types: vec!["authorization_code".into()],
+        response_types: vec!["code".into()],
+        token_endpoint_auth_method: AuthMethod::ClientSecretBasic,
+        scope: None,
+        jwks: None,
+        jwks_uri: None,
+        id_token_signed_response_alg: "RS256".into(),
+        userinfo_signed_response_alg: None,
+        request_object_signing_alg: None,
+        request_uris: vec![],
+        subject_type: SubjectType::Public,
+        sector_identifier_uri: None,
+        sector_identifier: None,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
+        default_max_age: None,
+        require_auth_time: false,
+        default_acr_values: vec![],
+        contacts: vec![],
+        first_party: false,
+        registration_token_digest: None,
+        created_at: NOW,
+    }
+}
+
+pub fn user(id: &str, username: &str) -> User {
+    User {
+        id: id.into(),
+        username: username.into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        profile: Profile {
+            given_name: Some("Jana".into()),
+            email: Some("jana@example.cz".into()),
+            ..Profile::default()
+        },
+        updated_at: NOW,
+        created_at: NOW,
+        disabled: false,
+    }
+}

@@ -1,0 +1,231 @@
+//! Access and refresh tokens, by digest. Next to the record each row keeps the grant and the SSO
+//! session it came from and whether it is offline, so revocation is one `DELETE` per table.
+
+use async_trait::async_trait;
+
+use super::{SqliteStore, db_error, from_json, is_offline, to_json};
+use crate::clock::Timestamp;
+use crate::store::{AccessToken, RefreshToken, RefreshUse, StoreResult, TokenStore};
+
+/// The `used_at` column is the truth: the JSON holds the token as it was issued.
+fn refresh_from_row((data, used_at): (String, Option<Timestamp>)) -> StoreResult<RefreshToken> {
+    let mut token: RefreshToken = from_json(&data)?;
+    token.used_at = used_at;
+    Ok(token)
+}
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&token.digest)
+        .bind(&token.grant.grant_id)
+        .bind(&token.grant.sid)
+        .bind(is_offline(&token.grant.scopes))
+        .bind(to_json(token)?)
+        .bind(token.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>> {
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM access_tokens WHERE digest = ? AND expires_at > ?")
+                .bind(digest)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        data.as_deref().map(from_json).transpose()
+    }
+
+    async fn delete_access(&self, digest: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM access_tokens WHERE digest = ?")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&token.digest)
+        .bind(&token.grant.grant_id)
+        .bind(&token.grant.sid)
+        .bind(is_offline(&token.grant.scopes))
+        .bind(to_json(token)?)
+        .bind(token.expires_at)
+        .bind(token.used_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>> {
+        let row: Option<(String, Option<Timestamp>)> =
+            sqlx::query_as("SELECT data, used_at FROM refresh_tokens WHERE digest = ? AND expires_at > ?")
+                .bind(digest)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.map(refresh_from_row).transpose()
+    }
+
+    async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
+        // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
+        let fresh: Option<(String, Option<Timestamp>)> = sqlx::query_as(
+            "UPDATE refresh_tokens SET used_at = ?1 \
+             WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at",
+        )
+        .bind(now)
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if let Some(row) = fresh {
+            return Ok(RefreshUse::Fresh(refresh_from_row(row)?));
+        }
+        match self.get_refresh(digest, now).await? {
+            Some(token) if token.used_at.is_some() => Ok(RefreshUse::Reused(token)),
+            _ => Ok(RefreshUse::Unknown),
+        }
+    }
+
+    async fn delete_refresh(&self, digest: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM refresh_tokens WHERE digest = ?")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("DELETE FROM access_tokens WHERE grant_id = ?")
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE grant_id = ?")
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn revoke_session(&self, sid: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("DELETE FROM access_tokens WHERE sid = ? AND offline = 0")
+            .bind(sid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE sid = ? AND offline = 0")
+            .bind(sid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{NOW, grant};
+    use super::*;
+
+    fn access(digest: &str, grant_id: &str, sid: &str, scopes: &[&str]) -> AccessToken {
+        AccessToken {
+            digest: digest.into(),
+            grant: grant(grant_id, Some(sid), scopes),
+            issued_at: NOW,
+            expires_at: NOW + 300,
+        }
+    }
+
+    fn refresh(digest: &str, grant_id: &str, sid: &str, scopes: &[&str]) -> RefreshToken {
+        RefreshToken {
+            digest: digest.into(),
+            grant: grant(grant_id, Some(sid), scopes),
+            issued_at: NOW,
+            expires_at: NOW + 3600,
+            used_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn access_tokens_expire() {
+        let store = SqliteStore::memory().await.unwrap();
+        let token = access("a1", "g1", "sid1", &["openid"]);
+        store.insert_access(&token).await.unwrap();
+        assert_eq!(store.get_access("a1", NOW).await.unwrap(), Some(token));
+        assert_eq!(store.get_access("a1", NOW + 300).await.unwrap(), None);
+        assert!(store.delete_access("a1").await.unwrap());
+        assert!(!store.delete_access("a1").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_reused_refresh_token_reports_its_first_use() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+        let first = store.use_refresh("r1", NOW + 10).await.unwrap();
+        let RefreshUse::Fresh(token) = first else { panic!("expected a fresh use, got {first:?}") };
+        assert_eq!(token.used_at, Some(NOW + 10));
+
+        let again = store.use_refresh("r1", NOW + 20).await.unwrap();
+        let RefreshUse::Reused(token) = again else { panic!("expected a reuse, got {again:?}") };
+        assert_eq!(token.used_at, Some(NOW + 10));
+        assert_eq!(store.get_refresh("r1", NOW + 20).await.unwrap().and_then(|t| t.used_at), Some(NOW + 10));
+    }
+
+    #[tokio::test]
+    async fn an_expired_or_missing_refresh_token_is_unknown() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+        assert_eq!(store.use_refresh("r1", NOW + 3600).await.unwrap(), RefreshUse::Unknown);
+        assert_eq!(store.use_refresh("nope", NOW).await.unwrap(), RefreshUse::Unknown);
+        assert_eq!(store.get_refresh("r1", NOW + 3600).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn revoking_a_grant_removes_both_kinds() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert_access(&access("a1", "g1", "sid1", &["openid"])).await.unwrap();
+        store.insert_refresh(&refresh("r1", "g1", "sid1", &["openid", "offline_access"])).await.unwrap();
+        store.insert_access(&access("a2", "g2", "sid1", &["openid"])).await.unwrap();
+
+        store.revoke_grant("g1").await.unwrap();
+        assert_eq!(store.get_access("a1", NOW).await.unwrap(), None);
+        assert_eq!(store.get_refresh("r1", NOW).await.unwrap(), None);
+        assert!(store.get_access("a2", NOW).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_keeps_offline_tokens() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert_access(&access("a1", "g1", "sid1", &["openid"])).await.unwrap();
+        store.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+        store.insert_access(&access("a2", "g2", "sid1", &["openid", "offline_access"])).await.unwrap();
+        store.insert_refresh(&refresh("r2", "g2", "sid1", &["openid", "offline_access"])).await.unwrap();
+        store.insert_refresh(&refresh("r3", "g3", "sid2", &["openid"])).await.unwrap();
+
+        store.revoke_session("sid1").await.unwrap();
+        assert_eq!(store.get_access("a1", NOW).await.unwrap(), None);
+        assert_eq!(store.get_refresh("r1", NOW).await.unwrap(), None);
+        assert!(store.get_access("a2", NOW).await.unwrap().is_some());
+        assert!(store.get_refresh("r2", NOW).await.unwrap().is_some());
+        assert!(store.get_refresh("r3", NOW).await.unwrap().is_some());
+    }
+}
