@@ -1,0 +1,257 @@
+//! The test harness: a real identita server on a loopback port with its own temporary data and
+//! key directories, and a cookie-keeping "browser" that fills in the login and consent forms the
+//! way a person would.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use identita::clock::{ManualClock, SharedClock};
+use identita::config::Config;
+use identita::oidc::Provider;
+use identita::oidc::registration::{self, ClientMetadata};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestServer {
+    pub issuer: String,
+    pub addr: SocketAddr,
+    pub provider: Provider,
+    pub clock: ManualClock,
+    pub dir: PathBuf,
+    _tempdir: Option<tempfile::TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// A fresh server with an empty database.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let tempdir = tempfile::tempdir().unwrap();
+        let dir = tempdir.path().to_path_buf();
+        let mut server = Self::start_in(&dir, None, tweak).await;
+        server._tempdir = Some(tempdir);
+        server
+    }
+
+    /// A server on `dir` (data and keys), on `port` if given (to restart on the same issuer).
+    pub async fn start_in(dir: &Path, port: Option<u16>, tweak: impl FnOnce(&mut Config)) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let issuer = format!("http://{addr}");
+        let mut config = Config {
+            issuer: issuer.clone(),
+            listen: addr,
+            data_dir: dir.join("data"),
+            keys_dir: dir.join("keys"),
+            ..Config::default()
+        };
+        // Cheap hashing: the tests are about behaviour, not about argon2's cost.
+        config.password.memory_kib = 256;
+        config.password.iterations = 1;
+        tweak(&mut config);
+        let clock = ManualClock::default();
+        let shared: SharedClock = Arc::new(clock.clone());
+        let provider = identita::app::provider(config, shared).await.unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let serving = provider.clone();
+        let handle = tokio::spawn(async move {
+            identita::app::serve(serving, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            issuer,
+            addr,
+            provider,
+            clock,
+            dir: dir.to_path_buf(),
+            _tempdir: None,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops the server (graceful shutdown) and returns what is needed to start it again on the
+    /// same directory and port.
+    pub async fn stop(mut self) -> (Option<tempfile::TempDir>, PathBuf, u16) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.unwrap();
+        }
+        (self._tempdir.take(), self.dir.clone(), self.addr.port())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+
+    /// Registers a client from RFC 7591 metadata (plus `client_id`, `client_secret`, `first_party`).
+    pub async fn add_client(&self, metadata: Value) -> (String, Option<String>) {
+        let meta: ClientMetadata = serde_json::from_value(metadata).unwrap();
+        let id = meta.client_id.clone().unwrap_or_else(|| identita::secret::random_token(12));
+        let (client, secret) =
+            registration::build(&self.provider, meta, id.clone(), self.provider.now()).await.unwrap();
+        self.provider.stores.clients.insert(&client).await.unwrap();
+        (id, secret)
+    }
+
+    /// Creates an account; `profile` holds standard claims.
+    pub async fn add_user(&self, username: &str, password: &str, profile: Value) -> identita::identity::User {
+        let now = self.provider.now();
+        let user = identita::identity::User {
+            id: uuid::Uuid::new_v4().to_string(),
+            username: username.into(),
+            password_hash: self.provider.passwords.hash(password).await.unwrap(),
+            profile: serde_json::from_value(profile).unwrap(),
+            updated_at: now,
+            created_at: now,
+            disabled: false,
+        };
+        self.provider.stores.users.insert(&user).await.unwrap();
+        user
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new()
+    }
+}
+
+/// A browser: keeps cookies, does not follow redirects, reads and submits forms.
+pub struct Browser {
+    pub http: reqwest::Client,
+}
+
+/// Where a browser ended up.
+#[derive(Debug)]
+pub enum Landing {
+    /// Redirected away from the provider (to a client).
+    Redirect(String),
+    /// A page of the provider, with its status and HTML.
+    Page(u16, String),
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { http }
+    }
+
+    /// GETs `url` and follows redirects while they stay on `issuer`.
+    pub async fn visit(&self, issuer: &str, url: &str) -> Landing {
+        let response = self.http.get(url).send().await.unwrap();
+        self.follow(issuer, response).await
+    }
+
+    pub async fn follow(&self, issuer: &str, mut response: reqwest::Response) -> Landing {
+        loop {
+            let status = response.status();
+            if status.is_redirection() {
+                let location = response.headers()["location"].to_str().unwrap().to_string();
+                let absolute = if location.starts_with('/') { format!("{issuer}{location}") } else { location };
+                if !absolute.starts_with(issuer) {
+                    return Landing::Redirect(absolute);
+                }
+                response = self.http.get(&absolute).send().await.unwrap();
+                continue;
+            }
+            return Landing::Page(status.as_u16(), response.text().await.unwrap());
+        }
+    }
+
+    /// Submits the form `form_id` of `html` (its hidden fields plus `fields`).
+    pub async fn submit(&self, issuer: &str, html: &str, form_id: &str, fields: &[(&str, &str)]) -> Landing {
+        let form = form_of(html, form_id).unwrap_or_else(|| panic!("no form #{form_id} in:\n{html}"));
+        let action = attr(&form, "action").unwrap_or_default();
+        let action = if action.starts_with('/') { format!("{issuer}{action}") } else { action };
+        let mut body: Vec<(String, String)> = hidden_inputs(&form);
+        for (k, v) in fields {
+            body.push((k.to_string(), v.to_string()));
+        }
+        let response = self.http.post(&action).form(&body).send().await.unwrap();
+        self.follow(issuer, response).await
+    }
+
+    /// Goes through the login (and, if asked, consent) pages; returns the redirect to the client.
+    pub async fn authorize(&self, issuer: &str, url: &str, username: &str, password: &str) -> String {
+        let mut landing = self.visit(issuer, url).await;
+        loop {
+            match landing {
+                Landing::Redirect(to) => return to,
+                Landing::Page(_, html) if html.contains("id=\"login\"") => {
+                    landing =
+                        self.submit(issuer, &html, "login", &[("username", username), ("password", password)]).await;
+                }
+                Landing::Page(_, html) if html.contains("id=\"consent\"") => {
+                    landing = self.submit(issuer, &html, "consent", &[("decision", "allow")]).await;
+                }
+                Landing::Page(_, html) if html.contains("id=\"select-account\"") => {
+                    landing = self.submit(issuer, &html, "select-account", &[("choice", "continue")]).await;
+                }
+                Landing::Page(status, html) => panic!("unexpected page ({status}):\n{html}"),
+            }
+        }
+    }
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The HTML of `<form id="...">...</form>`.
+pub fn form_of(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let open = html[..start].rfind("<form")?;
+    let end = html[open..].find("</form>")? + open;
+    Some(html[open..end].to_string())
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let needle = format!("{name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+fn hidden_inputs(form: &str) -> Vec<(String, String)> {
+    form.split("<input")
+        .skip(1)
+        .filter(|tag| tag.contains("type=\"hidden\""))
+        .filter_map(|tag| {
+            let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+            Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// The query (or fragment) parameters of a URL as a map.
+pub fn params_of(url: &str) -> std::collections::HashMap<String, String> {
+    let parsed = url::Url::parse(url).unwrap();
+    let mut map: std::collections::HashMap<String, String> = parsed.query_pairs().into_owned().collect();
+    if let Some(fragment) = parsed.fragment() {
+        map.extend(url::form_urlencoded::parse(fragment.as_bytes()).into_owned());
+    }
+    map
+}
