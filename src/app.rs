@@ -131,5 +131,8 @@ async fn housekeeping(provider: Provider) {
         if let Err(e) = provider.keys.reload() {
             tracing::warn!(error = %e, "reloading keys failed");
         }
+        if let Err(e) = provider.keys.prune(now, provider.key_retention()) {
+            tracing::warn!(error = %e, "pruning retired keys failed");
+        }
     }
 }

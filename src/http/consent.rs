@@ -1,15 +1,15 @@
 //! The consent page: the person allows (or denies) the client the requested scopes. An allowed
 //! consent is remembered per client, so the page is shown again only for new scopes.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::error::HttpError;
+use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
-use super::login::PageQuery;
+use super::login::InteractionQuery;
 use super::pages::ConsentPage;
 use super::{respond, security};
 use crate::oidc::authorize::AuthorizationResponse;
@@ -48,7 +48,7 @@ pub async fn person(
 pub async fn show(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Query(query): Query<PageQuery>,
+    PageQuery(query): PageQuery<InteractionQuery>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
     let (authn, _) = person(&provider, &headers, &loaded).await?;
@@ -71,7 +71,7 @@ pub async fn show(
 pub async fn submit(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Form(form): Form<ConsentForm>,
+    PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     let (authn, session) = person(&provider, &headers, &loaded).await?;

@@ -29,3 +29,50 @@ pub fn is_form(headers: &axum::http::HeaderMap) -> bool {
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
+
+/// A form body for a page: a malformed or incomplete form gets an error page, not a bare 4xx.
+pub struct PageForm<T>(pub T);
+
+/// A query string for a page, with the same error handling as [`PageForm`].
+pub struct PageQuery<T>(pub T);
+
+fn malformed(
+    provider: &crate::oidc::Provider,
+    headers: &axum::http::HeaderMap,
+    what: &str,
+    detail: String,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let locale = super::interaction::locale(headers, None);
+    let error = OAuthError::invalid_request(format!("the {what} is incomplete or malformed ({detail})"));
+    super::interaction::page_error(provider, locale, error).into_response()
+}
+
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<crate::oidc::Provider> for PageForm<T> {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        provider: &crate::oidc::Provider,
+    ) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        match axum::Form::<T>::from_request(req, provider).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(rejection) => Err(malformed(provider, &headers, "form", rejection.body_text())),
+        }
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<crate::oidc::Provider> for PageQuery<T> {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        provider: &crate::oidc::Provider,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, provider).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(malformed(provider, &parts.headers, "link", rejection.body_text())),
+        }
+    }
+}

@@ -1,13 +1,13 @@
 //! The login page: username and password.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::cookies;
 use super::error::HttpError;
+use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
 use super::pages::{LoginError, LoginPage};
 use super::security;
@@ -19,7 +19,7 @@ use crate::store::Authentication;
 const MAX_FAILURES: u32 = 5;
 
 #[derive(Debug, Deserialize)]
-pub struct PageQuery {
+pub struct InteractionQuery {
     pub interaction: String,
 }
 
@@ -36,7 +36,7 @@ pub struct LoginForm {
 pub async fn show(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Query(query): Query<PageQuery>,
+    PageQuery(query): PageQuery<InteractionQuery>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
     let username = loaded.request.login_hint.clone().unwrap_or_default();
@@ -61,7 +61,7 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
 pub async fn submit(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, HttpError> {
     let mut loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     let locale = loaded.locale;

@@ -21,9 +21,10 @@ pub mod userinfo;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::oidc::Provider;
@@ -32,21 +33,25 @@ use crate::oidc::Provider;
 pub fn router(provider: Provider) -> Router {
     let paths = &provider.persona.paths;
     let registration_item = format!("{}/{{client_id}}", paths.registration);
-    let routes = Router::new()
+    // Endpoints a browser-based client calls directly: open to every origin, without cookies.
+    let api = Router::new()
         .route(paths.discovery, get(discovery::configuration))
         .route(paths.jwks, get(discovery::jwks))
-        .route(paths.authorization, get(authorize::get).post(authorize::post))
         .route(paths.token, post(token::exchange))
         .route(paths.userinfo, get(userinfo::handle).post(userinfo::handle))
         .route(paths.introspection, post(token::introspect))
         .route(paths.revocation, post(token::revoke))
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers(Any));
+    let routes = Router::new()
+        .route(paths.authorization, get(authorize::get).post(authorize::post))
         .route(paths.end_session, get(logout::get).post(logout::post))
         .route(paths.registration, post(registration::register))
         .route(&registration_item, get(registration::read).put(registration::update).delete(registration::delete))
         .route(paths.login, get(login::show).post(login::submit))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
-        .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet));
+        .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))
+        .merge(api);
     let base = provider.persona.base_path();
     let app = if base.is_empty() { routes } else { Router::new().nest(&base, routes) };
     app.route("/healthz", get(discovery::healthz))

@@ -1,15 +1,15 @@
 //! `prompt=select_account`: continue as the person already logged in, or log in as another.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::consent::person;
 use super::error::HttpError;
+use super::form::{PageForm, PageQuery};
 use super::interaction::{self, page_error};
-use super::login::PageQuery;
+use super::login::InteractionQuery;
 use super::pages::SelectAccountPage;
 use super::{respond, security};
 use crate::oidc::Provider;
@@ -26,7 +26,7 @@ pub struct SelectForm {
 pub async fn show(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Query(query): Query<PageQuery>,
+    PageQuery(query): PageQuery<InteractionQuery>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
     let (authn, _) = person(&provider, &headers, &loaded).await?;
@@ -47,7 +47,7 @@ pub async fn show(
 pub async fn submit(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    Form(form): Form<SelectForm>,
+    PageForm(form): PageForm<SelectForm>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     if form.choice == "continue" {

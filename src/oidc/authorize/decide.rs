@@ -45,6 +45,13 @@ pub async fn after_login(
     session: Option<&Session>,
     consent_given: bool,
 ) -> Result<Decision, OAuthError> {
+    // OpenID Connect Core §5.5.1.1: an essential acr that was not reached fails the request.
+    if let Some((true, values)) = request.claims.as_ref().and_then(|c| c.acr())
+        && !values.is_empty()
+        && !values.contains(&authn.acr)
+    {
+        return Err(OAuthError::new(ErrorCode::AccessDenied, "the requested essential acr cannot be satisfied"));
+    }
     if !consent_given && needs_consent(provider, client, request, &authn.user_id).await? {
         if request.prompt.none {
             return Err(OAuthError::new(ErrorCode::ConsentRequired, "the person has not consented to this client"));
