@@ -73,12 +73,16 @@ fn load_or_create_salt(path: &Path) -> Result<String, StartError> {
     Ok(salt)
 }
 
-/// Serves on `listener` until `shutdown` completes; housekeeping runs beside it.
-pub async fn serve(
+/// Serves on `listener` (plain TCP or [`crate::tls::TlsListener`]) until `shutdown` completes;
+/// housekeeping runs beside it.
+pub async fn serve<L>(
     provider: Provider,
-    listener: TcpListener,
+    listener: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
     let router = crate::http::router(provider);
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
@@ -91,7 +95,16 @@ pub async fn run(provider: Provider) -> Result<(), StartError> {
     let addr: SocketAddr = provider.config.listen;
     let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Io(format!("binding {addr}: {e}")))?;
     tracing::info!(%addr, issuer = %provider.issuer(), "identita is listening");
-    serve(provider, listener, shutdown_signal()).await.map_err(|e| StartError::Io(e.to_string()))?;
+    let served = match (&provider.config.tls.cert_file, &provider.config.tls.key_file) {
+        (Some(cert), Some(key)) => {
+            let acceptor = crate::tls::acceptor(cert, key).map_err(|e| StartError::Config(e.to_string()))?;
+            let listener =
+                crate::tls::TlsListener::new(listener, acceptor).map_err(|e| StartError::Io(e.to_string()))?;
+            serve(provider, listener, shutdown_signal()).await
+        }
+        _ => serve(provider, listener, shutdown_signal()).await,
+    };
+    served.map_err(|e| StartError::Io(e.to_string()))?;
     tracing::info!("identita stopped");
     Ok(())
 }

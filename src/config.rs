@@ -30,6 +30,15 @@ pub struct Config {
     pub registration: RegistrationConfig,
     /// Maximum size of a request body, in bytes.
     pub max_body_bytes: usize,
+    pub tls: TlsConfig,
+}
+
+/// Serve https directly (PEM files); both or neither. `identita tls self-signed` makes a pair.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +88,7 @@ impl Default for Config {
             password: PasswordConfig::default(),
             registration: RegistrationConfig::default(),
             max_body_bytes: 64 * 1024,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -168,6 +178,9 @@ impl Config {
         let p = &self.password;
         if p.memory_kib < 8 * p.parallelism.max(1) || p.iterations == 0 || p.parallelism == 0 {
             return Err(ConfigError::Invalid("password: argon2 parameters out of range".into()));
+        }
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            return Err(ConfigError::Invalid("tls.cert_file and tls.key_file go together".into()));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));

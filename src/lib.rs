@@ -16,3 +16,4 @@ pub mod oidc;
 pub mod persona;
 pub mod secret;
 pub mod store;
+pub mod tls;

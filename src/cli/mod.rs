@@ -38,10 +38,27 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// TLS helpers for serving https directly.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Load clients and users from a TOML or JSON fixture file.
     Seed {
         /// The fixture file (`.toml` or `.json`).
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Write a self-signed certificate and key (tls.crt, tls.key) for local https; point
+    /// `tls.cert_file` and `tls.key_file` (IDENTITA_TLS__CERT_FILE, IDENTITA_TLS__KEY_FILE) at them.
+    SelfSigned {
+        /// A host name or IP address the certificate is for (repeatable).
+        #[arg(long = "host", default_values = ["127.0.0.1", "localhost"])]
+        hosts: Vec<String>,
+        /// Where to write the files (default: the keys directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -101,6 +118,11 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::load(cli.config.as_deref()).map_err(|e| CliError(e.to_string()))?;
+    if let Command::Tls(TlsCommand::SelfSigned { hosts, dir }) = &cli.command {
+        let dir = dir.clone().unwrap_or_else(|| config.keys_dir.clone());
+        let (cert, key) = crate::tls::self_signed(hosts, &dir).map_err(|e| CliError(e.to_string()))?;
+        return print(&serde_json::json!({ "cert_file": cert, "key_file": key, "hosts": hosts }));
+    }
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
     match cli.command {
@@ -109,6 +131,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Client(cmd) => clients::run(&provider, cmd).await,
         Command::User(cmd) => users::run(&provider, cmd).await,
         Command::Seed { file } => seed::run(&provider, &file).await,
+        Command::Tls(_) => Ok(()),
     }
 }
 
