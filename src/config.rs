@@ -127,6 +127,13 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// Whether an `IDENTITA_*` variable (named without the prefix) is a setting: `IDENTITA_LOG` is
+/// the log filter and `IDENTITA_TEST_*` belong to the test suite, so neither may fail the start.
+fn is_setting(key: &figment::value::UncasedStr) -> bool {
+    let key = key.as_str().to_ascii_lowercase();
+    key != "log" && !key.starts_with("test_")
+}
+
 impl Config {
     /// Loads defaults, then `file` (when it exists), then `IDENTITA_*` variables.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -136,7 +143,7 @@ impl Config {
         }
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed("IDENTITA_").split("__"))
+            .merge(Env::prefixed("IDENTITA_").filter(is_setting).split("__"))
             .extract()
             .map_err(Box::new)?;
         config.validate()?;

@@ -9,6 +9,7 @@ pub mod authn;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod defects;
 pub mod http;
 pub mod identity;
 pub mod keys;

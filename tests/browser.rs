@@ -53,9 +53,11 @@ async fn driver(test: &str) -> Option<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
+    // Owned by the guard from here on, so it is killed on every path.
+    let driver = Driver { child, port, profile: tempfile::tempdir().unwrap() };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Some(Driver { child, port, profile: tempfile::tempdir().unwrap() });
+            return Some(driver);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

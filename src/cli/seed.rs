@@ -14,9 +14,29 @@ use crate::oidc::registration::{self, ClientMetadata};
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
     #[serde(default)]
-    pub clients: Vec<ClientMetadata>,
+    pub clients: Vec<FixtureClient>,
     #[serde(default)]
     pub users: Vec<FixtureUser>,
+}
+
+/// RFC 7591 metadata, but a member this provider does not know is an error here (a registration
+/// request ignores it): in a fixture it is a typo, and a silently dropped setting.
+#[derive(Debug)]
+pub struct FixtureClient(pub ClientMetadata);
+
+impl<'de> Deserialize<'de> for FixtureClient {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let members = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let known = match serde_json::to_value(ClientMetadata::default()) {
+            Ok(serde_json::Value::Object(known)) => known,
+            _ => serde_json::Map::new(),
+        };
+        if let Some(unknown) = members.keys().find(|k| !known.contains_key(*k)) {
+            return Err(D::Error::custom(format!("unknown client field `{unknown}`")));
+        }
+        serde_json::from_value(serde_json::Value::Object(members)).map(Self).map_err(D::Error::custom)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,7 +61,7 @@ pub fn parse(path: &Path) -> Result<Fixture, CliError> {
 pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
     let fixture = parse(path)?;
     let mut clients = Vec::new();
-    for meta in fixture.clients {
+    for FixtureClient(meta) in fixture.clients {
         let id = meta.client_id.clone().ok_or_else(|| CliError::new("every fixture client needs a client_id"))?;
         let (client, secret) = registration::build(provider, meta, id, provider.now()).await?;
         provider.stores.clients.put(&client).await?;

@@ -164,7 +164,12 @@ async fn private_key_jwt(
         return Err(invalid("client_assertion's aud must be the issuer or the endpoint"));
     }
     let now = provider.now();
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or_else(|| invalid("client_assertion has no exp"))?;
+    // RFC 7519 §2: a NumericDate may have a fraction (josekit writes one); whole seconds suffice.
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_f64)
+        .map(|exp| exp.floor() as i64)
+        .ok_or_else(|| invalid("client_assertion has no exp"))?;
     if exp + 60 < now {
         return Err(invalid("client_assertion has expired"));
     }

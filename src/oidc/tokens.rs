@@ -97,6 +97,7 @@ pub async fn id_token(
         body.insert("sid".into(), Value::from(sid.clone()));
     }
     if input.nonce
+        && !crate::defects::on(crate::defects::Defect::DropNonce)
         && let Some(nonce) = &grant.nonce
     {
         body.insert("nonce".into(), Value::from(nonce.clone()));
@@ -108,7 +109,22 @@ pub async fn id_token(
     if let Some(code) = input.code {
         body.insert("c_hash".into(), Value::from(hash(code)?));
     }
-    sign(provider, alg, None, &body)
+    let token = sign(provider, alg, None, &body)?;
+    if crate::defects::on(crate::defects::Defect::WrongKid) {
+        return Ok(with_wrong_kid(&token));
+    }
+    Ok(token)
+}
+
+/// The `wrong-kid` defect: the header names a key that does not exist.
+fn with_wrong_kid(token: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Some((header, rest)) = token.split_once('.') else { return token.to_owned() };
+    let decoded = URL_SAFE_NO_PAD.decode(header).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    let Some(Value::Object(mut header)) = decoded else { return token.to_owned() };
+    header.insert("kid".into(), Value::from("no-such-key"));
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(Value::Object(header).to_string()))
 }
 
 /// Signs claims with the provider's active key for `alg`.

@@ -255,3 +255,17 @@ pub fn params_of(url: &str) -> std::collections::HashMap<String, String> {
     }
     map
 }
+
+/// The hidden fields of the form `form_id` in `html`.
+pub fn hidden_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
+    form_of(html, form_id).map(|form| hidden_inputs(&form)).unwrap_or_default()
+}
+
+/// The `action` and hidden fields of the first form of `html` (e.g. the form_post page).
+pub fn first_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
+    let open = html.find("<form")?;
+    let end = html[open..].find("</form>")? + open;
+    let form = &html[open..end];
+    let tag = &form[..form.find('>')?];
+    Some((attr(tag, "action").unwrap_or_default(), hidden_inputs(form)))
+}

@@ -71,8 +71,9 @@ fn session_satisfies(
     if request.prompt.login {
         return false;
     }
+    // Core §3.1.2.1: "max_age=0 is equivalent to prompt=login", even within the same second.
     if let Some(max_age) = request.max_age
-        && provider.now() - authn.auth_time > max_age
+        && (max_age == 0 || provider.now() - authn.auth_time > max_age)
     {
         return false;
     }

@@ -19,8 +19,10 @@ pub type Params = BTreeMap<String, String>;
 /// string or a form body.
 pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<AuthorizationRequest, AuthorizeError> {
     let mut params = Params::new();
+    // Every name counts, an empty one too: `state=&state=x` repeats `state` (RFC 6749 §3.1).
+    let mut seen = std::collections::BTreeSet::new();
     for (name, value) in raw {
-        if params.contains_key(&name) {
+        if !seen.insert(name.clone()) {
             return Err(page(format!("the parameter {name} is included more than once")));
         }
         if !value.is_empty() {

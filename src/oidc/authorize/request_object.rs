@@ -103,10 +103,12 @@ async fn decode(
             return Err(invalid("the request object's aud must be the issuer"));
         }
     }
-    if let Some(exp) = claims.get("exp").and_then(Value::as_i64)
-        && exp < provider.now()
-    {
-        return Err(invalid("the request object has expired"));
+    if let Some(exp) = claims.get("exp") {
+        // RFC 7519 §2: a NumericDate may carry a fraction.
+        let exp = exp.as_f64().ok_or_else(|| invalid("the request object's exp must be a number"))?;
+        if (exp.floor() as i64) < provider.now() {
+            return Err(invalid("the request object has expired"));
+        }
     }
     Ok(claims)
 }

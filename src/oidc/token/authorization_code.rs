@@ -24,6 +24,7 @@ pub async fn exchange(
     let code = required(form, "code")?;
     let code = match provider.stores.codes.redeem(&secret::digest(code), provider.now()).await? {
         Redemption::Fresh(code) => code,
+        Redemption::Replayed(code) if crate::defects::on(crate::defects::Defect::ReplayableCode) => code,
         Redemption::Replayed(code) => {
             provider.stores.tokens.revoke_grant(&code.grant.grant_id).await?;
             tracing::warn!(client_id = %code.grant.client_id, "authorization code replayed; its tokens are revoked");
