@@ -56,7 +56,11 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
     match cmd {
         ClientCommand::Add(add) => {
             let mut meta: ClientMetadata = match &add.metadata {
-                Some(json) => serde_json::from_str(json).map_err(|e| CliError(format!("--metadata: {e}")))?,
+                Some(json) => {
+                    let super::seed::FixtureClient(meta) =
+                        serde_json::from_str(json).map_err(|e| CliError(format!("--metadata: {e}")))?;
+                    meta
+                }
                 None => ClientMetadata::default(),
             };
             if !add.redirect_uris.is_empty() {

@@ -64,6 +64,7 @@ pub async fn show(
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
         user_name,
         scopes: loaded.request.scopes.clone(),
+        client: loaded.client.display(),
     };
     Ok(security::page(StatusCode::OK, page.render(), None))
 }

@@ -53,6 +53,7 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
         username,
         error,
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
+        client: loaded.client.display(),
     };
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
     security::page(status, page.render(), None)

@@ -46,6 +46,16 @@ fn render_or_fallback<T: Template>(page: &T, name: &str) -> String {
     }
 }
 
+/// What a client registered to show about itself: a logo and links (OpenID Connect Dynamic
+/// Client Registration §2). Registration accepts only http(s) URLs here.
+#[derive(Debug, Clone, Default)]
+pub struct ClientDisplay {
+    pub logo_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub tos_uri: Option<String>,
+    pub client_uri: Option<String>,
+}
+
 /// Why the login form is shown again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginError {
@@ -72,6 +82,7 @@ pub struct LoginPage {
     pub error: Option<LoginError>,
     /// Empty if unknown; the page then does not name the client.
     pub client_name: String,
+    pub client: ClientDisplay,
 }
 
 impl LoginPage {
@@ -106,6 +117,7 @@ pub struct ConsentPage {
     pub user_name: String,
     /// Scope names; the page shows their [`i18n::scope_label`].
     pub scopes: Vec<String>,
+    pub client: ClientDisplay,
 }
 
 impl ConsentPage {
@@ -258,6 +270,7 @@ mod tests {
             username: String::new(),
             error: None,
             client_name: "Demo".to_owned(),
+            client: ClientDisplay::default(),
         }
     }
 
@@ -314,6 +327,7 @@ mod tests {
         let page = LoginPage {
             username: r#"jan" autofocus onfocus="alert(1)"#.to_owned(),
             client_name: "<script>alert('x')</script>".to_owned(),
+            client: ClientDisplay::default(),
             interaction: r#""><img src=x>"#.to_owned(),
             ..login(Locale::En)
         };
@@ -338,6 +352,7 @@ mod tests {
             client_name: "Obec <Lhota>".to_owned(),
             user_name: "Jan Novák".to_owned(),
             scopes: vec!["openid".to_owned(), "email".to_owned(), "x<y".to_owned()],
+            client: ClientDisplay::default(),
         };
         let html = page.render();
         assert!(html.contains(r#"<form id="consent" method="post" action="/interaction/abc/consent">"#));

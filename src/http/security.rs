@@ -19,7 +19,7 @@ pub fn page(status: StatusCode, html: String, script_nonce: Option<&str>) -> Res
         None => String::new(),
     };
     let csp = format!(
-        "default-src 'none'; {script}style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; {script}style-src 'self'; img-src 'self' data: https: http:; frame-ancestors 'none'; base-uri 'none'"
     );
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);

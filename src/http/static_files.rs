@@ -105,6 +105,9 @@ button:hover { filter: brightness(1.08); }
 ul.scopes { margin: 0 0 1rem; padding-left: 1.25rem; }
 ul.scopes li { margin-bottom: 0.25rem; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.client-logo { display: block; max-height: 3rem; max-width: 12rem; margin: 0 0 1rem; }
+.client-links { font-size: 0.875rem; color: var(--muted); }
+.client-links a { margin-right: 0.75rem; }
 "#;
 
 /// Serves [`STYLESHEET`]; it changes only with the binary, so clients may cache it for a day.

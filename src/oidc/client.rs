@@ -100,6 +100,14 @@ pub struct Client {
     pub default_acr_values: Vec<String>,
     #[serde(default)]
     pub contacts: Vec<String>,
+    #[serde(default)]
+    pub logo_uri: Option<String>,
+    #[serde(default)]
+    pub policy_uri: Option<String>,
+    #[serde(default)]
+    pub tos_uri: Option<String>,
+    #[serde(default)]
+    pub client_uri: Option<String>,
     /// First-party clients skip the consent page.
     #[serde(default)]
     pub first_party: bool,
@@ -115,6 +123,16 @@ fn default_alg() -> String {
 }
 
 impl Client {
+    /// What the login and consent pages show about the client.
+    pub fn display(&self) -> crate::http::pages::ClientDisplay {
+        crate::http::pages::ClientDisplay {
+            logo_uri: self.logo_uri.clone(),
+            policy_uri: self.policy_uri.clone(),
+            tos_uri: self.tos_uri.clone(),
+            client_uri: self.client_uri.clone(),
+        }
+    }
+
     pub fn is_public(&self) -> bool {
         self.token_endpoint_auth_method == AuthMethod::None
     }

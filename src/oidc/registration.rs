@@ -36,6 +36,10 @@ pub struct ClientMetadata {
     pub require_auth_time: Option<bool>,
     pub default_acr_values: Vec<String>,
     pub contacts: Vec<String>,
+    pub logo_uri: Option<String>,
+    pub policy_uri: Option<String>,
+    pub tos_uri: Option<String>,
+    pub client_uri: Option<String>,
     pub application_type: Option<String>,
     /// Operators only; ignored in dynamic registration.
     pub first_party: Option<bool>,
@@ -97,6 +101,13 @@ pub async fn build(
     }
     for uri in meta.backchannel_logout_uri.iter().chain(&meta.jwks_uri).chain(&meta.sector_identifier_uri) {
         check_uri(uri, false).map_err(bad)?;
+    }
+    for uri in [&meta.logo_uri, &meta.policy_uri, &meta.tos_uri, &meta.client_uri].into_iter().flatten() {
+        // Shown to people as links and images: nothing but web URLs (no javascript:, data:, ...).
+        let web = url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !web {
+            return Err(bad(format!("{uri} must be an http or https URL")));
+        }
     }
     if meta.jwks.is_some() && meta.jwks_uri.is_some() {
         return Err(bad("jwks and jwks_uri cannot both be given"));
@@ -172,6 +183,10 @@ pub async fn build(
         require_auth_time: meta.require_auth_time.unwrap_or(false),
         default_acr_values: meta.default_acr_values,
         contacts: meta.contacts,
+        logo_uri: meta.logo_uri,
+        policy_uri: meta.policy_uri,
+        tos_uri: meta.tos_uri,
+        client_uri: meta.client_uri,
         first_party: meta.first_party.unwrap_or(false),
         registration_token_digest: None,
         created_at: now,

@@ -1,0 +1,466 @@
+//! The `identita` binary as an operator drives it: each command prints JSON, a failure prints
+//! `{"error": ...}` and exits with 1, and `serve` runs the provider until SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Landing;
+use serde_json::Value;
+
+/// A working directory with its own data and key directories.
+struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+/// What a command printed and how it exited.
+#[derive(Debug)]
+struct Outcome {
+    code: i32,
+    json: Value,
+    stdout: String,
+    /// Shown when an assertion fails.
+    #[allow(dead_code)]
+    stderr: String,
+}
+
+impl Workdir {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_identita"));
+        // Settings of the developer's shell must not leak into the commands under test.
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("IDENTITA_")) {
+            command.env_remove(name);
+        }
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env("IDENTITA_DATA_DIR", self.path().join("data"))
+            .env("IDENTITA_KEYS_DIR", self.path().join("keys"))
+            .env("IDENTITA_PASSWORD__MEMORY_KIB", "256")
+            .env("IDENTITA_PASSWORD__ITERATIONS", "1")
+            .env("IDENTITA_LOG", "warn")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Outcome {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        outcome(finish_within(command.spawn().unwrap(), Duration::from_secs(60)))
+    }
+
+    /// Runs a command that must succeed; returns its JSON.
+    fn ok(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "identita {args:?} failed: {out:?}");
+        out.json
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join(name), text).unwrap();
+    }
+}
+
+/// Waits for `child` at most `limit`; kills it and fails the test if it takes longer.
+fn finish_within(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn outcome(output: Output) -> Outcome {
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    Outcome { code: output.status.code().unwrap_or(-1), json, stdout, stderr }
+}
+
+fn assert_fails(out: &Outcome) -> String {
+    assert_eq!(out.code, 1, "{out:?}");
+    out.json["error"].as_str().unwrap_or_else(|| panic!("no {{\"error\": ...}} on stdout: {out:?}")).to_owned()
+}
+
+#[test]
+fn client_add_prints_the_client_and_a_strong_secret() {
+    let work = Workdir::new();
+    let client = work.ok(&[
+        "client",
+        "add",
+        "--id",
+        "portal",
+        "--redirect-uri",
+        "http://127.0.0.1:9/cb",
+        "--name",
+        "Portál občana",
+    ]);
+    assert_eq!(client["client_id"], "portal");
+    assert_eq!(client["client_name"], "Portál občana");
+    assert_eq!(client["redirect_uris"], serde_json::json!(["http://127.0.0.1:9/cb"]));
+    let secret = client["client_secret"].as_str().expect("a client_secret");
+    assert!(secret.len() >= 40, "{secret}");
+    assert!(secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{secret}");
+    let other = work.ok(&["client", "add", "--id", "other", "--redirect-uri", "http://127.0.0.1:9/cb"]);
+    assert_ne!(other["client_secret"], client["client_secret"]);
+}
+
+#[test]
+fn client_list_and_show_do_not_reveal_the_secret() {
+    let work = Workdir::new();
+    let added = work.ok(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"]);
+    let secret = added["client_secret"].as_str().unwrap();
+
+    let list = work.run(&["client", "list"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    let clients = list.json.as_array().expect("a JSON array");
+    assert!(clients.iter().any(|c| c["client_id"] == "portal"), "{clients:?}");
+    assert!(!list.stdout.contains(secret));
+    assert!(clients.iter().all(|c| c.get("client_secret").is_none()));
+
+    let show = work.run(&["client", "show", "portal"]);
+    assert_eq!(show.code, 0, "{show:?}");
+    assert_eq!(show.json["client_id"], "portal");
+    assert!(!show.stdout.contains(secret));
+}
+
+#[test]
+fn removed_client_is_gone() {
+    let work = Workdir::new();
+    work.ok(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"]);
+    let removed = work.ok(&["client", "remove", "portal"]);
+    assert_eq!(removed["removed"], "portal");
+
+    let error = assert_fails(&work.run(&["client", "show", "portal"]));
+    assert!(error.contains("portal"), "{error}");
+    assert_fails(&work.run(&["client", "remove", "portal"]));
+}
+
+#[test]
+fn adding_a_client_id_twice_fails() {
+    let work = Workdir::new();
+    work.ok(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"]);
+    let again = work.run(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/other"]);
+    assert_fails(&again);
+    let show = work.ok(&["client", "show", "portal"]);
+    assert_eq!(show["redirect_uris"], serde_json::json!(["http://127.0.0.1:9/cb"]), "the first client is kept");
+}
+
+#[test]
+fn user_add_prints_the_account_without_the_password_hash() {
+    let work = Workdir::new();
+    let out = work.run(&["user", "add", "jan", "--password", "x", "--name", "Jan Novák", "--email", "jan@example.cz"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json["username"], "jan");
+    assert_eq!(out.json["profile"]["name"], "Jan Novák");
+    assert_eq!(out.json["profile"]["email"], "jan@example.cz");
+    assert!(out.json["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(!out.stdout.contains("password_hash") && !out.stdout.contains("$argon2"), "{}", out.stdout);
+
+    let list = work.run(&["user", "list"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    let users = list.json.as_array().expect("a JSON array");
+    assert!(users.iter().any(|u| u["username"] == "jan" && u["id"] == out.json["id"]), "{users:?}");
+    assert!(!list.stdout.contains("$argon2"));
+}
+
+#[test]
+fn user_add_with_a_taken_username_fails() {
+    let work = Workdir::new();
+    work.ok(&["user", "add", "jan", "--password", "x"]);
+    let error = assert_fails(&work.run(&["user", "add", "jan", "--password", "y"]));
+    assert!(error.contains("taken"), "{error}");
+}
+
+#[test]
+fn set_password_for_an_unknown_user_fails() {
+    let work = Workdir::new();
+    assert_fails(&work.run(&["user", "set-password", "nobody", "--password", "y"]));
+}
+
+/// `identita serve` as a child process; killed if a test fails before it is stopped.
+struct Served {
+    child: Option<Child>,
+    issuer: String,
+}
+
+impl Served {
+    async fn start(work: &Workdir) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let issuer = format!("http://127.0.0.1:{port}");
+        let mut command = work.command(&["serve"]);
+        command
+            .env("IDENTITA_LISTEN", format!("127.0.0.1:{port}"))
+            .env("IDENTITA_ISSUER", &issuer)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let served = Self { child: Some(command.spawn().unwrap()), issuer };
+        let http = reqwest::Client::new();
+        let start = Instant::now();
+        loop {
+            if let Ok(r) = http.get(format!("{}/readyz", served.issuer)).send().await
+                && r.status().is_success()
+            {
+                return served;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "identita serve did not become ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let sent = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+        assert!(sent.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > Duration::from_secs(5) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("identita serve did not stop within 5 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test]
+async fn set_password_takes_effect_for_login_in_the_served_provider() {
+    let work = Workdir::new();
+    let redirect = "http://127.0.0.1:9/cb";
+    work.ok(&["client", "add", "--id", "portal", "--redirect-uri", redirect, "--first-party"]);
+    work.ok(&["user", "add", "jan", "--password", "stare-heslo"]);
+    let changed = work.ok(&["user", "set-password", "jan", "--password", "nove-heslo"]);
+    assert_eq!(changed["username"], "jan");
+
+    let served = Served::start(&work).await;
+    let issuer = served.issuer.clone();
+    let url = format!(
+        "{issuer}/authorize?response_type=code&client_id=portal&redirect_uri={}&scope=openid&state=st&nonce=n",
+        url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
+    );
+    let browser = common::Browser::new();
+    let Landing::Page(200, login) = browser.visit(&issuer, &url).await else { panic!("no login page") };
+    let old = [("username", "jan"), ("password", "stare-heslo")];
+    let Landing::Page(_, again) = browser.submit(&issuer, &login, "login", &old).await else {
+        panic!("the old password was accepted");
+    };
+    assert!(again.contains("id=\"login-error\""), "{again}");
+    let new = [("username", "jan"), ("password", "nove-heslo")];
+    match browser.submit(&issuer, &again, "login", &new).await {
+        Landing::Redirect(to) => {
+            assert!(to.starts_with(redirect), "{to}");
+            assert!(common::params_of(&to).contains_key("code"), "{to}");
+        }
+        Landing::Page(status, html) => panic!("the new password did not log in ({status}):\n{html}"),
+    }
+
+    let status = served.terminate();
+    assert!(status.success(), "identita serve exited with {status}");
+}
+
+const FIXTURE_TOML: &str = r#"
+[[clients]]
+client_id = "portal"
+client_name = "Portál"
+redirect_uris = ["http://127.0.0.1:9/cb"]
+client_secret = "fixture-secret-portal"
+
+[[clients]]
+client_id = "spa"
+redirect_uris = ["http://127.0.0.1:9/spa"]
+token_endpoint_auth_method = "none"
+
+[[users]]
+username = "jan"
+password = "heslo-123"
+[users.profile]
+name = "Jan Novák"
+email = "jan@example.cz"
+
+[[users]]
+username = "eva"
+password = "heslo-456"
+"#;
+
+const FIXTURE_JSON: &str = r#"{
+  "clients": [{ "client_id": "portal", "redirect_uris": ["http://127.0.0.1:9/cb"] }],
+  "users": [{ "username": "jan", "password": "heslo-123", "profile": { "name": "Jan Novák" } }]
+}"#;
+
+fn ids(list: &Value, key: &str) -> Vec<String> {
+    let mut ids: Vec<String> = list.as_array().unwrap().iter().map(|v| v[key].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn seed_from_toml_creates_clients_and_users() {
+    let work = Workdir::new();
+    work.write("fixture.toml", FIXTURE_TOML);
+    work.ok(&["seed", "fixture.toml"]);
+
+    assert_eq!(ids(&work.ok(&["client", "list"]), "client_id"), ["portal", "spa"]);
+    assert_eq!(ids(&work.ok(&["user", "list"]), "username"), ["eva", "jan"]);
+    let jan = work.ok(&["user", "list"]).as_array().unwrap().iter().find(|u| u["username"] == "jan").cloned();
+    assert_eq!(jan.unwrap()["profile"]["email"], "jan@example.cz");
+    assert_eq!(work.ok(&["client", "show", "spa"])["token_endpoint_auth_method"], "none");
+}
+
+#[test]
+fn seed_from_json_creates_clients_and_users() {
+    let work = Workdir::new();
+    work.write("fixture.json", FIXTURE_JSON);
+    work.ok(&["seed", "fixture.json"]);
+
+    assert_eq!(ids(&work.ok(&["client", "list"]), "client_id"), ["portal"]);
+    assert_eq!(ids(&work.ok(&["user", "list"]), "username"), ["jan"]);
+}
+
+#[test]
+fn seeding_twice_is_idempotent() {
+    let work = Workdir::new();
+    work.write("fixture.toml", FIXTURE_TOML);
+    work.ok(&["seed", "fixture.toml"]);
+    let users_before = work.ok(&["user", "list"]);
+    work.ok(&["seed", "fixture.toml"]);
+
+    assert_eq!(ids(&work.ok(&["client", "list"]), "client_id"), ["portal", "spa"]);
+    let users_after = work.ok(&["user", "list"]);
+    assert_eq!(ids(&users_after, "username"), ["eva", "jan"]);
+    assert_eq!(ids(&users_after, "id"), ids(&users_before, "id"), "a user keeps its id");
+}
+
+#[test]
+fn seed_with_an_unknown_top_level_field_fails_naming_it() {
+    let work = Workdir::new();
+    work.write("fixture.toml", "[[clientz]]\nclient_id = \"portal\"\n");
+    let error = assert_fails(&work.run(&["seed", "fixture.toml"]));
+    assert!(error.contains("clientz"), "{error}");
+}
+
+#[test]
+fn seed_with_an_unknown_user_field_fails_naming_it() {
+    let work = Workdir::new();
+    work.write("fixture.json", r#"{ "users": [{ "username": "jan", "pasword": "x" }] }"#);
+    let error = assert_fails(&work.run(&["seed", "fixture.json"]));
+    assert!(error.contains("pasword"), "{error}");
+    assert_eq!(ids(&work.ok(&["user", "list"]), "username"), Vec::<String>::new());
+}
+
+#[test]
+fn seed_with_an_unknown_client_field_fails_naming_it() {
+    let work = Workdir::new();
+    let fixture = "[[clients]]\nclient_id = \"portal\"\nredirect_uris = [\"http://127.0.0.1:9/cb\"]\n\
+                   client_nmae = \"Portál\"\n";
+    work.write("fixture.toml", fixture);
+    let error = assert_fails(&work.run(&["seed", "fixture.toml"]));
+    assert!(error.contains("client_nmae"), "{error}");
+    assert_eq!(ids(&work.ok(&["client", "list"]), "client_id"), Vec::<String>::new());
+}
+
+fn key_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect()
+}
+
+#[test]
+fn keys_list_shows_one_active_key_per_algorithm() {
+    let work = Workdir::new();
+    let keys = work.ok(&["keys", "list"]);
+    let keys = keys.as_array().expect("a JSON array");
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert!(keys.iter().all(|k| k["status"] == "active"), "{keys:?}");
+    let mut algs: Vec<&str> = keys.iter().map(|k| k["alg"].as_str().unwrap()).collect();
+    algs.sort_unstable();
+    assert_eq!(algs, ["ES256", "EdDSA", "PS256", "RS256"]);
+    assert!(!serde_json::to_string(keys).unwrap().contains("\"d\""), "no private key material is printed");
+}
+
+#[test]
+fn keys_rotate_adds_active_keys_and_retires_the_old_ones() {
+    let work = Workdir::new();
+    let before = work.ok(&["keys", "list"]);
+    work.ok(&["keys", "rotate"]);
+    let after = work.ok(&["keys", "list"]);
+    let after = after.as_array().unwrap();
+    assert_eq!(after.len(), 8, "{after:?}");
+    let retired: Vec<&Value> = after.iter().filter(|k| k["status"] == "retired").collect();
+    assert_eq!(retired.len(), 4, "{after:?}");
+    assert_eq!(ids(&Value::from(retired.into_iter().cloned().collect::<Vec<_>>()), "kid"), ids(&before, "kid"));
+    let mut active: Vec<&str> =
+        after.iter().filter(|k| k["status"] == "active").map(|k| k["alg"].as_str().unwrap()).collect();
+    active.sort_unstable();
+    assert_eq!(active, ["ES256", "EdDSA", "PS256", "RS256"]);
+}
+
+#[test]
+fn private_key_files_are_readable_by_the_owner_only() {
+    let work = Workdir::new();
+    work.ok(&["keys", "list"]);
+    work.ok(&["keys", "rotate"]);
+    let files = key_files(&work.path().join("keys"));
+    let keys = files.iter().filter(|f| f.extension().is_some_and(|e| e == "json")).count();
+    assert_eq!(keys, 8, "{files:?}");
+    for file in files {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} has mode {mode:o}", file.display());
+    }
+}
+
+#[test]
+fn a_bad_issuer_stops_with_an_error_naming_it() {
+    let work = Workdir::new();
+    let out = work.run_with(&["serve"], &[("IDENTITA_ISSUER", "not-a-url")]);
+    let error = assert_fails(&out);
+    assert!(error.contains("issuer"), "{error}");
+}
+
+#[test]
+fn identita_log_sets_the_log_filter_without_failing_the_start() {
+    let work = Workdir::new();
+    let out = work.run_with(&["keys", "list"], &[("IDENTITA_LOG", "debug")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json.as_array().map(Vec::len), Some(4), "{out:?}");
+}
+
+#[test]
+fn an_unknown_setting_stops_with_an_error_naming_it() {
+    let work = Workdir::new();
+    let out = work.run_with(&["keys", "list"], &[("IDENTITA_ISUER", "http://127.0.0.1:1")]);
+    let error = assert_fails(&out);
+    assert!(error.contains("isuer"), "{error}");
+}
