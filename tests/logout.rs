@@ -505,6 +505,26 @@ async fn logout_by_post_works_like_get() {
     assert_logged_out(&server, &browser, &client.0).await;
 }
 
+/// A cross-site form POST carries no `SameSite=Lax` cookie: the hint's `sid` names the session.
+#[tokio::test]
+async fn a_cross_site_post_without_cookies_ends_the_session_named_by_the_hint() {
+    let server = TestServer::start().await;
+    add_jan(&server).await;
+    let client = add_client(&server, "portal", json!({})).await;
+    let browser = server.browser();
+    let tokens = sign_in(&server, &browser, &client, &[]).await;
+
+    let hint = id_token(&tokens);
+    let form = [("id_token_hint", hint.as_str()), ("post_logout_redirect_uri", AFTER_LOGOUT), ("state", "s1")];
+    let cookieless = common::Browser::new();
+    let response = cookieless.http.post(server.url("/logout")).form(&form).send().await.unwrap();
+    match cookieless.follow(&server.issuer, response).await {
+        Landing::Redirect(to) => assert_eq!(to, format!("{AFTER_LOGOUT}?state=s1")),
+        other => panic!("expected a redirect, got {other:?}"),
+    }
+    assert_logged_out(&server, &browser, &client.0).await;
+}
+
 #[tokio::test]
 async fn an_expired_id_token_hint_still_logs_out() {
     let server = TestServer::start().await;

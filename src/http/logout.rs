@@ -73,7 +73,17 @@ async fn handle(
         }
         return Ok(confirm_page(provider, locale, &params, plan.client_name, browser));
     }
-    if let Some(session) = &current {
+    let session = match (current, &plan.hint_sid) {
+        (Some(session), _) => Some(session),
+        (None, Some(sid)) => provider
+            .stores
+            .sessions
+            .get_by_sid(sid, provider.now())
+            .await
+            .map_err(|e| page_error(provider, locale, e.into()))?,
+        (None, None) => None,
+    };
+    if let Some(session) = &session {
         logout::end_session(provider, session).await.map_err(|e| page_error(provider, locale, e))?;
     }
     let response = match plan.redirect {

@@ -51,6 +51,9 @@ pub struct LogoutPlan {
     /// Where to send the browser afterwards (with `state`), or `None` for the logged-out page.
     pub redirect: Option<String>,
     pub client_name: Option<String>,
+    /// The `sid` of a valid `id_token_hint`: the session to end when the browser did not send
+    /// its cookie (a cross-site POST does not carry `SameSite=Lax` cookies).
+    pub hint_sid: Option<String>,
 }
 
 /// Validates a logout request; an error is shown on a page, never redirected.
@@ -61,9 +64,11 @@ pub async fn plan(
 ) -> Result<LogoutPlan, OAuthError> {
     let params_client = params.client_id.as_deref().filter(|c| !c.is_empty());
     let mut hint_sub = None;
+    let mut hint_sid = None;
     let mut client_id = params_client.map(str::to_owned);
     if let Some(hint) = params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
-        let (aud, sub) = verify_hint(provider, hint)?;
+        let (aud, sub, sid) = verify_hint(provider, hint)?;
+        hint_sid = sid;
         if params_client.is_some_and(|c| c != aud) {
             return Err(OAuthError::invalid_request("client_id differs from the id_token_hint's audience"));
         }
@@ -104,11 +109,12 @@ pub async fn plan(
         confirm: session.is_some() && !hint_matches_session,
         redirect,
         client_name: client.map(|c| c.client_name.unwrap_or(c.client_id)),
+        hint_sid,
     })
 }
 
 /// The audience and subject of an ID token this provider signed (expired tokens are fine).
-fn verify_hint(provider: &Provider, hint: &str) -> Result<(String, String), OAuthError> {
+fn verify_hint(provider: &Provider, hint: &str) -> Result<(String, String, Option<String>), OAuthError> {
     let invalid = || OAuthError::invalid_request("id_token_hint is not an ID token issued by this provider");
     let claims = provider.keys.verify(hint).map_err(|_| invalid())?;
     if claims.get("iss").and_then(Value::as_str) != Some(provider.issuer()) {
@@ -120,7 +126,8 @@ fn verify_hint(provider: &Provider, hint: &str) -> Result<(String, String), OAut
         _ => return Err(invalid()),
     };
     let sub = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
-    Ok((aud, sub))
+    let sid = claims.get("sid").and_then(Value::as_str).map(str::to_owned);
+    Ok((aud, sub, sid))
 }
 
 fn with_state(uri: &str, state: Option<&str>) -> String {
