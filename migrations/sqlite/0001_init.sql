@@ -46,7 +46,9 @@ CREATE TABLE codes (
     grant_id   TEXT NOT NULL,
     data       TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
-    used_at    INTEGER
+    used_at    INTEGER,
+    -- Set by a second redemption, so the first one can tell it raced with a replay.
+    replayed   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX codes_grant_id ON codes (grant_id);
 CREATE INDEX codes_expires_at ON codes (expires_at);

@@ -90,8 +90,11 @@ pub trait InteractionStore: Send + Sync {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     async fn insert(&self, code: &AuthCode) -> StoreResult<()>;
-    /// Marks the code used, atomically; says whether this was its first use.
+    /// Marks the code used, atomically; says whether this was its first use. A second
+    /// redemption also marks the code replayed.
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption>;
+    /// Whether someone tried to redeem the code again after its first use.
+    async fn replayed(&self, digest: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]

@@ -21,8 +21,8 @@ pub async fn exchange(
     client: &Client,
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
-    let code = required(form, "code")?;
-    let code = match provider.stores.codes.redeem(&secret::digest(code), provider.now()).await? {
+    let digest = secret::digest(required(form, "code")?);
+    let code = match provider.stores.codes.redeem(&digest, provider.now()).await? {
         Redemption::Fresh(code) => code,
         Redemption::Replayed(code) if crate::defects::on(crate::defects::Defect::ReplayableCode) => code,
         Redemption::Replayed(code) => {
@@ -52,6 +52,12 @@ pub async fn exchange(
     } else {
         None
     };
+    // A replay that raced this exchange revoked the grant before these tokens existed: revoke
+    // them now, so that a replayed code never leaves live tokens behind.
+    if provider.stores.codes.replayed(&digest).await? && !crate::defects::on(crate::defects::Defect::ReplayableCode) {
+        provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
+        return Err(OAuthError::invalid_grant("the authorization code has already been used"));
+    }
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

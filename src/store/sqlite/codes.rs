@@ -36,7 +36,7 @@ impl CodeStore for SqliteStore {
         }
         // A used code stays a replay even after it expires; an expired unused one is just gone.
         let used: Option<String> =
-            sqlx::query_scalar("SELECT data FROM codes WHERE digest = ? AND used_at IS NOT NULL")
+            sqlx::query_scalar("UPDATE codes SET replayed = 1 WHERE digest = ? AND used_at IS NOT NULL RETURNING data")
                 .bind(digest)
                 .fetch_optional(&self.pool)
                 .await
@@ -45,6 +45,15 @@ impl CodeStore for SqliteStore {
             Some(data) => Ok(Redemption::Replayed(from_json(&data)?)),
             None => Ok(Redemption::Unknown),
         }
+    }
+
+    async fn replayed(&self, digest: &str) -> StoreResult<bool> {
+        let replayed: Option<i64> = sqlx::query_scalar("SELECT replayed FROM codes WHERE digest = ?")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(replayed.unwrap_or(0) != 0)
     }
 }
 
@@ -69,7 +78,9 @@ mod tests {
         let store = SqliteStore::memory().await.unwrap();
         store.insert(&code("c1")).await.unwrap();
         assert_eq!(store.redeem("c1", NOW).await.unwrap(), Redemption::Fresh(code("c1")));
+        assert!(!store.replayed("c1").await.unwrap());
         assert_eq!(store.redeem("c1", NOW + 1).await.unwrap(), Redemption::Replayed(code("c1")));
+        assert!(store.replayed("c1").await.unwrap());
         // Still recognized after it would have expired, as long as it has not been purged.
         assert_eq!(store.redeem("c1", NOW + 3600).await.unwrap(), Redemption::Replayed(code("c1")));
     }
