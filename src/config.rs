@@ -31,6 +31,9 @@ pub struct Config {
     /// Maximum size of a request body, in bytes.
     pub max_body_bytes: usize,
     pub tls: TlsConfig,
+    /// Extra CA certificates (PEM) to trust for outgoing https: client `jwks_uri`, `request_uri`,
+    /// `sector_identifier_uri` and back-channel logout — e.g. a local conformance suite's.
+    pub outbound_ca_file: Option<PathBuf>,
 }
 
 /// Serve https directly (PEM files); both or neither. `identita tls self-signed` makes a pair.
@@ -89,6 +92,7 @@ impl Default for Config {
             registration: RegistrationConfig::default(),
             max_body_bytes: 64 * 1024,
             tls: TlsConfig::default(),
+            outbound_ca_file: None,
         }
     }
 }

@@ -354,6 +354,50 @@ async fn receiver() -> Receiver {
     Receiver { uri, tokens }
 }
 
+/// A receiver on https with a self-signed certificate; returns it and the certificate's path.
+async fn https_receiver(dir: &std::path::Path) -> (Receiver, std::path::PathBuf) {
+    async fn receive(State(tokens): State<Arc<Mutex<Vec<String>>>>, Form(form): Form<HashMap<String, String>>) {
+        if let Some(token) = form.get("logout_token") {
+            tokens.lock().unwrap().push(token.clone());
+        }
+    }
+    let (cert, key) = identita::tls::self_signed(&["127.0.0.1".to_string()], dir).unwrap();
+    let tokens = Arc::new(Mutex::new(Vec::new()));
+    let app = axum::Router::new().route("/backchannel", post(receive)).with_state(tokens.clone());
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("https://{}/backchannel", tcp.local_addr().unwrap());
+    let listener = identita::tls::TlsListener::new(tcp, identita::tls::acceptor(&cert, &key).unwrap()).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (Receiver { uri, tokens }, cert)
+}
+
+#[tokio::test]
+async fn backchannel_logout_reaches_an_https_client_whose_ca_is_configured() {
+    let certs = tempfile::tempdir().unwrap();
+    let (rp, cert) = https_receiver(certs.path()).await;
+    let server = TestServer::start_with(|c| c.outbound_ca_file = Some(cert.clone())).await;
+    add_jan(&server).await;
+    let client = add_client(&server, "portal", json!({ "backchannel_logout_uri": rp.uri })).await;
+    let browser = server.browser();
+    let tokens = sign_in(&server, &browser, &client, &[]).await;
+    browser.visit(&server.issuer, &logout_url(&server, &[("id_token_hint", &id_token(&tokens))])).await;
+    assert_eq!(rp.tokens.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn backchannel_logout_does_not_trust_an_unknown_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    let (rp, _cert) = https_receiver(certs.path()).await;
+    let server = TestServer::start().await;
+    add_jan(&server).await;
+    let client = add_client(&server, "portal", json!({ "backchannel_logout_uri": rp.uri })).await;
+    let browser = server.browser();
+    let tokens = sign_in(&server, &browser, &client, &[]).await;
+    let landing = browser.visit(&server.issuer, &logout_url(&server, &[("id_token_hint", &id_token(&tokens))])).await;
+    assert!(matches!(landing, Landing::Page(200, _)), "the logout itself succeeds: {landing:?}");
+    assert!(rp.tokens.lock().unwrap().is_empty());
+}
+
 /// Verifies `jwt` against the provider's published JWKS; returns (header, claims).
 async fn verify_with_provider_jwks(server: &TestServer, jwt: &str) -> (Value, Value) {
     let header = part(jwt, 0);

@@ -28,14 +28,30 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new() -> Self {
-        let http = reqwest::Client::builder()
+        Self::with_http(Self::builder().build().unwrap_or_default())
+    }
+
+    /// A fetcher that also trusts the CA certificates in the PEM file `ca_file`.
+    pub fn trusting(ca_file: &std::path::Path) -> Result<Self, String> {
+        let pem = std::fs::read(ca_file).map_err(|e| format!("reading {}: {e}", ca_file.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("{}: {e}", ca_file.display()))?;
+        if certs.is_empty() {
+            return Err(format!("{}: no certificate in the file", ca_file.display()));
+        }
+        let builder = certs.into_iter().fold(Self::builder(), |b, cert| b.add_root_certificate(cert));
+        builder.build().map(Self::with_http).map_err(|e| format!("{}: {e}", ca_file.display()))
+    }
+
+    fn with_http(http: reqwest::Client) -> Self {
+        Self { http, jwks_cache: Arc::default() }
+    }
+
+    fn builder() -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("identita/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        Self { http, jwks_cache: Arc::default() }
     }
 
     pub fn http(&self) -> &reqwest::Client {
