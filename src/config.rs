@@ -132,10 +132,11 @@ pub enum ConfigError {
 }
 
 /// Whether an `IDENTITA_*` variable (named without the prefix) is a setting: `IDENTITA_LOG` is
-/// the log filter and `IDENTITA_TEST_*` belong to the test suite, so neither may fail the start.
+/// the log filter, `IDENTITA_DEFECTS` switches test-build defects (src/defects.rs) and
+/// `IDENTITA_TEST_*` belong to the test suite, so none of them may fail the start.
 fn is_setting(key: &figment::value::UncasedStr) -> bool {
     let key = key.as_str().to_ascii_lowercase();
-    key != "log" && !key.starts_with("test_")
+    key != "log" && key != "defects" && !key.starts_with("test_")
 }
 
 impl Config {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs conformance plans against a fresh identita served on https, from an empty directory:
+# the Config plan and the Basic plan with each client-authentication variant (what CI runs), or
+# the plans named as arguments ("PLAN" or "PLAN:VARIANT"). Exits non-zero when a module fails.
+# Reports go to target/conformance/<plan>[-<variant>]/ (results.json, report.html, screenshots).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+cargo build -q -p identita -p identita-conformance
+identita="$root/target/debug/identita"
+runner="$root/target/debug/conformance"
+
+plans=("$@")
+if [ ${#plans[@]} -eq 0 ]; then
+  plans=(
+    oidcc-config-certification-test-plan
+    oidcc-basic-certification-test-plan:client_secret_basic
+    oidcc-basic-certification-test-plan:client_secret_post
+    oidcc-basic-certification-test-plan:private_key_jwt
+  )
+fi
+
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+export IDENTITA_ISSUER=https://127.0.0.1:8443 IDENTITA_LISTEN=127.0.0.1:8443 \
+  IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key \
+  IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1
+"$identita" tls self-signed >/dev/null
+"$identita" seed "$root/conformance/identita-seed.toml" >/dev/null
+"$identita" serve 2>"$work/identita.log" &
+pid=$!
+for _ in $(seq 100); do
+  curl -sf --cacert keys/tls.crt https://127.0.0.1:8443/readyz >/dev/null && break
+  sleep 0.1
+done
+
+status=0
+for entry in "${plans[@]}"; do
+  plan="${entry%%:*}"
+  args=(run --plan "$plan" --config "$root/conformance/identita.toml"
+        --expected-failures "$root/conformance/expected-failures.toml")
+  out="$root/target/conformance/$plan"
+  if [ "$entry" != "$plan" ]; then
+    args+=(--variant "${entry#*:}")
+    out="$out-${entry#*:}"
+  fi
+  echo "== $entry"
+  "$runner" "${args[@]}" --out "$out" || status=1
+done
+if [ $status -ne 0 ]; then
+  echo "identita's log (last 40 lines):"
+  tail -40 "$work/identita.log"
+fi
+exit $status
