@@ -1,0 +1,143 @@
+//! The run configuration (TOML): which OP to test, the static clients registered there, the user
+//! to log in as, where the relying-party endpoints listen, and how to drive the OP's pages.
+//! Mirrors the suite's JSON test configuration (`server`, `client`, `client_secret_post`,
+//! `client2`, `browser`), with defaults for everything that has one.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// The OP's issuer; discovery is `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// A PEM certificate to trust (a self-signed https OP).
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure_tls: bool,
+    /// The `client` block: client_secret_basic, or private_key_jwt when it has a `jwk`.
+    pub client: ClientConfig,
+    /// A separate client for `oidcc-server-client-secret-post`.
+    pub client_secret_post: Option<ClientConfig>,
+    /// The second client of `oidcc-refresh-token`.
+    pub client2: Option<ClientConfig>,
+    /// The private_key_jwt client (the `client` block of a private_key_jwt run).
+    pub client_private_key_jwt: Option<ClientConfig>,
+    pub username: String,
+    pub password: String,
+    /// Default `buffy@<issuer host>`, as the suite's.
+    pub login_hint: Option<String>,
+    /// Default `se`, as the suite's.
+    pub ui_locales: Option<String>,
+    /// Space-separated, used when discovery has no `acr_values_supported`.
+    pub acr_values: Option<String>,
+    /// Where the relying-party endpoints are reachable (default `http://127.0.0.1:4400`).
+    #[serde(default = "default_rp_base")]
+    pub rp_base_url: String,
+    /// The listen address of the RP endpoints (default `127.0.0.1:4400`).
+    #[serde(default = "default_rp_listen")]
+    pub rp_listen: String,
+    #[serde(default)]
+    pub browser: BrowserConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// The private JWK (with `alg` and `kid`) for private_key_jwt.
+    pub jwk: Option<serde_json::Value>,
+    /// How this client authenticates when the run's variant does not decide it (client2);
+    /// default: private_key_jwt with a `jwk`, otherwise client_secret_basic.
+    pub token_endpoint_auth_method: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrowserConfig {
+    pub chromedriver: PathBuf,
+    pub chromium: PathBuf,
+    /// Present only on the OP's login page.
+    pub login_page: String,
+    pub username_field: String,
+    pub password_field: String,
+    pub login_submit: String,
+    /// Present only on the consent page.
+    pub consent_page: String,
+    pub consent_allow: String,
+    /// Other buttons to press to continue (e.g. an account chooser), tried in order.
+    pub continue_buttons: Vec<String>,
+    /// Seconds a page that is neither login nor consent must stay before it counts as the outcome.
+    pub settle_seconds: u64,
+    /// Seconds to wait for a redirect back before giving up.
+    pub timeout_seconds: u64,
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        Self {
+            chromedriver: "/usr/bin/chromedriver".into(),
+            chromium: "/usr/bin/chromium".into(),
+            login_page: "form#login".into(),
+            username_field: "#username".into(),
+            password_field: "#password".into(),
+            login_submit: "#login-submit".into(),
+            consent_page: "form#consent".into(),
+            consent_allow: "#consent-allow".into(),
+            continue_buttons: Vec::new(),
+            settle_seconds: 3,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+fn default_rp_base() -> String {
+    "http://127.0.0.1:4400".into()
+}
+
+fn default_rp_listen() -> String {
+    "127.0.0.1:4400".into()
+}
+
+impl RunConfig {
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let mut config: Self = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        // `ca_cert` stays relative to the working directory, like the OP's own `keys/tls.crt`.
+        config.rp_base_url = config.rp_base_url.trim_end_matches('/').to_string();
+        Ok(config)
+    }
+
+    pub fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/callback", self.rp_base_url)
+    }
+
+    pub fn login_hint(&self) -> String {
+        self.login_hint.clone().unwrap_or_else(|| {
+            let host = url::Url::parse(&self.issuer).ok().and_then(|u| u.host_str().map(str::to_string));
+            format!("buffy@{}", host.unwrap_or_default())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_identita_configuration_parses() {
+        let config: RunConfig = toml::from_str(include_str!("../identita.toml")).unwrap();
+        assert_eq!(config.discovery_url(), "https://127.0.0.1:8443/.well-known/openid-configuration");
+        assert_eq!(config.redirect_uri(), "http://127.0.0.1:4400/callback");
+        assert_eq!(config.login_hint(), "buffy@127.0.0.1");
+        let jwk = config.client_private_key_jwt.unwrap().jwk.unwrap();
+        assert_eq!(jwk["alg"], "RS256");
+        assert!(jwk.get("d").is_some(), "the private half");
+    }
+}
