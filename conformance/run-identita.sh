@@ -53,6 +53,24 @@ for entry in "${plans[@]}"; do
   echo "== $entry"
   "$runner" "${args[@]}" --out "$out" || status=1
 done
+# One closing line over every module run: "conformance: N passed, N failed" (REVIEW, WARNING and
+# SKIPPED count as passed, as the suite's certification does; expected failures are listed apart).
+python3 - "$root/target/conformance" "${plans[@]}" <<'PY' || true
+import json, pathlib, sys
+base = pathlib.Path(sys.argv[1])
+passed = failed = 0
+for entry in sys.argv[2:]:
+    plan, _, variant = entry.partition(":")
+    results = base / (plan + ("-" + variant if variant else "")) / "results.json"
+    if not results.exists():
+        continue
+    for module in json.loads(results.read_text())["modules"]:
+        if module["outcome"] == "FAILED" and not module.get("expected_failure"):
+            failed += 1
+        else:
+            passed += 1
+print(f"conformance: {passed} passed, {failed} failed")
+PY
 if [ $status -ne 0 ]; then
   echo "identita's log (last 40 lines):"
   tail -40 "$work/identita.log"
