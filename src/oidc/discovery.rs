@@ -49,7 +49,6 @@ pub fn metadata(provider: &Provider) -> Value {
         "acr_values_supported": [p.password_acr],
         "display_values_supported": ["page"],
         "ui_locales_supported": UI_LOCALES,
-        "claims_locales_supported": UI_LOCALES,
         "authorization_response_iss_parameter_supported": true,
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
