@@ -2,9 +2,8 @@
 //! (OpenID Connect Back-Channel Logout 1.0), as a person and their relying parties notice it:
 //! where the browser lands, whether the session is still there, which tokens still work and
 //! which logout tokens the clients receive.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -6,9 +6,8 @@
 //! `IDENTITA_TEST_CHROMEDRIVER` says (Chromium at `IDENTITA_TEST_CHROMIUM`, default
 //! `/usr/bin/chromium`). Without it the tests say they were skipped — and fail under `CI=true`,
 //! where a skip would hide a missing install step.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};

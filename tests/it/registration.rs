@@ -1,9 +1,8 @@
 //! Dynamic client registration (RFC 7591, OpenID Connect Dynamic Client Registration 1.0) and
 //! its management API (RFC 7592), as a relying party's developer meets them: what a registration
 //! returns, that the new client can log people in, and how bad metadata is refused.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use axum::routing::get;
 use base64::Engine;

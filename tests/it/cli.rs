@@ -1,8 +1,7 @@
 //! The `identita` binary as an operator drives it: each command prints JSON, a failure prints
 //! `{"error": ...}` and exits with 1, and `serve` runs the provider until SIGTERM.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

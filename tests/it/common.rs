@@ -1,7 +1,7 @@
 //! The test harness: a real identita server on a loopback port with its own temporary data and
 //! key directories, and a cookie-keeping "browser" that fills in the login and consent forms the
 //! way a person would.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,8 @@
 //!
 //! Needs Node.js and `npm ci` in `tests/third_party/` (`.ci/run` does both). Without them the
 //! test says it was skipped, and fails under `CI=true`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,8 +1,7 @@
 //! The shortest complete path: discovery, a code flow with PKCE through the login and consent
 //! pages, the token exchange and userinfo — with the `openidconnect` crate as the relying party.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType, CoreUserInfoClaims};

@@ -1,0 +1,14 @@
+//! The integration tests, in one test binary (one link, one harness): each test starts its own
+//! identita on a loopback port with its own database and keys, and drives it as its users do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod authorization;
+mod browser;
+mod cli;
+mod logout;
+mod registration;
+mod smoke;
+mod third_party;
+mod tokens;

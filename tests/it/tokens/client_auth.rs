@@ -1,0 +1,250 @@
+//! Client credentials grant and client authentication (secret basic/post, private_key_jwt).
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Client credentials
+// ---------------------------------------------------------------------------------------------
+
+async fn service_client(server: &TestServer) -> (String, String) {
+    let (id, secret) = server
+        .add_client(json!({
+            "grant_types": ["client_credentials"],
+            "response_types": [],
+            "scope": "api:read",
+        }))
+        .await;
+    (id, secret.unwrap())
+}
+
+#[tokio::test]
+async fn client_credentials_grant_a_registered_scope_without_id_or_refresh_token() {
+    let server = server().await;
+    let (id, secret) = service_client(&server).await;
+    let reply = token(&server, &id, &secret, &[("grant_type", "client_credentials"), ("scope", "api:read")]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.str("scope"), "api:read");
+    assert!(reply.str("token_type").eq_ignore_ascii_case("bearer"));
+    assert!(reply.json.get("id_token").is_none(), "{}", reply.text);
+    assert!(reply.json.get("refresh_token").is_none(), "{}", reply.text);
+
+    // No person behind it: userinfo refuses it.
+    let info = userinfo(&server, reply.str("access_token")).await;
+    assert_eq!(info.status, 401, "{}", info.text);
+}
+
+#[tokio::test]
+async fn client_credentials_refuse_an_unregistered_scope() {
+    let server = server().await;
+    let (id, secret) = service_client(&server).await;
+    token(&server, &id, &secret, &[("grant_type", "client_credentials"), ("scope", "api:write")])
+        .await
+        .assert_error(400, "invalid_scope");
+    token(&server, &id, &secret, &[("grant_type", "client_credentials"), ("scope", "openid")])
+        .await
+        .assert_error(400, "invalid_scope");
+}
+
+#[tokio::test]
+async fn a_client_not_registered_for_client_credentials_is_unauthorized_client() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({})).await;
+    token(&server, &id, &secret, &[("grant_type", "client_credentials")])
+        .await
+        .assert_error(400, "unauthorized_client");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client authentication
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn client_secret_post_authenticates_a_client_registered_for_it() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({ "token_endpoint_auth_method": "client_secret_post" })).await;
+    let code = code(&server, &id, "openid").await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    let reply = post(&server, "/token", None, &form).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn basic_auth_for_a_client_registered_for_post_is_invalid_client() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({ "token_endpoint_auth_method": "client_secret_post" })).await;
+    let code = code(&server, &id, "openid").await;
+    exchange(&server, &id, &secret, &code).await.assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn a_wrong_secret_over_basic_is_401_with_a_basic_challenge() {
+    let server = server().await;
+    let (id, _) = web_client(&server, json!({})).await;
+    let code = code(&server, &id, "openid").await;
+    let reply = exchange(&server, &id, "not-the-secret", &code).await;
+    reply.assert_error(401, "invalid_client");
+    assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Basic")), "{:?}", reply.headers);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_in_the_form_is_invalid_client() {
+    let server = server().await;
+    let (id, _) = web_client(&server, json!({ "token_endpoint_auth_method": "client_secret_post" })).await;
+    let form = [("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", &id), ("client_secret", "no")];
+    post(&server, "/token", None, &form).await.assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn two_authentication_methods_in_one_request_are_refused() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({})).await;
+    let form = [("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_secret", secret.as_str())];
+    let reply = token(&server, &id, &secret, &form).await;
+    reply.assert_error(401, "invalid_client");
+}
+
+/// A client key pair for private_key_jwt: the public JWKS to register and the private JWK.
+fn client_key() -> (Value, Jwk) {
+    let pair = RS256.generate_key_pair(2048).unwrap();
+    let mut private = pair.to_jwk_private_key();
+    private.set_key_id("client-key-1");
+    let mut public = pair.to_jwk_public_key();
+    public.set_key_id("client-key-1");
+    public.set_algorithm("RS256");
+    public.set_key_use("sig");
+    let public: Value = serde_json::from_str(&public.to_string()).unwrap();
+    (json!({ "keys": [public] }), private)
+}
+
+/// A client assertion (RFC 7523) signed with `key`; `exp_in` seconds from now (wall clock).
+/// josekit writes sub-second NumericDates (`exp: 1700000000.25`), which RFC 7519 allows.
+fn assertion(key: &Jwk, client_id: &str, aud: &str, jti: &str, exp_in: i64) -> String {
+    let now = std::time::SystemTime::now();
+    let exp = if exp_in >= 0 {
+        now + std::time::Duration::from_secs(exp_in as u64)
+    } else {
+        now - std::time::Duration::from_secs((-exp_in) as u64)
+    };
+    let mut payload = JwtPayload::new();
+    payload.set_issuer(client_id);
+    payload.set_subject(client_id);
+    payload.set_audience(vec![aud]);
+    payload.set_jwt_id(jti);
+    payload.set_issued_at(&now);
+    payload.set_expires_at(&exp);
+    let mut header = JwsHeader::new();
+    header.set_token_type("JWT");
+    header.set_key_id("client-key-1");
+    josekit::jwt::encode_with_signer(&payload, &header, &RS256.signer_from_jwk(key).unwrap()).unwrap()
+}
+
+/// A client-credentials request authenticated by `assertion`.
+async fn with_assertion(server: &TestServer, assertion: &str) -> Reply {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("scope", "api:read"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ];
+    post(server, "/token", None, &form).await
+}
+
+async fn jwt_client(server: &TestServer, keys: Value) -> String {
+    let (id, _) = server
+        .add_client(merged(
+            json!({
+                "grant_types": ["client_credentials"],
+                "response_types": [],
+                "scope": "api:read",
+                "token_endpoint_auth_method": "private_key_jwt",
+            }),
+            keys,
+        ))
+        .await;
+    id
+}
+
+#[tokio::test]
+async fn private_key_jwt_authenticates_and_its_jti_cannot_be_replayed() {
+    let server = server().await;
+    let (jwks, key) = client_key();
+    let id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let jwt = assertion(&key, &id, &server.url("/token"), "jti-1", 120);
+
+    let reply = with_assertion(&server, &jwt).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.str("scope"), "api:read");
+
+    with_assertion(&server, &jwt).await.assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn private_key_jwt_with_the_issuer_as_audience_is_accepted() {
+    let server = server().await;
+    let (jwks, key) = client_key();
+    let id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let reply = with_assertion(&server, &assertion(&key, &id, &server.issuer, "jti-iss", 120)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn private_key_jwt_with_a_wrong_audience_is_invalid_client() {
+    let server = server().await;
+    let (jwks, key) = client_key();
+    let id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let jwt = assertion(&key, &id, "https://elsewhere.example/token", "jti-aud", 120);
+    with_assertion(&server, &jwt).await.assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn an_expired_private_key_jwt_is_invalid_client() {
+    let server = server().await;
+    let (jwks, key) = client_key();
+    let id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let jwt = assertion(&key, &id, &server.url("/token"), "jti-old", -600);
+    with_assertion(&server, &jwt).await.assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn private_key_jwt_signed_with_another_key_is_invalid_client() {
+    let server = server().await;
+    let (jwks, _) = client_key();
+    let (_, stranger) = client_key();
+    let id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let jwt = assertion(&stranger, &id, &server.url("/token"), "jti-x", 120);
+    with_assertion(&server, &jwt).await.assert_error(401, "invalid_client");
+}
+
+/// Serves `jwks` at `http://127.0.0.1:<port>/jwks` until the returned sender is dropped or fired.
+async fn host_jwks(jwks: Value) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let app = axum::Router::new().route("/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (url, tx)
+}
+
+#[tokio::test]
+async fn private_key_jwt_with_keys_from_a_jwks_uri() {
+    let server = server().await;
+    let (jwks, key) = client_key();
+    let (jwks_uri, stop) = host_jwks(jwks).await;
+    let id = jwt_client(&server, json!({ "jwks_uri": jwks_uri })).await;
+    let reply = with_assertion(&server, &assertion(&key, &id, &server.url("/token"), "jti-uri", 120)).await;
+    let _ = stop.send(());
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
