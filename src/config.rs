@@ -67,6 +67,10 @@ pub struct PasswordConfig {
     pub parallelism: u32,
     /// How many hashes may run at once; 0 means one per CPU core.
     pub max_concurrent: usize,
+    /// Failed logins of one account within `lockout_window` seconds that lock it for the rest
+    /// of the window; 0 turns the lockout off.
+    pub lockout_threshold: u32,
+    pub lockout_window: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,7 +117,14 @@ impl Default for TokenConfig {
 
 impl Default for PasswordConfig {
     fn default() -> Self {
-        Self { memory_kib: 19456, iterations: 2, parallelism: 1, max_concurrent: 0 }
+        Self {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+            max_concurrent: 0,
+            lockout_threshold: 10,
+            lockout_window: 900,
+        }
     }
 }
 
@@ -193,6 +204,9 @@ impl Config {
         }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             return Err(ConfigError::Invalid("tls.cert_file and tls.key_file go together".into()));
+        }
+        if p.lockout_threshold > 0 && p.lockout_window <= 0 {
+            return Err(ConfigError::Invalid("password.lockout_window must be a positive number of seconds".into()));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));

@@ -105,8 +105,13 @@ mod tests {
     use super::*;
 
     fn cheap() -> PasswordHasher {
-        PasswordHasher::new(&PasswordConfig { memory_kib: 64, iterations: 1, parallelism: 1, max_concurrent: 2 })
-            .unwrap()
+        PasswordHasher::new(&PasswordConfig {
+            memory_kib: 64,
+            iterations: 1,
+            max_concurrent: 2,
+            ..PasswordConfig::default()
+        })
+        .unwrap()
     }
 
     #[tokio::test]
@@ -122,9 +127,13 @@ mod tests {
     #[tokio::test]
     async fn other_parameters_ask_for_a_rehash() {
         let old = cheap().hash("pw").await.unwrap();
-        let stronger =
-            PasswordHasher::new(&PasswordConfig { memory_kib: 128, iterations: 1, parallelism: 1, max_concurrent: 1 })
-                .unwrap();
+        let stronger = PasswordHasher::new(&PasswordConfig {
+            memory_kib: 128,
+            iterations: 1,
+            max_concurrent: 1,
+            ..PasswordConfig::default()
+        })
+        .unwrap();
         assert_eq!(stronger.verify(Some(&old), "pw").await.unwrap(), Verdict::ValidNeedsRehash);
     }
 }

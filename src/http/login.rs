@@ -71,23 +71,29 @@ pub async fn submit(
         return Ok(render(&provider, &loaded, form.username, Some(LoginError::TooManyAttempts)));
     }
     let user = provider.stores.users.find_by_username(form.username.trim()).await.map_err(store_error)?;
+    // Counted per username, known or not, so the lockout does not tell which accounts exist.
+    let lockout = Lockout::new(&form.username);
+    let locked = lockout.is_locked(&provider).await.map_err(store_error)?;
+    // The password is checked even for a locked account: the same work, the same timing.
     let verdict = provider
         .passwords
         .verify(user.as_ref().map(|u| u.password_hash.as_str()), &form.password)
         .await
         .map_err(|_| page_error(&provider, locale, OAuthError::server_error()))?;
     let user = match (user, verdict) {
-        (Some(user), Verdict::Valid | Verdict::ValidNeedsRehash) if !user.disabled => {
+        (Some(user), Verdict::Valid | Verdict::ValidNeedsRehash) if !user.disabled && !locked => {
             if verdict == Verdict::ValidNeedsRehash {
                 rehash(&provider, user.clone(), &form.password).await;
             }
+            lockout.reset(&provider).await.map_err(store_error)?;
             user
         }
         _ => {
             loaded.interaction.failures += 1;
             provider.stores.interactions.put(&loaded.interaction).await.map_err(store_error)?;
-            tracing::info!(failures = loaded.interaction.failures, "login failed");
-            let error = if loaded.interaction.failures >= MAX_FAILURES {
+            let now_locked = lockout.count_failure(&provider).await.map_err(store_error)?;
+            tracing::info!(failures = loaded.interaction.failures, locked = now_locked, "login failed");
+            let error = if loaded.interaction.failures >= MAX_FAILURES || now_locked {
                 LoginError::TooManyAttempts
             } else {
                 LoginError::BadCredentials
@@ -132,5 +138,40 @@ async fn rehash(provider: &Provider, mut user: crate::identity::User, password: 
             }
         }
         Err(e) => tracing::warn!(error = %e, "re-hashing the password failed"),
+    }
+}
+
+/// Failed logins per username in a fixed window (`password.lockout_*`): past the threshold the
+/// account is refused, even with the right password, until the window ends.
+struct Lockout {
+    key: String,
+}
+
+impl Lockout {
+    fn new(username: &str) -> Self {
+        Self { key: format!("lockout:{}", username.trim().to_lowercase()) }
+    }
+
+    async fn is_locked(&self, provider: &Provider) -> Result<bool, crate::store::StoreError> {
+        let threshold = provider.config.password.lockout_threshold;
+        if threshold == 0 {
+            return Ok(false);
+        }
+        Ok(provider.stores.counters.count(&self.key, provider.now()).await? >= threshold)
+    }
+
+    /// Counts a failure; returns whether the account is now locked.
+    async fn count_failure(&self, provider: &Provider) -> Result<bool, crate::store::StoreError> {
+        let config = &provider.config.password;
+        if config.lockout_threshold == 0 {
+            return Ok(false);
+        }
+        let now = provider.now();
+        let count = provider.stores.counters.increment(&self.key, now + config.lockout_window, now).await?;
+        Ok(count >= config.lockout_threshold)
+    }
+
+    async fn reset(&self, provider: &Provider) -> Result<(), crate::store::StoreError> {
+        provider.stores.counters.reset(&self.key).await
     }
 }

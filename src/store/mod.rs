@@ -123,6 +123,17 @@ pub trait ReplayStore: Send + Sync {
     async fn remember(&self, key: &str, expires_at: Timestamp, now: Timestamp) -> StoreResult<bool>;
 }
 
+/// Fixed-window counters, e.g. failed logins per account.
+#[async_trait]
+pub trait CounterStore: Send + Sync {
+    /// Adds one to `key` and returns the new count; a window that has ended (or a new key)
+    /// starts at one and lasts until `window_ends_at`.
+    async fn increment(&self, key: &str, window_ends_at: Timestamp, now: Timestamp) -> StoreResult<u32>;
+    /// The count of `key` in its current window (0 when none).
+    async fn count(&self, key: &str, now: Timestamp) -> StoreResult<u32>;
+    async fn reset(&self, key: &str) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait Maintenance: Send + Sync {
     /// Whether the backing service answers.
@@ -142,6 +153,7 @@ pub struct Stores {
     pub codes: Arc<dyn CodeStore>,
     pub tokens: Arc<dyn TokenStore>,
     pub replay: Arc<dyn ReplayStore>,
+    pub counters: Arc<dyn CounterStore>,
     pub maintenance: Arc<dyn Maintenance>,
 }
 
@@ -157,6 +169,7 @@ impl Stores {
             + CodeStore
             + TokenStore
             + ReplayStore
+            + CounterStore
             + Maintenance
             + 'static,
     {
@@ -170,6 +183,7 @@ impl Stores {
             codes: store.clone(),
             tokens: store.clone(),
             replay: store.clone(),
+            counters: store.clone(),
             maintenance: store,
         }
     }

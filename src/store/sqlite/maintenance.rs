@@ -24,6 +24,7 @@ impl Maintenance for SqliteStore {
             "DELETE FROM access_tokens WHERE expires_at <= ?",
             "DELETE FROM refresh_tokens WHERE expires_at <= ?",
             "DELETE FROM replay WHERE expires_at <= ?",
+            "DELETE FROM counters WHERE expires_at <= ?",
         ] {
             purged += sqlx::query(statement).bind(now).execute(&self.pool).await.map_err(db_error)?.rows_affected();
         }

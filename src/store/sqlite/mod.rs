@@ -8,6 +8,7 @@
 mod clients;
 mod codes;
 mod consents;
+mod counters;
 mod interactions;
 mod maintenance;
 mod replay;

@@ -123,6 +123,34 @@ async fn after_five_failures_the_interaction_refuses_even_the_right_password() {
     assert_eq!(error_of(&rp, &expect_redirect(landing)), "login_required");
 }
 
+#[tokio::test]
+async fn an_account_locks_after_repeated_failures_until_the_window_ends() {
+    let server = TestServer::start_with(|c| {
+        c.password.lockout_threshold = 3;
+        c.password.lockout_window = 600;
+    })
+    .await;
+    server.add_user(USER, PASSWORD, json!({ "name": "Jan Novák" })).await;
+    let rp = rp(&server, json!({})).await;
+    // Three failures, each in a login of its own (another browser, say): the account locks.
+    for _ in 0..3 {
+        let browser = server.browser();
+        let (_, html) = expect_page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[])).await);
+        attempt(&server, &browser, &html, USER, "spatne-heslo").await;
+    }
+    let browser = server.browser();
+    let (_, html) = expect_page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[])).await);
+    let (status, refused) = attempt(&server, &browser, &html, USER, PASSWORD).await;
+    assert_eq!(status, 401, "the right password is refused while locked");
+    assert!(is_page(&refused, "login-error"));
+
+    // Once the window has passed, the right password works again.
+    server.clock.advance(601);
+    let browser = server.browser();
+    let redirect = log_in(&server, &browser, &rp, &[]).await;
+    assert!(!code_of(&rp, &redirect).is_empty());
+}
+
 /// Posts the login form of `html` from `browser` with its hidden fields changed by `tweak`.
 async fn post_login(
     server: &TestServer,
