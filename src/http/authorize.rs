@@ -6,9 +6,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::form;
-use super::interaction::{self, page_error};
+use super::i18n::Notice;
+use super::interaction::{self, page_error, page_notice};
 use super::respond;
-use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision};
+use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision, PageReason};
 use crate::oidc::{OAuthError, Provider, session};
 
 pub async fn get(State(provider): State<Provider>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
@@ -39,7 +40,14 @@ async fn handle(
     };
     let request = match authorize::parse(provider, pairs).await {
         Ok(request) => request,
-        Err(AuthorizeError::Page(error)) => return page_error(provider, locale, error).into_response(),
+        Err(AuthorizeError::Page(error, reason)) => {
+            let notice = match reason {
+                PageReason::UnknownClient => Notice::UnknownClient,
+                PageReason::UntrustedRedirect => Notice::UnregisteredRedirect,
+                PageReason::Malformed => Notice::BadRequest,
+            };
+            return page_notice(provider, locale, notice, error).into_response();
+        }
         Err(AuthorizeError::Redirect(error, target)) => {
             return respond::authorization_response(&AuthorizationResponse::error(target, provider.issuer(), &error));
         }

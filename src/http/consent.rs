@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, Loaded, page_error};
+use super::i18n::Notice;
+use super::interaction::{self, Loaded, page_error, page_notice};
 use super::login::InteractionQuery;
 use super::pages::ConsentPage;
 use super::{respond, security};
@@ -31,9 +32,10 @@ pub async fn person(
     loaded: &Loaded,
 ) -> Result<(Authentication, Option<Session>), HttpError> {
     let expired = || {
-        page_error(
+        page_notice(
             provider,
             loaded.locale,
+            Notice::NotLoggedIn,
             OAuthError::invalid_request("you are not logged in; start again from the application"),
         )
     };

@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::i18n::Locale;
+use super::i18n::{Locale, Notice};
 use super::pages::ErrorPage;
 use super::security;
 use crate::oidc::{ErrorCode, OAuthError};
@@ -16,8 +16,8 @@ pub enum HttpError {
     Json { error: OAuthError, basic: bool },
     /// A bearer-token error (RFC 6750 §3): status and challenge in the header, JSON body.
     Bearer(OAuthError),
-    /// A page for the person.
-    Page { error: OAuthError, locale: Locale, base: String },
+    /// A page for the person, with what happened in their language when known.
+    Page { error: OAuthError, locale: Locale, base: String, notice: Option<Notice> },
 }
 
 impl HttpError {
@@ -69,7 +69,7 @@ impl IntoResponse for HttpError {
                 security::no_store(headers);
                 response
             }
-            Self::Page { error, locale, base } => {
+            Self::Page { error, locale, base, notice } => {
                 let status = match error.code {
                     ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -82,6 +82,7 @@ impl IntoResponse for HttpError {
                     status: status.as_u16(),
                     error: error.code.as_str().to_owned(),
                     description: error.description,
+                    notice,
                 };
                 security::page(status, page.render(), None)
             }

@@ -146,6 +146,8 @@ pub struct Texts {
 
     pub error_code_label: &'static str,
     pub error_help: &'static str,
+    /// Introduces the protocol's (English) description under a person-facing notice.
+    pub error_detail_label: &'static str,
     pub error_title_request: &'static str,
     pub error_title_client: &'static str,
     pub error_title_denied: &'static str,
@@ -214,6 +216,7 @@ static CS: Texts = Texts {
 
     error_code_label: "Kód chyby:",
     error_help: "Vraťte se prosím do aplikace a zkuste to znovu.",
+    error_detail_label: "Technické podrobnosti:",
     error_title_request: "Neplatný požadavek",
     error_title_client: "Neznámá nebo nepovolená aplikace",
     error_title_denied: "Přístup byl zamítnut",
@@ -282,6 +285,7 @@ static EN: Texts = Texts {
 
     error_code_label: "Error code:",
     error_help: "Please go back to the application and try again.",
+    error_detail_label: "Technical detail:",
     error_title_request: "Invalid request",
     error_title_client: "Unknown or unauthorised application",
     error_title_denied: "Access denied",
@@ -324,6 +328,46 @@ pub fn scope_label(locale: Locale, scope: &str) -> String {
         other => other,
     }
     .to_owned()
+}
+
+/// What went wrong, for a person: the situations a person meets on an error page, each with a
+/// Czech and an English text (the protocol's own description stays beside it, for developers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    UnknownClient,
+    UnregisteredRedirect,
+    BadRequest,
+    LoginExpired,
+    OtherBrowser,
+    FormOutdated,
+    NotLoggedIn,
+    LogoutCancelled,
+}
+
+pub fn notice(locale: Locale, notice: Notice) -> &'static str {
+    use Notice::*;
+    match (locale, notice) {
+        (Locale::Cs, UnknownClient) => "Aplikace, ze které přicházíte, tu není registrována.",
+        (Locale::En, UnknownClient) => "The application you came from is not registered here.",
+        (Locale::Cs, UnregisteredRedirect) => {
+            "Aplikace žádá o návrat na adresu, kterou nemá registrovanou; z bezpečnostních důvodů vás tam nepošleme."
+        }
+        (Locale::En, UnregisteredRedirect) => {
+            "The application asks to send you back to an address it has not registered; for your safety you are not sent there."
+        }
+        (Locale::Cs, BadRequest) => "Aplikace poslala neplatný požadavek na přihlášení.",
+        (Locale::En, BadRequest) => "The application sent an invalid sign-in request.",
+        (Locale::Cs, LoginExpired) => "Toto přihlášení vypršelo nebo už bylo dokončeno.",
+        (Locale::En, LoginExpired) => "This sign-in has expired or was already completed.",
+        (Locale::Cs, OtherBrowser) => "Toto přihlášení bylo zahájeno v jiném prohlížeči.",
+        (Locale::En, OtherBrowser) => "This sign-in was started in another browser.",
+        (Locale::Cs, FormOutdated) => "Formulář už neplatí.",
+        (Locale::En, FormOutdated) => "The form is out of date.",
+        (Locale::Cs, NotLoggedIn) => "Nejste přihlášeni.",
+        (Locale::En, NotLoggedIn) => "You are not signed in.",
+        (Locale::Cs, LogoutCancelled) => "Odhlášení jste zrušili; zůstáváte přihlášeni.",
+        (Locale::En, LogoutCancelled) => "You cancelled signing out; you are still signed in.",
+    }
 }
 
 /// The title of an error page, from the OAuth/OIDC error code, else from the HTTP status.

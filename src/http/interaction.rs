@@ -6,7 +6,7 @@ use axum::response::Response;
 
 use super::cookies::{self, CookieJar};
 use super::error::HttpError;
-use super::i18n::Locale;
+use super::i18n::{Locale, Notice};
 use super::respond;
 use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
 use crate::oidc::client::Client;
@@ -28,7 +28,12 @@ pub fn locale(headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
 }
 
 pub fn page_error(provider: &Provider, locale: Locale, error: OAuthError) -> HttpError {
-    HttpError::Page { error, locale, base: provider.persona.base_path() }
+    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: None }
+}
+
+/// An error page that says what happened in the person's language.
+pub fn page_notice(provider: &Provider, locale: Locale, notice: Notice, error: OAuthError) -> HttpError {
+    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: Some(notice) }
 }
 
 /// Starts an interaction for `request` and sends the browser to the page for `decision`.
@@ -85,9 +90,10 @@ pub struct Loaded {
 pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Option<&str>) -> Result<Loaded, HttpError> {
     let fallback_locale = locale(headers, None);
     let expired = || {
-        page_error(
+        page_notice(
             provider,
             fallback_locale,
+            Notice::LoginExpired,
             OAuthError::invalid_request(
                 "this login has expired or was already completed; return to the application and start again",
             ),
@@ -102,9 +108,10 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         .ok_or_else(expired)?;
     let browser = cookies::get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
     if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
-        return Err(page_error(
+        return Err(page_notice(
             provider,
             fallback_locale,
+            Notice::OtherBrowser,
             OAuthError::new(
                 ErrorCode::AccessDenied,
                 "this login was started in another browser; start again from the application",
@@ -114,9 +121,10 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
     if let Some(csrf) = csrf
         && !secret::constant_time_eq(csrf, &interaction.csrf)
     {
-        return Err(page_error(
+        return Err(page_notice(
             provider,
             fallback_locale,
+            Notice::FormOutdated,
             OAuthError::new(
                 ErrorCode::AccessDenied,
                 "the form is out of date (CSRF check failed); start again from the application",

@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::error::HttpError;
-use super::interaction::{self, page_error};
+use super::i18n::Notice;
+use super::interaction::{self, page_error, page_notice};
 use super::pages::{LoggedOutPage, LogoutConfirmPage};
 use super::{cookies, form, respond, security};
 use crate::oidc::logout::{self, LogoutParams};
@@ -61,13 +62,14 @@ async fn handle(
             .is_some_and(|b| map.get("csrf").is_some_and(|c| secret::constant_time_eq(c, &csrf_for(b))));
     if posted && map.get("logout").map(String::as_str) == Some("no") {
         let cancelled = OAuthError::new(ErrorCode::AccessDenied, "the logout was cancelled; you are still signed in");
-        return Err(page_error(provider, locale, cancelled));
+        return Err(page_notice(provider, locale, Notice::LogoutCancelled, cancelled));
     }
     if plan.confirm && !confirmed {
         if posted && map.contains_key("logout") {
-            return Err(page_error(
+            return Err(page_notice(
                 provider,
                 locale,
+                Notice::FormOutdated,
                 OAuthError::new(ErrorCode::AccessDenied, "the logout form is out of date; try again"),
             ));
         }

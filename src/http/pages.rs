@@ -212,6 +212,8 @@ pub struct ErrorPage {
     pub error: String,
     /// Human text that is safe to show (no internal detail); may be empty.
     pub description: String,
+    /// What happened, in the page's language; `description` then follows as a technical detail.
+    pub notice: Option<i18n::Notice>,
 }
 
 impl ErrorPage {
@@ -225,6 +227,10 @@ impl ErrorPage {
 
     fn title(&self) -> &'static str {
         i18n::error_title(self.locale, &self.error, self.status)
+    }
+
+    fn notice_text(&self) -> Option<&'static str> {
+        self.notice.map(|n| i18n::notice(self.locale, n))
     }
 }
 
@@ -431,6 +437,7 @@ mod tests {
             status: 400,
             error: "invalid_request".to_owned(),
             description: "The redirect_uri is not registered for this client.".to_owned(),
+            notice: None,
         };
         let html = page.render();
         assert!(html.contains(r#"<code id="error-code">invalid_request</code>"#));
@@ -442,6 +449,7 @@ mod tests {
             status: 500,
             error: "server_error".to_owned(),
             description: String::new(),
+            notice: None,
         };
         let html = page.render();
         assert!(html.contains("<h1>Chyba serveru</h1>"));

@@ -142,11 +142,21 @@ impl AuthorizationRequest {
     }
 }
 
+/// Why an error is shown on a page rather than sent to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageReason {
+    UnknownClient,
+    /// The redirect URI is missing or not registered.
+    UntrustedRedirect,
+    /// The request is malformed before its redirect URI could be trusted.
+    Malformed,
+}
+
 /// Why an authorization request could not be served.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizeError {
     /// The client or redirect URI cannot be trusted: tell the person on a page.
-    Page(OAuthError),
+    Page(OAuthError, PageReason),
     /// Tell the client, at its redirect URI.
     Redirect(OAuthError, ResponseTarget),
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::claims_request::ClaimsRequest;
 use super::request_object;
-use super::{AuthorizationRequest, AuthorizeError, Prompt, ResponseMode, ResponseTarget, ResponseType};
+use super::{AuthorizationRequest, AuthorizeError, PageReason, Prompt, ResponseMode, ResponseTarget, ResponseType};
 use crate::oidc::Provider;
 use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -29,14 +29,17 @@ pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<Au
             params.insert(name, value);
         }
     }
-    let client_id = params.get("client_id").cloned().ok_or_else(|| page("the client_id parameter is missing"))?;
+    let client_id = params
+        .get("client_id")
+        .cloned()
+        .ok_or_else(|| page_for(PageReason::UnknownClient, "the client_id parameter is missing"))?;
     let client = provider
         .stores
         .clients
         .get(&client_id)
         .await
-        .map_err(|e| AuthorizeError::Page(e.into()))?
-        .ok_or_else(|| page(format!("the client {client_id} is not known")))?;
+        .map_err(|e| AuthorizeError::Page(e.into(), PageReason::Malformed))?
+        .ok_or_else(|| page_for(PageReason::UnknownClient, format!("the client {client_id} is not known")))?;
 
     if params.contains_key("request") || params.contains_key("request_uri") {
         let outer = params.clone();
@@ -52,15 +55,17 @@ pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<Au
                     };
                     AuthorizeError::Redirect(error, ResponseTarget { redirect_uri, mode, state })
                 }
-                None => AuthorizeError::Page(error),
+                None => AuthorizeError::Page(error, PageReason::Malformed),
             });
         }
     }
 
     let redirect_uri = match params.get("redirect_uri") {
         Some(uri) if client.has_redirect_uri(uri) => uri.clone(),
-        Some(_) => return Err(page("the redirect_uri is not registered for this client")),
-        None => return Err(page("the redirect_uri parameter is missing")),
+        Some(_) => {
+            return Err(page_for(PageReason::UntrustedRedirect, "the redirect_uri is not registered for this client"));
+        }
+        None => return Err(page_for(PageReason::UntrustedRedirect, "the redirect_uri parameter is missing")),
     };
     let target = ResponseTarget {
         redirect_uri: redirect_uri.clone(),
@@ -175,7 +180,11 @@ async fn validate(
 }
 
 fn page(description: impl Into<String>) -> AuthorizeError {
-    AuthorizeError::Page(OAuthError::invalid_request(description))
+    page_for(PageReason::Malformed, description)
+}
+
+fn page_for(reason: PageReason, description: impl Into<String>) -> AuthorizeError {
+    AuthorizeError::Page(OAuthError::invalid_request(description), reason)
 }
 
 /// The redirect URI of the outer request, if registered: where errors about a request object go.

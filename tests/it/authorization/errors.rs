@@ -25,6 +25,23 @@ async fn unregistered_redirect_uri_gives_an_error_page_not_a_redirect() {
 }
 
 #[tokio::test]
+async fn the_error_page_tells_the_person_what_happened_in_their_language() {
+    let (server, rp) = setup(json!({})).await;
+    let url = authorize_url(&server, &rp, &[("redirect_uri", "http://127.0.0.1:9/jinam")]);
+    for (language, expected) in
+        [("cs", "z bezpečnostních důvodů vás tam nepošleme"), ("en", "for your safety you are not sent there")]
+    {
+        let response = server.browser().http.get(&url).header("accept-language", language).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!("lang=\"{language}\"")), "{html}");
+        assert!(html.contains(expected), "{html}");
+        // The protocol's own description stays, for the application's developer.
+        assert!(html.contains("the redirect_uri is not registered for this client"), "{html}");
+    }
+}
+
+#[tokio::test]
 async fn a_parameter_given_twice_gives_an_error_page() {
     let (server, rp) = setup(json!({})).await;
     let url = format!("{}&state=druhy", authorize_url(&server, &rp, &[]));
