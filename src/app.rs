@@ -11,12 +11,13 @@ use tokio::net::TcpListener;
 
 use crate::authn::PasswordHasher;
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{Config, DatabaseBackend};
 use crate::keys::KeyRing;
 use crate::oidc::Provider;
 use crate::oidc::fetch::Fetcher;
 use crate::persona::Persona;
 use crate::store::Stores;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +38,11 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     config.validate().map_err(|e| StartError::Config(e.to_string()))?;
     let persona = Persona::by_name(&config.persona, &config.issuer)
         .ok_or_else(|| StartError::Config(format!("unknown persona {}", config.persona)))?;
-    let store = SqliteStore::connect(&config.database_url()).await?;
+    let url = config.database_url();
+    let stores = match config.database_backend().map_err(|e| StartError::Config(e.to_string()))? {
+        DatabaseBackend::Sqlite => Stores::from_one(SqliteStore::connect(&url).await?),
+        DatabaseBackend::Postgres => Stores::from_one(PostgresStore::connect(&url).await?),
+    };
     let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
     let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
     let passwords = PasswordHasher::new(&config.password).map_err(|e| StartError::Config(e.to_string()))?;
@@ -48,7 +53,7 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     Ok(Provider {
         config: Arc::new(config),
         persona: Arc::new(persona),
-        stores: Stores::from_one(store),
+        stores,
         keys,
         clock,
         passwords,

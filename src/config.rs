@@ -21,7 +21,8 @@ pub struct Config {
     pub persona: String,
     /// Where the SQLite database lives when `database_url` is not set.
     pub data_dir: PathBuf,
-    /// A database URL (`sqlite://...`); defaults to `<data_dir>/identita.db`.
+    /// A database URL, `sqlite://...` or `postgres://user:password@host/database`; defaults to
+    /// `<data_dir>/identita.db`.
     pub database_url: Option<String>,
     /// Where the key ring lives.
     pub keys_dir: PathBuf,
@@ -42,6 +43,15 @@ pub struct Config {
 pub struct TlsConfig {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+}
+
+/// The stores behind the provider, chosen by the scheme of `database_url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseBackend {
+    /// One embedded SQLite file: the default.
+    Sqlite,
+    /// A PostgreSQL server, shared by any number of nodes.
+    Postgres,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -211,7 +221,22 @@ impl Config {
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
         }
+        self.database_backend()?;
         Ok(())
+    }
+
+    /// Which store `database_url` asks for, by its scheme.
+    pub fn database_backend(&self) -> Result<DatabaseBackend, ConfigError> {
+        let url = self.database_url();
+        // Only the scheme goes into the message: the rest of the URL may hold a password.
+        match url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()).as_deref() {
+            Some("sqlite") => Ok(DatabaseBackend::Sqlite),
+            Some("postgres" | "postgresql") => Ok(DatabaseBackend::Postgres),
+            other => Err(ConfigError::Invalid(format!(
+                "database_url must start with sqlite:, postgres: or postgresql: (not {:?})",
+                other.unwrap_or_default()
+            ))),
+        }
     }
 
     /// The SQLite (or other) database URL in force.
@@ -235,6 +260,18 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn the_database_url_scheme_picks_the_store() {
+        let with_url = |url: &str| Config { database_url: Some(url.into()), ..Config::default() };
+        assert_eq!(Config::default().database_backend().unwrap(), DatabaseBackend::Sqlite);
+        assert_eq!(with_url("sqlite::memory:").database_backend().unwrap(), DatabaseBackend::Sqlite);
+        assert_eq!(with_url("postgres://u:p@db/identita").database_backend().unwrap(), DatabaseBackend::Postgres);
+        assert_eq!(with_url("postgresql://db/identita").database_backend().unwrap(), DatabaseBackend::Postgres);
+        let err = with_url("mysql://u:secret@db/identita").validate().unwrap_err().to_string();
+        assert!(err.contains("database_url") && err.contains("mysql") && !err.contains("secret"), "{err}");
+        assert!(with_url("data/identita.db").validate().is_err());
     }
 
     #[test]

@@ -1,12 +1,19 @@
 //! Persistence behind small per-aggregate traits, used as `Arc<dyn …>`.
 //!
-//! Implementations: SQLite ([`sqlite`], the embedded default, holding everything including the
-//! expiring data). Every method is a single atomic step: what must not happen twice (redeeming a
-//! code, rotating a refresh token, remembering a `jti`) is decided by the store in one statement,
-//! so two requests racing on two threads (or, later, two nodes) cannot both win.
+//! Implementations: SQLite ([`sqlite`], the embedded default) and PostgreSQL ([`postgres`], for
+//! several nodes), each holding everything including the expiring data. Every method is a single
+//! atomic step: what must not happen twice (redeeming a code, rotating a refresh token,
+//! remembering a `jti`) is decided by the store in one statement, so two requests racing on two
+//! threads or two nodes cannot both win. `conformance_tests` holds the behaviour both must show.
 
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
+
+#[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
+mod fixtures;
 
 use std::sync::Arc;
 

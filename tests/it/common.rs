@@ -3,6 +3,8 @@
 //! way a person would.
 #![allow(dead_code)]
 
+mod database;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +17,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use database::TestDatabase;
+
 pub struct TestServer {
     pub issuer: String,
     pub addr: SocketAddr,
@@ -22,6 +26,8 @@ pub struct TestServer {
     pub clock: ManualClock,
     pub dir: PathBuf,
     _tempdir: Option<tempfile::TempDir>,
+    /// The PostgreSQL schema the server keeps its stores in, if not in SQLite.
+    database: Option<Arc<TestDatabase>>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -37,6 +43,28 @@ impl TestServer {
         let dir = tempdir.path().to_path_buf();
         let mut server = Self::start_in(&dir, None, tweak).await;
         server._tempdir = Some(tempdir);
+        server
+    }
+
+    /// A fresh server whose stores are in a fresh PostgreSQL schema, or `None` (the test is
+    /// skipped) when no PostgreSQL server is configured; see [`TestDatabase`].
+    pub async fn start_postgres(test: &str) -> Option<Self> {
+        let database = TestDatabase::create(test).await?;
+        let url = database.url.clone();
+        let mut server = Self::start_with(|config| config.database_url = Some(url)).await;
+        server.database = Some(Arc::new(database));
+        Some(server)
+    }
+
+    /// Stops the server and starts it again with the same configuration, directories, port and
+    /// database: what a restart of the process keeps.
+    pub async fn restart(mut self) -> Self {
+        let config = (*self.provider.config).clone();
+        let database = self.database.take();
+        let (tempdir, dir, port) = self.stop().await;
+        let mut server = Self::start_in(&dir, Some(port), |c| *c = config).await;
+        server._tempdir = tempdir;
+        server.database = database;
         server
     }
 
@@ -75,6 +103,7 @@ impl TestServer {
             clock,
             dir: dir.to_path_buf(),
             _tempdir: None,
+            database: None,
             shutdown: Some(tx),
             handle: Some(handle),
         }

@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod cli;
 mod logout;
+mod postgres;
 mod registration;
 mod smoke;
 mod third_party;

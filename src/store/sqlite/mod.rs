@@ -17,7 +17,7 @@ mod tokens;
 mod users;
 
 #[cfg(test)]
-mod fixtures;
+use super::fixtures;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -124,7 +124,16 @@ fn is_offline(scopes: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ClientStore;
+    use crate::store::{ClientStore, Stores};
+
+    /// Runs a conformance case on a fresh in-memory database.
+    async fn on_memory<F: Future<Output = ()>>(_test: &str, case: impl FnOnce(Stores) -> F) {
+        case(Stores::from_one(SqliteStore::memory().await.unwrap())).await;
+    }
+
+    mod conformance {
+        crate::store::conformance_tests::conformance_suite!(super::on_memory);
+    }
 
     #[tokio::test]
     async fn an_in_memory_url_keeps_one_database() {

@@ -1,4 +1,4 @@
-//! Records for the tests of the SQLite store, filled in just enough to be told apart.
+//! Records for the tests of the stores, filled in just enough to be told apart.
 
 use crate::identity::{Profile, User};
 use crate::oidc::client::{AuthMethod, Client, SubjectType};

@@ -1,0 +1,461 @@
+//! The behaviour every implementation of the store traits must show, written once against
+//! [`Stores`] and run for each backend by [`conformance_suite!`]: the same answers, the same
+//! expiry, and — in the `racing_*` cases — the same at-most-once decisions under concurrency.
+
+use std::future::Future;
+
+use super::fixtures::{NOW, authn, client, grant, user};
+use super::{AccessToken, AuthCode, Interaction, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores};
+use crate::clock::Timestamp;
+
+/// Expands to one `#[tokio::test]` per case, each calling `$run(test_name, case)`; `$run` gives
+/// the case a fresh, empty `Stores` of its backend (or skips it).
+macro_rules! conformance_suite {
+    ($run:path) => {
+        $crate::store::conformance_tests::conformance_suite!(@cases $run;
+            clients_insert_conflicts_but_put_replaces,
+            clients_delete_says_whether_there_was_one,
+            users_taken_id_or_username_conflicts,
+            users_round_trip_with_the_password_hash,
+            users_update_replaces_and_keeps_usernames_unique,
+            users_are_listed_in_byte_order,
+            consents_accumulate_as_a_sorted_set,
+            consents_revoke_forgets,
+            sessions_found_by_key_or_sid_until_they_expire,
+            sessions_add_each_client_once,
+            sessions_delete_returns_the_session_once,
+            interactions_put_replaces_and_expiry_hides,
+            codes_redeemed_twice_are_replayed,
+            codes_expired_or_missing_are_unknown,
+            access_tokens_expire,
+            refresh_reuse_reports_the_first_use,
+            refresh_expired_or_missing_is_unknown,
+            revoking_a_grant_removes_both_kinds,
+            ending_a_session_keeps_offline_tokens,
+            replay_keys_are_remembered_until_they_expire,
+            counters_count_within_a_window,
+            ping_answers,
+            purge_removes_only_what_expired,
+            odd_characters_are_kept_apart_or_not_found,
+            racing_redemptions_have_one_winner,
+            racing_refresh_rotations_have_one_winner,
+            racing_remembers_have_one_winner,
+            racing_increments_all_count,
+            racing_add_clients_keep_every_client,
+            racing_grants_keep_every_scope,
+        );
+    };
+    (@cases $run:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                $run(stringify!($case), $crate::store::conformance_tests::$case).await;
+            }
+        )*
+    };
+}
+pub(crate) use conformance_suite;
+
+/// How many requests the racing cases send at once.
+const RACERS: usize = 24;
+
+fn scopes(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn code(digest: &str, expires_at: Timestamp) -> AuthCode {
+    AuthCode {
+        digest: digest.into(),
+        grant: grant("g1", Some("sid1"), &["openid"]),
+        redirect_uri: "https://rp.example/cb".into(),
+        code_challenge: Some("challenge".into()),
+        code_challenge_method: Some("S256".into()),
+        expires_at,
+    }
+}
+
+fn access(digest: &str, grant_id: &str, sid: &str, scopes: &[&str]) -> AccessToken {
+    AccessToken {
+        digest: digest.into(),
+        grant: grant(grant_id, Some(sid), scopes),
+        issued_at: NOW,
+        expires_at: NOW + 300,
+    }
+}
+
+fn refresh(digest: &str, grant_id: &str, sid: &str, scopes: &[&str]) -> RefreshToken {
+    RefreshToken {
+        digest: digest.into(),
+        grant: grant(grant_id, Some(sid), scopes),
+        issued_at: NOW,
+        expires_at: NOW + 3600,
+        used_at: None,
+    }
+}
+
+fn session(key: &str, sid: &str) -> Session {
+    Session {
+        key: key.into(),
+        sid: sid.into(),
+        authn: authn("u1"),
+        clients: vec![],
+        created_at: NOW,
+        expires_at: NOW + 3600,
+    }
+}
+
+fn interaction(id: &str) -> Interaction {
+    Interaction {
+        id: id.into(),
+        request: serde_json::json!({ "client_id": "rp", "scope": "openid", "state": "Žluťoučký kůň" }),
+        csrf: "csrf".into(),
+        browser: "browser".into(),
+        authn: None,
+        failures: 0,
+        created_at: NOW,
+        expires_at: NOW + 600,
+    }
+}
+
+/// Runs `attempt(i)` for `RACERS` values of `i` at once, each on its own task, and returns what
+/// they answered.
+async fn race<T, F, Fut>(attempt: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..RACERS).map(|i| tokio::spawn(attempt(i))).collect();
+    let mut answers = Vec::with_capacity(RACERS);
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
+pub async fn clients_insert_conflicts_but_put_replaces(stores: Stores) {
+    let mut rp = client("rp");
+    stores.clients.insert(&rp).await.unwrap();
+    assert!(matches!(stores.clients.insert(&rp).await, Err(StoreError::Conflict(_))));
+    rp.client_name = Some("Portál občana".into());
+    stores.clients.put(&rp).await.unwrap();
+    assert_eq!(stores.clients.get("rp").await.unwrap(), Some(rp.clone()));
+    let mut other = client("other");
+    other.created_at = NOW + 1;
+    stores.clients.put(&other).await.unwrap();
+    assert_eq!(stores.clients.list().await.unwrap(), vec![rp, other]);
+}
+
+pub async fn clients_delete_says_whether_there_was_one(stores: Stores) {
+    stores.clients.put(&client("rp")).await.unwrap();
+    assert!(stores.clients.delete("rp").await.unwrap());
+    assert!(!stores.clients.delete("rp").await.unwrap());
+    assert_eq!(stores.clients.get("rp").await.unwrap(), None);
+}
+
+pub async fn users_taken_id_or_username_conflicts(stores: Stores) {
+    stores.users.insert(&user("u1", "jana")).await.unwrap();
+    assert!(matches!(stores.users.insert(&user("u2", "jana")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(stores.users.insert(&user("u1", "petr")).await, Err(StoreError::Conflict(_))));
+    assert_eq!(stores.users.list().await.unwrap().len(), 1);
+}
+
+pub async fn users_round_trip_with_the_password_hash(stores: Stores) {
+    let jana = user("u1", "jana");
+    stores.users.insert(&jana).await.unwrap();
+    assert_eq!(stores.users.get("u1").await.unwrap(), Some(jana.clone()));
+    assert_eq!(stores.users.find_by_username("jana").await.unwrap(), Some(jana));
+    assert_eq!(stores.users.find_by_username("petr").await.unwrap(), None);
+}
+
+pub async fn users_update_replaces_and_keeps_usernames_unique(stores: Stores) {
+    stores.users.insert(&user("u1", "jana")).await.unwrap();
+    stores.users.insert(&user("u2", "petr")).await.unwrap();
+    let mut jana = user("u1", "jana");
+    jana.disabled = true;
+    jana.profile.family_name = Some("Nováková".into());
+    assert!(stores.users.update(&jana).await.unwrap());
+    assert_eq!(stores.users.get("u1").await.unwrap(), Some(jana));
+    assert!(matches!(stores.users.update(&user("u1", "petr")).await, Err(StoreError::Conflict(_))));
+    assert!(!stores.users.update(&user("u3", "eva")).await.unwrap());
+}
+
+pub async fn users_are_listed_in_byte_order(stores: Stores) {
+    for (id, username) in [("u1", "eva"), ("u2", "Zdeněk"), ("u3", "adam"), ("u4", "Žofie")] {
+        stores.users.insert(&user(id, username)).await.unwrap();
+    }
+    let names: Vec<String> = stores.users.list().await.unwrap().into_iter().map(|u| u.username).collect();
+    assert_eq!(names, ["Zdeněk", "adam", "eva", "Žofie"]);
+}
+
+pub async fn consents_accumulate_as_a_sorted_set(stores: Stores) {
+    assert_eq!(stores.consents.get("u1", "rp").await.unwrap(), None);
+    stores.consents.grant("u1", "rp", &scopes(&["profile", "openid", "openid"]), NOW).await.unwrap();
+    stores.consents.grant("u1", "rp", &scopes(&["email", "profile"]), NOW + 1).await.unwrap();
+    assert_eq!(stores.consents.get("u1", "rp").await.unwrap(), Some(scopes(&["email", "openid", "profile"])));
+    assert_eq!(stores.consents.get("u1", "other").await.unwrap(), None);
+}
+
+pub async fn consents_revoke_forgets(stores: Stores) {
+    stores.consents.grant("u1", "rp", &scopes(&["openid"]), NOW).await.unwrap();
+    stores.consents.revoke("u1", "rp").await.unwrap();
+    assert_eq!(stores.consents.get("u1", "rp").await.unwrap(), None);
+}
+
+pub async fn sessions_found_by_key_or_sid_until_they_expire(stores: Stores) {
+    let s = session("k1", "sid1");
+    stores.sessions.insert(&s).await.unwrap();
+    assert_eq!(stores.sessions.get("k1", NOW).await.unwrap(), Some(s.clone()));
+    assert_eq!(stores.sessions.get_by_sid("sid1", NOW).await.unwrap(), Some(s));
+    assert_eq!(stores.sessions.get("k1", NOW + 3600).await.unwrap(), None);
+    assert_eq!(stores.sessions.get_by_sid("sid1", NOW + 3600).await.unwrap(), None);
+    assert!(matches!(stores.sessions.insert(&session("k2", "sid1")).await, Err(StoreError::Conflict(_))));
+}
+
+pub async fn sessions_add_each_client_once(stores: Stores) {
+    stores.sessions.insert(&session("k1", "sid1")).await.unwrap();
+    stores.sessions.add_client("k1", "rp").await.unwrap();
+    stores.sessions.add_client("k1", "rp").await.unwrap();
+    stores.sessions.add_client("k1", "other").await.unwrap();
+    stores.sessions.add_client("missing", "rp").await.unwrap();
+    let found = stores.sessions.get("k1", NOW).await.unwrap().unwrap();
+    assert_eq!(found.clients, ["rp", "other"]);
+    assert_eq!(found.authn, authn("u1"));
+}
+
+pub async fn sessions_delete_returns_the_session_once(stores: Stores) {
+    let s = session("k1", "sid1");
+    stores.sessions.insert(&s).await.unwrap();
+    assert_eq!(stores.sessions.delete("k1").await.unwrap(), Some(s));
+    assert_eq!(stores.sessions.delete("k1").await.unwrap(), None);
+}
+
+pub async fn interactions_put_replaces_and_expiry_hides(stores: Stores) {
+    let mut i1 = interaction("i1");
+    stores.interactions.put(&i1).await.unwrap();
+    i1.authn = Some(authn("u1"));
+    i1.failures = 2;
+    stores.interactions.put(&i1).await.unwrap();
+    assert_eq!(stores.interactions.get("i1", NOW).await.unwrap(), Some(i1));
+    assert_eq!(stores.interactions.get("i1", NOW + 600).await.unwrap(), None);
+    stores.interactions.delete("i1").await.unwrap();
+    assert_eq!(stores.interactions.get("i1", NOW).await.unwrap(), None);
+}
+
+pub async fn codes_redeemed_twice_are_replayed(stores: Stores) {
+    let c1 = code("c1", NOW + 60);
+    stores.codes.insert(&c1).await.unwrap();
+    assert_eq!(stores.codes.redeem("c1", NOW).await.unwrap(), Redemption::Fresh(c1.clone()));
+    assert!(!stores.codes.replayed("c1").await.unwrap());
+    assert_eq!(stores.codes.redeem("c1", NOW + 1).await.unwrap(), Redemption::Replayed(c1.clone()));
+    assert!(stores.codes.replayed("c1").await.unwrap());
+    // Still recognized after it would have expired, as long as it has not been purged.
+    assert_eq!(stores.codes.redeem("c1", NOW + 3600).await.unwrap(), Redemption::Replayed(c1));
+}
+
+pub async fn codes_expired_or_missing_are_unknown(stores: Stores) {
+    stores.codes.insert(&code("c1", NOW + 60)).await.unwrap();
+    assert_eq!(stores.codes.redeem("c1", NOW + 60).await.unwrap(), Redemption::Unknown);
+    assert_eq!(stores.codes.redeem("nope", NOW).await.unwrap(), Redemption::Unknown);
+    assert!(!stores.codes.replayed("nope").await.unwrap());
+}
+
+pub async fn access_tokens_expire(stores: Stores) {
+    let token = access("a1", "g1", "sid1", &["openid"]);
+    stores.tokens.insert_access(&token).await.unwrap();
+    assert_eq!(stores.tokens.get_access("a1", NOW).await.unwrap(), Some(token));
+    assert_eq!(stores.tokens.get_access("a1", NOW + 300).await.unwrap(), None);
+    assert!(stores.tokens.delete_access("a1").await.unwrap());
+    assert!(!stores.tokens.delete_access("a1").await.unwrap());
+}
+
+pub async fn refresh_reuse_reports_the_first_use(stores: Stores) {
+    stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+    let first = stores.tokens.use_refresh("r1", NOW + 10).await.unwrap();
+    let RefreshUse::Fresh(token) = first else { panic!("expected a fresh use, got {first:?}") };
+    assert_eq!(token.used_at, Some(NOW + 10));
+    let again = stores.tokens.use_refresh("r1", NOW + 20).await.unwrap();
+    let RefreshUse::Reused(token) = again else { panic!("expected a reuse, got {again:?}") };
+    assert_eq!(token.used_at, Some(NOW + 10));
+    assert_eq!(stores.tokens.get_refresh("r1", NOW + 20).await.unwrap().and_then(|t| t.used_at), Some(NOW + 10));
+    assert!(stores.tokens.delete_refresh("r1").await.unwrap());
+    assert!(!stores.tokens.delete_refresh("r1").await.unwrap());
+}
+
+pub async fn refresh_expired_or_missing_is_unknown(stores: Stores) {
+    stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+    assert_eq!(stores.tokens.use_refresh("r1", NOW + 3600).await.unwrap(), RefreshUse::Unknown);
+    assert_eq!(stores.tokens.use_refresh("nope", NOW).await.unwrap(), RefreshUse::Unknown);
+    assert_eq!(stores.tokens.get_refresh("r1", NOW + 3600).await.unwrap(), None);
+}
+
+pub async fn revoking_a_grant_removes_both_kinds(stores: Stores) {
+    stores.tokens.insert_access(&access("a1", "g1", "sid1", &["openid"])).await.unwrap();
+    stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid", "offline_access"])).await.unwrap();
+    stores.tokens.insert_access(&access("a2", "g2", "sid1", &["openid"])).await.unwrap();
+    stores.tokens.revoke_grant("g1").await.unwrap();
+    assert_eq!(stores.tokens.get_access("a1", NOW).await.unwrap(), None);
+    assert_eq!(stores.tokens.get_refresh("r1", NOW).await.unwrap(), None);
+    assert!(stores.tokens.get_access("a2", NOW).await.unwrap().is_some());
+}
+
+pub async fn ending_a_session_keeps_offline_tokens(stores: Stores) {
+    let tokens = &stores.tokens;
+    tokens.insert_access(&access("a1", "g1", "sid1", &["openid"])).await.unwrap();
+    tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+    tokens.insert_access(&access("a2", "g2", "sid1", &["openid", "offline_access"])).await.unwrap();
+    tokens.insert_refresh(&refresh("r2", "g2", "sid1", &["openid", "offline_access"])).await.unwrap();
+    tokens.insert_refresh(&refresh("r3", "g3", "sid2", &["openid"])).await.unwrap();
+    tokens.revoke_session("sid1").await.unwrap();
+    assert_eq!(tokens.get_access("a1", NOW).await.unwrap(), None);
+    assert_eq!(tokens.get_refresh("r1", NOW).await.unwrap(), None);
+    assert!(tokens.get_access("a2", NOW).await.unwrap().is_some());
+    assert!(tokens.get_refresh("r2", NOW).await.unwrap().is_some());
+    assert!(tokens.get_refresh("r3", NOW).await.unwrap().is_some());
+}
+
+pub async fn replay_keys_are_remembered_until_they_expire(stores: Stores) {
+    assert!(stores.replay.remember("jti-1", NOW + 60, NOW).await.unwrap());
+    assert!(!stores.replay.remember("jti-1", NOW + 120, NOW + 30).await.unwrap());
+    assert!(stores.replay.remember("jti-2", NOW + 60, NOW + 30).await.unwrap());
+    // Once expired the key may be used again, and is then remembered anew.
+    assert!(stores.replay.remember("jti-1", NOW + 120, NOW + 60).await.unwrap());
+    assert!(!stores.replay.remember("jti-1", NOW + 180, NOW + 90).await.unwrap());
+}
+
+pub async fn counters_count_within_a_window(stores: Stores) {
+    let counters = &stores.counters;
+    assert_eq!(counters.increment("k", NOW + 60, NOW).await.unwrap(), 1);
+    assert_eq!(counters.increment("k", NOW + 90, NOW + 10).await.unwrap(), 2);
+    assert_eq!(counters.count("k", NOW + 59).await.unwrap(), 2);
+    assert_eq!(counters.count("k", NOW + 60).await.unwrap(), 0);
+    assert_eq!(counters.increment("k", NOW + 120, NOW + 60).await.unwrap(), 1);
+    counters.reset("k").await.unwrap();
+    assert_eq!(counters.count("k", NOW + 61).await.unwrap(), 0);
+    assert_eq!(counters.count("never", NOW).await.unwrap(), 0);
+}
+
+pub async fn ping_answers(stores: Stores) {
+    stores.maintenance.ping().await.unwrap();
+}
+
+pub async fn purge_removes_only_what_expired(stores: Stores) {
+    stores.codes.insert(&code("old", NOW)).await.unwrap();
+    stores.codes.insert(&code("new", NOW + 60)).await.unwrap();
+    let token = AccessToken { digest: "a1".into(), grant: grant("g1", None, &[]), issued_at: NOW, expires_at: NOW };
+    stores.tokens.insert_access(&token).await.unwrap();
+    stores.replay.remember("jti", NOW - 1, NOW - 10).await.unwrap();
+    stores.counters.increment("k", NOW + 1, NOW).await.unwrap();
+
+    assert_eq!(stores.maintenance.purge_expired(NOW).await.unwrap(), 3);
+    assert_eq!(stores.maintenance.purge_expired(NOW).await.unwrap(), 0);
+    assert!(matches!(stores.codes.redeem("new", NOW).await.unwrap(), Redemption::Fresh(_)));
+    assert_eq!(stores.counters.count("k", NOW).await.unwrap(), 1);
+}
+
+/// What requests can carry and a database may not hold as text (U+0000), or may confuse with an
+/// escape (`\`): lookups by such values find nothing, opaque keys stay distinct, records keep them.
+pub async fn odd_characters_are_kept_apart_or_not_found(stores: Stores) {
+    stores.users.insert(&user("u1", "jana")).await.unwrap();
+    assert_eq!(stores.users.find_by_username("ja\0na").await.unwrap(), None);
+    assert_eq!(stores.clients.get("rp\0").await.unwrap(), None);
+    assert_eq!(stores.interactions.get("i\0", NOW).await.unwrap(), None);
+    assert_eq!(stores.codes.redeem("c\0", NOW).await.unwrap(), Redemption::Unknown);
+
+    for key in ["lockout:a\0b", "lockout:a\\0b", "lockout:a\\\\0b", "lockout:ab"] {
+        assert_eq!(stores.counters.increment(key, NOW + 60, NOW).await.unwrap(), 1, "{key:?}");
+        assert!(stores.replay.remember(key, NOW + 60, NOW).await.unwrap(), "{key:?}");
+    }
+    assert_eq!(stores.counters.count("lockout:a\0b", NOW).await.unwrap(), 1);
+    stores.counters.reset("lockout:a\0b").await.unwrap();
+    assert_eq!(stores.counters.count("lockout:a\0b", NOW).await.unwrap(), 0);
+    assert_eq!(stores.counters.count("lockout:a\\0b", NOW).await.unwrap(), 1);
+
+    let mut odd = interaction("i1");
+    odd.request = serde_json::json!({ "state": "a\0b\\c\"d", "nonce": "\u{1F600}" });
+    stores.interactions.put(&odd).await.unwrap();
+    assert_eq!(stores.interactions.get("i1", NOW).await.unwrap(), Some(odd));
+}
+
+pub async fn racing_redemptions_have_one_winner(stores: Stores) {
+    stores.codes.insert(&code("c1", NOW + 60)).await.unwrap();
+    let answers = race(|_| {
+        let stores = stores.clone();
+        async move { stores.codes.redeem("c1", NOW).await.unwrap() }
+    })
+    .await;
+    let fresh = answers.iter().filter(|a| matches!(a, Redemption::Fresh(_))).count();
+    let replayed = answers.iter().filter(|a| matches!(a, Redemption::Replayed(_))).count();
+    assert_eq!((fresh, replayed), (1, RACERS - 1), "{answers:?}");
+    assert!(stores.codes.replayed("c1").await.unwrap());
+}
+
+pub async fn racing_refresh_rotations_have_one_winner(stores: Stores) {
+    stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+    let answers = race(|i| {
+        let stores = stores.clone();
+        async move { stores.tokens.use_refresh("r1", NOW + 1 + i as Timestamp).await.unwrap() }
+    })
+    .await;
+    let winners: Vec<_> = answers
+        .iter()
+        .filter_map(|a| match a {
+            RefreshUse::Fresh(token) => token.used_at,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    for answer in &answers {
+        match answer {
+            RefreshUse::Fresh(_) => {}
+            RefreshUse::Reused(token) => assert_eq!(token.used_at, Some(winners[0])),
+            RefreshUse::Unknown => panic!("the refresh token went missing"),
+        }
+    }
+}
+
+pub async fn racing_remembers_have_one_winner(stores: Stores) {
+    let answers = race(|_| {
+        let stores = stores.clone();
+        async move { stores.replay.remember("jti:rp:1", NOW + 60, NOW).await.unwrap() }
+    })
+    .await;
+    assert_eq!(answers.iter().filter(|fresh| **fresh).count(), 1);
+}
+
+pub async fn racing_increments_all_count(stores: Stores) {
+    let mut answers = race(|_| {
+        let stores = stores.clone();
+        async move { stores.counters.increment("lockout:jana", NOW + 60, NOW).await.unwrap() }
+    })
+    .await;
+    answers.sort_unstable();
+    let expected: Vec<u32> = (1..=RACERS as u32).collect();
+    assert_eq!(answers, expected);
+}
+
+pub async fn racing_add_clients_keep_every_client(stores: Stores) {
+    stores.sessions.insert(&session("k1", "sid1")).await.unwrap();
+    race(|i| {
+        let stores = stores.clone();
+        // Every client twice, so the racers also compete over adding the same one.
+        async move { stores.sessions.add_client("k1", &format!("rp{}", i / 2)).await.unwrap() }
+    })
+    .await;
+    let mut clients = stores.sessions.get("k1", NOW).await.unwrap().unwrap().clients;
+    clients.sort_unstable();
+    let mut expected: Vec<String> = (0..RACERS / 2).map(|i| format!("rp{i}")).collect();
+    expected.sort_unstable();
+    assert_eq!(clients, expected);
+}
+
+pub async fn racing_grants_keep_every_scope(stores: Stores) {
+    race(|i| {
+        let stores = stores.clone();
+        async move { stores.consents.grant("u1", "rp", &[format!("scope{i:02}")], NOW).await.unwrap() }
+    })
+    .await;
+    let granted = stores.consents.get("u1", "rp").await.unwrap().unwrap();
+    let expected: Vec<String> = (0..RACERS).map(|i| format!("scope{i:02}")).collect();
+    assert_eq!(granted, expected);
+}

@@ -1,0 +1,166 @@
+//! Access and refresh tokens, by digest. Next to the record each row keeps the grant and the SSO
+//! session it came from and whether it is offline, so revocation is one `DELETE` per table.
+
+use async_trait::async_trait;
+
+use super::{PostgresStore, db_error, from_json, is_offline, storable, to_json};
+use crate::clock::Timestamp;
+use crate::store::{AccessToken, RefreshToken, RefreshUse, StoreResult, TokenStore};
+
+/// The `used_at` column is the truth: the JSON holds the token as it was issued.
+fn refresh_from_row((data, used_at): (String, Option<Timestamp>)) -> StoreResult<RefreshToken> {
+    let mut token: RefreshToken = from_json(&data)?;
+    token.used_at = used_at;
+    Ok(token)
+}
+
+#[async_trait]
+impl TokenStore for PostgresStore {
+    async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&token.digest)
+        .bind(&token.grant.grant_id)
+        .bind(&token.grant.sid)
+        .bind(is_offline(&token.grant.scopes))
+        .bind(to_json(token)?)
+        .bind(token.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>> {
+        if !storable(digest) {
+            return Ok(None);
+        }
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM access_tokens WHERE digest = $1 AND expires_at > $2")
+                .bind(digest)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        data.as_deref().map(from_json).transpose()
+    }
+
+    async fn delete_access(&self, digest: &str) -> StoreResult<bool> {
+        if !storable(digest) {
+            return Ok(false);
+        }
+        let done = sqlx::query("DELETE FROM access_tokens WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token.digest)
+        .bind(&token.grant.grant_id)
+        .bind(&token.grant.sid)
+        .bind(is_offline(&token.grant.scopes))
+        .bind(to_json(token)?)
+        .bind(token.expires_at)
+        .bind(token.used_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>> {
+        if !storable(digest) {
+            return Ok(None);
+        }
+        let row: Option<(String, Option<Timestamp>)> =
+            sqlx::query_as("SELECT data, used_at FROM refresh_tokens WHERE digest = $1 AND expires_at > $2")
+                .bind(digest)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.map(refresh_from_row).transpose()
+    }
+
+    async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
+        if !storable(digest) {
+            return Ok(RefreshUse::Unknown);
+        }
+        // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
+        let fresh: Option<(String, Option<Timestamp>)> = sqlx::query_as(
+            "UPDATE refresh_tokens SET used_at = $1 \
+             WHERE digest = $2 AND used_at IS NULL AND expires_at > $1 RETURNING data, used_at",
+        )
+        .bind(now)
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if let Some(row) = fresh {
+            return Ok(RefreshUse::Fresh(refresh_from_row(row)?));
+        }
+        match self.get_refresh(digest, now).await? {
+            Some(token) if token.used_at.is_some() => Ok(RefreshUse::Reused(token)),
+            _ => Ok(RefreshUse::Unknown),
+        }
+    }
+
+    async fn delete_refresh(&self, digest: &str) -> StoreResult<bool> {
+        if !storable(digest) {
+            return Ok(false);
+        }
+        let done = sqlx::query("DELETE FROM refresh_tokens WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
+        if !storable(grant_id) {
+            return Ok(());
+        }
+        // Both tables in one transaction: nobody sees the access tokens gone but the refresh
+        // tokens still usable.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("DELETE FROM access_tokens WHERE grant_id = $1")
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE grant_id = $1")
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn revoke_session(&self, sid: &str) -> StoreResult<()> {
+        if !storable(sid) {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("DELETE FROM access_tokens WHERE sid = $1 AND NOT offline")
+            .bind(sid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE sid = $1 AND NOT offline")
+            .bind(sid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+}
