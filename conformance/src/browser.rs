@@ -108,11 +108,14 @@ pub struct Drive<'a> {
     pub fragment: bool,
     /// The RP mark taken before the request.
     pub mark: usize,
+    /// More buttons to press when they show, after the configured `continue_buttons` (e.g. the
+    /// OP's logout confirmation).
+    pub press: &'a [&'a str],
 }
 
 impl Default for Drive<'_> {
     fn default() -> Self {
-        Self { until: &["/callback"], log_in: true, screenshot_login: false, fragment: false, mark: 0 }
+        Self { until: &["/callback"], log_in: true, screenshot_login: false, fragment: false, mark: 0, press: &[] }
     }
 }
 
@@ -165,14 +168,15 @@ impl Session {
         Ok(path)
     }
 
-    async fn look(&self) -> Option<PageState> {
+    async fn look(&self, press: &[&str]) -> Option<PageState> {
         let script = r#"
             const [login, consent, buttons] = arguments;
             const q = (s) => { try { return !!document.querySelector(s); } catch (e) { return false; } };
             return { url: location.href, login: q(login), consent: q(consent),
                      button: buttons.find(q) || null };"#;
-        let args =
-            vec![json!(self.config.login_page), json!(self.config.consent_page), json!(self.config.continue_buttons)];
+        let mut buttons = self.config.continue_buttons.clone();
+        buttons.extend(press.iter().map(|b| b.to_string()));
+        let args = vec![json!(self.config.login_page), json!(self.config.consent_page), json!(buttons)];
         let value = self.client.execute(script, args).await.ok()?;
         serde_json::from_value(value).ok()
     }
@@ -231,7 +235,7 @@ impl Session {
                 return Ok(Driven { landing: Landing::Timeout { url, screenshot }, login_shots, trace });
             }
             let quiet = acted.is_none_or(|t| t.elapsed() > Duration::from_secs(2));
-            match self.look().await {
+            match self.look(d.press).await {
                 Some(page) if page.login && d.log_in && logins < 3 => {
                     stayed = None;
                     if quiet {

@@ -69,6 +69,9 @@ pub struct BrowserConfig {
     pub consent_allow: String,
     /// Other buttons to press to continue (e.g. an account chooser), tried in order.
     pub continue_buttons: Vec<String>,
+    /// The logout confirmation button of the end-session page (pressed, as a person would, in
+    /// the logout plans).
+    pub logout_confirm: String,
     /// Seconds a page that is neither login nor consent must stay before it counts as the outcome.
     pub settle_seconds: u64,
     /// Seconds to wait for a redirect back before giving up.
@@ -87,6 +90,7 @@ impl Default for BrowserConfig {
             consent_page: "form#consent".into(),
             consent_allow: "#consent-allow".into(),
             continue_buttons: Vec::new(),
+            logout_confirm: "#logout-confirm".into(),
             settle_seconds: 3,
             timeout_seconds: 30,
         }

@@ -36,7 +36,9 @@ enum Command {
     Run {
         #[arg(long)]
         plan: String,
-        /// Client authentication: client_secret_basic (default), client_secret_post, private_key_jwt.
+        /// The plan's variant (see `list`): the client authentication (client_secret_basic, the
+        /// default, client_secret_post, private_key_jwt) or the response type (`id_token token`,
+        /// also written `id_token+token`).
         #[arg(long)]
         variant: Option<String>,
         #[arg(long)]
@@ -62,8 +64,15 @@ async fn main() -> ExitCode {
         Command::List => {
             for plan in plans::PLANS {
                 println!("{} (variants: {})", plan.name, plan.variants.join(", "));
-                for m in (plan.modules)(plan.variants[0]) {
-                    println!("  {}", m.name);
+                let names = |v: &str| (plan.modules)(v).iter().map(|m| m.name).collect::<Vec<_>>();
+                let per_variant = plan.variants.iter().any(|v| names(v) != names(plan.variants[0]));
+                for variant in plan.variants.iter().take(if per_variant { plan.variants.len() } else { 1 }) {
+                    if per_variant {
+                        println!("  [{variant}]");
+                    }
+                    for name in names(variant) {
+                        println!("  {}{name}", if per_variant { "  " } else { "" });
+                    }
                 }
             }
             ExitCode::SUCCESS
@@ -90,7 +99,7 @@ async fn run(
     only: &[String],
 ) -> Result<bool, String> {
     let plan = plans::find(plan_name).ok_or_else(|| format!("unknown plan '{plan_name}' (see `conformance list`)"))?;
-    let variant = variant.unwrap_or_else(|| plan.variants[0].to_string());
+    let variant = variant.map(|v| v.replace('+', " ")).unwrap_or_else(|| plan.variants[0].to_string());
     if !plan.variants.contains(&variant.as_str()) {
         return Err(format!("plan {} has no variant '{variant}' (it has {:?})", plan.name, plan.variants));
     }

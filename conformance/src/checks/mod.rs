@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod entropy;
 pub mod idtoken;
 pub mod jwks;
+pub mod logout;
 pub mod metadata_schema;
 pub mod signature;
 pub mod token;

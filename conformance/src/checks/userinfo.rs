@@ -22,7 +22,35 @@ pub fn status_200(log: &mut TestLog, reply: &Reply) {
 }
 
 /// The full checks; `content_type` is false for the scope/claims modules. Returns the claims.
+/// Every ID token here counts as a token-endpoint one (code flow); flows with a front-channel ID
+/// token use `full_checks_front_back`.
+#[allow(dead_code)]
 pub fn full_checks(log: &mut TestLog, reply: &Reply, id_tokens: &[&Jwt], content_type: bool) -> Step<Value> {
+    let subs: Vec<(&str, &Jwt)> =
+        id_tokens.iter().map(|j| ("VerifyUserInfoAndIdTokenInTokenEndpointSameSub", *j)).collect();
+    checks(log, reply, &subs, content_type)
+}
+
+/// The full checks after a flow with a front-channel ID token (`front`, from the authorization
+/// endpoint) and/or a token-endpoint one (`back`): userinfo `sub` must equal each.
+pub fn full_checks_front_back(
+    log: &mut TestLog,
+    reply: &Reply,
+    front: Option<&Jwt>,
+    back: Option<&Jwt>,
+    content_type: bool,
+) -> Step<Value> {
+    let mut subs = Vec::new();
+    if let Some(j) = front {
+        subs.push(("VerifyUserInfoAndIdTokenInAuthorizationEndpointSameSub", j));
+    }
+    if let Some(j) = back {
+        subs.push(("VerifyUserInfoAndIdTokenInTokenEndpointSameSub", j));
+    }
+    checks(log, reply, &subs, content_type)
+}
+
+fn checks(log: &mut TestLog, reply: &Reply, id_tokens: &[(&str, &Jwt)], content_type: bool) -> Step<Value> {
     status_200(log, reply);
     if content_type {
         log.check(
@@ -66,10 +94,10 @@ pub fn full_checks(log: &mut TestLog, reply: &Reply, id_tokens: &[&Jwt], content
         _ => Err("_claim_names and _claim_sources must both be present or both absent".into()),
     };
     log.check("EnsureMemberValuesInClaimNameReferenceToMemberNamesInClaimSources", Level::Failure, aggregated);
-    for jwt in id_tokens {
+    for (condition, jwt) in id_tokens {
         let same = str_of(&body, "sub") == jwt.claim_str("sub");
         log.check(
-            "VerifyUserInfoAndIdTokenInTokenEndpointSameSub",
+            condition,
             Level::Failure,
             if same { Ok(()) } else { Err("userinfo sub differs from the ID token sub".into()) },
         );

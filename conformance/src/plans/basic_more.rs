@@ -13,7 +13,7 @@ use super::flow::{self, AuthRequest, HfOptions, LOG_IN, Send};
 use super::session::silent_second;
 use crate::browser::Landing;
 use crate::checks::authz::{ResponseMode, param};
-use crate::checks::{str_of, token, userinfo};
+use crate::checks::{str_of, token};
 use crate::log::{Level, Step, TestLog};
 
 pub async fn unknown_parameter(ctx: &mut Ctx, log: &mut TestLog) -> Step {
@@ -206,11 +206,26 @@ pub async fn unsigned_request_object(ctx: &mut Ctx, log: &mut TestLog) -> Step {
 pub async fn claims_essential(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     flow::setup(ctx, log).await?;
     let mut req = AuthRequest::new(ctx, "openid");
-    req.set("claims", &json!({"userinfo": {"name": {"essential": true}}}).to_string());
+    let id_token_only = !flow::has_access_token(ctx);
+    let target = if id_token_only { "id_token" } else { "userinfo" };
+    req.set("claims", &json!({ target: {"name": {"essential": true}} }).to_string());
     let hf = flow::happy_flow(ctx, log, &req, HfOptions::default()).await?;
+    if id_token_only {
+        log.check("VerifyScopesReturnedInAuthorizationEndpointIdToken", Level::Warning, Ok(()));
+        log.check(
+            "EnsureIdTokenContainsName",
+            Level::Warning,
+            if hf.id_token.claim_str("name").is_some() {
+                Ok(())
+            } else {
+                Err("the ID token lacks the essential claim 'name'".into())
+            },
+        );
+        return Ok(());
+    }
     let reply = flow::userinfo_get(ctx, &hf.token_type, &hf.access_token).await;
     let reply = log.need("CallUserInfoEndpoint", reply)?;
-    let claims = userinfo::full_checks(log, &reply, &[&hf.id_token], false)?;
+    let claims = flow::userinfo_checks(ctx, log, &reply, &hf, false)?;
     log.check(
         "EnsureUserInfoContainsName",
         Level::Warning,

@@ -15,8 +15,24 @@ use crate::checks::{Jwt, jwks, str_of, token, userinfo};
 use crate::http::{self, Reply};
 use crate::log::{Abort, Level, Step, TestLog};
 
-/// Setup (1.3): discovery, server configuration, JWKS; then the client of the run's variant.
+/// Setup (1.3): discovery, server configuration, JWKS; then the client of the run's variant
+/// (a dynamic plan registers one, with the suite's default request).
 pub async fn setup(ctx: &mut Ctx, log: &mut TestLog) -> Step {
+    if ctx.dynamic {
+        let reg = super::registration::Registration::new(ctx).map_err(|e| fail(log, "GenerateRS256ClientJWKs", e))?;
+        return super::registration::setup_with(ctx, log, reg).await;
+    }
+    setup_server(ctx, log).await?;
+    ctx.client = variant_client(ctx, ctx.shape.client_auth).map_err(|e| {
+        log.check("ConfigureStaticClient", Level::Failure, Err(e.clone()));
+        Abort(e)
+    })?;
+    crate::checks::discovery::check_client_auth_supported(log, &ctx.discovery, &ctx.client.auth);
+    Ok(())
+}
+
+/// Setup (1.3) up to the client: discovery, server configuration, JWKS.
+pub async fn setup_server(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let url = ctx.config.discovery_url();
     let reply = http::send(ctx.http.get(&url)).await;
     let doc = log.need("GetDynamicServerConfiguration", reply.and_then(|r| r.json_object()))?;
@@ -30,13 +46,7 @@ pub async fn setup(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let jwks_uri = ctx.endpoint("jwks_uri");
     let keys = http::send(ctx.http.get(&jwks_uri)).await.and_then(|r| r.json_object());
     ctx.jwks = log.need("FetchServerKeys", keys)?;
-    jwks::flow_jwks_checks(log, &ctx.jwks.clone())?;
-    ctx.client = variant_client(ctx, ctx.shape.client_auth).map_err(|e| {
-        log.check("ConfigureStaticClient", Level::Failure, Err(e.clone()));
-        Abort(e)
-    })?;
-    crate::checks::discovery::check_client_auth_supported(log, &ctx.discovery, &ctx.client.auth);
-    Ok(())
+    jwks::flow_jwks_checks(log, &ctx.jwks.clone())
 }
 
 /// The configured client for a variant (`client_secret_basic`, `client_secret_post`,
@@ -211,6 +221,8 @@ pub struct Hf {
     pub code: String,
     pub token: Value,
     pub id_token: Jwt,
+    /// The authorization endpoint's ID token (implicit and hybrid flows with `id_token`).
+    pub front_id_token: Option<Jwt>,
     pub access_token: String,
     pub token_type: String,
     /// The token request, so code-reuse modules can replay it.
@@ -328,7 +340,9 @@ pub async fn complete(
         body = token_body;
         id_token
     } else {
-        front_id_token.ok_or_else(|| fail(log, "ExtractIdTokenFromAuthorizationResponse", "no ID token".into()))?
+        front_id_token
+            .clone()
+            .ok_or_else(|| fail(log, "ExtractIdTokenFromAuthorizationResponse", "no ID token".into()))?
     };
     if !access_token.is_empty() {
         userinfo::check_token_type(log, &token_type)?;
@@ -336,7 +350,21 @@ pub async fn complete(
             userinfo_get(ctx, &token_type, &access_token).await.map_err(|e| fail(log, "CallProtectedResource", e))?;
         userinfo::status_200(log, &reply);
     }
-    Ok(Hf { code, token: body, id_token, access_token, token_type, token_form: form })
+    Ok(Hf { code, token: body, id_token, front_id_token, access_token, token_type, token_form: form })
+}
+
+/// Whether the flow gave the client an access token (`code` or `token` in the response type):
+/// the scope and claims modules then check userinfo, otherwise the front-channel ID token.
+pub fn has_access_token(ctx: &Ctx) -> bool {
+    let parts = Parts::of(&ctx.response_type);
+    parts.code || parts.token
+}
+
+/// The dedicated userinfo checks (1.9) with `sub` compared against every ID token of the flow:
+/// the authorization endpoint's and, with a code, the token endpoint's.
+pub fn userinfo_checks(ctx: &Ctx, log: &mut TestLog, reply: &Reply, hf: &Hf, content_type: bool) -> Step<Value> {
+    let back = Parts::of(&ctx.response_type).code.then_some(&hf.id_token);
+    userinfo::full_checks_front_back(log, reply, hf.front_id_token.as_ref(), back, content_type)
 }
 
 pub async fn userinfo_get(ctx: &Ctx, token_type: &str, access_token: &str) -> Result<Reply, String> {

@@ -2,12 +2,18 @@
 //! and a `TestLog`, named as the suite names it. Adding a plan means writing its modules (with the
 //! shared pieces in `flow`) and listing it in `PLANS`.
 
+pub mod backchannel;
 pub mod basic;
 pub mod basic_more;
 pub mod client_auth;
 pub mod config;
+pub mod dynamic;
+pub mod dynamic_more;
 pub mod flow;
+pub mod front_channel;
+pub mod logout;
 pub mod refresh;
+pub mod registration;
 pub mod session;
 
 use std::future::Future;
@@ -85,6 +91,62 @@ pub const PLANS: &[Plan] = &[
         shape: code_flow_with_client_auth,
         modules: basic::modules,
     },
+    Plan {
+        name: "oidcc-implicit-certification-test-plan",
+        variants: front_channel::IMPLICIT_VARIANTS,
+        needs_browser: true,
+        shape: front_channel::implicit_shape,
+        modules: front_channel::implicit_modules,
+    },
+    Plan {
+        name: "oidcc-hybrid-certification-test-plan",
+        variants: front_channel::HYBRID_VARIANTS,
+        needs_browser: true,
+        shape: front_channel::hybrid_shape,
+        modules: front_channel::hybrid_modules,
+    },
+    Plan {
+        name: "oidcc-formpost-basic-certification-test-plan",
+        variants: &["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        needs_browser: true,
+        shape: front_channel::formpost_basic_shape,
+        modules: basic::modules,
+    },
+    Plan {
+        name: "oidcc-formpost-implicit-certification-test-plan",
+        variants: front_channel::IMPLICIT_VARIANTS,
+        needs_browser: true,
+        shape: front_channel::formpost_implicit_shape,
+        modules: front_channel::implicit_modules,
+    },
+    Plan {
+        name: "oidcc-formpost-hybrid-certification-test-plan",
+        variants: front_channel::HYBRID_VARIANTS,
+        needs_browser: true,
+        shape: front_channel::formpost_hybrid_shape,
+        modules: front_channel::hybrid_modules,
+    },
+    Plan {
+        name: "oidcc-rp-initiated-logout-certification-test-plan",
+        variants: &["client_secret_basic"],
+        needs_browser: true,
+        shape: code_flow_with_client_auth,
+        modules: logout::modules,
+    },
+    Plan {
+        name: "oidcc-backchannel-rp-initiated-logout-certification-test-plan",
+        variants: &["client_secret_basic"],
+        needs_browser: true,
+        shape: code_flow_with_client_auth,
+        modules: backchannel::modules,
+    },
+    Plan {
+        name: "oidcc-dynamic-certification-test-plan",
+        variants: dynamic::VARIANTS,
+        needs_browser: true,
+        shape: dynamic::shape,
+        modules: dynamic::modules,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Plan> {
@@ -118,6 +180,10 @@ pub struct Ctx {
     pub jwks: Value,
     pub client: Client,
     browser: Option<Session>,
+    /// The dynamic plan: `flow::setup` registers a client instead of using a configured one.
+    pub dynamic: bool,
+    /// The clients this module registered, deleted when it ends.
+    pub registered: Vec<registration::Registered>,
 }
 
 impl Ctx {
@@ -143,6 +209,8 @@ impl Ctx {
             jwks: Value::Null,
             client: Client { id: String::new(), secret: None, jwk: None, auth: String::new() },
             browser: None,
+            dynamic: false,
+            registered: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::flow::{self, AuthRequest, HfOptions};
-use super::{Client, Ctx};
+use super::{Client, Ctx, registration};
 use crate::checks::{Jwt, entropy, str_of, token, userinfo};
 use crate::http;
 use crate::log::{Level, Step, TestLog};
@@ -77,7 +77,12 @@ async fn flow_and_refresh(ctx: &mut Ctx, log: &mut TestLog, scope: &str, send_sc
 }
 
 pub async fn refresh_token(ctx: &mut Ctx, log: &mut TestLog) -> Step {
-    flow::setup(ctx, log).await?;
+    if ctx.dynamic {
+        // Dynamic clients register the refresh_token grant.
+        registration::setup_changed(ctx, log, |r| r.add_grant("refresh_token")).await?;
+    } else {
+        flow::setup(ctx, log).await?;
+    }
     let offline = ctx
         .discovery
         .get("scopes_supported")
@@ -86,8 +91,12 @@ pub async fn refresh_token(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let scope = if offline { "openid offline_access" } else { "openid" };
     flow_and_refresh(ctx, log, scope, true).await?;
     let client1 = ctx.client.clone();
-    let client2 = flow::variant_client(ctx, "client2");
-    ctx.client = log.need("ConfigureStaticClient2", client2)?;
+    ctx.client = if ctx.dynamic {
+        let reg = log.need("GenerateRS256ClientJWKs", registration::Registration::new(ctx))?;
+        registration::register(ctx, log, reg.add_grant("refresh_token")).await?
+    } else {
+        log.need("ConfigureStaticClient2", flow::variant_client(ctx, "client2"))?
+    };
     let rt2 = flow_and_refresh(ctx, log, scope, false).await?;
     let reply = refresh_request(ctx, &client1, &rt2, None).await;
     let reply = log.need("CallTokenEndpointWithOtherClientsRefreshToken", reply)?;
