@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod database;
+mod pg_cluster;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use database::TestDatabase;
+pub use pg_cluster::PgCluster;
 
 pub struct TestServer {
     pub issuer: String,

@@ -7,6 +7,7 @@ mod common;
 mod authorization;
 mod browser;
 mod cli;
+mod faults;
 mod logout;
 mod postgres;
 mod registration;
