@@ -40,11 +40,29 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// A fresh server, `tweak`ed. Its stores are in SQLite, or, when `IDENTITA_TEST_BACKEND=postgres`
+    /// (how CI runs the whole suite a second time), in a fresh PostgreSQL schema; a `tweak` that
+    /// sets `database_url` itself wins.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let tempdir = tempfile::tempdir().unwrap();
         let dir = tempdir.path().to_path_buf();
-        let mut server = Self::start_in(&dir, None, tweak).await;
+        let database = match std::env::var("IDENTITA_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Some(Arc::new(
+                TestDatabase::create("IDENTITA_TEST_BACKEND=postgres")
+                    .await
+                    .expect("IDENTITA_TEST_BACKEND=postgres needs IDENTITA_TEST_POSTGRES_URL"),
+            )),
+            Ok("sqlite") | Err(_) => None,
+            Ok(other) => panic!("IDENTITA_TEST_BACKEND={other}: expected sqlite or postgres"),
+        };
+        let url = database.as_ref().map(|d| d.url.clone());
+        let mut server = Self::start_in(&dir, None, |config| {
+            config.database_url = url;
+            tweak(config)
+        })
+        .await;
         server._tempdir = Some(tempdir);
+        server.database = database;
         server
     }
 

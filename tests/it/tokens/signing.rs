@@ -59,8 +59,7 @@ async fn tokens_keys_and_sessions_survive_a_restart() {
     assert_eq!(tokens.status, 200, "{}", tokens.text);
     let jwks_before = jwks_of(&server).await;
 
-    let (_tempdir, dir, port) = server.stop().await;
-    let server = TestServer::start_in(&dir, Some(port), |_| {}).await;
+    let server = server.restart().await;
 
     assert_eq!(jwks_of(&server).await, jwks_before);
     let refreshed = refresh(&server, &id, &secret, tokens.str("refresh_token")).await;
