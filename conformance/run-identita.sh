@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs conformance plans against a fresh identita served on https, from an empty directory:
-# the Config plan and the Basic plan with each client-authentication variant (what CI runs), or
-# the plans named as arguments ("PLAN" or "PLAN:VARIANT"). Exits non-zero when a module fails.
+# the Config plan and the Basic plan with each client-authentication variant (what CI runs), the
+# plans named as arguments ("PLAN" or "PLAN:VARIANT", '+' for spaces in a variant), or `all`
+# (every plan and variant of `conformance list`). Exits non-zero when a module fails.
 # Reports go to target/conformance/<plan>[-<variant>]/ (results.json, report.html, screenshots).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,6 +19,8 @@ if [ ${#plans[@]} -eq 0 ]; then
     oidcc-basic-certification-test-plan:client_secret_post
     oidcc-basic-certification-test-plan:private_key_jwt
   )
+elif [ "${plans[*]}" = all ]; then
+  mapfile -t plans < <("$runner" list | python3 "$root/conformance/all-plans.py")
 fi
 
 work="$(mktemp -d)"
@@ -53,24 +56,10 @@ for entry in "${plans[@]}"; do
   echo "== $entry"
   "$runner" "${args[@]}" --out "$out" || status=1
 done
-# One closing line over every module run: "conformance: N passed, N failed" (REVIEW, WARNING and
-# SKIPPED count as passed, as the suite's certification does; expected failures are listed apart).
-python3 - "$root/target/conformance" "${plans[@]}" <<'PY' || true
-import json, pathlib, sys
-base = pathlib.Path(sys.argv[1])
-passed = failed = 0
-for entry in sys.argv[2:]:
-    plan, _, variant = entry.partition(":")
-    results = base / (plan + ("-" + variant if variant else "")) / "results.json"
-    if not results.exists():
-        continue
-    for module in json.loads(results.read_text())["modules"]:
-        if module["outcome"] == "FAILED" and not module.get("expected_failure"):
-            failed += 1
-        else:
-            passed += 1
-print(f"conformance: {passed} passed, {failed} failed")
-PY
+# The closing summary: counts per plan and variant, the failed modules, and one line
+# "conformance: N passed, N failed" (REVIEW, WARNING and SKIPPED count as passed, as the suite's
+# certification does; expected failures are listed apart).
+python3 "$root/conformance/summary.py" "$root/target/conformance" "${plans[@]}" || true
 if [ $status -ne 0 ]; then
   echo "identita's log (last 40 lines):"
   tail -40 "$work/identita.log"

@@ -32,6 +32,10 @@ pub struct RunConfig {
     pub ui_locales: Option<String>,
     /// Space-separated, used when discovery has no `acr_values_supported`.
     pub acr_values: Option<String>,
+    /// How long `oidcc-refresh-token-rp-key-rotation` waits after rotating the RP's key for the
+    /// OP's cache of the client's `jwks_uri` (the suite's `server.jwks_refresh_delay`; default 60 s).
+    #[serde(default = "default_jwks_refresh_delay")]
+    pub jwks_refresh_delay: u64,
     /// Where the relying-party endpoints are reachable (default `http://127.0.0.1:4400`).
     #[serde(default = "default_rp_base")]
     pub rp_base_url: String,
@@ -95,6 +99,10 @@ impl Default for BrowserConfig {
             timeout_seconds: 30,
         }
     }
+}
+
+fn default_jwks_refresh_delay() -> u64 {
+    60
 }
 
 fn default_rp_base() -> String {

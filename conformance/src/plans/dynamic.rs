@@ -251,9 +251,49 @@ async fn rotate_keys(_ctx: &mut Ctx, log: &mut TestLog) -> Step {
     ))
 }
 
-async fn rp_key_rotation(_ctx: &mut Ctx, log: &mut TestLog) -> Step {
-    Err(log.skip(
-        "not run: the module rotates the RP key at its jwks_uri and then waits jwks_refresh_delay \
-         (60 s by default) for the OP's cache; left out of this runner's plan to keep it short",
-    ))
+/// `oidcc-refresh-token-rp-key-rotation`: a client with its key at the RP's `jwks_uri` gets a
+/// refresh token (offline_access with prompt=consent when advertised), the RP replaces the key at
+/// its `jwks_uri` with a new one (new `kid`), waits `jwks_refresh_delay` for the OP's cache, and
+/// refreshes with an assertion signed by the new key: the refresh must succeed (the checks of
+/// `oidcc-refresh-token`), and userinfo with the new access token must answer 200.
+async fn rp_key_rotation(ctx: &mut Ctx, log: &mut TestLog) -> Step {
+    let reg = new_registration(ctx, log)?.jwks_by_uri(ctx).add_grant("refresh_token");
+    registration::setup_with(ctx, log, reg).await?;
+    let offline = ctx
+        .discovery
+        .get("scopes_supported")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|v| v.as_str() == Some("offline_access")));
+    let scope = if offline { "openid offline_access" } else { "openid" };
+    let mut req = AuthRequest::new(ctx, scope);
+    if offline {
+        req.set("prompt", "consent");
+    }
+    let hf = flow::happy_flow(ctx, log, &req, HfOptions::default()).await?;
+    let Some(rt) = hf.token.get("refresh_token").and_then(Value::as_str).map(str::to_string) else {
+        if refresh::advertises_refresh_grant(ctx) && ctx.response_type.split(' ').any(|p| p == "code") {
+            log.check(
+                "CheckRefreshTokenIssuedWhenAdvertised",
+                Level::Warning,
+                Err("grant_types_supported lists refresh_token, but no refresh token was issued".into()),
+            );
+        }
+        return Err(log.skip("no refresh_token in the token response"));
+    };
+    let (private_jwk, jwks) = log.need("GenerateNewRS256ClientJWKs", registration::generate_rs256_key())?;
+    log.info("RotateClientJwksUri", format!("{}/client1_jwks now serves {jwks}", ctx.config.rp_base_url));
+    ctx.rp.host_jwks(jwks);
+    ctx.client.jwk = Some(private_jwk);
+    flow::sleep(log, ctx.config.jwks_refresh_delay).await;
+    let client = ctx.client.clone();
+    let reply = refresh::refresh_request(ctx, &client, &rt, Some(scope)).await;
+    let reply = log.need("CallTokenEndpointForRefresh", reply)?;
+    let body = crate::checks::token::refresh_response(log, &reply, &hf.id_token)?;
+    let at = body.get("access_token").and_then(Value::as_str).unwrap_or_default();
+    let tt = body.get("token_type").and_then(Value::as_str).unwrap_or("Bearer");
+    crate::checks::userinfo::check_token_type(log, tt)?;
+    let reply = flow::userinfo_get(ctx, tt, at).await;
+    let reply = log.need("CallProtectedResource", reply)?;
+    crate::checks::userinfo::status_200(log, &reply);
+    Ok(())
 }

@@ -9,14 +9,14 @@ use crate::checks::{Jwt, entropy, str_of, token, userinfo};
 use crate::http;
 use crate::log::{Level, Step, TestLog};
 
-fn advertises_refresh_grant(ctx: &Ctx) -> bool {
+pub fn advertises_refresh_grant(ctx: &Ctx) -> bool {
     ctx.discovery
         .get("grant_types_supported")
         .and_then(Value::as_array)
         .is_some_and(|g| g.iter().any(|v| v.as_str() == Some("refresh_token")))
 }
 
-async fn refresh_request(
+pub async fn refresh_request(
     ctx: &Ctx,
     client: &Client,
     refresh_token: &str,

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""The closing summary of the run scripts: a table of the module counts per plan and variant,
+the modules that FAILED (with their first failing condition), the total run time, and one line
+"conformance: N passed, N failed" (REVIEW, WARNING and SKIPPED count as passed, as the suite's
+certification does; expected failures are counted apart).
+
+Usage: summary.py REPORTS_DIR PLAN[:VARIANT] ..."""
+import json
+import pathlib
+import sys
+
+base = pathlib.Path(sys.argv[1])
+passed = failed = expected = 0
+seconds = 0.0
+rows, failures = [], []
+for entry in sys.argv[2:]:
+    plan, _, variant = entry.partition(":")
+    results = base / (plan + ("-" + variant if variant else "")) / "results.json"
+    if not results.exists():
+        rows.append(f"| {plan} | {variant.replace('+', ' ') or '—'} | no results | | | | | |")
+        failed += 1
+        continue
+    counts = dict.fromkeys(["PASSED", "REVIEW", "WARNING", "SKIPPED", "FAILED"], 0)
+    for module in json.loads(results.read_text())["modules"]:
+        counts[module["outcome"]] = counts.get(module["outcome"], 0) + 1
+        seconds += module.get("seconds") or 0
+        if module["outcome"] == "FAILED":
+            reason = module.get("first_failure") or module.get("aborted") or ""
+            if module.get("expected_failure"):
+                expected += 1
+                failures.append(f"- {plan} {variant}: {module['module']} (expected: {module['expected_failure']}): {reason}")
+            else:
+                failed += 1
+                failures.append(f"- {plan} {variant}: {module['module']}: {reason}")
+        else:
+            passed += 1
+    rows.append(f"| {plan} | {variant.replace('+', ' ') or '—'} | "
+                + " | ".join(str(counts[k]) for k in ["PASSED", "REVIEW", "WARNING", "SKIPPED", "FAILED"]) + " |")
+print()
+print("| plan | variant | passed | review | warning | skipped | failed |")
+print("|---|---|---|---|---|---|---|")
+print("\n".join(rows))
+if failures:
+    print()
+    print("\n".join(failures))
+print(f"\nmodule time {seconds / 60:.1f} min")
+print(f"conformance: {passed} passed, {failed} failed" + (f" ({expected} expected failures)" if expected else ""))
