@@ -16,8 +16,11 @@ port=8444
 # run-identita.sh) is not replaced by a build with defects in it.
 CARGO_TARGET_DIR="$root/target/defects" cargo build -q -p identita --features defects
 cargo build -q -p identita-conformance
-identita="$root/target/defects/debug/identita"
-runner="$root/target/debug/conformance"
+# Private copies of the binaries: the target directory may be shared with other checkouts.
+bin="$(mktemp -d)"
+cp "$root/target/defects/debug/identita" "$root/target/debug/conformance" "$bin/"
+identita="$bin/identita"
+runner="$bin/conformance"
 
 # defect -> "module condition" that must have failed (by the reference, conformance.md):
 # replayable-code: oidcc-codereuse only WARNS when the replay gets 200 (3.28); the 30-second
@@ -40,7 +43,7 @@ pid=""
 stop() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi
 }
-trap 'stop; rm -rf "$work"' EXIT
+trap 'stop; rm -rf "$work" "$bin"' EXIT
 
 # start_op DIR DEFECT: a fresh defects build on $port in DIR, with DEFECT switched on ("" for none).
 start_op() {

@@ -8,8 +8,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 cargo build -q -p identita -p identita-conformance
-identita="$root/target/debug/identita"
-runner="$root/target/debug/conformance"
+# Private copies of the binaries: the target directory may be shared with other checkouts, whose
+# builds would otherwise replace them in the middle of a run.
+bin="$(mktemp -d)"
+cp "$root/target/debug/identita" "$root/target/debug/conformance" "$bin/"
+identita="$bin/identita"
+runner="$bin/conformance"
 
 plans=("$@")
 if [ ${#plans[@]} -eq 0 ]; then
@@ -27,7 +31,7 @@ work="$(mktemp -d)"
 pid=""
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  rm -rf "$work" "$bin"
 }
 trap cleanup EXIT
 cd "$work"
@@ -53,6 +57,7 @@ for entry in "${plans[@]}"; do
     args+=(--variant "${entry#*:}")
     out="$out-${entry#*:}"
   fi
+  rm -rf "$out"
   echo "== $entry"
   "$runner" "${args[@]}" --out "$out" || status=1
 done

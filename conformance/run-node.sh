@@ -19,7 +19,11 @@ port=9443
 rp_port=4401
 
 cargo build -q -p identita-conformance
-runner="$root/target/debug/conformance"
+# A private copy of the runner: the target directory may be shared with other checkouts, whose
+# builds would otherwise replace it in the middle of a run.
+bin="$(mktemp -d)"
+cp "$root/target/debug/conformance" "$bin/"
+runner="$bin/conformance"
 if [ ! -d "$op_dir/node_modules/oidc-provider" ]; then
   npm ci --prefix "$op_dir" --no-audit --no-fund
 fi
@@ -40,7 +44,7 @@ work="$(mktemp -d)"
 pid=""
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  rm -rf "$work" "$bin"
 }
 trap cleanup EXIT
 
@@ -72,6 +76,7 @@ for entry in "${plans[@]}"; do
     args+=(--variant "${entry#*:}")
     out="$out-${entry#*:}"
   fi
+  rm -rf "$out"
   echo "== $entry"
   "$runner" "${args[@]}" --out "$out" || status=1
 done
