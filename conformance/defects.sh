@@ -18,7 +18,7 @@ CARGO_TARGET_DIR="$root/target/defects" cargo build -q -p identita --features de
 cargo build -q -p identita-conformance
 # Private copies of the binaries: the target directory may be shared with other checkouts.
 bin="$(mktemp -d)"
-cp "$root/target/defects/debug/identita" "$root/target/debug/conformance" "$bin/"
+cp "$root/target/defects/debug/identita" "${CARGO_TARGET_DIR:-$root/target}/debug/conformance" "$bin/"
 identita="$bin/identita"
 runner="$bin/conformance"
 

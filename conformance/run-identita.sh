@@ -7,11 +7,13 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+target="${CARGO_TARGET_DIR:-$root/target}"
 cargo build -q -p identita -p identita-conformance
-# Private copies of the binaries: the target directory may be shared with other checkouts, whose
-# builds would otherwise replace them in the middle of a run.
+# Private copies of the binaries, so that another build into the same target directory cannot
+# replace them in the middle of a run. (A target directory shared with other checkouts of this
+# workspace is unsafe anyway: cargo may take their artifacts as fresh; set CARGO_TARGET_DIR.)
 bin="$(mktemp -d)"
-cp "$root/target/debug/identita" "$root/target/debug/conformance" "$bin/"
+cp "$target/debug/identita" "$target/debug/conformance" "$bin/"
 identita="$bin/identita"
 runner="$bin/conformance"
 

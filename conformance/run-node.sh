@@ -14,15 +14,17 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+target="${CARGO_TARGET_DIR:-$root/target}"
 op_dir="$root/conformance/node-oidc-provider"
 port=9443
 rp_port=4401
 
 cargo build -q -p identita-conformance
-# A private copy of the runner: the target directory may be shared with other checkouts, whose
-# builds would otherwise replace it in the middle of a run.
+# A private copy of the runner, so that another build into the same target directory cannot
+# replace it in the middle of a run. (A target directory shared with other checkouts of this
+# workspace is unsafe anyway: cargo may take their artifacts as fresh; set CARGO_TARGET_DIR.)
 bin="$(mktemp -d)"
-cp "$root/target/debug/conformance" "$bin/"
+cp "$target/debug/conformance" "$bin/"
 runner="$bin/conformance"
 if [ ! -d "$op_dir/node_modules/oidc-provider" ]; then
   npm ci --prefix "$op_dir" --no-audit --no-fund
