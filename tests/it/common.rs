@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod database;
+mod redis;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use database::TestDatabase;
+pub use redis::TestRedis;
 
 pub struct TestServer {
     pub issuer: String,
@@ -54,6 +56,39 @@ impl TestServer {
         let mut server = Self::start_with(|config| config.database_url = Some(url)).await;
         server.database = Some(Arc::new(database));
         Some(server)
+    }
+
+    /// A node of `deployment`: its own port and data directory, the deployment's issuer,
+    /// PostgreSQL schema, Redis prefix and keys directory (read again every second).
+    pub async fn start_node(deployment: &Deployment, tweak: impl FnOnce(&mut Config)) -> Self {
+        let tempdir = tempfile::tempdir().unwrap();
+        let mut server = Self::start_in(tempdir.path(), None, |config| {
+            config.issuer = deployment.issuer.clone();
+            config.database_url = Some(deployment.database.url.clone());
+            config.redis_url = Some(deployment.redis.url.clone());
+            config.redis_prefix = deployment.redis.prefix.clone();
+            config.keys_dir = deployment.keys.path().to_path_buf();
+            config.keys_reload_interval = 1;
+            tweak(config);
+        })
+        .await;
+        server.issuer = deployment.issuer.clone();
+        server._tempdir = Some(tempdir);
+        server.database = Some(deployment.database.clone());
+        server
+    }
+
+    /// A client that sends every request for the issuer's host to this node, as a load balancer
+    /// in front of several nodes would; with `jar`, it shares the cookies of a browser.
+    pub fn routed_http(&self, jar: Option<Arc<reqwest::cookie::Jar>>) -> reqwest::Client {
+        let host = url::Url::parse(&self.issuer).unwrap().host_str().unwrap().to_owned();
+        let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve(&host, self.addr);
+        match jar {
+            Some(jar) => builder.cookie_provider(jar),
+            None => builder,
+        }
+        .build()
+        .unwrap()
     }
 
     /// Stops the server and starts it again with the same configuration, directories, port and
@@ -156,6 +191,29 @@ impl TestServer {
     }
 }
 
+/// Several identita nodes as one deployment: one issuer (`http://identita.test`, which each
+/// test client resolves to the node it means to talk to), one PostgreSQL schema, one Redis prefix
+/// and one keys directory. `None` (the test is skipped) without PostgreSQL or Redis.
+pub struct Deployment {
+    pub issuer: String,
+    pub database: Arc<TestDatabase>,
+    pub redis: TestRedis,
+    pub keys: tempfile::TempDir,
+}
+
+impl Deployment {
+    pub async fn create(test: &str) -> Option<Deployment> {
+        let database = TestDatabase::create(test).await?;
+        let redis = TestRedis::create(test)?;
+        Some(Deployment {
+            issuer: "http://identita.test".into(),
+            database: Arc::new(database),
+            redis,
+            keys: tempfile::tempdir().unwrap(),
+        })
+    }
+}
+
 /// A browser: keeps cookies, does not follow redirects, reads and submits forms.
 pub struct Browser {
     pub http: reqwest::Client,
@@ -171,6 +229,12 @@ pub enum Landing {
 }
 
 impl Browser {
+    /// A browser whose requests go to `node`, keeping its cookies in `jar`: the same browser
+    /// (the same jar) can be sent to another node next.
+    pub fn at(node: &TestServer, jar: &Arc<reqwest::cookie::Jar>) -> Self {
+        Self { http: node.routed_http(Some(jar.clone())) }
+    }
+
     pub fn new() -> Self {
         let http =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();

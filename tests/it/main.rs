@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod cli;
 mod logout;
+mod multinode;
 mod postgres;
 mod registration;
 mod smoke;
