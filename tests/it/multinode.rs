@@ -154,9 +154,8 @@ async fn a_login_started_at_one_node_finishes_at_the_other() {
 
     // The login form, shown by node A, is posted to node B: the same interaction, CSRF token and
     // browser binding.
-    let landing = browser_b
-        .submit(&nodes.b.issuer, &login, "login", &[("username", USER), ("password", PASSWORD)])
-        .await;
+    let landing =
+        browser_b.submit(&nodes.b.issuer, &login, "login", &[("username", USER), ("password", PASSWORD)]).await;
     let Landing::Redirect(to) = landing else { panic!("the login did not finish at node B: {landing:?}") };
     let code = common::params_of(&to)["code"].clone();
     let tokens = exchange(&at_a, &http_a, &code).await;
@@ -264,8 +263,7 @@ async fn keys_rotated_at_one_node_are_published_by_all() {
 
     // What `identita keys rotate` does, here through node A's ring on the shared directory.
     let rotated = nodes.a.provider.keys.rotate(nodes.a.provider.now(), 3600).unwrap();
-    let new: BTreeSet<String> =
-        rotated.iter().filter(|k| k.status == "active").map(|k| k.kid.clone()).collect();
+    let new: BTreeSet<String> = rotated.iter().filter(|k| k.status == "active").map(|k| k.kid.clone()).collect();
     assert!(new.is_disjoint(&before));
 
     // Node B reads the directory again every second (keys_reload_interval = 1).

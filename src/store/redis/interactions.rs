@@ -16,7 +16,13 @@ impl InteractionStore for RedisStore {
         let _: () = self
             .pool
             .next()
-            .set(self.key("interaction", &interaction.id), to_json(interaction)?, Some(Expiration::EX(ttl)), None, false)
+            .set(
+                self.key("interaction", &interaction.id),
+                to_json(interaction)?,
+                Some(Expiration::EX(ttl)),
+                None,
+                false,
+            )
             .await
             .map_err(redis_error)?;
         Ok(())

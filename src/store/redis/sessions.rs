@@ -60,10 +60,8 @@ impl RedisStore {
     fn session_from(fields: HashMap<String, String>) -> StoreResult<Option<Session>> {
         let Some(data) = fields.get("data") else { return Ok(None) };
         let mut session: Session = from_json(data)?;
-        let mut clients: Vec<(u64, &str)> = fields
-            .iter()
-            .filter_map(|(field, n)| Some((n.parse().ok()?, field.strip_prefix("c:")?)))
-            .collect();
+        let mut clients: Vec<(u64, &str)> =
+            fields.iter().filter_map(|(field, n)| Some((n.parse().ok()?, field.strip_prefix("c:")?))).collect();
         clients.sort_unstable();
         session.clients = clients.into_iter().map(|(_, client)| client.to_owned()).collect();
         Ok(Some(session))
@@ -96,9 +94,8 @@ impl SessionStore for RedisStore {
     }
 
     async fn get_by_sid(&self, sid: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        let key: Option<String> = fred::prelude::KeysInterface::get(&*self.pool.next(), self.key("sid", sid))
-            .await
-            .map_err(redis_error)?;
+        let key: Option<String> =
+            fred::prelude::KeysInterface::get(self.pool.next(), self.key("sid", sid)).await.map_err(redis_error)?;
         match key {
             // The session may have gone between the two reads: then there is none, as after.
             Some(key) => Ok(SessionStore::get(self, &key, now).await?.filter(|s| s.sid == sid)),
