@@ -6,7 +6,14 @@
 #
 # PostgreSQL: installed if missing, the first cluster started, a role and database `identita`
 # (password below) created if missing. The PostgreSQL tests create a schema of their own in it
-# for each test and drop it afterwards. Progress goes to stderr; only the export goes to stdout.
+# for each test and drop it afterwards.
+#
+# Redis: installed if missing (Debian's redis-server), started on 127.0.0.1:6379 as a daemon of
+# its own (no systemd needed) with AOF persistence (appendonly yes, appendfsync everysec), so a
+# restart of Redis loses at most a second of writes. The Redis tests use a key prefix of their own
+# for each test and delete its keys afterwards.
+#
+# Progress goes to stderr; only the exports go to stdout.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -14,6 +21,8 @@ PG_USER=identita
 PG_PASSWORD=identita-test
 PG_DATABASE=identita
 PG_PORT=5432
+REDIS_PORT=6379
+REDIS_DIR=/var/lib/identita-redis
 
 log() { echo "services: $*" >&2; }
 
@@ -68,3 +77,41 @@ PGPASSWORD="$PG_PASSWORD" psql --quiet --no-psqlrc -tA -h 127.0.0.1 -p "$PG_PORT
   -c "SELECT 1" >/dev/null
 log "PostgreSQL $version/$cluster ready at 127.0.0.1:$PG_PORT"
 echo "export IDENTITA_TEST_POSTGRES_URL=$url"
+
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+  log "installing Redis"
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends redis-server redis-tools >&2
+fi
+
+redis() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+if ! redis ping >/dev/null 2>&1; then
+  log "starting Redis on 127.0.0.1:$REDIS_PORT (data in $REDIS_DIR)"
+  mkdir -p "$REDIS_DIR"
+  # As Debian's `redis` user when the package made one; root otherwise.
+  as_redis=()
+  if id redis >/dev/null 2>&1; then
+    chown redis: "$REDIS_DIR"
+    as_redis=(runuser -u redis --)
+  fi
+  "${as_redis[@]}" redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" \
+    --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" \
+    --appendonly yes --appendfsync everysec >&2
+  for _ in $(seq 1 30); do
+    if redis ping >/dev/null 2>&1; then
+      break
+    fi
+    sleep 1
+  done
+fi
+redis ping >/dev/null 2>&1 || {
+  log "Redis does not accept connections on 127.0.0.1:$REDIS_PORT (see $REDIS_DIR/redis.log)"
+  exit 1
+}
+# A server that was already running (say, started by the package's init script) gets persistence
+# too; on one started above this changes nothing.
+redis config set appendonly yes >/dev/null
+redis config set appendfsync everysec >/dev/null
+log "Redis $(redis info server | awk -F: '/^redis_version/ { print $2 }' | tr -d '\r') ready at 127.0.0.1:$REDIS_PORT (AOF on)"
+echo "export IDENTITA_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"

@@ -18,6 +18,7 @@ use crate::oidc::fetch::Fetcher;
 use crate::persona::Persona;
 use crate::store::Stores;
 use crate::store::postgres::PostgresStore;
+use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +40,14 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     let persona = Persona::by_name(&config.persona, &config.issuer)
         .ok_or_else(|| StartError::Config(format!("unknown persona {}", config.persona)))?;
     let url = config.database_url();
-    let stores = match config.database_backend().map_err(|e| StartError::Config(e.to_string()))? {
+    let durable = match config.database_backend().map_err(|e| StartError::Config(e.to_string()))? {
         DatabaseBackend::Sqlite => Stores::from_one(SqliteStore::connect(&url).await?),
         DatabaseBackend::Postgres => Stores::from_one(PostgresStore::connect(&url).await?),
+    };
+    // With Redis, what expires lives there and the durable data stays in the database.
+    let stores = match &config.redis_url {
+        Some(redis_url) => RedisStore::connect(redis_url, &config.redis_prefix, clock.clone()).await?.compose(durable),
+        None => durable,
     };
     let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
     let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
@@ -93,9 +99,11 @@ where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
+    let key_reloading = tokio::spawn(reload_keys(provider.clone()));
     let router = crate::http::router(provider);
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
     housekeeping.abort();
+    key_reloading.abort();
     result
 }
 
@@ -140,8 +148,20 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Every minute: purge expired records, pick up keys rotated by another process, prune keys
-/// whose tokens have all expired.
+/// Every `keys_reload_interval`: pick up keys rotated by another process (`identita keys rotate`,
+/// or another node sharing the keys directory), so that every node publishes and uses them.
+async fn reload_keys(provider: Provider) {
+    let mut tick = tokio::time::interval(Duration::from_secs(provider.config.keys_reload_interval));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = provider.keys.reload() {
+            tracing::warn!(error = %e, "reloading keys failed");
+        }
+    }
+}
+
+/// Every minute: purge expired records, prune keys whose tokens have all expired.
 async fn housekeeping(provider: Provider) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -149,9 +169,6 @@ async fn housekeeping(provider: Provider) {
         let now = provider.now();
         if let Err(e) = provider.stores.maintenance.purge_expired(now).await {
             tracing::warn!(error = %e, "purging expired records failed");
-        }
-        if let Err(e) = provider.keys.reload() {
-            tracing::warn!(error = %e, "reloading keys failed");
         }
         if let Err(e) = provider.keys.prune(now, provider.key_retention()) {
             tracing::warn!(error = %e, "pruning retired keys failed");

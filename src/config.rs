@@ -24,8 +24,17 @@ pub struct Config {
     /// A database URL, `sqlite://...` or `postgres://user:password@host/database`; defaults to
     /// `<data_dir>/identita.db`.
     pub database_url: Option<String>,
+    /// A Redis URL, `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); when set,
+    /// the expiring stores (sessions, logins in progress, codes, replay keys, counters) live there
+    /// and the durable ones stay in `database_url`.
+    pub redis_url: Option<String>,
+    /// What every Redis key starts with, so that several deployments (or tests) can share one Redis.
+    pub redis_prefix: String,
     /// Where the key ring lives.
     pub keys_dir: PathBuf,
+    /// How often, in seconds, the key ring is read again from `keys_dir`, so that a rotation
+    /// done elsewhere (`identita keys rotate`, another node sharing the directory) is published.
+    pub keys_reload_interval: u64,
     pub tokens: TokenConfig,
     pub password: PasswordConfig,
     pub registration: RegistrationConfig,
@@ -100,7 +109,10 @@ impl Default for Config {
             persona: "standard".into(),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            redis_url: None,
+            redis_prefix: "identita:".into(),
             keys_dir: PathBuf::from("keys"),
+            keys_reload_interval: 60,
             tokens: TokenConfig::default(),
             password: PasswordConfig::default(),
             registration: RegistrationConfig::default(),
@@ -222,6 +234,15 @@ impl Config {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
         }
         self.database_backend()?;
+        if let Some(url) = &self.redis_url {
+            validate_redis_url(url)?;
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.len() > 100 {
+            return Err(ConfigError::Invalid("redis_prefix must have 1 to 100 characters".into()));
+        }
+        if self.keys_reload_interval == 0 {
+            return Err(ConfigError::Invalid("keys_reload_interval must be a positive number of seconds".into()));
+        }
         Ok(())
     }
 
@@ -253,6 +274,29 @@ impl Config {
     }
 }
 
+/// A URL the Redis client can use. Only the scheme goes into a message: the rest of the URL may
+/// hold a password.
+fn validate_redis_url(url: &str) -> Result<(), ConfigError> {
+    const SCHEMES: [&str; 6] =
+        ["redis", "rediss", "redis-cluster", "rediss-cluster", "redis-sentinel", "rediss-sentinel"];
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some(scheme) if SCHEMES.contains(&scheme) => {}
+        other => {
+            return Err(ConfigError::Invalid(format!(
+                "redis_url must start with redis:// or rediss:// (not {:?})",
+                other.unwrap_or_default()
+            )));
+        }
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        Ok(_) => Err(ConfigError::Invalid("redis_url has no host".into())),
+        // `url`'s errors name what is wrong, never the input.
+        Err(e) => Err(ConfigError::Invalid(format!("redis_url is not a valid URL: {e}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +316,19 @@ mod tests {
         let err = with_url("mysql://u:secret@db/identita").validate().unwrap_err().to_string();
         assert!(err.contains("database_url") && err.contains("mysql") && !err.contains("secret"), "{err}");
         assert!(with_url("data/identita.db").validate().is_err());
+    }
+
+    #[test]
+    fn a_bad_redis_url_is_named_without_its_password() {
+        let with_url = |url: &str| Config { redis_url: Some(url.into()), ..Config::default() };
+        with_url("redis://127.0.0.1:6379").validate().unwrap();
+        with_url("rediss://user:pass@cache.example:6380/2").validate().unwrap();
+        for bad in ["http://u:s3cret@cache", "redis://u:s3cret@cache:notaport", "redis://u:s3cret@:6379", "s3cret"] {
+            let err = with_url(bad).validate().unwrap_err().to_string();
+            assert!(err.contains("redis_url") && !err.contains("s3cret"), "{bad}: {err}");
+        }
+        let no_prefix = Config { redis_prefix: String::new(), ..Config::default() };
+        assert!(no_prefix.validate().unwrap_err().to_string().contains("redis_prefix"));
     }
 
     #[test]

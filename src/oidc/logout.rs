@@ -142,11 +142,14 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
     }
 }
 
-/// Ends the session: forgets it, revokes its online tokens and tells every client that has a
+/// Ends the session: revokes its online tokens, forgets it and tells every client that has a
 /// back-channel logout URI (waiting for them, at most a few seconds each).
 pub async fn end_session(provider: &Provider, session: &Session) -> Result<(), OAuthError> {
-    provider.stores.sessions.delete(&session.key).await?;
+    // Tokens first: they may live in another backend than the session (the database and Redis),
+    // and if either step fails the session is still there for a retry to end. The other way
+    // round, a failed revocation would leave live tokens of a session nobody can end any more.
     provider.stores.tokens.revoke_session(&session.sid).await?;
+    provider.stores.sessions.delete(&session.key).await?;
     let mut deliveries = tokio::task::JoinSet::new();
     for client_id in &session.clients {
         let Some(client) = provider.stores.clients.get(client_id).await? else { continue };

@@ -8,6 +8,7 @@
 
 pub mod postgres;
 pub mod records;
+pub mod redis;
 pub mod sqlite;
 
 #[cfg(test)]

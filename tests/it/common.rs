@@ -5,6 +5,8 @@
 
 mod database;
 mod pg_cluster;
+mod redis;
+mod redis_server;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ use tokio::task::JoinHandle;
 
 pub use database::TestDatabase;
 pub use pg_cluster::PgCluster;
+pub use redis::TestRedis;
+pub use redis_server::RedisServer;
 
 pub struct TestServer {
     pub issuer: String,
@@ -30,6 +34,8 @@ pub struct TestServer {
     _tempdir: Option<tempfile::TempDir>,
     /// The PostgreSQL schema the server keeps its stores in, if not in SQLite.
     database: Option<Arc<TestDatabase>>,
+    /// The Redis key prefix the server keeps its expiring stores under, if in Redis.
+    redis: Option<Arc<TestRedis>>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -40,29 +46,48 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// A fresh server, `tweak`ed. Its stores are in SQLite, or, when `IDENTITA_TEST_BACKEND=postgres`
-    /// (how CI runs the whole suite a second time), in a fresh PostgreSQL schema; a `tweak` that
-    /// sets `database_url` itself wins.
+    /// A fresh server, `tweak`ed. Its stores are in SQLite, or, with `IDENTITA_TEST_BACKEND`
+    /// (how CI runs the whole suite again), in a fresh PostgreSQL schema (`postgres`) and also
+    /// under a fresh Redis prefix (`postgres+redis`); a `tweak` that sets `database_url` or
+    /// `redis_url` itself wins.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let tempdir = tempfile::tempdir().unwrap();
         let dir = tempdir.path().to_path_buf();
-        let database = match std::env::var("IDENTITA_TEST_BACKEND").as_deref() {
-            Ok("postgres") => Some(Arc::new(
-                TestDatabase::create("IDENTITA_TEST_BACKEND=postgres")
+        let (postgres, redis) = match std::env::var("IDENTITA_TEST_BACKEND").as_deref() {
+            Ok("sqlite") | Err(_) => (false, false),
+            Ok("postgres") => (true, false),
+            Ok("postgres+redis") => (true, true),
+            Ok(other) => panic!("IDENTITA_TEST_BACKEND={other}: expected sqlite, postgres or postgres+redis"),
+        };
+        let database = match postgres {
+            true => Some(Arc::new(
+                TestDatabase::create("IDENTITA_TEST_BACKEND")
                     .await
-                    .expect("IDENTITA_TEST_BACKEND=postgres needs IDENTITA_TEST_POSTGRES_URL"),
+                    .expect("IDENTITA_TEST_BACKEND needs IDENTITA_TEST_POSTGRES_URL"),
             )),
-            Ok("sqlite") | Err(_) => None,
-            Ok(other) => panic!("IDENTITA_TEST_BACKEND={other}: expected sqlite or postgres"),
+            false => None,
+        };
+        let redis = match redis {
+            true => Some(Arc::new(
+                TestRedis::create("IDENTITA_TEST_BACKEND")
+                    .expect("IDENTITA_TEST_BACKEND needs IDENTITA_TEST_REDIS_URL"),
+            )),
+            false => None,
         };
         let url = database.as_ref().map(|d| d.url.clone());
+        let redis_at = redis.as_ref().map(|r| (r.url.clone(), r.prefix.clone()));
         let mut server = Self::start_in(&dir, None, |config| {
             config.database_url = url;
+            if let Some((url, prefix)) = redis_at {
+                config.redis_url = Some(url);
+                config.redis_prefix = prefix;
+            }
             tweak(config)
         })
         .await;
         server._tempdir = Some(tempdir);
         server.database = database;
+        server.redis = redis;
         server
     }
 
@@ -76,15 +101,50 @@ impl TestServer {
         Some(server)
     }
 
+    /// A node of `deployment`: its own port and data directory, the deployment's issuer,
+    /// PostgreSQL schema, Redis prefix and keys directory (read again every second).
+    pub async fn start_node(deployment: &Deployment, tweak: impl FnOnce(&mut Config)) -> Self {
+        let tempdir = tempfile::tempdir().unwrap();
+        let mut server = Self::start_in(tempdir.path(), None, |config| {
+            config.issuer = deployment.issuer.clone();
+            config.database_url = Some(deployment.database.url.clone());
+            config.redis_url = Some(deployment.redis.url.clone());
+            config.redis_prefix = deployment.redis.prefix.clone();
+            config.keys_dir = deployment.keys.path().to_path_buf();
+            config.keys_reload_interval = 1;
+            tweak(config);
+        })
+        .await;
+        server.issuer = deployment.issuer.clone();
+        server._tempdir = Some(tempdir);
+        server.database = Some(deployment.database.clone());
+        server
+    }
+
+    /// A client that sends every request for the issuer's host to this node, as a load balancer
+    /// in front of several nodes would; with `jar`, it shares the cookies of a browser.
+    pub fn routed_http(&self, jar: Option<Arc<reqwest::cookie::Jar>>) -> reqwest::Client {
+        let host = url::Url::parse(&self.issuer).unwrap().host_str().unwrap().to_owned();
+        let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve(&host, self.addr);
+        match jar {
+            Some(jar) => builder.cookie_provider(jar),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    }
+
     /// Stops the server and starts it again with the same configuration, directories, port and
     /// database: what a restart of the process keeps.
     pub async fn restart(mut self) -> Self {
         let config = (*self.provider.config).clone();
         let database = self.database.take();
+        let redis = self.redis.take();
         let (tempdir, dir, port) = self.stop().await;
         let mut server = Self::start_in(&dir, Some(port), |c| *c = config).await;
         server._tempdir = tempdir;
         server.database = database;
+        server.redis = redis;
         server
     }
 
@@ -124,6 +184,7 @@ impl TestServer {
             dir: dir.to_path_buf(),
             _tempdir: None,
             database: None,
+            redis: None,
             shutdown: Some(tx),
             handle: Some(handle),
         }
@@ -176,6 +237,29 @@ impl TestServer {
     }
 }
 
+/// Several identita nodes as one deployment: one issuer (`http://identita.test`, which each
+/// test client resolves to the node it means to talk to), one PostgreSQL schema, one Redis prefix
+/// and one keys directory. `None` (the test is skipped) without PostgreSQL or Redis.
+pub struct Deployment {
+    pub issuer: String,
+    pub database: Arc<TestDatabase>,
+    pub redis: TestRedis,
+    pub keys: tempfile::TempDir,
+}
+
+impl Deployment {
+    pub async fn create(test: &str) -> Option<Deployment> {
+        let database = TestDatabase::create(test).await?;
+        let redis = TestRedis::create(test)?;
+        Some(Deployment {
+            issuer: "http://identita.test".into(),
+            database: Arc::new(database),
+            redis,
+            keys: tempfile::tempdir().unwrap(),
+        })
+    }
+}
+
 /// A browser: keeps cookies, does not follow redirects, reads and submits forms.
 pub struct Browser {
     pub http: reqwest::Client,
@@ -191,6 +275,12 @@ pub enum Landing {
 }
 
 impl Browser {
+    /// A browser whose requests go to `node`, keeping its cookies in `jar`: the same browser
+    /// (the same jar) can be sent to another node next.
+    pub fn at(node: &TestServer, jar: &Arc<reqwest::cookie::Jar>) -> Self {
+        Self { http: node.routed_http(Some(jar.clone())) }
+    }
+
     pub fn new() -> Self {
         let http =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{PgCluster, TestServer};
+use common::{PgCluster, RedisServer, TestServer};
 use serde_json::{Value, json};
 
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
@@ -158,4 +158,92 @@ async fn a_database_crash_under_load_gets_clear_503s_then_recovers_with_nothing_
     )
     .await;
     assert_eq!(refreshed.status, 200, "the refresh token from before the crash: {refreshed:?}");
+}
+
+/// Where a silent authorization request (`prompt=none`) of a logged-in browser ends: a code, or
+/// a clear "try again later" — as a redirect with `error=temporarily_unavailable` or a 503 page.
+#[derive(Debug, PartialEq)]
+enum Silent {
+    Code(String),
+    Unavailable,
+}
+
+async fn silent_authorize(server: &TestServer, browser: &common::Browser, url: &str) -> Silent {
+    match browser.visit(&server.issuer, url).await {
+        common::Landing::Redirect(to) => {
+            let mut params = common::params_of(&to);
+            if let Some(code) = params.remove("code") {
+                return Silent::Code(code);
+            }
+            assert_eq!(params.get("error").map(String::as_str), Some("temporarily_unavailable"), "{to}");
+            Silent::Unavailable
+        }
+        common::Landing::Page(503, _) => Silent::Unavailable,
+        common::Landing::Page(status, html) => panic!("neither a code nor a clear 503 ({status}):\n{html}"),
+    }
+}
+
+#[tokio::test]
+async fn a_redis_crash_under_load_gets_clear_503s_and_persistence_keeps_the_sessions() {
+    let Some(redis) = RedisServer::start("a_redis_crash_under_load_gets_clear_503s_and_persistence_keeps_the_sessions")
+    else {
+        return;
+    };
+    let redis_url = redis.url();
+    let server = TestServer::start_with(|config| {
+        config.database_url = None;
+        config.redis_url = Some(redis_url);
+    })
+    .await;
+    server.add_user("jan", "heslo-123", json!({ "name": "Jan Novák" })).await;
+    let (web, web_secret) = server
+        .add_client(json!({ "redirect_uris": [REDIRECT], "grant_types": ["authorization_code"], "first_party": true }))
+        .await;
+    let web_secret = web_secret.unwrap();
+    let authorize = |prompt: &str| {
+        format!(
+            "{}?response_type=code&client_id={web}&redirect_uri={REDIRECT}&scope=openid{prompt}",
+            server.url("/authorize")
+        )
+    };
+
+    // A person logs in: their SSO session lives in Redis.
+    let browser = server.browser();
+    let landing = browser.authorize(&server.issuer, &authorize(""), "jan", "heslo-123").await;
+    assert!(common::params_of(&landing).contains_key("code"), "{landing}");
+
+    // Load: the portal keeps checking the session silently, through the crash and the recovery.
+    let silent = authorize("&prompt=none");
+    let mut answers = Vec::new();
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < deadline {
+        answers.push(silent_authorize(&server, &browser, &silent).await);
+    }
+    redis.crash();
+    wait_for("/readyz to say not ready", Duration::from_secs(15), || async { ready(&server).await == 503 }).await;
+    let during = silent_authorize(&server, &browser, &silent).await;
+    assert_eq!(during, Silent::Unavailable, "a silent login while Redis is down");
+    answers.push(during);
+
+    redis.start_again();
+    wait_for("/readyz to say ready again", Duration::from_secs(30), || async { ready(&server).await == 200 }).await;
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < deadline {
+        answers.push(silent_authorize(&server, &browser, &silent).await);
+    }
+
+    // The session survived the crash (persistence on): the silent requests after the restart
+    // get codes, and the codes handed out before the crash can still be redeemed.
+    assert!(matches!(answers.last(), Some(Silent::Code(_))), "after Redis came back: {:?}", answers.last());
+    let codes: Vec<&String> =
+        answers.iter().filter_map(|a| if let Silent::Code(code) = a { Some(code) } else { None }).collect();
+    println!("{} silent logins: {} codes", answers.len(), codes.len());
+    let before_crash = codes.first().expect("a code before the crash");
+    let exchanged = post_form(
+        &server.url("/token"),
+        (&web, &web_secret),
+        &[("grant_type", "authorization_code"), ("code", before_crash), ("redirect_uri", REDIRECT)],
+    )
+    .await;
+    assert_eq!(exchanged.status, 200, "a code issued before the crash, redeemed after it: {exchanged:?}");
 }

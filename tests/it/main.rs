@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod faults;
 mod logout;
+mod multinode;
 mod postgres;
 mod registration;
 mod smoke;
