@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod cli;
 mod logout;
+mod migrate;
 mod postgres;
 mod registration;
 mod smoke;
