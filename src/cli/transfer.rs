@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::{CliError, print};
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, DatabaseBackend};
 use crate::store::dump::{Database, Dump, format};
 
 #[derive(Debug, Subcommand)]
@@ -51,8 +51,8 @@ pub async fn run(config: &Config, cmd: TransferCommand) -> Result<(), CliError> 
             if from == to {
                 return Err(CliError::new("--from and --to name the same database"));
             }
-            let dump = open_existing(config, &from).await?.export().await?;
-            open(config, &to).await?.import(&dump).await.map_err(|e| CliError(e.to_string()))?;
+            let dump = open_existing(&from, "--from").await?.export().await?;
+            open(&to, "--to").await?.import(&dump).await.map_err(|e| CliError(e.to_string()))?;
             print(&json!({ "migrated": dump.counts(), "from": describe(&from), "to": describe(&to) }))
         }
     }
@@ -60,7 +60,7 @@ pub async fn run(config: &Config, cmd: TransferCommand) -> Result<(), CliError> 
 
 async fn export(config: &Config, out: Option<&Path>) -> Result<(), CliError> {
     let url = config.database_url();
-    let dump = open_existing(config, &url).await?.export().await?;
+    let dump = open_existing(&url, "database_url").await?.export().await?;
     let now = SystemClock.now();
     let summary = json!({ "exported": dump.counts(), "from": describe(&url), "out": out });
     match out {
@@ -81,7 +81,7 @@ async fn export(config: &Config, out: Option<&Path>) -> Result<(), CliError> {
 async fn import(config: &Config, file: &Path) -> Result<(), CliError> {
     let dump = read(file)?;
     let url = config.database_url();
-    open(config, &url).await?.import(&dump).await.map_err(|e| CliError(e.to_string()))?;
+    open(&url, "database_url").await?.import(&dump).await.map_err(|e| CliError(e.to_string()))?;
     print(&json!({ "imported": dump.counts(), "to": describe(&url) }))
 }
 
@@ -94,17 +94,22 @@ fn read(file: &Path) -> Result<Dump, CliError> {
     format::read(BufReader::new(opened)).map_err(|e| CliError(format!("{}: {e}", file.display())))
 }
 
-async fn open_existing(config: &Config, url: &str) -> Result<Database, CliError> {
-    Ok(Database::open_existing(backend(config, url)?, url).await?)
+async fn open_existing(url: &str, role: &str) -> Result<Database, CliError> {
+    Ok(Database::open_existing(backend(url, role)?, url).await?)
 }
 
-async fn open(config: &Config, url: &str) -> Result<Database, CliError> {
-    Ok(Database::open(backend(config, url)?, url).await?)
+async fn open(url: &str, role: &str) -> Result<Database, CliError> {
+    Ok(Database::open(backend(url, role)?, url).await?)
 }
 
-fn backend(config: &Config, url: &str) -> Result<crate::config::DatabaseBackend, CliError> {
-    let config = Config { database_url: Some(url.to_owned()), ..config.clone() };
-    config.database_backend().map_err(|e| CliError(e.to_string()))
+/// The backend a URL names by its scheme; `role` (the setting or flag it came from) is in the
+/// message, the URL is not, as it may hold a password.
+fn backend(url: &str, role: &str) -> Result<DatabaseBackend, CliError> {
+    match url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()).as_deref() {
+        Some("sqlite") => Ok(DatabaseBackend::Sqlite),
+        Some("postgres" | "postgresql") => Ok(DatabaseBackend::Postgres),
+        _ => Err(CliError(format!("{role} must start with sqlite:, postgres: or postgresql:"))),
+    }
 }
 
 /// A database URL fit to print: without password, user or parameters (which may hold one).
@@ -156,6 +161,14 @@ fn write_atomically(path: &Path, dump: &Dump, now: i64) -> Result<(), CliError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_of_another_database_is_refused_by_the_flag_it_came_from() {
+        let err = backend("mysql://u:s3cret@db/identita", "--to").unwrap_err().0;
+        assert_eq!(err, "--to must start with sqlite:, postgres: or postgresql:");
+        assert_eq!(backend("postgresql://db/x", "--from").unwrap(), DatabaseBackend::Postgres);
+        assert_eq!(backend("SQLITE://x.db", "--from").unwrap(), DatabaseBackend::Sqlite);
+    }
 
     #[test]
     fn a_described_url_keeps_no_secret() {
