@@ -4,16 +4,23 @@ the modules that FAILED (with their first failing condition), the total run time
 "conformance: N passed, N failed" (REVIEW, WARNING and SKIPPED count as passed, as the suite's
 certification does; expected failures are counted apart).
 
-Usage: summary.py REPORTS_DIR PLAN[:VARIANT] ..."""
+With --detail first, it also lists the WARNING and SKIPPED modules with their reason, grouped.
+
+Usage: summary.py [--detail] REPORTS_DIR PLAN[:VARIANT] ..."""
 import json
 import pathlib
 import sys
 
-base = pathlib.Path(sys.argv[1])
+args = sys.argv[1:]
+detail = bool(args) and args[0] == "--detail"
+if detail:
+    args = args[1:]
+base = pathlib.Path(args[0])
+notes = {}
 passed = failed = expected = 0
 seconds = 0.0
 rows, failures = [], []
-for entry in sys.argv[2:]:
+for entry in args[1:]:
     plan, _, variant = entry.partition(":")
     results = base / (plan + ("-" + variant if variant else "")) / "results.json"
     if not results.exists():
@@ -24,6 +31,10 @@ for entry in sys.argv[2:]:
     for module in json.loads(results.read_text())["modules"]:
         counts[module["outcome"]] = counts.get(module["outcome"], 0) + 1
         seconds += module.get("seconds") or 0
+        if module["outcome"] in ("WARNING", "SKIPPED"):
+            key = (module["module"], module["outcome"], module.get("skipped") or module.get("first_failure") or "")
+            notes.setdefault(key, []).append(f"{plan.removeprefix('oidcc-').removesuffix('-certification-test-plan')}"
+                                             + (f" {variant.replace('+', ' ')}" if variant else ""))
         if module["outcome"] == "FAILED":
             reason = module.get("first_failure") or module.get("aborted") or ""
             if module.get("expected_failure"):
@@ -43,5 +54,9 @@ print("\n".join(rows))
 if failures:
     print()
     print("\n".join(failures))
+if detail and notes:
+    print()
+    for (name, outcome, reason), where in sorted(notes.items()):
+        print(f"- {name} {outcome} ({len(where)}×: {', '.join(where)}): {reason}")
 print(f"\nmodule time {seconds / 60:.1f} min")
 print(f"conformance: {passed} passed, {failed} failed" + (f" ({expected} expected failures)" if expected else ""))

@@ -1,9 +1,10 @@
-//! The command line: `serve`, and the operator commands (`keys`, `client`, `user`, `seed`), which
-//! print JSON so scripts can read them.
+//! The command line: `serve`, and the operator commands (`keys`, `client`, `user`, `seed`,
+//! `export`, `import`, `migrate`), which print JSON so scripts can read them.
 
 mod clients;
 mod keys;
 mod seed;
+mod transfer;
 mod users;
 
 use std::path::PathBuf;
@@ -46,6 +47,8 @@ pub enum Command {
         /// The fixture file (`.toml` or `.json`).
         file: PathBuf,
     },
+    #[command(flatten)]
+    Transfer(transfer::TransferCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +126,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         let (cert, key) = crate::tls::self_signed(hosts, &dir).map_err(|e| CliError(e.to_string()))?;
         return print(&serde_json::json!({ "cert_file": cert, "key_file": key, "hosts": hosts }));
     }
+    // Moving data needs the database only: no keys are loaded or created for it.
+    if let Command::Transfer(cmd) = cli.command {
+        return transfer::run(&config, cmd).await;
+    }
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
     match cli.command {
@@ -131,7 +138,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Client(cmd) => clients::run(&provider, cmd).await,
         Command::User(cmd) => users::run(&provider, cmd).await,
         Command::Seed { file } => seed::run(&provider, &file).await,
-        Command::Tls(_) => Ok(()),
+        Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }
 }
 

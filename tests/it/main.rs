@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod faults;
 mod logout;
+mod migrate;
 mod multinode;
 mod postgres;
 mod registration;

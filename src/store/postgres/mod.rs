@@ -16,6 +16,7 @@ mod clients;
 mod codes;
 mod consents;
 mod counters;
+mod dump;
 mod interactions;
 mod maintenance;
 mod replay;

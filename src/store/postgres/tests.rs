@@ -30,7 +30,7 @@ fn server_url(test: &str) -> Option<String> {
 }
 
 /// A fresh schema on the test server; dropped, with everything in it, when this is dropped.
-struct TestSchema {
+pub(super) struct TestSchema {
     server: String,
     name: String,
     /// The server's URL with the schema as the connections' `search_path`.
@@ -38,7 +38,7 @@ struct TestSchema {
 }
 
 impl TestSchema {
-    async fn create(test: &str) -> Option<TestSchema> {
+    pub(super) async fn create(test: &str) -> Option<TestSchema> {
         let server = server_url(test)?;
         let name = format!("identita_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(&server).await.unwrap();
@@ -49,7 +49,7 @@ impl TestSchema {
         Some(TestSchema { server, name, url: url.into() })
     }
 
-    async fn connect(&self) -> PostgresStore {
+    pub(super) async fn connect(&self) -> PostgresStore {
         PostgresStore::connect(&self.url).await.unwrap()
     }
 }
