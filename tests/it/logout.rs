@@ -511,6 +511,32 @@ async fn logout_revokes_the_tokens_of_the_session() {
 }
 
 #[tokio::test]
+async fn a_code_issued_before_the_logout_gets_no_tokens_after_it() {
+    let server = TestServer::start().await;
+    add_jan(&server).await;
+    let client = add_client(&server, "portal", json!({})).await;
+    let browser = server.browser();
+    let tokens = sign_in(&server, &browser, &client, &[]).await;
+    // A second code from the same session, still unredeemed when the person logs out.
+    let pending = prompt_none(&server, &browser, &client.0).await;
+    let code = pending.get("code").expect("a code");
+
+    browser.visit(&server.issuer, &logout_url(&server, &[("id_token_hint", &id_token(&tokens))])).await;
+    assert_logged_out(&server, &browser, &client.0).await;
+
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&client.0, Some(&client.1))
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+}
+
+#[tokio::test]
 async fn offline_refresh_token_survives_logout() {
     let server = TestServer::start().await;
     add_jan(&server).await;

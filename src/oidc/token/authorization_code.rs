@@ -43,6 +43,9 @@ pub async fn exchange(
     check_pkce(code.code_challenge.as_deref(), form.get("code_verifier").map(String::as_str))?;
 
     let grant = code.grant;
+    if !session_alive(provider, &grant).await? {
+        return Err(OAuthError::invalid_grant("the person logged out after this code was issued"));
+    }
     let (access_token, expires_in) = tokens::access_token(provider, &grant).await?;
     let refresh_token =
         if client.allows_grant("refresh_token") { Some(tokens::refresh_token(provider, &grant).await?) } else { None };
@@ -58,6 +61,11 @@ pub async fn exchange(
         provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant("the authorization code has already been used"));
     }
+    // Likewise a logout that raced this exchange revoked the session's tokens before these existed.
+    if !session_alive(provider, &grant).await? {
+        provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
+        return Err(OAuthError::invalid_grant("the person logged out after this code was issued"));
+    }
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -69,6 +77,15 @@ pub async fn exchange(
 }
 
 /// RFC 7636 §4.6 with S256; a verifier without a challenge is refused (a PKCE downgrade).
+/// Whether the SSO session the code was issued in (if any) is still there: a code issued before
+/// a logout must not bring the logged-out person's tokens to life afterwards.
+async fn session_alive(provider: &Provider, grant: &crate::store::Grant) -> Result<bool, OAuthError> {
+    match &grant.sid {
+        Some(sid) => Ok(provider.stores.sessions.get_by_sid(sid, provider.now()).await?.is_some()),
+        None => Ok(true),
+    }
+}
+
 fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OAuthError> {
     match (challenge, verifier) {
         (None, None) => Ok(()),
