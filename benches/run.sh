@@ -117,9 +117,6 @@ start_server() {
 
 redis_used() { redis-cli -u "$redis_url" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
 
-echo "measuring the bounds on core 0 …" >&2
-taskset -c 0 "$bench" bounds >"$work/bounds.json"
-
 # Phase 1: the scenarios, at OWASP argon2id parameters.
 fresh_store
 write_config 19456 2
@@ -127,11 +124,13 @@ start_server
 sleep 1
 "$bench" rss --pid "$pid" --label idle --note "after start and seed, before any request" >>"$work/memory.jsonl"
 for round in $(seq "$repeat"); do
+  echo "round $round: measuring the bounds on core 0 (the server idle) …" >&2
+  taskset -c 0 "$bench" bounds --round "$round" >>"$work/bounds.jsonl"
   for s in $scenarios; do
     concurrency=16
     if [ "$s" = login ]; then concurrency=4; fi
     echo "round $round: $s …" >&2
-    taskset -c 1 "$bench" run --base "$base" --scenario "${s//_/-}" --concurrency "$concurrency" \
+    taskset -c 1 "$bench" run --base "$base" --scenario "${s//_/-}" --concurrency "$concurrency" --pid "$pid" \
       --warmup "$warmup" --duration "$duration" --round "$round" >>"$work/results.jsonl"
   done
 done
@@ -165,5 +164,5 @@ echo "- store: ${database_url:+PostgreSQL (unpinned, sharing the cores), $psql_u
 echo "- identita $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src || echo '+changes'), release build; $duration s measured after $warmup s warm-up per run"
 echo "- command: \`$command_line\`"
 echo
-"$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.json" --memory "$work/memory.jsonl"
+"$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl"
 if [ -f "$work/redis.txt" ]; then echo; cat "$work/redis.txt"; fi

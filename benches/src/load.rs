@@ -17,6 +17,8 @@ pub struct Plan {
     pub concurrency: usize,
     pub warmup: Duration,
     pub duration: Duration,
+    /// The server's process id: its CPU time over the window is reported per operation.
+    pub server_pid: Option<u32>,
 }
 
 /// One virtual client's part of a scenario: one operation per call. `Ok(false)` means the
@@ -43,6 +45,11 @@ pub struct Outcome {
     pub ran_dry: bool,
     /// The first error seen, if any, to tell what went wrong.
     pub first_error: Option<String>,
+    /// Server CPU time (user + system, all threads) per operation in the window, in µs, and the
+    /// rate one fully busy core would reach at that cost: a figure that holds even when other
+    /// processes share the server's core.
+    pub server_cpu_us: Option<f64>,
+    pub cpu_bound_per_second: Option<f64>,
 }
 
 struct Tally {
@@ -61,6 +68,12 @@ pub async fn drive<W: Worker + 'static>(workers: Vec<W>, plan: Plan) -> Result<O
     let measure_from = start + plan.warmup;
     let stop_at = measure_from + plan.duration;
     let stopped = Rc::new(Cell::new(false));
+    let cpu_at_start = plan.server_pid.map(|pid| {
+        tokio::task::spawn_local(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            cpu_seconds(pid)
+        })
+    });
     let mut handles = Vec::new();
     for mut worker in workers {
         let stopped = stopped.clone();
@@ -119,6 +132,10 @@ pub async fn drive<W: Worker + 'static>(workers: Vec<W>, plan: Plan) -> Result<O
         first_error = first_error.or(tally.first_error);
         last_done = last_done.max(tally.last_done);
     }
+    let cpu = match (cpu_at_start, plan.server_pid) {
+        (Some(start), Some(pid)) => Some(cpu_seconds(pid)? - start.await??),
+        _ => None,
+    };
     // Operations started before `stop_at` may finish after it: the window ends at the last one.
     let seconds = (last_done.max(if ran_dry { last_done } else { stop_at }) - measure_from).as_secs_f64();
     let ms = |q: f64| total.value_at_quantile(q) as f64 / 1000.0;
@@ -134,5 +151,21 @@ pub async fn drive<W: Worker + 'static>(workers: Vec<W>, plan: Plan) -> Result<O
         max_ms: total.max() as f64 / 1000.0,
         ran_dry,
         first_error,
+        server_cpu_us: cpu.filter(|_| count > 0).map(|c| c * 1e6 / count as f64),
+        cpu_bound_per_second: cpu.filter(|c| *c > 0.0).map(|c| count as f64 / c),
     })
+}
+
+/// User plus system CPU time of process `pid` so far, in seconds (`/proc/PID/stat`, which
+/// counts the time of threads that already ended too).
+pub fn cpu_seconds(pid: u32) -> Result<f64, Error> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name may contain spaces: fields are counted after its closing parenthesis.
+    let rest = stat.rsplit_once(')').ok_or("an unreadable /proc stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    let ticks: u64 =
+        fields.get(11).ok_or("no utime")?.parse::<u64>()? + fields.get(12).ok_or("no stime")?.parse::<u64>()?;
+    // USER_HZ is 100 on every Linux architecture that matters here.
+    Ok(ticks as f64 / 100.0)
 }

@@ -43,6 +43,9 @@ enum Command {
         /// Seconds per operation.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// The round of scenarios these bounds go with, for the report.
+        #[arg(long, default_value_t = 1)]
+        round: u32,
     },
     /// Drive one scenario against a running, seeded identita.
     Run(run::RunArgs),
@@ -63,7 +66,7 @@ enum Command {
         /// JSON lines from `run`.
         #[arg(long)]
         results: PathBuf,
-        /// JSON from `bounds`.
+        /// JSON lines from `bounds`, one per round.
         #[arg(long)]
         bounds: PathBuf,
         /// JSON lines from `rss` and `sessions`.
@@ -76,9 +79,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fixture { users } => Ok(fixture::fixture(users)),
-        Command::Bounds { memory_kib, iterations, parallelism, seconds } => {
-            bounds::measure(memory_kib, iterations, parallelism, Duration::from_secs_f64(seconds))
-                .and_then(|b| Ok(serde_json::to_value(b)?))
+        Command::Bounds { memory_kib, iterations, parallelism, seconds, round } => {
+            bounds::measure(memory_kib, iterations, parallelism, Duration::from_secs_f64(seconds)).and_then(|b| {
+                let mut value = serde_json::to_value(b)?;
+                value["round"] = round.into();
+                Ok(value)
+            })
         }
         Command::Run(args) => on_local_runtime(run::scenario(args)),
         Command::Sessions(args) => on_local_runtime(run::sessions(args)),

@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// early (and says so) if they run out.
     #[arg(long, default_value_t = 30_000)]
     pub codes: usize,
+    /// The server's process id, to report its CPU time per operation.
+    #[arg(long)]
+    pub pid: Option<u32>,
     /// Which run of the scenario this is, for the report.
     #[arg(long, default_value_t = 1)]
     pub round: u32,
@@ -66,6 +69,7 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
         concurrency: args.concurrency,
         warmup: Duration::from_secs_f64(args.warmup),
         duration: Duration::from_secs_f64(args.duration),
+        server_pid: args.pid,
     };
     let n = plan.concurrency;
     let rs256 = RelyingParty::new(fixture::RS256_CLIENT);
@@ -154,7 +158,12 @@ pub async fn sessions(args: SessionArgs) -> Result<serde_json::Value, Error> {
         };
         workers.push(Budgeted { inner, left: left.clone() });
     }
-    let plan = Plan { concurrency: args.concurrency, warmup: Duration::ZERO, duration: Duration::from_secs(3600) };
+    let plan = Plan {
+        concurrency: args.concurrency,
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(3600),
+        server_pid: Some(args.pid),
+    };
     let outcome = load::drive(workers, plan).await?;
     if outcome.errors > 0 {
         return Err(format!("{} logins failed: {:?}", outcome.errors, outcome.first_error).into());
