@@ -40,8 +40,10 @@ if [ "$(nproc)" -lt 2 ]; then
 fi
 
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
+version="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src Cargo.toml || echo '+uncommitted changes')"
 if [ "$build" = 1 ]; then
-  (cd "$root" && cargo build --release --bin identita -p identita -p identita-bench >&2)
+  # Built apart, so the generator's crate features do not change the server's build.
+  (cd "$root" && cargo build --release --bin identita >&2 && cargo build --release -p identita-bench >&2)
 fi
 port="${BENCH_PORT:-18080}"
 base="http://127.0.0.1:$port"
@@ -161,7 +163,7 @@ echo
 echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)"
 echo "- server pinned to core 0 (\`taskset -c 0\`), load generator to core 1; per-core figures"
 echo "- store: ${database_url:+PostgreSQL (unpinned, sharing the cores), $psql_url schema $schema}${database_url:-embedded SQLite (WAL) in a temporary directory}${redis_url:+, Redis $redis_url}"
-echo "- identita $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src || echo '+changes'), release build; $duration s measured after $warmup s warm-up per run"
+echo "- identita $version, release build; $duration s measured after $warmup s warm-up per run"
 echo "- command: \`$command_line\`"
 echo
 "$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl"
