@@ -75,7 +75,7 @@ trap cleanup EXIT
 fresh_store() {
   rm -rf "$work/data"
   if [ -n "$schema" ]; then
-    psql -q -v ON_ERROR_STOP=1 "$psql_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema" >/dev/null
+    PGOPTIONS=--client-min-messages=warning psql -q -v ON_ERROR_STOP=1 "$psql_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema" >/dev/null
   fi
 }
 
@@ -168,3 +168,6 @@ echo "- command: \`$command_line\`"
 echo
 "$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl"
 if [ -f "$work/redis.txt" ]; then echo; cat "$work/redis.txt"; fi
+# The raw results stay, to render again (identita-bench table) or compare runs.
+kept="$target_dir/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$kept" && cp "$work"/*.jsonl "$kept/" && echo "raw results: $kept" >&2

@@ -95,9 +95,12 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Err
         let ratio_text = ratio
             .map(|(wall, cpu)| format!("{:.0}% ({:.0}%)", wall * 100.0, cpu * 100.0))
             .unwrap_or_else(|| "—".into());
+        // Met on both counts, or only per CPU-second (the wall-clock figure lost to a shared core).
         let (target_text, met) = match target {
-            Target::Ratio(t) => (format!("≥ {:.0}% of bound", t * 100.0), ratio.map(|(wall, _)| wall >= t)),
-            Target::Rate(t) => (format!("≥ {t:.0}/s"), Some(rate >= t)),
+            Target::Ratio(t) => {
+                (format!("≥ {:.0}% of bound", t * 100.0), ratio.map(|(wall, cpu)| (wall >= t, cpu >= t)))
+            }
+            Target::Rate(t) => (format!("≥ {t:.0}/s"), Some((rate >= t, cpu_rate >= t))),
             Target::None => ("—".into(), None),
         };
         let errors = o.get("errors").and_then(Value::as_u64).unwrap_or(0);
@@ -111,8 +114,9 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Err
             num(&o, "p99_ms"),
             num(&o, "server_cpu_us"),
             match met {
-                Some(true) => "yes",
-                Some(false) => "**no**",
+                Some((true, true)) => "yes",
+                Some((false, true)) => "per CPU-s only",
+                Some((_, false)) => "**no**",
                 None => "—",
             },
         )?;
