@@ -15,7 +15,8 @@
 # --sessions (default 100000) live SSO sessions behind by real password logins.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-command_line="benches/run.sh $*"
+# Shown in the report: passwords in URLs are left out.
+command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
 
 database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
@@ -162,7 +163,12 @@ echo "## identita benchmark"
 echo
 echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)"
 echo "- server pinned to core 0 (\`taskset -c 0\`), load generator to core 1; per-core figures"
-echo "- store: ${database_url:+PostgreSQL (unpinned, sharing the cores), $psql_url schema $schema}${database_url:-embedded SQLite (WAL) in a temporary directory}${redis_url:+, Redis $redis_url}"
+if [ -n "$database_url" ]; then
+  store="PostgreSQL (not pinned: it shares both cores) at ${psql_url#*@}, schema $schema"
+else
+  store="embedded SQLite (WAL) in a temporary directory"
+fi
+echo "- store: $store${redis_url:+, Redis at ${redis_url#*@} (IDENTITA_REDIS_URL)}"
 echo "- identita $version, release build; $duration s measured after $warmup s warm-up per run"
 echo "- command: \`$command_line\`"
 echo
