@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# identita's benchmark: builds release, starts identita from an empty temporary directory,
+# seeds it, pins the server to core 0 and the load generator (identita-bench) to core 1, runs
+# every scenario (twice by default), measures the bounding operations on core 0 in the same run,
+# and prints a Markdown table with the machine and the command.
+#
+#   benches/run.sh [--database-url postgres://…] [--redis-url redis://…] [--repeat N]
+#                  [--duration S] [--warmup S] [--sessions N] [--scenarios "login userinfo …"]
+#                  [--no-build]
+#
+# --database-url (or BENCH_DATABASE_URL) runs on PostgreSQL: the script creates a schema of its
+# own in that database (psql must be able to connect with the URL) and drops it at the end.
+# --redis-url (or BENCH_REDIS_URL) is passed to identita as IDENTITA_REDIS_URL.
+# The memory phase starts a second, empty identita with cheap argon2id parameters and leaves
+# --sessions (default 100000) live SSO sessions behind by real password logins.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# Shown in the report: passwords in URLs are left out.
+command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
+
+database_url="${BENCH_DATABASE_URL:-}"
+redis_url="${BENCH_REDIS_URL:-}"
+repeat=2 duration=10 warmup=2 sessions=100000 build=1
+scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --database-url) database_url="$2"; shift 2 ;;
+    --redis-url) redis_url="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --sessions) sessions="$2"; shift 2 ;;
+    --scenarios) scenarios="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    *) echo "unknown option $1 (see the top of $0)" >&2; exit 2 ;;
+  esac
+done
+if [ "$(nproc)" -lt 2 ]; then
+  echo "the benchmark needs two cores (server on 0, load on 1); nproc says $(nproc)" >&2
+  exit 1
+fi
+
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+version="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src Cargo.toml || echo '+uncommitted changes')"
+if [ "$build" = 1 ]; then
+  # Built apart, so the generator's crate features do not change the server's build.
+  (cd "$root" && cargo build --release --bin identita >&2 && cargo build --release -p identita-bench >&2)
+fi
+port="${BENCH_PORT:-18080}"
+base="http://127.0.0.1:$port"
+work="$(mktemp -d)"
+# Copies: a shared target directory may see another checkout's build replace the binaries.
+mkdir -p "$work/bin"
+cp "$target_dir/release/identita" "$target_dir/release/identita-bench" "$work/bin/"
+identita="$work/bin/identita"
+bench="$work/bin/identita-bench"
+pid=""
+schema=""
+psql_url=""
+if [ -n "$database_url" ]; then
+  psql_url="${database_url%%\?*}"
+  schema="identita_bench_$$"
+fi
+cleanup() {
+  stop_server
+  if [ -n "$schema" ]; then psql -q "$psql_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+stop_server() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  pid=""
+}
+trap cleanup EXIT
+
+# A fresh, empty store: a new SQLite directory, or the bench schema dropped and created again.
+fresh_store() {
+  rm -rf "$work/data"
+  if [ -n "$schema" ]; then
+    PGOPTIONS=--client-min-messages=warning psql -q -v ON_ERROR_STOP=1 "$psql_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema" >/dev/null
+  fi
+}
+
+# identita.toml for a phase: $1 = argon2id memory KiB, $2 = iterations.
+write_config() {
+  {
+    echo "listen = \"127.0.0.1:$port\""
+    echo "issuer = \"$base\""
+    echo "data_dir = \"$work/data\""
+    echo "keys_dir = \"$work/keys\""
+    if [ -n "$database_url" ]; then
+      case "$database_url" in
+        *\?*) echo "database_url = \"$database_url&options[search_path]=$schema\"" ;;
+        *) echo "database_url = \"$database_url?options[search_path]=$schema\"" ;;
+      esac
+    fi
+    echo "[tokens]"
+    echo "code_ttl = 900            # pre-made codes are redeemed within the window"
+    echo "[password]"
+    echo "memory_kib = $1"
+    echo "iterations = $2"
+    echo "parallelism = 1"
+  } >"$work/identita.toml"
+}
+
+start_server() {
+  if [ -n "$redis_url" ]; then export IDENTITA_REDIS_URL="$redis_url"; fi
+  "$bench" fixture >"$work/seed.json"
+  (cd "$work" && "$identita" --config "$work/identita.toml" seed "$work/seed.json" >/dev/null)
+  (cd "$work" && exec taskset -c 0 "$identita" --config "$work/identita.toml" serve 2>>"$work/identita.log") &
+  pid=$!
+  for _ in $(seq 200); do
+    curl -sf "$base/readyz" >/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "identita did not start; its log:" >&2
+  cat "$work/identita.log" >&2
+  exit 1
+}
+
+redis_used() { redis-cli -u "$redis_url" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
+
+# Phase 1: the scenarios, at OWASP argon2id parameters.
+fresh_store
+write_config 19456 2
+start_server
+sleep 1
+"$bench" rss --pid "$pid" --label idle --note "after start and seed, before any request" >>"$work/memory.jsonl"
+for round in $(seq "$repeat"); do
+  echo "round $round: measuring the bounds on core 0 (the server idle) …" >&2
+  taskset -c 0 "$bench" bounds --round "$round" >>"$work/bounds.jsonl"
+  for s in $scenarios; do
+    concurrency=16
+    if [ "$s" = login ]; then concurrency=4; fi
+    echo "round $round: $s …" >&2
+    taskset -c 1 "$bench" run --base "$base" --scenario "${s//_/-}" --concurrency "$concurrency" --pid "$pid" \
+      --warmup "$warmup" --duration "$duration" --round "$round" >>"$work/results.jsonl"
+  done
+done
+"$bench" rss --pid "$pid" --label "after the scenarios" --note "every scenario run, all their tokens live" \
+  >>"$work/memory.jsonl"
+stop_server
+
+# Phase 2: live SSO sessions, made by real logins with cheap argon2id (m=64 KiB, t=1).
+if [ "$sessions" -gt 0 ]; then
+  fresh_store
+  write_config 64 1
+  start_server
+  sleep 1
+  "$bench" rss --pid "$pid" --label "idle (memory phase)" --note "fresh server, cheap argon2id" >>"$work/memory.jsonl"
+  if [ -n "$redis_url" ]; then before=$(redis_used); fi
+  echo "making $sessions live SSO sessions by password logins …" >&2
+  taskset -c 1 "$bench" sessions --base "$base" --count "$sessions" --pid "$pid" >>"$work/memory.jsonl"
+  if [ -n "$redis_url" ]; then
+    after=$(redis_used)
+    echo "Redis used_memory grew by $(( (after - before) / sessions )) bytes per session (and its code)" \
+      >"$work/redis.txt"
+  fi
+  stop_server
+fi
+
+echo "## identita benchmark"
+echo
+echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)"
+echo "- server pinned to core 0 (\`taskset -c 0\`), load generator to core 1; per-core figures"
+if [ -n "$database_url" ]; then
+  store="PostgreSQL (not pinned: it shares both cores) at ${psql_url#*@}, schema $schema"
+else
+  store="embedded SQLite (WAL) in a temporary directory"
+fi
+echo "- store: $store${redis_url:+, Redis at ${redis_url#*@} (IDENTITA_REDIS_URL)}"
+echo "- identita $version, release build; $duration s measured after $warmup s warm-up per run"
+echo "- command: \`$command_line\`"
+echo
+"$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl"
+if [ -f "$work/redis.txt" ]; then echo; cat "$work/redis.txt"; fi
+# The raw results stay, to render again (identita-bench table) or compare runs.
+kept="$target_dir/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$kept" && cp "$work"/*.jsonl "$kept/" && echo "raw results: $kept" >&2

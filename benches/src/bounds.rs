@@ -1,0 +1,107 @@
+//! The bounding operations, measured on this machine with the crates and settings identita
+//! uses: one argon2id password check as identita does it (what a login costs), one RS256 and one ES256 signature
+//! over an ID token's claims (what a code exchange costs). Run it pinned to the server's core.
+
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::PasswordHasher as _;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use josekit::jws::{self, JwsSigner};
+use serde::Serialize;
+
+use crate::http::Error;
+use crate::load::cpu_seconds;
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Bounds {
+    /// argon2id verifications per second, and the parameters.
+    pub argon2id_per_second: f64,
+    pub argon2id_params: String,
+    pub rs256_per_second: f64,
+    pub es256_per_second: f64,
+    /// The same rates per second of this process's CPU time, unaffected by sharing the core.
+    pub argon2id_per_cpu_second: f64,
+    pub rs256_per_cpu_second: f64,
+    pub es256_per_cpu_second: f64,
+}
+
+/// Operations per second of wall-clock time and per second of CPU time.
+struct Rate {
+    wall: f64,
+    cpu: f64,
+}
+
+/// Calls `op` for at least `time` (and at least 20 times) and returns its rates.
+fn rate(time: Duration, mut op: impl FnMut() -> Result<(), Error>) -> Result<Rate, Error> {
+    for _ in 0..3 {
+        op()?;
+    }
+    let pid = std::process::id();
+    let (start, cpu_start) = (Instant::now(), cpu_seconds(pid)?);
+    let mut n = 0u64;
+    while start.elapsed() < time || n < 20 {
+        op()?;
+        n += 1;
+    }
+    let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds(pid)? - cpu_start);
+    Ok(Rate { wall: n as f64 / wall, cpu: if cpu > 0.0 { n as f64 / cpu } else { f64::NAN } })
+}
+
+/// A signing input the size of an ID token's (header and claims, base64url).
+fn id_token_input() -> Vec<u8> {
+    use base64::Engine;
+    let claims = serde_json::json!({
+        "iss": "http://127.0.0.1:8080", "sub": "0b5cf6a0-8d2c-4c3e-9f0e-7a1d2b3c4d5e", "aud": "bench-rs256",
+        "exp": 1_800_000_000, "iat": 1_799_996_400, "auth_time": 1_799_996_400,
+        "acr": "http://eidas.europa.eu/LoA/low", "amr": ["pwd"], "azp": "bench-rs256",
+        "sid": "Vx3kq0yZrL9mB1cN2dE4fG5hI6jK7lM8", "nonce": "bench-nonce",
+        "at_hash": "77QmUPtjPfzWtF2AnpK9RQ", "name": "Bench User 0", "email": "bench0@bench.example",
+    });
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("{}.{}", b64.encode(r#"{"kid":"k","alg":"RS256"}"#), b64.encode(claims.to_string())).into_bytes()
+}
+
+fn sign_rate(signer: &dyn JwsSigner, time: Duration) -> Result<Rate, Error> {
+    let input = id_token_input();
+    rate(time, || {
+        signer.sign(&input)?;
+        Ok(())
+    })
+}
+
+pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duration) -> Result<Bounds, Error> {
+    let params = Params::new(memory_kib, iterations, parallelism, None).map_err(|e| e.to_string())?;
+    // As identita checks a password: the salt and parameters from the stored PHC string, the
+    // work in memory kept from the check before (so no allocation is counted).
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let stored = argon.hash_password(b"bench0-correct-horse-battery").map_err(|e| e.to_string())?.to_string();
+    let mut memory = vec![Block::new(); params.block_count()];
+    let argon2id = rate(time, || {
+        let parsed = PasswordHash::new(&stored).map_err(|e| e.to_string())?;
+        let salt = parsed.salt.as_ref().ok_or("no salt")?;
+        let expected = parsed.hash.as_ref().ok_or("no hash")?.as_bytes();
+        let mut computed = vec![0u8; expected.len()];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::try_from(&parsed).map_err(|e| e.to_string())?)
+            .hash_password_into_with_memory(b"bench0-correct-horse-battery", salt, &mut computed, &mut memory[..])
+            .map_err(|e| e.to_string())?;
+        if computed != expected {
+            return Err("the argon2id check failed".into());
+        }
+        Ok(())
+    })?;
+
+    let rsa = jws::RS256.generate_key_pair(2048)?.to_jwk_key_pair();
+    let rs256 = sign_rate(&jws::RS256.signer_from_jwk(&rsa)?, time)?;
+    let ec = jws::ES256.generate_key_pair()?.to_jwk_key_pair();
+    let es256 = sign_rate(&jws::ES256.signer_from_jwk(&ec)?, time)?;
+    Ok(Bounds {
+        argon2id_per_second: argon2id.wall,
+        argon2id_params: format!("m={memory_kib} KiB, t={iterations}, p={parallelism}"),
+        rs256_per_second: rs256.wall,
+        es256_per_second: es256.wall,
+        argon2id_per_cpu_second: argon2id.cpu,
+        rs256_per_cpu_second: rs256.cpu,
+        es256_per_cpu_second: es256.cpu,
+    })
+}

@@ -1,0 +1,188 @@
+//! `run` and `sessions`: set a scenario up (untimed), drive it, and report the outcome.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use crate::browser::RelyingParty;
+use crate::fixture;
+use crate::http::{Conn, Error, Target};
+use crate::load::{self, Plan, Worker};
+use crate::scenarios::{self, ClientCredentials, CodeExchange, Introspect, Login, Refresh, Userinfo, member};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    ClientCredentials,
+    CodeRs256,
+    CodeEs256,
+    Refresh,
+    Userinfo,
+    Introspection,
+    Login,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub base: String,
+    #[arg(long, value_enum)]
+    pub scenario: Scenario,
+    /// Virtual clients, each on its own keep-alive connection.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Fresh codes made before the window for the code-exchange scenarios; the window ends
+    /// early (and says so) if they run out.
+    #[arg(long, default_value_t = 30_000)]
+    pub codes: usize,
+    /// The server's process id, to report its CPU time per operation.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Which run of the scenario this is, for the report.
+    #[arg(long, default_value_t = 1)]
+    pub round: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub base: String,
+    #[arg(long, default_value_t = 100_000)]
+    pub count: usize,
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// The server's process id, for its VmRSS afterwards.
+    #[arg(long)]
+    pub pid: u32,
+}
+
+pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
+    let target = Target::parse(&args.base)?;
+    let plan = Plan {
+        concurrency: args.concurrency,
+        warmup: Duration::from_secs_f64(args.warmup),
+        duration: Duration::from_secs_f64(args.duration),
+        server_pid: args.pid,
+    };
+    let n = plan.concurrency;
+    let rs256 = RelyingParty::new(fixture::RS256_CLIENT);
+    let outcome = match args.scenario {
+        Scenario::ClientCredentials => {
+            let mut workers = Vec::new();
+            for _ in 0..n {
+                workers.push(ClientCredentials::new(&target).await?);
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::CodeRs256 | Scenario::CodeEs256 => {
+            let id = if args.scenario == Scenario::CodeRs256 { fixture::RS256_CLIENT } else { fixture::ES256_CLIENT };
+            let rp = RelyingParty::new(id);
+            let pool = scenarios::code_pool(&target, &rp, args.codes, n).await?;
+            let mut workers = Vec::new();
+            for _ in 0..n {
+                workers.push(CodeExchange { conn: Conn::open(&target).await?, rp: rp.clone(), pool: pool.clone() });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::Refresh => {
+            let mut workers = Vec::new();
+            for set in scenarios::token_sets(&target, &rs256, n).await? {
+                let refresh_token = member(&set, "refresh_token")?;
+                workers.push(Refresh { conn: Conn::open(&target).await?, rp: rs256.clone(), refresh_token });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::Userinfo => {
+            let mut workers = Vec::new();
+            for set in scenarios::token_sets(&target, &rs256, n).await? {
+                let bearer = format!("Bearer {}", member(&set, "access_token")?);
+                workers.push(Userinfo { conn: Conn::open(&target).await?, bearer });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::Introspection => {
+            let mut workers = Vec::new();
+            for set in scenarios::token_sets(&target, &rs256, n).await? {
+                let token = member(&set, "access_token")?;
+                workers.push(Introspect { conn: Conn::open(&target).await?, rp: rs256.clone(), token });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::Login => {
+            let mut workers = Vec::new();
+            for i in 0..n {
+                let (conn, rp, username) = (Conn::open(&target).await?, rs256.clone(), fixture::username(i));
+                workers.push(Login { conn, rp, username, exchange: true });
+            }
+            load::drive(workers, plan).await?
+        }
+    };
+    Ok(serde_json::json!({ "scenario": args.scenario, "round": args.round, "outcome": outcome }))
+}
+
+/// A worker that stops once a shared budget of operations is used up.
+struct Budgeted<W> {
+    inner: W,
+    left: Rc<Cell<usize>>,
+}
+
+impl<W: Worker> Worker for Budgeted<W> {
+    async fn step(&mut self) -> Result<bool, Error> {
+        if self.left.get() == 0 {
+            return Ok(false);
+        }
+        self.left.set(self.left.get() - 1);
+        self.inner.step().await
+    }
+}
+
+pub async fn sessions(args: SessionArgs) -> Result<serde_json::Value, Error> {
+    let target = Target::parse(&args.base)?;
+    let before = rss_kib(args.pid)?;
+    let left = Rc::new(Cell::new(args.count));
+    let es256 = RelyingParty::new(fixture::ES256_CLIENT);
+    let mut workers = Vec::new();
+    for i in 0..args.concurrency {
+        let inner = Login {
+            conn: Conn::open(&target).await?,
+            rp: es256.clone(),
+            username: fixture::username(i),
+            exchange: false,
+        };
+        workers.push(Budgeted { inner, left: left.clone() });
+    }
+    let plan = Plan {
+        concurrency: args.concurrency,
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(3600),
+        server_pid: Some(args.pid),
+    };
+    let outcome = load::drive(workers, plan).await?;
+    if outcome.errors > 0 {
+        return Err(format!("{} logins failed: {:?}", outcome.errors, outcome.first_error).into());
+    }
+    let after = rss_kib(args.pid)?;
+    Ok(serde_json::json!({
+        "label": "sessions",
+        "sessions": outcome.count,
+        "kib": after,
+        "before_kib": before,
+        "logins_per_second": outcome.per_second,
+        "note": "live SSO sessions left by real password logins (cheap argon2id for this phase only)",
+    }))
+}
+
+/// `VmRSS` of process `pid`, in KiB.
+pub fn rss_kib(pid: u32) -> Result<u64, Error> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or("no VmRSS line")?;
+    let kib = line.split_whitespace().nth(1).ok_or("an empty VmRSS line")?;
+    Ok(kib.parse()?)
+}

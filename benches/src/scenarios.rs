@@ -1,0 +1,185 @@
+//! The measured operations, each a [`Worker`], and the untimed set-up each needs: logged-in
+//! browsers, a pool of fresh single-use codes, tokens to refresh, present and introspect.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use hyper::header;
+
+use crate::browser::{Browser, RelyingParty};
+use crate::fixture;
+use crate::http::{Conn, Error, Target, basic};
+use crate::load::Worker;
+
+/// The scope every person-facing scenario asks for.
+pub const SCOPE: &str = "openid profile email";
+
+/// `POST /token` with `grant_type=client_credentials`, `client_secret_basic`.
+pub struct ClientCredentials {
+    pub conn: Conn,
+    pub authorization: String,
+}
+
+impl ClientCredentials {
+    pub async fn new(target: &Target) -> Result<Self, Error> {
+        Ok(Self {
+            conn: Conn::open(target).await?,
+            authorization: basic(fixture::CC_CLIENT, &fixture::secret_of(fixture::CC_CLIENT)),
+        })
+    }
+}
+
+impl Worker for ClientCredentials {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let form = [("grant_type", "client_credentials")];
+        let reply = self.conn.post("/token", &[(header::AUTHORIZATION, &self.authorization)], &form).await?;
+        let token = reply.expect(200, "client credentials")?.json()?;
+        token.get("access_token").ok_or("no access_token")?;
+        Ok(true)
+    }
+}
+
+/// Shared single-use codes, made before the measured window.
+pub type CodePool = Rc<RefCell<Vec<String>>>;
+
+/// `POST /token` with `grant_type=authorization_code`, one fresh code from the pool each time.
+pub struct CodeExchange {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub pool: CodePool,
+}
+
+impl Worker for CodeExchange {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let Some(code) = self.pool.borrow_mut().pop() else { return Ok(false) };
+        let token = self.rp.exchange(&mut self.conn, &code).await?.json()?;
+        token.get("id_token").and_then(|t| t.as_str()).ok_or("no id_token")?;
+        Ok(true)
+    }
+}
+
+/// `POST /token` with `grant_type=refresh_token`, following the rotation: each answer's new
+/// refresh token is the next request's.
+pub struct Refresh {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub refresh_token: String,
+}
+
+impl Worker for Refresh {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let form = [("grant_type", "refresh_token"), ("refresh_token", self.refresh_token.as_str())];
+        let reply = self.conn.post("/token", &[(header::AUTHORIZATION, &self.rp.authorization())], &form).await?;
+        let token = reply.expect(200, "refresh")?.json()?;
+        let next = token.get("refresh_token").and_then(|t| t.as_str()).ok_or("no refresh_token")?;
+        self.refresh_token = next.to_owned();
+        Ok(true)
+    }
+}
+
+/// `GET /userinfo` with a bearer access token.
+pub struct Userinfo {
+    pub conn: Conn,
+    pub bearer: String,
+}
+
+impl Worker for Userinfo {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let reply = self.conn.get("/userinfo", &[(header::AUTHORIZATION, &self.bearer)]).await?;
+        let claims = reply.expect(200, "userinfo")?.json()?;
+        claims.get("sub").ok_or("no sub")?;
+        Ok(true)
+    }
+}
+
+/// `POST /introspect` of an access token by the client it was issued to.
+pub struct Introspect {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub token: String,
+}
+
+impl Worker for Introspect {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let form = [("token", self.token.as_str()), ("token_type_hint", "access_token")];
+        let reply = self.conn.post("/introspect", &[(header::AUTHORIZATION, &self.rp.authorization())], &form).await?;
+        let answer = reply.expect(200, "introspection")?.json()?;
+        if answer.get("active") != Some(&serde_json::Value::Bool(true)) {
+            return Err("introspection says the token is not active".into());
+        }
+        Ok(true)
+    }
+}
+
+/// The complete browser login with a fresh browser each time, ending with the code exchange;
+/// or, with `exchange: false`, ending at the code (to leave one more live SSO session behind).
+pub struct Login {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub username: String,
+    pub exchange: bool,
+}
+
+impl Worker for Login {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let password = fixture::password_of(&self.username);
+        let code = Browser::default().login(&mut self.conn, &self.rp, &self.username, &password, SCOPE).await?;
+        if self.exchange {
+            self.rp.exchange(&mut self.conn, &code).await?;
+        }
+        Ok(true)
+    }
+}
+
+/// A browser logged in (once, through the pages) as the first bench user at `rp`.
+pub async fn logged_in(target: &Target, rp: &RelyingParty) -> Result<Browser, Error> {
+    let mut conn = Conn::open(target).await?;
+    let user = fixture::username(0);
+    let mut browser = Browser::default();
+    browser.login(&mut conn, rp, &user, &fixture::password_of(&user), SCOPE).await?;
+    Ok(browser)
+}
+
+/// `count` fresh codes for `rp`, made from one SSO session over `concurrency` connections.
+pub async fn code_pool(
+    target: &Target,
+    rp: &RelyingParty,
+    count: usize,
+    concurrency: usize,
+) -> Result<CodePool, Error> {
+    let browser = logged_in(target, rp).await?;
+    let mut tasks = Vec::new();
+    for i in 0..concurrency {
+        let share = count / concurrency + usize::from(i < count % concurrency);
+        let (target, rp, mut browser) = (target.clone(), rp.clone(), browser.clone());
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut conn = Conn::open(&target).await?;
+            let mut codes = Vec::with_capacity(share);
+            for _ in 0..share {
+                codes.push(browser.authorize(&mut conn, &rp, SCOPE).await?);
+            }
+            Ok::<_, Error>(codes)
+        }));
+    }
+    let mut pool = Vec::with_capacity(count);
+    for task in tasks {
+        pool.extend(task.await??);
+    }
+    Ok(Rc::new(RefCell::new(pool)))
+}
+
+/// One token response (access, refresh and ID token) per entry, from codes of one session.
+pub async fn token_sets(target: &Target, rp: &RelyingParty, count: usize) -> Result<Vec<serde_json::Value>, Error> {
+    let codes = code_pool(target, rp, count, 1).await?.take();
+    let mut conn = Conn::open(target).await?;
+    let mut sets = Vec::with_capacity(count);
+    for code in codes {
+        sets.push(rp.exchange(&mut conn, &code).await?.json()?);
+    }
+    Ok(sets)
+}
+
+/// A string member of a token response.
+pub fn member(set: &serde_json::Value, name: &str) -> Result<String, Error> {
+    Ok(set.get(name).and_then(|v| v.as_str()).ok_or_else(|| format!("the token response has no {name}"))?.to_owned())
+}
