@@ -44,6 +44,10 @@ pub fn client(config: &RunConfig) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
+        // Servers close idle keep-alive connections (Node.js after 5 s): a request sent on one the
+        // server is closing at that moment fails in transport, which is no fact about the OP.
+        // Modules that wait (key rotation, code reuse) would meet that race; fresh connections don't.
+        .pool_idle_timeout(Duration::from_secs(2))
         .user_agent("identita-conformance");
     if let Some(path) = &config.ca_cert {
         let pem = std::fs::read(path).map_err(|e| format!("reading ca_cert {}: {e}", path.display()))?;
