@@ -32,6 +32,23 @@ impl PostgresStore {
     /// other writers and checking that each is empty.
     pub(crate) async fn import_rows(&self, rows: &[Vec<Row>]) -> Result<(), DumpError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        match fill(&mut tx, rows).await {
+            Ok(()) => tx.commit().await.map_err(db_error)?,
+            Err(e) => {
+                // Rolled back here and now: a dropped transaction only queues its ROLLBACK for
+                // the connection's next use, and holds the table locks until then.
+                let _ = tx.rollback().await;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Locks every table, checks that each is empty and writes `rows` into them, inside `tx`.
+async fn fill(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, rows: &[Vec<Row>]) -> Result<(), DumpError> {
+    {
+        let tx = &mut **tx;
         let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
         let lock = format!("LOCK TABLE {} IN EXCLUSIVE MODE", names.join(", "));
         sqlx::query(AssertSqlSafe(lock)).execute(&mut *tx).await.map_err(db_error)?;
@@ -54,8 +71,6 @@ impl PostgresStore {
                 query.execute(&mut *tx).await.map_err(db_error)?;
             }
         }
-        // Dropping `tx` on any error above rolls everything back.
-        tx.commit().await.map_err(db_error)?;
         Ok(())
     }
 }
