@@ -2,61 +2,49 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use super::{SqliteStore, from_json, to_json};
 use crate::oidc::client::Client;
 use crate::store::{ClientStore, StoreResult};
 
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn get(&self, client_id: &str) -> StoreResult<Option<Client>> {
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM clients WHERE client_id = ?")
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let data: Option<String> = self.optional("SELECT data FROM clients WHERE client_id = ?", (client_id,)).await?;
         data.as_deref().map(from_json).transpose()
     }
 
     async fn list(&self) -> StoreResult<Vec<Client>> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM clients ORDER BY created_at, client_id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let rows: Vec<String> = self
+            .run(|db| {
+                db.prepare_cached("SELECT data FROM clients ORDER BY created_at, client_id")?
+                    .query_map([], |row| row.get(0))?
+                    .collect()
+            })
+            .await?;
         rows.iter().map(|data| from_json(data)).collect()
     }
 
     async fn put(&self, client: &Client) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO clients (client_id, data, created_at) VALUES (?, ?, ?) \
              ON CONFLICT (client_id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
+            (&client.client_id, to_json(client)?, client.created_at),
         )
-        .bind(&client.client_id)
-        .bind(to_json(client)?)
-        .bind(client.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn insert(&self, client: &Client) -> StoreResult<()> {
-        sqlx::query("INSERT INTO clients (client_id, data, created_at) VALUES (?, ?, ?)")
-            .bind(&client.client_id)
-            .bind(to_json(client)?)
-            .bind(client.created_at)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        self.execute(
+            "INSERT INTO clients (client_id, data, created_at) VALUES (?, ?, ?)",
+            (&client.client_id, to_json(client)?, client.created_at),
+        )
+        .await?;
         Ok(())
     }
 
     async fn delete(&self, client_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM clients WHERE client_id = ?")
-            .bind(client_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        Ok(self.execute("DELETE FROM clients WHERE client_id = ?", (client_id,)).await? > 0)
     }
 }
 

@@ -3,44 +3,39 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use super::{SqliteStore, from_json, to_json};
 use crate::clock::Timestamp;
 use crate::store::{AuthCode, CodeStore, Redemption, StoreResult};
 
 #[async_trait]
 impl CodeStore for SqliteStore {
     async fn insert(&self, code: &AuthCode) -> StoreResult<()> {
-        sqlx::query("INSERT INTO codes (digest, grant_id, data, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(&code.digest)
-            .bind(&code.grant.grant_id)
-            .bind(to_json(code)?)
-            .bind(code.expires_at)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        self.execute(
+            "INSERT INTO codes (digest, grant_id, data, expires_at) VALUES (?, ?, ?, ?)",
+            (&code.digest, &code.grant.grant_id, to_json(code)?, code.expires_at),
+        )
+        .await?;
         Ok(())
     }
 
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
         // The conditional UPDATE is what decides a race: only one request can flip `used_at`.
-        let fresh: Option<String> = sqlx::query_scalar(
-            "UPDATE codes SET used_at = ?1 WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data",
-        )
-        .bind(now)
-        .bind(digest)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let fresh: Option<String> = self
+            .optional(
+                "UPDATE codes SET used_at = ?1 WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data",
+                (now, digest),
+            )
+            .await?;
         if let Some(data) = fresh {
             return Ok(Redemption::Fresh(from_json(&data)?));
         }
         // A used code stays a replay even after it expires; an expired unused one is just gone.
-        let used: Option<String> =
-            sqlx::query_scalar("UPDATE codes SET replayed = 1 WHERE digest = ? AND used_at IS NOT NULL RETURNING data")
-                .bind(digest)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let used: Option<String> = self
+            .optional(
+                "UPDATE codes SET replayed = 1 WHERE digest = ? AND used_at IS NOT NULL RETURNING data",
+                (digest,),
+            )
+            .await?;
         match used {
             Some(data) => Ok(Redemption::Replayed(from_json(&data)?)),
             None => Ok(Redemption::Unknown),
@@ -48,11 +43,7 @@ impl CodeStore for SqliteStore {
     }
 
     async fn replayed(&self, digest: &str) -> StoreResult<bool> {
-        let replayed: Option<i64> = sqlx::query_scalar("SELECT replayed FROM codes WHERE digest = ?")
-            .bind(digest)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let replayed: Option<i64> = self.optional("SELECT replayed FROM codes WHERE digest = ?", (digest,)).await?;
         Ok(replayed.unwrap_or(0) != 0)
     }
 }

@@ -2,27 +2,23 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use super::{SqliteStore, from_json, to_json};
 use crate::clock::Timestamp;
 use crate::store::{ConsentStore, StoreResult};
 
 #[async_trait]
 impl ConsentStore for SqliteStore {
     async fn get(&self, user_id: &str, client_id: &str) -> StoreResult<Option<Vec<String>>> {
-        let scopes: Option<String> =
-            sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?")
-                .bind(user_id)
-                .bind(client_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let scopes: Option<String> = self
+            .optional("SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", (user_id, client_id))
+            .await?;
         scopes.as_deref().map(from_json::<Vec<String>>).transpose().map(|scopes| scopes.map(normalized))
     }
 
     async fn grant(&self, user_id: &str, client_id: &str, scopes: &[String], now: Timestamp) -> StoreResult<()> {
         // The union is computed by the statement itself, so two consents given at once for the
         // same client cannot overwrite each other's scopes.
-        sqlx::query(
+        self.execute(
             "INSERT INTO consents (user_id, client_id, scopes, updated_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (user_id, client_id) DO UPDATE SET \
                  scopes = (SELECT json_group_array(value) FROM ( \
@@ -30,24 +26,14 @@ impl ConsentStore for SqliteStore {
                      UNION SELECT value FROM json_each(excluded.scopes) \
                      ORDER BY value)), \
                  updated_at = excluded.updated_at",
+            (user_id, client_id, to_json(&normalized(scopes.to_vec()))?, now),
         )
-        .bind(user_id)
-        .bind(client_id)
-        .bind(to_json(&normalized(scopes.to_vec()))?)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn revoke(&self, user_id: &str, client_id: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM consents WHERE user_id = ? AND client_id = ?")
-            .bind(user_id)
-            .bind(client_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        self.execute("DELETE FROM consents WHERE user_id = ? AND client_id = ?", (user_id, client_id)).await?;
         Ok(())
     }
 }

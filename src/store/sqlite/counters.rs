@@ -2,46 +2,40 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error};
+use super::SqliteStore;
 use crate::clock::Timestamp;
-use crate::store::{CounterStore, StoreResult};
+use crate::store::{CounterStore, StoreError, StoreResult};
 
 #[async_trait]
 impl CounterStore for SqliteStore {
     async fn increment(&self, key: &str, window_ends_at: Timestamp, now: Timestamp) -> StoreResult<u32> {
         // A window that has ended starts again at one, in the same statement.
-        let count: i64 = sqlx::query_scalar(
-            "INSERT INTO counters (key, count, expires_at) VALUES (?1, 1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET \
-                 count = CASE WHEN counters.expires_at <= ?3 THEN 1 ELSE counters.count + 1 END, \
-                 expires_at = CASE WHEN counters.expires_at <= ?3 THEN excluded.expires_at ELSE counters.expires_at END \
-             RETURNING count",
-        )
-        .bind(key)
-        .bind(window_ends_at)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let count: Option<i64> = self
+            .optional(
+                "INSERT INTO counters (key, count, expires_at) VALUES (?1, 1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                     count = CASE WHEN counters.expires_at <= ?3 THEN 1 ELSE counters.count + 1 END, \
+                     expires_at = CASE WHEN counters.expires_at <= ?3 THEN excluded.expires_at \
+                                       ELSE counters.expires_at END \
+                 RETURNING count",
+                (key, window_ends_at, now),
+            )
+            .await?;
+        let count = count.ok_or_else(|| StoreError::Corrupt(format!("counter {key} returned no count")))?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     async fn count(&self, key: &str, now: Timestamp) -> StoreResult<u32> {
-        let count: Option<i64> = sqlx::query_scalar("SELECT count FROM counters WHERE key = ? AND expires_at > ?")
-            .bind(key)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let count: Option<i64> =
+            self.optional("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, now)).await?;
         Ok(count.map(|c| u32::try_from(c).unwrap_or(u32::MAX)).unwrap_or(0))
     }
 
     async fn reset(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM counters WHERE key = ?").bind(key).execute(&self.pool).await.map_err(db_error)?;
+        self.execute("DELETE FROM counters WHERE key = ?", (key,)).await?;
         Ok(())
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::NOW;

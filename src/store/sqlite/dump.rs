@@ -2,101 +2,118 @@
 //! Booleans are INTEGER 0/1 here, consented scopes a JSON array in TEXT, keys stored as given.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteRow};
-use sqlx::{AssertSqlSafe, Row as _, Sqlite};
+use rusqlite::{TransactionBehavior, params_from_iter};
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use super::{Location, SqliteStore, from_json, parse_url, to_json};
 use crate::store::dump::{Column, DumpError, Kind, Row, TABLES, Table, Value, ensure_empty};
 use crate::store::{StoreError, StoreResult};
 
-type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
+/// A column's value as SQLite holds it.
+type Cell = rusqlite::types::Value;
 
 impl SqliteStore {
     /// The file a `sqlite:` URL names; `None` for an in-memory database or a malformed URL.
     pub fn file_of(url: &str) -> Option<PathBuf> {
-        if super::is_memory_url(url) {
-            return None;
+        match parse_url(url) {
+            Ok(Location::File { path, .. }) => Some(path),
+            _ => None,
         }
-        SqliteConnectOptions::from_str(url).ok().map(|options| options.get_filename().to_path_buf())
     }
 
     /// Every row of every table, in [`TABLES`] order, read in one transaction: with WAL, its
     /// first read fixes the snapshot the others see, whatever a running server writes meanwhile.
     pub(crate) async fn export_rows(&self) -> StoreResult<Vec<Vec<Row>>> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let mut all = Vec::with_capacity(TABLES.len());
-        for table in TABLES {
-            let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-            let sql = format!("SELECT {} FROM {}", names.join(", "), table.name);
-            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *tx).await.map_err(db_error)?;
-            all.push(rows.iter().map(|row| read_row(table, row)).collect::<StoreResult<Vec<Row>>>()?);
-        }
-        tx.rollback().await.map_err(db_error)?;
-        Ok(all)
+        let cells: Vec<Vec<Vec<Cell>>> = self
+            .run(|db| {
+                let tx = db.transaction()?;
+                let mut all = Vec::with_capacity(TABLES.len());
+                for table in TABLES {
+                    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+                    let sql = format!("SELECT {} FROM {}", names.join(", "), table.name);
+                    let mut statement = tx.prepare(&sql)?;
+                    let rows = statement
+                        .query_map([], |row| (0..names.len()).map(|index| row.get::<_, Cell>(index)).collect())?;
+                    all.push(rows.collect::<rusqlite::Result<Vec<Vec<Cell>>>>()?);
+                }
+                tx.rollback()?;
+                Ok(all)
+            })
+            .await?;
+        TABLES
+            .iter()
+            .zip(cells)
+            .map(|(table, rows)| rows.into_iter().map(|row| read_row(table, row)).collect())
+            .collect()
     }
 
     /// Writes `rows` (in [`TABLES`] order) in one transaction that holds SQLite's write lock from
-    /// its start, after checking in it that every table is empty.
+    /// its start, after checking in it that every table is empty. Any failure rolls it all back.
     pub(crate) async fn import_rows(&self, rows: &[Vec<Row>]) -> Result<(), DumpError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
-        let mut counts = Vec::with_capacity(TABLES.len());
-        for table in TABLES {
-            let sql = format!("SELECT COUNT(*) FROM {}", table.name);
-            let count: i64 = sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(&mut *tx).await.map_err(db_error)?;
-            counts.push((table.name, count));
-        }
-        ensure_empty(&counts)?;
+        let mut cells = Vec::with_capacity(TABLES.len());
         for (table, rows) in TABLES.iter().zip(rows) {
-            let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-            let marks = vec!["?"; names.len()].join(", ");
-            let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", table.name, names.join(", "));
-            for row in rows {
-                let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for (column, value) in table.columns.iter().zip(row) {
-                    query = bind(query, table, column, value)?;
+            cells.push(rows.iter().map(|row| write_row(table, row)).collect::<StoreResult<Vec<Vec<Cell>>>>()?);
+        }
+        let counts = self
+            .run(|db| {
+                let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut counts = Vec::with_capacity(TABLES.len());
+                for table in TABLES {
+                    let sql = format!("SELECT COUNT(*) FROM {}", table.name);
+                    counts.push((table.name, tx.query_row(&sql, [], |row| row.get::<_, i64>(0))?));
                 }
-                query.execute(&mut *tx).await.map_err(db_error)?;
-            }
-        }
-        // Dropping `tx` on any error above rolls everything back.
-        tx.commit().await.map_err(db_error)?;
-        Ok(())
+                // Only into an empty database: the counts are returned and the transaction rolled back.
+                if counts.iter().any(|(_, n)| *n > 0) {
+                    tx.rollback()?;
+                    return Ok(counts);
+                }
+                for (table, rows) in TABLES.iter().zip(&cells) {
+                    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+                    let marks = vec!["?"; names.len()].join(", ");
+                    let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", table.name, names.join(", "));
+                    let mut statement = tx.prepare(&sql)?;
+                    for row in rows {
+                        statement.execute(params_from_iter(row.iter()))?;
+                    }
+                }
+                tx.commit()?;
+                Ok(counts)
+            })
+            .await?;
+        ensure_empty(&counts)
     }
 }
 
-fn read_row(table: &Table, row: &SqliteRow) -> StoreResult<Row> {
-    table.columns.iter().enumerate().map(|(index, column)| read_value(table, row, index, column)).collect()
+fn read_row(table: &Table, cells: Vec<Cell>) -> StoreResult<Row> {
+    table.columns.iter().zip(cells).map(|(column, cell)| read_value(table, column, cell)).collect()
 }
 
-fn read_value(table: &Table, row: &SqliteRow, index: usize, column: &Column) -> StoreResult<Value> {
-    let value = match column.kind {
-        Kind::Int => row.try_get::<Option<i64>, _>(index).map_err(db_error)?.map(Value::Int),
-        Kind::Bool => row.try_get::<Option<bool>, _>(index).map_err(db_error)?.map(Value::Bool),
-        Kind::Text | Kind::Json | Kind::Key => {
-            row.try_get::<Option<String>, _>(index).map_err(db_error)?.map(Value::Text)
-        }
-        Kind::TextList => match row.try_get::<Option<String>, _>(index).map_err(db_error)? {
-            Some(json) => Some(Value::List(from_json(&json)?)),
-            None => None,
-        },
+fn read_value(table: &Table, column: &Column, cell: Cell) -> StoreResult<Value> {
+    let wrong = |cell: &Cell| {
+        StoreError::Corrupt(format!("{}.{} holds {cell:?}, not a {:?}", table.name, column.name, column.kind))
     };
-    match value {
-        Some(value) => Ok(value),
-        None if column.nullable => Ok(Value::Null),
-        None => Err(StoreError::Corrupt(format!("{}.{} holds NULL", table.name, column.name))),
-    }
+    Ok(match (column.kind, cell) {
+        (_, Cell::Null) if column.nullable => Value::Null,
+        (_, Cell::Null) => return Err(StoreError::Corrupt(format!("{}.{} holds NULL", table.name, column.name))),
+        (Kind::Int, Cell::Integer(n)) => Value::Int(n),
+        (Kind::Bool, Cell::Integer(n)) => Value::Bool(n != 0),
+        (Kind::Text | Kind::Json | Kind::Key, Cell::Text(text)) => Value::Text(text),
+        (Kind::TextList, Cell::Text(json)) => Value::List(from_json(&json)?),
+        (_, cell) => return Err(wrong(&cell)),
+    })
 }
 
-fn bind<'q>(query: Query<'q>, table: &Table, column: &Column, value: &Value) -> StoreResult<Query<'q>> {
+fn write_row(table: &Table, row: &Row) -> StoreResult<Vec<Cell>> {
+    table.columns.iter().zip(row).map(|(column, value)| write_value(table, column, value)).collect()
+}
+
+fn write_value(table: &Table, column: &Column, value: &Value) -> StoreResult<Cell> {
     Ok(match (column.kind, value) {
-        (Kind::Int, Value::Null) => query.bind(None::<i64>),
-        (Kind::Int, Value::Int(n)) => query.bind(*n),
-        (Kind::Bool, Value::Bool(b)) => query.bind(*b),
-        (Kind::Text | Kind::Json | Kind::Key, Value::Null) => query.bind(None::<String>),
-        (Kind::Text | Kind::Json | Kind::Key, Value::Text(text)) => query.bind(text.clone()),
-        (Kind::TextList, Value::List(items)) => query.bind(to_json(items)?),
+        (_, Value::Null) if column.nullable => Cell::Null,
+        (Kind::Int, Value::Int(n)) => Cell::Integer(*n),
+        (Kind::Bool, Value::Bool(b)) => Cell::Integer(i64::from(*b)),
+        (Kind::Text | Kind::Json | Kind::Key, Value::Text(text)) => Cell::Text(text.clone()),
+        (Kind::TextList, Value::List(items)) => Cell::Text(to_json(items)?),
         (_, other) => {
             return Err(StoreError::Corrupt(format!("{}.{} cannot hold {other:?}", table.name, column.name)));
         }

@@ -2,42 +2,33 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use super::{SqliteStore, from_json, to_json};
 use crate::clock::Timestamp;
 use crate::store::{Interaction, InteractionStore, StoreResult};
 
 #[async_trait]
 impl InteractionStore for SqliteStore {
     async fn put(&self, interaction: &Interaction) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO interactions (id, data, expires_at) VALUES (?, ?, ?) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            (&interaction.id, to_json(interaction)?, interaction.expires_at),
         )
-        .bind(&interaction.id)
-        .bind(to_json(interaction)?)
-        .bind(interaction.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn get(&self, id: &str, now: Timestamp) -> StoreResult<Option<Interaction>> {
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM interactions WHERE id = ? AND expires_at > ?")
-            .bind(id)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let data: Option<String> =
+            self.optional("SELECT data FROM interactions WHERE id = ? AND expires_at > ?", (id, now)).await?;
         data.as_deref().map(from_json).transpose()
     }
 
     async fn delete(&self, id: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM interactions WHERE id = ?").bind(id).execute(&self.pool).await.map_err(db_error)?;
+        self.execute("DELETE FROM interactions WHERE id = ?", (id,)).await?;
         Ok(())
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{NOW, authn};

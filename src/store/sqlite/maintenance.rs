@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error};
+use super::SqliteStore;
 use crate::clock::Timestamp;
 use crate::store::{Maintenance, StoreResult};
 
 #[async_trait]
 impl Maintenance for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error)?;
+        self.run(|db| db.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))).await?;
         Ok(())
     }
 
@@ -26,7 +26,7 @@ impl Maintenance for SqliteStore {
             "DELETE FROM replay WHERE expires_at <= ?",
             "DELETE FROM counters WHERE expires_at <= ?",
         ] {
-            purged += sqlx::query(statement).bind(now).execute(&self.pool).await.map_err(db_error)?.rows_affected();
+            purged += self.execute(statement, (now,)).await? as u64;
         }
         Ok(purged)
     }
@@ -82,7 +82,7 @@ mod tests {
         UserStore::insert(&store, &user("u1", "jana")).await.unwrap();
         CodeStore::insert(&store, &code("c1", NOW + 60)).await.unwrap();
         assert!(matches!(store.redeem("c1", NOW).await.unwrap(), Redemption::Fresh(_)));
-        store.pool.close().await;
+        drop(store);
 
         let store = SqliteStore::connect(&url).await.unwrap();
         assert_eq!(ClientStore::get(&store, "rp").await.unwrap(), Some(client("rp")));

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error};
+use super::SqliteStore;
 use crate::clock::Timestamp;
 use crate::store::{ReplayStore, StoreResult};
 
@@ -11,20 +11,16 @@ impl ReplayStore for SqliteStore {
     async fn remember(&self, key: &str, expires_at: Timestamp, now: Timestamp) -> StoreResult<bool> {
         // An expired entry may still be on disk until the next purge; it is taken over in the
         // same statement, so no row change means a live entry was already there.
-        let done = sqlx::query(
-            "INSERT INTO replay (key, expires_at) VALUES (?1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay.expires_at <= ?3",
-        )
-        .bind(key)
-        .bind(expires_at)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        let changed = self
+            .execute(
+                "INSERT INTO replay (key, expires_at) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay.expires_at <= ?3",
+                (key, expires_at, now),
+            )
+            .await?;
+        Ok(changed > 0)
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::NOW;

@@ -2,66 +2,48 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use super::{SqliteStore, from_json, to_json};
 use crate::clock::Timestamp;
 use crate::store::{Session, SessionStore, StoreResult};
 
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn insert(&self, session: &Session) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (key, sid, data, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(&session.key)
-            .bind(&session.sid)
-            .bind(to_json(session)?)
-            .bind(session.expires_at)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        self.execute(
+            "INSERT INTO sessions (key, sid, data, expires_at) VALUES (?, ?, ?, ?)",
+            (&session.key, &session.sid, to_json(session)?, session.expires_at),
+        )
+        .await?;
         Ok(())
     }
 
     async fn get(&self, key: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM sessions WHERE key = ? AND expires_at > ?")
-            .bind(key)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let data: Option<String> =
+            self.optional("SELECT data FROM sessions WHERE key = ? AND expires_at > ?", (key, now)).await?;
         data.as_deref().map(from_json).transpose()
     }
 
     async fn get_by_sid(&self, sid: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM sessions WHERE sid = ? AND expires_at > ?")
-            .bind(sid)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let data: Option<String> =
+            self.optional("SELECT data FROM sessions WHERE sid = ? AND expires_at > ?", (sid, now)).await?;
         data.as_deref().map(from_json).transpose()
     }
 
     async fn add_client(&self, key: &str, client_id: &str) -> StoreResult<()> {
         // Read-modify-write in one statement: two token responses in the same session at once
         // must both end up in the list, and neither twice.
-        sqlx::query(
+        self.execute(
             "UPDATE sessions SET data = json_insert(data, '$.clients[#]', ?2) \
              WHERE key = ?1 \
                AND NOT EXISTS (SELECT 1 FROM json_each(sessions.data, '$.clients') WHERE value = ?2)",
+            (key, client_id),
         )
-        .bind(key)
-        .bind(client_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> StoreResult<Option<Session>> {
-        let data: Option<String> = sqlx::query_scalar("DELETE FROM sessions WHERE key = ? RETURNING data")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let data: Option<String> = self.optional("DELETE FROM sessions WHERE key = ? RETURNING data", (key,)).await?;
         data.as_deref().map(from_json).transpose()
     }
 }

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, is_offline, to_json};
+use rusqlite::{OptionalExtension, TransactionBehavior};
+
+use super::{SqliteStore, from_json, is_offline, to_json};
 use crate::clock::Timestamp;
 use crate::store::{AccessToken, RefreshToken, RefreshUse, StoreResult, TokenStore};
 
@@ -14,84 +16,79 @@ fn refresh_from_row((data, used_at): (String, Option<Timestamp>)) -> StoreResult
     Ok(token)
 }
 
+fn data_and_used_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<Timestamp>)> {
+    Ok((row.get(0)?, row.get(1)?))
+}
+
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                &token.digest,
+                &token.grant.grant_id,
+                &token.grant.sid,
+                is_offline(&token.grant.scopes),
+                to_json(token)?,
+                token.expires_at,
+            ),
         )
-        .bind(&token.digest)
-        .bind(&token.grant.grant_id)
-        .bind(&token.grant.sid)
-        .bind(is_offline(&token.grant.scopes))
-        .bind(to_json(token)?)
-        .bind(token.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>> {
         let data: Option<String> =
-            sqlx::query_scalar("SELECT data FROM access_tokens WHERE digest = ? AND expires_at > ?")
-                .bind(digest)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+            self.optional("SELECT data FROM access_tokens WHERE digest = ? AND expires_at > ?", (digest, now)).await?;
         data.as_deref().map(from_json).transpose()
     }
 
     async fn delete_access(&self, digest: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM access_tokens WHERE digest = ?")
-            .bind(digest)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        Ok(self.execute("DELETE FROM access_tokens WHERE digest = ?", (digest,)).await? > 0)
     }
 
     async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                &token.digest,
+                &token.grant.grant_id,
+                &token.grant.sid,
+                is_offline(&token.grant.scopes),
+                to_json(token)?,
+                token.expires_at,
+                token.used_at,
+            ),
         )
-        .bind(&token.digest)
-        .bind(&token.grant.grant_id)
-        .bind(&token.grant.sid)
-        .bind(is_offline(&token.grant.scopes))
-        .bind(to_json(token)?)
-        .bind(token.expires_at)
-        .bind(token.used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>> {
-        let row: Option<(String, Option<Timestamp>)> =
-            sqlx::query_as("SELECT data, used_at FROM refresh_tokens WHERE digest = ? AND expires_at > ?")
-                .bind(digest)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let row = self
+            .run(|db| {
+                db.prepare_cached("SELECT data, used_at FROM refresh_tokens WHERE digest = ? AND expires_at > ?")?
+                    .query_row((digest, now), data_and_used_at)
+                    .optional()
+            })
+            .await?;
         row.map(refresh_from_row).transpose()
     }
 
     async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
         // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
-        let fresh: Option<(String, Option<Timestamp>)> = sqlx::query_as(
-            "UPDATE refresh_tokens SET used_at = ?1 \
-             WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at",
-        )
-        .bind(now)
-        .bind(digest)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let fresh = self
+            .run(|db| {
+                db.prepare_cached(
+                    "UPDATE refresh_tokens SET used_at = ?1 \
+                     WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at",
+                )?
+                .query_row((now, digest), data_and_used_at)
+                .optional()
+            })
+            .await?;
         if let Some(row) = fresh {
             return Ok(RefreshUse::Fresh(refresh_from_row(row)?));
         }
@@ -102,42 +99,27 @@ impl TokenStore for SqliteStore {
     }
 
     async fn delete_refresh(&self, digest: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM refresh_tokens WHERE digest = ?")
-            .bind(digest)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        Ok(self.execute("DELETE FROM refresh_tokens WHERE digest = ?", (digest,)).await? > 0)
     }
 
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        sqlx::query("DELETE FROM access_tokens WHERE grant_id = ?")
-            .bind(grant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("DELETE FROM refresh_tokens WHERE grant_id = ?")
-            .bind(grant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        self.run(|db| {
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached("DELETE FROM access_tokens WHERE grant_id = ?")?.execute((grant_id,))?;
+            tx.prepare_cached("DELETE FROM refresh_tokens WHERE grant_id = ?")?.execute((grant_id,))?;
+            tx.commit()
+        })
+        .await
     }
 
     async fn revoke_session(&self, sid: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        sqlx::query("DELETE FROM access_tokens WHERE sid = ? AND offline = 0")
-            .bind(sid)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("DELETE FROM refresh_tokens WHERE sid = ? AND offline = 0")
-            .bind(sid)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        self.run(|db| {
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached("DELETE FROM access_tokens WHERE sid = ? AND offline = 0")?.execute((sid,))?;
+            tx.prepare_cached("DELETE FROM refresh_tokens WHERE sid = ? AND offline = 0")?.execute((sid,))?;
+            tx.commit()
+        })
+        .await
     }
 }
 

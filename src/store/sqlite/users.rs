@@ -3,11 +3,24 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, db_error, from_json, to_json};
+use rusqlite::OptionalExtension;
+
+use super::{SqliteStore, from_json, to_json};
 use crate::identity::User;
 use crate::store::{StoreResult, UserStore};
 
 type UserRow = (String, String, String, String, i64, i64, bool);
+
+/// The columns of a [`UserRow`], as a literal for `concat!`.
+macro_rules! columns {
+    () => {
+        "id, username, password_hash, profile, updated_at, created_at, disabled"
+    };
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+}
 
 fn user_from_row(
     (id, username, password_hash, profile, updated_at, created_at, disabled): UserRow,
@@ -15,74 +28,70 @@ fn user_from_row(
     Ok(User { id, username, password_hash, profile: from_json(&profile)?, updated_at, created_at, disabled })
 }
 
+impl SqliteStore {
+    /// The account `sql` finds by `value` (a unique column).
+    async fn user_where(&self, sql: &'static str, value: &str) -> StoreResult<Option<User>> {
+        let row = self.run(|db| db.prepare_cached(sql)?.query_row((value,), read_row).optional()).await?;
+        row.map(user_from_row).transpose()
+    }
+}
+
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn get(&self, id: &str) -> StoreResult<Option<User>> {
-        let row: Option<UserRow> = sqlx::query_as(
-            "SELECT id, username, password_hash, profile, updated_at, created_at, disabled FROM users WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        row.map(user_from_row).transpose()
+        self.user_where(concat!("SELECT ", columns!(), " FROM users WHERE id = ?"), id).await
     }
 
     async fn find_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as(
-"SELECT id, username, password_hash, profile, updated_at, created_at, disabled FROM users WHERE username = ?")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-        row.map(user_from_row).transpose()
+        self.user_where(concat!("SELECT ", columns!(), " FROM users WHERE username = ?"), username).await
     }
 
     async fn list(&self) -> StoreResult<Vec<User>> {
-        let rows: Vec<UserRow> =
-            sqlx::query_as(
-"SELECT id, username, password_hash, profile, updated_at, created_at, disabled FROM users ORDER BY username")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let rows: Vec<UserRow> = self
+            .run(|db| {
+                db.prepare_cached(concat!("SELECT ", columns!(), " FROM users ORDER BY username"))?
+                    .query_map([], read_row)?
+                    .collect()
+            })
+            .await?;
         rows.into_iter().map(user_from_row).collect()
     }
 
     async fn insert(&self, user: &User) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO users (id, username, password_hash, profile, updated_at, created_at, disabled) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                &user.id,
+                &user.username,
+                &user.password_hash,
+                to_json(&user.profile)?,
+                user.updated_at,
+                user.created_at,
+                user.disabled,
+            ),
         )
-        .bind(&user.id)
-        .bind(&user.username)
-        .bind(&user.password_hash)
-        .bind(to_json(&user.profile)?)
-        .bind(user.updated_at)
-        .bind(user.created_at)
-        .bind(user.disabled)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
     async fn update(&self, user: &User) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE users SET username = ?, password_hash = ?, profile = ?, updated_at = ?, created_at = ?, \
-             disabled = ? WHERE id = ?",
-        )
-        .bind(&user.username)
-        .bind(&user.password_hash)
-        .bind(to_json(&user.profile)?)
-        .bind(user.updated_at)
-        .bind(user.created_at)
-        .bind(user.disabled)
-        .bind(&user.id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        let changed = self
+            .execute(
+                "UPDATE users SET username = ?, password_hash = ?, profile = ?, updated_at = ?, created_at = ?, \
+                 disabled = ? WHERE id = ?",
+                (
+                    &user.username,
+                    &user.password_hash,
+                    to_json(&user.profile)?,
+                    user.updated_at,
+                    user.created_at,
+                    user.disabled,
+                    &user.id,
+                ),
+            )
+            .await?;
+        Ok(changed > 0)
     }
 }
 
