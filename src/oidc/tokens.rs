@@ -14,37 +14,47 @@ use crate::store::{AccessToken, Grant, RefreshToken};
 
 /// A new access token for `grant`, and its lifetime in seconds.
 pub async fn access_token(provider: &Provider, grant: &Grant) -> Result<(String, i64), OAuthError> {
-    let token = secret::random_token(32);
-    let now = provider.now();
-    let ttl = provider.config.tokens.access_token_ttl;
-    provider
-        .stores
-        .tokens
-        .insert_access(&AccessToken {
-            digest: secret::digest(&token),
-            grant: grant.clone(),
-            issued_at: now,
-            expires_at: now + ttl,
-        })
-        .await?;
-    Ok((token, ttl))
+    let (token, record) = new_access(provider, grant);
+    provider.stores.tokens.insert_access(&record).await?;
+    Ok((token, provider.config.tokens.access_token_ttl))
 }
 
-pub async fn refresh_token(provider: &Provider, grant: &Grant) -> Result<String, OAuthError> {
+/// An access token for `access` and a refresh token for `refresh` (a refresh token's grant keeps
+/// the scopes first granted), stored together; with the access token's lifetime in seconds.
+pub async fn access_and_refresh_token(
+    provider: &Provider,
+    access: &Grant,
+    refresh: &Grant,
+) -> Result<(String, i64, String), OAuthError> {
+    let (access_token, access_record) = new_access(provider, access);
+    let (refresh_token, refresh_record) = new_refresh(provider, refresh);
+    provider.stores.tokens.insert_pair(&access_record, &refresh_record).await?;
+    Ok((access_token, provider.config.tokens.access_token_ttl, refresh_token))
+}
+
+fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
     let token = secret::random_token(32);
     let now = provider.now();
-    provider
-        .stores
-        .tokens
-        .insert_refresh(&RefreshToken {
-            digest: secret::digest(&token),
-            grant: grant.clone(),
-            issued_at: now,
-            expires_at: now + provider.config.tokens.refresh_token_ttl,
-            used_at: None,
-        })
-        .await?;
-    Ok(token)
+    let record = AccessToken {
+        digest: secret::digest(&token),
+        grant: grant.clone(),
+        issued_at: now,
+        expires_at: now + provider.config.tokens.access_token_ttl,
+    };
+    (token, record)
+}
+
+fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken) {
+    let token = secret::random_token(32);
+    let now = provider.now();
+    let record = RefreshToken {
+        digest: secret::digest(&token),
+        grant: grant.clone(),
+        issued_at: now,
+        expires_at: now + provider.config.tokens.refresh_token_ttl,
+        used_at: None,
+    };
+    (token, record)
 }
 
 pub struct IdTokenInput<'a> {

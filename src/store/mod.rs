@@ -119,6 +119,11 @@ pub trait TokenStore: Send + Sync {
     /// Marks the refresh token used, atomically; says whether this was its first use.
     async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse>;
     async fn delete_refresh(&self, digest: &str) -> StoreResult<bool>;
+    /// The two tokens of one token response; a backend with transactions writes both or neither.
+    async fn insert_pair(&self, access: &AccessToken, refresh: &RefreshToken) -> StoreResult<()> {
+        self.insert_access(access).await?;
+        self.insert_refresh(refresh).await
+    }
 
     /// Revokes every access and refresh token of a grant (a code's or a refresh family's).
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()>;

@@ -46,9 +46,13 @@ pub async fn exchange(
     if !session_alive(provider, &grant).await? {
         return Err(OAuthError::invalid_grant("the person logged out after this code was issued"));
     }
-    let (access_token, expires_in) = tokens::access_token(provider, &grant).await?;
-    let refresh_token =
-        if client.allows_grant("refresh_token") { Some(tokens::refresh_token(provider, &grant).await?) } else { None };
+    let (access_token, expires_in, refresh_token) = if client.allows_grant("refresh_token") {
+        let (access, expires_in, refresh) = tokens::access_and_refresh_token(provider, &grant, &grant).await?;
+        (access, expires_in, Some(refresh))
+    } else {
+        let (access, expires_in) = tokens::access_token(provider, &grant).await?;
+        (access, expires_in, None)
+    };
     let id_token = if grant.scopes.iter().any(|s| s == "openid") {
         let input = IdTokenInput { access_token: Some(&access_token), code: None, scope_claims: false, nonce: true };
         Some(tokens::id_token(provider, client, &grant, input).await?)

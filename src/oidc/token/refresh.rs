@@ -64,8 +64,8 @@ pub async fn exchange(
 
     let mut access_grant = token.grant.clone();
     access_grant.scopes = narrowed;
-    let (access_token, expires_in) = tokens::access_token(provider, &access_grant).await?;
-    let refresh_token = tokens::refresh_token(provider, &token.grant).await?;
+    let (access_token, expires_in, refresh_token) =
+        tokens::access_and_refresh_token(provider, &access_grant, &token.grant).await?;
     let id_token = if access_grant.scopes.iter().any(|s| s == "openid") && access_grant.authn.is_some() {
         let input = IdTokenInput { access_token: Some(&access_token), code: None, scope_claims: false, nonce: false };
         Some(tokens::id_token(provider, client, &access_grant, input).await?)

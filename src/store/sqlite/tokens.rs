@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use rusqlite::{OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::{SqliteStore, from_json, is_offline, to_json};
 use crate::clock::Timestamp;
@@ -20,22 +20,43 @@ fn data_and_used_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option
     Ok((row.get(0)?, row.get(1)?))
 }
 
+fn insert_access(db: &Connection, token: &AccessToken, data: &str) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )?
+    .execute((
+        &token.digest,
+        &token.grant.grant_id,
+        &token.grant.sid,
+        is_offline(&token.grant.scopes),
+        data,
+        token.expires_at,
+    ))?;
+    Ok(())
+}
+
+fn insert_refresh(db: &Connection, token: &RefreshToken, data: &str) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute((
+        &token.digest,
+        &token.grant.grant_id,
+        &token.grant.sid,
+        is_offline(&token.grant.scopes),
+        data,
+        token.expires_at,
+        token.used_at,
+    ))?;
+    Ok(())
+}
+
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
-        self.execute(
-            "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                &token.digest,
-                &token.grant.grant_id,
-                &token.grant.sid,
-                is_offline(&token.grant.scopes),
-                to_json(token)?,
-                token.expires_at,
-            ),
-        )
-        .await?;
-        Ok(())
+        let data = to_json(token)?;
+        self.run(|db| insert_access(db, token, &data)).await
     }
 
     async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>> {
@@ -49,21 +70,20 @@ impl TokenStore for SqliteStore {
     }
 
     async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
-        self.execute(
-            "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                &token.digest,
-                &token.grant.grant_id,
-                &token.grant.sid,
-                is_offline(&token.grant.scopes),
-                to_json(token)?,
-                token.expires_at,
-                token.used_at,
-            ),
-        )
-        .await?;
-        Ok(())
+        let data = to_json(token)?;
+        self.run(|db| insert_refresh(db, token, &data)).await
+    }
+
+    async fn insert_pair(&self, access: &AccessToken, refresh: &RefreshToken) -> StoreResult<()> {
+        let (access_data, refresh_data) = (to_json(access)?, to_json(refresh)?);
+        // One transaction: one lock and one append to the log instead of two.
+        self.run(|db| {
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            insert_access(&tx, access, &access_data)?;
+            insert_refresh(&tx, refresh, &refresh_data)?;
+            tx.commit()
+        })
+        .await
     }
 
     async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>> {
@@ -179,6 +199,24 @@ mod tests {
         assert_eq!(store.use_refresh("r1", NOW + 3600).await.unwrap(), RefreshUse::Unknown);
         assert_eq!(store.use_refresh("nope", NOW).await.unwrap(), RefreshUse::Unknown);
         assert_eq!(store.get_refresh("r1", NOW + 3600).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_pair_is_written_whole_or_not_at_all() {
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert_refresh(&refresh("r1", "g0", "sid1", &["openid"])).await.unwrap();
+        // The refresh token's digest is taken: the access token written before it goes too.
+        let (a1, r1) = (access("a1", "g1", "sid1", &["openid"]), refresh("r1", "g1", "sid1", &["openid"]));
+        let err = store.insert_pair(&a1, &r1).await;
+        assert!(matches!(err, Err(crate::store::StoreError::Conflict(_))));
+        assert_eq!(store.get_access("a1", NOW).await.unwrap(), None);
+
+        store
+            .insert_pair(&access("a2", "g2", "sid1", &["openid"]), &refresh("r2", "g2", "sid1", &["openid"]))
+            .await
+            .unwrap();
+        assert!(store.get_access("a2", NOW).await.unwrap().is_some());
+        assert!(store.get_refresh("r2", NOW).await.unwrap().is_some());
     }
 
     #[tokio::test]
