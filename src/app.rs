@@ -17,6 +17,7 @@ use crate::oidc::Provider;
 use crate::oidc::fetch::Fetcher;
 use crate::persona::Persona;
 use crate::store::Stores;
+use crate::store::client_cache::CachedClients;
 use crate::store::postgres::PostgresStore;
 use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
@@ -45,10 +46,11 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         DatabaseBackend::Postgres => Stores::from_one(PostgresStore::connect(&url).await?),
     };
     // With Redis, what expires lives there and the durable data stays in the database.
-    let stores = match &config.redis_url {
+    let mut stores = match &config.redis_url {
         Some(redis_url) => RedisStore::connect(redis_url, &config.redis_prefix, clock.clone()).await?.compose(durable),
         None => durable,
     };
+    stores.clients = Arc::new(CachedClients::new(stores.clients));
     let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
     let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
     let passwords = PasswordHasher::new(&config.password).map_err(|e| StartError::Config(e.to_string()))?;

@@ -6,6 +6,7 @@
 //! remembering a `jti`) is decided by the store in one statement, so two requests racing on two
 //! threads or two nodes cannot both win. `conformance_tests` holds the behaviour both must show.
 
+pub mod client_cache;
 pub mod dump;
 pub mod postgres;
 pub mod records;
