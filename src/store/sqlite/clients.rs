@@ -15,7 +15,7 @@ impl ClientStore for SqliteStore {
 
     async fn list(&self) -> StoreResult<Vec<Client>> {
         let rows: Vec<String> = self
-            .run(|db| {
+            .read(|db| {
                 db.prepare_cached("SELECT data FROM clients ORDER BY created_at, client_id")?
                     .query_map([], |row| row.get(0))?
                     .collect()

@@ -21,7 +21,7 @@ impl CodeStore for SqliteStore {
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
         // The conditional UPDATE is what decides a race: only one request can flip `used_at`.
         let fresh: Option<String> = self
-            .optional(
+            .write_optional(
                 "UPDATE codes SET used_at = ?1 WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data",
                 (now, digest),
             )
@@ -31,7 +31,7 @@ impl CodeStore for SqliteStore {
         }
         // A used code stays a replay even after it expires; an expired unused one is just gone.
         let used: Option<String> = self
-            .optional(
+            .write_optional(
                 "UPDATE codes SET replayed = 1 WHERE digest = ? AND used_at IS NOT NULL RETURNING data",
                 (digest,),
             )

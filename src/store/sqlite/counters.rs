@@ -11,7 +11,7 @@ impl CounterStore for SqliteStore {
     async fn increment(&self, key: &str, window_ends_at: Timestamp, now: Timestamp) -> StoreResult<u32> {
         // A window that has ended starts again at one, in the same statement.
         let count: Option<i64> = self
-            .optional(
+            .write_optional(
                 "INSERT INTO counters (key, count, expires_at) VALUES (?1, 1, ?2) \
                  ON CONFLICT (key) DO UPDATE SET \
                      count = CASE WHEN counters.expires_at <= ?3 THEN 1 ELSE counters.count + 1 END, \

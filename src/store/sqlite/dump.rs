@@ -25,7 +25,7 @@ impl SqliteStore {
     /// first read fixes the snapshot the others see, whatever a running server writes meanwhile.
     pub(crate) async fn export_rows(&self) -> StoreResult<Vec<Vec<Row>>> {
         let cells: Vec<Vec<Vec<Cell>>> = self
-            .run(|db| {
+            .alone(|db| {
                 let tx = db.transaction()?;
                 let mut all = Vec::with_capacity(TABLES.len());
                 for table in TABLES {
@@ -55,7 +55,7 @@ impl SqliteStore {
             cells.push(rows.iter().map(|row| write_row(table, row)).collect::<StoreResult<Vec<Vec<Cell>>>>()?);
         }
         let counts = self
-            .run(|db| {
+            .alone(|db| {
                 let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let mut counts = Vec::with_capacity(TABLES.len());
                 for table in TABLES {

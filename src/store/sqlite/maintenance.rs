@@ -9,7 +9,7 @@ use crate::store::{Maintenance, StoreResult};
 #[async_trait]
 impl Maintenance for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        self.run(|db| db.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))).await?;
+        self.read(|db| db.prepare_cached("SELECT 1")?.query_row([], |row| row.get::<_, i64>(0))).await?;
         Ok(())
     }
 

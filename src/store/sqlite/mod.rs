@@ -11,6 +11,15 @@
 //! one core). Nothing waits while holding the connection: the busy timeout is zero, and when
 //! another process (the `identita` CLI, say) holds the write lock the statement is retried after
 //! an asynchronous pause, up to [`BUSY_TIMEOUT`].
+//!
+//! Writes commit in groups. A write joins the transaction that is open (or opens one), runs in a
+//! savepoint of its own (so it is whole or not there at all), lets the other requests that are
+//! ready run and join too, and then commits whatever has joined unless another write already
+//! has. A commit costs file locks and a log append whatever it holds, so under load one commit
+//! serves many requests; a lone write costs what it did. A write returns only after the commit
+//! that holds it, so nothing is answered that is not stored. A read runs inside the open
+//! transaction and so sees the writes of requests that are still waiting for their commit;
+//! should that commit fail, those requests answer with an error.
 
 mod clients;
 mod codes;
@@ -28,8 +37,9 @@ mod users;
 #[cfg(test)]
 use super::fixtures;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::FromSql;
@@ -52,10 +62,102 @@ const WAL_AUTOCHECKPOINT: i64 = 10_000;
 /// Every statement the stores use, prepared once and kept.
 const STATEMENT_CACHE: usize = 96;
 
+/// How many failed group commits are remembered for the writes still to learn of them.
+const FAILED_COMMITS_KEPT: usize = 64;
+
 /// Every store, backed by one SQLite database; clones share the connection.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    db: Arc<Mutex<Db>>,
+}
+
+/// The connection and the group commit in progress on it.
+#[derive(Debug)]
+struct Db {
+    conn: Connection,
+    /// The number of the group that is open (when `open`) or opens next; groups commit in order.
+    group: u64,
+    open: bool,
+    /// Recent groups whose commit failed, with why.
+    failed: VecDeque<(u64, String)>,
+}
+
+impl Db {
+    /// Runs `work` in a savepoint of the open group, opening one if none is; with the group's number.
+    fn join<T>(&mut self, work: impl Fn(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<(T, u64)> {
+        if !self.open {
+            self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            self.open = true;
+        }
+        self.conn.prepare_cached("SAVEPOINT write")?.execute([])?;
+        match work(&self.conn) {
+            Ok(value) => {
+                self.conn.prepare_cached("RELEASE write")?.execute([])?;
+                Ok((value, self.group))
+            }
+            Err(e) => {
+                // Undoes this write alone; the others in the group stay.
+                if let Err(undo) = self.conn.execute_batch("ROLLBACK TO write; RELEASE write") {
+                    tracing::error!(error = %undo, "undoing a failed write");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits the open group, if any.
+    fn commit(&mut self) {
+        if !self.open {
+            return;
+        }
+        if let Err(e) = self.conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])) {
+            if !self.conn.is_autocommit()
+                && let Err(undo) = self.conn.execute_batch("ROLLBACK")
+            {
+                tracing::error!(error = %undo, "rolling back a group that failed to commit");
+            }
+            self.failed.push_back((self.group, e.to_string()));
+            if self.failed.len() > FAILED_COMMITS_KEPT {
+                self.failed.pop_front();
+            }
+        }
+        self.open = false;
+        self.group += 1;
+    }
+
+    /// Sees group `group` committed (committing it if it is still open): whether it was.
+    fn settle(&mut self, group: u64) -> Result<(), StoreError> {
+        if self.open && self.group == group {
+            self.commit();
+        }
+        match self.failed.iter().find(|(failed, _)| *failed == group) {
+            Some((_, why)) => Err(StoreError::Unavailable(format!("committing to the database: {why}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A write waiting for its group's commit; dropped unsettled (its request abandoned), it commits
+/// the group all the same, so the others in it are not kept waiting and the lock is let go.
+struct Pending<'a> {
+    store: &'a SqliteStore,
+    group: u64,
+    settled: bool,
+}
+
+impl Pending<'_> {
+    fn settle(mut self) -> Result<(), StoreError> {
+        self.settled = true;
+        self.store.lock().settle(self.group)
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            let _ = self.store.lock().settle(self.group);
+        }
+    }
 }
 
 /// Where a `sqlite:` URL points.
@@ -82,15 +184,51 @@ impl SqliteStore {
         open(&Location::Memory)
     }
 
-    /// Runs `work` on the connection, retrying it while another process holds the lock it needs.
-    /// `work` must be one statement or one transaction, so that a retry starts from nothing.
-    async fn run<T>(&self, work: impl Fn(&mut Connection) -> rusqlite::Result<T> + Send) -> Result<T, StoreError> {
+    fn lock(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads: `work` runs on the connection, inside the open group if there is one.
+    async fn read<T>(&self, work: impl Fn(&Connection) -> rusqlite::Result<T> + Send + Sync) -> Result<T, StoreError> {
+        self.retrying(|db| work(&db.conn)).await
+    }
+
+    /// Writes: `work` joins the group commit (see the module's documentation) and this returns
+    /// once the group holding it has committed.
+    async fn write<T: Send>(
+        &self,
+        work: impl Fn(&Connection) -> rusqlite::Result<T> + Send + Sync,
+    ) -> Result<T, StoreError> {
+        let (value, group) = self.retrying(|db| db.join(&work)).await?;
+        let pending = Pending { store: self, group, settled: false };
+        // Lets the other requests that are ready run first, and join this group.
+        tokio::task::yield_now().await;
+        pending.settle()?;
+        Ok(value)
+    }
+
+    /// Runs `work`, a transaction of its own, after committing the open group.
+    async fn alone<T>(
+        &self,
+        work: impl Fn(&mut Connection) -> rusqlite::Result<T> + Send + Sync,
+    ) -> Result<T, StoreError> {
+        self.retrying(|db| {
+            db.commit();
+            work(&mut db.conn)
+        })
+        .await
+    }
+
+    /// Runs `attempt` with the connection, again after an asynchronous pause while another process
+    /// holds the lock it needs. `attempt` must be one statement or one transaction, so that a
+    /// retry starts from nothing.
+    async fn retrying<T>(
+        &self,
+        mut attempt: impl FnMut(&mut Db) -> rusqlite::Result<T> + Send,
+    ) -> Result<T, StoreError> {
         let mut retry: Option<(Instant, Duration)> = None;
         loop {
-            let result = {
-                let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-                work(&mut conn)
-            };
+            let result = attempt(&mut self.lock());
             match result {
                 Err(e) if is_busy(&e) => {
                     let (started, pause) = retry.get_or_insert((Instant::now(), FIRST_PAUSE));
@@ -114,12 +252,21 @@ impl SqliteStore {
         sql: &'static str,
         params: impl Params + Clone + Send + Sync,
     ) -> Result<Option<T>, StoreError> {
-        self.run(|db| db.prepare_cached(sql)?.query_row(params.clone(), |row| row.get(0)).optional()).await
+        self.read(|db| db.prepare_cached(sql)?.query_row(params.clone(), |row| row.get(0)).optional()).await
     }
 
-    /// Runs one statement; the number of rows it changed.
+    /// The first column of the row a writing statement (`… RETURNING`) returns, if it returns one.
+    async fn write_optional<T: FromSql + Send>(
+        &self,
+        sql: &'static str,
+        params: impl Params + Clone + Send + Sync,
+    ) -> Result<Option<T>, StoreError> {
+        self.write(|db| db.prepare_cached(sql)?.query_row(params.clone(), |row| row.get(0)).optional()).await
+    }
+
+    /// Runs one writing statement; the number of rows it changed.
     async fn execute(&self, sql: &'static str, params: impl Params + Clone + Send + Sync) -> Result<usize, StoreError> {
-        self.run(|db| db.prepare_cached(sql)?.execute(params.clone())).await
+        self.write(|db| db.prepare_cached(sql)?.execute(params.clone())).await
     }
 }
 
@@ -155,7 +302,7 @@ fn open(location: &Location) -> Result<SqliteStore, StoreError> {
     conn.pragma_update(None, "cache_size", -CACHE_KIB).map_err(|e| unavailable("configuring the database", e))?;
     migrate::run(&mut conn)?;
     conn.busy_timeout(Duration::ZERO).map_err(|e| unavailable("configuring the database", e))?;
-    Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+    Ok(SqliteStore { db: Arc::new(Mutex::new(Db { conn, group: 0, open: false, failed: VecDeque::new() })) })
 }
 
 /// `sqlite::memory:`, `sqlite:path`, `sqlite://path` (`sqlite:///abs/path`), each optionally
@@ -247,6 +394,58 @@ mod tests {
 
     mod conformance {
         crate::store::conformance_tests::conformance_suite!(super::on_memory);
+    }
+
+    fn token(digest: &str) -> crate::store::AccessToken {
+        crate::store::AccessToken {
+            digest: digest.into(),
+            grant: fixtures::grant("g1", Some("sid1"), &["openid"]),
+            issued_at: fixtures::NOW,
+            expires_at: fixtures::NOW + 300,
+        }
+    }
+
+    #[tokio::test]
+    async fn writes_ready_together_commit_together_and_a_failing_one_takes_only_itself_back() {
+        use crate::store::TokenStore;
+        let store = SqliteStore::memory().await.unwrap();
+        store.insert_access(&token("taken")).await.unwrap();
+        let before = store.lock().group;
+        let tokens = [token("a"), token("b"), token("taken"), token("c")];
+        let (a, b, taken, c) = tokio::join!(
+            store.insert_access(&tokens[0]),
+            store.insert_access(&tokens[1]),
+            store.insert_access(&tokens[2]),
+            store.insert_access(&tokens[3]),
+        );
+        assert!(a.is_ok() && b.is_ok() && c.is_ok());
+        assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+        assert_eq!(store.lock().group, before + 1, "one commit for the four writes");
+        for digest in ["a", "b", "c", "taken"] {
+            assert!(store.get_access(digest, fixtures::NOW).await.unwrap().is_some(), "{digest}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_has_committed_when_it_returns() {
+        use crate::store::TokenStore;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("identita.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        let writes: Vec<_> = (0..32)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move { store.insert_access(&token(&format!("t{n}"))).await })
+            })
+            .collect();
+        for write in writes {
+            write.await.unwrap().unwrap();
+        }
+        // Another connection sees only what is committed.
+        let other = SqliteStore::connect(&url).await.unwrap();
+        for n in 0..32 {
+            assert!(other.get_access(&format!("t{n}"), fixtures::NOW).await.unwrap().is_some(), "t{n}");
+        }
     }
 
     #[tokio::test]

@@ -43,7 +43,8 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete(&self, key: &str) -> StoreResult<Option<Session>> {
-        let data: Option<String> = self.optional("DELETE FROM sessions WHERE key = ? RETURNING data", (key,)).await?;
+        let data: Option<String> =
+            self.write_optional("DELETE FROM sessions WHERE key = ? RETURNING data", (key,)).await?;
         data.as_deref().map(from_json).transpose()
     }
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{SqliteStore, from_json, is_offline, to_json};
 use crate::clock::Timestamp;
@@ -56,7 +56,7 @@ fn insert_refresh(db: &Connection, token: &RefreshToken, data: &str) -> rusqlite
 impl TokenStore for SqliteStore {
     async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
         let data = to_json(token)?;
-        self.run(|db| insert_access(db, token, &data)).await
+        self.write(|db| insert_access(db, token, &data)).await
     }
 
     async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>> {
@@ -71,24 +71,22 @@ impl TokenStore for SqliteStore {
 
     async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
         let data = to_json(token)?;
-        self.run(|db| insert_refresh(db, token, &data)).await
+        self.write(|db| insert_refresh(db, token, &data)).await
     }
 
     async fn insert_pair(&self, access: &AccessToken, refresh: &RefreshToken) -> StoreResult<()> {
         let (access_data, refresh_data) = (to_json(access)?, to_json(refresh)?);
-        // One transaction: one lock and one append to the log instead of two.
-        self.run(|db| {
-            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            insert_access(&tx, access, &access_data)?;
-            insert_refresh(&tx, refresh, &refresh_data)?;
-            tx.commit()
+        // One write: both or neither.
+        self.write(|db| {
+            insert_access(db, access, &access_data)?;
+            insert_refresh(db, refresh, &refresh_data)
         })
         .await
     }
 
     async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>> {
         let row = self
-            .run(|db| {
+            .read(|db| {
                 db.prepare_cached("SELECT data, used_at FROM refresh_tokens WHERE digest = ? AND expires_at > ?")?
                     .query_row((digest, now), data_and_used_at)
                     .optional()
@@ -100,7 +98,7 @@ impl TokenStore for SqliteStore {
     async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
         // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
         let fresh = self
-            .run(|db| {
+            .write(|db| {
                 db.prepare_cached(
                     "UPDATE refresh_tokens SET used_at = ?1 \
                      WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at",
@@ -123,21 +121,19 @@ impl TokenStore for SqliteStore {
     }
 
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
-        self.run(|db| {
-            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.prepare_cached("DELETE FROM access_tokens WHERE grant_id = ?")?.execute((grant_id,))?;
-            tx.prepare_cached("DELETE FROM refresh_tokens WHERE grant_id = ?")?.execute((grant_id,))?;
-            tx.commit()
+        self.write(|db| {
+            db.prepare_cached("DELETE FROM access_tokens WHERE grant_id = ?")?.execute((grant_id,))?;
+            db.prepare_cached("DELETE FROM refresh_tokens WHERE grant_id = ?")?.execute((grant_id,))?;
+            Ok(())
         })
         .await
     }
 
     async fn revoke_session(&self, sid: &str) -> StoreResult<()> {
-        self.run(|db| {
-            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.prepare_cached("DELETE FROM access_tokens WHERE sid = ? AND offline = 0")?.execute((sid,))?;
-            tx.prepare_cached("DELETE FROM refresh_tokens WHERE sid = ? AND offline = 0")?.execute((sid,))?;
-            tx.commit()
+        self.write(|db| {
+            db.prepare_cached("DELETE FROM access_tokens WHERE sid = ? AND offline = 0")?.execute((sid,))?;
+            db.prepare_cached("DELETE FROM refresh_tokens WHERE sid = ? AND offline = 0")?.execute((sid,))?;
+            Ok(())
         })
         .await
     }

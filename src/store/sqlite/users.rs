@@ -31,7 +31,7 @@ fn user_from_row(
 impl SqliteStore {
     /// The account `sql` finds by `value` (a unique column).
     async fn user_where(&self, sql: &'static str, value: &str) -> StoreResult<Option<User>> {
-        let row = self.run(|db| db.prepare_cached(sql)?.query_row((value,), read_row).optional()).await?;
+        let row = self.read(|db| db.prepare_cached(sql)?.query_row((value,), read_row).optional()).await?;
         row.map(user_from_row).transpose()
     }
 }
@@ -48,7 +48,7 @@ impl UserStore for SqliteStore {
 
     async fn list(&self) -> StoreResult<Vec<User>> {
         let rows: Vec<UserRow> = self
-            .run(|db| {
+            .read(|db| {
                 db.prepare_cached(concat!("SELECT ", columns!(), " FROM users ORDER BY username"))?
                     .query_map([], read_row)?
                     .collect()
