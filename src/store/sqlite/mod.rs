@@ -90,10 +90,17 @@ impl Db {
             self.open = true;
         }
         self.conn.prepare_cached("SAVEPOINT write")?.execute([])?;
-        match work(&self.conn) {
-            Ok(value) => {
-                self.conn.prepare_cached("RELEASE write")?.execute([])?;
-                Ok((value, self.group))
+        let done = work(&self.conn).and_then(|value| {
+            self.conn.prepare_cached("RELEASE write")?.execute([])?;
+            Ok(value)
+        });
+        match done {
+            Ok(value) => Ok((value, self.group)),
+            Err(e) if self.conn.is_autocommit() => {
+                // SQLite rolled the whole transaction back (a full disk, an I/O error): the
+                // group's other writes are gone too, and must not be reported committed.
+                self.fail(e.to_string());
+                Err(e)
             }
             Err(e) => {
                 // Undoes this write alone; the others in the group stay.
@@ -105,24 +112,35 @@ impl Db {
         }
     }
 
+    /// Records the open group as failed and closes it.
+    fn fail(&mut self, why: String) {
+        self.failed.push_back((self.group, why));
+        if self.failed.len() > FAILED_COMMITS_KEPT {
+            self.failed.pop_front();
+        }
+        self.open = false;
+        self.group += 1;
+    }
+
     /// Commits the open group, if any.
     fn commit(&mut self) {
         if !self.open {
             return;
         }
-        if let Err(e) = self.conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])) {
-            if !self.conn.is_autocommit()
-                && let Err(undo) = self.conn.execute_batch("ROLLBACK")
-            {
-                tracing::error!(error = %undo, "rolling back a group that failed to commit");
+        match self.conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])) {
+            Ok(_) => {
+                self.open = false;
+                self.group += 1;
             }
-            self.failed.push_back((self.group, e.to_string()));
-            if self.failed.len() > FAILED_COMMITS_KEPT {
-                self.failed.pop_front();
+            Err(e) => {
+                if !self.conn.is_autocommit()
+                    && let Err(undo) = self.conn.execute_batch("ROLLBACK")
+                {
+                    tracing::error!(error = %undo, "rolling back a group that failed to commit");
+                }
+                self.fail(e.to_string());
             }
         }
-        self.open = false;
-        self.group += 1;
     }
 
     /// Sees group `group` committed (committing it if it is still open): whether it was.
