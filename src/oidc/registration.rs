@@ -102,6 +102,9 @@ pub async fn build(
     for uri in meta.backchannel_logout_uri.iter().chain(&meta.jwks_uri).chain(&meta.sector_identifier_uri) {
         check_uri(uri, false).map_err(bad)?;
     }
+    if let Some(uri) = &meta.sector_identifier_uri {
+        check_https(uri).map_err(|e| bad(format!("sector_identifier_uri: {e}")))?;
+    }
     for uri in [&meta.logo_uri, &meta.policy_uri, &meta.tos_uri, &meta.client_uri].into_iter().flatten() {
         // Shown to people as links and images: nothing but web URLs (no javascript:, data:, ...).
         let web = url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
@@ -200,6 +203,24 @@ fn check_uri(uri: &str, allow_fragment: bool) -> Result<(), String> {
         return Err(format!("{uri} must not contain a fragment"));
     }
     Ok(())
+}
+
+/// OpenID Connect Dynamic Client Registration §2: a URL using the https scheme. Plain http is
+/// allowed to a loopback host only (`localhost`, 127.0.0.0/8, `[::1]`), for a relying party under
+/// development on the same machine, as RFC 8252 §7.3 allows for redirect URIs.
+fn check_https(uri: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(uri).map_err(|_| format!("{uri} is not an absolute URI"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!("{uri} must be an https URL")),
+    }
 }
 
 /// The sector pairwise identifiers are computed for: the host of `sector_identifier_uri` (whose

@@ -422,6 +422,26 @@ async fn sector_identifier_uri_that_does_not_list_the_redirect_uris_is_refused()
 }
 
 #[tokio::test]
+async fn sector_identifier_uri_over_plain_http_is_refused_unless_on_loopback() {
+    let server = TestServer::start().await;
+    let response = register(
+        &server,
+        &json!({
+            "redirect_uris": [REDIRECT],
+            "subject_type": "pairwise",
+            "sector_identifier_uri": "http://rp.example/sector.json",
+        }),
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client_metadata", "{body}");
+    // Refused for its scheme, before any fetch is tried.
+    let description = body["error_description"].as_str().unwrap();
+    assert!(description.contains("must be an https URL"), "{description}");
+}
+
+#[tokio::test]
 async fn a_registrant_cannot_make_its_client_first_party_or_choose_its_secret() {
     let server = TestServer::start().await;
     server.add_user("jan", "heslo-123", json!({})).await;
