@@ -39,9 +39,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
     /// Fresh codes made before the window for the code-exchange scenarios; the window ends
-    /// early (and says so) if they run out.
-    #[arg(long, default_value_t = 30_000)]
-    pub codes: usize,
+    /// early (and says so) if they run out. By default enough for 5,000 exchanges a second over
+    /// the warm-up and the window.
+    #[arg(long)]
+    pub codes: Option<usize>,
     /// The server's process id, to report its CPU time per operation.
     #[arg(long)]
     pub pid: Option<u32>,
@@ -84,7 +85,7 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
         Scenario::CodeRs256 | Scenario::CodeEs256 => {
             let id = if args.scenario == Scenario::CodeRs256 { fixture::RS256_CLIENT } else { fixture::ES256_CLIENT };
             let rp = RelyingParty::new(id);
-            let pool = scenarios::code_pool(&target, &rp, args.codes, n).await?;
+            let pool = scenarios::code_pool(&target, &rp, args.codes.unwrap_or_else(|| codes_for(args.warmup + args.duration)), n).await?;
             let mut workers = Vec::new();
             for _ in 0..n {
                 workers.push(CodeExchange { conn: Conn::open(&target).await?, rp: rp.clone(), pool: pool.clone() });
@@ -185,4 +186,9 @@ pub fn rss_kib(pid: u32) -> Result<u64, Error> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or("no VmRSS line")?;
     let kib = line.split_whitespace().nth(1).ok_or("an empty VmRSS line")?;
     Ok(kib.parse()?)
+}
+
+/// Codes enough for 5,000 exchanges a second over `seconds`, and at least 30,000.
+fn codes_for(seconds: f64) -> usize {
+    ((seconds.max(0.0) * 5_000.0).ceil() as usize).max(30_000)
 }

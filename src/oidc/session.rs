@@ -18,7 +18,7 @@ pub async fn start(
     let now = provider.now();
     let session = Session {
         key: secret::digest(&cookie),
-        sid: previous.map(|p| p.sid.clone()).unwrap_or_else(|| secret::random_token(16)),
+        sid: previous.map(|p| p.sid.clone()).unwrap_or_else(|| secret::ordered_id(now)),
         authn,
         clients: previous.map(|p| p.clients.clone()).unwrap_or_default(),
         created_at: now,

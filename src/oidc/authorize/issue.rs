@@ -17,7 +17,7 @@ pub async fn issue(
     session: Option<&Session>,
 ) -> Result<AuthorizationResponse, OAuthError> {
     let grant = Grant {
-        grant_id: secret::random_token(16),
+        grant_id: secret::ordered_id(provider.now()),
         client_id: client.client_id.clone(),
         authn: Some(authn.clone()),
         sid: session.map(|s| s.sid.clone()),

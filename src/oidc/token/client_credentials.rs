@@ -34,7 +34,7 @@ pub async fn exchange(
         granted.push(scope.to_owned());
     }
     let grant = Grant {
-        grant_id: secret::random_token(16),
+        grant_id: secret::ordered_id(provider.now()),
         client_id: client.client_id.clone(),
         authn: None,
         sid: None,

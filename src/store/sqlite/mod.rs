@@ -83,15 +83,28 @@ struct Db {
 }
 
 impl Db {
-    /// Runs `work` in a savepoint of the open group, opening one if none is; with the group's number.
-    fn join<T>(&mut self, work: impl Fn(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<(T, u64)> {
+    /// Runs `work` in the open group, opening one if none is; with the group's number.
+    ///
+    /// A write of several statements runs in a savepoint of its own. One statement needs none:
+    /// SQLite undoes a failed statement by itself, and skipping the savepoint spares copying
+    /// every page the write touches into the savepoint's journal.
+    fn join<T>(
+        &mut self,
+        scope: Scope,
+        work: impl Fn(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<(T, u64)> {
         if !self.open {
             self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
             self.open = true;
         }
-        self.conn.prepare_cached("SAVEPOINT write")?.execute([])?;
+        let savepoint = scope == Scope::Statements;
+        if savepoint {
+            self.conn.prepare_cached("SAVEPOINT write")?.execute([])?;
+        }
         let done = work(&self.conn).and_then(|value| {
-            self.conn.prepare_cached("RELEASE write")?.execute([])?;
+            if savepoint {
+                self.conn.prepare_cached("RELEASE write")?.execute([])?;
+            }
             Ok(value)
         });
         match done {
@@ -102,13 +115,15 @@ impl Db {
                 self.fail(e.to_string());
                 Err(e)
             }
-            Err(e) => {
+            Err(e) if savepoint => {
                 // Undoes this write alone; the others in the group stay.
                 if let Err(undo) = self.conn.execute_batch("ROLLBACK TO write; RELEASE write") {
                     tracing::error!(error = %undo, "undoing a failed write");
                 }
                 Err(e)
             }
+            // The failed statement undid itself; the others in the group stay.
+            Err(e) => Err(e),
         }
     }
 
@@ -153,6 +168,13 @@ impl Db {
             None => Ok(()),
         }
     }
+}
+
+/// What a write runs: one statement, or several that must be whole together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    Statement,
+    Statements,
 }
 
 /// A write waiting for its group's commit; dropped unsettled (its request abandoned), it commits
@@ -217,7 +239,23 @@ impl SqliteStore {
         &self,
         work: impl Fn(&Connection) -> rusqlite::Result<T> + Send + Sync,
     ) -> Result<T, StoreError> {
-        let (value, group) = self.retrying(|db| db.join(&work)).await?;
+        self.write_in(Scope::Statements, work).await
+    }
+
+    /// A write of exactly one statement (see [`Db::join`]).
+    async fn write_statement<T: Send>(
+        &self,
+        work: impl Fn(&Connection) -> rusqlite::Result<T> + Send + Sync,
+    ) -> Result<T, StoreError> {
+        self.write_in(Scope::Statement, work).await
+    }
+
+    async fn write_in<T: Send>(
+        &self,
+        scope: Scope,
+        work: impl Fn(&Connection) -> rusqlite::Result<T> + Send + Sync,
+    ) -> Result<T, StoreError> {
+        let (value, group) = self.retrying(|db| db.join(scope, &work)).await?;
         let pending = Pending { store: self, group, settled: false };
         // Lets the other requests that are ready run first, and join this group.
         tokio::task::yield_now().await;
@@ -279,12 +317,12 @@ impl SqliteStore {
         sql: &'static str,
         params: impl Params + Clone + Send + Sync,
     ) -> Result<Option<T>, StoreError> {
-        self.write(|db| db.prepare_cached(sql)?.query_row(params.clone(), |row| row.get(0)).optional()).await
+        self.write_statement(|db| db.prepare_cached(sql)?.query_row(params.clone(), |row| row.get(0)).optional()).await
     }
 
     /// Runs one writing statement; the number of rows it changed.
     async fn execute(&self, sql: &'static str, params: impl Params + Clone + Send + Sync) -> Result<usize, StoreError> {
-        self.write(|db| db.prepare_cached(sql)?.execute(params.clone())).await
+        self.write_statement(|db| db.prepare_cached(sql)?.execute(params.clone())).await
     }
 }
 

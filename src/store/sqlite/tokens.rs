@@ -56,7 +56,7 @@ fn insert_refresh(db: &Connection, token: &RefreshToken, data: &str) -> rusqlite
 impl TokenStore for SqliteStore {
     async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
         let data = to_json(token)?;
-        self.write(|db| insert_access(db, token, &data)).await
+        self.write_statement(|db| insert_access(db, token, &data)).await
     }
 
     async fn get_access(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AccessToken>> {
@@ -71,7 +71,7 @@ impl TokenStore for SqliteStore {
 
     async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
         let data = to_json(token)?;
-        self.write(|db| insert_refresh(db, token, &data)).await
+        self.write_statement(|db| insert_refresh(db, token, &data)).await
     }
 
     async fn insert_pair(&self, access: &AccessToken, refresh: &RefreshToken) -> StoreResult<()> {
@@ -98,7 +98,7 @@ impl TokenStore for SqliteStore {
     async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
         // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
         let fresh = self
-            .write(|db| {
+            .write_statement(|db| {
                 db.prepare_cached(
                     "UPDATE refresh_tokens SET used_at = ?1 \
                      WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at",
