@@ -85,7 +85,13 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
         Scenario::CodeRs256 | Scenario::CodeEs256 => {
             let id = if args.scenario == Scenario::CodeRs256 { fixture::RS256_CLIENT } else { fixture::ES256_CLIENT };
             let rp = RelyingParty::new(id);
-            let pool = scenarios::code_pool(&target, &rp, args.codes.unwrap_or_else(|| codes_for(args.warmup + args.duration)), n).await?;
+            let pool = scenarios::code_pool(
+                &target,
+                &rp,
+                args.codes.unwrap_or_else(|| codes_for(args.warmup + args.duration)),
+                n,
+            )
+            .await?;
             let mut workers = Vec::new();
             for _ in 0..n {
                 workers.push(CodeExchange { conn: Conn::open(&target).await?, rp: rp.clone(), pool: pool.clone() });

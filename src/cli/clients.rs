@@ -76,6 +76,12 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
             }
             if !add.response_types.is_empty() {
                 meta.response_types = Some(add.response_types);
+            } else if meta.response_types.is_none()
+                && meta.grant_types.iter().flatten().all(|g| g != "authorization_code" && g != "implicit")
+            {
+                // A client with no grant at the authorization endpoint (client credentials only)
+                // has no response type; RFC 7591's default of `code` would ask for redirect URIs.
+                meta.response_types = Some(Vec::new());
             }
             meta.token_endpoint_auth_method = add.auth_method.or(meta.token_endpoint_auth_method);
             meta.client_name = add.name.or(meta.client_name);

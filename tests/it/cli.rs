@@ -126,6 +126,27 @@ fn client_add_prints_the_client_and_a_strong_secret() {
 }
 
 #[test]
+fn a_client_credentials_client_needs_no_redirect_uri() {
+    let work = Workdir::new();
+    let client = work.ok(&["client", "add", "--id", "service", "--grant-type", "client_credentials"]);
+    assert_eq!(client["grant_types"], serde_json::json!(["client_credentials"]));
+    let response_types = client.get("response_types").cloned().unwrap_or(serde_json::json!([]));
+    assert_eq!(response_types, serde_json::json!([]), "{client}");
+    // Asking for a response type still asks for the redirect URIs it needs.
+    let error = assert_fails(&work.run(&[
+        "client",
+        "add",
+        "--id",
+        "other",
+        "--grant-type",
+        "client_credentials",
+        "--response-type",
+        "code",
+    ]));
+    assert!(error.contains("redirect_uris"), "{error}");
+}
+
+#[test]
 fn client_list_and_show_do_not_reveal_the_secret() {
     let work = Workdir::new();
     let added = work.ok(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"]);
