@@ -24,6 +24,28 @@ pub fn ordered_id(now: crate::clock::Timestamp) -> String {
     format!("{:010x}{}", now.max(0), random_token(12))
 }
 
+/// A fresh bearer token (an access or refresh token, a code): the time it was made in hex, then
+/// 256 random bits, base64url.
+///
+/// The prefix is not secret; it makes [`bearer_digest`] sort by time, so the tokens issued in one
+/// stretch of time share index pages and a store's writes touch a few hot pages instead of a
+/// random one per token.
+pub fn bearer_token(now: crate::clock::Timestamp) -> String {
+    format!("{:010x}{}", now.max(0), random_token(32))
+}
+
+/// The storage key of a bearer token: its time prefix (see [`bearer_token`]), then
+/// base64url(SHA-256(token)). A value without the prefix (a token issued before there was one,
+/// or a made-up one) is keyed by its digest alone.
+pub fn bearer_digest(token: &str) -> String {
+    let prefixed =
+        token.len() == BEARER_LEN && token.as_bytes()[..10].iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if prefixed { format!("{}{}", &token[..10], digest(token)) } else { digest(token) }
+}
+
+/// The length of a [`bearer_token`]: 10 hex digits and 43 base64url characters.
+const BEARER_LEN: usize = 53;
+
 /// The storage key of a bearer value: base64url(SHA-256(value)).
 pub fn digest(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
@@ -58,6 +80,20 @@ impl std::fmt::Debug for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearer_digests_sort_by_time_and_keep_older_tokens_working() {
+        let (a, b) = (bearer_token(1_700_000_000), bearer_token(1_700_000_001));
+        assert_eq!(a.len(), BEARER_LEN);
+        assert!(bearer_digest(&a) < bearer_digest(&b));
+        assert!(bearer_digest(&a).ends_with(&digest(&a)));
+        assert_ne!(bearer_digest(&a), bearer_digest(&bearer_token(1_700_000_000)));
+        // A token issued before the prefix existed keeps the key it was stored under.
+        let older = random_token(32);
+        assert_eq!(bearer_digest(&older), digest(&older));
+        // Non-ASCII input never splits a character.
+        assert_eq!(bearer_digest(&"ž".repeat(26)), digest(&"ž".repeat(26)));
+    }
 
     #[test]
     fn ordered_ids_sort_by_time_and_differ_within_a_second() {

@@ -16,7 +16,7 @@ pub async fn introspect(
     token: &str,
     hint: Option<&str>,
 ) -> Result<Value, crate::oidc::OAuthError> {
-    let digest = secret::digest(token);
+    let digest = secret::bearer_digest(token);
     let now = provider.now();
     let tokens = &provider.stores.tokens;
     let found = if hint == Some("refresh_token") {

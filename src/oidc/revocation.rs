@@ -7,7 +7,7 @@ use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::secret;
 
 pub async fn revoke(provider: &Provider, client: &Client, token: &str, hint: Option<&str>) -> Result<(), OAuthError> {
-    let digest = secret::digest(token);
+    let digest = secret::bearer_digest(token);
     let now = provider.now();
     let tokens = &provider.stores.tokens;
     let refresh = async { tokens.get_refresh(&digest, now).await.map(|t| t.map(|t| t.grant)) };

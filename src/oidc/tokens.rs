@@ -33,10 +33,10 @@ pub async fn access_and_refresh_token(
 }
 
 fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
-    let token = secret::random_token(32);
     let now = provider.now();
+    let token = secret::bearer_token(now);
     let record = AccessToken {
-        digest: secret::digest(&token),
+        digest: secret::bearer_digest(&token),
         grant: grant.clone(),
         issued_at: now,
         expires_at: now + provider.config.tokens.access_token_ttl,
@@ -45,10 +45,10 @@ fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
 }
 
 fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken) {
-    let token = secret::random_token(32);
     let now = provider.now();
+    let token = secret::bearer_token(now);
     let record = RefreshToken {
-        digest: secret::digest(&token),
+        digest: secret::bearer_digest(&token),
         grant: grant.clone(),
         issued_at: now,
         expires_at: now + provider.config.tokens.refresh_token_ttl,

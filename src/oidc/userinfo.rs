@@ -22,7 +22,7 @@ pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, OAu
     let token = provider
         .stores
         .tokens
-        .get_access(&secret::digest(bearer), provider.now())
+        .get_access(&secret::bearer_digest(bearer), provider.now())
         .await?
         .ok_or_else(|| invalid("the access token is invalid, expired or revoked"))?;
     let grant = token.grant;

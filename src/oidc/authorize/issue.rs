@@ -29,12 +29,12 @@ pub async fn issue(
     let rt = request.response_type;
 
     let code = if rt.code {
-        let code = secret::random_token(32);
+        let code = secret::bearer_token(provider.now());
         provider
             .stores
             .codes
             .insert(&AuthCode {
-                digest: secret::digest(&code),
+                digest: secret::bearer_digest(&code),
                 grant: grant.clone(),
                 redirect_uri: request.redirect_uri.clone(),
                 code_challenge: request.code_challenge.clone(),

@@ -21,7 +21,7 @@ pub async fn exchange(
     client: &Client,
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
-    let digest = secret::digest(required(form, "code")?);
+    let digest = secret::bearer_digest(required(form, "code")?);
     let code = match provider.stores.codes.redeem(&digest, provider.now()).await? {
         Redemption::Fresh(code) => code,
         Redemption::Replayed(code) if crate::defects::on(crate::defects::Defect::ReplayableCode) => code,

@@ -18,7 +18,7 @@ pub async fn exchange(
     client: &Client,
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
-    let digest = secret::digest(required(form, "refresh_token")?);
+    let digest = secret::bearer_digest(required(form, "refresh_token")?);
     let now = provider.now();
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     let stored = provider.stores.tokens.get_refresh(&digest, now).await?.ok_or_else(invalid)?;
