@@ -140,7 +140,8 @@ pub async fn logged_in(target: &Target, rp: &RelyingParty) -> Result<Browser, Er
     Ok(browser)
 }
 
-/// `count` fresh codes for `rp`, made from one SSO session over `concurrency` connections.
+/// `count` fresh codes for `rp`, made from one SSO session over `concurrency` connections; the
+/// pool gives the oldest first.
 pub async fn code_pool(
     target: &Target,
     rp: &RelyingParty,
@@ -161,10 +162,21 @@ pub async fn code_pool(
             Ok::<_, Error>(codes)
         }));
     }
-    let mut pool = Vec::with_capacity(count);
+    let mut lists = Vec::with_capacity(concurrency);
     for task in tasks {
-        pool.extend(task.await??);
+        lists.push(task.await??.into_iter());
     }
+    // In the order they were issued (the connections took turns), to be redeemed oldest first, as
+    // relying parties redeem codes moments after they get them; `pop` takes from the end.
+    let mut pool = Vec::with_capacity(count);
+    while pool.len() < count {
+        let before = pool.len();
+        pool.extend(lists.iter_mut().filter_map(Iterator::next));
+        if pool.len() == before {
+            break;
+        }
+    }
+    pool.reverse();
     Ok(Rc::new(RefCell::new(pool)))
 }
 

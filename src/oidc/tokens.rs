@@ -32,7 +32,8 @@ pub async fn access_and_refresh_token(
     Ok((access_token, provider.config.tokens.access_token_ttl, refresh_token))
 }
 
-fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
+/// A new access token for `grant` and its record, not yet stored.
+pub fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
     let now = provider.now();
     let token = secret::bearer_token(now);
     let record = AccessToken {
@@ -44,7 +45,8 @@ fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
     (token, record)
 }
 
-fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken) {
+/// A new refresh token for `grant` and its record, not yet stored.
+pub fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken) {
     let now = provider.now();
     let token = secret::bearer_token(now);
     let record = RefreshToken {

@@ -5,7 +5,9 @@
 use std::future::Future;
 
 use super::fixtures::{NOW, authn, client, grant, user};
-use super::{AccessToken, AuthCode, Interaction, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores};
+use super::{
+    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores,
+};
 use crate::clock::Timestamp;
 
 /// Expands to one `#[tokio::test]` per case, each calling `$run(test_name, case)`; `$run` gives
@@ -39,6 +41,8 @@ macro_rules! conformance_suite {
             interactions_put_replaces_and_expiry_hides,
             codes_redeemed_twice_are_replayed,
             codes_expired_or_missing_are_unknown,
+            codes_redeemed_with_their_tokens,
+            racing_exchanges_issue_once,
             access_tokens_expire,
             refresh_reuse_reports_the_first_use,
             refresh_expired_or_missing_is_unknown,
@@ -269,6 +273,65 @@ pub async fn codes_expired_or_missing_are_unknown(stores: Stores) {
     assert_eq!(stores.codes.redeem("c1", NOW + 60).await.unwrap(), Redemption::Unknown);
     assert_eq!(stores.codes.redeem("nope", NOW).await.unwrap(), Redemption::Unknown);
     assert!(!stores.codes.replayed("nope").await.unwrap());
+}
+
+/// What the exchange issues for a code: an access and a refresh token named after `tag`, on the
+/// code's own grant, unless `accept` says the request failed its checks.
+fn issue_for(tag: &str, accept: bool) -> impl Fn(&AuthCode) -> Option<Issue> + Send + Sync + '_ {
+    move |code: &AuthCode| {
+        accept.then(|| Issue {
+            access: AccessToken { grant: code.grant.clone(), ..access(&format!("a-{tag}"), "", "", &[]) },
+            refresh: Some(RefreshToken { grant: code.grant.clone(), ..refresh(&format!("r-{tag}"), "", "", &[]) }),
+        })
+    }
+}
+
+pub async fn codes_redeemed_with_their_tokens(stores: Stores) {
+    let c1 = code("c1", NOW + 60);
+    stores.codes.insert(&c1).await.unwrap();
+    let redeemed = stores.exchange.redeem_and_issue("c1", NOW, &issue_for("1", true)).await.unwrap();
+    assert_eq!(redeemed, Redemption::Fresh(c1.clone()));
+    let access = stores.tokens.get_access("a-1", NOW).await.unwrap().expect("the access token is stored");
+    assert_eq!(access.grant, c1.grant);
+    assert!(stores.tokens.get_refresh("r-1", NOW).await.unwrap().is_some(), "the refresh token is stored");
+    // A second exchange is a replay and stores nothing.
+    let again = stores.exchange.redeem_and_issue("c1", NOW + 1, &issue_for("2", true)).await.unwrap();
+    assert_eq!(again, Redemption::Replayed(c1));
+    assert!(stores.codes.replayed("c1").await.unwrap());
+    assert_eq!(stores.tokens.get_access("a-2", NOW).await.unwrap(), None);
+    // A request that fails its checks spends the code and gets nothing.
+    stores.codes.insert(&code("c2", NOW + 60)).await.unwrap();
+    let refused = stores.exchange.redeem_and_issue("c2", NOW, &issue_for("3", false)).await.unwrap();
+    assert!(matches!(refused, Redemption::Fresh(_)), "{refused:?}");
+    assert_eq!(stores.tokens.get_access("a-3", NOW).await.unwrap(), None);
+    assert!(matches!(stores.codes.redeem("c2", NOW).await.unwrap(), Redemption::Replayed(_)));
+    // Unknown and expired codes issue nothing.
+    stores.codes.insert(&code("c3", NOW + 60)).await.unwrap();
+    assert_eq!(
+        stores.exchange.redeem_and_issue("c3", NOW + 60, &issue_for("4", true)).await.unwrap(),
+        Redemption::Unknown
+    );
+    assert_eq!(
+        stores.exchange.redeem_and_issue("nope", NOW, &issue_for("5", true)).await.unwrap(),
+        Redemption::Unknown
+    );
+    assert_eq!(stores.tokens.get_access("a-4", NOW).await.unwrap(), None);
+    assert_eq!(stores.tokens.get_access("a-5", NOW).await.unwrap(), None);
+}
+
+pub async fn racing_exchanges_issue_once(stores: Stores) {
+    stores.codes.insert(&code("c1", NOW + 60)).await.unwrap();
+    let answers = race(|i| {
+        let stores = stores.clone();
+        async move { stores.exchange.redeem_and_issue("c1", NOW, &issue_for(&i.to_string(), true)).await.unwrap() }
+    })
+    .await;
+    let winners: Vec<usize> = (0..RACERS).filter(|i| matches!(answers[*i], Redemption::Fresh(_))).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    for i in 0..RACERS {
+        let stored = stores.tokens.get_access(&format!("a-{i}"), NOW).await.unwrap().is_some();
+        assert_eq!(stored, winners == [i], "exchange {i}: tokens stored only for the one that won");
+    }
 }
 
 pub async fn access_tokens_expire(stores: Stores) {

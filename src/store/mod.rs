@@ -132,6 +132,61 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_session(&self, sid: &str) -> StoreResult<()>;
 }
 
+/// The tokens a code exchange issues, made from the code being redeemed.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub access: AccessToken,
+    pub refresh: Option<RefreshToken>,
+}
+
+/// Given the code being redeemed, what to issue for it: `None` when the request fails its checks
+/// (the code is spent all the same). It may be called more than once (a retried write); the
+/// last call counts.
+pub type IssueFor<'a> = dyn Fn(&AuthCode) -> Option<Issue> + Send + Sync + 'a;
+
+/// A code exchange's writes: the code redeemed and the tokens it issues.
+#[async_trait]
+pub trait CodeExchange: Send + Sync {
+    /// Redeems the code `digest` as [`CodeStore::redeem`] does and, when it is fresh and `issue`
+    /// gives tokens for it, stores them. A backend that holds both in one database does it in
+    /// one transaction (and one commit).
+    async fn redeem_and_issue(&self, digest: &str, now: Timestamp, issue: &IssueFor<'_>) -> StoreResult<Redemption>;
+}
+
+/// Redeems with `codes`, then stores what `issue` gives in `tokens`: for codes and tokens in two
+/// backends, or a backend that does not join the two.
+pub async fn redeem_then_issue(
+    codes: &dyn CodeStore,
+    tokens: &dyn TokenStore,
+    digest: &str,
+    now: Timestamp,
+    issue: &IssueFor<'_>,
+) -> StoreResult<Redemption> {
+    let redemption = codes.redeem(digest, now).await?;
+    if let Redemption::Fresh(code) = &redemption
+        && let Some(issued) = issue(code)
+    {
+        match &issued.refresh {
+            Some(refresh) => tokens.insert_pair(&issued.access, refresh).await?,
+            None => tokens.insert_access(&issued.access).await?,
+        }
+    }
+    Ok(redemption)
+}
+
+/// Codes in one backend and tokens in another (codes in Redis).
+pub struct CodesApart {
+    pub codes: Arc<dyn CodeStore>,
+    pub tokens: Arc<dyn TokenStore>,
+}
+
+#[async_trait]
+impl CodeExchange for CodesApart {
+    async fn redeem_and_issue(&self, digest: &str, now: Timestamp, issue: &IssueFor<'_>) -> StoreResult<Redemption> {
+        redeem_then_issue(&*self.codes, &*self.tokens, digest, now, issue).await
+    }
+}
+
 #[async_trait]
 pub trait ReplayStore: Send + Sync {
     /// Remembers `key` until `expires_at`; returns `false` when it was already remembered.
@@ -167,6 +222,8 @@ pub struct Stores {
     pub interactions: Arc<dyn InteractionStore>,
     pub codes: Arc<dyn CodeStore>,
     pub tokens: Arc<dyn TokenStore>,
+    /// Redeems codes and stores what they issue; `codes` and `tokens` joined.
+    pub exchange: Arc<dyn CodeExchange>,
     pub replay: Arc<dyn ReplayStore>,
     pub counters: Arc<dyn CounterStore>,
     pub maintenance: Arc<dyn Maintenance>,
@@ -183,6 +240,7 @@ impl Stores {
             + InteractionStore
             + CodeStore
             + TokenStore
+            + CodeExchange
             + ReplayStore
             + CounterStore
             + Maintenance
@@ -197,6 +255,7 @@ impl Stores {
             interactions: store.clone(),
             codes: store.clone(),
             tokens: store.clone(),
+            exchange: store.clone(),
             replay: store.clone(),
             counters: store.clone(),
             maintenance: store,

@@ -2,6 +2,7 @@
 //! attempt revokes everything the first one issued (RFC 6749 §4.1.2, RFC 9700 §4.1.3).
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +15,7 @@ use crate::oidc::error::OAuthError;
 use crate::oidc::scopes;
 use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
-use crate::store::Redemption;
+use crate::store::{AuthCode, Issue, Redemption};
 
 pub async fn exchange(
     provider: &Provider,
@@ -22,9 +23,34 @@ pub async fn exchange(
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, OAuthError> {
     let digest = secret::bearer_digest(required(form, "code")?);
-    let code = match provider.stores.codes.redeem(&digest, provider.now()).await? {
+    let redirect_uri = form.get("redirect_uri").map(String::as_str);
+    let verifier = form.get("code_verifier").map(String::as_str);
+    let refreshable = client.allows_grant("refresh_token");
+    // What the checks decided for the code and, when they passed, the tokens made for it; set by
+    // `issue`, which the store calls with the code while redeeming it, so that the code is spent
+    // and its tokens stored in one write. A request that fails a check spends the code all the same.
+    let outcome: Mutex<Option<Result<Tokens, OAuthError>>> = Mutex::new(None);
+    let issue = |code: &AuthCode| -> Option<Issue> {
+        let (result, issued) = match check(code, client, redirect_uri, verifier) {
+            Err(e) => (Err(e), None),
+            Ok(()) => {
+                let (access_token, access) = tokens::new_access(provider, &code.grant);
+                let (refresh_token, refresh) = refreshable.then(|| tokens::new_refresh(provider, &code.grant)).unzip();
+                (Ok(Tokens { access_token, refresh_token }), Some(Issue { access, refresh }))
+            }
+        };
+        *outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+        issued
+    };
+    let code = match provider.stores.exchange.redeem_and_issue(&digest, provider.now(), &issue).await? {
         Redemption::Fresh(code) => code,
-        Redemption::Replayed(code) if crate::defects::on(crate::defects::Defect::ReplayableCode) => code,
+        Redemption::Replayed(code) if crate::defects::on(crate::defects::Defect::ReplayableCode) => {
+            // The defect: a replayed code issues again.
+            if let Some(issued) = issue(&code) {
+                store(provider, &issued).await?;
+            }
+            code
+        }
         Redemption::Replayed(code) => {
             provider.stores.tokens.revoke_grant(&code.grant.grant_id).await?;
             tracing::warn!(client_id = %code.grant.client_id, "authorization code replayed; its tokens are revoked");
@@ -34,25 +60,16 @@ pub async fn exchange(
             return Err(OAuthError::invalid_grant("the authorization code is invalid or has expired"));
         }
     };
-    if code.grant.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the authorization code was issued to another client"));
-    }
-    if form.get("redirect_uri").map(String::as_str) != Some(code.redirect_uri.as_str()) {
-        return Err(OAuthError::invalid_grant("redirect_uri differs from the one in the authorization request"));
-    }
-    check_pkce(code.code_challenge.as_deref(), form.get("code_verifier").map(String::as_str))?;
-
+    let Tokens { access_token, refresh_token } =
+        outcome.into_inner().unwrap_or_else(PoisonError::into_inner).ok_or_else(OAuthError::server_error)??;
     let grant = code.grant;
+    // A logout before this exchange, or racing it, ends the session: a code issued before a
+    // logout must not bring the logged-out person's tokens to life. The tokens are stored before
+    // this look, so a logout after it revokes them.
     if !session_alive(provider, &grant).await? {
+        provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant("the person logged out after this code was issued"));
     }
-    let (access_token, expires_in, refresh_token) = if client.allows_grant("refresh_token") {
-        let (access, expires_in, refresh) = tokens::access_and_refresh_token(provider, &grant, &grant).await?;
-        (access, expires_in, Some(refresh))
-    } else {
-        let (access, expires_in) = tokens::access_token(provider, &grant).await?;
-        (access, expires_in, None)
-    };
     let id_token = if grant.scopes.iter().any(|s| s == "openid") {
         let input = IdTokenInput { access_token: Some(&access_token), code: None, scope_claims: false, nonce: true };
         Some(tokens::id_token(provider, client, &grant, input).await?)
@@ -65,22 +82,48 @@ pub async fn exchange(
         provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant("the authorization code has already been used"));
     }
-    // Likewise a logout that raced this exchange revoked the session's tokens before these existed.
-    if !session_alive(provider, &grant).await? {
-        provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
-        return Err(OAuthError::invalid_grant("the person logged out after this code was issued"));
-    }
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in,
+        expires_in: provider.config.tokens.access_token_ttl,
         refresh_token,
         id_token,
         scope: scopes::join(&grant.scopes),
     })
 }
 
-/// RFC 7636 §4.6 with S256; a verifier without a challenge is refused (a PKCE downgrade).
+/// The tokens of a token response, as handed to the client.
+struct Tokens {
+    access_token: String,
+    refresh_token: Option<String>,
+}
+
+/// Whether the request may redeem `code`: the client it was issued to, the same redirect URI,
+/// and the PKCE verifier.
+fn check(
+    code: &AuthCode,
+    client: &Client,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<(), OAuthError> {
+    if code.grant.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant("the authorization code was issued to another client"));
+    }
+    if redirect_uri != Some(code.redirect_uri.as_str()) {
+        return Err(OAuthError::invalid_grant("redirect_uri differs from the one in the authorization request"));
+    }
+    check_pkce(code.code_challenge.as_deref(), verifier)
+}
+
+/// Stores tokens outside a redemption (the replayable-code defect).
+async fn store(provider: &Provider, issued: &Issue) -> Result<(), OAuthError> {
+    match &issued.refresh {
+        Some(refresh) => provider.stores.tokens.insert_pair(&issued.access, refresh).await?,
+        None => provider.stores.tokens.insert_access(&issued.access).await?,
+    }
+    Ok(())
+}
+
 /// Whether the SSO session the code was issued in (if any) is still there: a code issued before
 /// a logout must not bring the logged-out person's tokens to life afterwards.
 async fn session_alive(provider: &Provider, grant: &crate::store::Grant) -> Result<bool, OAuthError> {
@@ -90,6 +133,7 @@ async fn session_alive(provider: &Provider, grant: &crate::store::Grant) -> Resu
     }
 }
 
+/// RFC 7636 §4.6 with S256; a verifier without a challenge is refused (a PKCE downgrade).
 fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OAuthError> {
     match (challenge, verifier) {
         (None, None) => Ok(()),

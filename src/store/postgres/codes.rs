@@ -5,7 +5,16 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, storable, to_json};
 use crate::clock::Timestamp;
-use crate::store::{AuthCode, CodeStore, Redemption, StoreResult};
+use crate::store::{AuthCode, CodeExchange, CodeStore, IssueFor, Redemption, StoreResult, redeem_then_issue};
+
+/// One step after the other, as with codes in Redis: the conditional UPDATE decides a race, and
+/// a replay revokes what the first redemption issued.
+#[async_trait]
+impl CodeExchange for PostgresStore {
+    async fn redeem_and_issue(&self, digest: &str, now: Timestamp, issue: &IssueFor<'_>) -> StoreResult<Redemption> {
+        redeem_then_issue(self, self, digest, now, issue).await
+    }
+}
 
 #[async_trait]
 impl CodeStore for PostgresStore {

@@ -39,7 +39,7 @@ use serde::de::DeserializeOwned;
 
 pub use maintenance::BothMaintenance;
 
-use super::{StoreError, Stores};
+use super::{CodesApart, StoreError, Stores};
 use crate::clock::{SharedClock, Timestamp};
 
 /// Connections per node; each one pipelines the commands of many requests.
@@ -101,6 +101,7 @@ impl RedisStore {
             sessions: redis.clone(),
             interactions: redis.clone(),
             codes: redis.clone(),
+            exchange: Arc::new(CodesApart { codes: redis.clone(), tokens: durable.tokens.clone() }),
             replay: redis.clone(),
             counters: redis.clone(),
             maintenance: Arc::new(BothMaintenance { durable: durable.maintenance.clone(), expiring: redis }),

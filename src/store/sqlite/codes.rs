@@ -3,9 +3,50 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, from_json, to_json};
+use rusqlite::OptionalExtension;
+use rusqlite::types::Type;
+
+use super::{SqliteStore, from_json, to_json, tokens};
 use crate::clock::Timestamp;
-use crate::store::{AuthCode, CodeStore, Redemption, StoreResult};
+use crate::store::{AuthCode, CodeExchange, CodeStore, IssueFor, Redemption, StoreError, StoreResult};
+
+/// The conditional UPDATE that decides a race: only one request can flip `used_at`.
+const REDEEM: &str =
+    "UPDATE codes SET used_at = ?1 WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data";
+
+#[async_trait]
+impl CodeExchange for SqliteStore {
+    /// One write, so one commit: the code is redeemed and what it issues stored in one savepoint,
+    /// so that a code is never spent without its tokens stored, nor the other way round.
+    async fn redeem_and_issue(&self, digest: &str, now: Timestamp, issue: &IssueFor<'_>) -> StoreResult<Redemption> {
+        let fresh = self
+            .write(|db| {
+                let data: Option<String> =
+                    db.prepare_cached(REDEEM)?.query_row((now, digest), |row| row.get(0)).optional()?;
+                data.map(|data| issued_for(db, &data, issue)).transpose()
+            })
+            .await?;
+        match fresh {
+            Some(code) => Ok(Redemption::Fresh(code)),
+            // Used before (a replay, to be marked), expired or unknown: as `redeem` tells.
+            None => self.redeem(digest, now).await,
+        }
+    }
+}
+
+/// Decodes the code being redeemed and stores what `issue` gives for it. A record that does not
+/// decode or encode fails the write, which undoes the redemption too.
+fn issued_for(db: &rusqlite::Connection, data: &str, issue: &IssueFor<'_>) -> rusqlite::Result<AuthCode> {
+    let corrupt = |e: StoreError| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e));
+    let code: AuthCode = from_json(data).map_err(corrupt)?;
+    if let Some(issued) = issue(&code) {
+        tokens::insert_access(db, &issued.access, &to_json(&issued.access).map_err(corrupt)?)?;
+        if let Some(refresh) = &issued.refresh {
+            tokens::insert_refresh(db, refresh, &to_json(refresh).map_err(corrupt)?)?;
+        }
+    }
+    Ok(code)
+}
 
 #[async_trait]
 impl CodeStore for SqliteStore {
@@ -19,13 +60,7 @@ impl CodeStore for SqliteStore {
     }
 
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
-        // The conditional UPDATE is what decides a race: only one request can flip `used_at`.
-        let fresh: Option<String> = self
-            .write_optional(
-                "UPDATE codes SET used_at = ?1 WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data",
-                (now, digest),
-            )
-            .await?;
+        let fresh: Option<String> = self.write_optional(REDEEM, (now, digest)).await?;
         if let Some(data) = fresh {
             return Ok(Redemption::Fresh(from_json(&data)?));
         }

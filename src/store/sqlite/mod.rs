@@ -354,6 +354,10 @@ fn open(location: &Location) -> Result<SqliteStore, StoreError> {
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)
             .map_err(|e| unavailable("configuring the database", e))?;
     }
+    // Temporary files in memory: above all the savepoints' journal, which a group commit fills
+    // with every page its writes change and which SQLite otherwise spills to a file on disk
+    // past 64 KiB, writing each page there once more.
+    conn.pragma_update(None, "temp_store", "MEMORY").map_err(|e| unavailable("configuring the database", e))?;
     // The hot pages of every table and index stay in memory; this is a ceiling, used as needed.
     conn.pragma_update(None, "cache_size", -CACHE_KIB).map_err(|e| unavailable("configuring the database", e))?;
     migrate::run(&mut conn)?;

@@ -20,7 +20,7 @@ fn data_and_used_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option
     Ok((row.get(0)?, row.get(1)?))
 }
 
-fn insert_access(db: &Connection, token: &AccessToken, data: &str) -> rusqlite::Result<()> {
+pub(super) fn insert_access(db: &Connection, token: &AccessToken, data: &str) -> rusqlite::Result<()> {
     db.prepare_cached(
         "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
     )?
@@ -35,7 +35,7 @@ fn insert_access(db: &Connection, token: &AccessToken, data: &str) -> rusqlite::
     Ok(())
 }
 
-fn insert_refresh(db: &Connection, token: &RefreshToken, data: &str) -> rusqlite::Result<()> {
+pub(super) fn insert_refresh(db: &Connection, token: &RefreshToken, data: &str) -> rusqlite::Result<()> {
     db.prepare_cached(
         "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
