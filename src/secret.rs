@@ -21,7 +21,7 @@ pub fn random_token(bytes: usize) -> String {
 /// the same time land on the same index pages, so a write touches a few hot pages rather than a
 /// random page per index. It tells when it was made, which the records it names say anyway.
 pub fn ordered_id(now: crate::clock::Timestamp) -> String {
-    format!("{:010x}{}", now.max(0), random_token(12))
+    time_prefixed(now, 12)
 }
 
 /// A fresh bearer token (an access or refresh token, a code): the time it was made in hex, then
@@ -31,7 +31,12 @@ pub fn ordered_id(now: crate::clock::Timestamp) -> String {
 /// stretch of time share index pages and a store's writes touch a few hot pages instead of a
 /// random one per token.
 pub fn bearer_token(now: crate::clock::Timestamp) -> String {
-    format!("{:010x}{}", now.max(0), random_token(32))
+    time_prefixed(now, 32)
+}
+
+/// `now` as 10 hex digits, then `bytes` random bytes, base64url: sorts by `now`.
+fn time_prefixed(now: crate::clock::Timestamp, bytes: usize) -> String {
+    format!("{:010x}{}", now.max(0), random_token(bytes))
 }
 
 /// The storage key of a bearer token: its time prefix (see [`bearer_token`]), then

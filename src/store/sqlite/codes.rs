@@ -28,8 +28,24 @@ impl CodeExchange for SqliteStore {
             .await?;
         match fresh {
             Some(code) => Ok(Redemption::Fresh(code)),
-            // Used before (a replay, to be marked), expired or unknown: as `redeem` tells.
-            None => self.redeem(digest, now).await,
+            None => self.replay_or_unknown(digest).await,
+        }
+    }
+}
+
+impl SqliteStore {
+    /// A code that was not fresh: a replay (marked as one) if it was used before, else unknown.
+    /// A used code stays a replay even after it expires; an expired unused one is just gone.
+    async fn replay_or_unknown(&self, digest: &str) -> StoreResult<Redemption> {
+        let used: Option<String> = self
+            .write_optional(
+                "UPDATE codes SET replayed = 1 WHERE digest = ? AND used_at IS NOT NULL RETURNING data",
+                (digest,),
+            )
+            .await?;
+        match used {
+            Some(data) => Ok(Redemption::Replayed(from_json(&data)?)),
+            None => Ok(Redemption::Unknown),
         }
     }
 }
@@ -64,17 +80,7 @@ impl CodeStore for SqliteStore {
         if let Some(data) = fresh {
             return Ok(Redemption::Fresh(from_json(&data)?));
         }
-        // A used code stays a replay even after it expires; an expired unused one is just gone.
-        let used: Option<String> = self
-            .write_optional(
-                "UPDATE codes SET replayed = 1 WHERE digest = ? AND used_at IS NOT NULL RETURNING data",
-                (digest,),
-            )
-            .await?;
-        match used {
-            Some(data) => Ok(Redemption::Replayed(from_json(&data)?)),
-            None => Ok(Redemption::Unknown),
-        }
+        self.replay_or_unknown(digest).await
     }
 
     async fn replayed(&self, digest: &str) -> StoreResult<bool> {
