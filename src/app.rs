@@ -99,11 +99,14 @@ pub async fn serve<L>(
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
+    crate::http::client_addr::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
     let key_reloading = tokio::spawn(reload_keys(provider.clone()));
     let router = crate::http::router(provider);
-    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<crate::http::client_addr::Peer>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     housekeeping.abort();
     key_reloading.abort();
     result

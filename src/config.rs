@@ -44,6 +44,12 @@ pub struct Config {
     /// Extra CA certificates (PEM) to trust for outgoing https: client `jwks_uri`, `request_uri`,
     /// `sector_identifier_uri` and back-channel logout — e.g. a local conformance suite's.
     pub outbound_ca_file: Option<PathBuf>,
+    /// Addresses or ranges (`10.0.0.0/8`) of reverse proxies in front of identita (e.g. the
+    /// compose file's nginx). A
+    /// request from one of them is attributed to the last address in its `X-Forwarded-For`
+    /// that is not itself a trusted proxy; from anyone else, to the connection's peer. Throttles
+    /// per source count by that address, so an untrusted client cannot pick its own.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Serve https directly (PEM files); both or neither. `identita tls self-signed` makes a pair.
@@ -119,6 +125,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             tls: TlsConfig::default(),
             outbound_ca_file: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

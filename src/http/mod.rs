@@ -1,6 +1,7 @@
 //! The HTTP edge: axum routes, one file per endpoint; no protocol rules here.
 
 pub mod authorize;
+pub mod client_addr;
 pub mod consent;
 pub mod cookies;
 pub mod discovery;
