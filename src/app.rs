@@ -54,10 +54,8 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
     let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
     let passwords = PasswordHasher::new(&config.password).map_err(|e| StartError::Config(e.to_string()))?;
-    let fetcher = match &config.outbound_ca_file {
-        Some(file) => Fetcher::trusting(file).map_err(|e| StartError::Config(format!("outbound_ca_file: {e}")))?,
-        None => Fetcher::new(),
-    };
+    let fetcher = Fetcher::new(config.outbound.allow_loopback, config.outbound_ca_file.as_deref())
+        .map_err(|e| StartError::Config(format!("outbound_ca_file: {e}")))?;
     Ok(Provider {
         config: Arc::new(config),
         persona: Arc::new(persona),

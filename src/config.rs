@@ -38,6 +38,10 @@ pub struct Config {
     pub tokens: TokenConfig,
     pub password: PasswordConfig,
     pub registration: RegistrationConfig,
+    /// Outbound fetches on a client's behalf (`jwks_uri`, `request_uri`, ...).
+    pub outbound: OutboundConfig,
+    /// Logins in progress (interactions) one source address may start.
+    pub interactions: InteractionLimits,
     /// Maximum size of a request body, in bytes.
     pub max_body_bytes: usize,
     pub tls: TlsConfig,
@@ -101,10 +105,33 @@ pub struct PasswordConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistrationConfig {
-    /// Whether dynamic client registration (RFC 7591) is open.
+    /// Whether dynamic client registration (RFC 7591) is served; off by default, as in
+    /// node-oidc-provider. Enabled without `initial_access_token`, anyone may register.
     pub enabled: bool,
     /// When set, registration requires this bearer token.
     pub initial_access_token: Option<String>,
+    /// Registrations one source address may make within `per_source_window` seconds; 0 means
+    /// no limit.
+    pub per_source_limit: u32,
+    pub per_source_window: i64,
+}
+
+/// Where identita may connect on a client's behalf. Loopback, private, link-local (cloud
+/// metadata), CGNAT, multicast and unspecified addresses are always refused, after DNS resolution.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    /// Development and tests only: allow client URLs on this machine (127.0.0.0/8, ::1,
+    /// `localhost`), e.g. a conformance runner serving its JWKS on loopback.
+    pub allow_loopback: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InteractionLimits {
+    /// Logins in progress one source address may start within `window` seconds; 0 means no limit.
+    pub per_source: u32,
+    pub window: i64,
 }
 
 impl Default for Config {
@@ -122,6 +149,8 @@ impl Default for Config {
             tokens: TokenConfig::default(),
             password: PasswordConfig::default(),
             registration: RegistrationConfig::default(),
+            outbound: OutboundConfig::default(),
+            interactions: InteractionLimits::default(),
             max_body_bytes: 64 * 1024,
             tls: TlsConfig::default(),
             outbound_ca_file: None,
@@ -159,7 +188,13 @@ impl Default for PasswordConfig {
 
 impl Default for RegistrationConfig {
     fn default() -> Self {
-        Self { enabled: true, initial_access_token: None }
+        Self { enabled: false, initial_access_token: None, per_source_limit: 20, per_source_window: 3600 }
+    }
+}
+
+impl Default for InteractionLimits {
+    fn default() -> Self {
+        Self { per_source: 300, window: 600 }
     }
 }
 
@@ -236,6 +271,14 @@ impl Config {
         }
         if p.lockout_threshold > 0 && p.lockout_window <= 0 {
             return Err(ConfigError::Invalid("password.lockout_window must be a positive number of seconds".into()));
+        }
+        if self.registration.per_source_limit > 0 && self.registration.per_source_window <= 0 {
+            return Err(ConfigError::Invalid(
+                "registration.per_source_window must be a positive number of seconds".into(),
+            ));
+        }
+        if self.interactions.per_source > 0 && self.interactions.window <= 0 {
+            return Err(ConfigError::Invalid("interactions.window must be a positive number of seconds".into()));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));

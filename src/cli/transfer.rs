@@ -16,7 +16,8 @@ use serde_json::json;
 use super::{CliError, print};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, DatabaseBackend};
-use crate::store::dump::{Database, Dump, format};
+use crate::oidc::client::Client;
+use crate::store::dump::{Database, Dump, Value, format};
 
 #[derive(Debug, Subcommand)]
 pub enum TransferCommand {
@@ -80,9 +81,26 @@ async fn export(config: &Config, out: Option<&Path>) -> Result<(), CliError> {
 
 async fn import(config: &Config, file: &Path) -> Result<(), CliError> {
     let dump = read(file)?;
+    check_clients(&dump)?;
     let url = config.database_url();
     open(&url, "database_url").await?.import(&dump).await.map_err(|e| CliError(e.to_string()))?;
     print(&json!({ "imported": dump.counts(), "to": describe(&url) }))
+}
+
+/// Every client of the dump is one registration would accept: a redirect URI with a script
+/// scheme (stored by an older version) is refused here, naming the client, not imported.
+fn check_clients(dump: &Dump) -> Result<(), CliError> {
+    let Some(index) = crate::store::dump::TABLES.iter().position(|t| t.name == "clients") else { return Ok(()) };
+    let data = crate::store::dump::TABLES[index].columns.iter().position(|c| c.name == "data");
+    for row in &dump.rows[index] {
+        let Some(Value::Text(text)) = data.and_then(|i| row.get(i)) else { continue };
+        let client: Client =
+            serde_json::from_str(text).map_err(|e| CliError(format!("a client in the export is not valid: {e}")))?;
+        client
+            .check_redirect_uris()
+            .map_err(|e| CliError(format!("client {}: {e}; fix it in the export file", client.client_id)))?;
+    }
+    Ok(())
 }
 
 /// The whole file, checked; `-` is standard input.

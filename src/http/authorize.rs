@@ -5,29 +5,49 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
+use std::net::IpAddr;
+
+use axum::http::StatusCode;
+
+use super::client_addr::ClientAddr;
 use super::form;
+use super::i18n::Locale;
 use super::i18n::Notice;
 use super::interaction::{self, page_error, page_notice};
+use super::pages::ErrorPage;
 use super::respond;
+use super::security;
 use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision, PageReason};
+use crate::oidc::quota::{Quota, QuotaError};
 use crate::oidc::{OAuthError, Provider, session};
 
-pub async fn get(State(provider): State<Provider>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn get(
+    State(provider): State<Provider>,
+    ClientAddr(source): ClientAddr,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let pairs = form::pairs(query.unwrap_or_default().as_bytes());
-    handle(&provider, &headers, pairs).await
+    handle(&provider, source, &headers, pairs).await
 }
 
-pub async fn post(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(provider): State<Provider>,
+    ClientAddr(source): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !form::is_form(&headers) {
         let locale = interaction::locale(&headers, None);
         let error = OAuthError::invalid_request("the request body must be application/x-www-form-urlencoded");
         return page_error(&provider, locale, error).into_response();
     }
-    handle(&provider, &headers, form::pairs(&body)).await
+    handle(&provider, source, &headers, form::pairs(&body)).await
 }
 
 async fn handle(
     provider: &Provider,
+    source: IpAddr,
     headers: &HeaderMap,
     pairs: Result<Vec<(String, String)>, OAuthError>,
 ) -> Response {
@@ -75,6 +95,13 @@ async fn handle(
                 Decision::Consent | Decision::SelectAccount => session.map(|s| s.authn),
                 _ => None,
             };
+            // Each login in progress is stored until it ends or expires: one source may start
+            // only so many, counted before anything is stored.
+            match Quota::interactions(provider).reserve(provider, source).await {
+                Ok(()) => {}
+                Err(QuotaError::Exceeded { retry_after }) => return too_many(provider, locale, retry_after),
+                Err(QuotaError::Store(error)) => return fail(error),
+            }
             match interaction::start(provider, headers, &request, &decision, authn).await {
                 Ok(response) => response,
                 Err(error) => fail(error),
@@ -82,4 +109,19 @@ async fn handle(
         }
         Err(error) => fail(error),
     }
+}
+
+/// The page for a source that started too many logins: 429 with `Retry-After` (RFC 6585).
+fn too_many(provider: &Provider, locale: Locale, retry_after: i64) -> Response {
+    let page = ErrorPage {
+        locale,
+        base: provider.persona.base_path(),
+        status: StatusCode::TOO_MANY_REQUESTS.as_u16(),
+        error: "temporarily_unavailable".into(),
+        description: format!("too many sign-ins were started from this address; try again in {retry_after} seconds"),
+        notice: Some(Notice::TooManySignIns),
+    };
+    let mut response = security::page(StatusCode::TOO_MANY_REQUESTS, page.render(), None);
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());
+    response
 }

@@ -342,6 +342,7 @@ pub enum Notice {
     FormOutdated,
     NotLoggedIn,
     LogoutCancelled,
+    TooManySignIns,
 }
 
 pub fn notice(locale: Locale, notice: Notice) -> &'static str {
@@ -367,6 +368,12 @@ pub fn notice(locale: Locale, notice: Notice) -> &'static str {
         (Locale::En, NotLoggedIn) => "You are not signed in.",
         (Locale::Cs, LogoutCancelled) => "Odhlášení jste zrušili; zůstáváte přihlášeni.",
         (Locale::En, LogoutCancelled) => "You cancelled signing out; you are still signed in.",
+        (Locale::Cs, TooManySignIns) => {
+            "Z vaší adresy bylo zahájeno příliš mnoho přihlášení. Zkuste to prosím znovu za několik minut."
+        }
+        (Locale::En, TooManySignIns) => {
+            "Too many sign-ins were started from your address. Please try again in a few minutes."
+        }
     }
 }
 

@@ -6,8 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::client_addr::ClientAddr;
 use super::error::HttpError;
 use super::security;
+use crate::oidc::registration::{RegisterError, RegisterInput};
 use crate::oidc::{OAuthError, Provider, registration};
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -41,12 +43,29 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
 
 pub async fn register(
     State(provider): State<Provider>,
+    ClientAddr(source): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     json_only(&headers)?;
-    let created = registration::register(&provider, &body, bearer(&headers).as_deref()).await.map_err(error)?;
-    Ok(json(StatusCode::CREATED, created))
+    let initial_token = bearer(&headers);
+    let input = RegisterInput { body: &body, initial_token: initial_token.as_deref(), source };
+    match registration::register(&provider, input).await {
+        Ok(created) => Ok(json(StatusCode::CREATED, created)),
+        Err(RegisterError::OAuth(e)) => Err(error(e)),
+        Err(RegisterError::Throttled { retry_after }) => Ok(too_many(retry_after)),
+    }
+}
+
+/// 429 with an OAuth error body and `Retry-After` (RFC 6585).
+fn too_many(retry_after: i64) -> Response {
+    let body = serde_json::json!({
+        "error": "temporarily_unavailable",
+        "error_description": format!("too many client registrations from this address; try again in {retry_after} seconds"),
+    });
+    let mut response = json(StatusCode::TOO_MANY_REQUESTS, body);
+    response.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+    response
 }
 
 pub async fn read(

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
+
 /// How a client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +113,9 @@ pub struct Client {
     /// First-party clients skip the consent page.
     #[serde(default)]
     pub first_party: bool,
+    /// `web` (the default) or `native`: what its redirect URIs may be (see [`RedirectUri`]).
+    #[serde(default)]
+    pub application_type: ApplicationType,
     /// RFC 7592: digest of the registration access token, for dynamically registered clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_token_digest: Option<String>,
@@ -131,6 +136,24 @@ impl Client {
             tos_uri: self.tos_uri.clone(),
             client_uri: self.client_uri.clone(),
         }
+    }
+
+    /// Checks the redirect and post-logout redirect URIs by the rules of registration, for
+    /// clients that arrive by another way (an import).
+    pub fn check_redirect_uris(&self) -> Result<(), RedirectUriError> {
+        let front_channel_tokens = self
+            .response_types
+            .iter()
+            .filter_map(|rt| crate::oidc::authorize::ResponseType::parse(rt))
+            .any(crate::oidc::authorize::ResponseType::front_channel_token);
+        let rules = UriRules { application_type: self.application_type, front_channel_tokens };
+        for uri in &self.redirect_uris {
+            RedirectUri::parse(uri, rules)?;
+        }
+        for uri in &self.post_logout_redirect_uris {
+            RedirectUri::parse(uri, rules.without_tokens())?;
+        }
+        Ok(())
     }
 
     pub fn is_public(&self) -> bool {

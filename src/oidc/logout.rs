@@ -6,8 +6,6 @@
 //! third-party page cannot log people out. A `post_logout_redirect_uri` is followed only when it
 //! is registered, exactly, for the client the request proves it comes from.
 
-use std::time::Duration;
-
 use serde_json::{Map, Value, json};
 
 use crate::oidc::Provider;
@@ -155,13 +153,13 @@ pub async fn end_session(provider: &Provider, session: &Session) -> Result<(), O
         let Some(client) = provider.stores.clients.get(client_id).await? else { continue };
         let Some(uri) = client.backchannel_logout_uri.clone() else { continue };
         let token = logout_token(provider, &client, session)?;
-        let http = provider.fetcher.http().clone();
+        let fetcher = provider.fetcher.clone();
         deliveries.spawn(async move {
-            let sent = http.post(&uri).form(&[("logout_token", token)]).timeout(Duration::from_secs(5)).send().await;
+            let sent = fetcher.post_form(&uri, &[("logout_token", &token)]).await;
             match sent {
-                Ok(r) if r.status().is_success() => {}
-                Ok(r) => {
-                    tracing::warn!(client_id = %client.client_id, status = %r.status(), "back-channel logout refused")
+                Ok(status) if (200..300).contains(&status) => {}
+                Ok(status) => {
+                    tracing::warn!(client_id = %client.client_id, %status, "back-channel logout refused")
                 }
                 Err(e) => tracing::warn!(client_id = %client.client_id, error = %e, "back-channel logout failed"),
             }

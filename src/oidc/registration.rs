@@ -1,6 +1,8 @@
 //! Client registration: dynamic (RFC 7591, OpenID Connect Dynamic Client Registration) with
 //! management (RFC 7592), and the same validation for clients added by an operator.
 
+use std::net::IpAddr;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -8,6 +10,10 @@ use crate::oidc::Provider;
 use crate::oidc::authorize::{REQUEST_OBJECT_ALGS, ResponseType};
 use crate::oidc::client::{AuthMethod, Client, SubjectType};
 use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::fetch::Document;
+use crate::oidc::outbound;
+use crate::oidc::quota::{Quota, QuotaError};
+use crate::oidc::redirect_uri::{ApplicationType, RedirectUri, UriRules};
 use crate::secret;
 
 /// Client metadata as a registration request carries it. Unknown members are ignored.
@@ -93,18 +99,9 @@ pub async fn build(
     if redirect_needed && meta.redirect_uris.is_empty() {
         return Err(bad_uri("redirect_uris must list at least one URI"));
     }
-    for uri in meta.redirect_uris.iter().chain(&meta.post_logout_redirect_uris) {
-        check_uri(uri, false).map_err(bad_uri)?;
-    }
-    for uri in &meta.request_uris {
-        check_uri(uri, true).map_err(bad)?;
-    }
-    for uri in meta.backchannel_logout_uri.iter().chain(&meta.jwks_uri).chain(&meta.sector_identifier_uri) {
-        check_uri(uri, false).map_err(bad)?;
-    }
-    if let Some(uri) = &meta.sector_identifier_uri {
-        check_https(uri).map_err(|e| bad(format!("sector_identifier_uri: {e}")))?;
-    }
+    let front_channel_tokens =
+        response_types.iter().filter_map(|rt| ResponseType::parse(rt)).any(ResponseType::front_channel_token);
+    let application_type = check_uris(&meta, front_channel_tokens, provider.fetcher.allows_loopback())?;
     for uri in [&meta.logo_uri, &meta.policy_uri, &meta.tos_uri, &meta.client_uri].into_iter().flatten() {
         // Shown to people as links and images: nothing but web URLs (no javascript:, data:, ...).
         let web = url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
@@ -191,36 +188,44 @@ pub async fn build(
         tos_uri: meta.tos_uri,
         client_uri: meta.client_uri,
         first_party: meta.first_party.unwrap_or(false),
+        application_type,
         registration_token_digest: None,
         created_at: now,
     };
     Ok((client, secret))
 }
 
-fn check_uri(uri: &str, allow_fragment: bool) -> Result<(), String> {
-    let parsed = url::Url::parse(uri).map_err(|_| format!("{uri} is not an absolute URI"))?;
-    if parsed.fragment().is_some() && !allow_fragment {
-        return Err(format!("{uri} must not contain a fragment"));
-    }
-    Ok(())
-}
-
-/// OpenID Connect Dynamic Client Registration §2: a URL using the https scheme. Plain http is
-/// allowed to a loopback host only (`localhost`, 127.0.0.0/8, `[::1]`), for a relying party under
-/// development on the same machine, as RFC 8252 §7.3 allows for redirect URIs.
-fn check_https(uri: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(uri).map_err(|_| format!("{uri} is not an absolute URI"))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+/// Every URI of the metadata: redirect URIs by [`RedirectUri::parse`], the URLs identita fetches
+/// from or posts to by [`outbound::check_client_url`]. Returns the application type they were
+/// checked for.
+fn check_uris(
+    meta: &ClientMetadata,
+    front_channel_tokens: bool,
+    allow_loopback: bool,
+) -> Result<ApplicationType, OAuthError> {
+    let application_type = match meta.application_type.as_deref() {
+        None => ApplicationType::Web,
+        Some(name) => ApplicationType::parse(name)
+            .ok_or_else(|| bad(format!("application_type {name} is not supported (web or native)")))?,
     };
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(format!("{uri} must be an https URL")),
+    let rules = UriRules { application_type, front_channel_tokens };
+    for uri in &meta.redirect_uris {
+        RedirectUri::parse(uri, rules).map_err(|e| bad_uri(e.to_string()))?;
     }
+    for uri in &meta.post_logout_redirect_uris {
+        RedirectUri::parse(uri, rules.without_tokens()).map_err(|e| bad(format!("post_logout_redirect_uris: {e}")))?;
+    }
+    let fetched = [
+        ("jwks_uri", meta.jwks_uri.as_ref()),
+        ("sector_identifier_uri", meta.sector_identifier_uri.as_ref()),
+        ("backchannel_logout_uri", meta.backchannel_logout_uri.as_ref()),
+    ];
+    let fetched = fetched.into_iter().filter_map(|(name, uri)| Some((name, uri?, false)));
+    // A request_uri may carry a fragment: the hash of its content (OpenID Connect Core §6.2).
+    for (name, uri, fragment) in fetched.chain(meta.request_uris.iter().map(|uri| ("request_uris", uri, true))) {
+        outbound::check_client_url(uri, fragment, allow_loopback).map_err(|e| bad(format!("{name}: {e}")))?;
+    }
+    Ok(application_type)
 }
 
 /// The sector pairwise identifiers are computed for: the host of `sector_identifier_uri` (whose
@@ -231,7 +236,10 @@ async fn sector(
     subject_type: SubjectType,
 ) -> Result<Option<String>, OAuthError> {
     if let Some(uri) = &meta.sector_identifier_uri {
-        let listed = provider.fetcher.json(uri).await.map_err(|e| bad(format!("sector_identifier_uri: {e}")))?;
+        let listed = provider.fetcher.json(uri).await.map_err(|e| {
+            tracing::info!(error = %e, "fetching a sector_identifier_uri failed");
+            bad(Document::SectorIdentifier.unavailable())
+        })?;
         let listed: Vec<&str> =
             listed.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         if let Some(missing) = meta.redirect_uris.iter().find(|r| !listed.contains(&r.as_str())) {
@@ -273,19 +281,49 @@ pub fn response(provider: &Provider, client: &Client, secret: Option<&str>, regi
     Value::Object(out)
 }
 
-/// RFC 7591: registers a client; `initial_token` is the bearer the request carried.
-pub async fn register(provider: &Provider, body: &[u8], initial_token: Option<&str>) -> Result<Value, OAuthError> {
+/// A registration request as the endpoint received it.
+#[derive(Debug, Clone, Copy)]
+pub struct RegisterInput<'a> {
+    pub body: &'a [u8],
+    /// The bearer token the request carried, if any.
+    pub initial_token: Option<&'a str>,
+    /// Where the request came from, for the quota per source.
+    pub source: IpAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RegisterError {
+    #[error("{0}")]
+    OAuth(#[from] OAuthError),
+    /// The source made too many registrations; it may try again after `retry_after` seconds.
+    #[error("too many registrations from this address")]
+    Throttled { retry_after: i64 },
+}
+
+/// RFC 7591: registers a client. Served only when `registration.enabled`; with an
+/// `initial_access_token` only to its holder; at most `per_source_limit` times per window from
+/// one address (reserved before anything else is checked, so guessing the token counts too).
+pub async fn register(provider: &Provider, input: RegisterInput<'_>) -> Result<Value, RegisterError> {
     let reg = &provider.config.registration;
     if !reg.enabled {
-        return Err(OAuthError::new(ErrorCode::AccessDenied, "dynamic client registration is disabled"));
+        return Err(OAuthError::new(
+            ErrorCode::AccessDenied,
+            "dynamic client registration is not enabled on this provider; ask its operator for a client",
+        )
+        .into());
+    }
+    match Quota::registrations(provider).reserve(provider, input.source).await {
+        Ok(()) => {}
+        Err(QuotaError::Exceeded { retry_after }) => return Err(RegisterError::Throttled { retry_after }),
+        Err(QuotaError::Store(e)) => return Err(e.into()),
     }
     if let Some(expected) = &reg.initial_access_token
-        && !initial_token.is_some_and(|t| secret::constant_time_eq(t, expected))
+        && !input.initial_token.is_some_and(|t| secret::constant_time_eq(t, expected))
     {
-        return Err(OAuthError::new(ErrorCode::InvalidToken, "a valid initial access token is required"));
+        return Err(OAuthError::new(ErrorCode::InvalidToken, "a valid initial access token is required").into());
     }
-    let mut meta: ClientMetadata =
-        serde_json::from_slice(body).map_err(|e| bad(format!("the request body is not valid client metadata: {e}")))?;
+    let mut meta: ClientMetadata = serde_json::from_slice(input.body)
+        .map_err(|e| bad(format!("the request body is not valid client metadata: {e}")))?;
     meta.first_party = None;
     meta.client_secret = None;
     meta.client_id = None;
@@ -293,7 +331,7 @@ pub async fn register(provider: &Provider, body: &[u8], initial_token: Option<&s
     let (mut client, secret) = build(provider, meta, client_id, provider.now()).await?;
     let token = secret::random_token(32);
     client.registration_token_digest = Some(secret::digest(&token));
-    provider.stores.clients.insert(&client).await?;
+    provider.stores.clients.insert(&client).await.map_err(OAuthError::from)?;
     Ok(response(provider, &client, secret.as_deref(), Some(&token)))
 }
 

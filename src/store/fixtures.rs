@@ -53,6 +53,7 @@ pub fn client(client_id: &str) -> Client {
         policy_uri: None,
         tos_uri: None,
         client_uri: None,
+        application_type: Default::default(),
         first_party: false,
         registration_token_digest: None,
         created_at: NOW,

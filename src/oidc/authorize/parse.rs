@@ -51,7 +51,7 @@ pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<Au
                     {
                         None
                     } else {
-                        outer.get("state").cloned()
+                        outer.get("state").filter(|s| max_length("state").is_some_and(|max| s.len() <= max)).cloned()
                     };
                     AuthorizeError::Redirect(error, ResponseTarget { redirect_uri, mode, state })
                 }
@@ -67,12 +67,18 @@ pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<Au
         }
         None => return Err(page_for(PageReason::UntrustedRedirect, "the redirect_uri parameter is missing")),
     };
+    let too_long = too_long(&params);
     let target = ResponseTarget {
         redirect_uri: redirect_uri.clone(),
         mode: error_mode(&params),
-        state: params.get("state").cloned(),
+        // An oversized state is not echoed: the error would carry it back, and no further.
+        state: params.get("state").filter(|_| too_long != Some("state")).cloned(),
     };
     let fail = |error: OAuthError| AuthorizeError::Redirect(error, target.clone());
+    if let Some(name) = too_long {
+        let limit = max_length(name).unwrap_or_default();
+        return Err(fail(OAuthError::invalid_request(format!("{name} is longer than {limit} bytes"))));
+    }
 
     validate(provider, &client, &params, redirect_uri).await.map_err(fail)
 }
@@ -177,6 +183,43 @@ async fn validate(
         code_challenge,
         code_challenge_method,
     })
+}
+
+/// The longest value accepted for the parameters that are kept while the person logs in (and
+/// for `id_token_hint`, which is verified): a few KB each, so that one request cannot store, or
+/// make the provider work on, tens of kilobytes. Real values are far shorter.
+fn max_length(name: &str) -> Option<usize> {
+    Some(match name {
+        "state" | "nonce" | "scope" => 2048,
+        "login_hint" | "acr_values" => 1024,
+        "claims" => 4096,
+        "id_token_hint" => 8192,
+        "ui_locales" | "claims_locales" | "response_type" | "response_mode" | "prompt" | "code_challenge_method" => 256,
+        "display" | "max_age" => 128,
+        _ => return None,
+    })
+}
+
+/// The first parameter longer than [`max_length`] allows.
+fn too_long(params: &Params) -> Option<&'static str> {
+    const CAPPED: [&str; 15] = [
+        "state",
+        "nonce",
+        "scope",
+        "login_hint",
+        "acr_values",
+        "claims",
+        "id_token_hint",
+        "ui_locales",
+        "claims_locales",
+        "response_type",
+        "response_mode",
+        "prompt",
+        "code_challenge_method",
+        "display",
+        "max_age",
+    ];
+    CAPPED.into_iter().find(|name| params.get(*name).is_some_and(|v| max_length(name).is_some_and(|max| v.len() > max)))
 }
 
 fn page(description: impl Into<String>) -> AuthorizeError {

@@ -12,6 +12,7 @@ use crate::oidc::Provider;
 use crate::oidc::client::Client;
 use crate::oidc::client_keys;
 use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::fetch::Document;
 
 /// Signing algorithms accepted for request objects (besides `none`).
 pub const SIGNING_ALGS: [&str; 7] = ["RS256", "PS256", "ES256", "EdDSA", "RS384", "RS512", "ES384"];
@@ -55,7 +56,10 @@ async fn fetch(provider: &Provider, client: &Client, uri: &str) -> Result<String
     if !registered {
         return Err(OAuthError::new(ErrorCode::InvalidRequestUri, "the request_uri is not registered for this client"));
     }
-    provider.fetcher.text(bare).await.map_err(|e| OAuthError::new(ErrorCode::InvalidRequestUri, e.to_string()))
+    provider.fetcher.request_object(uri).await.map_err(|e| {
+        tracing::info!(client_id = %client.client_id, error = %e, "fetching the client's request_uri failed");
+        OAuthError::new(ErrorCode::InvalidRequestUri, Document::RequestObject.unavailable())
+    })
 }
 
 async fn decode(
