@@ -95,6 +95,8 @@ write_config() {
     fi
     echo "[tokens]"
     echo "code_ttl = 900            # pre-made codes are redeemed within the window"
+    echo "[interactions]"
+    echo "per_source = 0           # every login of the benchmark comes from loopback"
     echo "[password]"
     echo "memory_kib = $1"
     echo "iterations = $2"

@@ -37,9 +37,14 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
+# The dynamic plan registers a client per module, and the runner hosts the clients' JWKS,
+# request objects and sector documents on loopback, every request from one address: registration
+# open, loopback allowed for client URLs (development only), no quotas per source.
 export IDENTITA_ISSUER=https://127.0.0.1:8443 IDENTITA_LISTEN=127.0.0.1:8443 \
   IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key \
-  IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1
+  IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1 \
+  IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
+  IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0
 "$identita" tls self-signed >/dev/null
 "$identita" seed "$root/conformance/identita-seed.toml" >/dev/null
 "$identita" serve 2>"$work/identita.log" &

@@ -484,3 +484,25 @@ fn an_unknown_setting_stops_with_an_error_naming_it() {
     let error = assert_fails(&out);
     assert!(error.contains("isuer"), "{error}");
 }
+
+#[test]
+fn client_add_and_seed_refuse_script_redirect_uris() {
+    let work = Workdir::new();
+    let error = assert_fails(&work.run(&["client", "add", "--id", "portal", "--redirect-uri", "javascript:alert(1)"]));
+    assert!(error.contains("javascript:alert(1)") && error.contains("scheme"), "{error}");
+    let error = assert_fails(&work.run(&[
+        "client",
+        "add",
+        "--id",
+        "portal",
+        "--redirect-uri",
+        "https://portal.example/cb",
+        "--post-logout-redirect-uri",
+        "data:text/html,x",
+    ]));
+    assert!(error.contains("post_logout_redirect_uris"), "{error}");
+    work.write("fixture.toml", "[[clients]]\nclient_id = \"portal\"\nredirect_uris = [\"vbscript:msgbox(1)\"]\n");
+    let error = assert_fails(&work.run(&["seed", "fixture.toml"]));
+    assert!(error.contains("vbscript:msgbox(1)"), "{error}");
+    assert_eq!(ids(&work.ok(&["client", "list"]), "client_id"), Vec::<String>::new());
+}

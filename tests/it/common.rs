@@ -163,6 +163,9 @@ impl TestServer {
         // Cheap hashing: the tests are about behaviour, not about argon2's cost.
         config.password.memory_kib = 256;
         config.password.iterations = 1;
+        // The tests serve client documents (JWKS, request objects, sector identifiers,
+        // back-channel logout receivers) on loopback, as a developer's relying party would.
+        config.outbound.allow_loopback = true;
         tweak(&mut config);
         let clock = ManualClock::default();
         let shared: SharedClock = Arc::new(clock.clone());

@@ -377,3 +377,18 @@ async fn a_damaged_export_is_refused_naming_the_line_and_nothing_is_written() {
     let error = run(target.path(), &["export"], &[]).error();
     assert!(error.contains("no SQLite database"), "{error}");
 }
+
+#[test]
+fn an_export_with_a_script_redirect_uri_is_refused_at_import() {
+    let source = tempfile::tempdir().unwrap();
+    run(source.path(), &["client", "add", "--id", "portal", "--redirect-uri", REDIRECT], &[]).ok();
+    let export = run(source.path(), &["export"], &[]).ok().stdout;
+    // As an older version could have stored it.
+    let edited = export.replace(REDIRECT, "javascript:alert(1)");
+    assert_ne!(edited, export);
+    let target = tempfile::tempdir().unwrap();
+    let error = identita(target.path(), &["import", "-"], &[], edited.as_bytes()).error();
+    assert!(error.contains("client portal") && error.contains("javascript:alert(1)"), "{error}");
+    assert!(!target.path().join("data").join("identita.db").exists(), "a refused import created the database");
+    identita(target.path(), &["import", "-"], &[], export.as_bytes()).ok();
+}

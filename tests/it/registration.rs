@@ -18,6 +18,19 @@ use serde_json::{Value, json};
 
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
 
+/// A server with dynamic registration enabled (it is off by default).
+async fn start() -> TestServer {
+    start_with(|_| {}).await
+}
+
+async fn start_with(tweak: impl FnOnce(&mut identita::config::Config)) -> TestServer {
+    TestServer::start_with(|c| {
+        c.registration.enabled = true;
+        tweak(c)
+    })
+    .await
+}
+
 async fn register(server: &TestServer, metadata: &Value) -> reqwest::Response {
     reqwest::Client::new().post(server.url("/register")).json(metadata).send().await.unwrap()
 }
@@ -65,7 +78,7 @@ fn is_error_page(landing: &Landing) -> bool {
 
 #[tokio::test]
 async fn registration_returns_credentials_and_the_client_completes_a_code_flow() {
-    let server = TestServer::start().await;
+    let server = start().await;
     server.add_user("jan", "heslo-123", json!({ "name": "Jan Novák" })).await;
 
     let response = register(&server, &json!({ "redirect_uris": [REDIRECT], "client_name": "Dynamický klient" })).await;
@@ -111,7 +124,7 @@ async fn registration_returns_credentials_and_the_client_completes_a_code_flow()
 
 #[tokio::test]
 async fn registration_client_uri_returns_the_metadata_without_the_secret() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let created = registered(&server, json!({ "redirect_uris": [REDIRECT], "client_name": "Klient" })).await;
 
     let response = reqwest::Client::new()
@@ -131,7 +144,7 @@ async fn registration_client_uri_returns_the_metadata_without_the_secret() {
 
 #[tokio::test]
 async fn registration_client_uri_with_a_wrong_token_is_unauthorized() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let created = registered(&server, json!({ "redirect_uris": [REDIRECT] })).await;
 
     let response = reqwest::Client::new()
@@ -147,7 +160,7 @@ async fn registration_client_uri_with_a_wrong_token_is_unauthorized() {
 
 #[tokio::test]
 async fn put_replaces_the_redirect_uris() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let created = registered(&server, json!({ "redirect_uris": [REDIRECT] })).await;
     let client_id = created["client_id"].as_str().unwrap();
     let new_redirect = "http://127.0.0.1:9/new-cb";
@@ -170,7 +183,7 @@ async fn put_replaces_the_redirect_uris() {
 
 #[tokio::test]
 async fn deleted_client_can_no_longer_log_in() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let created = registered(&server, json!({ "redirect_uris": [REDIRECT] })).await;
     let client_id = created["client_id"].as_str().unwrap();
     let browser = server.browser();
@@ -192,21 +205,21 @@ async fn deleted_client_can_no_longer_log_in() {
 
 #[tokio::test]
 async fn code_client_without_redirect_uris_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = register(&server, &json!({ "client_name": "Bez adres" })).await;
     assert_refused(response, "invalid_redirect_uri").await;
 }
 
 #[tokio::test]
 async fn redirect_uri_with_a_fragment_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = register(&server, &json!({ "redirect_uris": ["http://127.0.0.1:9/cb#frag"] })).await;
     assert_refused(response, "invalid_redirect_uri").await;
 }
 
 #[tokio::test]
 async fn unknown_token_endpoint_auth_method_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = register(
         &server,
         &json!({ "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_carrier_pigeon" }),
@@ -217,7 +230,7 @@ async fn unknown_token_endpoint_auth_method_is_refused() {
 
 #[tokio::test]
 async fn jwks_with_private_key_members_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let key = josekit::jws::RS256.generate_key_pair(2048).unwrap();
     let private_jwk: Value = serde_json::to_value(key.to_jwk_key_pair().as_ref()).unwrap();
     assert!(private_jwk.get("d").is_some());
@@ -235,7 +248,7 @@ async fn jwks_with_private_key_members_is_refused() {
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_refused_with_a_json_error() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = reqwest::Client::new()
         .post(server.url("/register"))
         .header("content-type", "application/json")
@@ -251,7 +264,7 @@ async fn a_body_that_is_not_json_is_refused_with_a_json_error() {
 
 #[tokio::test]
 async fn registration_without_the_initial_access_token_is_unauthorized() {
-    let server = TestServer::start_with(|c| c.registration.initial_access_token = Some("t0ken".into())).await;
+    let server = start_with(|c| c.registration.initial_access_token = Some("t0ken".into())).await;
     let response = register(&server, &json!({ "redirect_uris": [REDIRECT] })).await;
     assert_eq!(response.status(), 401);
 
@@ -267,7 +280,7 @@ async fn registration_without_the_initial_access_token_is_unauthorized() {
 
 #[tokio::test]
 async fn registration_with_the_initial_access_token_succeeds() {
-    let server = TestServer::start_with(|c| c.registration.initial_access_token = Some("t0ken".into())).await;
+    let server = start_with(|c| c.registration.initial_access_token = Some("t0ken".into())).await;
     let response = reqwest::Client::new()
         .post(server.url("/register"))
         .bearer_auth("t0ken")
@@ -293,7 +306,7 @@ async fn disabled_registration_refuses_and_is_not_advertised() {
 
 #[tokio::test]
 async fn enabled_registration_is_advertised() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let discovery: Value =
         reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
     assert_eq!(discovery["registration_endpoint"], server.url("/register"));
@@ -301,7 +314,7 @@ async fn enabled_registration_is_advertised() {
 
 #[tokio::test]
 async fn private_key_jwt_client_registers_with_jwks_and_authenticates_with_its_key() {
-    let server = TestServer::start().await;
+    let server = start().await;
     server.add_user("jan", "heslo-123", json!({})).await;
     let key = josekit::jws::RS256.generate_key_pair(2048).unwrap();
     let mut public_jwk: Value = serde_json::to_value(key.to_jwk_public_key().as_ref()).unwrap();
@@ -366,7 +379,7 @@ async fn serve_sector_document(body: Value) -> String {
 
 #[tokio::test]
 async fn pairwise_client_with_a_sector_identifier_uri_gets_pairwise_subjects() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let user = server.add_user("jan", "heslo-123", json!({})).await;
     let other_redirect = "http://localhost:9/cb";
     let sector = serve_sector_document(json!([REDIRECT, other_redirect])).await;
@@ -407,7 +420,7 @@ async fn pairwise_client_with_a_sector_identifier_uri_gets_pairwise_subjects() {
 
 #[tokio::test]
 async fn sector_identifier_uri_that_does_not_list_the_redirect_uris_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let sector = serve_sector_document(json!(["http://127.0.0.1:9/some-other-cb"])).await;
     let response = register(
         &server,
@@ -423,7 +436,7 @@ async fn sector_identifier_uri_that_does_not_list_the_redirect_uris_is_refused()
 
 #[tokio::test]
 async fn sector_identifier_uri_over_plain_http_is_refused_unless_on_loopback() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = register(
         &server,
         &json!({
@@ -443,7 +456,7 @@ async fn sector_identifier_uri_over_plain_http_is_refused_unless_on_loopback() {
 
 #[tokio::test]
 async fn a_registrant_cannot_make_its_client_first_party_or_choose_its_secret() {
-    let server = TestServer::start().await;
+    let server = start().await;
     server.add_user("jan", "heslo-123", json!({})).await;
     let created = registered(
         &server,
@@ -469,7 +482,7 @@ async fn a_registrant_cannot_make_its_client_first_party_or_choose_its_secret() 
 
 #[tokio::test]
 async fn a_registration_token_manages_only_its_own_client() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let first = registered(&server, json!({ "redirect_uris": [REDIRECT] })).await;
     let second = registered(&server, json!({ "redirect_uris": [REDIRECT] })).await;
 
@@ -487,7 +500,7 @@ async fn a_registration_token_manages_only_its_own_client() {
 
 #[tokio::test]
 async fn put_cannot_change_the_client_id() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let created = registered(&server, json!({ "redirect_uris": [REDIRECT] })).await;
     let response = reqwest::Client::new()
         .put(created["registration_client_uri"].as_str().unwrap())
@@ -501,7 +514,7 @@ async fn put_cannot_change_the_client_id() {
 
 #[tokio::test]
 async fn registered_logo_and_links_appear_on_the_login_page() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let body = registered(
         &server,
         json!({
@@ -524,7 +537,7 @@ async fn registered_logo_and_links_appear_on_the_login_page() {
 
 #[tokio::test]
 async fn a_logo_or_link_that_is_not_a_web_url_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     for field in ["logo_uri", "policy_uri", "tos_uri", "client_uri"] {
         let response = register(&server, &json!({ "redirect_uris": [REDIRECT], field: "javascript:alert(1)" })).await;
         assert_refused(response, "invalid_client_metadata").await;

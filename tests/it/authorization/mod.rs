@@ -178,6 +178,7 @@ async fn verify_id_token(server: &TestServer, rp: &Rp, id_token: &str) -> Value 
 }
 
 mod errors;
+mod limits;
 mod pages;
 mod prompts;
 mod request_objects;
