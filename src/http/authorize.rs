@@ -63,7 +63,7 @@ async fn handle(
         }
         Err(e) => return fail(e.into()),
     };
-    let cookie = super::cookies::get(headers, super::cookies::SESSION);
+    let cookie = interaction::jar(provider).get(headers, super::cookies::SESSION);
     let session = match session::current(provider, cookie.as_deref()).await {
         Ok(session) => session,
         Err(error) => return fail(error),
@@ -71,11 +71,11 @@ async fn handle(
     match authorize::decide(provider, &client, &request, session.as_ref()).await {
         Ok(Decision::Respond(response)) => respond::authorization_response(&response),
         Ok(decision) => {
-            let authn = match decision {
-                Decision::Consent | Decision::SelectAccount => session.map(|s| s.authn),
+            let known = match decision {
+                Decision::Consent | Decision::SelectAccount => session.as_ref(),
                 _ => None,
             };
-            match interaction::start(provider, headers, &request, &decision, authn).await {
+            match interaction::start(provider, headers, &request, &decision, known).await {
                 Ok(response) => response,
                 Err(error) => fail(error),
             }
