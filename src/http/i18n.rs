@@ -389,7 +389,9 @@ pub fn notice(locale: Locale, notice: Notice) -> &'static str {
         (Locale::En, NotLoggedIn) => "You are not signed in.",
         (Locale::Cs, LogoutCancelled) => "Odhlášení jste zrušili; zůstáváte přihlášeni.",
         (Locale::En, LogoutCancelled) => "You cancelled signing out; you are still signed in.",
-        (Locale::Cs, SessionEnded) => "Přihlášení, ke kterému tato stránka patřila, skončilo (odhlásili jste se nebo vypršelo).",
+        (Locale::Cs, SessionEnded) => {
+            "Přihlášení, ke kterému tato stránka patřila, skončilo (odhlásili jste se nebo vypršelo)."
+        }
         (Locale::En, SessionEnded) => "The sign-in this page belonged to has ended (you signed out, or it expired).",
     }
 }

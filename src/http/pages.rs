@@ -334,7 +334,8 @@ mod tests {
 
     #[test]
     fn a_wait_says_how_long_in_either_language() {
-        let wait = |locale, minutes| LoginPage { error: Some(LoginError::TryLater { minutes }), ..login(locale) }.render();
+        let wait =
+            |locale, minutes| LoginPage { error: Some(LoginError::TryLater { minutes }), ..login(locale) }.render();
         assert!(wait(Locale::Cs, 1).contains("Zkuste to znovu za 1 minutu."));
         assert!(wait(Locale::Cs, 3).contains("Zkuste to znovu za 3 minuty."));
         assert!(wait(Locale::Cs, 15).contains("Zkuste to znovu za 15 minut."));

@@ -6,8 +6,7 @@ use std::future::Future;
 
 use super::fixtures::{NOW, authn, client, grant, user};
 use super::{
-    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores,
-    Tally,
+    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores, Tally,
 };
 use crate::clock::Timestamp;
 

@@ -167,11 +167,13 @@ async fn someone_elses_guesses_hold_the_owner_back_only_for_a_short_wait() {
     let response = owner
         .http
         .post(server.url("/login"))
-        .form(&[common::hidden_fields(&html, "login"), vec![
-            ("username".into(), USER.into()),
-            ("password".into(), PASSWORD.into()),
-        ]]
-        .concat())
+        .form(
+            &[
+                common::hidden_fields(&html, "login"),
+                vec![("username".into(), USER.into()), ("password".into(), PASSWORD.into())],
+            ]
+            .concat(),
+        )
         .send()
         .await
         .unwrap();

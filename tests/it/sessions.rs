@@ -139,8 +139,7 @@ async fn https_issuers_use_host_prefixed_cookies_and_hsts() {
     let mut form = common::hidden_fields(&html, "login");
     form.push(("username".into(), USER.into()));
     form.push(("password".into(), PASSWORD.into()));
-    let logged_in =
-        http.post(server.url("/login")).header("cookie", &browser_cookie).form(&form).send().await.unwrap();
+    let logged_in = http.post(server.url("/login")).header("cookie", &browser_cookie).form(&form).send().await.unwrap();
     assert!(logged_in.status().is_redirection(), "{}", logged_in.status());
     let cookies = set_cookies(&logged_in);
     let session = cookies.get("__Host-identita_session").unwrap_or_else(|| panic!("{cookies:?}"));
