@@ -115,6 +115,7 @@ pub async fn run(provider: Provider) -> Result<(), StartError> {
     let addr: SocketAddr = provider.config.listen;
     let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Io(format!("binding {addr}: {e}")))?;
     tracing::info!(%addr, issuer = %provider.issuer(), "identita is listening");
+    crate::http::security::warn_about_transport(&provider.config);
     let served = match (&provider.config.tls.cert_file, &provider.config.tls.key_file) {
         (Some(cert), Some(key)) => {
             let acceptor = crate::tls::acceptor(cert, key).map_err(|e| StartError::Config(e.to_string()))?;

@@ -96,10 +96,17 @@ pub struct PasswordConfig {
     pub parallelism: u32,
     /// How many hashes may run at once; 0 means one per CPU core.
     pub max_concurrent: usize,
-    /// Failed logins of one account within `lockout_window` seconds that lock it for the rest
-    /// of the window; 0 turns the lockout off.
+    /// Login attempts at one account within `lockout_window` seconds after which it is slowed
+    /// down (and the most one source address may make at it); 0 turns both off.
     pub lockout_threshold: u32,
     pub lockout_window: i64,
+    /// The first wait of a slowed-down account, in seconds; each further wait doubles, up to
+    /// `lockout_window` (see `authn::throttle`).
+    pub lockout_delay: i64,
+    /// Login attempts one source address may make within `address_window` seconds, whatever
+    /// the accounts; 0 turns the limit off.
+    pub address_limit: u32,
+    pub address_window: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -182,6 +189,9 @@ impl Default for PasswordConfig {
             max_concurrent: 0,
             lockout_threshold: 10,
             lockout_window: 900,
+            lockout_delay: 60,
+            address_limit: 100,
+            address_window: 900,
         }
     }
 }
@@ -279,6 +289,12 @@ impl Config {
         }
         if self.interactions.per_source > 0 && self.interactions.window <= 0 {
             return Err(ConfigError::Invalid("interactions.window must be a positive number of seconds".into()));
+        }
+        if p.lockout_threshold > 0 && p.lockout_delay <= 0 {
+            return Err(ConfigError::Invalid("password.lockout_delay must be a positive number of seconds".into()));
+        }
+        if p.address_limit > 0 && p.address_window <= 0 {
+            return Err(ConfigError::Invalid("password.address_window must be a positive number of seconds".into()));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));

@@ -9,6 +9,7 @@
 //! twice that after the first login it served (≈ 200 MB resident after a busy minute instead of
 //! ≈ 40 MB), and the fresh pages cost page faults on every login.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::password_hash::PasswordHasher as _;
@@ -43,6 +44,9 @@ pub struct PasswordHasher {
     /// Working memory of finished checks; never more buffers than permits, since a buffer is
     /// only taken while a permit is held.
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// Password checks run so far (every clone shares it): what the login limits bound, made
+    /// visible to operators' metrics and to the tests that race them.
+    verifications: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -63,6 +67,7 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(permits)),
             dummy_hash: Arc::new(dummy_hash),
             memory: Arc::default(),
+            verifications: Arc::default(),
         })
     }
 
@@ -83,9 +88,15 @@ impl PasswordHasher {
         .map_err(|e| PasswordError::Hash(e.to_string()))
     }
 
+    /// How many password checks ([`verify`](Self::verify)) have started.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
     /// Checks `password` against `stored` (a PHC string), or against a dummy hash when there is
     /// no account, so both cases cost the same.
     pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<Verdict, PasswordError> {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Closed)?;
         let known = stored.is_some();
         let stored = stored.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
@@ -156,6 +167,7 @@ mod tests {
         assert_eq!(hasher.verify(Some(&hash), "correct horse").await.unwrap(), Verdict::Valid);
         assert_eq!(hasher.verify(Some(&hash), "wrong").await.unwrap(), Verdict::Invalid);
         assert_eq!(hasher.verify(None, "correct horse").await.unwrap(), Verdict::Invalid);
+        assert_eq!(hasher.clone().verifications(), 3, "every check is counted, in every clone");
     }
 
     #[tokio::test]

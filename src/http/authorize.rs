@@ -83,7 +83,7 @@ async fn handle(
         }
         Err(e) => return fail(e.into()),
     };
-    let cookie = super::cookies::get(headers, super::cookies::SESSION);
+    let cookie = interaction::jar(provider).get(headers, super::cookies::SESSION);
     let session = match session::current(provider, cookie.as_deref()).await {
         Ok(session) => session,
         Err(error) => return fail(error),
@@ -91,8 +91,8 @@ async fn handle(
     match authorize::decide(provider, &client, &request, session.as_ref()).await {
         Ok(Decision::Respond(response)) => respond::authorization_response(&response),
         Ok(decision) => {
-            let authn = match decision {
-                Decision::Consent | Decision::SelectAccount => session.map(|s| s.authn),
+            let known = match decision {
+                Decision::Consent | Decision::SelectAccount => session.as_ref(),
                 _ => None,
             };
             // Each login in progress is stored until it ends or expires: one source may start
@@ -102,7 +102,7 @@ async fn handle(
                 Err(QuotaError::Exceeded { retry_after }) => return too_many(provider, locale, retry_after),
                 Err(QuotaError::Store(error)) => return fail(error),
             }
-            match interaction::start(provider, headers, &request, &decision, authn).await {
+            match interaction::start(provider, headers, &request, &decision, known).await {
                 Ok(response) => response,
                 Err(error) => fail(error),
             }

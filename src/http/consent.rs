@@ -1,5 +1,6 @@
 //! The consent page: the person allows (or denies) the client the requested scopes. An allowed
-//! consent is remembered per client, so the page is shown again only for new scopes.
+//! consent is remembered per client, so the page is shown again only for new scopes. Both the
+//! page and its answer need the live session the login belongs to ([`interaction::person`]).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -8,14 +9,12 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::i18n::Notice;
-use super::interaction::{self, Loaded, page_error, page_notice};
+use super::interaction::{self, page_error, person};
 use super::login::InteractionQuery;
 use super::pages::ConsentPage;
 use super::{respond, security};
 use crate::oidc::authorize::AuthorizationResponse;
-use crate::oidc::{ErrorCode, OAuthError, Provider, session};
-use crate::store::{Authentication, Session};
+use crate::oidc::{ErrorCode, OAuthError, Provider};
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
@@ -23,28 +22,6 @@ pub struct ConsentForm {
     pub csrf: String,
     #[serde(default)]
     pub decision: String,
-}
-
-/// The authentication of the interaction, and the live session it belongs to.
-pub async fn person(
-    provider: &Provider,
-    headers: &HeaderMap,
-    loaded: &Loaded,
-) -> Result<(Authentication, Option<Session>), HttpError> {
-    let expired = || {
-        page_notice(
-            provider,
-            loaded.locale,
-            Notice::NotLoggedIn,
-            OAuthError::invalid_request("you are not logged in; start again from the application"),
-        )
-    };
-    let authn = loaded.interaction.authn.clone().ok_or_else(expired)?;
-    let cookie = super::cookies::get(headers, super::cookies::SESSION);
-    let session =
-        session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, loaded.locale, e))?;
-    let session = session.filter(|s| s.authn.user_id == authn.user_id);
-    Ok((authn, session))
 }
 
 pub async fn show(
@@ -99,5 +76,5 @@ pub async fn submit(
         .grant(&authn.user_id, &loaded.client.client_id, &loaded.request.scopes, provider.now())
         .await
         .map_err(|e| page_error(&provider, locale, e.into()))?;
-    interaction::proceed(&provider, loaded, authn, session.as_ref(), true).await
+    interaction::proceed(&provider, loaded, authn, &session, true).await
 }

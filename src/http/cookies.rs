@@ -1,12 +1,20 @@
 //! The two cookies: the SSO session and the browser binding of login forms. Both `HttpOnly`,
 //! `SameSite=Lax` (a top-level redirect from a client must carry them), `Secure` on https.
+//!
+//! On an https issuer without a path the names carry the `__Host-` prefix (RFC 6265bis §4.1.3.2):
+//! the browser then takes them only from this host, over https, for the whole site, so neither
+//! a sibling subdomain nor a plain-http answer can plant a session cookie. The prefix needs
+//! `Secure` and `Path=/`, so on http (development) or under a path prefix the plain names stay;
+//! the cookies of one configuration are read only by their own names.
+
+use std::borrow::Cow;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
 pub const SESSION: &str = "identita_session";
 pub const BROWSER: &str = "identita_browser";
 
-/// The value of cookie `name` in the request, if any.
+/// The value of cookie `name` (exactly that name) in the request, if any.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (k, v) = pair.trim().split_once('=')?;
@@ -22,7 +30,18 @@ pub struct CookieJar {
 }
 
 impl CookieJar {
-    pub fn set(&self, name: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
+    /// The name cookie `base` (`SESSION`, `BROWSER`) goes by in this configuration.
+    pub fn name<'a>(&self, base: &'a str) -> Cow<'a, str> {
+        if self.secure && self.path == "/" { Cow::Owned(format!("__Host-{base}")) } else { Cow::Borrowed(base) }
+    }
+
+    /// The value of cookie `base` in the request, under its name in this configuration.
+    pub fn get(&self, headers: &HeaderMap, base: &str) -> Option<String> {
+        get(headers, &self.name(base))
+    }
+
+    pub fn set(&self, base: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
+        let name = self.name(base);
         let secure = if self.secure { "; Secure" } else { "" };
         let path = &self.path;
         HeaderValue::from_str(&format!(
@@ -31,8 +50,8 @@ impl CookieJar {
         .ok()
     }
 
-    pub fn clear(&self, name: &str) -> Option<HeaderValue> {
-        self.set(name, "", 0)
+    pub fn clear(&self, base: &str) -> Option<HeaderValue> {
+        self.set(base, "", 0)
     }
 }
 
@@ -54,5 +73,30 @@ mod tests {
         let value = jar.set(SESSION, "v", 60).unwrap();
         let text = value.to_str().unwrap();
         assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.contains("Secure"));
+    }
+
+    #[test]
+    fn secure_cookies_for_the_whole_host_carry_the_host_prefix() {
+        let jar = CookieJar { secure: true, path: "/".into() };
+        let text = jar.set(SESSION, "v", 60).unwrap().to_str().unwrap().to_owned();
+        assert!(text.starts_with("__Host-identita_session=v; Path=/;") && text.contains("; Secure"), "{text}");
+        assert!(!text.contains("Domain"), "{text}");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("identita_session=planted; __Host-identita_session=v"));
+        assert_eq!(jar.get(&headers, SESSION).as_deref(), Some("v"));
+        // A cookie without the prefix is not the session's, even alone.
+        headers.insert(header::COOKIE, HeaderValue::from_static("identita_session=planted"));
+        assert_eq!(jar.get(&headers, SESSION), None);
+    }
+
+    #[test]
+    fn plain_http_or_a_path_prefix_keep_the_plain_names() {
+        for jar in [CookieJar { secure: false, path: "/".into() }, CookieJar { secure: true, path: "/nia".into() }] {
+            let text = jar.set(BROWSER, "v", 60).unwrap().to_str().unwrap().to_owned();
+            assert!(text.starts_with("identita_browser=v;"), "{text}");
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, HeaderValue::from_static("identita_browser=v"));
+            assert_eq!(jar.get(&headers, BROWSER).as_deref(), Some("v"));
+        }
     }
 }

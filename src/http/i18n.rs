@@ -315,6 +315,26 @@ pub fn texts(locale: Locale) -> &'static Texts {
     }
 }
 
+/// A limit on sign-in attempts holds the person back for `minutes` (at least one).
+pub fn try_again_in(locale: Locale, minutes: i64) -> String {
+    let n = minutes.max(1);
+    match locale {
+        Locale::Cs => {
+            // "za" takes the accusative: 1 minutu, 2–4 minuty, 5 and more minut.
+            let unit = match n {
+                1 => "minutu",
+                2..=4 => "minuty",
+                _ => "minut",
+            };
+            format!("Příliš mnoho pokusů o přihlášení. Zkuste to znovu za {n} {unit}.")
+        }
+        Locale::En => {
+            let unit = if n == 1 { "minute" } else { "minutes" };
+            format!("Too many sign-in attempts. Try again in {n} {unit}.")
+        }
+    }
+}
+
 /// What a person grants by a scope, for the consent page; an unknown scope shows as its name.
 pub fn scope_label(locale: Locale, scope: &str) -> String {
     let t = texts(locale);
@@ -343,6 +363,8 @@ pub enum Notice {
     NotLoggedIn,
     LogoutCancelled,
     TooManySignIns,
+    /// The session a login in progress belonged to has ended (signed out, expired).
+    SessionEnded,
 }
 
 pub fn notice(locale: Locale, notice: Notice) -> &'static str {
@@ -374,6 +396,10 @@ pub fn notice(locale: Locale, notice: Notice) -> &'static str {
         (Locale::En, TooManySignIns) => {
             "Too many sign-ins were started from your address. Please try again in a few minutes."
         }
+        (Locale::Cs, SessionEnded) => {
+            "Přihlášení, ke kterému tato stránka patřila, skončilo (odhlásili jste se nebo vypršelo)."
+        }
+        (Locale::En, SessionEnded) => "The sign-in this page belonged to has ended (you signed out, or it expired).",
     }
 }
 

@@ -1,5 +1,9 @@
 //! The login interaction across pages: starting one (with the browser binding), loading it back
 //! with its CSRF check, and finishing it with the client's response.
+//!
+//! Once past login an interaction belongs to the SSO session that authenticated it (its `sid`):
+//! every later step (consent, account selection) goes on only while that session lives in this
+//! browser, so a page left open cannot be completed after the person has signed out.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -10,7 +14,7 @@ use super::i18n::{Locale, Notice};
 use super::respond;
 use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
 use crate::oidc::client::Client;
-use crate::oidc::{ErrorCode, OAuthError, Provider};
+use crate::oidc::{ErrorCode, OAuthError, Provider, session};
 use crate::secret;
 use crate::store::{Authentication, Interaction, Session};
 
@@ -36,16 +40,17 @@ pub fn page_notice(provider: &Provider, locale: Locale, notice: Notice, error: O
     HttpError::Page { error, locale, base: provider.persona.base_path(), notice: Some(notice) }
 }
 
-/// Starts an interaction for `request` and sends the browser to the page for `decision`.
+/// Starts an interaction for `request` and sends the browser to the page for `decision`; with
+/// the live `session` of the person when the decision needs no login (consent, account choice).
 pub async fn start(
     provider: &Provider,
     headers: &HeaderMap,
     request: &AuthorizationRequest,
     decision: &Decision,
-    authn: Option<Authentication>,
+    session: Option<&Session>,
 ) -> Result<Response, OAuthError> {
     let (browser, new_cookie) =
-        match cookies::get(headers, cookies::BROWSER).filter(|v| v.len() >= 32 && v.len() <= 128) {
+        match jar(provider).get(headers, cookies::BROWSER).filter(|v| v.len() >= 32 && v.len() <= 128) {
             Some(value) => (value, false),
             None => (secret::random_token(32), true),
         };
@@ -55,7 +60,8 @@ pub async fn start(
         request: serde_json::to_value(request).map_err(|_| OAuthError::server_error())?,
         csrf: secret::random_token(24),
         browser: secret::digest(&browser),
-        authn,
+        authn: session.map(|s| s.authn.clone()),
+        sid: session.map(|s| s.sid.clone()),
         failures: 0,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
@@ -106,7 +112,7 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         .await
         .map_err(|e| page_error(provider, fallback_locale, e.into()))?
         .ok_or_else(expired)?;
-    let browser = cookies::get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
+    let browser = jar(provider).get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
     if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
         return Err(page_notice(
             provider,
@@ -143,16 +149,60 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
     Ok(Loaded { interaction, request, client, locale })
 }
 
+/// The person of an interaction past login, and the live session it belongs to: refused (and
+/// the interaction forgotten) once that session has ended — signed out, expired, or replaced by
+/// another person's login in this browser.
+pub async fn person(
+    provider: &Provider,
+    headers: &HeaderMap,
+    loaded: &Loaded,
+) -> Result<(Authentication, Session), HttpError> {
+    let locale = loaded.locale;
+    let Some(authn) = loaded.interaction.authn.clone() else {
+        return Err(page_notice(
+            provider,
+            locale,
+            Notice::NotLoggedIn,
+            OAuthError::invalid_request("you are not logged in; start again from the application"),
+        ));
+    };
+    let cookie = jar(provider).get(headers, cookies::SESSION);
+    let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
+    let sid = loaded.interaction.sid.as_deref();
+    match current {
+        Some(session) if sid == Some(session.sid.as_str()) && session.authn.user_id == authn.user_id => {
+            Ok((authn, session))
+        }
+        _ => {
+            provider
+                .stores
+                .interactions
+                .delete(&loaded.interaction.id)
+                .await
+                .map_err(|e| page_error(provider, locale, e.into()))?;
+            Err(page_notice(
+                provider,
+                locale,
+                Notice::SessionEnded,
+                OAuthError::new(
+                    ErrorCode::LoginRequired,
+                    "the session this login belongs to has ended (signed out or expired); start again from the application",
+                ),
+            ))
+        }
+    }
+}
+
 /// Goes on after the person is known (or has consented): to the next page, or back to the client.
 pub async fn proceed(
     provider: &Provider,
     loaded: Loaded,
     authn: Authentication,
-    session: Option<&Session>,
+    session: &Session,
     consent_given: bool,
 ) -> Result<Response, HttpError> {
     let Loaded { mut interaction, request, client, locale } = loaded;
-    let decision = authorize::after_login(provider, &client, &request, &authn, session, consent_given).await;
+    let decision = authorize::after_login(provider, &client, &request, &authn, Some(session), consent_given).await;
     match decision {
         Ok(Decision::Respond(response)) => {
             provider
@@ -165,6 +215,7 @@ pub async fn proceed(
         }
         Ok(next) => {
             interaction.authn = Some(authn);
+            interaction.sid = Some(session.sid.clone());
             provider.stores.interactions.put(&interaction).await.map_err(|e| page_error(provider, locale, e.into()))?;
             Ok(respond::redirect(&page_url(provider, &next, &interaction.id)))
         }

@@ -1,17 +1,19 @@
-//! The login page: username and password.
+//! The login page: username and password. The checks and the limits on guessing live in
+//! [`crate::authn::login`]; this shows their outcome.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::client_addr::ClientAddr;
 use super::cookies;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
 use super::pages::{LoginError, LoginPage};
 use super::security;
-use crate::authn::password::Verdict;
+use crate::authn::login::{self, Attempt, PasswordLogin, Refusal};
 use crate::oidc::{OAuthError, Provider, session};
 use crate::store::Authentication;
 
@@ -23,7 +25,7 @@ pub struct InteractionQuery {
     pub interaction: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct LoginForm {
     pub interaction: String,
     pub csrf: String,
@@ -55,123 +57,90 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
         client: loaded.client.display(),
     };
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = match error {
+        None => StatusCode::OK,
+        Some(LoginError::TryLater { .. }) => StatusCode::TOO_MANY_REQUESTS,
+        Some(_) => StatusCode::UNAUTHORIZED,
+    };
     security::page(status, page.render(), None)
 }
 
 pub async fn submit(
     State(provider): State<Provider>,
+    ClientAddr(source): ClientAddr,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, HttpError> {
-    let mut loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
+    let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     let locale = loaded.locale;
-    let store_error = |e: crate::store::StoreError| page_error(&provider, locale, e.into());
+    let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
     if loaded.interaction.failures >= MAX_FAILURES {
-        return Ok(render(&provider, &loaded, form.username, Some(LoginError::TooManyAttempts)));
+        let refusal = login::refused(&attempt, Refusal::Exhausted);
+        return refuse(&provider, loaded, &attempt, refusal).await;
     }
-    let user = provider.stores.users.find_by_username(form.username.trim()).await.map_err(store_error)?;
-    // Counted per username, known or not, so the lockout does not tell which accounts exist.
-    let lockout = Lockout::new(&form.username);
-    let locked = lockout.is_locked(&provider).await.map_err(store_error)?;
-    // The password is checked even for a locked account: the same work, the same timing.
-    let verdict = provider
-        .passwords
-        .verify(user.as_ref().map(|u| u.password_hash.as_str()), &form.password)
-        .await
-        .map_err(|_| page_error(&provider, locale, OAuthError::server_error()))?;
-    let user = match (user, verdict) {
-        (Some(user), Verdict::Valid | Verdict::ValidNeedsRehash) if !user.disabled && !locked => {
-            if verdict == Verdict::ValidNeedsRehash {
-                rehash(&provider, user.clone(), &form.password).await;
-            }
-            lockout.reset(&provider).await.map_err(store_error)?;
-            user
-        }
-        _ => {
-            loaded.interaction.failures += 1;
-            provider.stores.interactions.put(&loaded.interaction).await.map_err(store_error)?;
-            let now_locked = lockout.count_failure(&provider).await.map_err(store_error)?;
-            tracing::info!(failures = loaded.interaction.failures, locked = now_locked, "login failed");
-            let error = if loaded.interaction.failures >= MAX_FAILURES || now_locked {
-                LoginError::TooManyAttempts
-            } else {
-                LoginError::BadCredentials
-            };
-            return Ok(render(&provider, &loaded, form.username, Some(error)));
+    let logins = PasswordLogin {
+        users: &*provider.stores.users,
+        counters: &*provider.stores.counters,
+        passwords: &provider.passwords,
+        config: &provider.config.password,
+    };
+    let user = match logins.attempt(attempt).await {
+        Ok(Ok(user)) => user,
+        Ok(Err(refusal)) => return refuse(&provider, loaded, &attempt, refusal).await,
+        Err(e) => {
+            tracing::error!(error = %e, "checking a login failed");
+            return Err(page_error(&provider, locale, OAuthError::server_error()));
         }
     };
-
     let authn = Authentication {
         user_id: user.id.clone(),
         auth_time: provider.now(),
         acr: provider.persona.password_acr.to_owned(),
         amr: vec!["pwd".to_owned()],
     };
-    // A fresh login always gets a fresh cookie (no fixation). The same person keeps the session's
-    // sid and clients; another person's session ends, with back-channel logout.
-    let mut previous = None;
-    if let Some(old) = cookies::get(&headers, cookies::SESSION)
-        && let Ok(Some(old)) = session::current(&provider, Some(&old)).await
-    {
-        if old.authn.user_id == authn.user_id {
-            provider.stores.sessions.delete(&old.key).await.map_err(store_error)?;
-            previous = Some(old);
-        } else if let Err(e) = crate::oidc::logout::end_session(&provider, &old).await {
-            tracing::warn!(error = %e, "ending the previous session failed");
-        }
-    }
-    let (cookie, session) = session::start(&provider, authn.clone(), previous.as_ref())
+    let jar = interaction::jar(&provider);
+    let old_cookie = jar.get(&headers, cookies::SESSION);
+    let (cookie, session) = session::start_after_login(&provider, old_cookie.as_deref(), authn.clone())
         .await
         .map_err(|e| page_error(&provider, locale, e))?;
-    let set_cookie = interaction::jar(&provider).set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
-    let response = interaction::proceed(&provider, loaded, authn, Some(&session), false).await?;
+    let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
+    let response = interaction::proceed(&provider, loaded, authn, &session, false).await?;
     Ok(interaction::with_cookie(response, set_cookie))
 }
 
-async fn rehash(provider: &Provider, mut user: crate::identity::User, password: &str) {
-    match provider.passwords.hash(password).await {
-        Ok(hash) => {
-            user.password_hash = hash;
-            if let Err(e) = provider.stores.users.update(&user).await {
-                tracing::warn!(error = %e, "storing the re-hashed password failed");
+/// The login page again, saying why; a failed password counts against the interaction, a wait
+/// says when to come back (`Retry-After`).
+async fn refuse(
+    provider: &Provider,
+    mut loaded: Loaded,
+    attempt: &Attempt<'_>,
+    refusal: Refusal,
+) -> Result<Response, HttpError> {
+    let error = match refusal {
+        Refusal::BadCredentials => {
+            loaded.interaction.failures += 1;
+            provider
+                .stores
+                .interactions
+                .put(&loaded.interaction)
+                .await
+                .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+            if loaded.interaction.failures >= MAX_FAILURES {
+                LoginError::TooManyAttempts
+            } else {
+                LoginError::BadCredentials
             }
         }
-        Err(e) => tracing::warn!(error = %e, "re-hashing the password failed"),
-    }
-}
-
-/// Failed logins per username in a fixed window (`password.lockout_*`): past the threshold the
-/// account is refused, even with the right password, until the window ends.
-struct Lockout {
-    key: String,
-}
-
-impl Lockout {
-    fn new(username: &str) -> Self {
-        Self { key: format!("lockout:{}", username.trim().to_lowercase()) }
-    }
-
-    async fn is_locked(&self, provider: &Provider) -> Result<bool, crate::store::StoreError> {
-        let threshold = provider.config.password.lockout_threshold;
-        if threshold == 0 {
-            return Ok(false);
+        Refusal::Exhausted => LoginError::TooManyAttempts,
+        Refusal::Throttled { retry_at } | Refusal::Locked { retry_at } => {
+            LoginError::TryLater { minutes: (retry_at - attempt.now + 59) / 60 }
         }
-        Ok(provider.stores.counters.count(&self.key, provider.now()).await? >= threshold)
+    };
+    let mut response = render(provider, &loaded, attempt.username.to_owned(), Some(error));
+    if let Some(retry_at) = refusal.retry_at()
+        && let Ok(value) = HeaderValue::from_str(&(retry_at - attempt.now).max(1).to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-
-    /// Counts a failure; returns whether the account is now locked.
-    async fn count_failure(&self, provider: &Provider) -> Result<bool, crate::store::StoreError> {
-        let config = &provider.config.password;
-        if config.lockout_threshold == 0 {
-            return Ok(false);
-        }
-        let now = provider.now();
-        let count = provider.stores.counters.increment(&self.key, now + config.lockout_window, now).await?;
-        Ok(count >= config.lockout_threshold)
-    }
-
-    async fn reset(&self, provider: &Provider) -> Result<(), crate::store::StoreError> {
-        provider.stores.counters.reset(&self.key).await
-    }
+    Ok(response)
 }

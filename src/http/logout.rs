@@ -1,4 +1,11 @@
 //! The end-session endpoint (RP-initiated logout), GET and POST, and its confirmation page.
+//!
+//! The answer clears the session cookie only when this browser's own session was ended by a
+//! request that proves it is wanted: a confirmation with its CSRF token, or a request carrying
+//! the session cookie with an `id_token_hint` for the person. A cross-site POST carries no
+//! `SameSite=Lax` cookie, so it never clears one: otherwise any page could sign a person out
+//! of their browser while the session lived on (or, with a hint of the attacker's own, end
+//! the attacker's session and still clear the person's cookie).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -50,11 +57,12 @@ async fn handle(
         logout_hint: map.get("logout_hint").cloned(),
     };
     locale = interaction::locale(headers, params.ui_locales.as_deref());
-    let cookie = cookies::get(headers, cookies::SESSION);
+    let jar = interaction::jar(provider);
+    let cookie = jar.get(headers, cookies::SESSION);
     let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
     let plan = logout::plan(provider, &params, current.as_ref()).await.map_err(|e| page_error(provider, locale, e))?;
 
-    let browser = cookies::get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
+    let browser = jar.get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
     let confirmed = posted
         && map.get("logout").map(String::as_str) == Some("yes")
         && browser
@@ -75,6 +83,9 @@ async fn handle(
         }
         return Ok(confirm_page(provider, locale, &params, plan.client_name, browser));
     }
+    // Past the confirmation, a session from the cookie is ended only when confirmed or named by
+    // the hint (`plan.confirm` is false then), so its cookie may go.
+    let clear_cookie = confirmed || current.is_some();
     let session = match (current, &plan.hint_sid) {
         (Some(session), _) => Some(session),
         (None, Some(sid)) => provider
@@ -92,7 +103,7 @@ async fn handle(
         Some(url) => respond::redirect(&url),
         None => logged_out_page(provider, locale, plan.client_name),
     };
-    Ok(interaction::with_cookie(response, interaction::jar(provider).clear(cookies::SESSION)))
+    Ok(interaction::with_cookie(response, clear_cookie.then(|| jar.clear(cookies::SESSION)).flatten()))
 }
 
 fn confirm_page(

@@ -60,6 +60,7 @@ pub fn router(provider: Provider) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(provider.config.max_body_bytes))
         .layer(axum::middleware::map_response(common_headers))
+        .layer(axum::middleware::map_response_with_state(provider.config.secure_cookies(), security::strict_transport))
         .layer(TraceLayer::new_for_http())
         .with_state(provider)
 }

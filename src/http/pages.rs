@@ -61,7 +61,10 @@ pub struct ClientDisplay {
 pub enum LoginError {
     /// Wrong username or password — deliberately one message, so it does not tell which.
     BadCredentials,
+    /// Too many failures within this login: start again from the application.
     TooManyAttempts,
+    /// A limit on guessing holds the attempt back: the person may try again in `minutes`.
+    TryLater { minutes: i64 },
     /// The interaction (or its CSRF token) is no longer valid.
     Expired,
 }
@@ -94,12 +97,13 @@ impl LoginPage {
         i18n::texts(self.locale)
     }
 
-    fn error_message(&self) -> Option<&'static str> {
+    fn error_message(&self) -> Option<String> {
         let t = self.t();
         self.error.map(|error| match error {
-            LoginError::BadCredentials => t.error_bad_credentials,
-            LoginError::TooManyAttempts => t.error_too_many_attempts,
-            LoginError::Expired => t.error_expired,
+            LoginError::BadCredentials => t.error_bad_credentials.to_owned(),
+            LoginError::TooManyAttempts => t.error_too_many_attempts.to_owned(),
+            LoginError::TryLater { minutes } => i18n::try_again_in(self.locale, minutes),
+            LoginError::Expired => t.error_expired.to_owned(),
         })
     }
 }
@@ -326,6 +330,18 @@ mod tests {
         assert!(page.render().contains("Příliš mnoho neúspěšných pokusů"));
         let page = LoginPage { error: Some(LoginError::Expired), ..login(Locale::En) };
         assert!(page.render().contains("has expired"));
+    }
+
+    #[test]
+    fn a_wait_says_how_long_in_either_language() {
+        let wait =
+            |locale, minutes| LoginPage { error: Some(LoginError::TryLater { minutes }), ..login(locale) }.render();
+        assert!(wait(Locale::Cs, 1).contains("Zkuste to znovu za 1 minutu."));
+        assert!(wait(Locale::Cs, 3).contains("Zkuste to znovu za 3 minuty."));
+        assert!(wait(Locale::Cs, 15).contains("Zkuste to znovu za 15 minut."));
+        assert!(wait(Locale::En, 1).contains("Try again in 1 minute."));
+        assert!(wait(Locale::En, 0).contains("Try again in 1 minute."), "never 'in 0 minutes'");
+        assert!(wait(Locale::En, 15).contains("Try again in 15 minutes."));
     }
 
     #[test]

@@ -5,10 +5,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::consent::person;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, page_error};
+use super::interaction::{self, page_error, person};
 use super::login::InteractionQuery;
 use super::pages::SelectAccountPage;
 use super::{respond, security};
@@ -52,7 +51,7 @@ pub async fn submit(
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     if form.choice == "continue" {
         let (authn, session) = person(&provider, &headers, &loaded).await?;
-        return interaction::proceed(&provider, loaded, authn, session.as_ref(), false).await;
+        return interaction::proceed(&provider, loaded, authn, &session, false).await;
     }
     let mut record = loaded.interaction;
     record.authn = None;

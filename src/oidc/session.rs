@@ -28,6 +28,26 @@ pub async fn start(
     Ok((cookie, session))
 }
 
+/// Starts the session of a login in a browser that may already hold one (its cookie value
+/// `old_cookie`). A fresh login always gets a fresh cookie (no fixation); the same person keeps
+/// the old session's `sid` and clients, another person's session ends, with back-channel logout.
+pub async fn start_after_login(
+    provider: &Provider,
+    old_cookie: Option<&str>,
+    authn: Authentication,
+) -> Result<(String, Session), OAuthError> {
+    let mut previous = None;
+    if let Ok(Some(old)) = current(provider, old_cookie).await {
+        if old.authn.user_id == authn.user_id {
+            provider.stores.sessions.delete(&old.key).await?;
+            previous = Some(old);
+        } else if let Err(e) = crate::oidc::logout::end_session(provider, &old).await {
+            tracing::warn!(error = %e, "ending the previous session failed");
+        }
+    }
+    start(provider, authn, previous.as_ref()).await
+}
+
 /// The live session a cookie value points at, if any.
 pub async fn current(provider: &Provider, cookie: Option<&str>) -> Result<Option<Session>, OAuthError> {
     match cookie {

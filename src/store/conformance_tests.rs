@@ -6,7 +6,7 @@ use std::future::Future;
 
 use super::fixtures::{NOW, authn, client, grant, user};
 use super::{
-    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores,
+    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores, Tally,
 };
 use crate::clock::Timestamp;
 
@@ -50,12 +50,14 @@ macro_rules! conformance_suite {
             ending_a_session_keeps_offline_tokens,
             replay_keys_are_remembered_until_they_expire,
             counters_count_within_a_window,
+            counters_tally_tells_when_the_window_ends,
             ping_answers,
             odd_characters_are_kept_apart_or_not_found,
             racing_redemptions_have_one_winner,
             racing_refresh_rotations_have_one_winner,
             racing_remembers_have_one_winner,
             racing_increments_all_count,
+            racing_tallies_all_count,
             racing_add_clients_keep_every_client,
             racing_grants_keep_every_scope,
         );
@@ -126,6 +128,7 @@ fn interaction(id: &str) -> Interaction {
         csrf: "csrf".into(),
         browser: "browser".into(),
         authn: None,
+        sid: None,
         failures: 0,
         created_at: NOW,
         expires_at: NOW + 600,
@@ -249,6 +252,7 @@ pub async fn interactions_put_replaces_and_expiry_hides(stores: Stores) {
     let mut i1 = interaction("i1");
     stores.interactions.put(&i1).await.unwrap();
     i1.authn = Some(authn("u1"));
+    i1.sid = Some("sid1".into());
     i1.failures = 2;
     stores.interactions.put(&i1).await.unwrap();
     assert_eq!(stores.interactions.get("i1", NOW).await.unwrap(), Some(i1));
@@ -397,6 +401,22 @@ pub async fn replay_keys_are_remembered_until_they_expire(stores: Stores) {
     assert!(!stores.replay.remember("jti-1", NOW + 180, NOW + 90).await.unwrap());
 }
 
+pub async fn counters_tally_tells_when_the_window_ends(stores: Stores) {
+    let counters = &stores.counters;
+    assert_eq!(counters.peek("k", NOW).await.unwrap(), None);
+    assert_eq!(counters.tally("k", NOW + 60, NOW).await.unwrap(), Tally { count: 1, ends_at: NOW + 60 });
+    // A later hit counts in the open window and keeps its end.
+    assert_eq!(counters.tally("k", NOW + 90, NOW + 10).await.unwrap(), Tally { count: 2, ends_at: NOW + 60 });
+    assert_eq!(counters.increment("k", NOW + 90, NOW + 20).await.unwrap(), 3);
+    assert_eq!(counters.peek("k", NOW + 59).await.unwrap(), Some(Tally { count: 3, ends_at: NOW + 60 }));
+    assert_eq!(counters.count("k", NOW + 59).await.unwrap(), 3);
+    // Once it has ended, the window is gone, and the next hit opens a new one.
+    assert_eq!(counters.peek("k", NOW + 60).await.unwrap(), None);
+    assert_eq!(counters.tally("k", NOW + 130, NOW + 70).await.unwrap(), Tally { count: 1, ends_at: NOW + 130 });
+    counters.reset("k").await.unwrap();
+    assert_eq!(counters.peek("k", NOW + 71).await.unwrap(), None);
+}
+
 pub async fn counters_count_within_a_window(stores: Stores) {
     let counters = &stores.counters;
     assert_eq!(counters.increment("k", NOW + 60, NOW).await.unwrap(), 1);
@@ -508,6 +528,20 @@ pub async fn racing_increments_all_count(stores: Stores) {
     answers.sort_unstable();
     let expected: Vec<u32> = (1..=RACERS as u32).collect();
     assert_eq!(answers, expected);
+}
+
+pub async fn racing_tallies_all_count(stores: Stores) {
+    let mut answers = race(|i| {
+        let stores = stores.clone();
+        // Each racer asks for a window of its own; the first one's holds for all.
+        async move { stores.counters.tally("login:account:jana", NOW + 60 + i as Timestamp, NOW).await.unwrap() }
+    })
+    .await;
+    answers.sort_unstable_by_key(|t| t.count);
+    let counts: Vec<u32> = answers.iter().map(|t| t.count).collect();
+    assert_eq!(counts, (1..=RACERS as u32).collect::<Vec<_>>());
+    let first = answers[0].ends_at;
+    assert!(answers.iter().all(|t| t.ends_at == first), "{answers:?}");
 }
 
 pub async fn racing_add_clients_keep_every_client(stores: Stores) {

@@ -202,6 +202,18 @@ pub trait CounterStore: Send + Sync {
     /// The count of `key` in its current window (0 when none).
     async fn count(&self, key: &str, now: Timestamp) -> StoreResult<u32>;
     async fn reset(&self, key: &str) -> StoreResult<()>;
+    /// Like [`increment`](Self::increment), and also says when the window ends: a limit can tell
+    /// the person when to try again.
+    async fn tally(&self, key: &str, window_ends_at: Timestamp, now: Timestamp) -> StoreResult<Tally>;
+    /// The window of `key` open at `now`, if any, without counting.
+    async fn peek(&self, key: &str, now: Timestamp) -> StoreResult<Option<Tally>>;
+}
+
+/// A counter in its current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub count: u32,
+    pub ends_at: Timestamp,
 }
 
 #[async_trait]

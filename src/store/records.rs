@@ -42,6 +42,10 @@ pub struct Interaction {
     pub browser: String,
     /// Set once the person has authenticated within this interaction.
     pub authn: Option<Authentication>,
+    /// The `sid` of the SSO session `authn` belongs to: the interaction goes on only while that
+    /// session lives (records from before this field have none, and are refused once past login).
+    #[serde(default)]
+    pub sid: Option<String>,
     /// Failed password attempts within this interaction.
     pub failures: u32,
     pub created_at: Timestamp,

@@ -664,3 +664,53 @@ async fn an_unreachable_backchannel_endpoint_does_not_stop_the_logout() {
     }
     assert_logged_out(&server, &browser, &client.0).await;
 }
+
+/// A cross-site form POST carries neither the `SameSite=Lax` session cookie nor a CSRF token: the
+/// browser it lands in keeps its cookie, whether the POST names no session or, with an ID token
+/// of the attacker's own, the attacker's session.
+#[tokio::test]
+async fn a_cross_site_logout_post_does_not_clear_the_session_cookie() {
+    let server = TestServer::start().await;
+    add_jan(&server).await;
+    server.add_user("eva", "heslo-456", json!({})).await;
+    let client = add_client(&server, "portal", json!({})).await;
+    let eva_browser = server.browser();
+    let landing =
+        eva_browser.authorize(&server.issuer, &authorize_url(&server, &client.0, &[]), "eva", "heslo-456").await;
+    let code = common::params_of(&landing)["code"].clone();
+    let eva_tokens: Value = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&client.0, Some(&client.1))
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Jan's browser keeps its cookies in a jar the test can hand the cross-site answers to.
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let browser = Browser { http };
+    sign_in(&server, &browser, &client, &[]).await;
+
+    let eva_hint = id_token(&eva_tokens);
+    let forged: [&[(&str, &str)]; 2] = [&[], &[("id_token_hint", &eva_hint), ("logout", "yes")]];
+    let origin = url::Url::parse(&server.issuer).unwrap();
+    for form in forged {
+        let cookieless = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = cookieless.post(server.url("/logout")).form(form).send().await.unwrap();
+        let set: Vec<String> =
+            response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        assert!(set.iter().all(|c| !c.starts_with("identita_session=")), "{form:?} cleared the cookie: {set:?}");
+        // What the browser the POST came in would do with the answer.
+        for cookie in &set {
+            jar.add_cookie_str(cookie, &origin);
+        }
+        assert_logged_in(&server, &browser, &client.0).await;
+    }
+}

@@ -214,7 +214,7 @@ async fn a_lockout_counted_at_one_node_holds_at_the_other() {
         let Landing::Page(401, _) = attempt(&nodes.a, "spatne-heslo").await else { panic!("a wrong password passed") };
     }
     match attempt(&nodes.b, PASSWORD).await {
-        Landing::Page(401, html) => assert!(html.contains("id=\"login-error\""), "{html}"),
+        Landing::Page(429, html) => assert!(html.contains("id=\"login-error\""), "{html}"),
         other => panic!("node B let a locked account in: {other:?}"),
     }
     // When the window has passed (on both nodes' clocks), the right password works again.

@@ -1,10 +1,11 @@
-//! Fixed-window counters (failed logins per account), counted atomically in one statement.
+//! Fixed-window counters (the limits on password guessing), counted atomically in one statement.
 
 use async_trait::async_trait;
+use rusqlite::OptionalExtension;
 
 use super::SqliteStore;
 use crate::clock::Timestamp;
-use crate::store::{CounterStore, StoreError, StoreResult};
+use crate::store::{CounterStore, StoreError, StoreResult, Tally};
 
 #[async_trait]
 impl CounterStore for SqliteStore {
@@ -34,6 +35,36 @@ impl CounterStore for SqliteStore {
     async fn reset(&self, key: &str) -> StoreResult<()> {
         self.execute("DELETE FROM counters WHERE key = ?", (key,)).await?;
         Ok(())
+    }
+
+    async fn tally(&self, key: &str, window_ends_at: Timestamp, now: Timestamp) -> StoreResult<Tally> {
+        let row: Option<(i64, i64)> = self
+            .write_statement(|db| {
+                db.prepare_cached(
+                    "INSERT INTO counters (key, count, expires_at) VALUES (?1, 1, ?2) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                         count = CASE WHEN counters.expires_at <= ?3 THEN 1 ELSE counters.count + 1 END, \
+                         expires_at = CASE WHEN counters.expires_at <= ?3 THEN excluded.expires_at \
+                                           ELSE counters.expires_at END \
+                     RETURNING count, expires_at",
+                )?
+                .query_row((key, window_ends_at, now), |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+            })
+            .await?;
+        let (count, ends_at) = row.ok_or_else(|| StoreError::Corrupt(format!("counter {key} returned no count")))?;
+        Ok(Tally { count: u32::try_from(count).unwrap_or(u32::MAX), ends_at })
+    }
+
+    async fn peek(&self, key: &str, now: Timestamp) -> StoreResult<Option<Tally>> {
+        let row: Option<(i64, i64)> = self
+            .read(|db| {
+                db.prepare_cached("SELECT count, expires_at FROM counters WHERE key = ? AND expires_at > ?")?
+                    .query_row((key, now), |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(|(count, ends_at)| Tally { count: u32::try_from(count).unwrap_or(u32::MAX), ends_at }))
     }
 }
 #[cfg(test)]

@@ -43,6 +43,7 @@ mod tests {
             csrf: "csrf".into(),
             browser: "browser".into(),
             authn: None,
+            sid: None,
             failures: 0,
             created_at: NOW,
             expires_at: NOW + 600,

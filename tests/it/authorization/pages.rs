@@ -141,7 +141,7 @@ async fn an_account_locks_after_repeated_failures_until_the_window_ends() {
     let browser = server.browser();
     let (_, html) = expect_page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[])).await);
     let (status, refused) = attempt(&server, &browser, &html, USER, PASSWORD).await;
-    assert_eq!(status, 401, "the right password is refused while locked");
+    assert_eq!(status, 429, "the right password is refused while locked");
     assert!(is_page(&refused, "login-error"));
 
     // Once the window has passed, the right password works again.
