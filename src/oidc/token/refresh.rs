@@ -116,7 +116,7 @@ async fn retry(
     };
     // Once the successor has been used itself, the client has moved on: this is a stale copy.
     let next_refresh = stores.tokens.get_refresh(&secret::bearer_digest(&next.refresh_token), now).await?;
-    if !next_refresh.is_some_and(|t| t.used_at.is_none()) {
+    if next_refresh.is_none_or(|t| t.used_at.is_some()) {
         return Ok(None);
     }
     let (next, expires_in, grant) =
