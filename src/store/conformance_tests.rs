@@ -41,6 +41,7 @@ macro_rules! conformance_suite {
             sessions_delete_returns_the_session_once,
             interactions_put_replaces_and_expiry_hides,
             codes_redeemed_twice_are_replayed,
+            codes_peeked_as_a_redemption_would_find_them,
             codes_expired_or_missing_are_unknown,
             codes_redeemed_with_their_tokens,
             racing_exchanges_issue_once,
@@ -279,6 +280,23 @@ pub async fn codes_redeemed_twice_are_replayed(stores: Stores) {
     assert!(stores.codes.replayed("c1").await.unwrap());
     // Still recognized after it would have expired, as long as it has not been purged.
     assert_eq!(stores.codes.redeem("c1", NOW + 3600).await.unwrap(), Redemption::Replayed(c1));
+}
+
+/// A peek finds what a redemption would (a fresh code, or a used one even after it expired) and
+/// spends nothing.
+pub async fn codes_peeked_as_a_redemption_would_find_them(stores: Stores) {
+    let c1 = code("c1", NOW + 60);
+    stores.codes.insert(&c1).await.unwrap();
+    assert_eq!(stores.codes.peek("c1", NOW).await.unwrap(), Some(c1.clone()));
+    assert_eq!(stores.codes.peek("c1", NOW).await.unwrap(), Some(c1.clone()));
+    assert_eq!(stores.codes.redeem("c1", NOW).await.unwrap(), Redemption::Fresh(c1.clone()), "the peek spent it");
+    assert_eq!(stores.codes.peek("c1", NOW + 3600).await.unwrap(), Some(c1.clone()));
+    assert!(!stores.codes.replayed("c1").await.unwrap(), "a peek is no replay");
+
+    stores.codes.insert(&code("c2", NOW + 60)).await.unwrap();
+    assert_eq!(stores.codes.peek("c2", NOW + 60).await.unwrap(), None);
+    assert_eq!(stores.codes.peek("nope", NOW).await.unwrap(), None);
+    assert_eq!(stores.codes.peek("c\0", NOW).await.unwrap(), None);
 }
 
 pub async fn codes_expired_or_missing_are_unknown(stores: Stores) {

@@ -100,6 +100,9 @@ pub trait InteractionStore: Send + Sync {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     async fn insert(&self, code: &AuthCode) -> StoreResult<()>;
+    /// The code as issued, changing nothing: while it can be redeemed (unexpired), or once it
+    /// has been (a replay is recognized after expiry too), as [`CodeStore::redeem`] would find it.
+    async fn peek(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AuthCode>>;
     /// Marks the code used, atomically; says whether this was its first use. A second
     /// redemption also marks the code replayed.
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption>;
