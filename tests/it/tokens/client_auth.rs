@@ -357,3 +357,32 @@ async fn private_key_jwt_with_keys_from_a_jwks_uri() {
     let _ = stop.send(());
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Malformed requests
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_error_at_the_token_endpoints_is_oauth_json() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({})).await;
+    let form = "application/x-www-form-urlencoded";
+    // One byte over the default max_body_bytes (64 KiB).
+    let oversized = format!("grant_type=client_credentials&token=x&pad={}", "x".repeat(64 * 1024));
+    for path in ["/token", "/introspect", "/revoke"] {
+        let send = |content_type: Option<&'static str>, body: String| {
+            let mut request = http().post(server.url(path)).basic_auth(&id, Some(&secret)).body(body);
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            async move { Reply::of(request.send().await.unwrap()).await }
+        };
+        send(Some(form), oversized.clone()).await.assert_error(413, "invalid_request");
+        send(Some("text/plain"), "token=x".into()).await.assert_error(400, "invalid_request");
+        send(None, String::new()).await.assert_error(400, "invalid_request");
+        send(Some(form), "token=x&token=y&grant_type=a&grant_type=b".into()).await.assert_error(400, "invalid_request");
+        let get = Reply::of(http().get(server.url(path)).send().await.unwrap()).await;
+        get.assert_error(405, "invalid_request");
+        assert_eq!(get.header("allow"), Some("POST"), "{path}");
+    }
+}
