@@ -80,7 +80,9 @@ pub struct TokenConfig {
     pub access_token_ttl: i64,
     pub id_token_ttl: i64,
     pub refresh_token_ttl: i64,
-    /// How long a rotated refresh token may still be used (concurrent requests), in seconds.
+    /// Seconds after a rotation during which presenting the rotated-out refresh token again is
+    /// taken for a retry and answered with the same tokens the rotation issued (not new ones);
+    /// after it, or with the default 0, any reuse revokes the whole family (RFC 9700 §4.14.2).
     pub refresh_grace_seconds: i64,
     pub session_ttl: i64,
     /// How long a started login may take before it must start again.
@@ -173,7 +175,7 @@ impl Default for TokenConfig {
             access_token_ttl: 3600,
             id_token_ttl: 3600,
             refresh_token_ttl: 30 * 24 * 3600,
-            refresh_grace_seconds: 10,
+            refresh_grace_seconds: 0,
             session_ttl: 12 * 3600,
             interaction_ttl: 1800,
         }

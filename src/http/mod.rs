@@ -38,10 +38,10 @@ pub fn router(provider: Provider) -> Router {
     let api = Router::new()
         .route(paths.discovery, get(discovery::configuration))
         .route(paths.jwks, get(discovery::jwks))
-        .route(paths.token, post(token::exchange))
+        .route(paths.token, post(token::exchange).fallback(token::wrong_method))
         .route(paths.userinfo, get(userinfo::handle).post(userinfo::handle))
-        .route(paths.introspection, post(token::introspect))
-        .route(paths.revocation, post(token::revoke))
+        .route(paths.introspection, post(token::introspect).fallback(token::wrong_method))
+        .route(paths.revocation, post(token::revoke).fallback(token::wrong_method))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers(Any));
     let routes = Router::new()
         .route(paths.authorization, get(authorize::get).post(authorize::post))

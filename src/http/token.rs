@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
@@ -19,12 +19,43 @@ fn fail(failure: AuthFailure) -> HttpError {
     HttpError::Json { error: failure.error, basic: failure.basic }
 }
 
-/// The form parameters of a POST; anything else is an `invalid_request`.
-fn form_params(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, HttpError> {
-    if !form::is_form(headers) {
-        return Err(HttpError::json(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
+/// The form parameters of a POST to these endpoints. Whatever is wrong with the body is an OAuth
+/// `invalid_request` in JSON, as every other error here: a body that is not a form, is malformed,
+/// repeats a parameter, cannot be read, or is larger than `max_body_bytes` (then with 413).
+pub struct Params(HashMap<String, String>);
+
+impl FromRequest<Provider> for Params {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, provider: &Provider) -> Result<Self, Response> {
+        if !form::is_form(request.headers()) {
+            let error = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
+            return Err(HttpError::json(error).into_response());
+        }
+        let body = match Bytes::from_request(request, provider).await {
+            Ok(body) => body,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                let limit = provider.config.max_body_bytes;
+                let error = OAuthError::invalid_request(format!("the body is larger than {limit} bytes"));
+                let mut response = HttpError::json(error).into_response();
+                *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                return Err(response);
+            }
+            Err(_) => {
+                let error = OAuthError::invalid_request("the body could not be read");
+                return Err(HttpError::json(error).into_response());
+            }
+        };
+        form::pairs(&body).and_then(form::unique).map(Self).map_err(|e| HttpError::json(e).into_response())
     }
-    form::pairs(body).and_then(form::unique).map_err(HttpError::json)
+}
+
+/// Any method but POST (the endpoints take nothing else): 405, with the error in JSON too.
+pub async fn wrong_method() -> Response {
+    let mut response = HttpError::json(OAuthError::invalid_request("use POST")).into_response();
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
 }
 
 fn authorization(headers: &HeaderMap) -> Option<String> {
@@ -34,9 +65,8 @@ fn authorization(headers: &HeaderMap) -> Option<String> {
 pub async fn exchange(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    body: Bytes,
+    Params(params): Params,
 ) -> Result<Response, HttpError> {
-    let params = form_params(&headers, &body)?;
     let response = token::exchange(&provider, &params, authorization(&headers)).await.map_err(fail)?;
     let mut response = Json(response).into_response();
     security::no_store(response.headers_mut());
@@ -70,9 +100,8 @@ fn token_param(params: &HashMap<String, String>) -> Result<&str, HttpError> {
 pub async fn introspect(
     State(provider): State<Provider>,
     headers: HeaderMap,
-    body: Bytes,
+    Params(params): Params,
 ) -> Result<Response, HttpError> {
-    let params = form_params(&headers, &body)?;
     let client = authenticated(&provider, &headers, &params, provider.persona.paths.introspection).await?;
     let token = token_param(&params)?;
     let hint = params.get("token_type_hint").map(String::as_str);
@@ -82,8 +111,11 @@ pub async fn introspect(
     Ok(response)
 }
 
-pub async fn revoke(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
-    let params = form_params(&headers, &body)?;
+pub async fn revoke(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    Params(params): Params,
+) -> Result<Response, HttpError> {
     let client = authenticated(&provider, &headers, &params, provider.persona.paths.revocation).await?;
     let token = token_param(&params)?;
     let hint = params.get("token_type_hint").map(String::as_str);

@@ -80,6 +80,10 @@ pub struct Client {
     pub userinfo_signed_response_alg: Option<String>,
     #[serde(default)]
     pub request_object_signing_alg: Option<String>,
+    /// The one algorithm its `private_key_jwt` assertions may be signed with; any supported one
+    /// when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg: Option<String>,
     #[serde(default)]
     pub request_uris: Vec<String>,
     #[serde(default)]

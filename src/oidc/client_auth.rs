@@ -40,71 +40,111 @@ impl From<OAuthError> for AuthFailure {
     }
 }
 
+/// The one answer to every failed authentication that involved a registered client (unknown
+/// client, wrong secret, wrong method, bad assertion): the same body whatever went wrong, so the
+/// endpoint tells nobody which client ids exist or how they authenticate.
+const FAILED: &str = "client authentication failed";
+
+/// A refusal: what the request did wrong in its form (told to the client, since it says nothing
+/// about any client), or what did not match a client (told only to the debug log).
+enum Refusal {
+    Malformed(&'static str),
+    Failed(String),
+    /// The store failed: not the client's fault.
+    Store(OAuthError),
+}
+
+impl From<OAuthError> for Refusal {
+    fn from(error: OAuthError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// How much a client assertion's times may be off from ours.
+const CLOCK_SKEW: i64 = 60;
+
 /// Authenticates the client; `endpoint` is the URL the assertion's `aud` may name.
 pub async fn authenticate(provider: &Provider, creds: &Credentials, endpoint: &str) -> Result<Client, AuthFailure> {
-    let fail = |basic: bool, text: &str| AuthFailure { error: OAuthError::invalid_client(text), basic };
+    // A challenge answers a request that used the header, whatever else went wrong with it
+    // (RFC 6749 §5.2): this depends on the request only, not on the client.
+    let basic = creds.authorization.is_some();
+    let refusal = match attempt(provider, creds, endpoint).await {
+        Ok(client) => return Ok(client),
+        Err(refusal) => refusal,
+    };
+    let error = match refusal {
+        Refusal::Store(error) => return Err(AuthFailure { error, basic: false }),
+        Refusal::Malformed(text) => {
+            tracing::debug!(reason = text, "client authentication failed");
+            OAuthError::invalid_client(text)
+        }
+        Refusal::Failed(reason) => {
+            let client_id = creds.client_id.as_deref().unwrap_or_default();
+            tracing::debug!(client_id, %reason, "client authentication failed");
+            OAuthError::invalid_client(FAILED)
+        }
+    };
+    Err(AuthFailure { error, basic })
+}
+
+async fn attempt(provider: &Provider, creds: &Credentials, endpoint: &str) -> Result<Client, Refusal> {
     if let Some(header) = &creds.authorization {
         let (id, secret) =
-            parse_basic(header).ok_or_else(|| fail(true, "the Authorization header is not valid Basic credentials"))?;
+            parse_basic(header).ok_or(Refusal::Malformed("the Authorization header is not valid Basic credentials"))?;
         if creds.client_secret.is_some() || creds.client_assertion.is_some() {
-            return Err(fail(true, "use only one client authentication method"));
+            return Err(Refusal::Malformed("use only one client authentication method"));
         }
         if creds.client_id.as_deref().is_some_and(|c| c != id) {
-            return Err(fail(true, "client_id differs from the Basic credentials"));
+            return Err(Refusal::Malformed("client_id differs from the Basic credentials"));
         }
-        let client = load(provider, &id).await.map_err(|mut f| {
-            f.basic = true;
-            f
-        })?;
-        return check_secret(&client, &secret, AuthMethod::ClientSecretBasic).map_err(|mut f| {
-            f.basic = true;
-            f
-        });
+        let client = load(provider, &id).await?;
+        return check_secret(client, &secret, AuthMethod::ClientSecretBasic);
     }
     if let Some(assertion) = &creds.client_assertion {
         if creds.client_assertion_type.as_deref() != Some(ASSERTION_TYPE) {
-            return Err(fail(
-                false,
+            return Err(Refusal::Malformed(
                 "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ));
         }
         return private_key_jwt(provider, assertion, creds.client_id.as_deref(), endpoint).await;
     }
-    let id = creds.client_id.as_deref().ok_or_else(|| fail(false, "no client authentication was included"))?;
+    let id = creds.client_id.as_deref().ok_or(Refusal::Malformed("no client authentication was included"))?;
     let client = load(provider, id).await?;
     match &creds.client_secret {
-        Some(secret) => check_secret(&client, secret, AuthMethod::ClientSecretPost),
+        Some(secret) => check_secret(client, secret, AuthMethod::ClientSecretPost),
         None if client.token_endpoint_auth_method == AuthMethod::None => Ok(client),
-        None => Err(fail(false, "the client must authenticate with its registered method")),
+        None => {
+            Err(Refusal::Failed(format!("{id} must authenticate with {}", client.token_endpoint_auth_method.as_str())))
+        }
     }
 }
 
-async fn load(provider: &Provider, client_id: &str) -> Result<Client, AuthFailure> {
+async fn load(provider: &Provider, client_id: &str) -> Result<Client, Refusal> {
     provider
         .stores
         .clients
         .get(client_id)
         .await
         .map_err(OAuthError::from)?
-        .ok_or_else(|| OAuthError::invalid_client("client authentication failed").into())
+        .ok_or_else(|| Refusal::Failed(format!("no client {client_id}")))
 }
 
-fn check_secret(client: &Client, secret: &str, method: AuthMethod) -> Result<Client, AuthFailure> {
-    let failed = || AuthFailure { error: OAuthError::invalid_client("client authentication failed"), basic: false };
+fn check_secret(client: Client, secret: &str, method: AuthMethod) -> Result<Client, Refusal> {
+    // The digest is compared whatever the method, so that a wrong method takes as long as a
+    // wrong secret.
+    let matches = client.secret_digest.as_deref().is_some_and(|d| secret::constant_time_eq(d, &secret::digest(secret)));
     if client.token_endpoint_auth_method != method {
-        return Err(AuthFailure {
-            error: OAuthError::invalid_client(format!(
-                "the client is registered for {}, not {}",
-                client.token_endpoint_auth_method.as_str(),
-                method.as_str()
-            )),
-            basic: false,
-        });
+        return Err(Refusal::Failed(format!(
+            "{} is registered for {}, not {}",
+            client.client_id,
+            client.token_endpoint_auth_method.as_str(),
+            method.as_str()
+        )));
     }
-    match &client.secret_digest {
-        Some(digest) if secret::constant_time_eq(digest, &secret::digest(secret)) => Ok(client.clone()),
-        _ => Err(failed()),
+    if !matches {
+        return Err(Refusal::Failed(format!("wrong secret for {}", client.client_id)));
     }
+    Ok(client)
 }
 
 /// RFC 6749 §2.3.1: the id and secret are form-urlencoded before being put in Basic credentials.
@@ -125,32 +165,38 @@ async fn private_key_jwt(
     assertion: &str,
     client_id: Option<&str>,
     endpoint: &str,
-) -> Result<Client, AuthFailure> {
-    let invalid = |text: &str| AuthFailure::from(OAuthError::invalid_client(text));
-    jose::peek_header(assertion).map_err(|_| invalid("client_assertion is not a JWT"))?;
-    let claims_unverified = unverified_claims(assertion).ok_or_else(|| invalid("client_assertion is not a JWT"))?;
-    let iss =
-        claims_unverified.get("iss").and_then(Value::as_str).ok_or_else(|| invalid("client_assertion has no iss"))?;
+) -> Result<Client, Refusal> {
+    let malformed = Refusal::Malformed;
+    let failed = |text: &str| Refusal::Failed(text.to_owned());
+    jose::peek_header(assertion).map_err(|_| malformed("client_assertion is not a JWT"))?;
+    let claims_unverified = unverified_claims(assertion).ok_or(malformed("client_assertion is not a JWT"))?;
+    let iss = claims_unverified.get("iss").and_then(Value::as_str).ok_or(malformed("client_assertion has no iss"))?;
     if client_id.is_some_and(|c| c != iss) {
-        return Err(invalid("client_id differs from the client_assertion's iss"));
+        return Err(malformed("client_id differs from the client_assertion's iss"));
     }
     let client = load(provider, iss).await?;
     if client.token_endpoint_auth_method != AuthMethod::PrivateKeyJwt {
-        return Err(invalid("the client is not registered for private_key_jwt"));
+        return Err(Refusal::Failed(format!("{iss} is not registered for private_key_jwt")));
     }
-    let jwks = client_keys::jwks(provider, &client, false).await?;
-    let verified = match jose::verify_with_jwks(assertion, &jwks, &ASSERTION_ALGS) {
+    // A registered token_endpoint_auth_signing_alg is the only one accepted.
+    let algs: Vec<&str> = match &client.token_endpoint_auth_signing_alg {
+        Some(alg) => vec![alg.as_str()],
+        None => ASSERTION_ALGS.to_vec(),
+    };
+    let keys_failed = |e: OAuthError| Refusal::Failed(format!("the keys of {iss}: {}", e.description));
+    let jwks = client_keys::jwks(provider, &client, false).await.map_err(keys_failed)?;
+    let verified = match jose::verify_with_jwks(assertion, &jwks, &algs) {
         Ok(ok) => Ok(ok),
         Err(_) if client.jwks_uri.is_some() => {
-            let fresh = client_keys::jwks(provider, &client, true).await?;
-            jose::verify_with_jwks(assertion, &fresh, &ASSERTION_ALGS)
+            let fresh = client_keys::jwks(provider, &client, true).await.map_err(keys_failed)?;
+            jose::verify_with_jwks(assertion, &fresh, &algs)
         }
         Err(e) => Err(e),
     };
     let (_, claims) =
-        verified.map_err(|_| invalid("client_assertion's signature does not verify with the client's keys"))?;
+        verified.map_err(|e| Refusal::Failed(format!("the client_assertion of {iss} does not verify: {e}")))?;
     if claims.get("sub").and_then(Value::as_str) != Some(iss) {
-        return Err(invalid("client_assertion's sub must be the client_id"));
+        return Err(failed("client_assertion's sub must be the client_id"));
     }
     let issuer = provider.issuer();
     let token_endpoint = provider.persona.url(provider.persona.paths.token);
@@ -161,28 +207,35 @@ async fn private_key_jwt(
         _ => false,
     };
     if !aud_valid {
-        return Err(invalid("client_assertion's aud must be the issuer or the endpoint"));
+        return Err(failed("client_assertion's aud must be the issuer or the endpoint"));
     }
     let now = provider.now();
-    // RFC 7519 §2: a NumericDate may have a fraction (josekit writes one); whole seconds suffice.
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_f64)
-        .map(|exp| exp.floor() as i64)
-        .ok_or_else(|| invalid("client_assertion has no exp"))?;
-    if exp + 60 < now {
-        return Err(invalid("client_assertion has expired"));
+    let exp = numeric_date(&claims, "exp").ok_or_else(|| failed("client_assertion has no exp"))?;
+    if exp + CLOCK_SKEW < now {
+        return Err(failed("client_assertion has expired"));
     }
     if exp > now + 3600 {
-        return Err(invalid("client_assertion's exp is too far in the future"));
+        return Err(failed("client_assertion's exp is too far in the future"));
     }
-    let jti = claims.get("jti").and_then(Value::as_str).ok_or_else(|| invalid("client_assertion has no jti"))?;
+    // RFC 7523 §3: not to be used before `nbf`; and one issued in the future is not genuine.
+    for claim in ["iat", "nbf"] {
+        if numeric_date(&claims, claim).is_some_and(|t| t > now + CLOCK_SKEW) {
+            return Err(Refusal::Failed(format!("client_assertion's {claim} is in the future")));
+        }
+    }
+    let jti = claims.get("jti").and_then(Value::as_str).ok_or_else(|| failed("client_assertion has no jti"))?;
     let key = format!("jti:{iss}:{jti}");
-    let fresh = provider.stores.replay.remember(&key, exp + 60, now).await.map_err(OAuthError::from)?;
+    let fresh = provider.stores.replay.remember(&key, exp + CLOCK_SKEW, now).await.map_err(OAuthError::from)?;
     if !fresh {
-        return Err(invalid("client_assertion's jti has been used before"));
+        return Err(failed("client_assertion's jti has been used before"));
     }
     Ok(client)
+}
+
+/// A NumericDate claim in whole seconds. RFC 7519 §2: it may have a fraction (josekit writes
+/// one); whole seconds suffice.
+fn numeric_date(claims: &serde_json::Map<String, Value>, name: &str) -> Option<i64> {
+    claims.get(name).and_then(Value::as_f64).map(|t| t.floor() as i64)
 }
 
 fn unverified_claims(token: &str) -> Option<serde_json::Map<String, Value>> {

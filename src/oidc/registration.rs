@@ -33,6 +33,7 @@ pub struct ClientMetadata {
     pub id_token_signed_response_alg: Option<String>,
     pub userinfo_signed_response_alg: Option<String>,
     pub request_object_signing_alg: Option<String>,
+    pub token_endpoint_auth_signing_alg: Option<String>,
     pub request_uris: Vec<String>,
     pub subject_type: Option<String>,
     pub sector_identifier_uri: Option<String>,
@@ -143,6 +144,11 @@ pub async fn build(
     {
         return Err(bad(format!("request_object_signing_alg {alg} is not supported")));
     }
+    if let Some(alg) = &meta.token_endpoint_auth_signing_alg
+        && !crate::oidc::client_auth::ASSERTION_ALGS.contains(&alg.as_str())
+    {
+        return Err(bad(format!("token_endpoint_auth_signing_alg {alg} is not supported")));
+    }
     let subject_type = match meta.subject_type.as_deref() {
         None | Some("public") => SubjectType::Public,
         Some("pairwise") => SubjectType::Pairwise,
@@ -173,6 +179,7 @@ pub async fn build(
         id_token_signed_response_alg: id_alg,
         userinfo_signed_response_alg: meta.userinfo_signed_response_alg,
         request_object_signing_alg: meta.request_object_signing_alg,
+        token_endpoint_auth_signing_alg: meta.token_endpoint_auth_signing_alg,
         request_uris: meta.request_uris,
         subject_type,
         sector_identifier_uri: meta.sector_identifier_uri,

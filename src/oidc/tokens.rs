@@ -19,19 +19,6 @@ pub async fn access_token(provider: &Provider, grant: &Grant) -> Result<(String,
     Ok((token, provider.config.tokens.access_token_ttl))
 }
 
-/// An access token for `access` and a refresh token for `refresh` (a refresh token's grant keeps
-/// the scopes first granted), stored together; with the access token's lifetime in seconds.
-pub async fn access_and_refresh_token(
-    provider: &Provider,
-    access: &Grant,
-    refresh: &Grant,
-) -> Result<(String, i64, String), OAuthError> {
-    let (access_token, access_record) = new_access(provider, access);
-    let (refresh_token, refresh_record) = new_refresh(provider, refresh);
-    provider.stores.tokens.insert_pair(&access_record, &refresh_record).await?;
-    Ok((access_token, provider.config.tokens.access_token_ttl, refresh_token))
-}
-
 /// A new access token for `grant` and its record, not yet stored.
 pub fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
     let now = provider.now();
@@ -55,6 +42,7 @@ pub fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken)
         issued_at: now,
         expires_at: now + provider.config.tokens.refresh_token_ttl,
         used_at: None,
+        successor: None,
     };
     (token, record)
 }

@@ -6,7 +6,8 @@ use std::future::Future;
 
 use super::fixtures::{NOW, authn, client, grant, user};
 use super::{
-    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Session, StoreError, Stores, Tally,
+    AccessToken, AuthCode, Interaction, Issue, Redemption, RefreshToken, RefreshUse, Rotation, Session, StoreError,
+    Stores, Tally,
 };
 use crate::clock::Timestamp;
 
@@ -40,11 +41,13 @@ macro_rules! conformance_suite {
             sessions_delete_returns_the_session_once,
             interactions_put_replaces_and_expiry_hides,
             codes_redeemed_twice_are_replayed,
+            codes_peeked_as_a_redemption_would_find_them,
             codes_expired_or_missing_are_unknown,
             codes_redeemed_with_their_tokens,
             racing_exchanges_issue_once,
             access_tokens_expire,
             refresh_reuse_reports_the_first_use,
+            refresh_rotation_stores_the_pair_and_keeps_the_successor,
             refresh_expired_or_missing_is_unknown,
             revoking_a_grant_removes_both_kinds,
             ending_a_session_keeps_offline_tokens,
@@ -107,6 +110,17 @@ fn refresh(digest: &str, grant_id: &str, sid: &str, scopes: &[&str]) -> RefreshT
         issued_at: NOW,
         expires_at: NOW + 3600,
         used_at: None,
+        successor: None,
+    }
+}
+
+/// The rotation of a refresh token of grant `g1` into an access and a refresh token named after
+/// `tag`, with the sealed successor `sealed-<tag>`.
+fn rotation(tag: &str) -> Rotation {
+    Rotation {
+        access: access(&format!("a-{tag}"), "g1", "sid1", &["openid"]),
+        refresh: refresh(&format!("r-{tag}"), "g1", "sid1", &["openid"]),
+        successor: format!("sealed-{tag}"),
     }
 }
 
@@ -272,6 +286,23 @@ pub async fn codes_redeemed_twice_are_replayed(stores: Stores) {
     assert_eq!(stores.codes.redeem("c1", NOW + 3600).await.unwrap(), Redemption::Replayed(c1));
 }
 
+/// A peek finds what a redemption would (a fresh code, or a used one even after it expired) and
+/// spends nothing.
+pub async fn codes_peeked_as_a_redemption_would_find_them(stores: Stores) {
+    let c1 = code("c1", NOW + 60);
+    stores.codes.insert(&c1).await.unwrap();
+    assert_eq!(stores.codes.peek("c1", NOW).await.unwrap(), Some(c1.clone()));
+    assert_eq!(stores.codes.peek("c1", NOW).await.unwrap(), Some(c1.clone()));
+    assert_eq!(stores.codes.redeem("c1", NOW).await.unwrap(), Redemption::Fresh(c1.clone()), "the peek spent it");
+    assert_eq!(stores.codes.peek("c1", NOW + 3600).await.unwrap(), Some(c1.clone()));
+    assert!(!stores.codes.replayed("c1").await.unwrap(), "a peek is no replay");
+
+    stores.codes.insert(&code("c2", NOW + 60)).await.unwrap();
+    assert_eq!(stores.codes.peek("c2", NOW + 60).await.unwrap(), None);
+    assert_eq!(stores.codes.peek("nope", NOW).await.unwrap(), None);
+    assert_eq!(stores.codes.peek("c\0", NOW).await.unwrap(), None);
+}
+
 pub async fn codes_expired_or_missing_are_unknown(stores: Stores) {
     stores.codes.insert(&code("c1", NOW + 60)).await.unwrap();
     assert_eq!(stores.codes.redeem("c1", NOW + 60).await.unwrap(), Redemption::Unknown);
@@ -349,10 +380,10 @@ pub async fn access_tokens_expire(stores: Stores) {
 
 pub async fn refresh_reuse_reports_the_first_use(stores: Stores) {
     stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
-    let first = stores.tokens.use_refresh("r1", NOW + 10).await.unwrap();
+    let first = stores.tokens.rotate_refresh("r1", NOW + 10, &rotation("1")).await.unwrap();
     let RefreshUse::Fresh(token) = first else { panic!("expected a fresh use, got {first:?}") };
     assert_eq!(token.used_at, Some(NOW + 10));
-    let again = stores.tokens.use_refresh("r1", NOW + 20).await.unwrap();
+    let again = stores.tokens.rotate_refresh("r1", NOW + 20, &rotation("2")).await.unwrap();
     let RefreshUse::Reused(token) = again else { panic!("expected a reuse, got {again:?}") };
     assert_eq!(token.used_at, Some(NOW + 10));
     assert_eq!(stores.tokens.get_refresh("r1", NOW + 20).await.unwrap().and_then(|t| t.used_at), Some(NOW + 10));
@@ -360,11 +391,37 @@ pub async fn refresh_reuse_reports_the_first_use(stores: Stores) {
     assert!(!stores.tokens.delete_refresh("r1").await.unwrap());
 }
 
+/// A rotation stores the new pair with the old token spent, in one step; the old token keeps the
+/// successor of the rotation that won, which a later reuse gets back, and nothing else.
+pub async fn refresh_rotation_stores_the_pair_and_keeps_the_successor(stores: Stores) {
+    let tokens = &stores.tokens;
+    tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
+    assert_eq!(tokens.get_refresh("r1", NOW).await.unwrap().and_then(|t| t.successor), None);
+    assert!(matches!(tokens.rotate_refresh("r1", NOW, &rotation("1")).await.unwrap(), RefreshUse::Fresh(_)));
+    assert_eq!(tokens.get_access("a-1", NOW).await.unwrap(), Some(rotation("1").access));
+    assert_eq!(tokens.get_refresh("r-1", NOW).await.unwrap(), Some(rotation("1").refresh));
+    assert_eq!(tokens.get_refresh("r1", NOW).await.unwrap().and_then(|t| t.successor).as_deref(), Some("sealed-1"));
+
+    // A reuse stores nothing and sees the first rotation's successor.
+    let again = tokens.rotate_refresh("r1", NOW, &rotation("2")).await.unwrap();
+    let RefreshUse::Reused(token) = again else { panic!("expected a reuse, got {again:?}") };
+    assert_eq!(token.successor.as_deref(), Some("sealed-1"));
+    assert_eq!(tokens.get_access("a-2", NOW).await.unwrap(), None);
+    assert_eq!(tokens.get_refresh("r-2", NOW).await.unwrap(), None);
+
+    // The successor goes with the family.
+    tokens.revoke_grant("g1").await.unwrap();
+    assert_eq!(tokens.rotate_refresh("r1", NOW, &rotation("3")).await.unwrap(), RefreshUse::Unknown);
+    assert_eq!(tokens.get_refresh("r-1", NOW).await.unwrap(), None);
+}
+
 pub async fn refresh_expired_or_missing_is_unknown(stores: Stores) {
     stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
-    assert_eq!(stores.tokens.use_refresh("r1", NOW + 3600).await.unwrap(), RefreshUse::Unknown);
-    assert_eq!(stores.tokens.use_refresh("nope", NOW).await.unwrap(), RefreshUse::Unknown);
+    assert_eq!(stores.tokens.rotate_refresh("r1", NOW + 3600, &rotation("1")).await.unwrap(), RefreshUse::Unknown);
+    assert_eq!(stores.tokens.rotate_refresh("nope", NOW, &rotation("2")).await.unwrap(), RefreshUse::Unknown);
     assert_eq!(stores.tokens.get_refresh("r1", NOW + 3600).await.unwrap(), None);
+    assert_eq!(stores.tokens.get_access("a-1", NOW).await.unwrap(), None, "an unknown token issues nothing");
+    assert_eq!(stores.tokens.get_access("a-2", NOW).await.unwrap(), None, "an unknown token issues nothing");
 }
 
 pub async fn revoking_a_grant_removes_both_kinds(stores: Stores) {
@@ -488,25 +545,32 @@ pub async fn racing_redemptions_have_one_winner(stores: Stores) {
 
 pub async fn racing_refresh_rotations_have_one_winner(stores: Stores) {
     stores.tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
-    let answers = race(|i| {
-        let stores = stores.clone();
-        async move { stores.tokens.use_refresh("r1", NOW + 1 + i as Timestamp).await.unwrap() }
-    })
-    .await;
-    let winners: Vec<_> = answers
-        .iter()
-        .filter_map(|a| match a {
-            RefreshUse::Fresh(token) => token.used_at,
-            _ => None,
+    let answers =
+        race(|i| {
+            let stores = stores.clone();
+            async move {
+                stores.tokens.rotate_refresh("r1", NOW + 1 + i as Timestamp, &rotation(&i.to_string())).await.unwrap()
+            }
         })
-        .collect();
+        .await;
+    let winners: Vec<usize> = (0..RACERS).filter(|i| matches!(answers[*i], RefreshUse::Fresh(_))).collect();
     assert_eq!(winners.len(), 1, "{answers:?}");
-    for answer in &answers {
+    let winner = winners[0];
+    for (i, answer) in answers.iter().enumerate() {
         match answer {
-            RefreshUse::Fresh(_) => {}
-            RefreshUse::Reused(token) => assert_eq!(token.used_at, Some(winners[0])),
+            RefreshUse::Fresh(token) => assert_eq!(token.used_at, Some(NOW + 1 + winner as Timestamp)),
+            RefreshUse::Reused(token) => {
+                assert_eq!(token.used_at, Some(NOW + 1 + winner as Timestamp));
+                assert_eq!(
+                    token.successor,
+                    Some(format!("sealed-{winner}")),
+                    "every loser sees the winner's successor"
+                );
+            }
             RefreshUse::Unknown => panic!("the refresh token went missing"),
         }
+        let stored = stores.tokens.get_refresh(&format!("r-{i}"), NOW).await.unwrap().is_some();
+        assert_eq!(stored, i == winner, "rotation {i}: a pair stored only for the one that won");
     }
 }
 

@@ -134,6 +134,7 @@ pub const TABLES: &[Table] = {
                 col("data", Json),
                 col("expires_at", Int),
                 nullable("used_at", Int),
+                nullable("successor", Text),
             ],
             key_columns: 1,
         },
@@ -261,7 +262,8 @@ pub(super) fn ensure_empty(counts: &[(&'static str, i64)]) -> Result<(), DumpErr
 mod tests {
     use super::*;
 
-    /// The `CREATE TABLE` statements of a migration directory: table name → column names.
+    /// The `CREATE TABLE` and `ALTER TABLE … ADD COLUMN` statements of a migration directory:
+    /// table name → column names.
     fn schema(dir: &str) -> BTreeMap<String, Vec<String>> {
         let mut tables = BTreeMap::new();
         let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
@@ -271,13 +273,20 @@ mod tests {
             for statement in sql.split("CREATE TABLE ").skip(1) {
                 let (name, body) = statement.split_once('(').unwrap();
                 let body = &body[..body.find(");").unwrap()];
-                let columns = body
+                let columns: Vec<String> = body
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty() && !l.starts_with("--") && !l.starts_with("PRIMARY KEY"))
                     .map(|l| l.split_whitespace().next().unwrap().to_owned())
                     .collect();
                 tables.insert(name.trim().to_owned(), columns);
+            }
+            for statement in sql.split("ALTER TABLE ").skip(1) {
+                let mut words = statement.split_whitespace();
+                let (name, add, column, added) = (words.next(), words.next(), words.next(), words.next());
+                if let (Some(name), Some("ADD"), Some("COLUMN"), Some(added)) = (name, add, column, added) {
+                    tables.get_mut(name).unwrap().push(added.to_owned());
+                }
             }
         }
         tables

@@ -39,6 +39,7 @@ pub fn client(client_id: &str) -> Client {
         id_token_signed_response_alg: "RS256".into(),
         userinfo_signed_response_alg: None,
         request_object_signing_alg: None,
+        token_endpoint_auth_signing_alg: None,
         request_uris: vec![],
         subject_type: SubjectType::Public,
         sector_identifier_uri: None,

@@ -100,6 +100,9 @@ pub trait InteractionStore: Send + Sync {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     async fn insert(&self, code: &AuthCode) -> StoreResult<()>;
+    /// The code as issued, changing nothing: while it can be redeemed (unexpired), or once it
+    /// has been (a replay is recognized after expiry too), as [`CodeStore::redeem`] would find it.
+    async fn peek(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AuthCode>>;
     /// Marks the code used, atomically; says whether this was its first use. A second
     /// redemption also marks the code replayed.
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption>;
@@ -117,8 +120,11 @@ pub trait TokenStore: Send + Sync {
     async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()>;
     /// Unless expired at `now`.
     async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>>;
-    /// Marks the refresh token used, atomically; says whether this was its first use.
-    async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse>;
+    /// Rotates the refresh token `digest` in one atomic step: when it is unused and unexpired,
+    /// marks it used at `now`, keeps `rotation.successor` on it and stores the new pair; else
+    /// changes nothing. Of two racing rotations exactly one is `Fresh`; the other sees the
+    /// winner's `used_at` and `successor` (`Reused`).
+    async fn rotate_refresh(&self, digest: &str, now: Timestamp, rotation: &Rotation) -> StoreResult<RefreshUse>;
     async fn delete_refresh(&self, digest: &str) -> StoreResult<bool>;
     /// The two tokens of one token response; a backend with transactions writes both or neither.
     async fn insert_pair(&self, access: &AccessToken, refresh: &RefreshToken) -> StoreResult<()> {

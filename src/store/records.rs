@@ -105,12 +105,27 @@ pub struct RefreshToken {
     pub expires_at: Timestamp,
     /// When it was exchanged for a new one (rotation); `None` while unused.
     pub used_at: Option<Timestamp>,
+    /// Once rotated: what the rotation issued, sealed under a key only the holder of this token
+    /// can derive (`oidc::token::successor`), so that a retry within the grace window gets the
+    /// same tokens back. Like `used_at`, kept in a column of its own, not in the JSON record.
+    #[serde(default, skip_serializing)]
+    pub successor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RefreshUse {
     Unknown,
+    /// First use: the token, now marked used.
     Fresh(RefreshToken),
-    /// Already used; `used_at` of the earlier use is in the record.
+    /// Already used: `used_at` and `successor` of the earlier rotation are in the record.
     Reused(RefreshToken),
+}
+
+/// What rotating a refresh token writes: the new pair, and the sealed successor kept on the old
+/// token (see [`RefreshToken::successor`]).
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub access: AccessToken,
+    pub refresh: RefreshToken,
+    pub successor: String,
 }

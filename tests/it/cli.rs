@@ -403,6 +403,17 @@ fn seed_with_an_unknown_user_field_fails_naming_it() {
 }
 
 #[test]
+fn seed_accepts_a_token_endpoint_auth_signing_alg() {
+    let work = Workdir::new();
+    let fixture = r#"{ "clients": [{ "client_id": "api", "grant_types": ["client_credentials"], "response_types": [],
+        "token_endpoint_auth_method": "private_key_jwt", "token_endpoint_auth_signing_alg": "PS256",
+        "jwks": JWKS }] }"#;
+    work.write("fixture.json", &fixture.replace("JWKS", r#"{ "keys": [{ "kty": "RSA", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB" }] }"#));
+    work.ok(&["seed", "fixture.json"]);
+    assert_eq!(work.ok(&["client", "show", "api"])["token_endpoint_auth_signing_alg"], "PS256");
+}
+
+#[test]
 fn seed_with_an_unknown_client_field_fails_naming_it() {
     let work = Workdir::new();
     let fixture = "[[clients]]\nclient_id = \"portal\"\nredirect_uris = [\"http://127.0.0.1:9/cb\"]\n\

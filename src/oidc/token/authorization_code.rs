@@ -1,5 +1,10 @@
 //! The authorization-code grant (RFC 6749 §4.1.3, RFC 7636): a code is redeemed once; a second
 //! attempt revokes everything the first one issued (RFC 6749 §4.1.2, RFC 9700 §4.1.3).
+//!
+//! Only a request that would be allowed to redeem the code (its client, its redirect URI, its PKCE
+//! verifier) touches it: any other is refused against the code as stored and leaves it as it
+//! was, so that someone who saw a code but cannot redeem it can neither burn it nor revoke what
+//! it issued.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -26,9 +31,14 @@ pub async fn exchange(
     let redirect_uri = form.get("redirect_uri").map(String::as_str);
     let verifier = form.get("code_verifier").map(String::as_str);
     let refreshable = client.allows_grant("refresh_token");
+    let unknown = || OAuthError::invalid_grant("the authorization code is invalid or has expired");
+    // Checked against the code as stored, before anything is spent or revoked.
+    let stored = provider.stores.codes.peek(&digest, provider.now()).await?.ok_or_else(unknown)?;
+    check(&stored, client, redirect_uri, verifier)?;
     // What the checks decided for the code and, when they passed, the tokens made for it; set by
     // `issue`, which the store calls with the code while redeeming it, so that the code is spent
-    // and its tokens stored in one write. A request that fails a check spends the code all the same.
+    // and its tokens stored in one write. The checks are made again on the code being redeemed,
+    // which is the one just checked: a code's record never changes.
     let outcome: Mutex<Option<Result<Tokens, OAuthError>>> = Mutex::new(None);
     let issue = |code: &AuthCode| -> Option<Issue> {
         let (result, issued) = match check(code, client, redirect_uri, verifier) {
@@ -56,9 +66,7 @@ pub async fn exchange(
             tracing::warn!(client_id = %code.grant.client_id, "authorization code replayed; its tokens are revoked");
             return Err(OAuthError::invalid_grant("the authorization code has already been used"));
         }
-        Redemption::Unknown => {
-            return Err(OAuthError::invalid_grant("the authorization code is invalid or has expired"));
-        }
+        Redemption::Unknown => return Err(unknown()),
     };
     let Tokens { access_token, refresh_token } =
         outcome.into_inner().unwrap_or_else(PoisonError::into_inner).ok_or_else(OAuthError::server_error)??;

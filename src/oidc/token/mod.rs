@@ -3,6 +3,7 @@
 mod authorization_code;
 mod client_credentials;
 mod refresh;
+mod successor;
 
 use std::collections::HashMap;
 

@@ -188,6 +188,9 @@ fn parse_row(object: &Map<String, Json>) -> Result<(usize, Row), String> {
 fn decode(table: &Table, column: &Column, value: Option<&Json>) -> Result<Value, String> {
     let place = format!("{}.{}", table.name, column.name);
     let value = match value {
+        // A nullable column may have been added after the export was written (a refresh token's
+        // `successor`): it was null then.
+        None if column.nullable => return Ok(Value::Null),
         None => return Err(format!("{place} is missing")),
         Some(Json::Null) if column.nullable => return Ok(Value::Null),
         Some(Json::Null) => return Err(format!("{place} must not be null")),
@@ -236,7 +239,16 @@ mod tests {
             vec![vec![t("i1"), t(r#"{"request":{"state":"a\u0000b"}}"#), Value::Int(5)]],
             vec![vec![t("c1"), t("g1"), t("{}"), Value::Int(6), Value::Null, Value::Bool(false)]],
             vec![vec![t("a1"), t("g1"), Value::Null, Value::Bool(true), t("{}"), Value::Int(7)]],
-            vec![vec![t("r1"), t("g1"), t("sid1"), Value::Bool(false), t("{}"), Value::Int(8), Value::Int(-1)]],
+            vec![vec![
+                t("r1"),
+                t("g1"),
+                t("sid1"),
+                Value::Bool(false),
+                t("{}"),
+                Value::Int(8),
+                Value::Int(-1),
+                t("c2VhbGVk"),
+            ]],
             vec![vec![t("jti:a\0b\\c"), Value::Int(i64::MAX)]],
             vec![vec![t("login:jan"), Value::Int(3), Value::Int(9)]],
         ])
@@ -310,6 +322,9 @@ mod tests {
         assert!(swap("\"created_at\":1790000000", "\"created_at\":\"1\"").contains("clients.created_at must be"));
         assert!(swap("\"used_at\":null", "\"used_at\":1.5").contains("codes.used_at must be a 64-bit integer"));
         assert!(swap("\"sid\":null", "\"sid\":7").contains("access_tokens.sid must be a string"));
+        // A nullable column added later reads as null from an export written before it.
+        let older = read_text(&text.replacen(",\"successor\":\"c2VhbGVk\"", "", 1)).unwrap();
+        assert_eq!(older.rows[7][0][7], Value::Null);
         assert!(swap("\"grant_id\":\"g1\"", "\"grant_id\":null").contains("must not be null"));
         assert!(swap("\"data\":\"{}\"", "\"data\":\"{\"").contains("codes.data does not hold valid JSON"));
     }

@@ -30,6 +30,20 @@ impl CodeStore for PostgresStore {
         Ok(())
     }
 
+    async fn peek(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AuthCode>> {
+        if !storable(digest) {
+            return Ok(None);
+        }
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM codes WHERE digest = $1 AND (used_at IS NOT NULL OR expires_at > $2)")
+                .bind(digest)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        data.as_deref().map(from_json).transpose()
+    }
+
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
         if !storable(digest) {
             return Ok(Redemption::Unknown);

@@ -5,31 +5,54 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, is_offline, storable, to_json};
 use crate::clock::Timestamp;
-use crate::store::{AccessToken, RefreshToken, RefreshUse, StoreResult, TokenStore};
+use crate::store::{AccessToken, RefreshToken, RefreshUse, Rotation, StoreResult, TokenStore};
 
-/// The `used_at` column is the truth: the JSON holds the token as it was issued.
-fn refresh_from_row((data, used_at): (String, Option<Timestamp>)) -> StoreResult<RefreshToken> {
+/// A refresh token's row: its JSON record, `used_at` and `successor`.
+type RefreshRow = (String, Option<Timestamp>, Option<String>);
+
+/// The `used_at` and `successor` columns are the truth: the JSON holds the token as it was issued.
+fn refresh_from_row((data, used_at, successor): RefreshRow) -> StoreResult<RefreshToken> {
     let mut token: RefreshToken = from_json(&data)?;
     token.used_at = used_at;
+    token.successor = successor;
     Ok(token)
 }
 
-#[async_trait]
-impl TokenStore for PostgresStore {
-    async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+const INSERT_ACCESS: &str = "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+fn insert_access(
+    token: &AccessToken,
+) -> StoreResult<sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>> {
+    Ok(sqlx::query(INSERT_ACCESS)
+        .bind(&token.digest)
+        .bind(&token.grant.grant_id)
+        .bind(&token.grant.sid)
+        .bind(is_offline(&token.grant.scopes))
+        .bind(to_json(token)?)
+        .bind(token.expires_at))
+}
+
+fn insert_refresh(
+    token: &RefreshToken,
+) -> StoreResult<sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>> {
+    Ok(sqlx::query(INSERT_REFRESH)
         .bind(&token.digest)
         .bind(&token.grant.grant_id)
         .bind(&token.grant.sid)
         .bind(is_offline(&token.grant.scopes))
         .bind(to_json(token)?)
         .bind(token.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .bind(token.used_at))
+}
+
+#[async_trait]
+impl TokenStore for PostgresStore {
+    async fn insert_access(&self, token: &AccessToken) -> StoreResult<()> {
+        insert_access(token)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -60,20 +83,7 @@ impl TokenStore for PostgresStore {
     }
 
     async fn insert_refresh(&self, token: &RefreshToken) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (digest, grant_id, sid, offline, data, expires_at, used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&token.digest)
-        .bind(&token.grant.grant_id)
-        .bind(&token.grant.sid)
-        .bind(is_offline(&token.grant.scopes))
-        .bind(to_json(token)?)
-        .bind(token.expires_at)
-        .bind(token.used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        insert_refresh(token)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -81,8 +91,8 @@ impl TokenStore for PostgresStore {
         if !storable(digest) {
             return Ok(None);
         }
-        let row: Option<(String, Option<Timestamp>)> =
-            sqlx::query_as("SELECT data, used_at FROM refresh_tokens WHERE digest = $1 AND expires_at > $2")
+        let row: Option<RefreshRow> =
+            sqlx::query_as("SELECT data, used_at, successor FROM refresh_tokens WHERE digest = $1 AND expires_at > $2")
                 .bind(digest)
                 .bind(now)
                 .fetch_optional(&self.pool)
@@ -91,27 +101,35 @@ impl TokenStore for PostgresStore {
         row.map(refresh_from_row).transpose()
     }
 
-    async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
+    async fn rotate_refresh(&self, digest: &str, now: Timestamp, rotation: &Rotation) -> StoreResult<RefreshUse> {
         if !storable(digest) {
             return Ok(RefreshUse::Unknown);
         }
-        // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
-        let fresh: Option<(String, Option<Timestamp>)> = sqlx::query_as(
-            "UPDATE refresh_tokens SET used_at = $1 \
-             WHERE digest = $2 AND used_at IS NULL AND expires_at > $1 RETURNING data, used_at",
+        // One transaction: the old token is spent and the new pair stored, or neither. As with
+        // codes, the conditional UPDATE decides a race: a second rotation blocks on the first's
+        // row lock, then finds `used_at` set, changes nothing, and sees the first's successor.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let fresh: Option<RefreshRow> = sqlx::query_as(
+            "UPDATE refresh_tokens SET used_at = $1, successor = $2 \
+             WHERE digest = $3 AND used_at IS NULL AND expires_at > $1 RETURNING data, used_at, successor",
         )
         .bind(now)
+        .bind(&rotation.successor)
         .bind(digest)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?;
-        if let Some(row) = fresh {
-            return Ok(RefreshUse::Fresh(refresh_from_row(row)?));
-        }
-        match self.get_refresh(digest, now).await? {
-            Some(token) if token.used_at.is_some() => Ok(RefreshUse::Reused(token)),
-            _ => Ok(RefreshUse::Unknown),
-        }
+        let Some(row) = fresh else {
+            tx.rollback().await.map_err(db_error)?;
+            return match self.get_refresh(digest, now).await? {
+                Some(token) if token.used_at.is_some() => Ok(RefreshUse::Reused(token)),
+                _ => Ok(RefreshUse::Unknown),
+            };
+        };
+        insert_access(&rotation.access)?.execute(&mut *tx).await.map_err(db_error)?;
+        insert_refresh(&rotation.refresh)?.execute(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(RefreshUse::Fresh(refresh_from_row(row)?))
     }
 
     async fn delete_refresh(&self, digest: &str) -> StoreResult<bool> {

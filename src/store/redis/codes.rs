@@ -55,6 +55,14 @@ impl CodeStore for RedisStore {
         Ok(())
     }
 
+    async fn peek(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AuthCode>> {
+        // One HMGET: the three fields as of one moment.
+        let (data, exp, used): (Option<String>, Option<Timestamp>, Option<String>) =
+            self.pool.next().hmget(self.key("code", digest), vec!["data", "exp", "used"]).await.map_err(redis_error)?;
+        let live = used.is_some() || exp.is_some_and(|exp| exp > now);
+        data.filter(|_| live).as_deref().map(from_json).transpose()
+    }
+
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
         let answer: Vec<String> = self.script(&REDEEM, vec![self.key("code", digest)], vec![now.to_string()]).await?;
         match answer.as_slice() {

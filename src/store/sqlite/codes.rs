@@ -75,6 +75,16 @@ impl CodeStore for SqliteStore {
         Ok(())
     }
 
+    async fn peek(&self, digest: &str, now: Timestamp) -> StoreResult<Option<AuthCode>> {
+        let data: Option<String> = self
+            .optional(
+                "SELECT data FROM codes WHERE digest = ?1 AND (used_at IS NOT NULL OR expires_at > ?2)",
+                (digest, now),
+            )
+            .await?;
+        data.as_deref().map(from_json).transpose()
+    }
+
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption> {
         let fresh: Option<String> = self.write_optional(REDEEM, (now, digest)).await?;
         if let Some(data) = fresh {

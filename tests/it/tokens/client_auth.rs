@@ -125,23 +125,48 @@ fn client_key() -> (Value, Jwk) {
 /// A client assertion (RFC 7523) signed with `key`; `exp_in` seconds from now (wall clock).
 /// josekit writes sub-second NumericDates (`exp: 1700000000.25`), which RFC 7519 allows.
 fn assertion(key: &Jwk, client_id: &str, aud: &str, jti: &str, exp_in: i64) -> String {
+    assertion_with(key, "RS256", client_id, aud, jti, |payload| payload.set_expires_at(&wall_clock(exp_in)))
+}
+
+/// The wall clock `seconds` from now.
+fn wall_clock(seconds: i64) -> std::time::SystemTime {
     let now = std::time::SystemTime::now();
-    let exp = if exp_in >= 0 {
-        now + std::time::Duration::from_secs(exp_in as u64)
-    } else {
-        now - std::time::Duration::from_secs((-exp_in) as u64)
-    };
+    let delta = std::time::Duration::from_secs(seconds.unsigned_abs());
+    if seconds >= 0 { now + delta } else { now - delta }
+}
+
+/// A client assertion signed with `key` and `alg` (RS256 or PS256), expiring in two minutes, its
+/// payload then `tweak`ed.
+fn assertion_with(
+    key: &Jwk,
+    alg: &str,
+    client_id: &str,
+    aud: &str,
+    jti: &str,
+    tweak: impl FnOnce(&mut JwtPayload),
+) -> String {
     let mut payload = JwtPayload::new();
     payload.set_issuer(client_id);
     payload.set_subject(client_id);
     payload.set_audience(vec![aud]);
     payload.set_jwt_id(jti);
-    payload.set_issued_at(&now);
-    payload.set_expires_at(&exp);
+    payload.set_issued_at(&wall_clock(0));
+    payload.set_expires_at(&wall_clock(120));
+    tweak(&mut payload);
     let mut header = JwsHeader::new();
     header.set_token_type("JWT");
     header.set_key_id("client-key-1");
-    josekit::jwt::encode_with_signer(&payload, &header, &RS256.signer_from_jwk(key).unwrap()).unwrap()
+    let signer: Box<dyn josekit::jws::JwsSigner> = match alg {
+        "RS256" => Box::new(RS256.signer_from_jwk(key).unwrap()),
+        "PS256" => {
+            // The same RSA key, its JWK marked for PS256 (josekit checks that).
+            let mut key = key.clone();
+            key.set_algorithm("PS256");
+            Box::new(josekit::jws::PS256.signer_from_jwk(&key).unwrap())
+        }
+        other => panic!("no signer for {other}"),
+    };
+    josekit::jwt::encode_with_signer(&payload, &header, &*signer).unwrap()
 }
 
 /// A client-credentials request authenticated by `assertion`.
@@ -221,6 +246,90 @@ async fn private_key_jwt_signed_with_another_key_is_invalid_client() {
     with_assertion(&server, &jwt).await.assert_error(401, "invalid_client");
 }
 
+#[tokio::test]
+async fn private_key_jwt_issued_or_valid_only_in_the_future_is_invalid_client() {
+    let server = server().await;
+    let (jwks, key) = client_key();
+    let id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let aud = server.url("/token");
+    let later = |claim: &'static str, seconds: i64| {
+        assertion_with(&key, "RS256", &id, &aud, &format!("jti-{claim}-{seconds}"), |payload| {
+            payload.set_expires_at(&wall_clock(seconds + 120));
+            match claim {
+                "iat" => payload.set_issued_at(&wall_clock(seconds)),
+                _ => payload.set_not_before(&wall_clock(seconds)),
+            }
+        })
+    };
+    with_assertion(&server, &later("iat", 600)).await.assert_error(401, "invalid_client");
+    with_assertion(&server, &later("nbf", 600)).await.assert_error(401, "invalid_client");
+    // Within the clock skew both are fine.
+    for claim in ["iat", "nbf"] {
+        let reply = with_assertion(&server, &later(claim, 30)).await;
+        assert_eq!(reply.status, 200, "{claim} 30 s ahead: {}", reply.text);
+    }
+}
+
+#[tokio::test]
+async fn private_key_jwt_must_use_the_registered_token_endpoint_auth_signing_alg() {
+    let server = server().await;
+    let (mut jwks, key) = client_key();
+    // The key itself allows any RSA algorithm: only the client's registration limits it.
+    jwks["keys"][0].as_object_mut().unwrap().remove("alg");
+    let id = jwt_client(&server, json!({ "jwks": jwks, "token_endpoint_auth_signing_alg": "PS256" })).await;
+    let aud = server.url("/token");
+    let rs256 = assertion_with(&key, "RS256", &id, &aud, "jti-rs", |_| {});
+    with_assertion(&server, &rs256).await.assert_error(401, "invalid_client");
+    let ps256 = assertion_with(&key, "PS256", &id, &aud, "jti-ps", |_| {});
+    let reply = with_assertion(&server, &ps256).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn failed_client_authentication_tells_nothing_about_the_client() {
+    let server = server().await;
+    let (basic_id, basic_secret) = web_client(&server, json!({})).await;
+    let (post_id, post_secret) =
+        web_client(&server, json!({ "token_endpoint_auth_method": "client_secret_post" })).await;
+    let (jwks, _) = client_key();
+    let (_, stranger) = client_key();
+    let jwt_id = jwt_client(&server, json!({ "jwks": jwks })).await;
+    let form = [("grant_type", "client_credentials"), ("token", "x")];
+    for path in ["/token", "/introspect", "/revoke"] {
+        // Over Basic: an unknown client, a wrong secret, clients registered for other methods.
+        let mut over_basic = Vec::new();
+        for (id, secret) in [("nobody", "secret"), (&basic_id, "wrong"), (&post_id, &post_secret), (&jwt_id, "x")] {
+            over_basic.push((id, post(&server, path, Some((id, secret)), &form).await));
+        }
+        let expected = over_basic[0].1.text.clone();
+        for (id, reply) in &over_basic {
+            reply.assert_error(401, "invalid_client");
+            assert_eq!(reply.text, expected, "{path}, {id} over Basic");
+            assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Basic")), "{path}, {id}");
+        }
+        // In the form: the same, a confidential client with no secret, and assertions that
+        // name an unknown client, a client not registered for them, or carry another key.
+        let mut in_form = Vec::new();
+        for (id, secret) in [("nobody", "secret"), (&post_id, "wrong"), (&basic_id, &basic_secret), (&jwt_id, "x")] {
+            let form = [form.as_slice(), &[("client_id", id), ("client_secret", secret)]].concat();
+            in_form.push((format!("{id} with a secret"), post(&server, path, None, &form).await));
+        }
+        let form_id = [form.as_slice(), &[("client_id", basic_id.as_str())]].concat();
+        in_form.push(("no secret".into(), post(&server, path, None, &form_id).await));
+        for (id, name) in [("nobody", "unknown"), (basic_id.as_str(), "basic"), (jwt_id.as_str(), "wrong key")] {
+            let jwt = assertion(&stranger, id, &server.issuer, &format!("jti-{path}-{name}"), 120);
+            let assertion = [("client_assertion_type", ASSERTION_TYPE), ("client_assertion", jwt.as_str())];
+            let form = [form.as_slice(), &assertion].concat();
+            in_form.push((format!("an assertion: {name}"), post(&server, path, None, &form).await));
+        }
+        for (what, reply) in &in_form {
+            reply.assert_error(401, "invalid_client");
+            assert_eq!(reply.text, expected, "{path}, {what}");
+            assert_eq!(reply.header("www-authenticate"), None, "{path}, {what}");
+        }
+    }
+}
+
 /// Serves `jwks` at `http://127.0.0.1:<port>/jwks` until the returned sender is dropped or fired.
 async fn host_jwks(jwks: Value) -> (String, tokio::sync::oneshot::Sender<()>) {
     let app = axum::Router::new().route("/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
@@ -247,4 +356,33 @@ async fn private_key_jwt_with_keys_from_a_jwks_uri() {
     let reply = with_assertion(&server, &assertion(&key, &id, &server.url("/token"), "jti-uri", 120)).await;
     let _ = stop.send(());
     assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Malformed requests
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_error_at_the_token_endpoints_is_oauth_json() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({})).await;
+    let form = "application/x-www-form-urlencoded";
+    // One byte over the default max_body_bytes (64 KiB).
+    let oversized = format!("grant_type=client_credentials&token=x&pad={}", "x".repeat(64 * 1024));
+    for path in ["/token", "/introspect", "/revoke"] {
+        let send = |content_type: Option<&'static str>, body: String| {
+            let mut request = http().post(server.url(path)).basic_auth(&id, Some(&secret)).body(body);
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            async move { Reply::of(request.send().await.unwrap()).await }
+        };
+        send(Some(form), oversized.clone()).await.assert_error(413, "invalid_request");
+        send(Some("text/plain"), "token=x".into()).await.assert_error(400, "invalid_request");
+        send(None, String::new()).await.assert_error(400, "invalid_request");
+        send(Some(form), "token=x&token=y&grant_type=a&grant_type=b".into()).await.assert_error(400, "invalid_request");
+        let get = Reply::of(http().get(server.url(path)).send().await.unwrap()).await;
+        get.assert_error(405, "invalid_request");
+        assert_eq!(get.header("allow"), Some("POST"), "{path}");
+    }
 }

@@ -111,6 +111,23 @@ async fn a_code_issued_to_one_client_cannot_be_redeemed_by_another() {
     exchange(&server, &b, &b_secret, &code).await.assert_error(400, "invalid_grant");
 }
 
+#[tokio::test]
+async fn a_wrong_client_attempt_leaves_the_code_redeemable() {
+    let server = server().await;
+    let (a, a_secret) = web_client(&server, json!({})).await;
+    let (b, b_secret) = web_client(&server, json!({})).await;
+    let code = code(&server, &a, "openid").await;
+    exchange(&server, &b, &b_secret, &code).await.assert_error(400, "invalid_grant");
+    let wrong_uri = [("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", "http://127.0.0.1:9/x")];
+    token(&server, &a, &a_secret, &wrong_uri).await.assert_error(400, "invalid_grant");
+
+    let reply = exchange(&server, &a, &a_secret, &code).await;
+    assert_eq!(reply.status, 200, "the refused attempts burned the code: {}", reply.text);
+    // Nor can the other client revoke what the code issued by presenting it again.
+    exchange(&server, &b, &b_secret, &code).await.assert_error(400, "invalid_grant");
+    assert_eq!(userinfo(&server, reply.str("access_token")).await.status, 200);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PKCE (RFC 7636)
 // ---------------------------------------------------------------------------------------------
@@ -143,6 +160,32 @@ async fn pkce_without_the_verifier_is_invalid_grant() {
     let (_, challenge) = pkce_pair();
     let code = pkce_code(&server, &id, &challenge).await;
     exchange(&server, &id, &secret, &code).await.assert_error(400, "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_missing_verifier_attempt_leaves_the_code_redeemable() {
+    let server = server().await;
+    let (id, secret) = web_client(&server, json!({})).await;
+    let (verifier, challenge) = pkce_pair();
+    let code = pkce_code(&server, &id, &challenge).await;
+    exchange(&server, &id, &secret, &code).await.assert_error(400, "invalid_grant");
+    let with_verifier = |verifier: String| {
+        let (server, id, secret, code) = (&server, &id, &secret, &code);
+        async move {
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", &verifier),
+            ];
+            token(server, id, secret, &form).await
+        }
+    };
+    with_verifier(pkce_pair().0).await.assert_error(400, "invalid_grant");
+
+    let reply = with_verifier(verifier).await;
+    assert_eq!(reply.status, 200, "the refused attempts burned the code: {}", reply.text);
+    assert_eq!(userinfo(&server, reply.str("access_token")).await.status, 200);
 }
 
 #[tokio::test]

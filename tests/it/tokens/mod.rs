@@ -37,7 +37,12 @@ fn http() -> reqwest::Client {
 
 /// A server with one person on it.
 async fn server() -> TestServer {
-    let server = TestServer::start().await;
+    server_with(|_| {}).await
+}
+
+/// A server with one person on it, its configuration `tweak`ed.
+async fn server_with(tweak: impl FnOnce(&mut identita::config::Config)) -> TestServer {
+    let server = TestServer::start_with(tweak).await;
     server
         .add_user(USER, PASS, json!({ "name": "Jan Novák", "email": "jan@example.cz", "email_verified": true }))
         .await;
