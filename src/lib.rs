@@ -16,5 +16,6 @@ pub mod keys;
 pub mod oidc;
 pub mod persona;
 pub mod secret;
+pub mod server;
 pub mod store;
 pub mod tls;

@@ -484,3 +484,75 @@ fn an_unknown_setting_stops_with_an_error_naming_it() {
     let error = assert_fails(&out);
     assert!(error.contains("isuer"), "{error}");
 }
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+/// Issue #11: `data/` was created 0755 and the database files 0644, so any local user could read
+/// the password hashes; every file and directory identita makes is now its owner's alone.
+#[tokio::test]
+async fn data_and_keys_are_private_to_the_owner() {
+    let work = Workdir::new();
+    let served = Served::start(&work).await;
+    // The log and the shared memory exist while the server has the database open.
+    let data = work.path().join("data");
+    let keys = work.path().join("keys");
+    let mut files = vec![data.join("identita.db"), data.join("identita.db-wal"), data.join("identita.db-shm")];
+    files.push(keys.join("pairwise.salt"));
+    files.extend(key_files(&keys));
+    let modes: Vec<(String, u32)> = [data.clone(), keys.clone()]
+        .iter()
+        .chain(&files)
+        .map(|p| (p.strip_prefix(work.path()).unwrap().display().to_string(), mode(p)))
+        .collect();
+    served.terminate();
+    for (name, mode) in &modes[..2] {
+        assert_eq!(*mode, 0o700, "{name} has mode {mode:o}: {modes:?}");
+    }
+    for (name, mode) in &modes[2..] {
+        assert_eq!(*mode, 0o600, "{name} has mode {mode:o}: {modes:?}");
+    }
+}
+
+/// A database file an older version left readable by others is narrowed when it is opened.
+#[test]
+fn a_database_readable_by_others_is_narrowed_on_open() {
+    let work = Workdir::new();
+    work.ok(&["client", "list"]);
+    let db = work.path().join("data/identita.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    work.ok(&["client", "list"]);
+    assert_eq!(mode(&db), 0o600);
+}
+
+/// Issue #11: `identita tls self-signed` made the keys directory 0755 when it came first.
+#[test]
+fn tls_self_signed_makes_a_private_keys_directory() {
+    let work = Workdir::new();
+    let out = work.ok(&["tls", "self-signed"]);
+    assert_eq!(mode(&work.path().join("keys")), 0o700);
+    for file in ["cert_file", "key_file"] {
+        assert_eq!(mode(Path::new(out[file].as_str().unwrap())), 0o600, "{file}: {out}");
+    }
+}
+
+/// Issue #11: a short or damaged `keys/pairwise.salt` was silently replaced, changing every
+/// pairwise `sub`; now the start stops and names the file, which is left as it was.
+#[test]
+fn a_damaged_pairwise_salt_stops_the_start_naming_the_file() {
+    let work = Workdir::new();
+    work.ok(&["client", "list"]);
+    let salt = work.path().join("keys/pairwise.salt");
+    let original = std::fs::read_to_string(&salt).unwrap();
+    assert!(original.len() >= 32, "{original}");
+    for damaged in ["short".to_owned(), String::new(), "\0".repeat(40)] {
+        std::fs::write(&salt, &damaged).unwrap();
+        let error = assert_fails(&work.run(&["client", "list"]));
+        assert!(error.contains("pairwise.salt"), "{error}");
+        assert_eq!(std::fs::read_to_string(&salt).unwrap(), damaged, "the damaged salt was replaced");
+    }
+    std::fs::write(&salt, &original).unwrap();
+    work.ok(&["client", "list"]);
+    assert_eq!(std::fs::read_to_string(&salt).unwrap(), original);
+}
