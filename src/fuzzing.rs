@@ -42,12 +42,15 @@ fn build_harness() -> Harness {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the fuzz harness");
     let keys_dir = std::env::temp_dir().join(format!("identita-fuzz-{}", std::process::id()));
-    let config = Config {
+    let mut config = Config {
         database_url: Some("sqlite::memory:".into()),
         keys_dir: keys_dir.clone(),
         issuer: "https://op.example".into(),
         ..Config::default()
     };
+    // No target hashes a password, but the start hashes a dummy one: cheaply, in an unoptimised build.
+    config.password.memory_kib = 256;
+    config.password.iterations = 1;
     let provider = runtime.block_on(async {
         let provider = crate::app::provider(config, Arc::new(ManualClock::default()))
             .await

@@ -198,4 +198,26 @@ mod tests {
         let _ = stop.send(());
         serving.await.unwrap().unwrap();
     }
+
+    /// The TLS listener serves through the same loop, and its requests carry the peer too.
+    #[tokio::test]
+    async fn tls_connections_are_served_with_their_peer() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = crate::tls::self_signed(&["127.0.0.1".to_string()], dir.path()).unwrap();
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let listener = crate::tls::TlsListener::new(tcp, crate::tls::acceptor(&cert, &key).unwrap()).unwrap();
+        let router = Router::new()
+            .route("/", get(|ConnectInfo(Peer(peer)): ConnectInfo<Peer>| async move { peer.ip().to_string() }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let timeouts = Timeouts { header_read: Duration::from_secs(5), idle: Duration::from_secs(5) };
+        let serving = tokio::spawn(serve(listener, router, timeouts, async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
+        let answer = http.get(format!("https://{addr}/")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(answer, "127.0.0.1");
+        let _ = stop.send(());
+        serving.await.unwrap().unwrap();
+    }
 }

@@ -2,7 +2,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    identita_fuzz::offline();
-    identita::fuzzing::jwt(data);
-});
+fuzz_target!(
+    init: {
+        identita_fuzz::offline();
+        // The provider is built before the first input, outside its time limit.
+        identita::fuzzing::harness();
+    },
+    |data: &[u8]| identita::fuzzing::jwt(data)
+);

@@ -227,6 +227,11 @@ struct Served {
 
 impl Served {
     async fn start(work: &Workdir) -> Self {
+        Self::start_with(work, |_| {}).await
+    }
+
+    /// Started with `tweak` applied to the command (its environment, where its output goes).
+    async fn start_with(work: &Workdir, tweak: impl FnOnce(&mut Command)) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let issuer = format!("http://127.0.0.1:{port}");
         let mut command = work.command(&["serve"]);
@@ -235,6 +240,7 @@ impl Served {
             .env("IDENTITA_ISSUER", &issuer)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        tweak(&mut command);
         let served = Self { child: Some(command.spawn().unwrap()), issuer };
         let http = reqwest::Client::new();
         let start = Instant::now();
@@ -555,4 +561,33 @@ fn a_damaged_pairwise_salt_stops_the_start_naming_the_file() {
     std::fs::write(&salt, &original).unwrap();
     work.ok(&["client", "list"]);
     assert_eq!(std::fs::read_to_string(&salt).unwrap(), original);
+}
+
+/// Issue #11: at debug level the access log named every request's full URI, hints and tokens
+/// included; now only harmless query values are kept.
+#[tokio::test]
+async fn hints_and_tokens_in_a_query_are_not_logged() {
+    let work = Workdir::new();
+    let log_path = work.path().join("identita.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let served = Served::start_with(&work, |command| {
+        command.env("IDENTITA_LOG", "debug").stderr(log);
+    })
+    .await;
+    let hint = "jan.novak.secret-hint%40example.cz";
+    let id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtc3ViIn0.c2VjcmV0LXNpZ25hdHVyZQ";
+    let url = format!(
+        "{}/authorize?client_id=logged-client&response_type=code&scope=openid&login_hint={hint}\
+         &id_token_hint={id_token}&state=secret-state&nonce=secret-nonce&code=secret-code",
+        served.issuer
+    );
+    reqwest::get(url).await.unwrap();
+    reqwest::get(format!("{}/cb?code=another-secret-code&state=s", served.issuer)).await.unwrap();
+    served.terminate();
+
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(text.contains("/authorize?client_id=logged-client"), "the request was logged:\n{text}");
+    for secret in ["secret-hint", id_token, "secret-state", "secret-nonce", "secret-code"] {
+        assert!(!text.contains(secret), "{secret} is in the log:\n{text}");
+    }
 }

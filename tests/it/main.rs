@@ -8,7 +8,6 @@ mod authorization;
 mod browser;
 mod cli;
 mod faults;
-mod logging;
 mod logout;
 mod migrate;
 mod multinode;
