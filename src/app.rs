@@ -68,28 +68,60 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     })
 }
 
+/// The secret behind every pairwise `sub`: read when present, made (0600) only when absent. A
+/// salt that is there but unusable stops the start: replacing it would change every pairwise
+/// subject identifier the relying parties hold.
 fn load_or_create_salt(path: &Path) -> Result<String, StartError> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        let existing = existing.trim().to_owned();
-        if existing.len() >= 32 {
-            return Ok(existing);
+    match std::fs::read_to_string(path) {
+        Ok(existing) => {
+            let salt = existing.trim();
+            if salt.len() < SALT_MIN_LEN || !salt.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(StartError::Io(format!(
+                    "{} is not a valid pairwise salt (at least {SALT_MIN_LEN} printable characters); \
+                     restore it from a backup: replacing it would change every pairwise subject identifier",
+                    path.display()
+                )));
+            }
+            Ok(salt.to_owned())
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_salt(path),
+        Err(e) => Err(StartError::Io(format!("reading {}: {e}", path.display()))),
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| StartError::Io(format!("creating {}: {e}", dir.display())))?;
-    }
-    let salt = crate::secret::random_token(32);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| StartError::Io(format!("writing {}: {e}", path.display())))?;
-    file.write_all(salt.as_bytes()).map_err(|e| StartError::Io(format!("writing {}: {e}", path.display())))?;
-    Ok(salt)
 }
 
-/// Serves on `listener` (plain TCP or [`crate::tls::TlsListener`]) until `shutdown` completes;
-/// housekeeping runs beside it.
+const SALT_MIN_LEN: usize = 32;
+
+fn create_salt(path: &Path) -> Result<String, StartError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| StartError::Io(format!("creating {}: {e}", dir.display())))?;
+    }
+    let salt = crate::secret::random_token(32);
+    // Written whole under a temporary name, then linked into place: a process starting at the same
+    // moment sees no salt or the whole salt, and the link fails rather than replace its salt.
+    let temp = path.with_extension(format!("salt.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temp); // left by a crash of a process with the same id
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temp)
+        .and_then(|mut file| file.write_all(salt.as_bytes()).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::hard_link(&temp, path));
+    let _ = std::fs::remove_file(&temp);
+    match written {
+        Ok(()) => Ok(salt),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.exists() => load_or_create_salt(path),
+        Err(e) => Err(StartError::Io(format!("writing {}: {e}", path.display()))),
+    }
+}
+
+/// Serves on `listener` (plain TCP or [`crate::tls::TlsListener`]) until `shutdown` completes,
+/// with the connection limits of `http.*` (src/server.rs); housekeeping runs beside it.
 pub async fn serve<L>(
     provider: Provider,
     listener: L,
@@ -97,14 +129,15 @@ pub async fn serve<L>(
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
-    crate::http::client_addr::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
     let key_reloading = tokio::spawn(reload_keys(provider.clone()));
+    let timeouts = crate::server::Timeouts {
+        header_read: Duration::from_secs(provider.config.http.header_read_timeout),
+        idle: Duration::from_secs(provider.config.http.idle_timeout),
+    };
     let router = crate::http::router(provider);
-    let result = axum::serve(listener, router.into_make_service_with_connect_info::<crate::http::client_addr::Peer>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = crate::server::serve(listener, router, timeouts, shutdown).await;
     housekeeping.abort();
     key_reloading.abort();
     result

@@ -54,6 +54,24 @@ pub struct Config {
     /// that is not itself a trusted proxy; from anyone else, to the connection's peer. Throttles
     /// per source count by that address, so an untrusted client cannot pick its own.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub http: HttpConfig,
+}
+
+/// Limits on connections (src/server.rs), in seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// A request's head must arrive whole within this, counted from when the connection starts
+    /// waiting for it — also how long a keep-alive connection may sit idle between requests.
+    pub header_read_timeout: u64,
+    /// A connection on which no byte moves either way for this long is closed.
+    pub idle_timeout: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { header_read_timeout: 10, idle_timeout: 60 }
+    }
 }
 
 /// Serve https directly (PEM files); both or neither. `identita tls self-signed` makes a pair.
@@ -164,6 +182,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             outbound_ca_file: None,
             trusted_proxies: Vec::new(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -310,6 +329,11 @@ impl Config {
         }
         if self.keys_reload_interval == 0 {
             return Err(ConfigError::Invalid("keys_reload_interval must be a positive number of seconds".into()));
+        }
+        if self.http.header_read_timeout == 0 || self.http.idle_timeout == 0 {
+            return Err(ConfigError::Invalid(
+                "http.header_read_timeout and http.idle_timeout must be positive numbers of seconds".into(),
+            ));
         }
         Ok(())
     }

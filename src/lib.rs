@@ -10,11 +10,14 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod defects;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod keys;
 pub mod oidc;
 pub mod persona;
 pub mod secret;
+pub mod server;
 pub mod store;
 pub mod tls;

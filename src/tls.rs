@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,22 +48,32 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
 }
 
 /// Writes a self-signed certificate for `hosts` (names or IP addresses) and its key as
-/// `tls.crt` and `tls.key` (mode 0600) in `dir`; returns their paths.
+/// `tls.crt` and `tls.key` in `dir`; returns their paths. The directory, when missing, is made
+/// 0700 (it is usually the keys directory) and both files 0600, whatever the umask.
 pub fn self_signed(hosts: &[String], dir: &Path) -> Result<(PathBuf, PathBuf), TlsError> {
     let certified = rcgen::generate_simple_self_signed(hosts.to_vec()).map_err(|e| TlsError::Config(e.to_string()))?;
-    std::fs::create_dir_all(dir).map_err(|e| TlsError::Config(format!("creating {}: {e}", dir.display())))?;
+    if !dir.is_dir() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| TlsError::Config(format!("creating {}: {e}", dir.display())))?;
+    }
     let cert_path = dir.join("tls.crt");
     let key_path = dir.join("tls.key");
-    std::fs::write(&cert_path, certified.cert.pem())
+    write_private(&cert_path, certified.cert.pem().as_bytes())
         .map_err(|e| TlsError::Certificate(cert_path.clone(), e.to_string()))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&key_path).map_err(|e| TlsError::Key(key_path.clone(), e.to_string()))?;
-    std::io::Write::write_all(&mut file, certified.signing_key.serialize_pem().as_bytes())
+    write_private(&key_path, certified.signing_key.serialize_pem().as_bytes())
         .map_err(|e| TlsError::Key(key_path.clone(), e.to_string()))?;
     Ok((cert_path, key_path))
+}
+
+/// Writes `bytes` to `path` readable by the owner only; a file that was there is narrowed to 0600
+/// before anything is written into it.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    std::io::Write::write_all(&mut file, bytes)
 }
 
 /// A listener that hands axum finished TLS connections. Handshakes run in their own tasks, so a

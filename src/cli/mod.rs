@@ -3,7 +3,7 @@
 
 mod clients;
 mod keys;
-mod seed;
+pub(crate) mod seed;
 mod transfer;
 mod users;
 

@@ -51,10 +51,15 @@ pub struct FixtureUser {
 pub fn parse(path: &Path) -> Result<Fixture, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError(format!("reading {}: {e}", path.display())))?;
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    parse_text(&text, is_json).map_err(|e| CliError(format!("{}: {e}", path.display())))
+}
+
+/// A fixture from its text, JSON or TOML.
+pub fn parse_text(text: &str, is_json: bool) -> Result<Fixture, String> {
     if is_json {
-        serde_json::from_str(&text).map_err(|e| CliError(format!("{}: {e}", path.display())))
+        serde_json::from_str(text).map_err(|e| e.to_string())
     } else {
-        toml::from_str(&text).map_err(|e| CliError(format!("{}: {e}", path.display())))
+        toml::from_str(text).map_err(|e| e.to_string())
     }
 }
 

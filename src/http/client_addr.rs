@@ -4,29 +4,16 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::serve::IncomingStream;
 use ipnet::IpNet;
 
 use crate::oidc::Provider;
 
-/// The connection's peer, recorded by `app::serve` for every listener (plain TCP or TLS).
+/// The connection's peer, put on every request by `server::serve` for every listener (plain TCP
+/// or TLS).
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
-
-impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
 
 /// The source address of a request (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,7 @@ pub mod security;
 pub mod select_account;
 pub mod static_files;
 pub mod token;
+pub mod trace;
 pub mod userinfo;
 
 use axum::Router;
@@ -61,7 +62,7 @@ pub fn router(provider: Provider) -> Router {
         .layer(DefaultBodyLimit::max(provider.config.max_body_bytes))
         .layer(axum::middleware::map_response(common_headers))
         .layer(axum::middleware::map_response_with_state(provider.config.secure_cookies(), security::strict_transport))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(trace::span))
         .with_state(provider)
 }
 

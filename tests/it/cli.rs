@@ -227,6 +227,11 @@ struct Served {
 
 impl Served {
     async fn start(work: &Workdir) -> Self {
+        Self::start_with(work, |_| {}).await
+    }
+
+    /// Started with `tweak` applied to the command (its environment, where its output goes).
+    async fn start_with(work: &Workdir, tweak: impl FnOnce(&mut Command)) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let issuer = format!("http://127.0.0.1:{port}");
         let mut command = work.command(&["serve"]);
@@ -235,6 +240,7 @@ impl Served {
             .env("IDENTITA_ISSUER", &issuer)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        tweak(&mut command);
         let served = Self { child: Some(command.spawn().unwrap()), issuer };
         let http = reqwest::Client::new();
         let start = Instant::now();
@@ -516,4 +522,105 @@ fn client_add_and_seed_refuse_script_redirect_uris() {
     let error = assert_fails(&work.run(&["seed", "fixture.toml"]));
     assert!(error.contains("vbscript:msgbox(1)"), "{error}");
     assert_eq!(ids(&work.ok(&["client", "list"]), "client_id"), Vec::<String>::new());
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+/// Issue #11: `data/` was created 0755 and the database files 0644, so any local user could read
+/// the password hashes; every file and directory identita makes is now its owner's alone.
+#[tokio::test]
+async fn data_and_keys_are_private_to_the_owner() {
+    let work = Workdir::new();
+    let served = Served::start(&work).await;
+    // The log and the shared memory exist while the server has the database open.
+    let data = work.path().join("data");
+    let keys = work.path().join("keys");
+    let mut files = vec![data.join("identita.db"), data.join("identita.db-wal"), data.join("identita.db-shm")];
+    files.push(keys.join("pairwise.salt"));
+    files.extend(key_files(&keys));
+    let modes: Vec<(String, u32)> = [data.clone(), keys.clone()]
+        .iter()
+        .chain(&files)
+        .map(|p| (p.strip_prefix(work.path()).unwrap().display().to_string(), mode(p)))
+        .collect();
+    served.terminate();
+    for (name, mode) in &modes[..2] {
+        assert_eq!(*mode, 0o700, "{name} has mode {mode:o}: {modes:?}");
+    }
+    for (name, mode) in &modes[2..] {
+        assert_eq!(*mode, 0o600, "{name} has mode {mode:o}: {modes:?}");
+    }
+}
+
+/// A database file an older version left readable by others is narrowed when it is opened.
+#[test]
+fn a_database_readable_by_others_is_narrowed_on_open() {
+    let work = Workdir::new();
+    work.ok(&["client", "list"]);
+    let db = work.path().join("data/identita.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    work.ok(&["client", "list"]);
+    assert_eq!(mode(&db), 0o600);
+}
+
+/// Issue #11: `identita tls self-signed` made the keys directory 0755 when it came first.
+#[test]
+fn tls_self_signed_makes_a_private_keys_directory() {
+    let work = Workdir::new();
+    let out = work.ok(&["tls", "self-signed"]);
+    assert_eq!(mode(&work.path().join("keys")), 0o700);
+    for file in ["cert_file", "key_file"] {
+        assert_eq!(mode(Path::new(out[file].as_str().unwrap())), 0o600, "{file}: {out}");
+    }
+}
+
+/// Issue #11: a short or damaged `keys/pairwise.salt` was silently replaced, changing every
+/// pairwise `sub`; now the start stops and names the file, which is left as it was.
+#[test]
+fn a_damaged_pairwise_salt_stops_the_start_naming_the_file() {
+    let work = Workdir::new();
+    work.ok(&["client", "list"]);
+    let salt = work.path().join("keys/pairwise.salt");
+    let original = std::fs::read_to_string(&salt).unwrap();
+    assert!(original.len() >= 32, "{original}");
+    for damaged in ["short".to_owned(), String::new(), "\0".repeat(40)] {
+        std::fs::write(&salt, &damaged).unwrap();
+        let error = assert_fails(&work.run(&["client", "list"]));
+        assert!(error.contains("pairwise.salt"), "{error}");
+        assert_eq!(std::fs::read_to_string(&salt).unwrap(), damaged, "the damaged salt was replaced");
+    }
+    std::fs::write(&salt, &original).unwrap();
+    work.ok(&["client", "list"]);
+    assert_eq!(std::fs::read_to_string(&salt).unwrap(), original);
+}
+
+/// Issue #11: at debug level the access log named every request's full URI, hints and tokens
+/// included; now only harmless query values are kept.
+#[tokio::test]
+async fn hints_and_tokens_in_a_query_are_not_logged() {
+    let work = Workdir::new();
+    let log_path = work.path().join("identita.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let served = Served::start_with(&work, |command| {
+        command.env("IDENTITA_LOG", "debug").stderr(log);
+    })
+    .await;
+    let hint = "jan.novak.secret-hint%40example.cz";
+    let id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtc3ViIn0.c2VjcmV0LXNpZ25hdHVyZQ";
+    let url = format!(
+        "{}/authorize?client_id=logged-client&response_type=code&scope=openid&login_hint={hint}\
+         &id_token_hint={id_token}&state=secret-state&nonce=secret-nonce&code=secret-code",
+        served.issuer
+    );
+    reqwest::get(url).await.unwrap();
+    reqwest::get(format!("{}/cb?code=another-secret-code&state=s", served.issuer)).await.unwrap();
+    served.terminate();
+
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(text.contains("/authorize?client_id=logged-client"), "the request was logged:\n{text}");
+    for secret in ["secret-hint", id_token, "secret-state", "secret-nonce", "secret-code"] {
+        assert!(!text.contains(secret), "{secret} is in the log:\n{text}");
+    }
 }

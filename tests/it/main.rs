@@ -17,6 +17,7 @@ mod postgres;
 mod registration;
 mod registration_access;
 mod sessions;
+mod serving;
 mod smoke;
 mod third_party;
 mod tokens;

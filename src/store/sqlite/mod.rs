@@ -332,6 +332,9 @@ fn open(location: &Location) -> Result<SqliteStore, StoreError> {
         Location::Memory => Connection::open_in_memory(),
         Location::File { path, flags } => {
             create_parent_dir(path)?;
+            if flags.contains(OpenFlags::SQLITE_OPEN_READ_WRITE) {
+                owner_only_files(path)?;
+            }
             Connection::open_with_flags(path, *flags)
         }
     }
@@ -398,12 +401,41 @@ fn parse_url(url: &str) -> Result<Location, StoreError> {
     Ok(Location::File { path: PathBuf::from(path), flags })
 }
 
+/// The database's directory, when missing, is made readable by the owner only (0700).
 fn create_parent_dir(file: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
     match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::create_dir_all(dir)
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
             .map_err(|e| StoreError::Unavailable(format!("creating {}: {e}", dir.display()))),
         _ => Ok(()),
     }
+}
+
+/// The database holds password hashes: its file is made 0600 before SQLite opens it, whatever the
+/// umask, and SQLite gives its `-wal` and `-shm` files the database file's mode. Files an older
+/// version left readable by others are narrowed too.
+fn owner_only_files(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let failed = |p: &Path, e: std::io::Error| StoreError::Unavailable(format!("securing {}: {e}", p.display()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(failed(path, e)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = Path::new(&name);
+        let Ok(meta) = std::fs::metadata(file) else { continue };
+        if meta.permissions().mode() & 0o077 != 0 {
+            let mode = meta.permissions().mode() & 0o700;
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).map_err(|e| failed(file, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Another connection holds a lock this statement needs.
