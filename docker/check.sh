@@ -124,6 +124,8 @@ compose_env=(
   IDENTITA_DATABASE_URL="$database_url"
   IDENTITA_REDIS_URL="$IDENTITA_TEST_REDIS_URL"
   IDENTITA_REDIS_PREFIX="$prefix"
+  # compose.yml trusts its network's proxy; here nginx is on loopback.
+  IDENTITA_TRUSTED_PROXIES='["127.0.0.1/32"]'
 )
 grep -q 'IDENTITA_ISSUER: http://localhost:8080' docker/compose.yml || fail "compose.yml's issuer changed; update this check"
 
