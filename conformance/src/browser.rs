@@ -81,8 +81,13 @@ impl Driver {
 pub enum Landing {
     /// The RP endpoint received a request; `fragment` is what the callback page posted back.
     Redirected { hit: Hit, fragment: Option<String> },
-    /// A page that is neither the login nor the consent page stayed.
-    Page { url: String, screenshot: PathBuf },
+    /// A page that is neither the login nor the consent page stayed: its HTTP status (from the
+    /// browser's navigation timing; `None` when the browser does not tell) and whether it carries
+    /// an error marker (the configured `error_page` selector, or an OAuth error code in its text).
+    Page { url: String, screenshot: PathBuf, status: Option<u16>, error_marker: bool },
+    /// A drive that must not interact (`Drive::silent`, e.g. `prompt=none`) met the OP's login
+    /// (`kind` "login") or consent ("consent") page; nothing was filled or pressed.
+    Interaction { url: String, kind: &'static str, screenshot: PathBuf },
     /// Still on the OP (login or consent, or loading) when time ran out.
     Timeout { url: String, screenshot: Option<PathBuf> },
 }
@@ -111,11 +116,22 @@ pub struct Drive<'a> {
     /// More buttons to press when they show, after the configured `continue_buttons` (e.g. the
     /// OP's logout confirmation).
     pub press: &'a [&'a str],
+    /// The request must not interact with the user (`prompt=none`): a login or consent page ends
+    /// the drive as `Landing::Interaction` instead of being filled or pressed.
+    pub silent: bool,
 }
 
 impl Default for Drive<'_> {
     fn default() -> Self {
-        Self { until: &["/callback"], log_in: true, screenshot_login: false, fragment: false, mark: 0, press: &[] }
+        Self {
+            until: &["/callback"],
+            log_in: true,
+            screenshot_login: false,
+            fragment: false,
+            mark: 0,
+            press: &[],
+            silent: false,
+        }
     }
 }
 
@@ -133,7 +149,31 @@ struct PageState {
     login: bool,
     consent: bool,
     button: Option<String>,
+    status: Option<u16>,
+    error_marker: bool,
 }
+
+/// The OAuth 2.0 / OpenID Connect error codes an OP's error page may name for a bad request
+/// (RFC 6749 4.1.2.1, OIDC Core 3.1.2.6; `server_error` and `temporarily_unavailable` are not
+/// errors of the request and do not count).
+const ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "invalid_redirect_uri",
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+    "invalid_client",
+    "access_denied",
+    "invalid_request_object",
+    "invalid_request_uri",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+    "login_required",
+    "consent_required",
+    "interaction_required",
+    "account_selection_required",
+];
 
 impl Session {
     pub async fn close(self) {
@@ -170,13 +210,24 @@ impl Session {
 
     async fn look(&self, press: &[&str]) -> Option<PageState> {
         let script = r#"
-            const [login, consent, buttons] = arguments;
+            const [login, consent, buttons, errorPage, codes] = arguments;
             const q = (s) => { try { return !!document.querySelector(s); } catch (e) { return false; } };
+            const nav = performance.getEntriesByType('navigation')[0];
+            const text = document.body ? document.body.innerText : '';
+            const marker = (!!errorPage && q(errorPage)) || codes.some((c) => text.includes(c));
             return { url: location.href, login: q(login), consent: q(consent),
-                     button: buttons.find(q) || null };"#;
+                     button: buttons.find(q) || null,
+                     status: nav && nav.responseStatus ? nav.responseStatus : null,
+                     error_marker: marker };"#;
         let mut buttons = self.config.continue_buttons.clone();
         buttons.extend(press.iter().map(|b| b.to_string()));
-        let args = vec![json!(self.config.login_page), json!(self.config.consent_page), json!(buttons)];
+        let args = vec![
+            json!(self.config.login_page),
+            json!(self.config.consent_page),
+            json!(buttons),
+            json!(self.config.error_page),
+            json!(ERROR_CODES),
+        ];
         let value = self.client.execute(script, args).await.ok()?;
         serde_json::from_value(value).ok()
     }
@@ -236,6 +287,16 @@ impl Session {
             }
             let quiet = acted.is_none_or(|t| t.elapsed() > Duration::from_secs(2));
             match self.look(d.press).await {
+                Some(page) if d.silent && (page.login || page.consent) => {
+                    let kind = if page.login { "login" } else { "consent" };
+                    trace.push(format!("the {kind} page showed on {}; a silent request must not show it", page.url));
+                    let screenshot = self.screenshot(out, &format!("{stem}-{kind}")).await?;
+                    return Ok(Driven {
+                        landing: Landing::Interaction { url: page.url, kind, screenshot },
+                        login_shots,
+                        trace,
+                    });
+                }
                 Some(page) if page.login && d.log_in && logins < 3 => {
                     stayed = None;
                     if quiet {
@@ -265,7 +326,9 @@ impl Session {
                 Some(page) => match &stayed {
                     Some((url, since)) if *url == page.url && since.elapsed() >= settle => {
                         let screenshot = self.screenshot(out, stem).await?;
-                        return Ok(Driven { landing: Landing::Page { url: page.url, screenshot }, login_shots, trace });
+                        let (status, error_marker) = (page.status, page.error_marker);
+                        let landing = Landing::Page { url: page.url, screenshot, status, error_marker };
+                        return Ok(Driven { landing, login_shots, trace });
                     }
                     Some((url, _)) if *url == page.url => {}
                     _ => stayed = Some((page.url, Instant::now())),

@@ -98,7 +98,6 @@ pub fn happy_callback(
     issuer: &str,
     want_code: bool,
 ) -> Step<Option<String>> {
-    log.check("CheckMatchingCallbackParameters", Level::Failure, Ok(()));
     log.check("ValidateIssIfPresentInAuthorizationResponse", Level::Failure, iss(params, issuer));
     let error = param(params, "error").map(|e| {
         let d = param(params, "error_description").unwrap_or_default();
