@@ -97,6 +97,8 @@ pub enum Landing {
 pub struct Driven {
     pub landing: Landing,
     pub login_shots: Vec<PathBuf>,
+    /// With `screenshot_login`: the `img` sources and `a` targets (absolute) of those login pages.
+    pub login_urls: Vec<String>,
     pub trace: Vec<String>,
 }
 
@@ -232,6 +234,15 @@ impl Session {
         serde_json::from_value(value).ok()
     }
 
+    /// The `img` sources and `a` targets of the page, resolved to absolute URLs.
+    async fn page_urls(&self) -> Vec<String> {
+        let script = r#"
+            return [...document.querySelectorAll('img[src]')].map((e) => e.src)
+                .concat([...document.querySelectorAll('a[href]')].map((e) => e.href));"#;
+        let value = self.client.execute(script, vec![]).await.unwrap_or_default();
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
     async fn find(&self, selector: &str) -> Result<fantoccini::elements::Element, String> {
         self.client.find(Locator::Css(selector)).await.map_err(|e| format!("{selector}: {e}"))
     }
@@ -265,6 +276,7 @@ impl Session {
         let timeout = Duration::from_secs(self.config.timeout_seconds);
         let settle = Duration::from_secs(self.config.settle_seconds);
         let mut login_shots = Vec::new();
+        let mut login_urls = Vec::new();
         let mut trace = Vec::new();
         let mut acted: Option<Instant> = None;
         let mut logins = 0;
@@ -278,12 +290,12 @@ impl Session {
                 } else {
                     None
                 };
-                return Ok(Driven { landing: Landing::Redirected { hit, fragment }, login_shots, trace });
+                return Ok(Driven { landing: Landing::Redirected { hit, fragment }, login_shots, login_urls, trace });
             }
             if start.elapsed() > timeout {
                 let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
                 let screenshot = self.screenshot(out, stem).await.ok();
-                return Ok(Driven { landing: Landing::Timeout { url, screenshot }, login_shots, trace });
+                return Ok(Driven { landing: Landing::Timeout { url, screenshot }, login_shots, login_urls, trace });
             }
             let quiet = acted.is_none_or(|t| t.elapsed() > Duration::from_secs(2));
             match self.look(d.press).await {
@@ -294,6 +306,7 @@ impl Session {
                     return Ok(Driven {
                         landing: Landing::Interaction { url: page.url, kind, screenshot },
                         login_shots,
+                        login_urls,
                         trace,
                     });
                 }
@@ -302,6 +315,7 @@ impl Session {
                     if quiet {
                         if d.screenshot_login {
                             login_shots.push(self.screenshot(out, &format!("{stem}-login")).await?);
+                            login_urls.extend(self.page_urls().await);
                         }
                         trace.push(format!("logged in on {}", page.url));
                         self.fill_login(run).await?;
@@ -328,7 +342,7 @@ impl Session {
                         let screenshot = self.screenshot(out, stem).await?;
                         let (status, error_marker) = (page.status, page.error_marker);
                         let landing = Landing::Page { url: page.url, screenshot, status, error_marker };
-                        return Ok(Driven { landing, login_shots, trace });
+                        return Ok(Driven { landing, login_shots, login_urls, trace });
                     }
                     Some((url, _)) if *url == page.url => {}
                     _ => stayed = Some((page.url, Instant::now())),

@@ -93,7 +93,7 @@ pub async fn response_type_missing(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     if let Some((params, code_anywhere, _)) = flow::page_or_redirect(log, landing, mode, flow::PageExpected::Error) {
         let error = param(&params, "error");
         log.check(
-            "EnsureInvalidRequestOrUnsupportedResponseTypeError",
+            "CheckErrorFromAuthorizationEndpointErrorInvalidRequestOrUnsupportedResponseType",
             Level::Failure,
             match error {
                 Some("unsupported_response_type" | "invalid_request") => Ok(()),

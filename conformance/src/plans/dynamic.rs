@@ -164,7 +164,10 @@ fn new_registration(ctx: &Ctx, log: &mut TestLog) -> Step<Registration> {
     log.need("GenerateRS256ClientJWKs", reg)
 }
 
-/// logo/policy/tos: registered, then the login page (which should show it) is the placeholder.
+/// logo/policy/tos: registered, then the login page must show it: for `logo_uri` an image with
+/// that source, for `policy_uri`/`tos_uri` a link to it. The suite's placeholder
+/// (`ExpectLoginPageWithLogo` and its policy/tos siblings) asks a person to look; the runner
+/// checks the page's images and links and keeps the screenshot as evidence.
 async fn registration_uri(ctx: &mut Ctx, log: &mut TestLog, member: &str, path: &str) -> Step {
     let uri = format!("{}/{path}", ctx.config.rp_base_url);
     registration::setup_changed(ctx, log, |r| r.set(member, json!(uri))).await?;
@@ -172,19 +175,15 @@ async fn registration_uri(ctx: &mut Ctx, log: &mut TestLog, member: &str, path: 
     let send = Send { screenshot_login: true, ..LOG_IN };
     let before = log.evidence.len();
     flow::happy_flow(ctx, log, &req, HfOptions { send, ..HfOptions::default() }).await?;
-    // Whether the page shows the client's information is for a person to judge: the login
-    // pages seen are placeholders (REVIEW).
-    let shown: Vec<_> = log.evidence.drain(before..).collect();
-    for shot in shown {
-        log.screenshot(shot);
-    }
-    if log.screenshots.is_empty() {
-        log.check(
-            "RunnerExpectLoginPageWithClientInformation",
-            Level::Failure,
-            Err(format!("no login page was shown, so there is no page to check for the {member}")),
-        );
-    }
+    let result = if log.evidence.len() == before {
+        Err(format!("no login page was shown, so there is no page that shows the {member}"))
+    } else if ctx.login_page_urls.contains(&uri) {
+        Ok(())
+    } else {
+        let what = if member == "logo_uri" { "an image" } else { "a link" };
+        Err(format!("the login page has no {what} to the registered {member} {uri}"))
+    };
+    log.check("RunnerCheckLoginPageShowsClientInformation", Level::Failure, result);
     Ok(())
 }
 

@@ -187,6 +187,7 @@ pub async fn authorize(ctx: &mut Ctx, log: &mut TestLog, req: &AuthRequest, how:
     for step in driven.trace {
         log.info("RunnerBrowser", step);
     }
+    ctx.login_page_urls = driven.login_urls;
     for shot in driven.login_shots {
         log.info("RunnerBrowserLoginPage", format!("the OP showed its login page: {}", shot.display()));
         log.evidence(shot);
