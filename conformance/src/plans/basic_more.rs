@@ -130,7 +130,7 @@ pub async fn post_request(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let req = AuthRequest::new(ctx, "openid");
     let landing = flow::authorize(ctx, log, &req, Send { post: true, ..LOG_IN }).await?;
     if !matches!(landing, Landing::Redirected { .. }) {
-        log.check("EnsurePostAuthorizationRequestRedirects", Level::Warning, Err("the redirect_uri was not called within 30 s of a POST authorization request (OIDCC 3.1.2.1: GET and POST must be supported)".into()));
+        log.check("ExpectRedirectUriHasBeenCalled", Level::Warning, Err("the redirect_uri was not called within 30 s of a POST authorization request (OIDCC 3.1.2.1: GET and POST must be supported)".into()));
         return Ok(());
     }
     let (params, _) = flow::expect_redirect(log, landing, flow::response_mode(ctx, &req))?;
@@ -264,7 +264,7 @@ pub async fn request_object_with_redirect_uri(ctx: &mut Ctx, log: &mut TestLog) 
     }
     if path != "/callback" {
         log.check(
-            "ExpectRedirectToRequestObjectRedirectUri",
+            "RunnerExpectRedirectToRequestObjectRedirectUri",
             Level::Failure,
             Err(format!("the OP redirected to {path}, not the request object's redirect_uri")),
         );

@@ -65,8 +65,9 @@ pub fn modules(variant: &str) -> Vec<Module> {
     ]);
     if code {
         list.push(dynamic!("oidcc-refresh-token", refresh::refresh_token));
-        list.push(dynamic!("oidcc-ensure-client-assertion-with-iss-aud-succeeds", more::client_assertion_iss_aud));
     }
+    // Every response type, as in the suite (without a code it is the authorization flow only).
+    list.push(dynamic!("oidcc-ensure-client-assertion-with-iss-aud-succeeds", more::client_assertion_iss_aud));
     list
 }
 
@@ -88,7 +89,7 @@ async fn idtoken_rs256(ctx: &mut Ctx, log: &mut TestLog) -> Step {
             if kid { Ok(()) } else { Err("the ID token header has no kid".into()) },
         );
         log.check(
-            "CheckIdTokenSignatureAlgorithm",
+            "EnsureIdTokenSignatureIsRS256",
             Level::Failure,
             if jwt.alg() == "RS256" { Ok(()) } else { Err(format!("alg {} is not the registered RS256", jwt.alg())) },
         );
@@ -276,7 +277,7 @@ async fn rp_key_rotation(ctx: &mut Ctx, log: &mut TestLog) -> Step {
         return Err(log.skip("no refresh_token in the token response"));
     };
     let (private_jwk, jwks) = log.need("GenerateNewRS256ClientJWKs", registration::generate_rs256_key())?;
-    log.info("RotateClientJwksUri", format!("{}/client1_jwks now serves {jwks}", ctx.config.rp_base_url));
+    log.info("RunnerRotateClientJwksUri", format!("{}/client1_jwks now serves {jwks}", ctx.config.rp_base_url));
     ctx.rp.host_jwks(jwks);
     ctx.client.jwk = Some(private_jwk);
     flow::sleep(log, ctx.config.jwks_refresh_delay).await;
