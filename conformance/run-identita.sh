@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs conformance plans against a fresh identita served on https, from an empty directory:
-# the Config plan and the Basic plan with each client-authentication variant (what CI runs), the
+# the Config plan, the Basic plan with each client-authentication variant and the Dynamic plan
+# (response type code) — what CI runs —, the
 # plans named as arguments ("PLAN" or "PLAN:VARIANT", '+' for spaces in a variant), or `all`
 # (every plan and variant of `conformance list`). Exits non-zero when a module fails.
 # Reports go to target/conformance/<plan>[-<variant>]/ (results.json, report.html, screenshots).
@@ -24,6 +25,7 @@ if [ ${#plans[@]} -eq 0 ]; then
     oidcc-basic-certification-test-plan:client_secret_basic
     oidcc-basic-certification-test-plan:client_secret_post
     oidcc-basic-certification-test-plan:private_key_jwt
+    oidcc-dynamic-certification-test-plan:code
   )
 elif [ "${plans[*]}" = all ]; then
   mapfile -t plans < <("$runner" list | python3 "$root/conformance/all-plans.py")
