@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs conformance plans against a fresh identita served on https, from an empty directory:
-# the Config plan and the Basic plan with each client-authentication variant (what CI runs), the
+# the Config plan, the Basic plan with each client-authentication variant and the Dynamic plan
+# (response type code) — what CI runs —, the
 # plans named as arguments ("PLAN" or "PLAN:VARIANT", '+' for spaces in a variant), or `all`
 # (every plan and variant of `conformance list`). Exits non-zero when a module fails.
 # Reports go to target/conformance/<plan>[-<variant>]/ (results.json, report.html, screenshots).
@@ -24,6 +25,7 @@ if [ ${#plans[@]} -eq 0 ]; then
     oidcc-basic-certification-test-plan:client_secret_basic
     oidcc-basic-certification-test-plan:client_secret_post
     oidcc-basic-certification-test-plan:private_key_jwt
+    oidcc-dynamic-certification-test-plan:code
   )
 elif [ "${plans[*]}" = all ]; then
   mapfile -t plans < <("$runner" list | python3 "$root/conformance/all-plans.py")
@@ -58,7 +60,8 @@ status=0
 for entry in "${plans[@]}"; do
   plan="${entry%%:*}"
   args=(run --plan "$plan" --config "$root/conformance/identita.toml"
-        --expected-failures "$root/conformance/expected-failures.toml")
+        --expected-failures "$root/conformance/expected-failures.toml"
+        --reviewed "$root/conformance/reviewed.toml")
   out="$root/target/conformance/$plan"
   if [ "$entry" != "$plan" ]; then
     args+=(--variant "${entry#*:}")
@@ -69,8 +72,8 @@ for entry in "${plans[@]}"; do
   "$runner" "${args[@]}" --out "$out" || status=1
 done
 # The closing summary: counts per plan and variant, the failed modules, and one line
-# "conformance: N passed, N failed" (REVIEW, WARNING and SKIPPED count as passed, as the suite's
-# certification does; expected failures are listed apart).
+# "conformance: N passed, N failed" (WARNING and SKIPPED count as passed, as the suite's
+# certification does; REVIEW only when reviewed.toml signs it off; expected failures are listed apart).
 python3 "$root/conformance/summary.py" "$root/target/conformance" "${plans[@]}" || true
 if [ $status -ne 0 ]; then
   echo "identita's log (last 40 lines):"

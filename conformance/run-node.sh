@@ -72,7 +72,8 @@ status=0
 for entry in "${plans[@]}"; do
   plan="${entry%%:*}"
   args=(run --plan "$plan" --config "$work/runner.toml"
-        --expected-failures "$op_dir/expected-failures.toml")
+        --expected-failures "$op_dir/expected-failures.toml"
+        --reviewed "$op_dir/reviewed.toml")
   out="$root/target/conformance/node/$plan"
   if [ "$entry" != "$plan" ]; then
     args+=(--variant "${entry#*:}")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The closing summary of the run scripts: a table of the module counts per plan and variant,
 the modules that FAILED (with their first failing condition), the total run time, and one line
-"conformance: N passed, N failed" (REVIEW, WARNING and SKIPPED count as passed, as the suite's
-certification does; expected failures are counted apart).
+"conformance: N passed, N failed" (WARNING and SKIPPED count as passed, as the suite's
+certification does; REVIEW only when a reviewed-results file signed it off, otherwise it is listed
+as unreviewed and counted as failed; expected failures are counted apart).
 
 With --detail first, it also lists the WARNING and SKIPPED modules with their reason, grouped.
 
@@ -35,7 +36,10 @@ for entry in args[1:]:
             key = (module["module"], module["outcome"], module.get("skipped") or module.get("first_failure") or "")
             notes.setdefault(key, []).append(f"{plan.removeprefix('oidcc-').removesuffix('-certification-test-plan')}"
                                              + (f" {variant.replace('+', ' ')}" if variant else ""))
-        if module["outcome"] == "FAILED":
+        if module["outcome"] == "REVIEW" and not module.get("reviewed"):
+            failed += 1
+            failures.append(f"- {plan} {variant}: {module['module']}: REVIEW, unreviewed (see report.html)")
+        elif module["outcome"] == "FAILED":
             reason = module.get("first_failure") or module.get("aborted") or ""
             if module.get("expected_failure"):
                 expected += 1

@@ -9,6 +9,9 @@
 //! | `drop-nonce` | ID tokens lose their `nonce` |
 //! | `wrong-kid` | ID tokens name a `kid` that is not in the JWKS |
 //! | `drop-state` | authorization responses lose their `state` |
+//! | `ignore-prompt-login` | `prompt=login` does not make the person log in again |
+//! | `prompt-none-page` | `prompt=none` shows the login or consent page instead of answering |
+//! | `error-page-500` | the error page for a request that cannot be redirected is a bare 500 |
 //!
 //! A normal build compiles every check to `false`.
 
@@ -18,6 +21,9 @@ pub enum Defect {
     DropNonce,
     WrongKid,
     DropState,
+    IgnorePromptLogin,
+    PromptNonePage,
+    ErrorPage500,
 }
 
 impl Defect {
@@ -27,6 +33,9 @@ impl Defect {
             Self::DropNonce => "drop-nonce",
             Self::WrongKid => "wrong-kid",
             Self::DropState => "drop-state",
+            Self::IgnorePromptLogin => "ignore-prompt-login",
+            Self::PromptNonePage => "prompt-none-page",
+            Self::ErrorPage500 => "error-page-500",
         }
     }
 }

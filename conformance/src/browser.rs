@@ -81,8 +81,13 @@ impl Driver {
 pub enum Landing {
     /// The RP endpoint received a request; `fragment` is what the callback page posted back.
     Redirected { hit: Hit, fragment: Option<String> },
-    /// A page that is neither the login nor the consent page stayed.
-    Page { url: String, screenshot: PathBuf },
+    /// A page that is neither the login nor the consent page stayed: its HTTP status (from the
+    /// browser's navigation timing; `None` when the browser does not tell) and whether it carries
+    /// an error marker (the configured `error_page` selector, or an OAuth error code in its text).
+    Page { url: String, screenshot: PathBuf, status: Option<u16>, error_marker: bool },
+    /// A drive that must not interact (`Drive::silent`, e.g. `prompt=none`) met the OP's login
+    /// (`kind` "login") or consent ("consent") page; nothing was filled or pressed.
+    Interaction { url: String, kind: &'static str, screenshot: PathBuf },
     /// Still on the OP (login or consent, or loading) when time ran out.
     Timeout { url: String, screenshot: Option<PathBuf> },
 }
@@ -92,6 +97,8 @@ pub enum Landing {
 pub struct Driven {
     pub landing: Landing,
     pub login_shots: Vec<PathBuf>,
+    /// With `screenshot_login`: the `img` sources and `a` targets (absolute) of those login pages.
+    pub login_urls: Vec<String>,
     pub trace: Vec<String>,
 }
 
@@ -111,11 +118,22 @@ pub struct Drive<'a> {
     /// More buttons to press when they show, after the configured `continue_buttons` (e.g. the
     /// OP's logout confirmation).
     pub press: &'a [&'a str],
+    /// The request must not interact with the user (`prompt=none`): a login or consent page ends
+    /// the drive as `Landing::Interaction` instead of being filled or pressed.
+    pub silent: bool,
 }
 
 impl Default for Drive<'_> {
     fn default() -> Self {
-        Self { until: &["/callback"], log_in: true, screenshot_login: false, fragment: false, mark: 0, press: &[] }
+        Self {
+            until: &["/callback"],
+            log_in: true,
+            screenshot_login: false,
+            fragment: false,
+            mark: 0,
+            press: &[],
+            silent: false,
+        }
     }
 }
 
@@ -133,7 +151,31 @@ struct PageState {
     login: bool,
     consent: bool,
     button: Option<String>,
+    status: Option<u16>,
+    error_marker: bool,
 }
+
+/// The OAuth 2.0 / OpenID Connect error codes an OP's error page may name for a bad request
+/// (RFC 6749 4.1.2.1, OIDC Core 3.1.2.6; `server_error` and `temporarily_unavailable` are not
+/// errors of the request and do not count).
+const ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "invalid_redirect_uri",
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+    "invalid_client",
+    "access_denied",
+    "invalid_request_object",
+    "invalid_request_uri",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+    "login_required",
+    "consent_required",
+    "interaction_required",
+    "account_selection_required",
+];
 
 impl Session {
     pub async fn close(self) {
@@ -170,15 +212,35 @@ impl Session {
 
     async fn look(&self, press: &[&str]) -> Option<PageState> {
         let script = r#"
-            const [login, consent, buttons] = arguments;
+            const [login, consent, buttons, errorPage, codes] = arguments;
             const q = (s) => { try { return !!document.querySelector(s); } catch (e) { return false; } };
+            const nav = performance.getEntriesByType('navigation')[0];
+            const text = document.body ? document.body.innerText : '';
+            const marker = (!!errorPage && q(errorPage)) || codes.some((c) => text.includes(c));
             return { url: location.href, login: q(login), consent: q(consent),
-                     button: buttons.find(q) || null };"#;
+                     button: buttons.find(q) || null,
+                     status: nav && nav.responseStatus ? nav.responseStatus : null,
+                     error_marker: marker };"#;
         let mut buttons = self.config.continue_buttons.clone();
         buttons.extend(press.iter().map(|b| b.to_string()));
-        let args = vec![json!(self.config.login_page), json!(self.config.consent_page), json!(buttons)];
+        let args = vec![
+            json!(self.config.login_page),
+            json!(self.config.consent_page),
+            json!(buttons),
+            json!(self.config.error_page),
+            json!(ERROR_CODES),
+        ];
         let value = self.client.execute(script, args).await.ok()?;
         serde_json::from_value(value).ok()
+    }
+
+    /// The `img` sources and `a` targets of the page, resolved to absolute URLs.
+    async fn page_urls(&self) -> Vec<String> {
+        let script = r#"
+            return [...document.querySelectorAll('img[src]')].map((e) => e.src)
+                .concat([...document.querySelectorAll('a[href]')].map((e) => e.href));"#;
+        let value = self.client.execute(script, vec![]).await.unwrap_or_default();
+        serde_json::from_value(value).unwrap_or_default()
     }
 
     async fn find(&self, selector: &str) -> Result<fantoccini::elements::Element, String> {
@@ -214,6 +276,7 @@ impl Session {
         let timeout = Duration::from_secs(self.config.timeout_seconds);
         let settle = Duration::from_secs(self.config.settle_seconds);
         let mut login_shots = Vec::new();
+        let mut login_urls = Vec::new();
         let mut trace = Vec::new();
         let mut acted: Option<Instant> = None;
         let mut logins = 0;
@@ -227,20 +290,32 @@ impl Session {
                 } else {
                     None
                 };
-                return Ok(Driven { landing: Landing::Redirected { hit, fragment }, login_shots, trace });
+                return Ok(Driven { landing: Landing::Redirected { hit, fragment }, login_shots, login_urls, trace });
             }
             if start.elapsed() > timeout {
                 let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
                 let screenshot = self.screenshot(out, stem).await.ok();
-                return Ok(Driven { landing: Landing::Timeout { url, screenshot }, login_shots, trace });
+                return Ok(Driven { landing: Landing::Timeout { url, screenshot }, login_shots, login_urls, trace });
             }
             let quiet = acted.is_none_or(|t| t.elapsed() > Duration::from_secs(2));
             match self.look(d.press).await {
+                Some(page) if d.silent && (page.login || page.consent) => {
+                    let kind = if page.login { "login" } else { "consent" };
+                    trace.push(format!("the {kind} page showed on {}; a silent request must not show it", page.url));
+                    let screenshot = self.screenshot(out, &format!("{stem}-{kind}")).await?;
+                    return Ok(Driven {
+                        landing: Landing::Interaction { url: page.url, kind, screenshot },
+                        login_shots,
+                        login_urls,
+                        trace,
+                    });
+                }
                 Some(page) if page.login && d.log_in && logins < 3 => {
                     stayed = None;
                     if quiet {
                         if d.screenshot_login {
                             login_shots.push(self.screenshot(out, &format!("{stem}-login")).await?);
+                            login_urls.extend(self.page_urls().await);
                         }
                         trace.push(format!("logged in on {}", page.url));
                         self.fill_login(run).await?;
@@ -265,7 +340,9 @@ impl Session {
                 Some(page) => match &stayed {
                     Some((url, since)) if *url == page.url && since.elapsed() >= settle => {
                         let screenshot = self.screenshot(out, stem).await?;
-                        return Ok(Driven { landing: Landing::Page { url: page.url, screenshot }, login_shots, trace });
+                        let (status, error_marker) = (page.status, page.error_marker);
+                        let landing = Landing::Page { url: page.url, screenshot, status, error_marker };
+                        return Ok(Driven { landing, login_shots, login_urls, trace });
                     }
                     Some((url, _)) if *url == page.url => {}
                     _ => stayed = Some((page.url, Instant::now())),

@@ -73,6 +73,9 @@ pub struct BrowserConfig {
     pub consent_allow: String,
     /// Other buttons to press to continue (e.g. an account chooser), tried in order.
     pub continue_buttons: Vec<String>,
+    /// Present on the OP's error page (what the error-page checks look for, besides an OAuth
+    /// error code in the page's text); empty: only the text counts.
+    pub error_page: String,
     /// The logout confirmation button of the end-session page (pressed, as a person would, in
     /// the logout plans).
     pub logout_confirm: String,
@@ -94,6 +97,7 @@ impl Default for BrowserConfig {
             consent_page: "form#consent".into(),
             consent_allow: "#consent-allow".into(),
             continue_buttons: Vec::new(),
+            error_page: "#error-code".into(),
             logout_confirm: "#logout-confirm".into(),
             settle_seconds: 3,
             timeout_seconds: 30,

@@ -57,8 +57,12 @@ pub type Step<T = ()> = Result<T, Abort>;
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct TestLog {
     pub entries: Vec<Entry>,
-    /// Screenshots of pages the module expected (placeholders for a human to review).
+    /// Screenshots of pages the module expected and a program cannot judge (placeholders for a
+    /// human to review: they make the module REVIEW).
     pub screenshots: Vec<PathBuf>,
+    /// Screenshots kept as evidence of a page the runner did judge (an error page, a login page
+    /// shown again); they do not make the module REVIEW.
+    pub evidence: Vec<PathBuf>,
     pub skipped: Option<String>,
     /// Set when the module stopped early (a failed stop-on-failure check or an error).
     pub aborted: Option<String>,
@@ -116,6 +120,10 @@ impl TestLog {
         self.screenshots.push(path);
     }
 
+    pub fn evidence(&mut self, path: PathBuf) {
+        self.evidence.push(path);
+    }
+
     pub fn outcome(&self) -> Outcome {
         let failed = |level: Level| self.entries.iter().any(|e| !e.ok && e.level == level);
         if failed(Level::Failure) || (self.aborted.is_some() && self.skipped.is_none()) {
@@ -142,6 +150,8 @@ mod tests {
         assert_eq!(log.outcome(), Outcome::Passed);
         log.check("A", Level::Warning, Err("w".into()));
         assert_eq!(log.outcome(), Outcome::Warning);
+        log.evidence("judged.png".into());
+        assert_eq!(log.outcome(), Outcome::Warning, "a judged page's screenshot is no placeholder");
         log.screenshot("x.png".into());
         assert_eq!(log.outcome(), Outcome::Review);
         log.check("B", Level::Failure, Err("f".into()));

@@ -1,7 +1,8 @@
 //! `conformance`: runs OpenID Foundation conformance test plans against an OpenID Provider, by
 //! its issuer URL, as a black box: `conformance run --plan <name> --config <run.toml> --out <dir>`
 //! and `conformance list`. Exits non-zero when a module fails that is not listed as an expected
-//! failure, or when a listed one does not fail.
+//! failure, when a listed one does not fail, or when a module needs review (REVIEW) and no
+//! reviewed-results file signs it off.
 
 mod browser;
 mod checks;
@@ -47,6 +48,10 @@ enum Command {
         out: PathBuf,
         #[arg(long)]
         expected_failures: Option<PathBuf>,
+        /// The reviewed-results file: REVIEW modules a person has signed off. A REVIEW module
+        /// that is not in it makes the run exit 1.
+        #[arg(long)]
+        reviewed: Option<PathBuf>,
         /// Run only these modules (`--only a b` or `--only a --only b`).
         #[arg(long, num_args = 1..)]
         only: Vec<String>,
@@ -77,8 +82,8 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Run { plan, variant, config, out, expected_failures, only } => {
-            match run(&plan, variant, &config, &out, expected_failures, &only).await {
+        Command::Run { plan, variant, config, out, expected_failures, reviewed, only } => {
+            match run(&plan, variant, &config, &out, expected_failures, reviewed, &only).await {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(e) => {
@@ -96,6 +101,7 @@ async fn run(
     config_path: &std::path::Path,
     out: &std::path::Path,
     expected_path: Option<PathBuf>,
+    reviewed_path: Option<PathBuf>,
     only: &[String],
 ) -> Result<bool, String> {
     let plan = plans::find(plan_name).ok_or_else(|| format!("unknown plan '{plan_name}' (see `conformance list`)"))?;
@@ -107,6 +113,10 @@ async fn run(
     let expected = match expected_path {
         Some(p) => expected::ExpectedFailures::load(&p)?,
         None => expected::ExpectedFailures::default(),
+    };
+    let reviewed = match reviewed_path {
+        Some(p) => expected::Reviewed::load(&p)?,
+        None => expected::Reviewed::default(),
     };
     let modules: Vec<plans::Module> =
         (plan.modules)(&variant).into_iter().filter(|m| only.is_empty() || only.iter().any(|o| o == m.name)).collect();
@@ -132,7 +142,7 @@ async fn run(
             Ok(Err(abort)) => log.aborted = Some(abort.0),
             Err(_) => {
                 log.check(
-                    "ModuleTimeout",
+                    "RunnerModuleTimeout",
                     log::Level::Failure,
                     Err(format!("the module did not finish within {} s", MODULE_TIMEOUT.as_secs())),
                 );
@@ -141,7 +151,8 @@ async fn run(
         }
         ctx.close_browser().await;
         let reason = expected.reason(plan.name, &variant, module.name).map(str::to_string);
-        let result = report::ModuleResult::new(module.name, log, reason, started.elapsed().as_secs_f64());
+        let sign_off = reviewed.sign_off(plan.name, &variant, module.name);
+        let result = report::ModuleResult::new(module.name, log, reason, sign_off, started.elapsed().as_secs_f64());
         eprintln!("{:60} {} {}", module.name, result.outcome.as_str(), result.first_failure.as_deref().unwrap_or(""));
         results.push(result);
     }
@@ -155,5 +166,12 @@ async fn run(
     if !broken.is_empty() {
         println!("not as expected: {}", broken.join(", "));
     }
-    Ok(broken.is_empty())
+    let unreviewed: Vec<&str> = report.modules.iter().filter(|m| m.unreviewed()).map(|m| m.module.as_str()).collect();
+    if !unreviewed.is_empty() {
+        println!(
+            "unreviewed (REVIEW, not signed off in a reviewed-results file; see report.html): {}",
+            unreviewed.join(", ")
+        );
+    }
+    Ok(broken.is_empty() && unreviewed.is_empty())
 }

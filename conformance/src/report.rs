@@ -15,6 +15,8 @@ pub struct ModuleResult {
     pub outcome: Outcome,
     /// The reason from the expected-failures file, when the module is listed there.
     pub expected_failure: Option<String>,
+    /// The sign-off from the reviewed-results file, for a REVIEW module.
+    pub reviewed: Option<String>,
     pub first_failure: Option<String>,
     pub seconds: f64,
     #[serde(flatten)]
@@ -22,7 +24,13 @@ pub struct ModuleResult {
 }
 
 impl ModuleResult {
-    pub fn new(module: &str, log: TestLog, expected_failure: Option<String>, seconds: f64) -> Self {
+    pub fn new(
+        module: &str,
+        log: TestLog,
+        expected_failure: Option<String>,
+        reviewed: Option<String>,
+        seconds: f64,
+    ) -> Self {
         let outcome = log.outcome();
         let first = log
             .entries
@@ -32,12 +40,18 @@ impl ModuleResult {
             .map(describe)
             .or_else(|| log.skipped.clone())
             .or_else(|| log.aborted.clone());
-        Self { module: module.into(), outcome, expected_failure, first_failure: first, seconds, log }
+        let reviewed = reviewed.filter(|_| outcome == Outcome::Review);
+        Self { module: module.into(), outcome, expected_failure, reviewed, first_failure: first, seconds, log }
     }
 
     /// FAILED and not expected, or expected to fail and did not.
     pub fn breaks_the_run(&self) -> bool {
         (self.outcome == Outcome::Failed) != self.expected_failure.is_some()
+    }
+
+    /// REVIEW and not signed off in the reviewed-results file.
+    pub fn unreviewed(&self) -> bool {
+        self.outcome == Outcome::Review && self.reviewed.is_none()
     }
 }
 
@@ -68,16 +82,21 @@ impl Report {
             if m.expected_failure.is_some() {
                 outcome.push('*');
             }
+            if m.unreviewed() {
+                outcome.push('!');
+            }
             let detail = m.first_failure.as_deref().map(|d| clip(&d.replace('\n', " "), 110)).unwrap_or_default();
             let _ = writeln!(out, "{:width$}  {:8}  {detail}", m.module, outcome);
         }
         let count = |o: Outcome| self.modules.iter().filter(|m| m.outcome == o).count();
         let _ = writeln!(
             out,
-            "passed {}, warning {}, review {}, skipped {}, failed {} (* = listed as an expected failure)",
+            "passed {}, warning {}, review {} ({} unreviewed), skipped {}, failed {} \
+             (* = listed as an expected failure, ! = REVIEW not signed off)",
             count(Outcome::Passed),
             count(Outcome::Warning),
             count(Outcome::Review),
+            self.modules.iter().filter(|m| m.unreviewed()).count(),
             count(Outcome::Skipped),
             count(Outcome::Failed)
         );
@@ -109,8 +128,13 @@ impl Report {
         );
         for m in &self.modules {
             let o = m.outcome.as_str();
-            let expected =
+            let mut expected =
                 m.expected_failure.as_deref().map(|r| format!(" (expected: {})", esc(r))).unwrap_or_default();
+            match &m.reviewed {
+                Some(r) => expected.push_str(&format!(" (reviewed by {})", esc(r))),
+                None if m.unreviewed() => expected.push_str(" (not reviewed)"),
+                None => {}
+            }
             let _ = write!(
                 h,
                 "<tr><td><a href=\"#{id}\">{id}</a></td><td class=\"{o}\">{o}{expected}</td><td>{}</td></tr>",
@@ -144,9 +168,19 @@ impl Report {
             if let Some(a) = &m.log.aborted {
                 let _ = write!(h, "<p>Stopped: {}</p>", esc(a));
             }
-            for shot in &m.log.screenshots {
+            for (shot, what) in m
+                .log
+                .screenshots
+                .iter()
+                .map(|s| (s, "to review"))
+                .chain(m.log.evidence.iter().map(|s| (s, "evidence of a check the runner made")))
+            {
                 let rel = shot.strip_prefix(out).unwrap_or(shot).display().to_string();
-                let _ = write!(h, "<p><a href=\"{r}\"><img src=\"{r}\" alt=\"screenshot {r}\"></a></p>", r = esc(&rel));
+                let _ = write!(
+                    h,
+                    "<p>Screenshot ({what}):<br><a href=\"{r}\"><img src=\"{r}\" alt=\"screenshot {r}\"></a></p>",
+                    r = esc(&rel)
+                );
             }
         }
         h.push_str("</body></html>\n");
@@ -181,11 +215,24 @@ mod tests {
 
     #[test]
     fn an_expected_failure_that_passes_breaks_the_run() {
-        let passed = ModuleResult::new("m", TestLog::default(), Some("known".into()), 0.0);
+        let passed = ModuleResult::new("m", TestLog::default(), Some("known".into()), None, 0.0);
         assert!(passed.breaks_the_run());
         let mut log = TestLog::default();
         log.check("X", Level::Failure, Err("no".into()));
-        assert!(!ModuleResult::new("m", log.clone(), Some("known".into()), 0.0).breaks_the_run());
-        assert!(ModuleResult::new("m", log, None, 0.0).breaks_the_run());
+        assert!(!ModuleResult::new("m", log.clone(), Some("known".into()), None, 0.0).breaks_the_run());
+        assert!(ModuleResult::new("m", log, None, None, 0.0).breaks_the_run());
+    }
+
+    #[test]
+    fn a_review_is_unreviewed_until_signed_off() {
+        let mut log = TestLog::default();
+        log.screenshot("page.png".into());
+        assert!(ModuleResult::new("m", log.clone(), None, None, 0.0).unreviewed());
+        assert!(!ModuleResult::new("m", log, None, Some("me: fine".into()), 0.0).unreviewed());
+        let mut judged = TestLog::default();
+        judged.evidence("error.png".into());
+        let passed = ModuleResult::new("m", judged, None, Some("me: stale".into()), 0.0);
+        assert!(!passed.unreviewed());
+        assert_eq!(passed.reviewed, None, "a sign-off only applies to a REVIEW outcome");
     }
 }

@@ -98,7 +98,6 @@ pub fn happy_callback(
     issuer: &str,
     want_code: bool,
 ) -> Step<Option<String>> {
-    log.check("CheckMatchingCallbackParameters", Level::Failure, Ok(()));
     log.check("ValidateIssIfPresentInAuthorizationResponse", Level::Failure, iss(params, issuer));
     let error = param(params, "error").map(|e| {
         let d = param(params, "error_description").unwrap_or_default();
@@ -149,7 +148,7 @@ pub fn generic_error_checks(
         param(params, "error"),
         param(params, "error_description"),
         param(params, "error_uri"),
-        "AuthorizationEndpoint",
+        "AuthorizationEndpointResponse",
     );
 }
 
@@ -163,25 +162,34 @@ pub fn error_field_charsets(
     endpoint: &str,
 ) {
     use super::entropy::{error_code_charset, error_description_charset, error_uri_charset};
+    // The suite's names: ValidateErrorFromTokenEndpointResponseError (the token endpoint only; for
+    // the authorization endpoint the suite does not check the code's characters, the runner does),
+    // ValidateErrorDescriptionFrom…Error, CheckErrorDescriptionFrom…ErrorContainsCRLFTAB,
+    // ValidateErrorUriFrom…Error.
     if let Some(e) = error {
-        log.check(&format!("Validate{endpoint}ErrorCharset"), Level::Failure, error_code_charset(e));
+        let name = if endpoint == "TokenEndpointResponse" {
+            format!("ValidateErrorFrom{endpoint}Error")
+        } else {
+            format!("RunnerValidateErrorFrom{endpoint}Error")
+        };
+        log.check(&name, Level::Failure, error_code_charset(e));
     }
     if let Some(d) = description {
         match error_description_charset(d) {
             Ok(whitespace) => {
-                log.check(&format!("Validate{endpoint}ErrorDescription"), Level::Failure, Ok(()));
+                log.check(&format!("ValidateErrorDescriptionFrom{endpoint}Error"), Level::Failure, Ok(()));
                 log.check(
-                    &format!("Check{endpoint}ErrorDescriptionContainsCRLFTAB"),
+                    &format!("CheckErrorDescriptionFrom{endpoint}ErrorContainsCRLFTAB"),
                     Level::Warning,
                     if whitespace { Err("error_description contains CR, LF or TAB".into()) } else { Ok(()) },
                 );
             }
             Err(e) => {
-                log.check(&format!("Validate{endpoint}ErrorDescription"), Level::Failure, Err(e));
+                log.check(&format!("ValidateErrorDescriptionFrom{endpoint}Error"), Level::Failure, Err(e));
             }
         }
     }
     if let Some(u) = uri {
-        log.check(&format!("Validate{endpoint}ErrorUri"), Level::Failure, error_uri_charset(u));
+        log.check(&format!("ValidateErrorUriFrom{endpoint}Error"), Level::Failure, error_uri_charset(u));
     }
 }

@@ -70,14 +70,14 @@ pub fn error_response(log: &mut TestLog, reply: &Reply, expected_error: &str) ->
     let body = reply.json().unwrap_or(Value::Null);
     let error = str_of(&body, "error");
     log.require(
-        "CheckErrorFromTokenEndpointResponseErrorIsPresent",
+        "ValidateErrorFromTokenEndpointResponseError",
         error.map(|_| ()).ok_or_else(|| format!("no error in {}", reply.summary())),
     )?;
     log.check(
-        if expected_error == "invalid_grant" {
-            "CheckErrorFromTokenEndpointResponseErrorInvalidGrant"
-        } else {
-            "CheckTokenEndpointErrorCode"
+        match expected_error {
+            "invalid_grant" => "CheckErrorFromTokenEndpointResponseErrorInvalidGrant",
+            "invalid_client" => "CheckErrorFromTokenEndpointResponseErrorInvalidClient",
+            _ => "RunnerCheckErrorFromTokenEndpointResponse",
         },
         Level::Failure,
         if error == Some(expected_error) {

@@ -41,7 +41,7 @@ async fn backchannel_rp_initiated_logout(ctx: &mut Ctx, log: &mut TestLog) -> St
     let wait = Duration::from_secs(ctx.config.browser.timeout_seconds);
     let back = ctx.rp.wait_for(mark, wait, |h| h.path == "/backchannel_logout").await;
     let back = log.need(
-        "WaitForBackchannelLogoutRequest",
+        "RunnerWaitForBackchannelLogoutRequest",
         back.ok_or_else(|| format!("the OP did not POST to the backchannel_logout_uri within {} s", wait.as_secs())),
     )?;
 

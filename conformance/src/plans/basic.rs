@@ -90,10 +90,10 @@ pub async fn response_type_missing(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let landing = flow::authorize(ctx, log, &req, LOG_IN).await?;
     // Without a response type the error goes to the query (form_post: the body).
     let mode = if ctx.form_post { ResponseMode::FormPost } else { ResponseMode::Query };
-    if let Some((params, code_anywhere, _)) = flow::page_or_redirect(log, landing, mode) {
+    if let Some((params, code_anywhere, _)) = flow::page_or_redirect(log, landing, mode, flow::PageExpected::Error) {
         let error = param(&params, "error");
         log.check(
-            "EnsureInvalidRequestOrUnsupportedResponseTypeError",
+            "CheckErrorFromAuthorizationEndpointErrorInvalidRequestOrUnsupportedResponseType",
             Level::Failure,
             match error {
                 Some("unsupported_response_type" | "invalid_request") => Ok(()),

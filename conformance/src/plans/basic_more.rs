@@ -76,10 +76,10 @@ pub async fn codereuse(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     flow::setup(ctx, log).await?;
     let hf = flow::happy_flow(ctx, log, &AuthRequest::new(ctx, "openid"), HfOptions::default()).await?;
     let reply = flow::token_request(ctx, hf.token_form.clone()).await;
-    let reply = log.need("CallTokenEndpointAllowingErrors", reply)?;
+    let reply = log.need("CallTokenEndpointAndReturnFullResponse", reply)?;
     if reply.status == 200 {
         log.check(
-            "CheckTokenEndpointRejectsReusedCode",
+            "ServerAllowedReusingAuthorisationCode",
             Level::Warning,
             Err("the server allowed the authorization code to be used twice".into()),
         );
@@ -93,12 +93,12 @@ pub async fn codereuse_30seconds(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let hf = flow::happy_flow(ctx, log, &AuthRequest::new(ctx, "openid"), HfOptions::default()).await?;
     flow::sleep(log, 30).await;
     let reply = flow::token_request(ctx, hf.token_form.clone()).await;
-    let reply = log.need("CallTokenEndpointAllowingErrors", reply)?;
+    let reply = log.need("CallTokenEndpointAndReturnFullResponse", reply)?;
     token::error_response(log, &reply, "invalid_grant")?;
     let reply = flow::userinfo_get(ctx, &hf.token_type, &hf.access_token).await;
-    let reply = log.need("CallProtectedResource", reply)?;
+    let reply = log.need("CallProtectedResourceWithBearerTokenExpectingError", reply)?;
     log.check(
-        "EnsureHttpStatusCodeIs4xx",
+        "CallProtectedResourceWithBearerTokenExpectingError",
         Level::Warning,
         if (400..500).contains(&reply.status) {
             Ok(())
@@ -115,7 +115,7 @@ pub async fn registered_redirect_uri(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let unregistered = format!("{}/{}", ctx.config.redirect_uri(), random_alnum(10));
     req.set("redirect_uri", &unregistered);
     let landing = flow::authorize(ctx, log, &req, LOG_IN).await?;
-    if let Some((_, _, path)) = flow::page_or_redirect(log, landing, ResponseMode::Query) {
+    if let Some((_, _, path)) = flow::page_or_redirect(log, landing, ResponseMode::Query, flow::PageExpected::Error) {
         log.check(
             "ExpectRedirectUriErrorPage",
             Level::Failure,
@@ -130,7 +130,7 @@ pub async fn post_request(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let req = AuthRequest::new(ctx, "openid");
     let landing = flow::authorize(ctx, log, &req, Send { post: true, ..LOG_IN }).await?;
     if !matches!(landing, Landing::Redirected { .. }) {
-        log.check("EnsurePostAuthorizationRequestRedirects", Level::Warning, Err("the redirect_uri was not called within 30 s of a POST authorization request (OIDCC 3.1.2.1: GET and POST must be supported)".into()));
+        log.check("ExpectRedirectUriHasBeenCalled", Level::Warning, Err("the redirect_uri was not called within 30 s of a POST authorization request (OIDCC 3.1.2.1: GET and POST must be supported)".into()));
         return Ok(());
     }
     let (params, _) = flow::expect_redirect(log, landing, flow::response_mode(ctx, &req))?;
@@ -140,7 +140,7 @@ pub async fn post_request(ctx: &mut Ctx, log: &mut TestLog) -> Step {
 pub async fn server_client_secret_post(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     flow::setup(ctx, log).await?;
     let client = flow::variant_client(ctx, "client_secret_post_client");
-    ctx.client = log.need("ConfigureStaticClientSecretPost", client)?;
+    ctx.client = log.need("GetStaticClientConfiguration", client)?;
     crate::checks::discovery::check_client_auth_supported(log, &ctx.discovery, "client_secret_post");
     let hf = flow::happy_flow(ctx, log, &AuthRequest::new(ctx, "openid"), SERVER).await?;
     server_id_token_extras(log, &hf.id_token, "openid");
@@ -253,7 +253,9 @@ pub async fn request_object_with_redirect_uri(ctx: &mut Ctx, log: &mut TestLog) 
     let invalid = format!("{}/_invalid", ctx.config.redirect_uri());
     let req = request_object_request(ctx, &invalid);
     let landing = flow::authorize(ctx, log, &req, LOG_IN).await?;
-    let Some((params, _, path)) = flow::page_or_redirect(log, landing, flow::response_mode(ctx, &req)) else {
+    let Some((params, _, path)) =
+        flow::page_or_redirect(log, landing, flow::response_mode(ctx, &req), flow::PageExpected::Error)
+    else {
         return Ok(());
     };
     if param(&params, "error") == Some("request_not_supported") {
@@ -262,7 +264,7 @@ pub async fn request_object_with_redirect_uri(ctx: &mut Ctx, log: &mut TestLog) 
     }
     if path != "/callback" {
         log.check(
-            "ExpectRedirectToRequestObjectRedirectUri",
+            "RunnerExpectRedirectToRequestObjectRedirectUri",
             Level::Failure,
             Err(format!("the OP redirected to {path}, not the request object's redirect_uri")),
         );

@@ -24,7 +24,7 @@ pub async fn setup(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     }
     setup_server(ctx, log).await?;
     ctx.client = variant_client(ctx, ctx.shape.client_auth).map_err(|e| {
-        log.check("ConfigureStaticClient", Level::Failure, Err(e.clone()));
+        log.check("GetStaticClientConfiguration", Level::Failure, Err(e.clone()));
         Abort(e)
     })?;
     crate::checks::discovery::check_client_auth_supported(log, &ctx.discovery, &ctx.client.auth);
@@ -41,7 +41,7 @@ pub async fn setup_server(ctx: &mut Ctx, log: &mut TestLog) -> Step {
             Some(s) if !s.is_empty() && url::Url::parse(s).is_ok() => Ok(()),
             _ => Err(format!("'{k}' is missing or not a URL")),
         });
-    log.require("CheckServerConfiguration", config_ok)?;
+    log.require("RunnerCheckServerConfiguration", config_ok)?;
     ctx.discovery = doc;
     let jwks_uri = ctx.endpoint("jwks_uri");
     let keys = http::send(ctx.http.get(&jwks_uri)).await.and_then(|r| r.json_object());
@@ -161,7 +161,9 @@ pub struct Send {
 
 pub const LOG_IN: Send = Send { post: false, log_in: true, screenshot_login: false };
 
-/// Sends the request through the module's browser and plays the user (see `browser`).
+/// Sends the request through the module's browser and plays the user (see `browser`). A request
+/// with `prompt=none` is driven silently: a login or consent page ends it (`Landing::Interaction`).
+/// The login pages seen with `how.screenshot_login` are kept as evidence (`TestLog::evidence`).
 pub async fn authorize(ctx: &mut Ctx, log: &mut TestLog, req: &AuthRequest, how: Send) -> Step<Landing> {
     let endpoint = ctx.endpoint("authorization_endpoint");
     let url = req.url(&endpoint);
@@ -169,20 +171,69 @@ pub async fn authorize(ctx: &mut Ctx, log: &mut TestLog, req: &AuthRequest, how:
     let (config, rp, out, module) = (ctx.config.clone(), ctx.rp.clone(), ctx.out.clone(), ctx.module);
     let mark = rp.mark();
     let fragment = response_mode(ctx, req) == ResponseMode::Fragment;
-    let browser = ctx.browser().await.map_err(|e| fail(log, "Browser", e))?;
+    let silent = authz::param(&req.params, "prompt").is_some_and(|p| p.split(' ').any(|v| v == "none"));
+    let browser = ctx.browser().await.map_err(|e| fail(log, "RunnerBrowser", e))?;
     let sent = if how.post { browser.post_form(&endpoint, &req.params).await } else { browser.goto(&url).await };
-    sent.map_err(|e| fail(log, "Browser", e))?;
-    let drive =
-        Drive { log_in: how.log_in, screenshot_login: how.screenshot_login, fragment, mark, ..Drive::default() };
-    let driven = browser.drive(&config, &rp, &out, module, &drive).await.map_err(|e| fail(log, "Browser", e))?;
+    sent.map_err(|e| fail(log, "RunnerBrowser", e))?;
+    let drive = Drive {
+        log_in: how.log_in && !silent,
+        screenshot_login: how.screenshot_login,
+        fragment,
+        mark,
+        silent,
+        ..Drive::default()
+    };
+    let driven = browser.drive(&config, &rp, &out, module, &drive).await.map_err(|e| fail(log, "RunnerBrowser", e))?;
     for step in driven.trace {
-        log.info("Browser", step);
+        log.info("RunnerBrowser", step);
     }
+    ctx.login_page_urls = driven.login_urls;
     for shot in driven.login_shots {
-        log.info("BrowserLoginPage", format!("the OP showed its login page: {}", shot.display()));
-        log.screenshot(shot);
+        log.info("RunnerBrowserLoginPage", format!("the OP showed its login page: {}", shot.display()));
+        log.evidence(shot);
+    }
+    if let Landing::Redirected { hit, .. } = &driven.landing {
+        log.check(
+            "CheckMatchingCallbackParameters",
+            Level::Failure,
+            matching_callback_parameters(&req.redirect_uri, &hit.query_params()),
+        );
     }
     Ok(driven.landing)
+}
+
+/// The suite's `CheckMatchingCallbackParameters`: every query parameter of the request's
+/// `redirect_uri` came back, with its value, in the callback's URL query (whatever the response
+/// mode: the response itself may be in the fragment or the body).
+pub fn matching_callback_parameters(redirect_uri: &str, callback_query: &[(String, String)]) -> Result<(), String> {
+    let Ok(uri) = url::Url::parse(redirect_uri) else {
+        return Err(format!("the redirect_uri {redirect_uri} is not a URL"));
+    };
+    for (key, expected) in uri.query_pairs() {
+        let actual = authz::param(callback_query, &key);
+        if actual != Some(expected.as_ref()) {
+            return Err(format!(
+                "callback parameter '{key}' invalid or missing: expected '{expected}', got {actual:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A silent request (`prompt=none`) met a login or consent page: a FAILURE (OIDC Core 3.1.2.1:
+/// "The Authorization Server MUST NOT display any authentication or consent user interface
+/// pages"). The suite has no condition for it: its browser would wait, or a person would act.
+fn interaction_shown(log: &mut TestLog, url: &str, kind: &str, screenshot: std::path::PathBuf) -> Abort {
+    log.evidence(screenshot.clone());
+    fail(
+        log,
+        "RunnerCheckNoInteractionForPromptNone",
+        format!(
+            "the OP showed its {kind} page ({url}) to a prompt=none request, which must not display any \
+             authentication or consent page; screenshot {}",
+            screenshot.display()
+        ),
+    )
 }
 
 fn fail(log: &mut TestLog, condition: &str, message: String) -> Abort {
@@ -200,14 +251,22 @@ pub fn expect_redirect(log: &mut TestLog, landing: Landing, mode: ResponseMode) 
                     .is_some_and(|f| url::form_urlencoded::parse(f.as_bytes()).any(|(k, _)| k == "code"));
             Ok((authz::read_response(log, mode, &hit, fragment.as_deref()), code_anywhere))
         }
-        Landing::Page { url, screenshot } => Err(fail(
-            log,
-            "ExpectRedirectToRedirectUri",
-            format!("the OP stayed on a page ({url}) instead of redirecting back; screenshot {}", screenshot.display()),
-        )),
+        Landing::Page { url, screenshot, status, .. } => {
+            log.evidence(screenshot.clone());
+            Err(fail(
+                log,
+                "RunnerExpectRedirectToRedirectUri",
+                format!(
+                    "the OP stayed on a page ({url}, HTTP {}) instead of redirecting back; screenshot {}",
+                    status.map_or("?".to_string(), |s| s.to_string()),
+                    screenshot.display()
+                ),
+            ))
+        }
+        Landing::Interaction { url, kind, screenshot } => Err(interaction_shown(log, &url, kind, screenshot)),
         Landing::Timeout { url, .. } => Err(fail(
             log,
-            "ExpectRedirectToRedirectUri",
+            "RunnerExpectRedirectToRedirectUri",
             format!("no redirect back within the timeout; the browser is at {url}"),
         )),
     }
@@ -381,16 +440,39 @@ pub async fn userinfo_get(ctx: &Ctx, token_type: &str, access_token: &str) -> Re
 }
 
 pub async fn sleep(log: &mut TestLog, seconds: u64) {
-    log.info("WaitForSeconds", format!("waiting {seconds} s"));
+    // The suite's WaitForOneSecond, WaitFor2Seconds, WaitFor30Seconds.
+    let condition = match seconds {
+        1 => "WaitForOneSecond".to_string(),
+        n => format!("WaitFor{n}Seconds"),
+    };
+    log.info(&condition, format!("waiting {seconds} s"));
     tokio::time::sleep(Duration::from_secs(seconds)).await;
 }
 
 /// A redirect's parameters, whether a code appeared anywhere, and the RP path it reached.
 pub type Redirect = (Vec<(String, String)>, bool, String);
 
-/// A module that accepts either a page (screenshot, REVIEW) or a redirect: returns the redirect's
-/// parameters, or `None` after recording the page as the placeholder.
-pub fn page_or_redirect(log: &mut TestLog, landing: Landing, mode: ResponseMode) -> Option<Redirect> {
+/// What a module that accepts a page instead of a redirect expects the page to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageExpected {
+    /// An error page, which the runner checks: an HTTP 4xx response showing an error (the
+    /// configured `[browser] error_page` element, or an OAuth error code in its text). The
+    /// screenshot is kept as evidence; the module does not need a person.
+    Error,
+    /// A page a program cannot judge (e.g. a logged-out page): its screenshot is a placeholder for
+    /// a person (REVIEW, which must be signed off in a reviewed-results file).
+    Review,
+}
+
+/// A module that accepts either a page or a redirect: returns the redirect's parameters, or
+/// `None` after checking the page (`PageExpected::Error`) or recording it for review.
+/// A timeout (neither a redirect nor a page that stayed) is a FAILURE.
+pub fn page_or_redirect(
+    log: &mut TestLog,
+    landing: Landing,
+    mode: ResponseMode,
+    expected: PageExpected,
+) -> Option<Redirect> {
     match landing {
         Landing::Redirected { hit, fragment } => {
             let code_anywhere = hit.query_params().iter().any(|(k, _)| k == "code")
@@ -400,24 +482,99 @@ pub fn page_or_redirect(log: &mut TestLog, landing: Landing, mode: ResponseMode)
             let path = hit.path.clone();
             Some((authz::read_response(log, mode, &hit, fragment.as_deref()), code_anywhere, path))
         }
-        Landing::Page { url, screenshot } => {
-            log.info("ExpectErrorPage", format!("the OP showed a page ({url}); a human reviews the screenshot"));
-            log.screenshot(screenshot);
-            None
-        }
-        Landing::Timeout { url, screenshot } => {
-            log.info("ExpectErrorPage", format!("no redirect; the browser stayed at {url}"));
-            match screenshot {
-                Some(s) => log.screenshot(s),
-                None => {
-                    log.check(
-                        "ExpectErrorPage",
-                        Level::Failure,
-                        Err("no screenshot of the page could be taken".into()),
+        Landing::Page { url, screenshot, status, error_marker } => {
+            match expected {
+                PageExpected::Error => {
+                    check_error_page(log, &url, status, error_marker);
+                    log.evidence(screenshot);
+                }
+                PageExpected::Review => {
+                    log.info(
+                        "RunnerExpectPage",
+                        format!("the OP showed a page ({url}); a person reviews the screenshot"),
                     );
+                    log.screenshot(screenshot);
                 }
             }
             None
         }
+        Landing::Interaction { url, kind, screenshot } => {
+            let _ = interaction_shown(log, &url, kind, screenshot);
+            None
+        }
+        Landing::Timeout { url, screenshot } => {
+            if let Some(s) = screenshot {
+                log.evidence(s);
+            }
+            log.check(
+                "RunnerExpectPageOrRedirect",
+                Level::Failure,
+                Err(format!(
+                    "neither a redirect back nor a page that stayed within the timeout; the browser is at {url}"
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// The checks of an error page shown instead of a redirect: HTTP 4xx (RFC 6749 4.1.2.1 and OIDC
+/// Core 3.1.2.6 leave the page to the OP, but a request error is a client error, not a 500), and
+/// an error shown to the user. The suite leaves both to a person looking at the screenshot.
+pub fn check_error_page(log: &mut TestLog, url: &str, status: Option<u16>, error_marker: bool) {
+    log.check(
+        "RunnerCheckErrorPageHttpStatus4xx",
+        Level::Failure,
+        match status {
+            Some(s) if (400..500).contains(&s) => Ok(()),
+            Some(s) => Err(format!("the error page {url} came with HTTP {s}; a bad request must get a 4xx page")),
+            None => Err(format!("the browser did not report the HTTP status of the page {url}")),
+        },
+    );
+    log.check(
+        "RunnerCheckErrorPageShowsError",
+        Level::Failure,
+        if error_marker {
+            Ok(())
+        } else {
+            Err(format!(
+                "the page {url} shows no error: neither the configured error_page element nor an OAuth error code"
+            ))
+        },
+    );
+}
+
+/// Whether the OP showed its login page (and the user logged in) since `evidence_before`
+/// screenshots were kept — the second authorization of `oidcc-prompt-login` and
+/// `oidcc-max-age-1`, driven with `screenshot_login`. The suite's `ExpectSecondLoginPage` asks a
+/// person for that screenshot; the runner checks that the configured login page was shown.
+pub fn check_second_login_page(log: &mut TestLog, evidence_before: usize, why: &str) {
+    let shown = log.evidence.len() > evidence_before;
+    log.info("ExpectSecondLoginPage", format!("the OP must show its login page again ({why})"));
+    log.check(
+        "RunnerCheckSecondLoginPageShown",
+        Level::Failure,
+        if shown {
+            Ok(())
+        } else {
+            Err(format!("the OP did not show its login page on the second authorization ({why}); it answered at once"))
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_uris_query_must_come_back_in_the_callback() {
+        let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let uri = "http://rp/callback?dummy1=lorem&dummy2=ipsum";
+        assert!(
+            matching_callback_parameters(uri, &q(&[("dummy1", "lorem"), ("dummy2", "ipsum"), ("code", "c")])).is_ok()
+        );
+        assert!(matching_callback_parameters(uri, &q(&[("dummy1", "lorem")])).is_err());
+        assert!(matching_callback_parameters(uri, &q(&[("dummy1", "lorem"), ("dummy2", "other")])).is_err());
+        assert!(matching_callback_parameters("http://rp/callback", &q(&[("code", "c")])).is_ok());
     }
 }

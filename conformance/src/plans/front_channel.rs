@@ -156,7 +156,9 @@ pub async fn without_nonce_fails(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     req.remove("nonce");
     let landing = flow::authorize(ctx, log, &req, LOG_IN).await?;
     log.info("ExpectRequestMissingNonceErrorPage", "an error page or an invalid_request redirect is expected");
-    let Some((params, code_anywhere, _)) = flow::page_or_redirect(log, landing, flow::response_mode(ctx, &req)) else {
+    let Some((params, code_anywhere, _)) =
+        flow::page_or_redirect(log, landing, flow::response_mode(ctx, &req), flow::PageExpected::Error)
+    else {
         return Ok(());
     };
     authz::generic_error_checks(log, &params, req.state.as_deref(), &ctx.issuer(), code_anywhere);

@@ -91,13 +91,13 @@ pub async fn end_session(
     let (config, rp, out, module) = (ctx.config.clone(), ctx.rp.clone(), ctx.out.clone(), ctx.module);
     let confirm = config.browser.logout_confirm.clone();
     let mark = rp.mark();
-    let browser = ctx.browser().await.map_err(|e| fail(log, "Browser", e))?;
-    browser.goto(&url).await.map_err(|e| fail(log, "Browser", e))?;
+    let browser = ctx.browser().await.map_err(|e| fail(log, "RunnerBrowser", e))?;
+    browser.goto(&url).await.map_err(|e| fail(log, "RunnerBrowser", e))?;
     let press = [confirm.as_str()];
     let drive = Drive { until, log_in: false, mark, press: &press, ..Drive::default() };
-    let driven = browser.drive(&config, &rp, &out, module, &drive).await.map_err(|e| fail(log, "Browser", e))?;
+    let driven = browser.drive(&config, &rp, &out, module, &drive).await.map_err(|e| fail(log, "RunnerBrowser", e))?;
     for step in driven.trace {
-        log.info("Browser", step);
+        log.info("RunnerBrowser", step);
     }
     Ok((driven.landing, mark))
 }
@@ -111,13 +111,13 @@ fn fail(log: &mut TestLog, condition: &str, message: String) -> Abort {
 pub fn expect_post_logout_redirect(log: &mut TestLog, landing: Landing) -> Step<Vec<(String, String)>> {
     match landing {
         Landing::Redirected { hit, .. } => Ok(hit.query_params()),
-        Landing::Page { url, screenshot } => {
-            log.screenshot(screenshot);
-            Err(fail(log, "ExpectRedirectToPostLogoutRedirectUri", format!("the OP stayed on a page ({url})")))
+        Landing::Page { url, screenshot, .. } | Landing::Interaction { url, screenshot, .. } => {
+            log.evidence(screenshot);
+            Err(fail(log, "RunnerExpectRedirectToPostLogoutRedirectUri", format!("the OP stayed on a page ({url})")))
         }
         Landing::Timeout { url, .. } => Err(fail(
             log,
-            "ExpectRedirectToPostLogoutRedirectUri",
+            "RunnerExpectRedirectToPostLogoutRedirectUri",
             format!("no redirect to the post_logout_redirect_uri; the browser is at {url}"),
         )),
     }
@@ -196,7 +196,7 @@ async fn page_module(
     log.need("CustomiseEndSessionEndpointRequest", customised)?;
     log.info(placeholder, format!("a page is expected: {why}"));
     let (landing, _) = end_session(ctx, log, &params, &[POST_LOGOUT, BAD_POST_LOGOUT]).await?;
-    if let Some((_, _, path)) = flow::page_or_redirect(log, landing, ResponseMode::Query) {
+    if let Some((_, _, path)) = flow::page_or_redirect(log, landing, ResponseMode::Query, flow::PageExpected::Review) {
         log.check(
             placeholder,
             Level::Failure,

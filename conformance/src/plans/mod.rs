@@ -184,6 +184,9 @@ pub struct Ctx {
     pub dynamic: bool,
     /// The clients this module registered, deleted when it ends.
     pub registered: Vec<registration::Registered>,
+    /// The image sources and link targets (absolute URLs) of the login pages seen by the last
+    /// authorization driven with `screenshot_login`.
+    pub login_page_urls: Vec<String>,
 }
 
 impl Ctx {
@@ -211,6 +214,7 @@ impl Ctx {
             browser: None,
             dynamic: false,
             registered: Vec::new(),
+            login_page_urls: Vec::new(),
         }
     }
 

@@ -34,9 +34,13 @@ pub async fn refresh_request(
     http::send(request).await
 }
 
-/// HF with the refresh scope, then one refresh; returns the refresh token of the HF.
+/// HF with the refresh scope, then one refresh; returns the refresh token of the HF. The second
+/// client (`send_scope` false) sends a 43-character nonce, as the suite's second client does.
 async fn flow_and_refresh(ctx: &mut Ctx, log: &mut TestLog, scope: &str, send_scope: bool) -> Step<String> {
     let mut req = AuthRequest::new(ctx, scope);
+    if !send_scope {
+        req.set("nonce", &super::client_auth::random_alnum(43));
+    }
     if scope.contains("offline_access") {
         req.set("prompt", "consent");
     }
@@ -44,7 +48,7 @@ async fn flow_and_refresh(ctx: &mut Ctx, log: &mut TestLog, scope: &str, send_sc
     let Some(rt) = str_of(&hf.token, "refresh_token").map(str::to_string) else {
         if advertises_refresh_grant(ctx) {
             log.check(
-                "CheckRefreshTokenIssuedWhenAdvertised",
+                "EnsureServerConfigurationDoesNotSupportRefreshToken",
                 Level::Warning,
                 Err("grant_types_supported lists refresh_token, but no refresh token was issued".into()),
             );
@@ -60,14 +64,20 @@ async fn flow_and_refresh(ctx: &mut Ctx, log: &mut TestLog, scope: &str, send_sc
             Err("grant_types_supported does not list refresh_token".into())
         },
     );
-    log.check("ValidateRefreshTokenChars", Level::Failure, entropy::vschar("refresh_token", &rt));
+    log.check("EnsureRefreshTokenContainsAllowedCharactersOnly", Level::Failure, entropy::vschar("refresh_token", &rt));
     flow::sleep(log, 1).await;
     let client = ctx.client.clone();
     let reply = refresh_request(ctx, &client, &rt, send_scope.then_some(scope)).await;
-    let reply = log.need("CallTokenEndpointForRefresh", reply)?;
+    let reply = log.need("CallTokenEndpointAllowingUseAttestationChallengeErrorAndReturnFullResponse", reply)?;
     let original: Jwt = hf.id_token.clone();
     let body = token::refresh_response(log, &reply, &original)?;
     let at = str_of(&body, "access_token").unwrap_or_default();
+    // INFO in the suite: a refresh may return the same access token.
+    log.check(
+        "EnsureAccessTokenValuesAreDifferent",
+        Level::Info,
+        if at != hf.access_token { Ok(()) } else { Err("the refresh returned the same access token".into()) },
+    );
     let tt = str_of(&body, "token_type").unwrap_or("Bearer");
     userinfo::check_token_type(log, tt)?;
     let reply = flow::userinfo_get(ctx, tt, at).await;
@@ -95,10 +105,10 @@ pub async fn refresh_token(ctx: &mut Ctx, log: &mut TestLog) -> Step {
         let reg = log.need("GenerateRS256ClientJWKs", registration::Registration::new(ctx))?;
         registration::register(ctx, log, reg.add_grant("refresh_token")).await?
     } else {
-        log.need("ConfigureStaticClient2", flow::variant_client(ctx, "client2"))?
+        log.need("GetStaticClient2Configuration", flow::variant_client(ctx, "client2"))?
     };
     let rt2 = flow_and_refresh(ctx, log, scope, false).await?;
     let reply = refresh_request(ctx, &client1, &rt2, None).await;
-    let reply = log.need("CallTokenEndpointWithOtherClientsRefreshToken", reply)?;
+    let reply = log.need("CallTokenEndpointAndReturnFullResponse", reply)?;
     token::error_response(log, &reply, "invalid_grant")
 }

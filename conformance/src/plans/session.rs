@@ -20,13 +20,12 @@ pub async fn prompt_login(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let mut req = AuthRequest::new(ctx, "openid");
     req.set("prompt", "login");
     let send = Send { screenshot_login: true, ..LOG_IN };
+    let before = log.evidence.len();
     let second = flow::happy_flow(ctx, log, &req, HfOptions { send, ..HfOptions::default() }).await?;
-    if log.screenshots.is_empty() {
-        log.info("ExpectLoginPage", "the OP did not show a login page for prompt=login");
-    }
+    flow::check_second_login_page(log, before, "prompt=login");
     if let (Some(a), Some(b)) = (auth_time(&first.id_token), auth_time(&second.id_token)) {
         log.check(
-            "CheckIdTokenAuthTimeIsRecentIfPresent",
+            "CheckIdTokenAuthTimeClaimsDifferIfPresent",
             Level::Failure,
             if b > a { Ok(()) } else { Err(format!("the second auth_time {b} is not later than the first {a}")) },
         );
@@ -77,14 +76,14 @@ fn same_claims(log: &mut TestLog, a: &Jwt, b: &Jwt, require_auth_time: bool) {
     match (auth_time(a), auth_time(b)) {
         (Some(x), Some(y)) => {
             log.check(
-                "CheckIdTokenAuthTimeIsSame",
+                "CheckIdTokenAuthTimeClaimsSameIfPresent",
                 Level::Failure,
                 if x == y { Ok(()) } else { Err(format!("auth_time changed from {x} to {y}")) },
             );
         }
         _ if require_auth_time => {
             log.check(
-                "CheckIdTokenAuthTimeClaimPresent",
+                "CheckIdTokenAuthTimeClaimPresentDueToMaxAge",
                 Level::Failure,
                 Err("auth_time is required in both ID tokens".into()),
             );
@@ -92,7 +91,7 @@ fn same_claims(log: &mut TestLog, a: &Jwt, b: &Jwt, require_auth_time: bool) {
         _ => {}
     }
     log.check(
-        "CheckIdTokenSubIsSame",
+        "CheckIdTokenSubConsistentForSecondAuthorization",
         Level::Failure,
         if a.claim_str("sub") == b.claim_str("sub") {
             Ok(())
@@ -117,11 +116,13 @@ pub async fn max_age_1(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let mut req = AuthRequest::new(ctx, "openid");
     req.set("max_age", "1");
     let send = Send { screenshot_login: true, ..LOG_IN };
+    let before = log.evidence.len();
     let second = flow::happy_flow(ctx, log, &req, HfOptions { send, ..HfOptions::default() }).await?;
+    flow::check_second_login_page(log, before, "max_age=1, 2 s after the first login");
     match auth_time(&second.id_token) {
         None => {
             log.check(
-                "CheckIdTokenAuthTimeClaimPresent",
+                "CheckIdTokenAuthTimeClaimPresentDueToMaxAge",
                 Level::Failure,
                 Err("auth_time is required with max_age".into()),
             );
@@ -129,14 +130,14 @@ pub async fn max_age_1(ctx: &mut Ctx, log: &mut TestLog) -> Step {
         Some(t) => {
             if let Some(f) = auth_time(&first.id_token) {
                 log.check(
-                    "CheckIdTokenAuthTimeIsLater",
+                    "CheckSecondIdTokenAuthTimeIsLaterIfPresent",
                     Level::Failure,
                     if t > f { Ok(()) } else { Err(format!("auth_time {t} is not later than the first login's {f}")) },
                 );
             }
             let now = crate::checks::now();
             log.check(
-                "CheckIdTokenAuthTimeIsRecent",
+                "CheckIdTokenAuthTimeIsRecentIfPresent",
                 Level::Failure,
                 if t >= now - 301 { Ok(()) } else { Err(format!("auth_time {t} is older than 5 minutes")) },
             );
