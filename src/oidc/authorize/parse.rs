@@ -164,8 +164,9 @@ async fn validate(
         None => client.default_acr_values.clone(),
     };
     let claims_acr = claims.as_ref().map(ClaimsRequest::acr_claims).unwrap_or_default();
-    let loa = Requirement::from_signals(Signals { acr_values: &acr_values, claims_acr: &claims_acr, scopes: &requested })
-        .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.to_string()))?;
+    let loa =
+        Requirement::from_signals(Signals { acr_values: &acr_values, claims_acr: &claims_acr, scopes: &requested })
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.to_string()))?;
 
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
