@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod keys;
+pub mod model;
 pub mod oidc;
 pub mod persona;
 pub mod secret;

@@ -6,3 +6,4 @@ pub mod password;
 pub mod throttle;
 
 pub use password::PasswordHasher;
+pub mod loa;

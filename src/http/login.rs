@@ -95,7 +95,7 @@ pub async fn submit(
     let authn = Authentication {
         user_id: user.id.clone(),
         auth_time: provider.now(),
-        acr: provider.persona.password_acr.to_owned(),
+        acr: provider.persona.password_acr.uri().to_owned(),
         amr: vec!["pwd".to_owned()],
     };
     let jar = interaction::jar(&provider);

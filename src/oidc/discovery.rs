@@ -46,7 +46,7 @@ pub fn metadata(provider: &Provider) -> Value {
         "request_parameter_supported": true,
         "request_uri_parameter_supported": true,
         "require_request_uri_registration": true,
-        "acr_values_supported": [p.password_acr],
+        "acr_values_supported": acr_values_supported(provider),
         "display_values_supported": ["page"],
         "ui_locales_supported": UI_LOCALES,
         "authorization_response_iss_parameter_supported": true,
@@ -59,6 +59,11 @@ pub fn metadata(provider: &Provider) -> Value {
         map.insert("registration_endpoint".into(), Value::from(url(p.paths.registration)));
     }
     doc
+}
+
+/// The LoA URIs the available means of authentication reach, weakest first.
+pub fn acr_values_supported(provider: &Provider) -> Vec<&'static str> {
+    crate::authn::loa::reachable(&provider.persona).into_iter().map(|l| l.uri()).collect()
 }
 
 pub fn request_object_algs() -> Vec<&'static str> {

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     InvalidRedirectUri,
     InvalidClientMetadata,
+    /// OpenID Connect Unmet Authentication Requirements 1.0.
+    UnmetAuthenticationRequirements,
 }
 
 impl ErrorCode {
@@ -63,6 +65,7 @@ impl ErrorCode {
             UnsupportedTokenType => "unsupported_token_type",
             InvalidRedirectUri => "invalid_redirect_uri",
             InvalidClientMetadata => "invalid_client_metadata",
+            UnmetAuthenticationRequirements => "unmet_authentication_requirements",
         }
     }
 }

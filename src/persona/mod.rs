@@ -4,6 +4,8 @@
 //! beside it as further values of [`Persona`]; the protocol core reads every path and name from
 //! here instead of from constants.
 
+use crate::model::loa::Loa;
+
 /// Endpoint paths, relative to the issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
@@ -28,8 +30,8 @@ pub struct Persona {
     /// The issuer identifier, without a trailing slash.
     pub issuer: String,
     pub paths: Paths,
-    /// The `acr` value of a password login.
-    pub password_acr: &'static str,
+    /// The level of assurance of a password login.
+    pub password_acr: Loa,
 }
 
 const STANDARD_PATHS: Paths = Paths {
@@ -62,7 +64,7 @@ impl Persona {
             name: "standard",
             issuer: issuer.trim_end_matches('/').to_string(),
             paths: STANDARD_PATHS,
-            password_acr: "http://eidas.europa.eu/LoA/low",
+            password_acr: Loa::Low,
         }
     }
 

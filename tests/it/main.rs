@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod client_uris;
 mod faults;
+mod loa;
 mod login_limits;
 mod logout;
 mod migrate;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::model::loa::AcrClaim;
 use crate::oidc::error::OAuthError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -50,18 +51,22 @@ impl ClaimsRequest {
         members.keys().map(String::as_str)
     }
 
-    /// The `acr` values requested for the ID token, and whether they are essential.
-    pub fn acr(&self) -> Option<(bool, Vec<String>)> {
-        let spec = self.id_token.get("acr")?.as_object()?;
-        let essential = spec.get("essential").and_then(Value::as_bool).unwrap_or(false);
-        let mut values: Vec<String> = Vec::new();
-        if let Some(Value::String(v)) = spec.get("value") {
-            values.push(v.clone());
-        }
-        if let Some(Value::Array(vs)) = spec.get("values") {
-            values.extend(vs.iter().filter_map(Value::as_str).map(str::to_owned));
-        }
-        Some((essential, values))
+    /// The `acr` members, `id_token`'s first then `userinfo`'s: whether each is essential and the
+    /// values it names (`value`, then `values`; values that are not strings are left out).
+    pub fn acr_claims(&self) -> Vec<AcrClaim> {
+        let member = |claims: &Map<String, Value>| {
+            let spec = claims.get("acr")?.as_object()?;
+            let essential = spec.get("essential").and_then(Value::as_bool).unwrap_or(false);
+            let mut values: Vec<String> = Vec::new();
+            if let Some(Value::String(v)) = spec.get("value") {
+                values.push(v.clone());
+            }
+            if let Some(Value::Array(vs)) = spec.get("values") {
+                values.extend(vs.iter().filter_map(Value::as_str).map(str::to_owned));
+            }
+            Some(AcrClaim { essential, values })
+        };
+        [&self.id_token, &self.userinfo].into_iter().filter_map(member).collect()
     }
 }
 
@@ -95,7 +100,15 @@ mod tests {
         let mut names: Vec<_> = ClaimsRequest::names(&request.userinfo).collect();
         names.sort();
         assert_eq!(names, ["email", "name"]);
-        assert_eq!(request.acr(), Some((true, vec!["a".to_string(), "b".to_string()])));
+        let acr = AcrClaim { essential: true, values: vec!["a".to_string(), "b".to_string()] };
+        assert_eq!(request.acr_claims(), vec![acr]);
+        let both = ClaimsRequest::parse(
+            r#"{"userinfo":{"acr":{"value":"u"}},"id_token":{"acr":{"essential":false,"value":"i","values":["j",5]}}}"#,
+        )
+        .unwrap();
+        let id_token = AcrClaim { essential: false, values: vec!["i".into(), "j".into()] };
+        let userinfo = AcrClaim { essential: false, values: vec!["u".into()] };
+        assert_eq!(both.acr_claims(), vec![id_token, userinfo]);
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! What happens to a valid authorization request: answer at once from the SSO session, or ask
 //! the person to log in, choose an account or consent — or, with `prompt=none`, fail.
+//!
+//! The level of assurance is weighed here, in [`loa_plan`], once per step: an essential
+//! requirement no available means meets fails the request (`unmet_authentication_requirements`,
+//! also with `prompt=none`); an SSO session below the level the request needs is not used (a
+//! step-up: the login page again, or `login_required` with `prompt=none`).
 
 use super::{AuthorizationRequest, AuthorizationResponse, issue};
+use crate::authn::loa::{self, Plan, SessionLevel};
+use crate::model::loa::Loa;
 use crate::oidc::Provider;
 use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -23,7 +30,8 @@ pub async fn decide(
     request: &AuthorizationRequest,
     session: Option<&Session>,
 ) -> Result<Decision, OAuthError> {
-    let usable = session.filter(|s| session_satisfies(provider, client, request, &s.authn));
+    let plan = loa_plan(provider, request)?;
+    let usable = session.filter(|s| session_satisfies(provider, client, request, &plan, &s.authn));
     if request.prompt.none && crate::defects::on(crate::defects::Defect::PromptNonePage) {
         return Ok(if usable.is_some() { Decision::Consent } else { Decision::Login });
     }
@@ -48,12 +56,11 @@ pub async fn after_login(
     session: Option<&Session>,
     consent_given: bool,
 ) -> Result<Decision, OAuthError> {
-    // OpenID Connect Core §5.5.1.1: an essential acr that was not reached fails the request.
-    if let Some((true, values)) = request.claims.as_ref().and_then(|c| c.acr())
-        && !values.is_empty()
-        && !values.contains(&authn.acr)
-    {
-        return Err(OAuthError::new(ErrorCode::AccessDenied, "the requested essential acr cannot be satisfied"));
+    // OpenID Connect Core §5.5.1.1: an essential acr that was not reached fails the request; a
+    // voluntary one goes on, and the ID token states the level achieved.
+    let plan = loa_plan(provider, request)?;
+    if request.loa.is_essential() && !plan.accepts(achieved(authn)) {
+        return Err(unmet());
     }
     if !consent_given && needs_consent(provider, client, request, &authn.user_id).await? {
         if request.prompt.none {
@@ -69,6 +76,7 @@ fn session_satisfies(
     provider: &Provider,
     client: &Client,
     request: &AuthorizationRequest,
+    plan: &Plan,
     authn: &Authentication,
 ) -> bool {
     if request.prompt.login && !crate::defects::on(crate::defects::Defect::IgnorePromptLogin) {
@@ -85,13 +93,24 @@ fn session_satisfies(
     {
         return false;
     }
-    if let Some((true, values)) = request.claims.as_ref().and_then(|c| c.acr())
-        && !values.is_empty()
-        && !values.contains(&authn.acr)
-    {
-        return false;
-    }
-    true
+    plan.session(achieved(authn)) == SessionLevel::Enough
+}
+
+/// The request's level-of-assurance requirement against the levels this provider's means reach.
+fn loa_plan(provider: &Provider, request: &AuthorizationRequest) -> Result<Plan, OAuthError> {
+    loa::plan(&request.loa, &loa::reachable(&provider.persona)).map_err(|_| unmet())
+}
+
+fn unmet() -> OAuthError {
+    OAuthError::new(
+        ErrorCode::UnmetAuthenticationRequirements,
+        "no available means of authentication reaches the level of assurance the request requires",
+    )
+}
+
+/// The level an authentication reached; `None` for a stored `acr` that is not an LoA URI.
+fn achieved(authn: &Authentication) -> Option<Loa> {
+    Loa::parse(&authn.acr).ok()
 }
 
 async fn needs_consent(

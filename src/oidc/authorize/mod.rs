@@ -18,6 +18,7 @@ pub use request_object::SIGNING_ALGS as REQUEST_OBJECT_ALGS;
 pub use response::AuthorizationResponse;
 
 use super::error::OAuthError;
+use crate::model::loa::Requirement;
 
 /// Which of `code`, `id_token` and `token` the client asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,7 +121,10 @@ pub struct AuthorizationRequest {
     pub nonce: Option<String>,
     pub prompt: Prompt,
     pub max_age: Option<i64>,
-    pub acr_values: Vec<String>,
+    /// The level of assurance required, from `acr_values`, the `claims` parameter's `acr` and
+    /// NIA's `loa*` scopes (see [`crate::model::loa`]).
+    #[serde(default)]
+    pub loa: Requirement,
     pub login_hint: Option<String>,
     /// The `sub` of a valid `id_token_hint`.
     pub hint_sub: Option<String>,

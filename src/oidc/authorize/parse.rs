@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::claims_request::ClaimsRequest;
 use super::request_object;
 use super::{AuthorizationRequest, AuthorizeError, PageReason, Prompt, ResponseMode, ResponseTarget, ResponseType};
+use crate::model::loa::{Requirement, Signals};
 use crate::oidc::Provider;
 use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -158,10 +159,14 @@ async fn validate(
         None => None,
         Some(hint) => Some(hint_subject(provider, client, hint)?),
     };
-    let acr_values = match params.get("acr_values") {
+    let acr_values: Vec<String> = match params.get("acr_values") {
         Some(v) => v.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         None => client.default_acr_values.clone(),
     };
+    let claims_acr = claims.as_ref().map(ClaimsRequest::acr_claims).unwrap_or_default();
+    let loa =
+        Requirement::from_signals(Signals { acr_values: &acr_values, claims_acr: &claims_acr, scopes: &requested })
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.to_string()))?;
 
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
@@ -173,7 +178,7 @@ async fn validate(
         nonce,
         prompt,
         max_age,
-        acr_values,
+        loa,
         login_hint: get("login_hint"),
         hint_sub,
         ui_locales: get("ui_locales"),

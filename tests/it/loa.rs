@@ -1,0 +1,277 @@
+//! Levels of assurance over HTTP: what a relying party asks for (`acr_values`, the `claims`
+//! parameter's `acr`, NIA's `loa*` scopes) against what the password reaches (low): the ID token's
+//! `acr`, `unmet_authentication_requirements` for an essential level no means reaches (with
+//! `prompt=none` too), a session whose level does not serve the request, and discovery.
+
+use crate::common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Browser, Landing, TestServer, params_of};
+use serde_json::{Value, json};
+
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+const USER: &str = "jan";
+const PASSWORD: &str = "heslo-123";
+const STATE: &str = "st-loa";
+const LOW: &str = "http://eidas.europa.eu/LoA/low";
+const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
+const HIGH: &str = "http://eidas.europa.eu/LoA/high";
+
+struct Rp {
+    id: String,
+    secret: Option<String>,
+}
+
+/// A server with `jan` and a first-party client (no consent page).
+async fn setup() -> (TestServer, Rp) {
+    let server = TestServer::start().await;
+    server.add_user(USER, PASSWORD, json!({ "name": "Jan Novák" })).await;
+    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
+    (server, Rp { id, secret })
+}
+
+/// A code request; `extra` adds parameters or replaces the defaults.
+fn authorize_url(server: &TestServer, rp: &Rp, extra: &[(&str, &str)]) -> String {
+    let mut params: Vec<(&str, &str)> =
+        vec![("response_type", "code"), ("client_id", &rp.id), ("redirect_uri", REDIRECT), ("scope", "openid")];
+    params.push(("state", STATE));
+    for (name, value) in extra {
+        params.retain(|(n, _)| n != name);
+        params.push((name, value));
+    }
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+fn essential_acr(values: Value) -> String {
+    json!({ "id_token": { "acr": { "essential": true, "values": values } } }).to_string()
+}
+
+/// The redirect to the client, after checking it goes there and carries the state back.
+fn redirect_params(landing: Landing) -> std::collections::HashMap<String, String> {
+    let to = match landing {
+        Landing::Redirect(to) => to,
+        Landing::Page(status, html) => panic!("expected a redirect to the client, got a page ({status}):\n{html}"),
+    };
+    assert!(to.starts_with(REDIRECT), "redirect to the wrong place: {to}");
+    let params = params_of(&to);
+    assert_eq!(params.get("state").map(String::as_str), Some(STATE), "{to}");
+    params
+}
+
+/// Logs in through the login page (the browser has no session) and returns the ID token's claims.
+async fn log_in(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(&str, &str)]) -> Value {
+    let redirect = browser.authorize(&server.issuer, &authorize_url(server, rp, extra), USER, PASSWORD).await;
+    id_token_for(server, rp, &redirect).await
+}
+
+async fn id_token_for(server: &TestServer, rp: &Rp, redirect: &str) -> Value {
+    let params = params_of(redirect);
+    let code = params.get("code").unwrap_or_else(|| panic!("no code in {redirect}"));
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&rp.id, rp.secret.as_deref())
+        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// Asks for `extra` in a browser without a session and expects the error at the client, with no
+/// page shown on the way.
+async fn expect_error(server: &TestServer, rp: &Rp, extra: &[(&str, &str)], error: &str) {
+    let landing = server.browser().visit(&server.issuer, &authorize_url(server, rp, extra)).await;
+    let params = redirect_params(landing);
+    assert_eq!(params.get("error").map(String::as_str), Some(error), "{params:?}");
+    assert!(!params.contains_key("code"), "{params:?}");
+    assert_eq!(params["iss"], server.issuer);
+}
+
+// --- what the ID token says --------------------------------------------------------------------
+
+#[tokio::test]
+async fn acr_values_low_gives_an_id_token_at_low() {
+    let (server, rp) = setup().await;
+    let claims = log_in(&server, &server.browser(), &rp, &[("acr_values", LOW)]).await;
+    assert_eq!(claims["acr"], LOW);
+    assert_eq!(claims["amr"], json!(["pwd"]));
+}
+
+#[tokio::test]
+async fn a_voluntary_high_request_logs_in_at_low() {
+    let (server, rp) = setup().await;
+    let claims = log_in(&server, &server.browser(), &rp, &[("acr_values", &format!("{HIGH} {SUBSTANTIAL}"))]).await;
+    assert_eq!(claims["acr"], LOW, "the token states the level achieved: {claims}");
+
+    let voluntary = json!({ "id_token": { "acr": { "essential": false, "value": HIGH } } }).to_string();
+    let claims = log_in(&server, &server.browser(), &rp, &[("claims", &voluntary)]).await;
+    assert_eq!(claims["acr"], LOW);
+}
+
+#[tokio::test]
+async fn acr_values_that_are_not_levels_are_ignored() {
+    let (server, rp) = setup().await;
+    let claims = log_in(&server, &server.browser(), &rp, &[("acr_values", "1 2")]).await;
+    assert_eq!(claims["acr"], LOW);
+}
+
+#[tokio::test]
+async fn an_essential_low_request_succeeds_at_login_and_from_the_session() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let claims_param = essential_acr(json!([LOW]));
+    let first = log_in(&server, &browser, &rp, &[("claims", &claims_param)]).await;
+    assert_eq!(first["acr"], LOW);
+
+    let landing = browser
+        .visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &claims_param), ("prompt", "none")]))
+        .await;
+    let params = redirect_params(landing);
+    let second = id_token_for(&server, &rp, &format!("{REDIRECT}?code={}", params["code"])).await;
+    assert_eq!(second["acr"], LOW);
+    assert_eq!(second["sid"], first["sid"]);
+}
+
+#[tokio::test]
+async fn loa_scope_low_succeeds() {
+    let (server, rp) = setup().await;
+    let claims = log_in(&server, &server.browser(), &rp, &[("scope", "openid loalow")]).await;
+    assert_eq!(claims["acr"], LOW);
+    let claims = log_in(&server, &server.browser(), &rp, &[("scope", "openid loalow loaexact")]).await;
+    assert_eq!(claims["acr"], LOW);
+}
+
+// --- essential requirements no means reaches ---------------------------------------------------
+
+#[tokio::test]
+async fn an_essential_high_acr_is_unmet() {
+    let (server, rp) = setup().await;
+    let value = json!({ "id_token": { "acr": { "essential": true, "value": HIGH } } }).to_string();
+    expect_error(&server, &rp, &[("claims", &value)], "unmet_authentication_requirements").await;
+    let values = essential_acr(json!([SUBSTANTIAL, HIGH]));
+    expect_error(&server, &rp, &[("claims", &values)], "unmet_authentication_requirements").await;
+    let userinfo = json!({ "userinfo": { "acr": { "essential": true, "values": [HIGH] } } }).to_string();
+    expect_error(&server, &rp, &[("claims", &userinfo)], "unmet_authentication_requirements").await;
+    let unknown = essential_acr(json!(["urn:example:gold"]));
+    expect_error(&server, &rp, &[("claims", &unknown)], "unmet_authentication_requirements").await;
+}
+
+#[tokio::test]
+async fn an_essential_high_acr_is_unmet_with_prompt_none() {
+    let (server, rp) = setup().await;
+    let values = essential_acr(json!([HIGH]));
+    expect_error(&server, &rp, &[("claims", &values), ("prompt", "none")], "unmet_authentication_requirements").await;
+}
+
+#[tokio::test]
+async fn an_essential_high_acr_is_unmet_for_a_logged_in_person_too() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    log_in(&server, &browser, &rp, &[]).await;
+    let values = essential_acr(json!([HIGH]));
+    for prompt in [("prompt", "none"), ("prompt", "login")] {
+        let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &values), prompt])).await;
+        assert_eq!(redirect_params(landing)["error"], "unmet_authentication_requirements", "{prompt:?}");
+    }
+}
+
+#[tokio::test]
+async fn nia_loa_scopes_are_essential() {
+    let (server, rp) = setup().await;
+    for scope in ["openid loahigh loaexact", "openid loasubstantial", "openid loalow loabetter"] {
+        expect_error(&server, &rp, &[("scope", scope)], "unmet_authentication_requirements").await;
+    }
+    // The scopes beat a voluntary acr_values that could be met.
+    expect_error(
+        &server,
+        &rp,
+        &[("scope", "openid loahigh"), ("acr_values", LOW)],
+        "unmet_authentication_requirements",
+    )
+    .await;
+    // An essential claims acr beats the scopes.
+    let claims = log_in(
+        &server,
+        &server.browser(),
+        &rp,
+        &[("scope", "openid loahigh"), ("claims", &essential_acr(json!([LOW])))],
+    )
+    .await;
+    assert_eq!(claims["acr"], LOW);
+}
+
+#[tokio::test]
+async fn two_loa_comparisons_are_an_invalid_scope() {
+    let (server, rp) = setup().await;
+    expect_error(&server, &rp, &[("scope", "openid loalow loamin loamax")], "invalid_scope").await;
+}
+
+// --- a session at a level the request does not accept --------------------------------------------
+
+/// Logs in, then sets the stored level of the browser's session to `acr`, as a session made by
+/// another means would have it; returns the `sid`.
+async fn session_at(server: &TestServer, browser: &Browser, rp: &Rp, acr: &str) -> String {
+    let claims = log_in(server, browser, rp, &[]).await;
+    let sid = claims["sid"].as_str().unwrap().to_owned();
+    let sessions = &server.provider.stores.sessions;
+    let mut session = sessions.get_by_sid(&sid, server.provider.now()).await.unwrap().unwrap();
+    sessions.delete(&session.key).await.unwrap();
+    session.authn.acr = acr.to_owned();
+    sessions.insert(&session).await.unwrap();
+    sid
+}
+
+#[tokio::test]
+async fn a_session_at_another_level_needs_a_new_login_that_keeps_the_sid() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let sid = session_at(&server, &browser, &rp, SUBSTANTIAL).await;
+
+    // Any level will do: the session serves.
+    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("prompt", "none")])).await;
+    assert!(redirect_params(landing).contains_key("code"));
+
+    // Exactly low: not this session.
+    let exact_low = [("scope", "openid loalow loaexact")];
+    let none = [exact_low[0], ("prompt", "none")];
+    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &none)).await;
+    assert_eq!(redirect_params(landing)["error"], "login_required");
+    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &exact_low)).await;
+    let Landing::Page(_, html) = landing else { panic!("expected the login page, got {landing:?}") };
+    assert!(html.contains("id=\"login\""), "{html}");
+    let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
+    let params = redirect_params(landing);
+    let claims = id_token_for(&server, &rp, &format!("{REDIRECT}?code={}", params["code"])).await;
+    assert_eq!(claims["acr"], LOW);
+    assert_eq!(claims["sid"], sid, "the session is upgraded, not replaced");
+}
+
+#[tokio::test]
+async fn a_session_of_unknown_level_serves_only_requests_that_name_none() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    session_at(&server, &browser, &rp, "urn:example:legacy").await;
+    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("prompt", "none")])).await;
+    assert!(redirect_params(landing).contains_key("code"));
+    let url = authorize_url(&server, &rp, &[("prompt", "none"), ("acr_values", LOW)]);
+    assert_eq!(redirect_params(browser.visit(&server.issuer, &url).await)["error"], "login_required");
+}
+
+// --- discovery -----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn discovery_lists_the_levels_the_means_reach() {
+    let server = TestServer::start().await;
+    let doc: Value = reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
+    assert_eq!(doc["acr_values_supported"], json!([LOW]));
+    assert_eq!(doc["claims_parameter_supported"], true);
+    assert!(doc["claims_supported"].as_array().unwrap().iter().any(|c| c == "acr"), "{doc}");
+    let scopes = doc["scopes_supported"].as_array().unwrap();
+    assert!(!scopes.iter().any(|s| s.as_str().unwrap().starts_with("loa")), "{doc}");
+}
