@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shows that the runner catches real defects: for each deliberate defect of identita's test build
-# (`--features defects`, see src/defects.rs) it starts that build on https://127.0.0.1:8444 with
+# (`--features defects`, see src/defects/) it starts that build on https://127.0.0.1:8444 with
 # the defect switched on (RP endpoints on 4402, run config identita-8444.toml, the seed derived
 # from identita-seed.toml), runs the module of the Basic plan (client_secret_basic) that must catch
 # it (or the whole plan with --full) and asserts that the runner exits non-zero AND that the

@@ -15,6 +15,7 @@ use crate::config::{Config, DatabaseBackend};
 use crate::keys::KeyRing;
 use crate::oidc::Provider;
 use crate::oidc::fetch::Fetcher;
+use crate::oidc::tokens::IdTokenSigner;
 use crate::persona::Persona;
 use crate::store::Stores;
 use crate::store::client_cache::CachedClients;
@@ -56,6 +57,14 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     let passwords = PasswordHasher::new(&config.password).map_err(|e| StartError::Config(e.to_string()))?;
     let fetcher = Fetcher::new(config.outbound.allow_loopback, config.outbound_ca_file.as_deref())
         .map_err(|e| StartError::Config(format!("outbound_ca_file: {e}")))?;
+    let id_token_signer: Arc<dyn IdTokenSigner> = Arc::new(keys.clone());
+    // The deliberate defects of a test build wrap what was assembled above (src/defects/).
+    #[cfg(feature = "defects")]
+    let (stores, id_token_signer) = {
+        let defects = crate::defects::Defects::from_env().map_err(StartError::Config)?;
+        defects.warn();
+        (defects.wrap_stores(stores), defects.wrap_id_token_signer(id_token_signer))
+    };
     Ok(Provider {
         config: Arc::new(config),
         persona: Arc::new(persona),
@@ -65,6 +74,7 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         passwords,
         fetcher,
         pairwise_salt: Arc::new(pairwise_salt),
+        id_token_signer,
     })
 }
 
@@ -136,7 +146,11 @@ where
         header_read: Duration::from_secs(provider.config.http.header_read_timeout),
         idle: Duration::from_secs(provider.config.http.idle_timeout),
     };
+    #[cfg(feature = "defects")]
+    let defects = crate::defects::Defects::from_env().unwrap_or_default().layers(&provider);
     let router = crate::http::router(provider);
+    #[cfg(feature = "defects")]
+    let router = defects.around(router);
     let result = crate::server::serve(listener, router, timeouts, shutdown).await;
     housekeeping.abort();
     key_reloading.abort();

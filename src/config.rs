@@ -238,7 +238,7 @@ pub enum ConfigError {
 }
 
 /// Whether an `IDENTITA_*` variable (named without the prefix) is a setting: `IDENTITA_LOG` is
-/// the log filter, `IDENTITA_DEFECTS` switches test-build defects (src/defects.rs) and
+/// the log filter, `IDENTITA_DEFECTS` switches test-build defects (src/defects/) and
 /// `IDENTITA_TEST_*` belong to the test suite, so none of them may fail the start.
 fn is_setting(key: &figment::value::UncasedStr) -> bool {
     let key = key.as_str().to_ascii_lowercase();

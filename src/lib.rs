@@ -9,6 +9,7 @@ pub mod authn;
 pub mod cli;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "defects")]
 pub mod defects;
 #[doc(hidden)]
 pub mod fuzzing;

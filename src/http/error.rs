@@ -69,9 +69,6 @@ impl IntoResponse for HttpError {
                 security::no_store(headers);
                 response
             }
-            Self::Page { .. } if crate::defects::on(crate::defects::Defect::ErrorPage500) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
-            }
             Self::Page { error, locale, base, notice } => {
                 let status = match error.code {
                     ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,

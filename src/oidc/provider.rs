@@ -11,6 +11,7 @@ use crate::persona::Persona;
 use crate::store::Stores;
 
 use super::fetch::Fetcher;
+use super::tokens::IdTokenSigner;
 
 #[derive(Clone)]
 pub struct Provider {
@@ -24,6 +25,8 @@ pub struct Provider {
     pub fetcher: Fetcher,
     /// Secret input to pairwise subject identifiers.
     pub pairwise_salt: Arc<String>,
+    /// Signs ID tokens: `keys`, unless the composition root (src/app.rs) wrapped it.
+    pub id_token_signer: Arc<dyn IdTokenSigner>,
 }
 
 impl Provider {

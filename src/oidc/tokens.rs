@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::identity::claims;
-use crate::keys::jose;
+use crate::keys::{KeyError, KeyRing, jose};
 use crate::oidc::Provider;
 use crate::oidc::authorize::ClaimsRequest;
 use crate::oidc::client::Client;
@@ -97,7 +97,6 @@ pub async fn id_token(
         body.insert("sid".into(), Value::from(sid.clone()));
     }
     if input.nonce
-        && !crate::defects::on(crate::defects::Defect::DropNonce)
         && let Some(nonce) = &grant.nonce
     {
         body.insert("nonce".into(), Value::from(nonce.clone()));
@@ -109,22 +108,22 @@ pub async fn id_token(
     if let Some(code) = input.code {
         body.insert("c_hash".into(), Value::from(hash(code)?));
     }
-    let token = sign(provider, alg, None, &body)?;
-    if crate::defects::on(crate::defects::Defect::WrongKid) {
-        return Ok(with_wrong_kid(&token));
-    }
-    Ok(token)
+    provider.id_token_signer.sign_id_token(alg, body).map_err(|e| {
+        tracing::error!(error = %e, alg, "signing an ID token failed");
+        OAuthError::server_error()
+    })
 }
 
-/// The `wrong-kid` defect: the header names a key that does not exist.
-fn with_wrong_kid(token: &str) -> String {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let Some((header, rest)) = token.split_once('.') else { return token.to_owned() };
-    let decoded = URL_SAFE_NO_PAD.decode(header).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
-    let Some(Value::Object(mut header)) = decoded else { return token.to_owned() };
-    header.insert("kid".into(), Value::from("no-such-key"));
-    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(Value::Object(header).to_string()))
+/// Signs ID tokens: the key ring (with the header `{alg, kid}`), unless the composition root
+/// wrapped it. The one seam between building an ID token's claims and the token handed out.
+pub trait IdTokenSigner: Send + Sync {
+    fn sign_id_token(&self, alg: &str, claims: Map<String, Value>) -> Result<String, KeyError>;
+}
+
+impl IdTokenSigner for KeyRing {
+    fn sign_id_token(&self, alg: &str, claims: Map<String, Value>) -> Result<String, KeyError> {
+        self.sign(alg, None, &claims)
+    }
 }
 
 /// Signs claims with the provider's active key for `alg`.

@@ -32,9 +32,6 @@ pub async fn decide(
 ) -> Result<Decision, OAuthError> {
     let plan = loa_plan(provider, request)?;
     let usable = session.filter(|s| session_satisfies(provider, client, request, &plan, &s.authn));
-    if request.prompt.none && crate::defects::on(crate::defects::Defect::PromptNonePage) {
-        return Ok(if usable.is_some() { Decision::Consent } else { Decision::Login });
-    }
     let Some(session) = usable else {
         if request.prompt.none {
             return Err(OAuthError::new(ErrorCode::LoginRequired, "the person is not logged in"));
@@ -79,7 +76,7 @@ fn session_satisfies(
     plan: &Plan,
     authn: &Authentication,
 ) -> bool {
-    if request.prompt.login && !crate::defects::on(crate::defects::Defect::IgnorePromptLogin) {
+    if request.prompt.login {
         return false;
     }
     // Core §3.1.2.1: "max_age=0 is equivalent to prompt=login", even within the same second.

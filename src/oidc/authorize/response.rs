@@ -15,7 +15,7 @@ impl AuthorizationResponse {
     /// A successful response: `fields` plus `state` (when the request had one) and `iss` (RFC 9207).
     pub fn success(target: ResponseTarget, issuer: &str, fields: Vec<(String, String)>) -> Self {
         let mut params = fields;
-        if let Some(state) = target.state.as_ref().filter(|_| !crate::defects::on(crate::defects::Defect::DropState)) {
+        if let Some(state) = &target.state {
             params.push(("state".into(), state.clone()));
         }
         params.push(("iss".into(), issuer.to_owned()));

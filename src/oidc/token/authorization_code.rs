@@ -54,13 +54,6 @@ pub async fn exchange(
     };
     let code = match provider.stores.exchange.redeem_and_issue(&digest, provider.now(), &issue).await? {
         Redemption::Fresh(code) => code,
-        Redemption::Replayed(code) if crate::defects::on(crate::defects::Defect::ReplayableCode) => {
-            // The defect: a replayed code issues again.
-            if let Some(issued) = issue(&code) {
-                store(provider, &issued).await?;
-            }
-            code
-        }
         Redemption::Replayed(code) => {
             provider.stores.tokens.revoke_grant(&code.grant.grant_id).await?;
             tracing::warn!(client_id = %code.grant.client_id, "authorization code replayed; its tokens are revoked");
@@ -86,7 +79,7 @@ pub async fn exchange(
     };
     // A replay that raced this exchange revoked the grant before these tokens existed: revoke
     // them now, so that a replayed code never leaves live tokens behind.
-    if provider.stores.codes.replayed(&digest).await? && !crate::defects::on(crate::defects::Defect::ReplayableCode) {
+    if provider.stores.codes.replayed(&digest).await? {
         provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant("the authorization code has already been used"));
     }
@@ -121,15 +114,6 @@ fn check(
         return Err(OAuthError::invalid_grant("redirect_uri differs from the one in the authorization request"));
     }
     check_pkce(code.code_challenge.as_deref(), verifier)
-}
-
-/// Stores tokens outside a redemption (the replayable-code defect).
-async fn store(provider: &Provider, issued: &Issue) -> Result<(), OAuthError> {
-    match &issued.refresh {
-        Some(refresh) => provider.stores.tokens.insert_pair(&issued.access, refresh).await?,
-        None => provider.stores.tokens.insert_access(&issued.access).await?,
-    }
-    Ok(())
 }
 
 /// Whether the SSO session the code was issued in (if any) is still there: a code issued before
