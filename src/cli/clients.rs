@@ -120,8 +120,8 @@ async fn update(provider: &Provider, update: UpdateClient) -> Result<(), CliErro
         }
         members.extend(extra);
     }
-    let super::seed::FixtureClient(mut meta) = serde_json::from_value(serde_json::Value::Object(members))
-        .map_err(|e| CliError(format!("--metadata: {e}")))?;
+    let super::seed::FixtureClient(mut meta) =
+        serde_json::from_value(serde_json::Value::Object(members)).map_err(|e| CliError(format!("--metadata: {e}")))?;
     if !update.redirect_uris.is_empty() {
         meta.redirect_uris = update.redirect_uris;
     }

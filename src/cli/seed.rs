@@ -132,7 +132,11 @@ fn entry_of<T: serde::de::DeserializeOwned>(entry: &Value, base: &Map<String, Va
         let mut alone = base.clone();
         alone.insert(key.clone(), value.clone());
         if let Err(e) = serde_json::from_value::<T>(Value::Object(alone)) {
-            return Err(if e.to_string().contains(key.as_str()) { e.to_string() } else { format!("field `{key}`: {e}") });
+            return Err(if e.to_string().contains(key.as_str()) {
+                e.to_string()
+            } else {
+                format!("field `{key}`: {e}")
+            });
         }
     }
     Err(error)

@@ -26,11 +26,17 @@ pub enum UserCommand {
         password: PasswordArgs,
     },
     /// Refuse the account's logins from now on: its sessions end and its tokens are revoked.
-    Disable { username: String },
+    Disable {
+        username: String,
+    },
     /// Let a disabled account log in again.
-    Enable { username: String },
+    Enable {
+        username: String,
+    },
     /// Delete the account, ending its sessions and revoking its tokens and consents.
-    Remove { username: String },
+    Remove {
+        username: String,
+    },
 }
 
 /// Where a password comes from; with neither flag, it is typed twice at a prompt (not echoed).
@@ -97,7 +103,8 @@ fn prompt() -> Result<String, CliError> {
              pass --password-stdin and write it on standard input (or --password)",
         ));
     }
-    let read = |label: &str| rpassword::prompt_password(label).map_err(|e| CliError(format!("reading the password: {e}")));
+    let read =
+        |label: &str| rpassword::prompt_password(label).map_err(|e| CliError(format!("reading the password: {e}")));
     let first = read("Password: ")?;
     let second = read("Password (again): ")?;
     if first != second {
@@ -167,7 +174,12 @@ pub async fn create(provider: &Provider, username: &str, password: &str, profile
 
 /// The account with this username, or a message naming it.
 pub async fn find(provider: &Provider, username: &str) -> Result<User, CliError> {
-    provider.stores.users.find_by_username(username).await?.ok_or_else(|| CliError(format!("there is no user {username:?}")))
+    provider
+        .stores
+        .users
+        .find_by_username(username)
+        .await?
+        .ok_or_else(|| CliError(format!("there is no user {username:?}")))
 }
 
 /// Ends every session of the user (with back-channel logout) and revokes every token issued to

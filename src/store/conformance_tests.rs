@@ -677,7 +677,8 @@ pub async fn sessions_of_a_user_are_found_until_they_expire(stores: Stores) {
     let keys: Vec<&str> = found.iter().map(|s| s.key.as_str()).collect();
     assert_eq!(keys, ["k1", "k2"]);
     assert_eq!(found[0].clients, ["rp"]);
-    let later: Vec<String> = stores.sessions.of_user("u1", NOW + 120).await.unwrap().into_iter().map(|s| s.key).collect();
+    let later: Vec<String> =
+        stores.sessions.of_user("u1", NOW + 120).await.unwrap().into_iter().map(|s| s.key).collect();
     assert_eq!(later, ["k1"]);
     assert_eq!(stores.sessions.of_user("nobody", NOW).await.unwrap(), Vec::<Session>::new());
 }

@@ -14,6 +14,8 @@ use serde_json::Value;
 /// A working directory with its own data and key directories.
 struct Workdir {
     dir: tempfile::TempDir,
+    /// Settings every command gets (e.g. a PostgreSQL and Redis URL).
+    env: Vec<(String, String)>,
 }
 
 /// What a command printed and how it exited.
@@ -36,7 +38,14 @@ impl Workdir {
     }
 
     fn empty() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self { dir: tempfile::tempdir().unwrap(), env: Vec::new() }
+    }
+
+    /// Like [`Workdir::new`], every command with the settings `env`.
+    fn with_env(env: Vec<(String, String)>) -> Self {
+        let work = Self { dir: tempfile::tempdir().unwrap(), env };
+        work.ok(&["init"]);
+        work
     }
 
     fn path(&self) -> &Path {
@@ -57,6 +66,7 @@ impl Workdir {
             .env("IDENTITA_PASSWORD__MEMORY_KIB", "256")
             .env("IDENTITA_PASSWORD__ITERATIONS", "1")
             .env("IDENTITA_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         command
     }
@@ -692,7 +702,8 @@ fn a_command_in_another_directory_finds_the_servers_data_or_is_refused() {
     assert!(init.stderr.contains(&data.join("identita.db").display().to_string()), "{init:?}");
     assert!(init.stderr.contains(&config.display().to_string()), "{init:?}");
     assert_eq!(bare(server.path(), &["init"], &[]).json["created"], false, "init again changes nothing");
-    let added = bare(server.path(), &["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"], &[]);
+    let added =
+        bare(server.path(), &["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"], &[]);
     assert_eq!(added.code, 0, "{added:?}");
 
     // Elsewhere, with nothing to point it there: told which database it would use, refused.
@@ -701,7 +712,8 @@ fn a_command_in_another_directory_finds_the_servers_data_or_is_refused() {
     let would = elsewhere.path().join("data/identita.db");
     assert!(error.contains(&would.display().to_string()) && error.contains("no identita.toml"), "{error}");
     assert!(lost.stderr.contains(&would.display().to_string()), "the database is named on stderr: {lost:?}");
-    let lost_add = bare(elsewhere.path(), &["client", "add", "--id", "lost", "--redirect-uri", "http://127.0.0.1:9/cb"], &[]);
+    let lost_add =
+        bare(elsewhere.path(), &["client", "add", "--id", "lost", "--redirect-uri", "http://127.0.0.1:9/cb"], &[]);
     assert_fails(&lost_add);
     assert_eq!(entries(elsewhere.path()), Vec::<String>::new(), "a refused command created files");
 
@@ -749,10 +761,16 @@ fn a_yaml_or_unknown_fixture_is_refused_naming_the_kinds_read() {
 #[test]
 fn seed_errors_name_the_client_or_user_and_the_field() {
     let work = Workdir::new();
-    work.write("bad-user.toml", "[[users]]\nusername = \"jan\"\npassword = \"x\"\n[users.profile]\nbirthdate = \"1990-02-30\"\n");
+    work.write(
+        "bad-user.toml",
+        "[[users]]\nusername = \"jan\"\npassword = \"x\"\n[users.profile]\nbirthdate = \"1990-02-30\"\n",
+    );
     let error = assert_fails(&work.run(&["seed", "bad-user.toml"]));
     assert!(error.contains("user \"jan\"") && error.contains("birthdate") && error.contains("1990-02-30"), "{error}");
-    work.write("bad-type.json", r#"{ "clients": [{ "client_id": "portal", "redirect_uris": "http://127.0.0.1:9/cb" }] }"#);
+    work.write(
+        "bad-type.json",
+        r#"{ "clients": [{ "client_id": "portal", "redirect_uris": "http://127.0.0.1:9/cb" }] }"#,
+    );
     let error = assert_fails(&work.run(&["seed", "bad-type.json"]));
     assert!(error.contains("client \"portal\"") && error.contains("redirect_uris"), "{error}");
     work.write("no-id.toml", "[[clients]]\nredirect_uris = [\"ftp://x\"]\n");
@@ -810,7 +828,22 @@ async fn code_for(issuer: &str, url: &str, password: &str) -> String {
 
 #[tokio::test]
 async fn a_disabled_user_cannot_log_in_or_refresh_and_a_removed_one_is_gone() {
-    let work = Workdir::new();
+    disabling_and_removing(Workdir::new()).await;
+}
+
+/// The same on PostgreSQL, with the sessions in Redis (skipped without them).
+#[tokio::test]
+async fn a_disabled_user_is_cut_off_on_postgres_and_redis() {
+    let Some(deployment) = common::Deployment::create("cli_disable").await else { return };
+    let env = vec![
+        ("IDENTITA_DATABASE_URL".to_owned(), deployment.database.url.clone()),
+        ("IDENTITA_REDIS_URL".to_owned(), deployment.redis.url.clone()),
+        ("IDENTITA_REDIS_PREFIX".to_owned(), deployment.redis.prefix.clone()),
+    ];
+    disabling_and_removing(Workdir::with_env(env)).await;
+}
+
+async fn disabling_and_removing(work: Workdir) {
     let redirect = "http://127.0.0.1:9/cb";
     let client = ("portal", "portal-secret-for-the-test");
     work.ok(&["client", "add", "--id", client.0, "--redirect-uri", redirect, "--first-party", "--secret", client.1]);
@@ -821,13 +854,15 @@ async fn a_disabled_user_cannot_log_in_or_refresh_and_a_removed_one_is_gone() {
     let url = authorize_url(&issuer, client.0, redirect, "openid offline_access");
     let code = code_for(&issuer, &url, "heslo-jana").await;
     let (status, tokens) =
-        token(&issuer, client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)]).await;
+        token(&issuer, client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)])
+            .await;
     assert_eq!(status, 200, "{tokens}");
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_owned();
 
     let disabled = work.ok(&["user", "disable", "jan"]);
     assert_eq!(disabled["disabled"], true);
     assert!(disabled["tokens_revoked"].as_u64().unwrap() >= 2, "{disabled}");
+    assert_eq!(disabled["sessions_ended"], 1, "{disabled}");
     let (status, body) = token(&issuer, client, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
 
@@ -846,12 +881,14 @@ async fn a_disabled_user_cannot_log_in_or_refresh_and_a_removed_one_is_gone() {
     work.ok(&["user", "enable", "jan"]);
     let code = code_for(&issuer, &url, "heslo-jana").await;
     let (status, tokens) =
-        token(&issuer, client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)]).await;
+        token(&issuer, client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)])
+            .await;
     assert_eq!(status, 200, "{tokens}");
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
     let removed = work.ok(&["user", "remove", "jan"]);
     assert_eq!(removed["removed"], "jan");
+    assert_eq!(removed["sessions_ended"], 1, "{removed}");
     assert_eq!(ids(&work.ok(&["user", "list"]), "username"), Vec::<String>::new());
     let (status, body) = token(&issuer, client, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
@@ -891,7 +928,8 @@ async fn consent_reset_shows_the_consent_page_again() {
 async fn client_update_changes_what_is_given_and_keeps_the_secret_unless_rotated() {
     let work = Workdir::new();
     let secret = "the-first-secret-of-the-client";
-    let add = ["client", "add", "--id", "api", "--grant-type", "client_credentials", "--secret", secret, "--name", "API"];
+    let add =
+        ["client", "add", "--id", "api", "--grant-type", "client_credentials", "--secret", secret, "--name", "API"];
     work.ok(&add);
     let updated = work.ok(&["client", "update", "api", "--name", "Nové API"]);
     assert_eq!(updated["client_name"], "Nové API");

@@ -327,9 +327,10 @@ async fn an_import_into_a_database_with_data_is_refused_and_changes_nothing() {
 
     let target = tempfile::tempdir().unwrap();
     run(target.path(), &["init"], &[]).ok();
-    let added = identita(target.path(), &["user", "add", "eva", "--name", "Eva", "--password-stdin"], &[], b"heslo-eva\n")
-        .ok()
-        .json();
+    let added =
+        identita(target.path(), &["user", "add", "eva", "--name", "Eva", "--password-stdin"], &[], b"heslo-eva\n")
+            .ok()
+            .json();
     let before = run(target.path(), &["export"], &[]).ok().stdout;
 
     let out = identita(target.path(), &["import", "-"], &[], export.as_bytes());

@@ -188,11 +188,12 @@ impl TokenStore for PostgresStore {
         }
         // Both tables in one transaction; no index: an operator's command, not a request's path.
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let access = sqlx::query("DELETE FROM access_tokens WHERE data::jsonb -> 'grant' -> 'authn' ->> 'user_id' = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let access =
+            sqlx::query("DELETE FROM access_tokens WHERE data::jsonb -> 'grant' -> 'authn' ->> 'user_id' = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         let refresh =
             sqlx::query("DELETE FROM refresh_tokens WHERE data::jsonb -> 'grant' -> 'authn' ->> 'user_id' = $1")
                 .bind(user_id)
