@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 use crate::config::{Config, DatabaseBackend};
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
 /// The store a command uses, as an operator should read it.
@@ -22,6 +23,8 @@ pub struct Location {
     pub database: String,
     /// The SQLite file (absolute); `None` for PostgreSQL or an in-memory database.
     pub sqlite_file: Option<PathBuf>,
+    /// The PostgreSQL URL, when the database is one.
+    postgres_url: Option<String>,
     /// The keys directory (absolute).
     pub keys_dir: PathBuf,
 }
@@ -43,11 +46,12 @@ impl Location {
             Ok(DatabaseBackend::Sqlite) => SqliteStore::file_of(&url).map(|file| absolute(&file)),
             _ => None,
         };
+        let postgres_url = matches!(config.database_backend(), Ok(DatabaseBackend::Postgres)).then(|| url.clone());
         let database = match &sqlite_file {
             Some(file) => format!("SQLite {}", file.display()),
             None => super::transfer::describe(&url),
         };
-        Self { config_file, database, sqlite_file, keys_dir: absolute(&config.keys_dir) }
+        Self { config_file, database, sqlite_file, postgres_url, keys_dir: absolute(&config.keys_dir) }
     }
 
     /// Where the settings came from, for a message.
@@ -66,14 +70,11 @@ impl Location {
         eprintln!("identita: database {}, keys {} ({})", self.database, self.keys_dir.display(), self.source());
     }
 
-    /// Refuses when the SQLite file or the keys directory does not exist: the command would
-    /// make a new, empty store that the server does not use.
-    pub fn require_existing(&self) -> Result<(), CliError> {
-        let missing = match (&self.sqlite_file, self.keys_dir.is_dir()) {
-            (Some(file), _) if !file.is_file() => format!("there is no database at {}", file.display()),
-            (_, false) => format!("there is no keys directory at {}", self.keys_dir.display()),
-            _ => return Ok(()),
-        };
+    /// Refuses when the SQLite file, the keys directory or identita's tables in a PostgreSQL
+    /// database do not exist: the command would make a new, empty store that the server does
+    /// not use.
+    pub async fn require_existing(&self) -> Result<(), CliError> {
+        let Some(missing) = self.missing().await? else { return Ok(()) };
         Err(CliError(format!(
             "{missing} ({}; relative paths are taken from the working directory). This command does \
              not create a new store. Point it at the server's data: run it where the server's \
@@ -81,6 +82,21 @@ impl Location {
              and IDENTITA_KEYS_DIR as the server has them. To start a new provider here, run `identita init`.",
             self.source()
         )))
+    }
+
+    /// What of the store is not there yet, if anything.
+    pub async fn missing(&self) -> Result<Option<String>, CliError> {
+        let missing = match (&self.sqlite_file, self.keys_dir.is_dir()) {
+            (Some(file), _) if !file.is_file() => format!("there is no database at {}", file.display()),
+            (_, false) => format!("there is no keys directory at {}", self.keys_dir.display()),
+            _ => match &self.postgres_url {
+                Some(url) if !PostgresStore::has_schema(url).await? => {
+                    format!("the database {} has no identita tables", self.database)
+                }
+                _ => return Ok(None),
+            },
+        };
+        Ok(Some(missing))
     }
 }
 
@@ -98,12 +114,12 @@ mod tests {
         assert_eq!(location.sqlite_file, None);
     }
 
-    #[test]
-    fn a_missing_sqlite_file_is_refused_naming_its_absolute_path() {
+    #[tokio::test]
+    async fn a_missing_sqlite_file_is_refused_naming_its_absolute_path() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config { data_dir: dir.path().join("nowhere"), keys_dir: dir.path().into(), ..Config::default() };
         let location = Location::of(&config, None);
-        let error = location.require_existing().unwrap_err().0;
+        let error = location.require_existing().await.unwrap_err().0;
         let file = dir.path().join("nowhere/identita.db");
         assert!(error.contains(&file.display().to_string()) && error.contains("identita init"), "{error}");
         assert!(!file.exists() && !dir.path().join("nowhere").exists());

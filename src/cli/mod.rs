@@ -145,9 +145,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Transfer(cmd) = cli.command {
         return transfer::run(&config, cmd).await;
     }
-    let existed = location.sqlite_file.as_ref().is_none_or(|f| f.is_file()) && location.keys_dir.is_dir();
-    if !matches!(cli.command, Command::Serve | Command::Init) {
-        location.require_existing()?;
+    let mut existed = true;
+    match cli.command {
+        Command::Serve => {}
+        Command::Init => existed = location.missing().await?.is_none(),
+        _ => location.require_existing().await?,
     }
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;

@@ -840,6 +840,15 @@ async fn a_disabled_user_is_cut_off_on_postgres_and_redis() {
         ("IDENTITA_REDIS_URL".to_owned(), deployment.redis.url.clone()),
         ("IDENTITA_REDIS_PREFIX".to_owned(), deployment.redis.prefix.clone()),
     ];
+    // An empty database is not made into a store by an operator command: only `init` does.
+    let keys = tempfile::tempdir().unwrap();
+    let keys_dir = keys.path().display().to_string();
+    let mut settings: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    settings.push(("IDENTITA_KEYS_DIR", &keys_dir));
+    let error = assert_fails(&bare(keys.path(), &["client", "list"], &settings));
+    assert!(error.contains("has no identita tables") && error.contains("identita init"), "{error}");
+    assert!(!error.contains(&deployment.database.url), "the URL is shown whole: {error}");
+    assert!(assert_fails(&bare(keys.path(), &["user", "list"], &settings)).contains("no identita tables"));
     disabling_and_removing(Workdir::with_env(env)).await;
 }
 
