@@ -385,6 +385,7 @@ async fn a_damaged_export_is_refused_naming_the_line_and_nothing_is_written() {
 #[test]
 fn an_export_with_a_script_redirect_uri_is_refused_at_import() {
     let source = tempfile::tempdir().unwrap();
+    run(source.path(), &["init"], &[]).ok();
     run(source.path(), &["client", "add", "--id", "portal", "--redirect-uri", REDIRECT], &[]).ok();
     let export = run(source.path(), &["export"], &[]).ok().stdout;
     // As an older version could have stored it.
