@@ -108,6 +108,7 @@ write_config() {
 start_server() {
   if [ -n "$redis_url" ]; then export IDENTITA_REDIS_URL="$redis_url"; fi
   "$bench" fixture >"$work/seed.json"
+  (cd "$work" && "$identita" --config "$work/identita.toml" init >/dev/null)
   (cd "$work" && "$identita" --config "$work/identita.toml" seed "$work/seed.json" >/dev/null)
   (cd "$work" && exec taskset -c 0 "$identita" --config "$work/identita.toml" serve 2>>"$work/identita.log") &
   pid=$!

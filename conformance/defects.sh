@@ -66,6 +66,7 @@ start_op() {
     IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
     IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0 IDENTITA_PASSWORD__ADDRESS_LIMIT=0
   "$identita" tls self-signed >/dev/null
+  "$identita" init >/dev/null
   sed 's/127\.0\.0\.1:4400/127.0.0.1:4402/g' "$root/conformance/identita-seed.toml" >seed.toml
   "$identita" seed seed.toml >/dev/null
   IDENTITA_DEFECTS="$defect" "$identita" serve 2>"$dir/identita.log" &

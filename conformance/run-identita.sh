@@ -48,6 +48,7 @@ export IDENTITA_ISSUER=https://127.0.0.1:8443 IDENTITA_LISTEN=127.0.0.1:8443 \
   IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
   IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0 IDENTITA_PASSWORD__ADDRESS_LIMIT=0
 "$identita" tls self-signed >/dev/null
+"$identita" init >/dev/null
 "$identita" seed "$root/conformance/identita-seed.toml" >/dev/null
 "$identita" serve 2>"$work/identita.log" &
 pid=$!

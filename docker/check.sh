@@ -9,7 +9,7 @@
 #   debian:bookworm-slim image is made of) in which the RUN lines of the Dockerfile's last stage
 #   are run as written, the release binary copied where COPY puts it, and every command run as
 #   the image's non-root user, in its WORKDIR, with its ENV.
-# - The compose topology: `identita keys list` once (the `init` service), then two nodes on one
+# - The compose topology: `identita init` once (the `init` service), then two nodes on one
 #   PostgreSQL and one Redis, with the compose file's IDENTITA_* settings; nginx in front with
 #   docker/nginx.conf.
 # - Then, through the proxy: discovery, the JWKS, the image's HEALTHCHECK command against each
@@ -136,8 +136,8 @@ in_image() {
 }
 run_identita() { in_image /bin/sh -c "cd $workdir && exec identita \"\$@\"" identita "$@"; }
 
-step "init: identita keys list (migrates the database, makes the key ring as the image's user)"
-run_identita keys list >"$work/init.json" || fail "init (keys list)"
+step "init: identita init (migrates the database, makes the key ring as the image's user)"
+run_identita init >"$work/init.json" || fail "identita init"
 [ -n "$(ls -A "$rootfs$workdir/keys")" ] || fail "no key written under $workdir/keys"
 [ "$(stat -c %u "$rootfs$workdir/keys")" = "$uid" ] || fail "the keys directory is not the image user's"
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The address the HTTP server binds to.
+    #[serde(deserialize_with = "listen_address")]
     pub listen: SocketAddr,
     /// The issuer identifier: the public base URL of this provider.
     pub issuer: String,
@@ -366,6 +367,27 @@ impl Config {
     }
 }
 
+/// `listen` read from a string such as `127.0.0.1:8080`; a bad value is named in the message
+/// with the form expected (serde's own says only "invalid socket address syntax").
+fn listen_address<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<SocketAddr, D::Error> {
+    use serde::de::Error;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(i64),
+    }
+    let expected = "an IP address and port such as 127.0.0.1:8080 or [::1]:8080";
+    let text = match Raw::deserialize(deserializer) {
+        Ok(Raw::Text(text)) => text,
+        Ok(Raw::Number(n)) => n.to_string(),
+        Err(_) => return Err(D::Error::custom(format!("listen must be {expected}, in quotes"))),
+    };
+    text.trim().parse().map_err(|_| {
+        D::Error::custom(format!("listen {text:?} is not {expected} (a host name such as localhost is not taken)"))
+    })
+}
+
 /// A URL the Redis client can use. Only the scheme goes into a message: the rest of the URL may
 /// hold a password.
 fn validate_redis_url(url: &str) -> Result<(), ConfigError> {
@@ -421,6 +443,19 @@ mod tests {
         }
         let no_prefix = Config { redis_prefix: String::new(), ..Config::default() };
         assert!(no_prefix.validate().unwrap_err().to_string().contains("redis_prefix"));
+    }
+
+    #[test]
+    fn a_bad_listen_value_is_named_with_the_form_expected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("identita.toml");
+        for bad in ["\"localhost:8080\"", "8080", "\"127.0.0.1\""] {
+            std::fs::write(&file, format!("listen = {bad}\n")).unwrap();
+            let err = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(err.contains(bad.trim_matches('"')) && err.contains("127.0.0.1:8080"), "{bad}: {err}");
+        }
+        std::fs::write(&file, "listen = \"[::1]:9000\"\n").unwrap();
+        assert_eq!(Config::load(Some(&file)).unwrap().listen, "[::1]:9000".parse().unwrap());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `identita client add|list|show|remove`.
+//! `identita client add|update|list|show|remove`.
 
 use clap::{Args, Subcommand};
 
@@ -10,6 +10,9 @@ use crate::oidc::registration::{self, ClientMetadata};
 pub enum ClientCommand {
     /// Register a client; prints its metadata and, once, its secret.
     Add(AddClient),
+    /// Change a client: the flags given replace those fields, the rest stay; the secret stays
+    /// unless --secret or --rotate-secret is given (a new one is printed, once).
+    Update(UpdateClient),
     List,
     Show {
         client_id: String,
@@ -52,6 +55,114 @@ pub struct AddClient {
     pub metadata: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct UpdateClient {
+    pub client_id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A redirect URI (repeatable); the ones given replace the stored list.
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    /// A post-logout redirect URI (repeatable); the ones given replace the stored list.
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// client_secret_basic, client_secret_post, private_key_jwt or none.
+    #[arg(long = "auth-method")]
+    pub auth_method: Option<String>,
+    /// A grant type (repeatable); the ones given replace the stored list.
+    #[arg(long = "grant-type")]
+    pub grant_types: Vec<String>,
+    /// A response type (repeatable); the ones given replace the stored list.
+    #[arg(long = "response-type")]
+    pub response_types: Vec<String>,
+    /// Whether the client skips the consent page.
+    #[arg(long, value_name = "true|false")]
+    pub first_party: Option<bool>,
+    /// Use this secret from now on (fixtures and tests only).
+    #[arg(long, conflicts_with = "rotate_secret")]
+    pub secret: Option<String>,
+    /// Generate a new secret; the old one stops working at once.
+    #[arg(long)]
+    pub rotate_secret: bool,
+    /// Further metadata as a JSON object (RFC 7591 names), merged over the stored metadata; the
+    /// flags above override it.
+    #[arg(long)]
+    pub metadata: Option<String>,
+}
+
+/// The metadata a stored client was registered with, as `client add` takes it.
+fn metadata_of(client: &crate::oidc::client::Client) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
+    let known = match serde_json::to_value(ClientMetadata::default()) {
+        Ok(serde_json::Value::Object(known)) => known,
+        _ => serde_json::Map::new(),
+    };
+    let serde_json::Value::Object(mut stored) =
+        serde_json::to_value(client).map_err(|e| CliError(format!("reading client {}: {e}", client.client_id)))?
+    else {
+        return Err(CliError(format!("client {} is not stored as an object", client.client_id)));
+    };
+    stored.retain(|key, value| known.contains_key(key) && !value.is_null());
+    Ok(stored)
+}
+
+async fn update(provider: &Provider, update: UpdateClient) -> Result<(), CliError> {
+    let id = update.client_id;
+    let old = provider.stores.clients.get(&id).await?.ok_or_else(|| CliError(format!("there is no client {id:?}")))?;
+    let mut members = metadata_of(&old)?;
+    if let Some(json) = &update.metadata {
+        let serde_json::Value::Object(extra) =
+            serde_json::from_str(json).map_err(|e| CliError(format!("--metadata: {e}")))?
+        else {
+            return Err(CliError::new("--metadata must be a JSON object"));
+        };
+        if extra.get("client_id").is_some_and(|v| v.as_str() != Some(id.as_str())) {
+            return Err(CliError::new("--metadata cannot change the client_id; add a new client instead"));
+        }
+        members.extend(extra);
+    }
+    let super::seed::FixtureClient(mut meta) =
+        serde_json::from_value(serde_json::Value::Object(members)).map_err(|e| CliError(format!("--metadata: {e}")))?;
+    if !update.redirect_uris.is_empty() {
+        meta.redirect_uris = update.redirect_uris;
+    }
+    if !update.post_logout_redirect_uris.is_empty() {
+        meta.post_logout_redirect_uris = update.post_logout_redirect_uris;
+    }
+    if !update.grant_types.is_empty() {
+        meta.grant_types = Some(update.grant_types);
+    }
+    if !update.response_types.is_empty() {
+        meta.response_types = Some(update.response_types);
+    }
+    meta.token_endpoint_auth_method = update.auth_method.or(meta.token_endpoint_auth_method);
+    meta.client_name = update.name.or(meta.client_name);
+    meta.first_party = update.first_party.or(meta.first_party);
+    let new_secret = update.rotate_secret || update.secret.is_some();
+    meta.client_secret = update.secret;
+    let (mut client, secret) = registration::build(provider, meta, id.clone(), provider.now()).await?;
+    if client.sector_identifier != old.sector_identifier
+        && client.subject_type == crate::oidc::client::SubjectType::Pairwise
+    {
+        return Err(CliError(format!(
+            "client {id:?} is pairwise: moving its redirect URIs from {:?} to {:?} would change every              `sub` it has been given; set a sector_identifier_uri that lists them",
+            old.sector_identifier.as_deref().unwrap_or(""),
+            client.sector_identifier.as_deref().unwrap_or("")
+        )));
+    }
+    // The secret stays unless a new one was asked for (or the client had none before).
+    let keep = !new_secret && client.secret_digest.is_some() && old.secret_digest.is_some();
+    let secret = if keep {
+        client.secret_digest.clone_from(&old.secret_digest);
+        None
+    } else {
+        secret
+    };
+    client.created_at = old.created_at;
+    client.registration_token_digest.clone_from(&old.registration_token_digest);
+    provider.stores.clients.put(&client).await?;
+    print(&registration::response(provider, &client, secret.as_deref(), None))
+}
+
 pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError> {
     match cmd {
         ClientCommand::Add(add) => {
@@ -88,10 +199,17 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
             meta.first_party = Some(add.first_party || meta.first_party.unwrap_or(false));
             meta.client_secret = add.secret.or(meta.client_secret);
             let id = add.id.or(meta.client_id.take()).unwrap_or_else(|| crate::secret::random_token(16));
-            let (client, secret) = registration::build(provider, meta, id, provider.now()).await?;
-            provider.stores.clients.insert(&client).await?;
+            if provider.stores.clients.get(&id).await?.is_some() {
+                return Err(duplicate(&id));
+            }
+            let (client, secret) = registration::build(provider, meta, id.clone(), provider.now()).await?;
+            provider.stores.clients.insert(&client).await.map_err(|e| match e {
+                crate::store::StoreError::Conflict(_) => duplicate(&id),
+                other => other.into(),
+            })?;
             print(&registration::response(provider, &client, secret.as_deref(), None))
         }
+        ClientCommand::Update(cmd) => update(provider, cmd).await,
         ClientCommand::List => {
             let clients = provider.stores.clients.list().await?;
             let out: Vec<_> = clients.iter().map(|c| registration::response(provider, c, None, None)).collect();
@@ -113,4 +231,10 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
             print(&serde_json::json!({ "removed": client_id }))
         }
     }
+}
+
+fn duplicate(id: &str) -> CliError {
+    CliError(format!(
+        "there is already a client {id:?}: change it with `identita client update {id}`, or remove it first"
+    ))
 }

@@ -1,8 +1,12 @@
-//! The command line: `serve`, and the operator commands (`keys`, `client`, `user`, `seed`,
-//! `export`, `import`, `migrate`), which print JSON so scripts can read them.
+//! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
+//! `consent`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them.
+//! Each reads the configuration `serve` reads, names on standard error the database and keys
+//! directory it uses, and refuses to make a new store ([`location`]).
 
 mod clients;
+mod consents;
 mod keys;
+mod location;
 pub(crate) mod seed;
 mod transfer;
 mod users;
@@ -28,8 +32,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the provider.
+    /// Run the provider (creating the database and the key ring when they are missing).
     Serve,
+    /// Create the database and the key ring where the configuration points, if they are
+    /// missing; the other commands never create them.
+    Init,
     /// Inspect or rotate the signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -39,12 +46,15 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Manage what people have agreed to share with clients.
+    #[command(subcommand)]
+    Consent(consents::ConsentCommand),
     /// TLS helpers for serving https directly.
     #[command(subcommand)]
     Tls(TlsCommand),
     /// Load clients and users from a TOML or JSON fixture file.
     Seed {
-        /// The fixture file (`.toml` or `.json`).
+        /// The fixture file (`.toml` or `.json`; no other kind is read).
         file: PathBuf,
     },
     #[command(flatten)]
@@ -126,14 +136,32 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         let (cert, key) = crate::tls::self_signed(hosts, &dir).map_err(|e| CliError(e.to_string()))?;
         return print(&serde_json::json!({ "cert_file": cert, "key_file": key, "hosts": hosts }));
     }
+    let location = location::Location::of(&config, cli.config.as_deref());
+    // `serve` names its store in its start-up log.
+    if !matches!(cli.command, Command::Serve) {
+        location.announce();
+    }
     // Moving data needs the database only: no keys are loaded or created for it.
     if let Command::Transfer(cmd) = cli.command {
         return transfer::run(&config, cmd).await;
+    }
+    let mut existed = true;
+    match cli.command {
+        Command::Serve => {}
+        Command::Init => existed = location.missing().await?.is_none(),
+        _ => location.require_existing().await?,
     }
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
     match cli.command {
         Command::Serve => crate::app::run(provider).await.map_err(|e| CliError(e.to_string())),
+        Command::Init => print(&serde_json::json!({
+            "database": location.database,
+            "keys_dir": location.keys_dir,
+            "keys": provider.keys.list().len(),
+            "created": !existed,
+        })),
+        Command::Consent(cmd) => consents::run(&provider, cmd).await,
         Command::Keys(cmd) => keys::run(&provider, cmd),
         Command::Client(cmd) => clients::run(&provider, cmd).await,
         Command::User(cmd) => users::run(&provider, cmd).await,

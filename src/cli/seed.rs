@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::{CliError, print};
 use crate::identity::Profile;
@@ -48,27 +49,110 @@ pub struct FixtureUser {
     pub profile: Profile,
 }
 
+/// The fixture kinds `seed` reads, by file extension.
+const KINDS: &str = ".toml or .json";
+
 pub fn parse(path: &Path) -> Result<Fixture, CliError> {
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let is_json = match extension.as_deref() {
+        Some("json") => true,
+        Some("toml") => false,
+        Some("yaml" | "yml") => {
+            return Err(CliError(format!(
+                "{}: YAML fixtures are not read; write it as {KINDS} (the same fields)",
+                path.display()
+            )));
+        }
+        _ => {
+            return Err(CliError(format!(
+                "{}: a fixture file must end in {KINDS}, which says how it is read",
+                path.display()
+            )));
+        }
+    };
     let text = std::fs::read_to_string(path).map_err(|e| CliError(format!("reading {}: {e}", path.display())))?;
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     parse_text(&text, is_json).map_err(|e| CliError(format!("{}: {e}", path.display())))
 }
 
-/// A fixture from its text, JSON or TOML.
+/// A fixture from its text, JSON or TOML. A mistake in a client or a user is named by its
+/// `client_id` or `username` (or its place in the list) and by the field.
 pub fn parse_text(text: &str, is_json: bool) -> Result<Fixture, String> {
-    if is_json {
-        serde_json::from_str(text).map_err(|e| e.to_string())
+    let value: Value = if is_json {
+        serde_json::from_str(text).map_err(|e| e.to_string())?
     } else {
-        toml::from_str(text).map_err(|e| e.to_string())
+        toml::from_str(text).map_err(|e| e.to_string())?
+    };
+    let Value::Object(top) = value else { return Err("a fixture must be a table of clients and users".into()) };
+    if let Some(unknown) = top.keys().find(|k| !matches!(k.as_str(), "clients" | "users")) {
+        return Err(format!("unknown top-level field `{unknown}` (a fixture has `clients` and `users`)"));
     }
+    let mut fixture = Fixture { clients: Vec::new(), users: Vec::new() };
+    for (i, entry) in list(&top, "clients")?.iter().enumerate() {
+        let name = entry_name(entry, "client", "client_id", i);
+        let client: FixtureClient = entry_of(entry, &Map::new()).map_err(|e| format!("{name}: {e}"))?;
+        fixture.clients.push(client);
+    }
+    for (i, entry) in list(&top, "users")?.iter().enumerate() {
+        let name = entry_name(entry, "user", "username", i);
+        let base: Map<String, Value> =
+            [("username", "u"), ("password", "p")].into_iter().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
+        let user: FixtureUser = entry_of(entry, &base).map_err(|e| format!("{name}: {e}"))?;
+        super::users::check_profile(&user.profile).map_err(|e| format!("{name}: {e}"))?;
+        fixture.users.push(user);
+    }
+    Ok(fixture)
+}
+
+/// The array `key` of the fixture (none is an empty list).
+fn list<'a>(top: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], String> {
+    match top.get(key) {
+        None => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(format!("`{key}` must be a list ([[{key}]] in TOML)")),
+    }
+}
+
+/// How a message names an entry: `client "portal"`, or `client #2` when it has no id.
+fn entry_name(entry: &Value, kind: &str, key: &str, index: usize) -> String {
+    match entry.get(key).and_then(Value::as_str) {
+        Some(id) => format!("{kind} {id:?}"),
+        None => format!("{kind} #{} (no {key})", index + 1),
+    }
+}
+
+/// One entry; when it does not read, the message names the first field that does not read on
+/// its own (over `base`, the required fields with harmless values).
+fn entry_of<T: serde::de::DeserializeOwned>(entry: &Value, base: &Map<String, Value>) -> Result<T, String> {
+    let error = match serde_json::from_value::<T>(entry.clone()) {
+        Ok(value) => return Ok(value),
+        Err(e) => e.to_string(),
+    };
+    let Value::Object(members) = entry else { return Err("must be a table of fields".into()) };
+    for (key, value) in members {
+        let mut alone = base.clone();
+        alone.insert(key.clone(), value.clone());
+        if let Err(e) = serde_json::from_value::<T>(Value::Object(alone)) {
+            return Err(if e.to_string().contains(key.as_str()) {
+                e.to_string()
+            } else {
+                format!("field `{key}`: {e}")
+            });
+        }
+    }
+    Err(error)
 }
 
 pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
     let fixture = parse(path)?;
     let mut clients = Vec::new();
-    for FixtureClient(meta) in fixture.clients {
-        let id = meta.client_id.clone().ok_or_else(|| CliError::new("every fixture client needs a client_id"))?;
-        let (client, secret) = registration::build(provider, meta, id, provider.now()).await?;
+    for (i, FixtureClient(meta)) in fixture.clients.into_iter().enumerate() {
+        let id = meta
+            .client_id
+            .clone()
+            .ok_or_else(|| CliError(format!("client #{}: every fixture client needs a client_id", i + 1)))?;
+        let (client, secret) = registration::build(provider, meta, id.clone(), provider.now())
+            .await
+            .map_err(|e| CliError(format!("client {id:?}: {}", e.description)))?;
         provider.stores.clients.put(&client).await?;
         clients.push(registration::response(provider, &client, secret.as_deref(), None));
     }
@@ -83,7 +167,11 @@ pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
                 provider.stores.users.update(&existing).await?;
                 users.push(existing);
             }
-            None => users.push(super::users::create(provider, &entry.username, &entry.password, entry.profile).await?),
+            None => users.push(
+                super::users::create(provider, &entry.username, &entry.password, entry.profile)
+                    .await
+                    .map_err(|e| CliError(format!("user {:?}: {e}", entry.username)))?,
+            ),
         }
     }
     print(&serde_json::json!({ "clients": clients, "users": users }))

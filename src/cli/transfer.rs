@@ -131,7 +131,7 @@ fn backend(url: &str, role: &str) -> Result<DatabaseBackend, CliError> {
 }
 
 /// A database URL fit to print: without password, user or parameters (which may hold one).
-fn describe(url: &str) -> String {
+pub(super) fn describe(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.has_host() => {
             let _ = parsed.set_password(None);

@@ -63,6 +63,10 @@ macro_rules! conformance_suite {
             racing_tallies_all_count,
             racing_add_clients_keep_every_client,
             racing_grants_keep_every_scope,
+            users_delete_takes_their_consents,
+            consents_revoke_all_names_the_clients,
+            sessions_of_a_user_are_found_until_they_expire,
+            tokens_of_a_user_are_revoked_offline_ones_too,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {
@@ -632,4 +636,67 @@ pub async fn racing_grants_keep_every_scope(stores: Stores) {
     let granted = stores.consents.get("u1", "rp").await.unwrap().unwrap();
     let expected: Vec<String> = (0..RACERS).map(|i| format!("scope{i:02}")).collect();
     assert_eq!(granted, expected);
+}
+
+pub async fn users_delete_takes_their_consents(stores: Stores) {
+    stores.users.insert(&user("u1", "jana")).await.unwrap();
+    stores.users.insert(&user("u2", "petr")).await.unwrap();
+    stores.consents.grant("u1", "rp", &scopes(&["openid"]), NOW).await.unwrap();
+    stores.consents.grant("u2", "rp", &scopes(&["openid"]), NOW).await.unwrap();
+    assert!(stores.users.delete("u1").await.unwrap());
+    assert!(!stores.users.delete("u1").await.unwrap());
+    assert_eq!(stores.users.get("u1").await.unwrap(), None);
+    assert_eq!(stores.consents.get("u1", "rp").await.unwrap(), None);
+    assert!(stores.users.get("u2").await.unwrap().is_some());
+    assert!(stores.consents.get("u2", "rp").await.unwrap().is_some());
+    assert!(!stores.users.delete("nul\0byte").await.unwrap());
+}
+
+pub async fn consents_revoke_all_names_the_clients(stores: Stores) {
+    stores.consents.grant("u1", "rp-b", &scopes(&["openid"]), NOW).await.unwrap();
+    stores.consents.grant("u1", "rp-a", &scopes(&["openid"]), NOW).await.unwrap();
+    stores.consents.grant("u2", "rp-a", &scopes(&["openid"]), NOW).await.unwrap();
+    assert_eq!(stores.consents.revoke_all("u1").await.unwrap(), ["rp-a", "rp-b"]);
+    assert_eq!(stores.consents.revoke_all("u1").await.unwrap(), Vec::<String>::new());
+    assert_eq!(stores.consents.get("u1", "rp-a").await.unwrap(), None);
+    assert!(stores.consents.get("u2", "rp-a").await.unwrap().is_some());
+}
+
+pub async fn sessions_of_a_user_are_found_until_they_expire(stores: Stores) {
+    let mine = session("k1", "sid1");
+    let mut also_mine = session("k2", "sid2");
+    also_mine.expires_at = NOW + 60;
+    let mut theirs = session("k3", "sid3");
+    theirs.authn = authn("u2");
+    for s in [&mine, &also_mine, &theirs] {
+        stores.sessions.insert(s).await.unwrap();
+    }
+    stores.sessions.add_client("k1", "rp").await.unwrap();
+    let mut found = stores.sessions.of_user("u1", NOW).await.unwrap();
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    let keys: Vec<&str> = found.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, ["k1", "k2"]);
+    assert_eq!(found[0].clients, ["rp"]);
+    let later: Vec<String> =
+        stores.sessions.of_user("u1", NOW + 120).await.unwrap().into_iter().map(|s| s.key).collect();
+    assert_eq!(later, ["k1"]);
+    assert_eq!(stores.sessions.of_user("nobody", NOW).await.unwrap(), Vec::<Session>::new());
+}
+
+pub async fn tokens_of_a_user_are_revoked_offline_ones_too(stores: Stores) {
+    let tokens = &stores.tokens;
+    tokens.insert_access(&access("a1", "g1", "sid1", &["openid"])).await.unwrap();
+    tokens.insert_refresh(&refresh("r1", "g1", "sid1", &["openid", "offline_access"])).await.unwrap();
+    let mut theirs = refresh("r2", "g2", "sid2", &["openid"]);
+    theirs.grant.authn = Some(authn("u2"));
+    tokens.insert_refresh(&theirs).await.unwrap();
+    let mut machine = access("a3", "g3", "sid3", &[]);
+    machine.grant.authn = None;
+    tokens.insert_access(&machine).await.unwrap();
+    assert_eq!(tokens.revoke_user("u1").await.unwrap(), 2);
+    assert_eq!(tokens.get_access("a1", NOW).await.unwrap(), None);
+    assert_eq!(tokens.get_refresh("r1", NOW).await.unwrap(), None);
+    assert!(tokens.get_refresh("r2", NOW).await.unwrap().is_some());
+    assert!(tokens.get_access("a3", NOW).await.unwrap().is_some());
+    assert_eq!(tokens.revoke_user("u1").await.unwrap(), 0);
 }

@@ -64,6 +64,10 @@ pub trait UserStore: Send + Sync {
     async fn insert(&self, user: &User) -> StoreResult<()>;
     /// Replaces the stored user with the same id; returns whether one existed.
     async fn update(&self, user: &User) -> StoreResult<bool>;
+    /// Deletes the account and, in the same step, its consents; returns whether it existed.
+    /// Its sessions and tokens are ended first by the caller ([`SessionStore::of_user`],
+    /// [`TokenStore::revoke_user`]).
+    async fn delete(&self, id: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -73,6 +77,8 @@ pub trait ConsentStore: Send + Sync {
     /// Adds `scopes` to what the user has granted the client.
     async fn grant(&self, user_id: &str, client_id: &str, scopes: &[String], now: Timestamp) -> StoreResult<()>;
     async fn revoke(&self, user_id: &str, client_id: &str) -> StoreResult<()>;
+    /// Forgets every consent the user has given; returns the clients they were given to.
+    async fn revoke_all(&self, user_id: &str) -> StoreResult<Vec<String>>;
 }
 
 #[async_trait]
@@ -86,6 +92,8 @@ pub trait SessionStore: Send + Sync {
     async fn add_client(&self, key: &str, client_id: &str) -> StoreResult<()>;
     /// Removes and returns the session.
     async fn delete(&self, key: &str) -> StoreResult<Option<Session>>;
+    /// Every live session of the user (an operator's command: it may read every session).
+    async fn of_user(&self, user_id: &str, now: Timestamp) -> StoreResult<Vec<Session>>;
 }
 
 #[async_trait]
@@ -136,6 +144,9 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()>;
     /// Revokes the tokens issued in an SSO session, except offline ones (`offline_access`).
     async fn revoke_session(&self, sid: &str) -> StoreResult<()>;
+    /// Revokes every access and refresh token issued to the user, offline ones included (an
+    /// operator's command: it may read every token); returns how many went.
+    async fn revoke_user(&self, user_id: &str) -> StoreResult<u64>;
 }
 
 /// The tokens a code exchange issues, made from the code being redeemed.

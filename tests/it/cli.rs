@@ -14,6 +14,8 @@ use serde_json::Value;
 /// A working directory with its own data and key directories.
 struct Workdir {
     dir: tempfile::TempDir,
+    /// Settings every command gets (e.g. a PostgreSQL and Redis URL).
+    env: Vec<(String, String)>,
 }
 
 /// What a command printed and how it exited.
@@ -28,8 +30,22 @@ struct Outcome {
 }
 
 impl Workdir {
+    /// A directory with a store made by `identita init` (the other commands make none).
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        let work = Self::empty();
+        work.ok(&["init"]);
+        work
+    }
+
+    fn empty() -> Self {
+        Self { dir: tempfile::tempdir().unwrap(), env: Vec::new() }
+    }
+
+    /// Like [`Workdir::new`], every command with the settings `env`.
+    fn with_env(env: Vec<(String, String)>) -> Self {
+        let work = Self { dir: tempfile::tempdir().unwrap(), env };
+        work.ok(&["init"]);
+        work
     }
 
     fn path(&self) -> &Path {
@@ -50,6 +66,7 @@ impl Workdir {
             .env("IDENTITA_PASSWORD__MEMORY_KIB", "256")
             .env("IDENTITA_PASSWORD__ITERATIONS", "1")
             .env("IDENTITA_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         command
     }
@@ -62,6 +79,16 @@ impl Workdir {
         let mut command = self.command(args);
         command.envs(env.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
         outcome(finish_within(command.spawn().unwrap(), Duration::from_secs(60)))
+    }
+
+    /// Runs a command with `input` on its standard input.
+    fn run_input(&self, args: &[&str], input: &str) -> Outcome {
+        use std::io::Write;
+        let mut command = self.command(args);
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        outcome(finish_within(child, Duration::from_secs(60)))
     }
 
     /// Runs a command that must succeed; returns its JSON.
@@ -182,7 +209,8 @@ fn adding_a_client_id_twice_fails() {
     let work = Workdir::new();
     work.ok(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"]);
     let again = work.run(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/other"]);
-    assert_fails(&again);
+    let error = assert_fails(&again);
+    assert!(error.contains("already a client \"portal\"") && error.contains("client update portal"), "{error}");
     let show = work.ok(&["client", "show", "portal"]);
     assert_eq!(show["redirect_uris"], serde_json::json!(["http://127.0.0.1:9/cb"]), "the first client is kept");
 }
@@ -623,4 +651,315 @@ async fn hints_and_tokens_in_a_query_are_not_logged() {
     for secret in ["secret-hint", id_token, "secret-state", "secret-nonce", "secret-code"] {
         assert!(!text.contains(secret), "{secret} is in the log:\n{text}");
     }
+}
+
+/// `identita ARGS` in `dir` with only the given settings: nothing points it at a data directory.
+fn bare(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_identita"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("IDENTITA_")) {
+        command.env_remove(name);
+    }
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("IDENTITA_PASSWORD__MEMORY_KIB", "256")
+        .env("IDENTITA_PASSWORD__ITERATIONS", "1")
+        .env("IDENTITA_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    outcome(finish_within(command.spawn().unwrap(), Duration::from_secs(60)))
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// Issue #15: `identita client list` in another directory made a new, empty database there. Now
+/// it finds the server's data through `--config` or the environment, and without either it names
+/// the database it would use, refuses and creates nothing.
+#[test]
+fn a_command_in_another_directory_finds_the_servers_data_or_is_refused() {
+    let server = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (data, keys) = (server.path().join("data"), server.path().join("keys"));
+    let config = server.path().join("identita.toml");
+    std::fs::write(&config, format!("data_dir = {:?}\nkeys_dir = {:?}\n", data.display(), keys.display())).unwrap();
+
+    // Where the server lives: `init` makes the store, the other commands use it.
+    let before_init = bare(server.path(), &["client", "list"], &[]);
+    let error = assert_fails(&before_init);
+    assert!(error.contains(&data.join("identita.db").display().to_string()), "{error}");
+    assert!(error.contains("identita init") && error.contains("--config"), "{error}");
+    assert!(!data.exists() && !keys.exists(), "a refused command created {:?}", entries(server.path()));
+    let init = bare(server.path(), &["init"], &[]);
+    assert_eq!(init.code, 0, "{init:?}");
+    assert_eq!(init.json["created"], true, "{init:?}");
+    assert!(init.stderr.contains(&data.join("identita.db").display().to_string()), "{init:?}");
+    assert!(init.stderr.contains(&config.display().to_string()), "{init:?}");
+    assert_eq!(bare(server.path(), &["init"], &[]).json["created"], false, "init again changes nothing");
+    let added =
+        bare(server.path(), &["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"], &[]);
+    assert_eq!(added.code, 0, "{added:?}");
+
+    // Elsewhere, with nothing to point it there: told which database it would use, refused.
+    let lost = bare(elsewhere.path(), &["client", "list"], &[]);
+    let error = assert_fails(&lost);
+    let would = elsewhere.path().join("data/identita.db");
+    assert!(error.contains(&would.display().to_string()) && error.contains("no identita.toml"), "{error}");
+    assert!(lost.stderr.contains(&would.display().to_string()), "the database is named on stderr: {lost:?}");
+    let lost_add =
+        bare(elsewhere.path(), &["client", "add", "--id", "lost", "--redirect-uri", "http://127.0.0.1:9/cb"], &[]);
+    assert_fails(&lost_add);
+    assert_eq!(entries(elsewhere.path()), Vec::<String>::new(), "a refused command created files");
+
+    // Elsewhere, with --config or the environment: the same data.
+    let config_arg = config.display().to_string();
+    let with_config = bare(elsewhere.path(), &["--config", &config_arg, "client", "list"], &[]);
+    assert_eq!(with_config.code, 0, "{with_config:?}");
+    assert_eq!(ids(&with_config.json, "client_id"), ["portal"]);
+    assert!(with_config.stderr.contains(&keys.display().to_string()), "{with_config:?}");
+    let (data_env, keys_env) = (data.display().to_string(), keys.display().to_string());
+    let env = [("IDENTITA_DATA_DIR", data_env.as_str()), ("IDENTITA_KEYS_DIR", keys_env.as_str())];
+    let with_env = bare(elsewhere.path(), &["client", "list"], &env);
+    assert_eq!(ids(&with_env.json, "client_id"), ["portal"], "{with_env:?}");
+    assert_eq!(entries(elsewhere.path()), Vec::<String>::new());
+
+    // A database URL names its file too; a mistyped one is refused as well.
+    let url = format!("sqlite://{}/identita.db", data.display());
+    let by_url = bare(elsewhere.path(), &["client", "list"], &[("IDENTITA_DATABASE_URL", &url), env[1]]);
+    assert_eq!(ids(&by_url.json, "client_id"), ["portal"], "{by_url:?}");
+    let typo = format!("sqlite://{}/identita-typo.db", data.display());
+    let error = assert_fails(&bare(elsewhere.path(), &["user", "list"], &[("IDENTITA_DATABASE_URL", &typo), env[1]]));
+    assert!(error.contains("identita-typo.db"), "{error}");
+    assert!(!data.join("identita-typo.db").exists());
+}
+
+#[test]
+fn a_bad_listen_value_is_named_with_the_form_expected() {
+    let work = Workdir::new();
+    for bad in ["localhost:8080", "8080"] {
+        let error = assert_fails(&work.run_with(&["serve"], &[("IDENTITA_LISTEN", bad)]));
+        assert!(error.contains(bad) && error.contains("127.0.0.1:8080"), "{bad}: {error}");
+    }
+}
+
+#[test]
+fn a_yaml_or_unknown_fixture_is_refused_naming_the_kinds_read() {
+    let work = Workdir::new();
+    for name in ["fixture.yaml", "fixture.yml", "fixture.txt", "fixture"] {
+        work.write(name, "clients: []\n");
+        let error = assert_fails(&work.run(&["seed", name]));
+        assert!(error.contains(name) && error.contains(".toml or .json"), "{name}: {error}");
+    }
+}
+
+#[test]
+fn seed_errors_name_the_client_or_user_and_the_field() {
+    let work = Workdir::new();
+    work.write(
+        "bad-user.toml",
+        "[[users]]\nusername = \"jan\"\npassword = \"x\"\n[users.profile]\nbirthdate = \"1990-02-30\"\n",
+    );
+    let error = assert_fails(&work.run(&["seed", "bad-user.toml"]));
+    assert!(error.contains("user \"jan\"") && error.contains("birthdate") && error.contains("1990-02-30"), "{error}");
+    work.write(
+        "bad-type.json",
+        r#"{ "clients": [{ "client_id": "portal", "redirect_uris": "http://127.0.0.1:9/cb" }] }"#,
+    );
+    let error = assert_fails(&work.run(&["seed", "bad-type.json"]));
+    assert!(error.contains("client \"portal\"") && error.contains("redirect_uris"), "{error}");
+    work.write("no-id.toml", "[[clients]]\nredirect_uris = [\"ftp://x\"]\n");
+    let error = assert_fails(&work.run(&["seed", "no-id.toml"]));
+    assert!(error.contains("client #1"), "{error}");
+    work.write("bad-uri.toml", "[[clients]]\nclient_id = \"spa\"\nredirect_uris = [\"not a uri\"]\n");
+    let error = assert_fails(&work.run(&["seed", "bad-uri.toml"]));
+    assert!(error.contains("client \"spa\""), "{error}");
+    assert_eq!(ids(&work.ok(&["user", "list"]), "username"), Vec::<String>::new());
+    let error = assert_fails(&work.run(&["user", "add", "eva", "--password", "x", "--birthdate", "2023-13-01"]));
+    assert!(error.contains("2023-13-01"), "{error}");
+}
+
+#[test]
+fn user_add_without_a_password_asks_for_a_terminal_or_reads_stdin_when_told() {
+    let work = Workdir::new();
+    let error = assert_fails(&work.run(&["user", "add", "jan"]));
+    assert!(error.contains("--password-stdin") && error.contains("terminal"), "{error}");
+    assert_eq!(ids(&work.ok(&["user", "list"]), "username"), Vec::<String>::new());
+    let added = work.run_input(&["user", "add", "jan", "--password-stdin"], "tajne-heslo\n");
+    assert_eq!(added.code, 0, "{added:?}");
+    let changed = work.run_input(&["user", "set-password", "jan", "--password-stdin"], "nove-heslo\n");
+    assert_eq!(changed.json["password"], "changed", "{changed:?}");
+}
+
+/// The error shown on the login page, if any.
+fn login_error(html: &str) -> Option<String> {
+    let start = html.find("id=\"login-error\"")?;
+    let text = &html[start..];
+    let text = &text[text.find('>')? + 1..];
+    Some(text[..text.find("</p>")?].to_owned())
+}
+
+fn authorize_url(issuer: &str, client_id: &str, redirect: &str, scope: &str) -> String {
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "{issuer}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={}&state=st&nonce=n",
+        encode(redirect),
+        encode(scope)
+    )
+}
+
+async fn token(issuer: &str, client: (&str, &str), form: &[(&str, &str)]) -> (u16, Value) {
+    let response =
+        reqwest::Client::new().post(format!("{issuer}/token")).basic_auth(client.0, Some(client.1)).form(form).send();
+    let response = response.await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// A code for `jan` (whose password is `password`) through the login page of a fresh browser.
+async fn code_for(issuer: &str, url: &str, password: &str) -> String {
+    let to = common::Browser::new().authorize(issuer, url, "jan", password).await;
+    common::params_of(&to).get("code").cloned().unwrap_or_else(|| panic!("no code in {to}"))
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_log_in_or_refresh_and_a_removed_one_is_gone() {
+    disabling_and_removing(Workdir::new()).await;
+}
+
+/// The same on PostgreSQL, with the sessions in Redis (skipped without them).
+#[tokio::test]
+async fn a_disabled_user_is_cut_off_on_postgres_and_redis() {
+    let Some(deployment) = common::Deployment::create("cli_disable").await else { return };
+    let env = vec![
+        ("IDENTITA_DATABASE_URL".to_owned(), deployment.database.url.clone()),
+        ("IDENTITA_REDIS_URL".to_owned(), deployment.redis.url.clone()),
+        ("IDENTITA_REDIS_PREFIX".to_owned(), deployment.redis.prefix.clone()),
+    ];
+    // An empty database is not made into a store by an operator command: only `init` does.
+    let keys = tempfile::tempdir().unwrap();
+    let keys_dir = keys.path().display().to_string();
+    let mut settings: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    settings.push(("IDENTITA_KEYS_DIR", &keys_dir));
+    let error = assert_fails(&bare(keys.path(), &["client", "list"], &settings));
+    assert!(error.contains("has no identita tables") && error.contains("identita init"), "{error}");
+    assert!(!error.contains(&deployment.database.url), "the URL is shown whole: {error}");
+    assert!(assert_fails(&bare(keys.path(), &["user", "list"], &settings)).contains("no identita tables"));
+    disabling_and_removing(Workdir::with_env(env)).await;
+}
+
+async fn disabling_and_removing(work: Workdir) {
+    let redirect = "http://127.0.0.1:9/cb";
+    let client = ("portal", "portal-secret-for-the-test");
+    work.ok(&["client", "add", "--id", client.0, "--redirect-uri", redirect, "--first-party", "--secret", client.1]);
+    work.ok(&["user", "add", "jan", "--password", "heslo-jana"]);
+    let served = Served::start(&work).await;
+    let issuer = served.issuer.clone();
+    // offline_access: a token that outlives the session must be revoked as well.
+    let url = authorize_url(&issuer, client.0, redirect, "openid offline_access");
+    let code = code_for(&issuer, &url, "heslo-jana").await;
+    let (status, tokens) =
+        token(&issuer, client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)])
+            .await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_owned();
+
+    let disabled = work.ok(&["user", "disable", "jan"]);
+    assert_eq!(disabled["disabled"], true);
+    assert!(disabled["tokens_revoked"].as_u64().unwrap() >= 2, "{disabled}");
+    assert_eq!(disabled["sessions_ended"], 1, "{disabled}");
+    let (status, body) = token(&issuer, client, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+
+    // The login page says the same as for a wrong password: no oracle.
+    let browser = common::Browser::new();
+    let Landing::Page(200, login) = browser.visit(&issuer, &url).await else { panic!("no login page") };
+    let right = [("username", "jan"), ("password", "heslo-jana")];
+    let Landing::Page(_, refused) = browser.submit(&issuer, &login, "login", &right).await else {
+        panic!("a disabled user logged in");
+    };
+    let wrong = [("username", "jan"), ("password", "spatne-heslo")];
+    let Landing::Page(_, wrong) = browser.submit(&issuer, &refused, "login", &wrong).await else { panic!("logged in") };
+    let refused_message = login_error(&refused).expect("an error on the login page");
+    assert_eq!(Some(refused_message), login_error(&wrong), "a disabled account is told apart");
+
+    work.ok(&["user", "enable", "jan"]);
+    let code = code_for(&issuer, &url, "heslo-jana").await;
+    let (status, tokens) =
+        token(&issuer, client, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)])
+            .await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    let removed = work.ok(&["user", "remove", "jan"]);
+    assert_eq!(removed["removed"], "jan");
+    assert_eq!(removed["sessions_ended"], 1, "{removed}");
+    assert_eq!(ids(&work.ok(&["user", "list"]), "username"), Vec::<String>::new());
+    let (status, body) = token(&issuer, client, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let error = assert_fails(&work.run(&["user", "disable", "jan"]));
+    assert!(error.contains("no user \"jan\""), "{error}");
+    served.terminate();
+}
+
+#[tokio::test]
+async fn consent_reset_shows_the_consent_page_again() {
+    let work = Workdir::new();
+    let redirect = "http://127.0.0.1:9/cb";
+    work.ok(&["client", "add", "--id", "portal", "--redirect-uri", redirect]);
+    work.ok(&["user", "add", "jan", "--password", "heslo-jana"]);
+    let served = Served::start(&work).await;
+    let issuer = served.issuer.clone();
+    let url = authorize_url(&issuer, "portal", redirect, "openid profile");
+    let browser = common::Browser::new();
+    browser.authorize(&issuer, &url, "jan", "heslo-jana").await;
+    // Signed in and consented: straight back to the portal.
+    assert!(matches!(browser.visit(&issuer, &url).await, Landing::Redirect(_)), "asked again before the reset");
+
+    let reset = work.ok(&["consent", "reset", "--user", "jan", "--client", "portal"]);
+    assert_eq!(reset["consents_reset"], serde_json::json!(["portal"]));
+    match browser.visit(&issuer, &url).await {
+        Landing::Page(200, html) => assert!(html.contains("id=\"consent\""), "not the consent page:\n{html}"),
+        other => panic!("no consent page after the reset: {other:?}"),
+    }
+    let again = work.ok(&["consent", "reset", "--user", "jan"]);
+    assert_eq!(again["consents_reset"], serde_json::json!([]), "nothing left to reset");
+    let error = assert_fails(&work.run(&["consent", "reset", "--user", "jan", "--client", "nobody"]));
+    assert!(error.contains("nobody"), "{error}");
+    served.terminate();
+}
+
+#[tokio::test]
+async fn client_update_changes_what_is_given_and_keeps_the_secret_unless_rotated() {
+    let work = Workdir::new();
+    let secret = "the-first-secret-of-the-client";
+    let add =
+        ["client", "add", "--id", "api", "--grant-type", "client_credentials", "--secret", secret, "--name", "API"];
+    work.ok(&add);
+    let updated = work.ok(&["client", "update", "api", "--name", "Nové API"]);
+    assert_eq!(updated["client_name"], "Nové API");
+    assert_eq!(updated["grant_types"], serde_json::json!(["client_credentials"]), "{updated}");
+    assert!(updated.get("client_secret").is_none(), "the secret was not asked to change: {updated}");
+    assert_eq!(work.ok(&["client", "show", "api"])["client_name"], "Nové API");
+
+    let served = Served::start(&work).await;
+    let grant = [("grant_type", "client_credentials")];
+    assert_eq!(token(&served.issuer, ("api", secret), &grant).await.0, 200, "the secret was kept");
+    let rotated = work.ok(&["client", "update", "api", "--rotate-secret"]);
+    let new_secret = rotated["client_secret"].as_str().expect("the new secret, once").to_owned();
+    assert_ne!(new_secret, secret);
+    // The server reads a changed client within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(token(&served.issuer, ("api", secret), &grant).await.0, 401, "the old secret still works");
+    assert_eq!(token(&served.issuer, ("api", &new_secret), &grant).await.0, 200);
+    served.terminate();
+
+    let error = assert_fails(&work.run(&["client", "update", "nobody", "--name", "x"]));
+    assert!(error.contains("nobody"), "{error}");
+    let error = assert_fails(&work.run(&["client", "update", "api", "--redirect-uri", "javascript:alert(1)"]));
+    assert!(error.contains("javascript:alert(1)"), "{error}");
 }

@@ -326,7 +326,11 @@ async fn an_import_into_a_database_with_data_is_refused_and_changes_nothing() {
     let export = run(source.path(), &["export"], &[]).ok().stdout;
 
     let target = tempfile::tempdir().unwrap();
-    let added = identita(target.path(), &["user", "add", "eva", "--name", "Eva"], &[], b"heslo-eva\n").ok().json();
+    run(target.path(), &["init"], &[]).ok();
+    let added =
+        identita(target.path(), &["user", "add", "eva", "--name", "Eva", "--password-stdin"], &[], b"heslo-eva\n")
+            .ok()
+            .json();
     let before = run(target.path(), &["export"], &[]).ok().stdout;
 
     let out = identita(target.path(), &["import", "-"], &[], export.as_bytes());
@@ -381,6 +385,7 @@ async fn a_damaged_export_is_refused_naming_the_line_and_nothing_is_written() {
 #[test]
 fn an_export_with_a_script_redirect_uri_is_refused_at_import() {
     let source = tempfile::tempdir().unwrap();
+    run(source.path(), &["init"], &[]).ok();
     run(source.path(), &["client", "add", "--id", "portal", "--redirect-uri", REDIRECT], &[]).ok();
     let export = run(source.path(), &["export"], &[]).ok().stdout;
     // As an older version could have stored it.

@@ -53,6 +53,20 @@ impl ConsentStore for PostgresStore {
             .map_err(db_error)?;
         Ok(())
     }
+
+    async fn revoke_all(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
+        let mut clients: Vec<String> =
+            sqlx::query_scalar("DELETE FROM consents WHERE user_id = $1 RETURNING client_id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        clients.sort_unstable();
+        Ok(clients)
+    }
 }
 
 /// Sorted (by bytes, not by the database's collation) and without repeats.

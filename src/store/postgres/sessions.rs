@@ -77,4 +77,20 @@ impl SessionStore for PostgresStore {
             .map_err(db_error)?;
         data.as_deref().map(from_json).transpose()
     }
+
+    async fn of_user(&self, user_id: &str, now: Timestamp) -> StoreResult<Vec<Session>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
+        // No index: an operator's command, not a request's path.
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM sessions WHERE expires_at > $1 AND data::jsonb -> 'authn' ->> 'user_id' = $2",
+        )
+        .bind(now)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(|data| from_json(data)).collect()
+    }
 }

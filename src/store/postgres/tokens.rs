@@ -181,4 +181,26 @@ impl TokenStore for PostgresStore {
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)
     }
+
+    async fn revoke_user(&self, user_id: &str) -> StoreResult<u64> {
+        if !storable(user_id) {
+            return Ok(0);
+        }
+        // Both tables in one transaction; no index: an operator's command, not a request's path.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let access =
+            sqlx::query("DELETE FROM access_tokens WHERE data::jsonb -> 'grant' -> 'authn' ->> 'user_id' = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        let refresh =
+            sqlx::query("DELETE FROM refresh_tokens WHERE data::jsonb -> 'grant' -> 'authn' ->> 'user_id' = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(access.rows_affected() + refresh.rows_affected())
+    }
 }

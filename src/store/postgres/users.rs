@@ -93,4 +93,15 @@ impl UserStore for PostgresStore {
         .map_err(db_error)?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn delete(&self, id: &str) -> StoreResult<bool> {
+        if !storable(id) {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("DELETE FROM consents WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
 }

@@ -117,4 +117,48 @@ impl SessionStore for RedisStore {
             fields.chunks_exact(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
         Self::session_from(fields)
     }
+
+    async fn of_user(&self, user_id: &str, now: Timestamp) -> StoreResult<Vec<Session>> {
+        // Every session hash under the prefix, a page at a time: an operator's command, not a
+        // request's path, so no per-user index is kept for it.
+        let pattern = format!("{}*", glob_escaped(&self.key("session", "")));
+        let mut cursor = "0".to_owned();
+        let mut sessions = Vec::new();
+        loop {
+            let (next, keys): (String, Vec<String>) = fred::prelude::KeysInterface::scan_page(
+                self.pool.next(),
+                cursor,
+                pattern.clone(),
+                Some(500),
+                Some(fred::types::scan::ScanType::Hash),
+            )
+            .await
+            .map_err(redis_error)?;
+            for key in keys {
+                let fields: HashMap<String, String> = self.pool.next().hgetall(key).await.map_err(redis_error)?;
+                if let Some(session) = Self::session_from(fields)?
+                    && session.authn.user_id == user_id
+                    && session.expires_at > now
+                {
+                    sessions.push(session);
+                }
+            }
+            if next == "0" {
+                return Ok(sessions);
+            }
+            cursor = next;
+        }
+    }
+}
+
+/// `text` matching itself in a Redis glob pattern.
+fn glob_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

@@ -36,6 +36,18 @@ impl ConsentStore for SqliteStore {
         self.execute("DELETE FROM consents WHERE user_id = ? AND client_id = ?", (user_id, client_id)).await?;
         Ok(())
     }
+
+    async fn revoke_all(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        let mut clients: Vec<String> = self
+            .write_statement(|db| {
+                db.prepare_cached("DELETE FROM consents WHERE user_id = ? RETURNING client_id")?
+                    .query_map((user_id,), |row| row.get(0))?
+                    .collect()
+            })
+            .await?;
+        clients.sort_unstable();
+        Ok(clients)
+    }
 }
 
 /// Sorted and without repeats; SQL does not promise the order an aggregate sees its rows in.

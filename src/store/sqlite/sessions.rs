@@ -47,6 +47,20 @@ impl SessionStore for SqliteStore {
             self.write_optional("DELETE FROM sessions WHERE key = ? RETURNING data", (key,)).await?;
         data.as_deref().map(from_json).transpose()
     }
+
+    async fn of_user(&self, user_id: &str, now: Timestamp) -> StoreResult<Vec<Session>> {
+        // No index: an operator's command, not a request's path.
+        let rows: Vec<String> = self
+            .read(|db| {
+                db.prepare_cached(
+                    "SELECT data FROM sessions WHERE expires_at > ? AND json_extract(data, '$.authn.user_id') = ?",
+                )?
+                .query_map((now, user_id), |row| row.get(0))?
+                .collect()
+            })
+            .await?;
+        rows.iter().map(|data| from_json(data)).collect()
+    }
 }
 
 #[cfg(test)]

@@ -149,6 +149,20 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
+
+    async fn revoke_user(&self, user_id: &str) -> StoreResult<u64> {
+        // No index: an operator's command, not a request's path.
+        self.write(|db| {
+            let access = db
+                .prepare_cached("DELETE FROM access_tokens WHERE json_extract(data, '$.grant.authn.user_id') = ?")?
+                .execute((user_id,))?;
+            let refresh = db
+                .prepare_cached("DELETE FROM refresh_tokens WHERE json_extract(data, '$.grant.authn.user_id') = ?")?
+                .execute((user_id,))?;
+            Ok(u64::try_from(access + refresh).unwrap_or(u64::MAX))
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -93,6 +93,16 @@ impl UserStore for SqliteStore {
             .await?;
         Ok(changed > 0)
     }
+
+    async fn delete(&self, id: &str) -> StoreResult<bool> {
+        let deleted = self
+            .write(|db| {
+                db.prepare_cached("DELETE FROM consents WHERE user_id = ?")?.execute((id,))?;
+                db.prepare_cached("DELETE FROM users WHERE id = ?")?.execute((id,))
+            })
+            .await?;
+        Ok(deleted > 0)
+    }
 }
 
 #[cfg(test)]
