@@ -2,7 +2,7 @@
 //! federation (NIA, mojeID) and is, at the same time, a complete OpenID Provider.
 //!
 //! Data flows one way: [`http`] (the edge) → [`oidc`], [`authn`], [`identity`] (the protocol and
-//! the domain) → [`store`] (persistence behind small traits).
+//! the domain) → [`model`] (records and value types) ← [`store`] (persistence behind small traits).
 
 pub mod app;
 pub mod authn;
@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod keys;
+pub mod model;
 pub mod oidc;
 pub mod persona;
 pub mod secret;

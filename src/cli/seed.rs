@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{CliError, print};
-use crate::identity::Profile;
+use crate::model::Profile;
 use crate::oidc::Provider;
 use crate::oidc::registration::{self, ClientMetadata};
 

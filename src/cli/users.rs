@@ -5,7 +5,7 @@ use std::io::BufRead;
 use clap::{Args, Subcommand};
 
 use super::{CliError, print};
-use crate::identity::{Profile, User};
+use crate::model::{Profile, User};
 use crate::oidc::Provider;
 
 #[derive(Debug, Subcommand)]

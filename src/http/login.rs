@@ -11,11 +11,11 @@ use super::cookies;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
-use super::pages::{LoginError, LoginPage};
+use super::pages::{ClientDisplay, LoginError, LoginPage};
 use super::security;
 use crate::authn::login::{self, Attempt, PasswordLogin, Refusal};
+use crate::model::Authentication;
 use crate::oidc::{OAuthError, Provider, session};
-use crate::store::Authentication;
 
 /// Failed attempts after which an interaction must start again.
 const MAX_FAILURES: u32 = 5;
@@ -55,7 +55,7 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
         username,
         error,
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
-        client: loaded.client.display(),
+        client: ClientDisplay::from(&loaded.client),
     };
     let status = match error {
         None => StatusCode::OK,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
 use super::{form, security};
-use crate::oidc::client::Client;
+use crate::model::Client;
 use crate::oidc::client_auth::{self, AuthFailure, Credentials};
 use crate::oidc::{OAuthError, Provider, introspection, revocation, token};
 

@@ -6,8 +6,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::keys::jose;
+use crate::model::{AuthMethod, Client};
 use crate::oidc::Provider;
-use crate::oidc::client::{AuthMethod, Client};
 use crate::oidc::client_keys;
 use crate::oidc::error::OAuthError;
 use crate::secret;

@@ -220,9 +220,9 @@ impl TestServer {
     }
 
     /// Creates an account; `profile` holds standard claims.
-    pub async fn add_user(&self, username: &str, password: &str, profile: Value) -> identita::identity::User {
+    pub async fn add_user(&self, username: &str, password: &str, profile: Value) -> identita::model::User {
         let now = self.provider.now();
-        let user = identita::identity::User {
+        let user = identita::model::User {
             id: uuid::Uuid::new_v4().to_string(),
             username: username.into(),
             password_hash: self.provider.passwords.hash(password).await.unwrap(),

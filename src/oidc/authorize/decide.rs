@@ -2,11 +2,10 @@
 //! the person to log in, choose an account or consent — or, with `prompt=none`, fail.
 
 use super::{AuthorizationRequest, AuthorizationResponse, issue};
+use crate::model::{Authentication, Client, Session};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::subject;
-use crate::store::{Authentication, Session};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {

@@ -14,13 +14,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::{TokenResponse, required};
+use crate::model::{AuthCode, Client};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::scopes;
 use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
-use crate::store::{AuthCode, Issue, Redemption};
+use crate::store::{Issue, Redemption};
 
 pub async fn exchange(
     provider: &Provider,
@@ -134,7 +134,7 @@ async fn store(provider: &Provider, issued: &Issue) -> Result<(), OAuthError> {
 
 /// Whether the SSO session the code was issued in (if any) is still there: a code issued before
 /// a logout must not bring the logged-out person's tokens to life afterwards.
-async fn session_alive(provider: &Provider, grant: &crate::store::Grant) -> Result<bool, OAuthError> {
+async fn session_alive(provider: &Provider, grant: &crate::model::Grant) -> Result<bool, OAuthError> {
     match &grant.sid {
         Some(sid) => Ok(provider.stores.sessions.get_by_sid(sid, provider.now()).await?.is_some()),
         None => Ok(true),

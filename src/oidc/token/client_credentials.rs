@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use super::TokenResponse;
+use crate::model::{Client, Grant};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::scopes;
 use crate::oidc::tokens;
 use crate::secret;
-use crate::store::Grant;
 
 pub async fn exchange(
     provider: &Provider,

@@ -11,13 +11,13 @@ use std::collections::HashMap;
 
 use super::successor::{self, Successor};
 use super::{TokenResponse, required};
+use crate::model::{Client, Grant, RefreshToken};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::scopes;
 use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
-use crate::store::{Grant, RefreshToken, RefreshUse, Rotation};
+use crate::store::{RefreshUse, Rotation};
 
 pub async fn exchange(
     provider: &Provider,

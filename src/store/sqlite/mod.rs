@@ -488,8 +488,8 @@ mod tests {
         crate::store::conformance_tests::conformance_suite!(super::on_memory);
     }
 
-    fn token(digest: &str) -> crate::store::AccessToken {
-        crate::store::AccessToken {
+    fn token(digest: &str) -> crate::model::AccessToken {
+        crate::model::AccessToken {
             digest: digest.into(),
             grant: fixtures::grant("g1", Some("sid1"), &["openid"]),
             issued_at: fixtures::NOW,
