@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{CliError, print};
+use crate::authn::Authn;
 use crate::model::Profile;
 use crate::oidc::Provider;
 use crate::oidc::registration::{self, ClientMetadata};
@@ -63,7 +64,7 @@ pub fn parse_text(text: &str, is_json: bool) -> Result<Fixture, String> {
     }
 }
 
-pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
+pub async fn run(provider: &Provider, authn: &Authn, path: &Path) -> Result<(), CliError> {
     let fixture = parse(path)?;
     let mut clients = Vec::new();
     for FixtureClient(meta) in fixture.clients {
@@ -77,13 +78,14 @@ pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
         match provider.stores.users.find_by_username(&entry.username).await? {
             Some(mut existing) => {
                 existing.password_hash =
-                    provider.passwords.hash(&entry.password).await.map_err(|e| CliError(e.to_string()))?;
+                    authn.passwords.hash(&entry.password).await.map_err(|e| CliError(e.to_string()))?;
                 existing.profile = entry.profile;
                 existing.updated_at = provider.now();
                 provider.stores.users.update(&existing).await?;
                 users.push(existing);
             }
-            None => users.push(super::users::create(provider, &entry.username, &entry.password, entry.profile).await?),
+            None => users
+                .push(super::users::create(provider, authn, &entry.username, &entry.password, entry.profile).await?),
         }
     }
     print(&serde_json::json!({ "clients": clients, "users": users }))

@@ -5,6 +5,7 @@ use std::io::BufRead;
 use clap::{Args, Subcommand};
 
 use super::{CliError, print};
+use crate::authn::Authn;
 use crate::model::{Profile, User};
 use crate::oidc::Provider;
 
@@ -58,12 +59,18 @@ fn password_or_stdin(password: Option<String>) -> Result<String, CliError> {
 }
 
 /// Creates a user record (the password hashed).
-pub async fn create(provider: &Provider, username: &str, password: &str, profile: Profile) -> Result<User, CliError> {
+pub async fn create(
+    provider: &Provider,
+    authn: &Authn,
+    username: &str,
+    password: &str,
+    profile: Profile,
+) -> Result<User, CliError> {
     if username.trim().is_empty() || username.len() > 256 {
         return Err(CliError::new("the username must be 1 to 256 characters"));
     }
     let now = provider.now();
-    let hash = provider.passwords.hash(password).await.map_err(|e| CliError(e.to_string()))?;
+    let hash = authn.passwords.hash(password).await.map_err(|e| CliError(e.to_string()))?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         username: username.trim().to_owned(),
@@ -80,7 +87,7 @@ pub async fn create(provider: &Provider, username: &str, password: &str, profile
     Ok(user)
 }
 
-pub async fn run(provider: &Provider, cmd: UserCommand) -> Result<(), CliError> {
+pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result<(), CliError> {
     match cmd {
         UserCommand::Add(add) => {
             let mut profile: Profile = match &add.profile {
@@ -93,7 +100,7 @@ pub async fn run(provider: &Provider, cmd: UserCommand) -> Result<(), CliError> 
             profile.email = add.email.or(profile.email);
             profile.phone_number = add.phone.or(profile.phone_number);
             let password = password_or_stdin(add.password)?;
-            let user = create(provider, &add.username, &password, profile).await?;
+            let user = create(provider, authn, &add.username, &password, profile).await?;
             print(&user)
         }
         UserCommand::List => print(&provider.stores.users.list().await?),
@@ -105,7 +112,7 @@ pub async fn run(provider: &Provider, cmd: UserCommand) -> Result<(), CliError> 
                 .await?
                 .ok_or_else(|| CliError(format!("no user {username}")))?;
             let password = password_or_stdin(password)?;
-            user.password_hash = provider.passwords.hash(&password).await.map_err(|e| CliError(e.to_string()))?;
+            user.password_hash = authn.passwords.hash(&password).await.map_err(|e| CliError(e.to_string()))?;
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
             print(&serde_json::json!({ "username": user.username, "password": "changed" }))

@@ -13,7 +13,8 @@ use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
 use super::pages::{ClientDisplay, LoginError, LoginPage};
 use super::security;
-use crate::authn::login::{self, Attempt, PasswordLogin, Refusal};
+use crate::authn::Authn;
+use crate::authn::login::{self, Attempt, Refusal};
 use crate::model::Authentication;
 use crate::oidc::{OAuthError, Provider, session};
 
@@ -67,6 +68,7 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
 
 pub async fn submit(
     State(provider): State<Provider>,
+    State(authn): State<Authn>,
     ClientAddr(source): ClientAddr,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
@@ -78,13 +80,7 @@ pub async fn submit(
         let refusal = login::refused(&attempt, Refusal::Exhausted);
         return refuse(&provider, loaded, &attempt, refusal).await;
     }
-    let logins = PasswordLogin {
-        users: &*provider.stores.users,
-        counters: &*provider.stores.counters,
-        passwords: &provider.passwords,
-        config: &provider.config.password,
-    };
-    let user = match logins.attempt(attempt).await {
+    let user = match authn.password_login().attempt(attempt).await {
         Ok(Ok(user)) => user,
         Ok(Err(refusal)) => return refuse(&provider, loaded, &attempt, refusal).await,
         Err(e) => {
