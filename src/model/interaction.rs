@@ -10,7 +10,8 @@ use crate::clock::Timestamp;
 pub struct Interaction {
     /// Random, appears in the login page URL.
     pub id: String,
-    /// The validated authorization request (`oidc::authorize::AuthorizationRequest`) as JSON.
+    /// The validated request of the protocol that is waiting for the login (an OpenID Connect
+    /// authorization request), as that protocol wrote it in JSON.
     pub request: serde_json::Value,
     /// The CSRF token the forms of this interaction carry.
     pub csrf: String,

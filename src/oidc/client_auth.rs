@@ -281,6 +281,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn credentials_never_show_their_secrets() {
+        let params = [("client_id", "rp"), ("client_secret", "s3cret"), ("client_assertion", "ey.jwt.sig")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let shown = format!("{:?}", Credentials::from_params(&params, Some("Basic cnA6czNjcmV0".into())));
+        assert!(shown.contains("rp"), "{shown}");
+        for secret in ["s3cret", "ey.jwt.sig", "cnA6czNjcmV0"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+
+    #[test]
     fn basic_credentials_are_form_decoded() {
         let header = format!("Basic {}", STANDARD.encode("my%20client:p%3Ass"));
         assert_eq!(parse_basic(&header), Some(("my client".into(), "p:ss".into())));
