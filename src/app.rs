@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::authn::PasswordHasher;
+use crate::authn::Authn;
 use crate::clock::SharedClock;
 use crate::config::{Config, DatabaseBackend};
 use crate::keys::KeyRing;
@@ -54,7 +54,6 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     stores.clients = Arc::new(CachedClients::new(stores.clients));
     let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
     let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
-    let passwords = PasswordHasher::new(&config.password).map_err(|e| StartError::Config(e.to_string()))?;
     let fetcher = Fetcher::new(config.outbound.allow_loopback, config.outbound_ca_file.as_deref())
         .map_err(|e| StartError::Config(format!("outbound_ca_file: {e}")))?;
     let id_token_signer: Arc<dyn IdTokenSigner> = Arc::new(keys.clone());
@@ -71,11 +70,15 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         stores,
         keys,
         clock,
-        passwords,
         fetcher,
         pairwise_salt: Arc::new(pairwise_salt),
         id_token_signer,
     })
+}
+
+/// The authentication services over the provider's stores, with its password settings.
+pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
+    Authn::new(&provider.config.password, &provider.stores).map_err(|e| StartError::Config(e.to_string()))
 }
 
 /// The secret behind every pairwise `sub`: read when present, made (0600) only when absent. A
@@ -134,6 +137,7 @@ fn create_salt(path: &Path) -> Result<String, StartError> {
 /// with the connection limits of `http.*` (src/server.rs); housekeeping runs beside it.
 pub async fn serve<L>(
     provider: Provider,
+    authn: Authn,
     listener: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()>
@@ -148,7 +152,7 @@ where
     };
     #[cfg(feature = "defects")]
     let defects = crate::defects::Defects::from_env().unwrap_or_default().layers(&provider);
-    let router = crate::http::router(provider);
+    let router = crate::http::router(provider, authn);
     #[cfg(feature = "defects")]
     let router = defects.around(router);
     let result = crate::server::serve(listener, router, timeouts, shutdown).await;
@@ -158,7 +162,7 @@ where
 }
 
 /// Binds to the configured address and serves until SIGTERM or Ctrl-C.
-pub async fn run(provider: Provider) -> Result<(), StartError> {
+pub async fn run(provider: Provider, authn: Authn) -> Result<(), StartError> {
     let addr: SocketAddr = provider.config.listen;
     let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Io(format!("binding {addr}: {e}")))?;
     tracing::info!(%addr, issuer = %provider.issuer(), "identita is listening");
@@ -168,9 +172,9 @@ pub async fn run(provider: Provider) -> Result<(), StartError> {
             let acceptor = crate::tls::acceptor(cert, key).map_err(|e| StartError::Config(e.to_string()))?;
             let listener =
                 crate::tls::TlsListener::new(listener, acceptor).map_err(|e| StartError::Io(e.to_string()))?;
-            serve(provider, listener, shutdown_signal()).await
+            serve(provider, authn, listener, shutdown_signal()).await
         }
-        _ => serve(provider, listener, shutdown_signal()).await,
+        _ => serve(provider, authn, listener, shutdown_signal()).await,
     };
     served.map_err(|e| StartError::Io(e.to_string()))?;
     tracing::info!("identita stopped");

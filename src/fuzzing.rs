@@ -42,15 +42,12 @@ fn build_harness() -> Harness {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the fuzz harness");
     let keys_dir = std::env::temp_dir().join(format!("identita-fuzz-{}", std::process::id()));
-    let mut config = Config {
+    let config = Config {
         database_url: Some("sqlite::memory:".into()),
         keys_dir: keys_dir.clone(),
         issuer: "https://op.example".into(),
         ..Config::default()
     };
-    // No target hashes a password, but the start hashes a dummy one: cheaply, in an unoptimised build.
-    config.password.memory_kib = 256;
-    config.password.iterations = 1;
     let provider = runtime.block_on(async {
         let provider = crate::app::provider(config, Arc::new(ManualClock::default()))
             .await
@@ -94,7 +91,8 @@ pub fn token(data: &[u8]) {
     let (header, body) = split_line(data);
     let authorization = std::str::from_utf8(header).ok().filter(|s| !s.is_empty()).map(str::to_owned);
     let Ok(form) = crate::http::form::pairs(body).and_then(crate::http::form::unique) else { return };
-    let _ = h.runtime.block_on(crate::oidc::token::exchange(&h.provider, &form, authorization));
+    let request = crate::oidc::token::TokenRequest::parse(&form, authorization);
+    let _ = h.runtime.block_on(crate::oidc::token::exchange(&h.provider, request));
 }
 
 /// A JWT where the provider takes one from a client: the first byte chooses a request object,
@@ -120,7 +118,8 @@ pub fn jwt(data: &[u8]) {
             ])
             .into_iter()
             .collect();
-            let _ = h.runtime.block_on(crate::oidc::token::exchange(&h.provider, &form, None));
+            let request = crate::oidc::token::TokenRequest::parse(&form, None);
+            let _ = h.runtime.block_on(crate::oidc::token::exchange(&h.provider, request));
         }
         _ => {
             let pairs = owned(&[

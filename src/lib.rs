@@ -2,7 +2,7 @@
 //! federation (NIA, mojeID) and is, at the same time, a complete OpenID Provider.
 //!
 //! Data flows one way: [`http`] (the edge) → [`oidc`], [`authn`], [`identity`] (the protocol and
-//! the domain) → [`store`] (persistence behind small traits).
+//! the domain) → [`model`] (records and value types) ← [`store`] (persistence behind small traits).
 
 pub mod app;
 pub mod authn;

@@ -11,7 +11,7 @@ use super::password::{PasswordError, PasswordHasher, Verdict};
 use super::throttle::{Limited, Throttle};
 use crate::clock::Timestamp;
 use crate::config::PasswordConfig;
-use crate::identity::User;
+use crate::model::User;
 use crate::store::{CounterStore, StoreError, UserStore};
 
 /// How much of a username a log line keeps: enough to recognise it, not a flood.

@@ -1,9 +1,53 @@
 //! Means of authentication. For now: username and password (argon2id), with the limits on
 //! guessing it.
+//!
+//! [`Authn`] is what they run on, built once at start and held beside the protocols' context
+//! (`oidc::Provider`), which it does not need: a protocol asks authn to authenticate a person
+//! and gets back who it was.
 
 pub mod login;
 pub mod password;
 pub mod throttle;
 
+use std::sync::Arc;
+
 pub use password::PasswordHasher;
 pub mod loa;
+
+use crate::config::PasswordConfig;
+use crate::store::{CounterStore, Stores, UserStore};
+use login::PasswordLogin;
+use password::PasswordError;
+
+/// The authentication services: accounts, the counters behind the guessing limits, the password
+/// hasher and its settings. Cheap to clone; every clone shares the hasher (and its count of
+/// checks).
+#[derive(Clone)]
+pub struct Authn {
+    pub users: Arc<dyn UserStore>,
+    pub counters: Arc<dyn CounterStore>,
+    pub passwords: PasswordHasher,
+    pub config: Arc<PasswordConfig>,
+}
+
+impl Authn {
+    /// The services over `stores`, with a hasher made for `config`.
+    pub fn new(config: &PasswordConfig, stores: &Stores) -> Result<Self, PasswordError> {
+        Ok(Self {
+            users: stores.users.clone(),
+            counters: stores.counters.clone(),
+            passwords: PasswordHasher::new(config)?,
+            config: Arc::new(config.clone()),
+        })
+    }
+
+    /// Password logins over these services.
+    pub fn password_login(&self) -> PasswordLogin<'_> {
+        PasswordLogin {
+            users: &*self.users,
+            counters: &*self.counters,
+            passwords: &self.passwords,
+            config: &self.config,
+        }
+    }
+}

@@ -91,7 +91,7 @@ pub struct UpdateClient {
 }
 
 /// The metadata a stored client was registered with, as `client add` takes it.
-fn metadata_of(client: &crate::oidc::client::Client) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
+fn metadata_of(client: &crate::model::Client) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
     let known = match serde_json::to_value(ClientMetadata::default()) {
         Ok(serde_json::Value::Object(known)) => known,
         _ => serde_json::Map::new(),
@@ -141,7 +141,7 @@ async fn update(provider: &Provider, update: UpdateClient) -> Result<(), CliErro
     meta.client_secret = update.secret;
     let (mut client, secret) = registration::build(provider, meta, id.clone(), provider.now()).await?;
     if client.sector_identifier != old.sector_identifier
-        && client.subject_type == crate::oidc::client::SubjectType::Pairwise
+        && client.subject_type == crate::model::SubjectType::Pairwise
     {
         return Err(CliError(format!(
             "client {id:?} is pairwise: moving its redirect URIs from {:?} to {:?} would change every              `sub` it has been given; set a sector_identifier_uri that lists them",

@@ -153,8 +153,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
+    let authn = crate::app::authn(&provider)?;
     match cli.command {
-        Command::Serve => crate::app::run(provider).await.map_err(|e| CliError(e.to_string())),
+        Command::Serve => crate::app::run(provider, authn).await.map_err(|e| CliError(e.to_string())),
         Command::Init => print(&serde_json::json!({
             "database": location.database,
             "keys_dir": location.keys_dir,
@@ -164,8 +165,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Consent(cmd) => consents::run(&provider, cmd).await,
         Command::Keys(cmd) => keys::run(&provider, cmd),
         Command::Client(cmd) => clients::run(&provider, cmd).await,
-        Command::User(cmd) => users::run(&provider, cmd).await,
-        Command::Seed { file } => seed::run(&provider, &file).await,
+        Command::User(cmd) => users::run(&provider, &authn, cmd).await,
+        Command::Seed { file } => seed::run(&provider, &authn, &file).await,
         Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }
 }

@@ -7,7 +7,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{CliError, print};
-use crate::identity::Profile;
+use crate::authn::Authn;
+use crate::model::Profile;
 use crate::oidc::Provider;
 use crate::oidc::registration::{self, ClientMetadata};
 
@@ -142,7 +143,7 @@ fn entry_of<T: serde::de::DeserializeOwned>(entry: &Value, base: &Map<String, Va
     Err(error)
 }
 
-pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
+pub async fn run(provider: &Provider, authn: &Authn, path: &Path) -> Result<(), CliError> {
     let fixture = parse(path)?;
     let mut clients = Vec::new();
     for (i, FixtureClient(meta)) in fixture.clients.into_iter().enumerate() {
@@ -161,14 +162,14 @@ pub async fn run(provider: &Provider, path: &Path) -> Result<(), CliError> {
         match provider.stores.users.find_by_username(&entry.username).await? {
             Some(mut existing) => {
                 existing.password_hash =
-                    provider.passwords.hash(&entry.password).await.map_err(|e| CliError(e.to_string()))?;
+                    authn.passwords.hash(&entry.password).await.map_err(|e| CliError(e.to_string()))?;
                 existing.profile = entry.profile;
                 existing.updated_at = provider.now();
                 provider.stores.users.update(&existing).await?;
                 users.push(existing);
             }
             None => users.push(
-                super::users::create(provider, &entry.username, &entry.password, entry.profile)
+                super::users::create(provider, authn, &entry.username, &entry.password, entry.profile)
                     .await
                     .map_err(|e| CliError(format!("user {:?}: {e}", entry.username)))?,
             ),

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::{CliError, print};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, DatabaseBackend};
-use crate::oidc::client::Client;
+use crate::model::Client;
 use crate::store::dump::{Database, Dump, Value, format};
 
 #[derive(Debug, Subcommand)]
@@ -96,8 +96,7 @@ fn check_clients(dump: &Dump) -> Result<(), CliError> {
         let Some(Value::Text(text)) = data.and_then(|i| row.get(i)) else { continue };
         let client: Client =
             serde_json::from_str(text).map_err(|e| CliError(format!("a client in the export is not valid: {e}")))?;
-        client
-            .check_redirect_uris()
+        crate::oidc::client::check_redirect_uris(&client)
             .map_err(|e| CliError(format!("client {}: {e}; fix it in the export file", client.client_id)))?;
     }
     Ok(())

@@ -11,7 +11,8 @@ use std::io::{BufRead, IsTerminal};
 use clap::{Args, Subcommand};
 
 use super::{CliError, print};
-use crate::identity::{Profile, User};
+use crate::authn::Authn;
+use crate::model::{Profile, User};
 use crate::oidc::Provider;
 
 #[derive(Debug, Subcommand)]
@@ -149,13 +150,19 @@ fn is_birthdate(text: &str) -> bool {
 }
 
 /// Creates a user record (the password hashed).
-pub async fn create(provider: &Provider, username: &str, password: &str, profile: Profile) -> Result<User, CliError> {
+pub async fn create(
+    provider: &Provider,
+    authn: &Authn,
+    username: &str,
+    password: &str,
+    profile: Profile,
+) -> Result<User, CliError> {
     if username.trim().is_empty() || username.len() > 256 {
         return Err(CliError::new("the username must be 1 to 256 characters"));
     }
     check_profile(&profile).map_err(CliError)?;
     let now = provider.now();
-    let hash = provider.passwords.hash(password).await.map_err(|e| CliError(e.to_string()))?;
+    let hash = authn.passwords.hash(password).await.map_err(|e| CliError(e.to_string()))?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         username: username.trim().to_owned(),
@@ -193,7 +200,7 @@ async fn cut_off(provider: &Provider, user: &User) -> Result<(usize, u64), CliEr
     Ok((sessions.len(), tokens))
 }
 
-pub async fn run(provider: &Provider, cmd: UserCommand) -> Result<(), CliError> {
+pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result<(), CliError> {
     match cmd {
         UserCommand::Add(add) => {
             let mut profile: Profile = match &add.profile {
@@ -211,14 +218,14 @@ pub async fn run(provider: &Provider, cmd: UserCommand) -> Result<(), CliError> 
                 return Err(CliError(format!("the username {} is taken", add.username)));
             }
             let password = add.password.read()?;
-            let user = create(provider, &add.username, &password, profile).await?;
+            let user = create(provider, authn, &add.username, &password, profile).await?;
             print(&user)
         }
         UserCommand::List => print(&provider.stores.users.list().await?),
         UserCommand::SetPassword { username, password } => {
             let mut user = find(provider, &username).await?;
             let password = password.read()?;
-            user.password_hash = provider.passwords.hash(&password).await.map_err(|e| CliError(e.to_string()))?;
+            user.password_hash = authn.passwords.hash(&password).await.map_err(|e| CliError(e.to_string()))?;
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
             print(&serde_json::json!({ "username": user.username, "password": "changed" }))

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use ipnet::IpNet;
 
-use crate::oidc::Provider;
+use super::AppState;
 
 /// The connection's peer, put on every request by `server::serve` for every listener (plain TCP
 /// or TLS).
@@ -19,10 +19,10 @@ pub struct Peer(pub SocketAddr);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
-impl FromRequestParts<Provider> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, provider: &Provider) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         // Served without connect info (never by `app::serve`), the request has no known peer.
         let peer = parts
             .extensions
@@ -30,7 +30,7 @@ impl FromRequestParts<Provider> for ClientAddr {
             .map(|ConnectInfo(Peer(addr))| addr.ip())
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
-        Ok(Self(resolve(peer, forwarded, &provider.config.trusted_proxies)))
+        Ok(Self(resolve(peer, forwarded, &state.provider.config.trusted_proxies)))
     }
 }
 

@@ -11,7 +11,7 @@ use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, page_error, person};
 use super::login::InteractionQuery;
-use super::pages::ConsentPage;
+use super::pages::{ClientDisplay, ConsentPage};
 use super::{respond, security};
 use crate::oidc::authorize::AuthorizationResponse;
 use crate::oidc::{ErrorCode, OAuthError, Provider};
@@ -43,7 +43,7 @@ pub async fn show(
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
         user_name,
         scopes: loaded.request.scopes.clone(),
-        client: loaded.client.display(),
+        client: ClientDisplay::from(&loaded.client),
     };
     Ok(security::page(StatusCode::OK, page.render(), None))
 }

@@ -48,31 +48,28 @@ fn malformed(
     super::interaction::page_error(provider, locale, error).into_response()
 }
 
-impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<crate::oidc::Provider> for PageForm<T> {
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<super::AppState> for PageForm<T> {
     type Rejection = axum::response::Response;
 
-    async fn from_request(
-        req: axum::extract::Request,
-        provider: &crate::oidc::Provider,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: axum::extract::Request, state: &super::AppState) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
-        match axum::Form::<T>::from_request(req, provider).await {
+        match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(value)) => Ok(Self(value)),
-            Err(rejection) => Err(malformed(provider, &headers, "form", rejection.body_text())),
+            Err(rejection) => Err(malformed(&state.provider, &headers, "form", rejection.body_text())),
         }
     }
 }
 
-impl<T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<crate::oidc::Provider> for PageQuery<T> {
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<super::AppState> for PageQuery<T> {
     type Rejection = axum::response::Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        provider: &crate::oidc::Provider,
+        state: &super::AppState,
     ) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, provider).await {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(rejection) => Err(malformed(provider, &parts.headers, "link", rejection.body_text())),
+            Err(rejection) => Err(malformed(&state.provider, &parts.headers, "link", rejection.body_text())),
         }
     }
 }

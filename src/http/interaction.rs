@@ -12,11 +12,10 @@ use super::cookies::{self, CookieJar};
 use super::error::HttpError;
 use super::i18n::{Locale, Notice};
 use super::respond;
+use crate::model::{Authentication, Client, Interaction, Session};
 use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
-use crate::oidc::client::Client;
 use crate::oidc::{ErrorCode, OAuthError, Provider, session};
 use crate::secret;
-use crate::store::{Authentication, Interaction, Session};
 
 /// One year: the browser binding outlives sessions, it only ties forms to a browser.
 const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;

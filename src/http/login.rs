@@ -11,11 +11,12 @@ use super::cookies;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
-use super::pages::{LoginError, LoginPage};
+use super::pages::{ClientDisplay, LoginError, LoginPage};
 use super::security;
-use crate::authn::login::{self, Attempt, PasswordLogin, Refusal};
+use crate::authn::Authn;
+use crate::authn::login::{self, Attempt, Refusal};
+use crate::model::Authentication;
 use crate::oidc::{OAuthError, Provider, session};
-use crate::store::Authentication;
 
 /// Failed attempts after which an interaction must start again.
 const MAX_FAILURES: u32 = 5;
@@ -55,7 +56,7 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
         username,
         error,
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
-        client: loaded.client.display(),
+        client: ClientDisplay::from(&loaded.client),
     };
     let status = match error {
         None => StatusCode::OK,
@@ -67,6 +68,7 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
 
 pub async fn submit(
     State(provider): State<Provider>,
+    State(authn): State<Authn>,
     ClientAddr(source): ClientAddr,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
@@ -78,13 +80,7 @@ pub async fn submit(
         let refusal = login::refused(&attempt, Refusal::Exhausted);
         return refuse(&provider, loaded, &attempt, refusal).await;
     }
-    let logins = PasswordLogin {
-        users: &*provider.stores.users,
-        counters: &*provider.stores.counters,
-        passwords: &provider.passwords,
-        config: &provider.config.password,
-    };
-    let user = match logins.attempt(attempt).await {
+    let user = match authn.password_login().attempt(attempt).await {
         Ok(Ok(user)) => user,
         Ok(Err(refusal)) => return refuse(&provider, loaded, &attempt, refusal).await,
         Err(e) => {

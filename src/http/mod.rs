@@ -29,10 +29,19 @@ use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::authn::Authn;
 use crate::oidc::Provider;
 
+/// What the handlers share: the OpenID Provider's context and the authentication services. A
+/// handler takes the part it needs (`State<Provider>`, `State<Authn>`).
+#[derive(Clone, axum::extract::FromRef)]
+pub struct AppState {
+    pub provider: Provider,
+    pub authn: Authn,
+}
+
 /// Every route of the provider, mounted under the issuer's path.
-pub fn router(provider: Provider) -> Router {
+pub fn router(provider: Provider, authn: Authn) -> Router {
     let paths = &provider.persona.paths;
     let registration_item = format!("{}/{{client_id}}", paths.registration);
     // Endpoints a browser-based client calls directly: open to every origin, without cookies.
@@ -63,7 +72,7 @@ pub fn router(provider: Provider) -> Router {
         .layer(axum::middleware::map_response(common_headers))
         .layer(axum::middleware::map_response_with_state(provider.config.secure_cookies(), security::strict_transport))
         .layer(TraceLayer::new_for_http().make_span_with(trace::span))
-        .with_state(provider)
+        .with_state(AppState { provider, authn })
 }
 
 async fn common_headers(mut response: Response) -> Response {

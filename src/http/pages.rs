@@ -30,6 +30,7 @@
 use askama::Template;
 
 use super::i18n::{self, Locale, Texts};
+use crate::model::Client;
 
 /// Shown if a template fails to render, which would be a bug; it contains no request data.
 const FALLBACK: &str = "<!DOCTYPE html>\n<html lang=\"cs\"><head><meta charset=\"utf-8\">\
@@ -54,6 +55,17 @@ pub struct ClientDisplay {
     pub policy_uri: Option<String>,
     pub tos_uri: Option<String>,
     pub client_uri: Option<String>,
+}
+
+impl From<&Client> for ClientDisplay {
+    fn from(client: &Client) -> Self {
+        Self {
+            logo_uri: client.logo_uri.clone(),
+            policy_uri: client.policy_uri.clone(),
+            tos_uri: client.tos_uri.clone(),
+            client_uri: client.client_uri.clone(),
+        }
+    }
 }
 
 /// Why the login form is shown again.

@@ -10,10 +10,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
-use super::{form, security};
-use crate::oidc::client::Client;
+use super::{AppState, form, security};
+use crate::model::Client;
 use crate::oidc::client_auth::{self, AuthFailure, Credentials};
-use crate::oidc::{OAuthError, Provider, introspection, revocation, token};
+use crate::oidc::token::{self, TokenRequest};
+use crate::oidc::{OAuthError, Provider, introspection, revocation};
 
 fn fail(failure: AuthFailure) -> HttpError {
     HttpError::Json { error: failure.error, basic: failure.basic }
@@ -24,18 +25,18 @@ fn fail(failure: AuthFailure) -> HttpError {
 /// repeats a parameter, cannot be read, or is larger than `max_body_bytes` (then with 413).
 pub struct Params(HashMap<String, String>);
 
-impl FromRequest<Provider> for Params {
+impl FromRequest<AppState> for Params {
     type Rejection = Response;
 
-    async fn from_request(request: Request, provider: &Provider) -> Result<Self, Response> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         if !form::is_form(request.headers()) {
             let error = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
             return Err(HttpError::json(error).into_response());
         }
-        let body = match Bytes::from_request(request, provider).await {
+        let body = match Bytes::from_request(request, state).await {
             Ok(body) => body,
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                let limit = provider.config.max_body_bytes;
+                let limit = state.provider.config.max_body_bytes;
                 let error = OAuthError::invalid_request(format!("the body is larger than {limit} bytes"));
                 let mut response = HttpError::json(error).into_response();
                 *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
@@ -67,7 +68,8 @@ pub async fn exchange(
     headers: HeaderMap,
     Params(params): Params,
 ) -> Result<Response, HttpError> {
-    let response = token::exchange(&provider, &params, authorization(&headers)).await.map_err(fail)?;
+    let request = TokenRequest::parse(&params, authorization(&headers));
+    let response = token::exchange(&provider, request).await.map_err(fail)?;
     let mut response = Json(response).into_response();
     security::no_store(response.headers_mut());
     Ok(response)
@@ -79,13 +81,7 @@ async fn authenticated(
     params: &HashMap<String, String>,
     path: &str,
 ) -> Result<Client, HttpError> {
-    let creds = Credentials {
-        authorization: authorization(headers),
-        client_id: params.get("client_id").cloned(),
-        client_secret: params.get("client_secret").cloned(),
-        client_assertion: params.get("client_assertion").cloned(),
-        client_assertion_type: params.get("client_assertion_type").cloned(),
-    };
+    let creds = Credentials::from_params(params, authorization(headers));
     client_auth::authenticate(provider, &creds, &provider.persona.url(path)).await.map_err(fail)
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::User;
+use crate::model::User;
 
 /// The standard claims each scope releases.
 pub fn scope_claims(scope: &str) -> &'static [&'static str] {
@@ -75,7 +75,7 @@ pub fn release(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Profile;
+    use crate::model::Profile;
 
     fn user() -> User {
         User {

@@ -1,6 +1,4 @@
-//! People: accounts and the claims they release.
+//! People: the claims their accounts release. The account record itself is
+//! [`crate::model::User`].
 
 pub mod claims;
-pub mod user;
-
-pub use user::{Address, Profile, User};

@@ -1,1 +1,23 @@
+//! The model: the records and value types every layer speaks — people and their accounts,
+//! clients, authentications, sessions, logins in progress, grants and the tokens issued from them.
+//!
+//! A leaf: it depends on [`crate::clock`] and external crates only. The protocols and the login
+//! flow build these values, the stores keep them (see `crate::store`), and nothing here knows
+//! about HTTP, OpenID Connect's endpoints or a database.
+
+pub mod authentication;
+pub mod client;
+pub mod grant;
+pub mod interaction;
 pub mod loa;
+pub mod redirect_uri;
+pub mod session;
+pub mod user;
+
+pub use authentication::Authentication;
+pub use client::{AuthMethod, Client, SubjectType};
+pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
+pub use interaction::Interaction;
+pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
+pub use session::Session;
+pub use user::{Address, Profile, User};

@@ -1,13 +1,15 @@
 //! Client authentication at the token, introspection and revocation endpoints:
 //! `client_secret_basic`, `client_secret_post`, `private_key_jwt` and `none` (public clients).
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::keys::jose;
+use crate::model::{AuthMethod, Client};
 use crate::oidc::Provider;
-use crate::oidc::client::{AuthMethod, Client};
 use crate::oidc::client_keys;
 use crate::oidc::error::OAuthError;
 use crate::secret;
@@ -17,7 +19,7 @@ pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jw
 pub const ASSERTION_ALGS: [&str; 7] = ["RS256", "PS256", "ES256", "EdDSA", "RS384", "RS512", "ES384"];
 
 /// What the request carried to authenticate the client.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Credentials {
     /// The `Authorization` header's value, if any.
     pub authorization: Option<String>,
@@ -25,6 +27,32 @@ pub struct Credentials {
     pub client_secret: Option<String>,
     pub client_assertion: Option<String>,
     pub client_assertion_type: Option<String>,
+}
+
+impl Credentials {
+    /// The credentials among a request's form parameters, and its `Authorization` header.
+    pub fn from_params(params: &HashMap<String, String>, authorization: Option<String>) -> Self {
+        Self {
+            authorization,
+            client_id: params.get("client_id").cloned(),
+            client_secret: params.get("client_secret").cloned(),
+            client_assertion: params.get("client_assertion").cloned(),
+            client_assertion_type: params.get("client_assertion_type").cloned(),
+        }
+    }
+}
+
+/// Shows the client id and which credentials came, never their values.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("authorization", &self.authorization.as_ref().map(|_| "***"))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("client_assertion", &self.client_assertion.as_ref().map(|_| "***"))
+            .field("client_assertion_type", &self.client_assertion_type)
+            .finish()
+    }
 }
 
 /// Why authentication failed; `basic` says a 401 with `WWW-Authenticate: Basic` is due.
@@ -251,6 +279,18 @@ fn unverified_claims(token: &str) -> Option<serde_json::Map<String, Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_never_show_their_secrets() {
+        let params = [("client_id", "rp"), ("client_secret", "s3cret"), ("client_assertion", "ey.jwt.sig")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let shown = format!("{:?}", Credentials::from_params(&params, Some("Basic cnA6czNjcmV0".into())));
+        assert!(shown.contains("rp"), "{shown}");
+        for secret in ["s3cret", "ey.jwt.sig", "cnA6czNjcmV0"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 
     #[test]
     fn basic_credentials_are_form_decoded() {

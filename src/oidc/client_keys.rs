@@ -1,8 +1,8 @@
 //! A client's public keys: its registered `jwks`, or the document at its `jwks_uri` (cached, and
 //! fetched again early at most every few seconds; see [`crate::oidc::fetch`]).
 
+use crate::model::Client;
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::fetch::Document;
 

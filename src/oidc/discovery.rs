@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::identity::claims;
+use crate::model::AuthMethod;
 use crate::oidc::Provider;
 use crate::oidc::authorize::{ResponseMode, ResponseType};
-use crate::oidc::client::AuthMethod;
 use crate::oidc::client_auth::ASSERTION_ALGS;
 use crate::oidc::scopes;
 use crate::oidc::token::GRANT_TYPES;

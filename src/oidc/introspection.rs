@@ -3,12 +3,11 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::model::{Client, Grant};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::scopes;
 use crate::oidc::subject;
 use crate::secret;
-use crate::store::Grant;
 
 pub async fn introspect(
     provider: &Provider,

@@ -8,12 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::model::{Client, Session};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::{subject, tokens};
 use crate::secret;
-use crate::store::Session;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct LogoutParams {

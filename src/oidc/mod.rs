@@ -12,7 +12,6 @@ pub mod logout;
 pub mod outbound;
 pub mod provider;
 pub mod quota;
-pub mod redirect_uri;
 pub mod registration;
 pub mod revocation;
 pub mod scopes;

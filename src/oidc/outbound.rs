@@ -95,7 +95,7 @@ pub fn check_client_url(uri: &str, allow_fragment: bool, allow_loopback: bool) -
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(ClientUrlError::UserInfo(uri.into()));
     }
-    let loopback = crate::oidc::redirect_uri::is_loopback(&parsed);
+    let loopback = crate::model::redirect_uri::is_loopback(&parsed);
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}

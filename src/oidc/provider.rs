@@ -1,9 +1,9 @@
 //! The OpenID Provider's context: configuration, persona, stores, keys, clock, and the few
-//! outbound HTTP clients — one cheap-to-clone value that every protocol function takes.
+//! outbound HTTP clients — one cheap-to-clone value that every protocol function takes. The
+//! authentication services are not in it: they are `authn::Authn`, held beside it.
 
 use std::sync::Arc;
 
-use crate::authn::PasswordHasher;
 use crate::clock::{SharedClock, Timestamp};
 use crate::config::Config;
 use crate::keys::KeyRing;
@@ -20,7 +20,6 @@ pub struct Provider {
     pub stores: Stores,
     pub keys: KeyRing,
     pub clock: SharedClock,
-    pub passwords: PasswordHasher,
     /// Outbound HTTP: client `jwks_uri`, `request_uri`, `sector_identifier_uri`, back-channel logout.
     pub fetcher: Fetcher,
     /// Secret input to pairwise subject identifiers.

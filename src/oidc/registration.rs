@@ -6,14 +6,13 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::model::{ApplicationType, AuthMethod, Client, RedirectUri, SubjectType, UriRules};
 use crate::oidc::Provider;
 use crate::oidc::authorize::{REQUEST_OBJECT_ALGS, ResponseType};
-use crate::oidc::client::{AuthMethod, Client, SubjectType};
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::fetch::Document;
 use crate::oidc::outbound;
 use crate::oidc::quota::{Quota, QuotaError};
-use crate::oidc::redirect_uri::{ApplicationType, RedirectUri, UriRules};
 use crate::secret;
 
 /// Client metadata as a registration request carries it. Unknown members are ignored.

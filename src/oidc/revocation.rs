@@ -1,8 +1,8 @@
 //! Token revocation (RFC 7009). Revoking a refresh token revokes its whole grant (the access
 //! tokens issued with it too); revoking an access token revokes that token.
 
+use crate::model::Client;
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::secret;
 

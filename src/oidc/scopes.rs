@@ -1,6 +1,6 @@
 //! The scopes this provider knows, and which of them a client may be granted.
 
-use crate::oidc::client::Client;
+use crate::model::Client;
 
 /// Every scope this provider serves, in the order discovery lists them.
 pub const SUPPORTED: [&str; 6] = ["openid", "profile", "email", "address", "phone", "offline_access"];

@@ -2,10 +2,10 @@
 //! random cookie value. The public `sid` in tokens is a different random value, so a token never
 //! reveals the cookie.
 
+use crate::model::{Authentication, Session};
 use crate::oidc::Provider;
 use crate::oidc::error::OAuthError;
 use crate::secret;
-use crate::store::{Authentication, Session};
 
 /// Starts a session for a fresh authentication; returns the cookie value and the session.
 /// A re-authentication of the same person carries over the `previous` session's `sid` and clients.

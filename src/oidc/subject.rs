@@ -5,8 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use crate::model::{Client, SubjectType};
 use crate::oidc::Provider;
-use crate::oidc::client::{Client, SubjectType};
 
 /// The `sub` a client sees for the account `user_id`.
 pub fn of(provider: &Provider, client: &Client, user_id: &str) -> String {

@@ -4,13 +4,11 @@ use serde_json::{Map, Value, json};
 
 use crate::identity::claims;
 use crate::keys::{KeyError, KeyRing, jose};
+use crate::model::{AccessToken, Client, Grant, RefreshToken};
 use crate::oidc::Provider;
-use crate::oidc::authorize::ClaimsRequest;
-use crate::oidc::client::Client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::subject;
 use crate::secret;
-use crate::store::{AccessToken, Grant, RefreshToken};
 
 /// A new access token for `grant`, and its lifetime in seconds.
 pub async fn access_token(provider: &Provider, grant: &Grant) -> Result<(String, i64), OAuthError> {
@@ -76,9 +74,8 @@ pub async fn id_token(
     let alg = client.id_token_signed_response_alg.as_str();
     let now = provider.now();
 
-    let requested = grant.claims.as_ref().and_then(|c| serde_json::from_value::<ClaimsRequest>(c.clone()).ok());
     let mut body: Map<String, Value> =
-        claims::release(&user, &grant.scopes, input.scope_claims, requested.as_ref().map(|r| &r.id_token));
+        claims::release(&user, &grant.scopes, input.scope_claims, grant.claims.as_ref().map(|r| &r.id_token));
     let protocol = json!({
         "iss": provider.issuer(),
         "sub": subject::of(provider, client, &user.id),

@@ -4,7 +4,6 @@ use serde_json::{Map, Value};
 
 use crate::identity::claims;
 use crate::oidc::Provider;
-use crate::oidc::authorize::ClaimsRequest;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::subject;
 use crate::oidc::tokens;
@@ -39,8 +38,7 @@ pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, OAu
         .await?
         .filter(|u| !u.disabled)
         .ok_or_else(|| invalid("the account no longer exists or is disabled"))?;
-    let requested = grant.claims.as_ref().and_then(|c| serde_json::from_value::<ClaimsRequest>(c.clone()).ok());
-    let mut body = claims::release(&user, &grant.scopes, true, requested.as_ref().map(|r| &r.userinfo));
+    let mut body = claims::release(&user, &grant.scopes, true, grant.claims.as_ref().map(|r| &r.userinfo));
     body.insert("sub".into(), Value::from(subject::of(provider, &client, &user.id)));
 
     match client.userinfo_signed_response_alg.as_deref() {

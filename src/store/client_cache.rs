@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use super::{ClientStore, StoreResult};
-use crate::oidc::client::Client;
+use crate::model::Client;
 
 /// How long a change made elsewhere may go unseen here.
 pub const TTL: Duration = Duration::from_secs(1);

@@ -1,8 +1,6 @@
 //! Records for the tests of the stores, filled in just enough to be told apart.
 
-use crate::identity::{Profile, User};
-use crate::oidc::client::{AuthMethod, Client, SubjectType};
-use crate::store::{Authentication, Grant};
+use crate::model::{AuthMethod, Authentication, Client, Grant, Profile, SubjectType, User};
 
 /// An arbitrary fixed "now", far from zero so that `now - x` stays positive.
 pub const NOW: i64 = 1_700_000_000;

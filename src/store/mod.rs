@@ -5,11 +5,12 @@
 //! atomic step: what must not happen twice (redeeming a code, rotating a refresh token,
 //! remembering a `jti`) is decided by the store in one statement, so two requests racing on two
 //! threads or two nodes cannot both win. `conformance_tests` holds the behaviour both must show.
+//!
+//! The stores keep the records of [`crate::model`] and know nothing of the protocols above them.
 
 pub mod client_cache;
 pub mod dump;
 pub mod postgres;
-pub mod records;
 pub mod redis;
 pub mod sqlite;
 
@@ -22,11 +23,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use records::*;
-
 use crate::clock::Timestamp;
-use crate::identity::User;
-use crate::oidc::client::Client;
+use crate::model::{AccessToken, AuthCode, Client, Interaction, RefreshToken, Session, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -105,6 +103,17 @@ pub trait InteractionStore: Send + Sync {
     async fn delete(&self, id: &str) -> StoreResult<()>;
 }
 
+/// What redeeming a code found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redemption {
+    /// No such code, or it has expired.
+    Unknown,
+    /// First use: the code as issued.
+    Fresh(AuthCode),
+    /// The code was already redeemed.
+    Replayed(AuthCode),
+}
+
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     async fn insert(&self, code: &AuthCode) -> StoreResult<()>;
@@ -116,6 +125,25 @@ pub trait CodeStore: Send + Sync {
     async fn redeem(&self, digest: &str, now: Timestamp) -> StoreResult<Redemption>;
     /// Whether someone tried to redeem the code again after its first use.
     async fn replayed(&self, digest: &str) -> StoreResult<bool>;
+}
+
+/// What presenting a refresh token for rotation found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefreshUse {
+    Unknown,
+    /// First use: the token, now marked used.
+    Fresh(RefreshToken),
+    /// Already used: `used_at` and `successor` of the earlier rotation are in the record.
+    Reused(RefreshToken),
+}
+
+/// What rotating a refresh token writes: the new pair, and the sealed successor kept on the old
+/// token (see [`RefreshToken::successor`]).
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub access: AccessToken,
+    pub refresh: RefreshToken,
+    pub successor: String,
 }
 
 #[async_trait]

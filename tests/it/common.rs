@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use identita::authn::Authn;
 use identita::clock::{ManualClock, SharedClock};
 use identita::config::Config;
 use identita::oidc::Provider;
@@ -29,6 +30,8 @@ pub struct TestServer {
     pub issuer: String,
     pub addr: SocketAddr,
     pub provider: Provider,
+    /// The authentication services the server runs with (its password hasher).
+    pub authn: Authn,
     pub clock: ManualClock,
     pub dir: PathBuf,
     _tempdir: Option<tempfile::TempDir>,
@@ -170,10 +173,11 @@ impl TestServer {
         let clock = ManualClock::default();
         let shared: SharedClock = Arc::new(clock.clone());
         let provider = identita::app::provider(config, shared).await.unwrap();
+        let authn = identita::app::authn(&provider).unwrap();
         let (tx, rx) = oneshot::channel::<()>();
-        let serving = provider.clone();
+        let (serving, serving_authn) = (provider.clone(), authn.clone());
         let handle = tokio::spawn(async move {
-            identita::app::serve(serving, listener, async {
+            identita::app::serve(serving, serving_authn, listener, async {
                 let _ = rx.await;
             })
             .await
@@ -183,6 +187,7 @@ impl TestServer {
             issuer,
             addr,
             provider,
+            authn,
             clock,
             dir: dir.to_path_buf(),
             _tempdir: None,
@@ -220,12 +225,12 @@ impl TestServer {
     }
 
     /// Creates an account; `profile` holds standard claims.
-    pub async fn add_user(&self, username: &str, password: &str, profile: Value) -> identita::identity::User {
+    pub async fn add_user(&self, username: &str, password: &str, profile: Value) -> identita::model::User {
         let now = self.provider.now();
-        let user = identita::identity::User {
+        let user = identita::model::User {
             id: uuid::Uuid::new_v4().to_string(),
             username: username.into(),
-            password_hash: self.provider.passwords.hash(password).await.unwrap(),
+            password_hash: self.authn.passwords.hash(password).await.unwrap(),
             profile: serde_json::from_value(profile).unwrap(),
             updated_at: now,
             created_at: now,

@@ -115,7 +115,7 @@ async fn the_lockout_cannot_be_raced_by_parallel_guesses() {
     }
     let owner = browser_from("192.0.2.200");
     let owner_page = login_page(&server, &owner, &client_id, &[]).await;
-    let before = server.provider.passwords.verifications();
+    let before = server.authn.passwords.verifications();
 
     let issuer = Arc::new(server.issuer.clone());
     let burst: Vec<_> = prepared
@@ -132,7 +132,7 @@ async fn the_lockout_cannot_be_raced_by_parallel_guesses() {
     // The right password goes in once the threshold's worth of guesses are being checked, while
     // the rest of the burst is still arriving.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while server.provider.passwords.verifications() - before < u64::from(threshold) && Instant::now() < deadline {
+    while server.authn.passwords.verifications() - before < u64::from(threshold) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let right = owner.submit(&server.issuer, &owner_page, "login", &[("username", USER), ("password", PASSWORD)]).await;
@@ -140,7 +140,7 @@ async fn the_lockout_cannot_be_raced_by_parallel_guesses() {
         assert_ne!(status_of(&guess.await.unwrap()), 200);
     }
 
-    let verified = server.provider.passwords.verifications() - before;
+    let verified = server.authn.passwords.verifications() - before;
     assert!(verified <= u64::from(threshold), "{verified} passwords were checked, more than the threshold");
     assert_eq!(status_of(&right), 429, "the right password, sent during the burst, got past the lockout");
     assert!(!logged_in(&server, &owner, &client_id).await);

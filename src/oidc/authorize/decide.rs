@@ -9,11 +9,10 @@
 use super::{AuthorizationRequest, AuthorizationResponse, issue};
 use crate::authn::loa::{self, Plan, SessionLevel};
 use crate::model::loa::Loa;
+use crate::model::{Authentication, Client, Session};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::subject;
-use crate::store::{Authentication, Session};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {

@@ -2,12 +2,11 @@
 //! person has authenticated and consented.
 
 use super::{AuthorizationRequest, AuthorizationResponse};
+use crate::model::{AuthCode, Authentication, Client, Grant, RequestedClaims, Session};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
-use crate::store::{AuthCode, Authentication, Grant, Session};
 
 pub async fn issue(
     provider: &Provider,
@@ -22,7 +21,10 @@ pub async fn issue(
         authn: Some(authn.clone()),
         sid: session.map(|s| s.sid.clone()),
         scopes: request.scopes.clone(),
-        claims: request.claims.as_ref().and_then(|c| serde_json::to_value(c).ok()),
+        claims: request
+            .claims
+            .as_ref()
+            .map(|c| RequestedClaims { userinfo: c.userinfo.clone(), id_token: c.id_token.clone() }),
         nonce: request.nonce.clone(),
     };
     let mut fields: Vec<(String, String)> = Vec::new();

@@ -9,8 +9,8 @@ use super::claims_request::ClaimsRequest;
 use super::request_object;
 use super::{AuthorizationRequest, AuthorizeError, PageReason, Prompt, ResponseMode, ResponseTarget, ResponseType};
 use crate::model::loa::{Requirement, Signals};
+use crate::model::Client;
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::scopes;
 

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::parse::Params;
 use crate::keys::jose;
+use crate::model::Client;
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::client_keys;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::fetch::Document;

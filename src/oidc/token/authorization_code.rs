@@ -6,30 +6,29 @@
 //! was, so that someone who saw a code but cannot redeem it can neither burn it nor revoke what
 //! it issued.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::{TokenResponse, required};
+use super::{CodeRequest, TokenResponse};
+use crate::model::{AuthCode, Client, Grant};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::OAuthError;
 use crate::oidc::scopes;
 use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
-use crate::store::{AuthCode, Issue, Redemption};
+use crate::store::{Issue, Redemption};
 
 pub async fn exchange(
     provider: &Provider,
     client: &Client,
-    form: &HashMap<String, String>,
+    request: &CodeRequest,
 ) -> Result<TokenResponse, OAuthError> {
-    let digest = secret::bearer_digest(required(form, "code")?);
-    let redirect_uri = form.get("redirect_uri").map(String::as_str);
-    let verifier = form.get("code_verifier").map(String::as_str);
+    let digest = secret::bearer_digest(request.code.expose());
+    let redirect_uri = request.redirect_uri.as_deref();
+    let verifier = request.code_verifier.as_ref().map(secret::Secret::expose);
     let refreshable = client.allows_grant("refresh_token");
     let unknown = || OAuthError::invalid_grant("the authorization code is invalid or has expired");
     // Checked against the code as stored, before anything is spent or revoked.
@@ -118,7 +117,7 @@ fn check(
 
 /// Whether the SSO session the code was issued in (if any) is still there: a code issued before
 /// a logout must not bring the logged-out person's tokens to life afterwards.
-async fn session_alive(provider: &Provider, grant: &crate::store::Grant) -> Result<bool, OAuthError> {
+async fn session_alive(provider: &Provider, grant: &Grant) -> Result<bool, OAuthError> {
     match &grant.sid {
         Some(sid) => Ok(provider.stores.sessions.get_by_sid(sid, provider.now()).await?.is_some()),
         None => Ok(true),

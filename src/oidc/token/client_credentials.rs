@@ -1,28 +1,24 @@
 //! The client-credentials grant (RFC 6749 §4.4): a confidential client gets an access token for
 //! itself; no person, so no ID token and no refresh token.
 
-use std::collections::HashMap;
-
-use super::TokenResponse;
+use super::{ClientCredentialsRequest, TokenResponse};
+use crate::model::{Client, Grant};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::scopes;
 use crate::oidc::tokens;
 use crate::secret;
-use crate::store::Grant;
 
 pub async fn exchange(
     provider: &Provider,
     client: &Client,
-    form: &HashMap<String, String>,
+    request: &ClientCredentialsRequest,
 ) -> Result<TokenResponse, OAuthError> {
     if client.is_public() {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "a public client cannot use client_credentials"));
     }
-    let requested = form.get("scope").map(String::as_str).unwrap_or_default();
     let mut granted = Vec::new();
-    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+    for scope in request.scope.iter().flatten().map(String::as_str) {
         // Person-related scopes make no sense without a person.
         let registered = client.scope.as_deref().is_some_and(|list| list.split(' ').any(|s| s == scope));
         if scopes::SUPPORTED.contains(&scope) || !registered {

@@ -3,14 +3,17 @@
 mod authorization_code;
 mod client_credentials;
 mod refresh;
+mod request;
 mod successor;
-
-use std::collections::HashMap;
 
 use serde::Serialize;
 
+pub use request::{
+    ClientCredentialsRequest, CodeRequest, GrantError, GrantRequest, GrantType, RefreshRequest, TokenRequest,
+};
+
 use super::Provider;
-use super::client_auth::{self, AuthFailure, Credentials};
+use super::client_auth::{self, AuthFailure};
 use super::error::{ErrorCode, OAuthError};
 
 /// A successful token response (RFC 6749 §5.1).
@@ -26,51 +29,29 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// Serves a token request given its form parameters and `Authorization` header.
-pub async fn exchange(
-    provider: &Provider,
-    form: &HashMap<String, String>,
-    authorization: Option<String>,
-) -> Result<TokenResponse, AuthFailure> {
-    let creds = Credentials {
-        authorization,
-        client_id: form.get("client_id").cloned(),
-        client_secret: form.get("client_secret").cloned(),
-        client_assertion: form.get("client_assertion").cloned(),
-        client_assertion_type: form.get("client_assertion_type").cloned(),
-    };
+/// Serves a token request: authenticates the client, then the grant it asks for.
+pub async fn exchange(provider: &Provider, request: TokenRequest) -> Result<TokenResponse, AuthFailure> {
     let endpoint = provider.persona.url(provider.persona.paths.token);
-    let client = client_auth::authenticate(provider, &creds, &endpoint).await?;
-    let grant_type = form.get("grant_type").map(String::as_str).unwrap_or_default();
-    if grant_type.is_empty() {
-        return Err(OAuthError::invalid_request("grant_type is missing").into());
-    }
-    if !client.allows_grant(grant_type) && is_supported(grant_type) {
+    let client = client_auth::authenticate(provider, &request.credentials, &endpoint).await?;
+    let grant_type = match &request.grant {
+        Ok(grant) => Some(grant.grant_type()),
+        Err(refused) => refused.grant_type,
+    };
+    if let Some(grant_type) = grant_type
+        && !client.allows_grant(grant_type.as_str())
+    {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
-            format!("the client is not registered for the {grant_type} grant"),
+            format!("the client is not registered for the {} grant", grant_type.as_str()),
         )
         .into());
     }
-    let result = match grant_type {
-        "authorization_code" => authorization_code::exchange(provider, &client, form).await,
-        "refresh_token" => refresh::exchange(provider, &client, form).await,
-        "client_credentials" => client_credentials::exchange(provider, &client, form).await,
-        other => Err(OAuthError::new(ErrorCode::UnsupportedGrantType, format!("grant_type {other} is not supported"))),
+    let result = match request.grant.map_err(|refused| refused.error)? {
+        GrantRequest::AuthorizationCode(grant) => authorization_code::exchange(provider, &client, &grant).await,
+        GrantRequest::RefreshToken(grant) => refresh::exchange(provider, &client, &grant).await,
+        GrantRequest::ClientCredentials(grant) => client_credentials::exchange(provider, &client, &grant).await,
     };
     result.map_err(AuthFailure::from)
 }
 
 pub const GRANT_TYPES: [&str; 4] = ["authorization_code", "implicit", "refresh_token", "client_credentials"];
-
-fn is_supported(grant_type: &str) -> bool {
-    GRANT_TYPES.contains(&grant_type) && grant_type != "implicit"
-}
-
-/// A required form parameter.
-fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
-    form.get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
-}

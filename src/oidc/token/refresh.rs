@@ -7,24 +7,22 @@
 //! very tokens the rotation issued — recovered from the successor sealed under the old token —
 //! never with a second live family. The default is no grace: any reuse revokes.
 
-use std::collections::HashMap;
-
 use super::successor::{self, Successor};
-use super::{TokenResponse, required};
+use super::{RefreshRequest, TokenResponse};
+use crate::model::{Client, Grant, RefreshToken};
 use crate::oidc::Provider;
-use crate::oidc::client::Client;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::scopes;
 use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
-use crate::store::{Grant, RefreshToken, RefreshUse, Rotation};
+use crate::store::{RefreshUse, Rotation};
 
 pub async fn exchange(
     provider: &Provider,
     client: &Client,
-    form: &HashMap<String, String>,
+    request: &RefreshRequest,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = required(form, "refresh_token")?;
+    let presented = request.refresh_token.expose();
     let digest = secret::bearer_digest(presented);
     let now = provider.now();
     let stored = provider.stores.tokens.get_refresh(&digest, now).await?.ok_or_else(invalid)?;
@@ -32,7 +30,7 @@ pub async fn exchange(
     if stored.grant.client_id != client.client_id {
         return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
     }
-    let narrowed = narrowed_scopes(&stored.grant, form)?;
+    let narrowed = narrowed_scopes(&stored.grant, request.scope.as_deref())?;
     if stored.used_at.is_some() {
         return reused(provider, client, presented, stored, narrowed).await;
     }
@@ -68,15 +66,14 @@ fn invalid() -> OAuthError {
 }
 
 /// The scopes asked for, which may narrow but not widen the grant's.
-fn narrowed_scopes(grant: &Grant, form: &HashMap<String, String>) -> Result<Vec<String>, OAuthError> {
-    let Some(requested) = form.get("scope").filter(|s| !s.is_empty()) else {
+fn narrowed_scopes(grant: &Grant, requested: Option<&[String]>) -> Result<Vec<String>, OAuthError> {
+    let Some(requested) = requested else {
         return Ok(grant.scopes.clone());
     };
-    let requested: Vec<String> = requested.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     if let Some(extra) = requested.iter().find(|s| !grant.scopes.contains(s)) {
         return Err(OAuthError::new(ErrorCode::InvalidScope, format!("scope {extra} was not granted originally")));
     }
-    Ok(requested)
+    Ok(requested.to_vec())
 }
 
 /// A used refresh token presented again: within the grace window, the retry gets what the

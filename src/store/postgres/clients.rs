@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, storable, to_json};
-use crate::oidc::client::Client;
+use crate::model::Client;
 use crate::store::{ClientStore, StoreResult};
 
 #[async_trait]

@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, storable, to_json};
 use crate::clock::Timestamp;
-use crate::store::{AuthCode, CodeExchange, CodeStore, IssueFor, Redemption, StoreResult, redeem_then_issue};
+use crate::model::AuthCode;
+use crate::store::{CodeExchange, CodeStore, IssueFor, Redemption, StoreResult, redeem_then_issue};
 
 /// One step after the other, as with codes in Redis: the conditional UPDATE decides a race, and
 /// a replay revokes what the first redemption issued.

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, storable, to_json};
 use crate::clock::Timestamp;
-use crate::store::{Interaction, InteractionStore, StoreResult};
+use crate::model::Interaction;
+use crate::store::{InteractionStore, StoreResult};
 
 #[async_trait]
 impl InteractionStore for PostgresStore {

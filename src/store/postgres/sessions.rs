@@ -4,7 +4,8 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, storable, to_json};
 use crate::clock::Timestamp;
-use crate::store::{Session, SessionStore, StoreResult};
+use crate::model::Session;
+use crate::store::{SessionStore, StoreResult};
 
 #[async_trait]
 impl SessionStore for PostgresStore {

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use super::*;
+use crate::model::AuthCode;
 use crate::store::fixtures::{NOW, client, grant, user};
-use crate::store::{AuthCode, ClientStore, CodeStore, Redemption, Stores, UserStore};
+use crate::store::{ClientStore, CodeStore, Redemption, Stores, UserStore};
 
 const URL_VARIABLE: &str = "IDENTITA_TEST_POSTGRES_URL";
 

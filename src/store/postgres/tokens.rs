@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, is_offline, storable, to_json};
 use crate::clock::Timestamp;
-use crate::store::{AccessToken, RefreshToken, RefreshUse, Rotation, StoreResult, TokenStore};
+use crate::model::{AccessToken, RefreshToken};
+use crate::store::{RefreshUse, Rotation, StoreResult, TokenStore};
 
 /// A refresh token's row: its JSON record, `used_at` and `successor`.
 type RefreshRow = (String, Option<Timestamp>, Option<String>);

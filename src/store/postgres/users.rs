@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::{PostgresStore, db_error, from_json, storable, to_json};
-use crate::identity::User;
+use crate::model::User;
 use crate::store::{StoreResult, UserStore};
 
 type UserRow = (String, String, String, String, i64, i64, bool);

@@ -10,7 +10,8 @@ use fred::types::scripts::Script;
 
 use super::{RedisStore, from_json, redis_error, to_json};
 use crate::clock::Timestamp;
-use crate::store::{AuthCode, CodeStore, Redemption, StoreError, StoreResult};
+use crate::model::AuthCode;
+use crate::store::{CodeStore, Redemption, StoreError, StoreResult};
 
 /// KEYS: code. ARGV: data, exp, ttl. 0 when the digest is taken.
 static INSERT: LazyLock<Script> = LazyLock::new(|| {

@@ -7,7 +7,8 @@ use fred::types::Expiration;
 
 use super::{RedisStore, from_json, redis_error, to_json};
 use crate::clock::Timestamp;
-use crate::store::{Interaction, InteractionStore, StoreResult};
+use crate::model::Interaction;
+use crate::store::{InteractionStore, StoreResult};
 
 #[async_trait]
 impl InteractionStore for RedisStore {

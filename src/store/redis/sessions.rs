@@ -11,7 +11,8 @@ use fred::types::scripts::Script;
 
 use super::{RedisStore, from_json, redis_error, to_json};
 use crate::clock::Timestamp;
-use crate::store::{Session, SessionStore, StoreError, StoreResult};
+use crate::model::Session;
+use crate::store::{SessionStore, StoreError, StoreResult};
 
 /// KEYS: session, sid. ARGV: key, data, ttl, clients…. 0 when the key or the sid is taken.
 static INSERT: LazyLock<Script> = LazyLock::new(|| {

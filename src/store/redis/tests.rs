@@ -13,9 +13,10 @@ use fred::types::scripts::Script;
 
 use super::*;
 use crate::clock::{Clock, ManualClock};
+use crate::model::{AuthCode, Session};
 use crate::store::fixtures::{NOW, authn, grant};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuthCode, CodeStore, CounterStore, Redemption, ReplayStore, Session, SessionStore};
+use crate::store::{CodeStore, CounterStore, Redemption, ReplayStore, SessionStore};
 
 const URL_VARIABLE: &str = "IDENTITA_TEST_REDIS_URL";
 

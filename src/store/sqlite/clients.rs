@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{SqliteStore, from_json, to_json};
-use crate::oidc::client::Client;
+use crate::model::Client;
 use crate::store::{ClientStore, StoreResult};
 
 #[async_trait]

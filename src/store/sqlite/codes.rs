@@ -8,7 +8,8 @@ use rusqlite::types::Type;
 
 use super::{SqliteStore, from_json, to_json, tokens};
 use crate::clock::Timestamp;
-use crate::store::{AuthCode, CodeExchange, CodeStore, IssueFor, Redemption, StoreError, StoreResult};
+use crate::model::AuthCode;
+use crate::store::{CodeExchange, CodeStore, IssueFor, Redemption, StoreError, StoreResult};
 
 /// The conditional UPDATE that decides a race: only one request can flip `used_at`.
 const REDEEM: &str =

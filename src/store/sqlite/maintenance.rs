@@ -36,9 +36,8 @@ impl Maintenance for SqliteStore {
 mod tests {
     use super::super::fixtures::{NOW, client, grant, user};
     use super::*;
-    use crate::store::{
-        AccessToken, AuthCode, ClientStore, CodeStore, Redemption, ReplayStore, Stores, TokenStore, UserStore,
-    };
+    use crate::model::{AccessToken, AuthCode};
+    use crate::store::{ClientStore, CodeStore, Redemption, ReplayStore, Stores, TokenStore, UserStore};
 
     fn code(digest: &str, expires_at: Timestamp) -> AuthCode {
         AuthCode {

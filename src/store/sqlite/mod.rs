@@ -488,8 +488,8 @@ mod tests {
         crate::store::conformance_tests::conformance_suite!(super::on_memory);
     }
 
-    fn token(digest: &str) -> crate::store::AccessToken {
-        crate::store::AccessToken {
+    fn token(digest: &str) -> crate::model::AccessToken {
+        crate::model::AccessToken {
             digest: digest.into(),
             grant: fixtures::grant("g1", Some("sid1"), &["openid"]),
             issued_at: fixtures::NOW,
@@ -576,5 +576,18 @@ mod tests {
             .await
             .unwrap();
         assert!(matches!(ClientStore::get(&store, "rp").await, Err(StoreError::Corrupt(_))));
+    }
+
+    /// A grant's `claims` request that is not of its shape makes the token fail to load (and the
+    /// request a logged server error), never a token whose claims request is quietly gone.
+    #[tokio::test]
+    async fn a_token_whose_claims_request_is_malformed_is_corrupt() {
+        use crate::store::TokenStore;
+        let store = SqliteStore::memory().await.unwrap();
+        let mut record = serde_json::to_value(token("t")).unwrap();
+        record["grant"]["claims"] = serde_json::json!({ "userinfo": ["name"] });
+        let sql = "INSERT INTO access_tokens (digest, grant_id, sid, offline, data, expires_at) VALUES ('t', 'g1', NULL, 0, ?1, ?2)";
+        store.execute(sql, (record.to_string(), fixtures::NOW + 300)).await.unwrap();
+        assert!(matches!(store.get_access("t", fixtures::NOW).await, Err(StoreError::Corrupt(_))));
     }
 }

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, from_json, to_json};
 use crate::clock::Timestamp;
-use crate::store::{Session, SessionStore, StoreResult};
+use crate::model::Session;
+use crate::store::{SessionStore, StoreResult};
 
 #[async_trait]
 impl SessionStore for SqliteStore {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::OptionalExtension;
 
 use super::{SqliteStore, from_json, to_json};
-use crate::identity::User;
+use crate::model::User;
 use crate::store::{StoreResult, UserStore};
 
 type UserRow = (String, String, String, String, i64, i64, bool);

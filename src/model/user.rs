@@ -1,4 +1,4 @@
-//! People who log in: an account (username, password digest) and the claims it releases.
+//! People who log in: an account (username, password digest) and the standard claims it holds.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,16 @@
+//! How a person authenticated: who, when, at which level and by which means.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+
+/// How a person authenticated: kept in the SSO session and copied into what it issues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authentication {
+    pub user_id: String,
+    pub auth_time: Timestamp,
+    /// The level of assurance reached (`acr`).
+    pub acr: String,
+    /// Authentication methods (RFC 8176), e.g. `["pwd"]`.
+    pub amr: Vec<String>,
+}
