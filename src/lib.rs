@@ -15,6 +15,8 @@ pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod keys;
+pub mod logging;
+pub mod metrics;
 pub mod oidc;
 pub mod persona;
 pub mod secret;
