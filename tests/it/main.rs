@@ -21,3 +21,4 @@ mod sessions;
 mod smoke;
 mod third_party;
 mod tokens;
+mod metrics;
