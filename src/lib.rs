@@ -22,8 +22,8 @@ pub mod persona;
 pub mod secret;
 pub mod server;
 pub mod store;
-pub mod tls;
 /// Markers of tests skipped for a missing service, counted at the end of `cargo test`.
 #[cfg(test)]
 #[path = "../tests/support/skips.rs"]
 mod test_skips;
+pub mod tls;

@@ -54,7 +54,8 @@ pub fn redacted_url(url: &str) -> String {
         let pairs: Vec<(String, String)> = parsed
             .query_pairs()
             .map(|(name, value)| {
-                let value = if name.to_ascii_lowercase().contains("password") { "***".into() } else { value.into_owned() };
+                let value =
+                    if name.to_ascii_lowercase().contains("password") { "***".into() } else { value.into_owned() };
                 (name.into_owned(), value)
             })
             .collect();

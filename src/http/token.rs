@@ -88,7 +88,10 @@ pub async fn exchange(
     Params(params): Params,
 ) -> Result<Response, HttpError> {
     let result = token::exchange(&provider, &params, authorization(&headers)).await;
-    crate::metrics::token_grant(params.get("grant_type").map(String::as_str), result.as_ref().err().map(|f| f.error.code));
+    crate::metrics::token_grant(
+        params.get("grant_type").map(String::as_str),
+        result.as_ref().err().map(|f| f.error.code),
+    );
     let response = result.map_err(|failure| refused("token", &headers, &params, failure))?;
     let mut response = Json(response).into_response();
     security::no_store(response.headers_mut());
@@ -114,7 +117,12 @@ async fn authenticated(
 }
 
 /// Logs a refusal with the client as the request names it, and turns it into the response.
-fn refused(endpoint: &'static str, headers: &HeaderMap, params: &HashMap<String, String>, failure: AuthFailure) -> HttpError {
+fn refused(
+    endpoint: &'static str,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    failure: AuthFailure,
+) -> HttpError {
     let client = trace::claimed_client(authorization(headers).as_deref(), params.get("client_id").map(String::as_str));
     trace::refused(endpoint, client.as_deref(), &failure.error);
     fail(failure)
