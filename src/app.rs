@@ -57,7 +57,7 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     let keys_generated = keys.list().iter().any(|k| k.status == "active" && k.created_at == opened_at);
     tracing::info!(
         database = %crate::logging::redacted_url(&url),
-        redis = ?config.redis_url.as_deref().map(crate::logging::redacted_url),
+        redis = config.redis_url.as_deref().map(crate::logging::redacted_url).map(tracing::field::display),
         keys_dir = %config.keys_dir.display(),
         keys_generated,
         "storage and keys ready"

@@ -68,13 +68,14 @@ pub fn redacted(uri: &axum::http::Uri) -> String {
 const MAX_CLIENT_ID: usize = 128;
 
 /// Logs a refused request at info: which endpoint, which client (when known: authenticated, or
-/// as claimed by `client_id` or the Basic user name) and the reason, as the OAuth error the
-/// client was sent. The client id is logged with `Debug`, so control characters are escaped.
+/// as claimed by `client_id` or the Basic user name; the field is left out when unknown) and the
+/// reason, as the OAuth error the client was sent. The client id is logged with `Debug`, so
+/// control characters are escaped and it cannot forge a line or a field.
 pub fn refused(endpoint: &'static str, client_id: Option<&str>, error: &crate::oidc::OAuthError) {
     let client_id = client_id.map(|id| id.chars().take(MAX_CLIENT_ID).collect::<String>());
     tracing::info!(
         endpoint,
-        client_id = ?client_id.as_deref().unwrap_or("-"),
+        client_id = client_id.as_deref().map(tracing::field::debug),
         error = error.code.as_str(),
         description = %error.description,
         "request refused"

@@ -162,3 +162,67 @@ async fn metrics_can_be_turned_off_or_moved_to_an_address_of_their_own() {
     // The requests just made are there (404s of the main router).
     assert!(scrape.value("identita_http_requests_total", &[("status", "404")]) >= 2.0, "{scrape:?}");
 }
+
+/// Log lines, captured by a subscriber of the test's own thread.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// A current-thread runtime: the server's tasks run on this thread, under its log subscriber —
+// identita's own, in JSON.
+#[tokio::test(flavor = "current_thread")]
+async fn refused_token_introspection_and_userinfo_requests_are_logged_with_client_and_reason() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let filter = tracing_subscriber::EnvFilter::new("info");
+    let subscriber =
+        identita::logging::subscriber(identita::config::LogFormat::Json, filter, false, move || writer.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = TestServer::start().await;
+    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT] })).await;
+    let secret = secret.unwrap();
+    let http = reqwest::Client::new();
+
+    let wrong_secret = "WRONG-SECRET-4711";
+    assert_eq!(token(&server, &id, wrong_secret, &[("grant_type", "client_credentials")]).await, 401);
+    let code = "CODE-NOT-ISSUED-4711";
+    let grant = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT)];
+    assert_eq!(token(&server, &id, &secret, &grant).await, 400);
+    let introspect = http.post(server.url("/introspect")).basic_auth(&id, Some(&secret)).form(&[("token", "")]);
+    assert_eq!(introspect.send().await.unwrap().status(), 400);
+    let bearer = "TOKEN-NOT-ISSUED-4711";
+    let userinfo = http.get(server.url("/userinfo")).bearer_auth(bearer).send().await.unwrap();
+    assert_eq!(userinfo.status(), 401);
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let refused: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .filter(|event| event["message"] == "request refused")
+        .collect();
+    let find = |endpoint: &str, error: &str| {
+        refused
+            .iter()
+            .find(|e| e["endpoint"] == endpoint && e["error"] == error)
+            .unwrap_or_else(|| panic!("no {endpoint} {error} refusal in:\n{text}"))
+    };
+    let quoted = format!("{id:?}");
+    assert_eq!(find("token", "invalid_client")["client_id"], quoted.as_str(), "{text}");
+    assert_eq!(find("token", "invalid_grant")["client_id"], quoted.as_str(), "{text}");
+    assert_eq!(find("introspection", "invalid_request")["client_id"], quoted.as_str(), "{text}");
+    let userinfo = find("userinfo", "invalid_token");
+    assert!(userinfo["description"].as_str().is_some_and(|d| !d.is_empty()), "{text}");
+    for secret_value in [wrong_secret, secret.as_str(), code, bearer] {
+        assert!(!text.contains(secret_value), "{secret_value} was logged:\n{text}");
+    }
+}
