@@ -69,6 +69,7 @@ pub fn summary() -> Vec<String> {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+        remove_abandoned(&dir);
     }
     skipped.sort();
     let services = [Needs::Postgres, Needs::Redis].map(Needs::name);
@@ -97,4 +98,16 @@ pub fn summary() -> Vec<String> {
         lines.push("No test was skipped for a missing service.".to_owned());
     }
     lines
+}
+
+/// Removes the marker directories of runs whose cargo is gone (a `cargo test --test it` alone
+/// leaves its markers for no summary), so that a later cargo with the same pid does not count them.
+fn remove_abandoned(run_dir: &std::path::Path) {
+    let Some(entries) = run_dir.parent().and_then(|all| std::fs::read_dir(all).ok()) else { return };
+    for entry in entries.flatten() {
+        let alive = std::path::Path::new("/proc").join(entry.file_name()).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
