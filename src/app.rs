@@ -52,7 +52,17 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         None => durable,
     };
     stores.clients = Arc::new(CachedClients::new(stores.clients));
-    let keys = KeyRing::load_or_create(&config.keys_dir, clock.now())?;
+    let opened_at = clock.now();
+    let keys = KeyRing::load_or_create(&config.keys_dir, opened_at)?;
+    // A key made now was made by this start: a missing or new keys directory, or a key lost.
+    let keys_generated = keys.list().iter().any(|k| k.status == "active" && k.created_at == opened_at);
+    tracing::info!(
+        database = %crate::logging::redacted_url(&url),
+        redis = config.redis_url.as_deref().map(crate::logging::redacted_url).map(tracing::field::display),
+        keys_dir = %config.keys_dir.display(),
+        keys_generated,
+        "storage and keys ready"
+    );
     let pairwise_salt = load_or_create_salt(&config.keys_dir.join("pairwise.salt"))?;
     let fetcher = Fetcher::new(config.outbound.allow_loopback, config.outbound_ca_file.as_deref())
         .map_err(|e| StartError::Config(format!("outbound_ca_file: {e}")))?;
@@ -165,7 +175,23 @@ where
 pub async fn run(provider: Provider, authn: Authn) -> Result<(), StartError> {
     let addr: SocketAddr = provider.config.listen;
     let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Io(format!("binding {addr}: {e}")))?;
-    tracing::info!(%addr, issuer = %provider.issuer(), "identita is listening");
+    let metrics = &provider.config.metrics;
+    let metrics_listen = match metrics.listen.filter(|_| metrics.enabled) {
+        Some(metrics_addr) => Some(crate::metrics::serve_on(metrics_addr).await.map_err(StartError::Io)?),
+        None => None,
+    };
+    tracing::info!(
+        %addr,
+        issuer = %provider.issuer(),
+        database = %crate::logging::redacted_url(&provider.config.database_url()),
+        keys_dir = %provider.config.keys_dir.display(),
+        metrics = %match (metrics.enabled, metrics_listen) {
+            (false, _) => "off".to_owned(),
+            (true, Some(at)) => format!("http://{at}/metrics"),
+            (true, None) => "/metrics".to_owned(),
+        },
+        "identita is listening"
+    );
     crate::http::security::warn_about_transport(&provider.config);
     let served = match (&provider.config.tls.cert_file, &provider.config.tls.key_file) {
         (Some(cert), Some(key)) => {

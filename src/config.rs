@@ -56,6 +56,42 @@ pub struct Config {
     /// per source count by that address, so an untrusted client cannot pick its own.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub http: HttpConfig,
+    /// Prometheus metrics (src/metrics.rs).
+    pub metrics: MetricsConfig,
+    /// The log's format; its filter is `IDENTITA_LOG` (src/logging.rs).
+    pub log: LogConfig,
+}
+
+/// Prometheus metrics at `/metrics`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Whether metrics are recorded and served.
+    pub enabled: bool,
+    /// When set, `/metrics` is served on this address (plain http) instead of on `listen`, so
+    /// it can stay on a private interface; when unset, it is on the main router with the rest.
+    pub listen: Option<SocketAddr>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { enabled: true, listen: None }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` (the default) or `json`: one JSON object per line, for a log collector.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// Limits on connections (src/server.rs), in seconds.
@@ -184,6 +220,8 @@ impl Default for Config {
             outbound_ca_file: None,
             trusted_proxies: Vec::new(),
             http: HttpConfig::default(),
+            metrics: MetricsConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -335,6 +373,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "http.header_read_timeout and http.idle_timeout must be positive numbers of seconds".into(),
             ));
+        }
+        if self.metrics.enabled && self.metrics.listen == Some(self.listen) {
+            return Err(ConfigError::Invalid(format!(
+                "metrics.listen {} is the main listen address: leave metrics.listen unset to serve /metrics there",
+                self.listen
+            )));
         }
         Ok(())
     }

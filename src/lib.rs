@@ -16,10 +16,16 @@ pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod keys;
+pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod oidc;
 pub mod persona;
 pub mod secret;
 pub mod server;
 pub mod store;
+/// Markers of tests skipped for a missing service, counted at the end of `cargo test`.
+#[cfg(test)]
+#[path = "../tests/support/skips.rs"]
+mod test_skips;
 pub mod tls;

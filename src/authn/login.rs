@@ -107,6 +107,7 @@ impl PasswordLogin<'_> {
                 }
                 reservation.clear(self.counters).await?;
                 tracing::info!(user_id = %user.id, source = %attempt.source, "login succeeded");
+                crate::metrics::login("success");
                 Ok(Ok(user))
             }
             _ => Ok(Err(refused(&attempt, Refusal::BadCredentials))),
@@ -136,6 +137,7 @@ pub fn refused(attempt: &Attempt<'_>, refusal: Refusal) -> Refusal {
         retry_in,
         "login failed"
     );
+    crate::metrics::login(refusal.reason());
     refusal
 }
 

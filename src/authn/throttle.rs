@@ -116,6 +116,7 @@ impl<'a> Throttle<'a> {
                 return Ok(Err(Limited::Locked { retry_at: wait.ends_at }));
             }
             self.counters.increment(&account.strikes, now + STRIKE_MEMORY, now).await?;
+            crate::metrics::lockout();
         }
         Ok(Ok(Reservation { cleared_by_success: vec![pair, account.attempts, account.wait, account.strikes] }))
     }

@@ -140,9 +140,7 @@ async fn update(provider: &Provider, update: UpdateClient) -> Result<(), CliErro
     let new_secret = update.rotate_secret || update.secret.is_some();
     meta.client_secret = update.secret;
     let (mut client, secret) = registration::build(provider, meta, id.clone(), provider.now()).await?;
-    if client.sector_identifier != old.sector_identifier
-        && client.subject_type == crate::model::SubjectType::Pairwise
-    {
+    if client.sector_identifier != old.sector_identifier && client.subject_type == crate::model::SubjectType::Pairwise {
         return Err(CliError(format!(
             "client {id:?} is pairwise: moving its redirect URIs from {:?} to {:?} would change every              `sub` it has been given; set a sector_identifier_uri that lists them",
             old.sector_identifier.as_deref().unwrap_or(""),

@@ -106,7 +106,6 @@ impl From<crate::app::StartError> for CliError {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -123,14 +122,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("IDENTITA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-}
-
 async fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::load(cli.config.as_deref()).map_err(|e| CliError(e.to_string()))?;
+    crate::logging::init(&config.log);
     if let Command::Tls(TlsCommand::SelfSigned { hosts, dir }) = &cli.command {
         let dir = dir.clone().unwrap_or_else(|| config.keys_dir.clone());
         let (cert, key) = crate::tls::self_signed(hosts, &dir).map_err(|e| CliError(e.to_string()))?;

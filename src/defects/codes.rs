@@ -7,7 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
-use crate::store::{AuthCode, CodeStore, CodesApart, Redemption, StoreResult, Stores};
+use crate::model::AuthCode;
+use crate::store::{CodeStore, CodesApart, Redemption, StoreResult, Stores};
 
 /// `stores` with the forgetful code store; the code exchange goes through it too (redeem, then
 /// store the tokens), as for codes and tokens kept in two backends.

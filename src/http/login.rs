@@ -84,6 +84,9 @@ pub async fn submit(
         Ok(Ok(user)) => user,
         Ok(Err(refusal)) => return refuse(&provider, loaded, &attempt, refusal).await,
         Err(e) => {
+            if let crate::authn::login::LoginError::Store(e) = &e {
+                crate::metrics::store_error(e);
+            }
             tracing::error!(error = %e, "checking a login failed");
             return Err(page_error(&provider, locale, OAuthError::server_error()));
         }

@@ -65,13 +65,14 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .merge(api);
     let base = provider.persona.base_path();
     let app = if base.is_empty() { routes } else { Router::new().nest(&base, routes) };
-    app.route("/healthz", get(discovery::healthz))
-        .route("/readyz", get(discovery::readyz))
+    let app = app.route("/healthz", get(discovery::healthz)).route("/readyz", get(discovery::readyz));
+    crate::metrics::routes(app, &provider.config.metrics)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(provider.config.max_body_bytes))
         .layer(axum::middleware::map_response(common_headers))
         .layer(axum::middleware::map_response_with_state(provider.config.secure_cookies(), security::strict_transport))
         .layer(TraceLayer::new_for_http().make_span_with(trace::span))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(AppState { provider, authn })
 }
 

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
-use super::{AppState, form, security};
+use super::{AppState, form, security, trace};
 use crate::model::Client;
 use crate::oidc::client_auth::{self, AuthFailure, Credentials};
 use crate::oidc::token::{self, TokenRequest};
@@ -18,6 +18,18 @@ use crate::oidc::{OAuthError, Provider, introspection, revocation};
 
 fn fail(failure: AuthFailure) -> HttpError {
     HttpError::Json { error: failure.error, basic: failure.basic }
+}
+
+/// The endpoint a path (with or without the issuer's prefix) names, for the log line of a refusal.
+fn endpoint_of(provider: &Provider, path: &str) -> &'static str {
+    let paths = &provider.persona.paths;
+    if path.ends_with(paths.introspection) {
+        "introspection"
+    } else if path.ends_with(paths.revocation) {
+        "revocation"
+    } else {
+        "token"
+    }
 }
 
 /// The form parameters of a POST to these endpoints. Whatever is wrong with the body is an OAuth
@@ -29,31 +41,40 @@ impl FromRequest<AppState> for Params {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let provider = &state.provider;
+        let endpoint = endpoint_of(provider, request.uri().path());
+        let client = trace::claimed_client(authorization(request.headers()).as_deref(), None);
+        let refused = |error: OAuthError| {
+            trace::refused(endpoint, client.as_deref(), &error);
+            HttpError::json(error).into_response()
+        };
         if !form::is_form(request.headers()) {
             let error = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
-            return Err(HttpError::json(error).into_response());
+            return Err(refused(error));
         }
         let body = match Bytes::from_request(request, state).await {
             Ok(body) => body,
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 let limit = state.provider.config.max_body_bytes;
                 let error = OAuthError::invalid_request(format!("the body is larger than {limit} bytes"));
-                let mut response = HttpError::json(error).into_response();
+                let mut response = refused(error);
                 *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
                 return Err(response);
             }
             Err(_) => {
                 let error = OAuthError::invalid_request("the body could not be read");
-                return Err(HttpError::json(error).into_response());
+                return Err(refused(error));
             }
         };
-        form::pairs(&body).and_then(form::unique).map(Self).map_err(|e| HttpError::json(e).into_response())
+        form::pairs(&body).and_then(form::unique).map(Self).map_err(refused)
     }
 }
 
 /// Any method but POST (the endpoints take nothing else): 405, with the error in JSON too.
-pub async fn wrong_method() -> Response {
-    let mut response = HttpError::json(OAuthError::invalid_request("use POST")).into_response();
+pub async fn wrong_method(State(provider): State<Provider>, uri: axum::http::Uri) -> Response {
+    let error = OAuthError::invalid_request("use POST");
+    trace::refused(endpoint_of(&provider, uri.path()), None, &error);
+    let mut response = HttpError::json(error).into_response();
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
     response
@@ -69,7 +90,12 @@ pub async fn exchange(
     Params(params): Params,
 ) -> Result<Response, HttpError> {
     let request = TokenRequest::parse(&params, authorization(&headers));
-    let response = token::exchange(&provider, request).await.map_err(fail)?;
+    let result = token::exchange(&provider, request).await;
+    crate::metrics::token_grant(
+        params.get("grant_type").map(String::as_str),
+        result.as_ref().err().map(|f| f.error.code),
+    );
+    let response = result.map_err(|failure| refused("token", &headers, &params, failure))?;
     let mut response = Json(response).into_response();
     security::no_store(response.headers_mut());
     Ok(response)
@@ -82,15 +108,33 @@ async fn authenticated(
     path: &str,
 ) -> Result<Client, HttpError> {
     let creds = Credentials::from_params(params, authorization(headers));
-    client_auth::authenticate(provider, &creds, &provider.persona.url(path)).await.map_err(fail)
+    client_auth::authenticate(provider, &creds, &provider.persona.url(path))
+        .await
+        .map_err(|failure| refused(endpoint_of(provider, path), headers, params, failure))
 }
 
-fn token_param(params: &HashMap<String, String>) -> Result<&str, HttpError> {
-    params
-        .get("token")
-        .map(String::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| HttpError::json(OAuthError::invalid_request("token is missing")))
+/// Logs a refusal with the client as the request names it, and turns it into the response.
+fn refused(
+    endpoint: &'static str,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    failure: AuthFailure,
+) -> HttpError {
+    let client = trace::claimed_client(authorization(headers).as_deref(), params.get("client_id").map(String::as_str));
+    trace::refused(endpoint, client.as_deref(), &failure.error);
+    fail(failure)
+}
+
+fn token_param<'a>(
+    endpoint: &'static str,
+    client: &Client,
+    params: &'a HashMap<String, String>,
+) -> Result<&'a str, HttpError> {
+    params.get("token").map(String::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
+        let error = OAuthError::invalid_request("token is missing");
+        trace::refused(endpoint, Some(&client.client_id), &error);
+        HttpError::json(error)
+    })
 }
 
 pub async fn introspect(
@@ -99,9 +143,12 @@ pub async fn introspect(
     Params(params): Params,
 ) -> Result<Response, HttpError> {
     let client = authenticated(&provider, &headers, &params, provider.persona.paths.introspection).await?;
-    let token = token_param(&params)?;
+    let token = token_param("introspection", &client, &params)?;
     let hint = params.get("token_type_hint").map(String::as_str);
-    let body = introspection::introspect(&provider, &client, token, hint).await.map_err(HttpError::json)?;
+    let body = introspection::introspect(&provider, &client, token, hint).await.map_err(|error| {
+        trace::refused("introspection", Some(&client.client_id), &error);
+        HttpError::json(error)
+    })?;
     let mut response = Json(body).into_response();
     security::no_store(response.headers_mut());
     Ok(response)
@@ -113,9 +160,12 @@ pub async fn revoke(
     Params(params): Params,
 ) -> Result<Response, HttpError> {
     let client = authenticated(&provider, &headers, &params, provider.persona.paths.revocation).await?;
-    let token = token_param(&params)?;
+    let token = token_param("revocation", &client, &params)?;
     let hint = params.get("token_type_hint").map(String::as_str);
-    revocation::revoke(&provider, &client, token, hint).await.map_err(HttpError::json)?;
+    revocation::revoke(&provider, &client, token, hint).await.map_err(|error| {
+        trace::refused("revocation", Some(&client.client_id), &error);
+        HttpError::json(error)
+    })?;
     let mut response = StatusCode::OK.into_response();
     security::no_store(response.headers_mut());
     Ok(response)

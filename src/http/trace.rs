@@ -2,6 +2,10 @@
 //! request's URI is logged, and a query carries hints, tokens, codes and interaction handles
 //! (`id_token_hint`, `login_hint`, `code`, `request`, …). Only the values of parameters known
 //! to be harmless are kept; every other value is replaced, whatever its name.
+//!
+//! Also the one line every refused token, introspection, revocation and userinfo request gets
+//! ([`refused`]): the endpoint, the client when known and the OAuth error — never a secret, an
+//! assertion or a token.
 
 use axum::http::Request;
 use tracing::Span;
@@ -60,6 +64,42 @@ pub fn redacted(uri: &axum::http::Uri) -> String {
     format!("{path}?{}", pairs.join("&"))
 }
 
+/// Longest client id written as it came (an unauthenticated one is the client's text).
+const MAX_CLIENT_ID: usize = 128;
+
+/// Logs a refused request at info: which endpoint, which client (when known: authenticated, or
+/// as claimed by `client_id` or the Basic user name; the field is left out when unknown) and the
+/// reason, as the OAuth error the client was sent. The client id is logged with `Debug`, so
+/// control characters are escaped and it cannot forge a line or a field.
+pub fn refused(endpoint: &'static str, client_id: Option<&str>, error: &crate::oidc::OAuthError) {
+    let client_id = client_id.map(|id| id.chars().take(MAX_CLIENT_ID).collect::<String>());
+    tracing::info!(
+        endpoint,
+        client_id = client_id.as_deref().map(tracing::field::debug),
+        error = error.code.as_str(),
+        description = %error.description,
+        "request refused"
+    );
+}
+
+/// The client a request names before it is authenticated: the `client_id` parameter, else the
+/// user name of HTTP Basic authentication (RFC 6749 §2.3.1: form-encoded, then base64). The
+/// secret half of the header is never decoded into a string.
+pub fn claimed_client(authorization: Option<&str>, client_id: Option<&str>) -> Option<String> {
+    use base64::Engine;
+    if let Some(id) = client_id.filter(|id| !id.is_empty()) {
+        return Some(id.to_owned());
+    }
+    let (scheme, encoded) = authorization?.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let user = decoded.split(|&b| b == b':').next()?;
+    let id: String = url::form_urlencoded::parse(&[b"x=", user].concat()).next()?.1.into_owned();
+    Some(id).filter(|id| !id.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +124,17 @@ mod tests {
     fn a_uri_without_values_to_hide_is_unchanged() {
         assert_eq!(redact("/.well-known/openid-configuration"), "/.well-known/openid-configuration");
         assert_eq!(redact("/authorize?client_id=rp&flag"), "/authorize?client_id=rp&flag");
+    }
+
+    #[test]
+    fn the_claimed_client_comes_from_the_parameter_or_the_basic_user_name_only() {
+        use base64::Engine;
+        let basic = |pair: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair));
+        assert_eq!(claimed_client(None, Some("rp")).as_deref(), Some("rp"));
+        assert_eq!(claimed_client(Some(&basic("my%20rp:s3cret")), None).as_deref(), Some("my rp"));
+        assert_eq!(claimed_client(Some(&basic("rp:s3cret")), Some("param")).as_deref(), Some("param"));
+        assert_eq!(claimed_client(Some("Bearer abc"), None), None);
+        assert_eq!(claimed_client(Some("Basic !!!"), None), None);
+        assert_eq!(claimed_client(Some(&basic(":s3cret")), None), None);
     }
 }

@@ -1,5 +1,5 @@
 //! The userinfo endpoint, GET and POST, with the bearer token in the `Authorization` header or
-//! (POST) in the form body — never both (RFC 6750 §2).
+//! (POST) in the form body — never both (RFC 6750 §2). Every refusal is logged (src/http/trace.rs).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
-use super::{form, security};
+use super::{form, security, trace};
 use crate::oidc::userinfo::{self, UserInfo};
 use crate::oidc::{OAuthError, Provider};
 
@@ -18,6 +18,15 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
+    let answer = answer(&provider, method, &headers, &body).await;
+    if let Err(HttpError::Bearer(error) | HttpError::Json { error, .. }) = &answer {
+        // The client is known only from a valid token, and a refusal here is mostly its absence.
+        trace::refused("userinfo", None, error);
+    }
+    answer
+}
+
+async fn answer(provider: &Provider, method: Method, headers: &HeaderMap, body: &Bytes) -> Result<Response, HttpError> {
     let header_token = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         Some(value) => match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
@@ -31,8 +40,8 @@ pub async fn handle(
         },
         None => None,
     };
-    let body_token = if method == Method::POST && form::is_form(&headers) {
-        let params = form::pairs(&body).and_then(form::unique).map_err(HttpError::Bearer)?;
+    let body_token = if method == Method::POST && form::is_form(headers) {
+        let params = form::pairs(body).and_then(form::unique).map_err(HttpError::Bearer)?;
         params.get("access_token").cloned()
     } else {
         None
@@ -42,9 +51,12 @@ pub async fn handle(
             return Err(HttpError::Bearer(OAuthError::invalid_request("send the access token in one place only")));
         }
         (Some(t), None) | (None, Some(t)) => t,
-        (None, None) => return Ok(missing_token()),
+        (None, None) => {
+            tracing::info!(endpoint = "userinfo", description = "no access token: a bare challenge", "request refused");
+            return Ok(missing_token());
+        }
     };
-    let info = userinfo::userinfo(&provider, &token).await.map_err(HttpError::Bearer)?;
+    let info = userinfo::userinfo(provider, &token).await.map_err(HttpError::Bearer)?;
     let mut response = match info {
         UserInfo::Json(claims) => Json(claims).into_response(),
         UserInfo::Jwt(jwt) => {

@@ -114,6 +114,7 @@ impl std::error::Error for OAuthError {}
 
 impl From<crate::store::StoreError> for OAuthError {
     fn from(err: crate::store::StoreError) -> Self {
+        crate::metrics::store_error(&err);
         match err {
             crate::store::StoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "storage unavailable");

@@ -43,6 +43,7 @@ async fn driver(test: &str) -> Option<Driver> {
         eprintln!(
             "SKIPPED {test}: install Debian's chromium and chromium-driver (or set IDENTITA_TEST_CHROMEDRIVER) to run the browser tests"
         );
+        common::skips::record(test, common::skips::Needs::Chromedriver);
         return None;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -7,6 +7,8 @@ mod database;
 mod pg_cluster;
 mod redis;
 mod redis_server;
+#[path = "../support/skips.rs"]
+pub mod skips;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@ mod faults;
 mod loa;
 mod login_limits;
 mod logout;
+mod metrics;
 mod migrate;
 mod multinode;
 mod postgres;

@@ -23,6 +23,7 @@ fn node_ready(test: &str) -> bool {
         panic!("{test}: needs node and `npm ci` in tests/third_party; under CI=true a skip is a failure");
     }
     eprintln!("SKIPPED {test}: run `npm ci` in tests/third_party (needs Node.js) to run it");
+    common::skips::record(test, common::skips::Needs::Node);
     false
 }
 

@@ -25,6 +25,7 @@ fn server_url(test: &str) -> Option<String> {
         }
         _ => {
             println!("SKIPPED {test}: set {URL_VARIABLE}=postgres://user:password@host:port/database to run it");
+            crate::test_skips::record(test, crate::test_skips::Needs::Postgres);
             None
         }
     }

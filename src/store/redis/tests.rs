@@ -29,6 +29,7 @@ fn server_url(test: &str) -> Option<String> {
         }
         _ => {
             println!("SKIPPED {test}: set {URL_VARIABLE}=redis://host:port to run it");
+            crate::test_skips::record(test, crate::test_skips::Needs::Redis);
             None
         }
     }

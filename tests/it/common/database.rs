@@ -25,6 +25,7 @@ impl TestDatabase {
             }
             _ => {
                 println!("SKIPPED {test}: set {URL_VARIABLE}=postgres://user:password@host:port/database to run it");
+                super::skips::record(test, super::skips::Needs::Postgres);
                 return None;
             }
         };

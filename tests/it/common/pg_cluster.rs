@@ -27,6 +27,7 @@ impl PgCluster {
                 );
             }
             println!("SKIPPED {test}: install PostgreSQL (initdb, pg_ctl) or set {BIN_VARIABLE} to run it");
+            super::skips::record(test, super::skips::Needs::Postgres);
             return None;
         };
         let as_postgres = is_root();

@@ -26,6 +26,7 @@ impl TestRedis {
             }
             _ => {
                 println!("SKIPPED {test}: set {URL_VARIABLE}=redis://host:port to run it");
+                super::skips::record(test, super::skips::Needs::Redis);
                 return None;
             }
         };

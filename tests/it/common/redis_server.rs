@@ -30,6 +30,7 @@ impl RedisServer {
                 panic!("{test}: redis-server must be installed when CI=true (apt-get install redis-server)");
             }
             println!("SKIPPED {test}: install redis-server or set {PROGRAM_VARIABLE} to run it");
+            super::skips::record(test, super::skips::Needs::Redis);
             return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -1,0 +1,113 @@
+//! Skipped tests made visible. A test that needs a service which is not there (PostgreSQL,
+//! Redis, chromedriver, Node.js) passes after saying SKIPPED — but libtest hides what a passing
+//! test prints. So each skip also leaves a marker file in a directory of this `cargo test` run
+//! (`<target>/debug/test-skips/<cargo's pid>/`: every test binary of one run is a child of the same
+//! cargo process), and the `skipped` test target (tests/skipped.rs, no libtest harness, so
+//! nothing hides its output) runs after the `it` binary, counts the markers and prints the
+//! summary line. See docs/testing.md.
+//!
+//! Included with `#[path]` by the library's unit tests, the `it` binary and tests/skipped.rs.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What a skipped test needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Started by `.ci/services.sh`.
+    Postgres,
+    Redis,
+    /// Tools installed separately.
+    Chromedriver,
+    Node,
+}
+
+impl Needs {
+    fn name(self) -> &'static str {
+        match self {
+            Needs::Postgres => "PostgreSQL",
+            Needs::Redis => "Redis",
+            Needs::Chromedriver => "chromedriver",
+            Needs::Node => "Node.js",
+        }
+    }
+}
+
+/// The directory of this run's markers: under the target directory, named by the pid of the
+/// `cargo test` that started this binary.
+pub fn run_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    // <target>/debug/deps/<binary>
+    let profile_dir = exe.parent()?.parent()?;
+    Some(profile_dir.join("test-skips").join(std::os::unix::process::parent_id().to_string()))
+}
+
+/// Leaves the marker of one skipped test (best effort: a marker that cannot be written only
+/// makes the summary undercount).
+pub fn record(test: &str, needs: Needs) {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let Some(dir) = run_dir() else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let file = format!("{}-{}", std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed));
+    let _ = std::fs::write(dir.join(file), format!("{}\t{test}", needs.name()));
+}
+
+/// The summary of this run, ending with the line that counts the service skips; the markers are
+/// removed. Empty of markers, it says that nothing was skipped.
+pub fn summary() -> Vec<String> {
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    if let Some(dir) = run_dir() {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                    let (needs, test) = text.split_once('\t').unwrap_or(("?", text.as_str()));
+                    skipped.push((needs.to_owned(), test.to_owned()));
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        remove_abandoned(&dir);
+    }
+    skipped.sort();
+    let services = [Needs::Postgres, Needs::Redis].map(Needs::name);
+    let mut lines: Vec<String> = skipped.iter().map(|(needs, test)| format!("  skipped ({needs}): {test}")).collect();
+    let count = |names: &[&str]| skipped.iter().filter(|(n, _)| names.contains(&n.as_str())).count();
+    let tools = [Needs::Chromedriver, Needs::Node].map(Needs::name);
+    if count(&tools) > 0 {
+        lines.push(format!(
+            "{} tests skipped for a missing tool (install Debian's chromium and chromium-driver; `npm ci` in tests/third_party)",
+            count(&tools)
+        ));
+    }
+    let on_services = count(&services);
+    if on_services > 0 {
+        let by_service: Vec<String> = services
+            .iter()
+            .map(|s| (s, count(&[s])))
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect();
+        lines.push(format!(
+            "SKIPPED {on_services} tests for a missing service ({}); start them with: eval \"$(bash .ci/services.sh)\"",
+            by_service.join(", ")
+        ));
+    } else {
+        lines.push("No test was skipped for a missing service.".to_owned());
+    }
+    lines
+}
+
+/// Removes the marker directories of runs whose cargo is gone (a `cargo test --test it` alone
+/// leaves its markers for no summary), so that a later cargo with the same pid does not count them.
+fn remove_abandoned(run_dir: &std::path::Path) {
+    let Some(entries) = run_dir.parent().and_then(|all| std::fs::read_dir(all).ok()) else { return };
+    for entry in entries.flatten() {
+        let alive = std::path::Path::new("/proc").join(entry.file_name()).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
