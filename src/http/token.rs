@@ -93,7 +93,7 @@ pub async fn exchange(
     let result = token::exchange(&provider, request).await;
     crate::metrics::token_grant(
         params.get("grant_type").map(String::as_str),
-        result.as_ref().err().map(|f| f.error.code),
+        result.as_ref().err().map(|f| f.error.code.as_str()),
     );
     let response = result.map_err(|failure| refused("token", &headers, &params, failure))?;
     let mut response = Json(response).into_response();
