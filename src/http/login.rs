@@ -21,14 +21,19 @@ use crate::oidc::{OAuthError, Provider, session};
 /// Failed attempts after which an interaction must start again.
 const MAX_FAILURES: u32 = 5;
 
+/// Which login a page belongs to. A missing id is read as empty, so that a page opened without
+/// a pending request says so in the person's language rather than failing to parse.
 #[derive(Debug, Deserialize)]
 pub struct InteractionQuery {
+    #[serde(default)]
     pub interaction: String,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     pub interaction: String,
+    #[serde(default)]
     pub csrf: String,
     #[serde(default)]
     pub username: String,

@@ -26,6 +26,9 @@
 //! - Error ([`ErrorPage`]): `#error-code` holds the error code, `#error-description` the text.
 //! - Logged out ([`LoggedOutPage`]): `#logged-out`.
 //! - Form post ([`FormPostPage`]): the first form of the document, hidden inputs only.
+//! - Landing ([`LandingPage`]): `h1#landing`; the issuer in `#landing-issuer`; links
+//!   `a#landing-discovery`, `a#landing-jwks`, `a#landing-health`, `a#landing-ready`,
+//!   `a#landing-language` (the other language).
 
 use askama::Template;
 
@@ -247,6 +250,32 @@ impl ErrorPage {
 
     fn notice_text(&self) -> Option<&'static str> {
         self.notice.map(|n| i18n::notice(self.locale, n))
+    }
+}
+
+/// The landing page at `/`: the issuer and the links a developer needs first.
+#[derive(Debug, Template)]
+#[template(path = "landing.html")]
+pub struct LandingPage {
+    pub locale: Locale,
+    pub base: String,
+    pub issuer: String,
+    pub discovery: String,
+    pub jwks: String,
+    pub health: String,
+    pub ready: String,
+    /// The language the page offers to switch to, and the link that does.
+    pub other_locale: Locale,
+    pub other_language_href: String,
+}
+
+impl LandingPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "landing")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
     }
 }
 
