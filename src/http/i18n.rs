@@ -414,7 +414,6 @@ pub enum Notice {
     OtherBrowser,
     FormOutdated,
     NotLoggedIn,
-    LogoutCancelled,
     TooManySignIns,
     /// The session a login in progress belonged to has ended (signed out, expired).
     SessionEnded,
@@ -447,8 +446,6 @@ pub fn notice(locale: Locale, notice: Notice) -> &'static str {
         (Locale::En, FormOutdated) => "The form is out of date.",
         (Locale::Cs, NotLoggedIn) => "Nejste přihlášeni.",
         (Locale::En, NotLoggedIn) => "You are not signed in.",
-        (Locale::Cs, LogoutCancelled) => "Odhlášení jste zrušili; zůstáváte přihlášeni.",
-        (Locale::En, LogoutCancelled) => "You cancelled signing out; you are still signed in.",
         (Locale::Cs, TooManySignIns) => {
             "Z vaší adresy bylo zahájeno příliš mnoho přihlášení. Zkuste to prosím znovu za několik minut."
         }

@@ -13,7 +13,8 @@
 //! - Login ([`LoginPage`]): `form#login[method=post]` with hidden `input[name=interaction]` and
 //!   `input[name=csrf]`; `input#username[name=username][autocomplete=username]`;
 //!   `input#password[name=password][type=password][autocomplete=current-password]`;
-//!   `button#login-submit[type=submit]`; an error, if any, in `#login-error`.
+//!   `button#login-submit[type=submit]` (the first button, so Enter signs in);
+//!   `button#login-cancel[name=cancel][value=yes]`; an error, if any, in `#login-error`.
 //! - Consent ([`ConsentPage`]): `form#consent[method=post]` with hidden `interaction` and `csrf`;
 //!   `button#consent-allow[name=decision][value=allow]`, `button#consent-deny[name=decision][value=deny]`;
 //!   the requested scopes as `#consent-scopes li[data-scope]`.
@@ -24,7 +25,7 @@
 //!   the carried fields; `button#logout-confirm[name=logout][value=yes]`,
 //!   `button#logout-cancel[name=logout][value=no]`.
 //! - Error ([`ErrorPage`]): `#error-code` holds the error code, `#error-description` the text.
-//! - Logged out ([`LoggedOutPage`]): `#logged-out`.
+//! - Logged out ([`LoggedOutPage`]): `#logged-out`; logout cancelled ([`LogoutKeptPage`]): `#logout-kept`.
 //! - Form post ([`FormPostPage`]): the first form of the document, hidden inputs only.
 //! - Landing ([`LandingPage`]): `h1#landing`; the issuer in `#landing-issuer`; links
 //!   `a#landing-discovery`, `a#landing-jwks`, `a#landing-health`, `a#landing-ready`,
@@ -212,6 +213,26 @@ pub struct LoggedOutPage {
 impl LoggedOutPage {
     pub fn render(&self) -> String {
         render_or_fallback(self, "logged_out")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+}
+
+/// Shown when the person cancels a logout and no (valid) `post_logout_redirect_uri` takes them
+/// back: nothing happened, they are still signed in.
+#[derive(Debug, Template)]
+#[template(path = "logout_kept.html")]
+pub struct LogoutKeptPage {
+    pub locale: Locale,
+    pub base: String,
+    pub client_name: Option<String>,
+}
+
+impl LogoutKeptPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "logout_kept")
     }
 
     fn t(&self) -> &'static Texts {
