@@ -508,6 +508,45 @@ mod tests {
     }
 
     #[test]
+    fn landing_page_escapes_and_offers_the_other_language() {
+        let page = LandingPage {
+            locale: Locale::En,
+            base: "/idp".to_owned(),
+            issuer: "https://id.example/idp?<x>".to_owned(),
+            discovery: "https://id.example/idp/.well-known/openid-configuration".to_owned(),
+            jwks: "https://id.example/idp/jwks".to_owned(),
+            health: "/healthz".to_owned(),
+            ready: "/readyz".to_owned(),
+            other_locale: Locale::Cs,
+            other_language_href: "/idp/?lang=cs".to_owned(),
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<code id="landing-issuer">https://id.example/idp?&#60;x&#62;</code>"#), "{html}");
+        assert!(html.contains(r#"<a id="landing-language" href="/idp/?lang=cs" lang="cs" hreflang="cs">Česky</a>"#));
+        assert!(html.contains(r#"href="/idp/static/identita.css""#));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn logout_kept_page_names_the_client_in_either_language() {
+        let html = LogoutKeptPage { locale: Locale::Cs, base: String::new(), client_name: Some("<P>".into()) }.render();
+        assert!(html.contains(r#"<h1 id="logout-kept">Zůstáváte přihlášeni</h1>"#), "{html}");
+        assert!(html.contains("<strong>&#60;P&#62;</strong>"));
+        let html = LogoutKeptPage { locale: Locale::En, base: String::new(), client_name: None }.render();
+        assert!(html.contains("You are still signed in") && html.contains("You can close this window."));
+    }
+
+    #[test]
+    fn login_page_offers_a_way_back_after_the_sign_in_button() {
+        let html = login(Locale::Cs).render();
+        let submit = html.find(r#"id="login-submit""#).unwrap();
+        let cancel = html.find(r#"<button id="login-cancel" type="submit" name="cancel" value="yes" formnovalidate"#);
+        assert!(cancel.is_some_and(|c| c > submit), "{html}");
+        assert!(html.contains("Zrušit a vrátit se do aplikace"));
+        assert!(login(Locale::En).render().contains("Cancel and return to the application"));
+    }
+
+    #[test]
     fn error_page_shows_code_and_description() {
         let page = ErrorPage {
             locale: Locale::En,
