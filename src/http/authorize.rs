@@ -62,6 +62,7 @@ async fn handle(
         Ok(request) => request,
         Err(AuthorizeError::Page(error, reason)) => {
             let notice = match reason {
+                PageReason::MissingClient => Notice::MissingClient,
                 PageReason::UnknownClient => Notice::UnknownClient,
                 PageReason::UntrustedRedirect => Notice::UnregisteredRedirect,
                 PageReason::Malformed => Notice::BadRequest,

@@ -18,7 +18,9 @@ use crate::oidc::{ErrorCode, OAuthError, Provider};
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
+    #[serde(default)]
     pub interaction: String,
+    #[serde(default)]
     pub csrf: String,
     #[serde(default)]
     pub decision: String,

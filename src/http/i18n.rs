@@ -167,6 +167,23 @@ pub struct Texts {
     pub scope_address: &'static str,
     pub scope_phone: &'static str,
     pub scope_offline_access: &'static str,
+
+    pub landing_title: &'static str,
+    pub landing_intro: &'static str,
+    pub landing_issuer: &'static str,
+    pub landing_links: &'static str,
+    pub landing_discovery: &'static str,
+    pub landing_jwks: &'static str,
+    pub landing_health: &'static str,
+    pub landing_ready: &'static str,
+    pub landing_start: &'static str,
+    pub landing_other_language: &'static str,
+
+    pub login_cancel: &'static str,
+    pub logout_kept_title: &'static str,
+    pub logout_kept_message: &'static str,
+    pub logout_kept_client_before: &'static str,
+    pub logout_kept_client_after: &'static str,
 }
 
 static CS: Texts = Texts {
@@ -236,6 +253,23 @@ static CS: Texts = Texts {
     scope_address: "Adresa bydliště",
     scope_phone: "Telefonní číslo",
     scope_offline_access: "Přístup k údajům i v době, kdy nejste přihlášeni",
+
+    landing_title: "Poskytovatel identity",
+    landing_intro: "Tento server je poskytovatel identity OpenID Connect. Aplikace se k němu připojují podle jeho konfigurace.",
+    landing_issuer: "Vydavatel (issuer):",
+    landing_links: "Pro vývojáře aplikací",
+    landing_discovery: "Konfigurace OpenID Connect (discovery)",
+    landing_jwks: "Veřejné podpisové klíče (JWKS)",
+    landing_health: "Stav služby",
+    landing_ready: "Připravenost služby",
+    landing_start: "Přihlášení se zahajuje v aplikaci, která vás sem pošle; tato stránka sama nikoho nepřihlašuje.",
+    landing_other_language: "English",
+
+    login_cancel: "Zrušit a vrátit se do aplikace",
+    logout_kept_title: "Zůstáváte přihlášeni",
+    logout_kept_message: "Odhlášení jste zrušili; zůstáváte přihlášeni.",
+    logout_kept_client_before: "Můžete se vrátit do aplikace ",
+    logout_kept_client_after: ".",
 };
 
 static EN: Texts = Texts {
@@ -305,6 +339,23 @@ static EN: Texts = Texts {
     scope_address: "Home address",
     scope_phone: "Phone number",
     scope_offline_access: "Access to your data while you are not signed in",
+
+    landing_title: "Identity provider",
+    landing_intro: "This server is an OpenID Connect identity provider. Applications connect to it using its configuration.",
+    landing_issuer: "Issuer:",
+    landing_links: "For application developers",
+    landing_discovery: "OpenID Connect configuration (discovery)",
+    landing_jwks: "Public signing keys (JWKS)",
+    landing_health: "Service health",
+    landing_ready: "Service readiness",
+    landing_start: "Signing in starts in the application that sends you here; this page does not sign anyone in.",
+    landing_other_language: "Česky",
+
+    login_cancel: "Cancel and return to the application",
+    logout_kept_title: "You are still signed in",
+    logout_kept_message: "You cancelled signing out; you are still signed in.",
+    logout_kept_client_before: "You can go back to ",
+    logout_kept_client_after: ".",
 };
 
 /// The strings of one language.
@@ -354,6 +405,8 @@ pub fn scope_label(locale: Locale, scope: &str) -> String {
 /// Czech and an English text (the protocol's own description stays beside it, for developers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
+    /// The sign-in request does not name its application (no `client_id`).
+    MissingClient,
     UnknownClient,
     UnregisteredRedirect,
     BadRequest,
@@ -361,7 +414,6 @@ pub enum Notice {
     OtherBrowser,
     FormOutdated,
     NotLoggedIn,
-    LogoutCancelled,
     TooManySignIns,
     /// The session a login in progress belonged to has ended (signed out, expired).
     SessionEnded,
@@ -370,6 +422,12 @@ pub enum Notice {
 pub fn notice(locale: Locale, notice: Notice) -> &'static str {
     use Notice::*;
     match (locale, notice) {
+        (Locale::Cs, MissingClient) => {
+            "Odkaz na přihlášení neuvádí, ze které aplikace přicházíte (chybí v něm parametr client_id)."
+        }
+        (Locale::En, MissingClient) => {
+            "The sign-in link does not say which application you came from (its client_id parameter is missing)."
+        }
         (Locale::Cs, UnknownClient) => "Aplikace, ze které přicházíte, tu není registrována.",
         (Locale::En, UnknownClient) => "The application you came from is not registered here.",
         (Locale::Cs, UnregisteredRedirect) => {
@@ -380,16 +438,14 @@ pub fn notice(locale: Locale, notice: Notice) -> &'static str {
         }
         (Locale::Cs, BadRequest) => "Aplikace poslala neplatný požadavek na přihlášení.",
         (Locale::En, BadRequest) => "The application sent an invalid sign-in request.",
-        (Locale::Cs, LoginExpired) => "Toto přihlášení vypršelo nebo už bylo dokončeno.",
-        (Locale::En, LoginExpired) => "This sign-in has expired or was already completed.",
+        (Locale::Cs, LoginExpired) => "Toto přihlášení vypršelo, už bylo dokončeno, nebo neexistuje.",
+        (Locale::En, LoginExpired) => "This sign-in has expired, was already completed, or does not exist.",
         (Locale::Cs, OtherBrowser) => "Toto přihlášení bylo zahájeno v jiném prohlížeči.",
         (Locale::En, OtherBrowser) => "This sign-in was started in another browser.",
         (Locale::Cs, FormOutdated) => "Formulář už neplatí.",
         (Locale::En, FormOutdated) => "The form is out of date.",
         (Locale::Cs, NotLoggedIn) => "Nejste přihlášeni.",
         (Locale::En, NotLoggedIn) => "You are not signed in.",
-        (Locale::Cs, LogoutCancelled) => "Odhlášení jste zrušili; zůstáváte přihlášeni.",
-        (Locale::En, LogoutCancelled) => "You cancelled signing out; you are still signed in.",
         (Locale::Cs, TooManySignIns) => {
             "Z vaší adresy bylo zahájeno příliš mnoho přihlášení. Zkuste to prosím znovu za několik minut."
         }

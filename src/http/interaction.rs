@@ -100,10 +100,14 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
             fallback_locale,
             Notice::LoginExpired,
             OAuthError::invalid_request(
-                "this login has expired or was already completed; return to the application and start again",
+                "this login has expired, was already completed or does not exist; return to the application and start again",
             ),
         )
     };
+    // A page opened without a pending request (a bookmark, a link shared or typed in).
+    if id.is_empty() {
+        return Err(expired());
+    }
     let interaction = provider
         .stores
         .interactions

@@ -12,28 +12,37 @@ use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
 use super::pages::{ClientDisplay, LoginError, LoginPage};
-use super::security;
+use super::{respond, security};
 use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
 use crate::model::Authentication;
-use crate::oidc::{OAuthError, Provider, session};
+use crate::oidc::authorize::AuthorizationResponse;
+use crate::oidc::{ErrorCode, OAuthError, Provider, session};
 
 /// Failed attempts after which an interaction must start again.
 const MAX_FAILURES: u32 = 5;
 
+/// Which login a page belongs to. A missing id is read as empty, so that a page opened without
+/// a pending request says so in the person's language rather than failing to parse.
 #[derive(Debug, Deserialize)]
 pub struct InteractionQuery {
+    #[serde(default)]
     pub interaction: String,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     pub interaction: String,
+    #[serde(default)]
     pub csrf: String,
     #[serde(default)]
     pub username: String,
     #[serde(default)]
     pub password: String,
+    /// `yes` when the person cancels: the client gets `access_denied`.
+    #[serde(default)]
+    pub cancel: String,
 }
 
 pub async fn show(
@@ -75,6 +84,9 @@ pub async fn submit(
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     let locale = loaded.locale;
+    if form.cancel == "yes" {
+        return cancel(&provider, loaded).await;
+    }
     let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
     if loaded.interaction.failures >= MAX_FAILURES {
         let refusal = login::refused(&attempt, Refusal::Exhausted);
@@ -105,6 +117,23 @@ pub async fn submit(
     let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
     let response = interaction::proceed(&provider, loaded, authn, &session, false).await?;
     Ok(interaction::with_cookie(response, set_cookie))
+}
+
+/// The person went back to the application instead of signing in: the interaction is over and
+/// the client hears `access_denied` (with its `state`) at its redirect URI.
+async fn cancel(provider: &Provider, loaded: Loaded) -> Result<Response, HttpError> {
+    provider
+        .stores
+        .interactions
+        .delete(&loaded.interaction.id)
+        .await
+        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    let error = OAuthError::new(ErrorCode::AccessDenied, "the person cancelled the sign-in");
+    Ok(respond::authorization_response(&AuthorizationResponse::error(
+        loaded.request.target(),
+        provider.issuer(),
+        &error,
+    )))
 }
 
 /// The login page again, saying why; a failed password counts against the interaction, a wait

@@ -15,7 +15,7 @@ use axum::response::Response;
 use super::error::HttpError;
 use super::i18n::Notice;
 use super::interaction::{self, page_error, page_notice};
-use super::pages::{LoggedOutPage, LogoutConfirmPage};
+use super::pages::{LoggedOutPage, LogoutConfirmPage, LogoutKeptPage};
 use super::{cookies, form, respond, security};
 use crate::oidc::logout::{self, LogoutParams};
 use crate::oidc::{ErrorCode, OAuthError, Provider, session};
@@ -68,9 +68,17 @@ async fn handle(
         && browser
             .as_deref()
             .is_some_and(|b| map.get("csrf").is_some_and(|c| secret::constant_time_eq(c, &csrf_for(b))));
+    // Cancelling changes nothing, so it needs no CSRF token: back to the client's registered
+    // post-logout URI (with its `state`) when the request named a valid one, else a page that
+    // says the person is still signed in.
     if posted && map.get("logout").map(String::as_str) == Some("no") {
-        let cancelled = OAuthError::new(ErrorCode::AccessDenied, "the logout was cancelled; you are still signed in");
-        return Err(page_notice(provider, locale, Notice::LogoutCancelled, cancelled));
+        return Ok(match plan.redirect {
+            Some(url) => respond::redirect(&url),
+            None => {
+                let page = LogoutKeptPage { locale, base: provider.persona.base_path(), client_name: plan.client_name };
+                security::page(StatusCode::OK, page.render(), None)
+            }
+        });
     }
     if plan.confirm && !confirmed {
         if posted && map.contains_key("logout") {

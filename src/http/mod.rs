@@ -9,6 +9,7 @@ pub mod error;
 pub mod form;
 pub mod i18n;
 pub mod interaction;
+pub mod landing;
 pub mod login;
 pub mod logout;
 pub mod pages;
@@ -66,6 +67,7 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     let base = provider.persona.base_path();
     let app = if base.is_empty() { routes } else { Router::new().nest(&base, routes) };
     let app = app.route("/healthz", get(discovery::healthz)).route("/readyz", get(discovery::readyz));
+    let app = landing::mount(app, &base);
     crate::metrics::routes(app, &provider.config.metrics)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(provider.config.max_body_bytes))

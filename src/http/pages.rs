@@ -13,7 +13,8 @@
 //! - Login ([`LoginPage`]): `form#login[method=post]` with hidden `input[name=interaction]` and
 //!   `input[name=csrf]`; `input#username[name=username][autocomplete=username]`;
 //!   `input#password[name=password][type=password][autocomplete=current-password]`;
-//!   `button#login-submit[type=submit]`; an error, if any, in `#login-error`.
+//!   `button#login-submit[type=submit]` (the first button, so Enter signs in);
+//!   `button#login-cancel[name=cancel][value=yes]`; an error, if any, in `#login-error`.
 //! - Consent ([`ConsentPage`]): `form#consent[method=post]` with hidden `interaction` and `csrf`;
 //!   `button#consent-allow[name=decision][value=allow]`, `button#consent-deny[name=decision][value=deny]`;
 //!   the requested scopes as `#consent-scopes li[data-scope]`.
@@ -24,8 +25,11 @@
 //!   the carried fields; `button#logout-confirm[name=logout][value=yes]`,
 //!   `button#logout-cancel[name=logout][value=no]`.
 //! - Error ([`ErrorPage`]): `#error-code` holds the error code, `#error-description` the text.
-//! - Logged out ([`LoggedOutPage`]): `#logged-out`.
+//! - Logged out ([`LoggedOutPage`]): `#logged-out`; logout cancelled ([`LogoutKeptPage`]): `#logout-kept`.
 //! - Form post ([`FormPostPage`]): the first form of the document, hidden inputs only.
+//! - Landing ([`LandingPage`]): `h1#landing`; the issuer in `#landing-issuer`; links
+//!   `a#landing-discovery`, `a#landing-jwks`, `a#landing-health`, `a#landing-ready`,
+//!   `a#landing-language` (the other language).
 
 use askama::Template;
 
@@ -216,6 +220,26 @@ impl LoggedOutPage {
     }
 }
 
+/// Shown when the person cancels a logout and no (valid) `post_logout_redirect_uri` takes them
+/// back: nothing happened, they are still signed in.
+#[derive(Debug, Template)]
+#[template(path = "logout_kept.html")]
+pub struct LogoutKeptPage {
+    pub locale: Locale,
+    pub base: String,
+    pub client_name: Option<String>,
+}
+
+impl LogoutKeptPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "logout_kept")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+}
+
 /// An error that cannot be sent back to the client, shown to the person instead.
 #[derive(Debug, Template)]
 #[template(path = "error.html")]
@@ -247,6 +271,32 @@ impl ErrorPage {
 
     fn notice_text(&self) -> Option<&'static str> {
         self.notice.map(|n| i18n::notice(self.locale, n))
+    }
+}
+
+/// The landing page at `/`: the issuer and the links a developer needs first.
+#[derive(Debug, Template)]
+#[template(path = "landing.html")]
+pub struct LandingPage {
+    pub locale: Locale,
+    pub base: String,
+    pub issuer: String,
+    pub discovery: String,
+    pub jwks: String,
+    pub health: String,
+    pub ready: String,
+    /// The language the page offers to switch to, and the link that does.
+    pub other_locale: Locale,
+    pub other_language_href: String,
+}
+
+impl LandingPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "landing")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
     }
 }
 
@@ -455,6 +505,45 @@ mod tests {
             LoggedOutPage { locale: Locale::En, base: String::new(), client_name: Some("<b>".to_owned()) }.render();
         assert!(html.contains(r#"id="logged-out""#));
         assert!(html.contains("<strong>&#60;b&#62;</strong>"));
+    }
+
+    #[test]
+    fn landing_page_escapes_and_offers_the_other_language() {
+        let page = LandingPage {
+            locale: Locale::En,
+            base: "/idp".to_owned(),
+            issuer: "https://id.example/idp?<x>".to_owned(),
+            discovery: "https://id.example/idp/.well-known/openid-configuration".to_owned(),
+            jwks: "https://id.example/idp/jwks".to_owned(),
+            health: "/healthz".to_owned(),
+            ready: "/readyz".to_owned(),
+            other_locale: Locale::Cs,
+            other_language_href: "/idp/?lang=cs".to_owned(),
+        };
+        let html = page.render();
+        assert!(html.contains(r#"<code id="landing-issuer">https://id.example/idp?&#60;x&#62;</code>"#), "{html}");
+        assert!(html.contains(r#"<a id="landing-language" href="/idp/?lang=cs" lang="cs" hreflang="cs">Česky</a>"#));
+        assert!(html.contains(r#"href="/idp/static/identita.css""#));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn logout_kept_page_names_the_client_in_either_language() {
+        let html = LogoutKeptPage { locale: Locale::Cs, base: String::new(), client_name: Some("<P>".into()) }.render();
+        assert!(html.contains(r#"<h1 id="logout-kept">Zůstáváte přihlášeni</h1>"#), "{html}");
+        assert!(html.contains("<strong>&#60;P&#62;</strong>"));
+        let html = LogoutKeptPage { locale: Locale::En, base: String::new(), client_name: None }.render();
+        assert!(html.contains("You are still signed in") && html.contains("You can close this window."));
+    }
+
+    #[test]
+    fn login_page_offers_a_way_back_after_the_sign_in_button() {
+        let html = login(Locale::Cs).render();
+        let submit = html.find(r#"id="login-submit""#).unwrap();
+        let cancel = html.find(r#"<button id="login-cancel" type="submit" name="cancel" value="yes" formnovalidate"#);
+        assert!(cancel.is_some_and(|c| c > submit), "{html}");
+        assert!(html.contains("Zrušit a vrátit se do aplikace"));
+        assert!(login(Locale::En).render().contains("Cancel and return to the application"));
     }
 
     #[test]

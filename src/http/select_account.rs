@@ -16,7 +16,9 @@ use crate::oidc::authorize::Decision;
 
 #[derive(Debug, Deserialize)]
 pub struct SelectForm {
+    #[serde(default)]
     pub interaction: String,
+    #[serde(default)]
     pub csrf: String,
     #[serde(default)]
     pub choice: String,

@@ -15,6 +15,7 @@ mod logout;
 mod metrics;
 mod migrate;
 mod multinode;
+mod pages;
 mod postgres;
 mod registration;
 mod registration_access;

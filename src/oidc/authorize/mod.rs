@@ -149,6 +149,8 @@ impl AuthorizationRequest {
 /// Why an error is shown on a page rather than sent to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageReason {
+    /// The request names no client at all (no `client_id`).
+    MissingClient,
     UnknownClient,
     /// The redirect URI is missing or not registered.
     UntrustedRedirect,

@@ -33,7 +33,7 @@ pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<Au
     let client_id = params
         .get("client_id")
         .cloned()
-        .ok_or_else(|| page_for(PageReason::UnknownClient, "the client_id parameter is missing"))?;
+        .ok_or_else(|| page_for(PageReason::MissingClient, "the client_id parameter is missing"))?;
     let client = provider
         .stores
         .clients
