@@ -23,3 +23,4 @@ mod sessions;
 mod smoke;
 mod third_party;
 mod tokens;
+mod disabled_codes;
