@@ -92,8 +92,8 @@ pub fn summary() -> Vec<String> {
     let tools = [Needs::Chromedriver, Needs::Node].map(Needs::name);
     if count(&tools) > 0 {
         lines.push(format!(
-            "{} tests skipped for a missing tool (install Debian's chromium and chromium-driver; `npm ci` in tests/third_party)",
-            count(&tools)
+            "{} skipped for a missing tool (install Debian's chromium and chromium-driver; `npm ci` in tests/third_party)",
+            tests(count(&tools))
         ));
     }
     let on_services = count(&services);
@@ -105,13 +105,19 @@ pub fn summary() -> Vec<String> {
             .map(|(s, n)| format!("{s}: {n}"))
             .collect();
         lines.push(format!(
-            "SKIPPED {on_services} tests for a missing service ({}); start them with: eval \"$(bash .ci/services.sh)\"",
+            "SKIPPED {} for a missing service ({}); start them with: eval \"$(bash .ci/services.sh)\"",
+            tests(on_services),
             by_service.join(", ")
         ));
     } else {
         lines.push("No test was skipped for a missing service.".to_owned());
     }
     lines
+}
+
+/// "1 test", "2 tests".
+fn tests(n: usize) -> String {
+    if n == 1 { "1 test".to_owned() } else { format!("{n} tests") }
 }
 
 /// Removes the marker directories of runs whose cargo has exited (every run leaves its own, and a
