@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod cli;
 mod client_uris;
+mod disabled_codes;
 mod faults;
 mod loa;
 mod login_limits;

@@ -70,6 +70,12 @@ pub async fn exchange(
         provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant("the person logged out after this code was issued"));
     }
+    // Likewise an account disabled or removed since the code was issued, whatever the scope (an
+    // ID token would look the person up anyway; an access token alone would not).
+    if !person_active(provider, &grant).await? {
+        provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
+        return Err(OAuthError::invalid_grant("the account no longer exists or is disabled"));
+    }
     let id_token = if grant.scopes.iter().any(|s| s == "openid") {
         let input = IdTokenInput { access_token: Some(&access_token), code: None, scope_claims: false, nonce: true };
         Some(tokens::id_token(provider, client, &grant, input).await?)
@@ -120,6 +126,17 @@ fn check(
 async fn session_alive(provider: &Provider, grant: &Grant) -> Result<bool, OAuthError> {
     match &grant.sid {
         Some(sid) => Ok(provider.stores.sessions.get_by_sid(sid, provider.now()).await?.is_some()),
+        None => Ok(true),
+    }
+}
+
+/// Whether the person a grant was made to still has an account that is not disabled (`true` for a
+/// grant made to no person). Looked at after the grant's tokens are stored: `identita user
+/// disable` marks the account before it revokes the person's tokens, so a disable racing this
+/// look either is seen here or revokes the tokens just stored.
+pub(super) async fn person_active(provider: &Provider, grant: &Grant) -> Result<bool, OAuthError> {
+    match &grant.authn {
+        Some(authn) => Ok(provider.stores.users.get(&authn.user_id).await?.is_some_and(|user| !user.disabled)),
         None => Ok(true),
     }
 }

@@ -136,6 +136,12 @@ async fn respond(
     expires_in: i64,
     grant: &Grant,
 ) -> Result<TokenResponse, OAuthError> {
+    // An account disabled or removed since the grant was made ends it, whatever the scope; looked
+    // at after the rotation stored the new tokens, so a disable racing it revokes them.
+    if !super::authorization_code::person_active(provider, grant).await? {
+        provider.stores.tokens.revoke_grant(&grant.grant_id).await?;
+        return Err(OAuthError::invalid_grant("the account no longer exists or is disabled"));
+    }
     let id_token = if grant.scopes.iter().any(|s| s == "openid") && grant.authn.is_some() {
         let input =
             IdTokenInput { access_token: Some(&issued.access_token), code: None, scope_claims: false, nonce: false };
