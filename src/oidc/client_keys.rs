@@ -13,7 +13,7 @@ pub async fn jwks(provider: &Provider, client: &Client, refresh: bool) -> Result
         return Ok(jwks.clone());
     }
     match &client.jwks_uri {
-        Some(uri) => provider.fetcher.jwks(uri, refresh).await.map_err(|e| {
+        Some(uri) => provider.fetcher.jwks(&client.client_id, uri, refresh).await.map_err(|e| {
             tracing::info!(client_id = %client.client_id, error = %e, "fetching the client's jwks_uri failed");
             OAuthError::invalid_client(Document::Jwks.unavailable())
         }),

@@ -173,11 +173,13 @@ impl Fetcher {
         result
     }
 
-    /// A client's JWKS from its `jwks_uri`, cached for a minute. `refresh` (an unknown `kid`, a
-    /// signature that did not verify) fetches it again unless that was done in the last
-    /// [`JWKS_MIN_REFRESH`], so a client's key rotation is picked up at once.
-    pub async fn jwks(&self, url: &str, refresh: bool) -> Result<serde_json::Value, FetchError> {
-        let key = format!("jwks {url}");
+    /// The JWKS of the client `client_id` from its `jwks_uri`, cached for a minute. `refresh` (an
+    /// unknown `kid`, a signature that did not verify) fetches it again unless that was done in
+    /// the last [`JWKS_MIN_REFRESH`], so a client's key rotation is picked up at once. The cache is
+    /// the client's own: a client newly registered with the URL of another (or of one deleted a
+    /// moment ago) reads the document afresh instead of being held to the other's copy.
+    pub async fn jwks(&self, client_id: &str, url: &str, refresh: bool) -> Result<serde_json::Value, FetchError> {
+        let key = format!("jwks {client_id} {url}");
         if let Some(cached) = self.cached(&key, JWKS_TTL, refresh) {
             return cached;
         }

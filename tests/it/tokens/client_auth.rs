@@ -358,6 +358,38 @@ async fn private_key_jwt_with_keys_from_a_jwks_uri() {
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
+/// The conformance suite's Dynamic plan: one module's client and the next one's are registered
+/// with the same `jwks_uri`, whose keys change in between. The second client must not be held to
+/// the first one's cached copy (whose early refetch is rate-limited).
+#[tokio::test]
+async fn a_client_registered_with_another_clients_jwks_uri_reads_it_afresh() {
+    let server = server().await;
+    let (first_jwks, first_key) = client_key();
+    let (second_jwks, second_key) = client_key();
+    let hosted = std::sync::Arc::new(std::sync::Mutex::new(first_jwks));
+    let shared = hosted.clone();
+    let app = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let jwks = shared.lock().unwrap().clone();
+            async move { axum::Json(jwks) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_uri = format!("http://{}/jwks", listener.local_addr().unwrap());
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let first = jwt_client(&server, json!({ "jwks_uri": jwks_uri })).await;
+    let reply = with_assertion(&server, &assertion(&first_key, &first, &server.url("/token"), "jti-a", 120)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+
+    *hosted.lock().unwrap() = second_jwks;
+    let second = jwt_client(&server, json!({ "jwks_uri": jwks_uri })).await;
+    let reply = with_assertion(&server, &assertion(&second_key, &second, &server.url("/token"), "jti-b", 120)).await;
+    serving.abort();
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Malformed requests
 // ---------------------------------------------------------------------------------------------
