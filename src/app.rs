@@ -249,6 +249,7 @@ async fn housekeeping(provider: Provider) {
         tick.tick().await;
         let now = provider.now();
         if let Err(e) = provider.stores.maintenance.purge_expired(now).await {
+            crate::metrics::store_error(&e);
             tracing::warn!(error = %e, "purging expired records failed");
         }
         if let Err(e) = provider.keys.prune(now, provider.key_retention()) {

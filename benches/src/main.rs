@@ -1,7 +1,7 @@
 //! `identita-bench`: the load generator and bound measurements behind `benches/run.sh`.
 //!
 //! Each subcommand prints JSON (one line) so the script can collect results, and `table` turns
-//! the collected results into the Markdown table of the README's Performance section.
+//! the collected results into the Markdown tables of `benches/README.md`.
 
 mod bounds;
 mod browser;

@@ -79,16 +79,14 @@ impl Plan {
         self.met
     }
 
-    /// Whether an authentication at `achieved` is good enough; `None` is a level that is not an
-    /// LoA (good enough only when the request names no level).
-    pub fn accepts(&self, achieved: Option<Loa>) -> bool {
-        let Some(achieved) = achieved else { return self.requirement.levels().is_none() };
+    /// Whether an authentication at `achieved` is good enough.
+    pub fn accepts(&self, achieved: Loa) -> bool {
         self.requirement.accepts(achieved)
             || (!self.met && self.requirement.distance(achieved) <= self.requirement.distance(self.level))
     }
 
     /// Whether an SSO session at `level` serves the request, or the person must step up.
-    pub fn session(&self, level: Option<Loa>) -> SessionLevel {
+    pub fn session(&self, level: Loa) -> SessionLevel {
         if self.accepts(level) { SessionLevel::Enough } else { SessionLevel::StepUp(self.level) }
     }
 }
@@ -107,8 +105,7 @@ mod tests {
         let plan = plan(&Requirement::any(), ALL_MEANS).unwrap();
         assert_eq!(plan.level(), Low);
         assert!(plan.meets_requirement());
-        assert!(Loa::ALL.iter().all(|l| plan.accepts(Some(*l))));
-        assert!(plan.accepts(None), "a session of unknown level serves a request that names none");
+        assert!(Loa::ALL.iter().all(|l| plan.accepts(*l)));
     }
 
     #[test]
@@ -134,12 +131,12 @@ mod tests {
         let high = Requirement::one_of([High], false);
         let p = plan(&high, PASSWORD_ONLY).unwrap();
         assert_eq!((p.level(), p.meets_requirement()), (Low, false));
-        assert!(p.accepts(Some(Low)));
+        assert!(p.accepts(Low));
 
         let p = plan(&high, &[Low, Substantial]).unwrap();
         assert_eq!(p.level(), Substantial);
-        assert_eq!(p.session(Some(Low)), SessionLevel::StepUp(Substantial));
-        assert_eq!(p.session(Some(High)), SessionLevel::Enough);
+        assert_eq!(p.session(Low), SessionLevel::StepUp(Substantial));
+        assert_eq!(p.session(High), SessionLevel::Enough);
 
         // Below everything reachable: the weakest reachable; a tie goes to the stronger.
         let low = Requirement::one_of([Low], false);
@@ -151,17 +148,16 @@ mod tests {
     #[test]
     fn a_session_below_the_required_level_steps_up() {
         let p = plan(&Requirement::compared(Comparison::Minimum, Substantial, true), ALL_MEANS).unwrap();
-        assert_eq!(p.session(Some(Low)), SessionLevel::StepUp(Substantial));
-        assert_eq!(p.session(Some(Substantial)), SessionLevel::Enough);
-        assert_eq!(p.session(Some(High)), SessionLevel::Enough);
-        assert_eq!(p.session(None), SessionLevel::StepUp(Substantial));
+        assert_eq!(p.session(Low), SessionLevel::StepUp(Substantial));
+        assert_eq!(p.session(Substantial), SessionLevel::Enough);
+        assert_eq!(p.session(High), SessionLevel::Enough);
     }
 
     #[test]
     fn an_exact_requirement_refuses_a_stronger_session() {
         let p = plan(&Requirement::compared(Comparison::Exact, Low, true), ALL_MEANS).unwrap();
-        assert_eq!(p.session(Some(High)), SessionLevel::StepUp(Low));
-        assert_eq!(p.session(Some(Low)), SessionLevel::Enough);
+        assert_eq!(p.session(High), SessionLevel::StepUp(Low));
+        assert_eq!(p.session(Low), SessionLevel::Enough);
     }
 
     #[test]

@@ -119,6 +119,7 @@ impl PasswordLogin<'_> {
             Ok(hash) => {
                 user.password_hash = hash;
                 if let Err(e) = self.users.update(&user).await {
+                    crate::metrics::store_error(&e);
                     tracing::warn!(error = %e, "storing the re-hashed password failed");
                 }
             }

@@ -106,7 +106,7 @@ pub async fn submit(
     let authn = Authentication {
         user_id: user.id.clone(),
         auth_time: provider.now(),
-        acr: provider.persona.password_acr.uri().to_owned(),
+        acr: provider.persona.password_acr,
         amr: vec!["pwd".to_owned()],
     };
     let jar = interaction::jar(&provider);

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
 use super::{form, security, trace};
-use crate::oidc::userinfo::{self, UserInfo};
+use crate::oidc::userinfo::{self, Refusal, UserInfo};
 use crate::oidc::{OAuthError, Provider};
 
 pub async fn handle(
@@ -18,37 +18,34 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let answer = answer(&provider, method, &headers, &body).await;
-    if let Err(HttpError::Bearer(error) | HttpError::Json { error, .. }) = &answer {
-        // The client is known only from a valid token, and a refusal here is mostly its absence.
-        trace::refused("userinfo", None, error);
-    }
-    answer
+    answer(&provider, method, &headers, &body).await.map_err(|refusal| {
+        // The client is known once the token was found: the token's client, not the caller's word.
+        trace::refused("userinfo", refusal.client_id.as_deref(), &refusal.error);
+        HttpError::Bearer(refusal.error)
+    })
 }
 
-async fn answer(provider: &Provider, method: Method, headers: &HeaderMap, body: &Bytes) -> Result<Response, HttpError> {
+async fn answer(provider: &Provider, method: Method, headers: &HeaderMap, body: &Bytes) -> Result<Response, Refusal> {
     let header_token = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         Some(value) => match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
                 Some(token.trim().to_owned())
             }
             _ => {
-                return Err(HttpError::Bearer(OAuthError::invalid_request(
-                    "the Authorization header must be a Bearer token",
-                )));
+                return Err(OAuthError::invalid_request("the Authorization header must be a Bearer token").into());
             }
         },
         None => None,
     };
     let body_token = if method == Method::POST && form::is_form(headers) {
-        let params = form::pairs(body).and_then(form::unique).map_err(HttpError::Bearer)?;
+        let params = form::pairs(body).and_then(form::unique)?;
         params.get("access_token").cloned()
     } else {
         None
     };
     let token = match (header_token, body_token) {
         (Some(_), Some(_)) => {
-            return Err(HttpError::Bearer(OAuthError::invalid_request("send the access token in one place only")));
+            return Err(OAuthError::invalid_request("send the access token in one place only").into());
         }
         (Some(t), None) | (None, Some(t)) => t,
         (None, None) => {
@@ -56,7 +53,7 @@ async fn answer(provider: &Provider, method: Method, headers: &HeaderMap, body: 
             return Ok(missing_token());
         }
     };
-    let info = userinfo::userinfo(provider, &token).await.map_err(HttpError::Bearer)?;
+    let info = userinfo::userinfo(provider, &token).await?;
     let mut response = match info {
         UserInfo::Json(claims) => Json(claims).into_response(),
         UserInfo::Jwt(jwt) => {

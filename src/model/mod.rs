@@ -18,6 +18,7 @@ pub use authentication::Authentication;
 pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
 pub use interaction::Interaction;
+pub use loa::Loa;
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use session::Session;
 pub use user::{Address, Profile, User};

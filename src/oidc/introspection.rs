@@ -36,6 +36,10 @@ pub async fn introspect(
     let Some((grant, iat, exp, kind)) = found.filter(|(g, ..)| g.client_id == client.client_id) else {
         return Ok(json!({ "active": false }));
     };
+    // A disabled or removed person's tokens are refused everywhere else, so they are not active.
+    if !crate::oidc::token::person_active(provider, &grant).await? {
+        return Ok(json!({ "active": false }));
+    }
     Ok(Value::Object(describe(provider, client, &grant, iat, exp, kind)))
 }
 
@@ -52,7 +56,7 @@ fn describe(provider: &Provider, client: &Client, grant: &Grant, iat: i64, exp: 
     if let Some(authn) = &grant.authn {
         out.insert("sub".into(), Value::from(subject::of(provider, client, &authn.user_id)));
         out.insert("auth_time".into(), Value::from(authn.auth_time));
-        out.insert("acr".into(), Value::from(authn.acr.clone()));
+        out.insert("acr".into(), Value::from(authn.acr.uri()));
     } else {
         out.insert("sub".into(), Value::from(grant.client_id.clone()));
     }

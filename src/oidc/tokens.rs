@@ -83,7 +83,7 @@ pub async fn id_token(
         "exp": now + provider.config.tokens.id_token_ttl,
         "iat": now,
         "auth_time": authn.auth_time,
-        "acr": authn.acr,
+        "acr": authn.acr.uri(),
         "amr": authn.amr,
         "azp": client.client_id,
     });

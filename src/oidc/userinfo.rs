@@ -16,7 +16,27 @@ pub enum UserInfo {
     Jwt(String),
 }
 
-pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, OAuthError> {
+/// A refused userinfo request: the error the client is sent and, once the token was found, the
+/// client it was issued to (for the log line; an unknown token names no client).
+#[derive(Debug)]
+pub struct Refusal {
+    pub error: OAuthError,
+    pub client_id: Option<String>,
+}
+
+impl From<OAuthError> for Refusal {
+    fn from(error: OAuthError) -> Self {
+        Self { error, client_id: None }
+    }
+}
+
+impl From<crate::store::StoreError> for Refusal {
+    fn from(error: crate::store::StoreError) -> Self {
+        OAuthError::from(error).into()
+    }
+}
+
+pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, Refusal> {
     let invalid = |text: &str| OAuthError::new(ErrorCode::InvalidToken, text);
     let token = provider
         .stores
@@ -25,19 +45,27 @@ pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, OAu
         .await?
         .ok_or_else(|| invalid("the access token is invalid, expired or revoked"))?;
     let grant = token.grant;
-    let authn = grant.authn.as_ref().ok_or_else(|| invalid("the access token was not issued for a person"))?;
+    let client_id = grant.client_id.clone();
+    let refused = |error: OAuthError| Refusal { error, client_id: Some(client_id.clone()) };
+    let authn = grant.authn.as_ref().ok_or_else(|| refused(invalid("the access token was not issued for a person")))?;
     if !grant.scopes.iter().any(|s| s == "openid") {
-        return Err(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope"));
+        return Err(refused(OAuthError::new(ErrorCode::InsufficientScope, "the access token lacks the openid scope")));
     }
-    let client =
-        provider.stores.clients.get(&grant.client_id).await?.ok_or_else(|| invalid("the client no longer exists"))?;
+    let client = provider
+        .stores
+        .clients
+        .get(&grant.client_id)
+        .await
+        .map_err(|e| refused(e.into()))?
+        .ok_or_else(|| refused(invalid("the client no longer exists")))?;
     let user = provider
         .stores
         .users
         .get(&authn.user_id)
-        .await?
+        .await
+        .map_err(|e| refused(e.into()))?
         .filter(|u| !u.disabled)
-        .ok_or_else(|| invalid("the account no longer exists or is disabled"))?;
+        .ok_or_else(|| refused(invalid("the account no longer exists or is disabled")))?;
     let mut body = claims::release(&user, &grant.scopes, true, grant.claims.as_ref().map(|r| &r.userinfo));
     body.insert("sub".into(), Value::from(subject::of(provider, &client, &user.id)));
 
@@ -46,7 +74,7 @@ pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, OAu
         Some(alg) => {
             body.insert("iss".into(), Value::from(provider.issuer()));
             body.insert("aud".into(), Value::from(client.client_id.clone()));
-            Ok(UserInfo::Jwt(tokens::sign(provider, alg, None, &body)?))
+            Ok(UserInfo::Jwt(tokens::sign(provider, alg, None, &body).map_err(refused)?))
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::model::{AuthMethod, Authentication, Client, Grant, Profile, SubjectTy
 pub const NOW: i64 = 1_700_000_000;
 
 pub fn authn(user_id: &str) -> Authentication {
-    Authentication { user_id: user_id.into(), auth_time: NOW, acr: "high".into(), amr: vec!["pwd".into()] }
+    Authentication { user_id: user_id.into(), auth_time: NOW, acr: crate::model::Loa::High, amr: vec!["pwd".into()] }
 }
 
 pub fn grant(grant_id: &str, sid: Option<&str>, scopes: &[&str]) -> Grant {

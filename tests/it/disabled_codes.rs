@@ -1,6 +1,7 @@
 //! A person disabled or removed after a login gets nothing more from it: the authorization code
 //! issued before is refused at the token endpoint, and so is a refresh token, whatever the scope —
-//! not only when an ID token (`openid`) would look the person up.
+//! not only when an ID token (`openid`) would look the person up; introspection reports the
+//! person's tokens inactive.
 
 use crate::common;
 
@@ -130,5 +131,25 @@ async fn a_refresh_without_openid_of_a_disabled_person_is_refused_and_ends_the_g
 
     // The refusal revoked the grant: enabled again, its access token no longer works.
     set_disabled(&server, &user, false).await;
+    assert!(!active(&server, &id, &secret, access_token).await);
+}
+
+#[tokio::test]
+async fn introspection_reports_a_disabled_or_removed_persons_access_token_inactive() {
+    let (server, user, id, secret) = setup().await;
+    let code = code(&server, &id, "profile").await;
+    let (status, tokens) = exchange(&server, &id, &secret, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    let access_token = tokens["access_token"].as_str().unwrap();
+    assert!(active(&server, &id, &secret, access_token).await);
+
+    // Only the account's state changes (its tokens are not revoked here): inactive while disabled,
+    // active again once enabled.
+    set_disabled(&server, &user, true).await;
+    assert!(!active(&server, &id, &secret, access_token).await);
+    set_disabled(&server, &user, false).await;
+    assert!(active(&server, &id, &secret, access_token).await);
+
+    assert!(server.provider.stores.users.delete(&user.id).await.unwrap());
     assert!(!active(&server, &id, &secret, access_token).await);
 }

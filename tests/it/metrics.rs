@@ -203,6 +203,21 @@ async fn refused_token_introspection_and_userinfo_requests_are_logged_with_clien
     let bearer = "TOKEN-NOT-ISSUED-4711";
     let userinfo = http.get(server.url("/userinfo")).bearer_auth(bearer).send().await.unwrap();
     assert_eq!(userinfo.status(), 401);
+    // A token that exists but was issued to no person: userinfo names the client it belongs to.
+    let (service, service_secret) =
+        server.add_client(json!({ "grant_types": ["client_credentials"], "response_types": [] })).await;
+    let service_secret = service_secret.unwrap();
+    let reply = http
+        .post(server.url("/token"))
+        .basic_auth(&service, Some(&service_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let service_token = reply.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    let userinfo = http.get(server.url("/userinfo")).bearer_auth(&service_token).send().await.unwrap();
+    assert_eq!(userinfo.status(), 401);
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let refused: Vec<serde_json::Value> = text
@@ -220,9 +235,18 @@ async fn refused_token_introspection_and_userinfo_requests_are_logged_with_clien
     assert_eq!(find("token", "invalid_client")["client_id"], quoted.as_str(), "{text}");
     assert_eq!(find("token", "invalid_grant")["client_id"], quoted.as_str(), "{text}");
     assert_eq!(find("introspection", "invalid_request")["client_id"], quoted.as_str(), "{text}");
-    let userinfo = find("userinfo", "invalid_token");
-    assert!(userinfo["description"].as_str().is_some_and(|d| !d.is_empty()), "{text}");
-    for secret_value in [wrong_secret, secret.as_str(), code, bearer] {
+    let unknown = refused
+        .iter()
+        .find(|e| e["endpoint"] == "userinfo" && e["error"] == "invalid_token" && e.get("client_id").is_none())
+        .unwrap_or_else(|| panic!("no userinfo refusal without a client in:\n{text}"));
+    assert!(unknown["description"].as_str().is_some_and(|d| !d.is_empty()), "{text}");
+    let quoted_service = format!("{service:?}");
+    let personless = refused
+        .iter()
+        .find(|e| e["endpoint"] == "userinfo" && e["client_id"] == quoted_service.as_str())
+        .unwrap_or_else(|| panic!("no userinfo refusal naming {service} in:\n{text}"));
+    assert!(personless["description"].as_str().is_some_and(|d| d.contains("person")), "{text}");
+    for secret_value in [wrong_secret, secret.as_str(), code, bearer, service_secret.as_str(), service_token.as_str()] {
         assert!(!text.contains(secret_value), "{secret_value} was logged:\n{text}");
     }
 }

@@ -8,7 +8,6 @@
 
 use super::{AuthorizationRequest, AuthorizationResponse, issue};
 use crate::authn::loa::{self, Plan, SessionLevel};
-use crate::model::loa::Loa;
 use crate::model::{Authentication, Client, Session};
 use crate::oidc::Provider;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -55,7 +54,7 @@ pub async fn after_login(
     // OpenID Connect Core §5.5.1.1: an essential acr that was not reached fails the request; a
     // voluntary one goes on, and the ID token states the level achieved.
     let plan = loa_plan(provider, request)?;
-    if request.loa.is_essential() && !plan.accepts(achieved(authn)) {
+    if request.loa.is_essential() && !plan.accepts(authn.acr) {
         return Err(unmet());
     }
     if !consent_given && needs_consent(provider, client, request, &authn.user_id).await? {
@@ -89,7 +88,7 @@ fn session_satisfies(
     {
         return false;
     }
-    plan.session(achieved(authn)) == SessionLevel::Enough
+    plan.session(authn.acr) == SessionLevel::Enough
 }
 
 /// The request's level-of-assurance requirement against the levels this provider's means reach.
@@ -102,11 +101,6 @@ fn unmet() -> OAuthError {
         ErrorCode::UnmetAuthenticationRequirements,
         "no available means of authentication reaches the level of assurance the request requires",
     )
-}
-
-/// The level an authentication reached; `None` for a stored `acr` that is not an LoA URI.
-fn achieved(authn: &Authentication) -> Option<Loa> {
-    Loa::parse(&authn.acr).ok()
 }
 
 async fn needs_consent(

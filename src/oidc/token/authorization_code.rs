@@ -134,7 +134,7 @@ async fn session_alive(provider: &Provider, grant: &Grant) -> Result<bool, OAuth
 /// grant made to no person). Looked at after the grant's tokens are stored: `identita user
 /// disable` marks the account before it revokes the person's tokens, so a disable racing this
 /// look either is seen here or revokes the tokens just stored.
-pub(super) async fn person_active(provider: &Provider, grant: &Grant) -> Result<bool, OAuthError> {
+pub(crate) async fn person_active(provider: &Provider, grant: &Grant) -> Result<bool, OAuthError> {
     match &grant.authn {
         Some(authn) => Ok(provider.stores.users.get(&authn.user_id).await?.is_some_and(|user| !user.disabled)),
         None => Ok(true),

@@ -8,6 +8,7 @@ mod successor;
 
 use serde::Serialize;
 
+pub(crate) use authorization_code::person_active;
 pub use request::{
     ClientCredentialsRequest, CodeRequest, GrantError, GrantRequest, GrantType, RefreshRequest, TokenRequest,
 };
