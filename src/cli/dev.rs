@@ -173,7 +173,8 @@ fn summary(provider: &Provider, clients: &[SeededClient], citizens: &[SeededCiti
     for citizen in citizens {
         let password = citizen.password.as_deref().unwrap_or("(not the demo password any more)");
         let note = if citizen.found == Found::Changed { kept } else { "" };
-        let _ = writeln!(out, "  {:<18} {:<14} {} {note}", citizen.username, password, citizen.name);
+        let row = format!("  {:<18} {:<14} {} {note}", citizen.username, password, citizen.name);
+        let _ = writeln!(out, "{}", row.trim_end());
     }
     if let Some(seeded) = clients.first() {
         let client = &seeded.client;

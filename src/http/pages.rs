@@ -522,6 +522,7 @@ mod tests {
             ready: "/readyz".to_owned(),
             other_locale: Locale::Cs,
             other_language_href: "/idp/?lang=cs".to_owned(),
+            dev: None,
         };
         let html = page.render();
         assert!(html.contains(r#"<code id="landing-issuer">https://id.example/idp?&#60;x&#62;</code>"#), "{html}");
