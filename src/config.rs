@@ -60,6 +60,24 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// The log's format; its filter is `IDENTITA_LOG` (src/logging.rs).
     pub log: LogConfig,
+    /// Set by `identita serve --dev` alone, never by a file or the environment: dev mode has
+    /// checks of its own before it starts (src/cli/dev.rs).
+    #[serde(skip)]
+    pub dev: Option<DevMode>,
+}
+
+/// What dev mode shows beside the usual pages: the demo citizens whose password is still the
+/// public one of the dev fixture (their usernames and those passwords).
+#[derive(Clone, Default)]
+pub struct DevMode {
+    pub citizens: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for DevMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.citizens.iter().map(|(username, _)| username.as_str()).collect();
+        f.debug_struct("DevMode").field("citizens", &names).finish_non_exhaustive()
+    }
 }
 
 /// Prometheus metrics at `/metrics`.
@@ -222,6 +240,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
+            dev: None,
         }
     }
 }

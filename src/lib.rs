@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 #[cfg(feature = "defects")]
 pub mod defects;
+pub mod dev;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

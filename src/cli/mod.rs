@@ -5,6 +5,7 @@
 
 mod clients;
 mod consents;
+pub mod dev;
 mod keys;
 mod location;
 pub(crate) mod seed;
@@ -33,7 +34,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the provider (creating the database and the key ring when they are missing).
-    Serve,
+    Serve {
+        /// Dev mode: seed a demo client and test citizens with public credentials (created when
+        /// missing, never duplicated or overwritten), allow client URLs on loopback, and print
+        /// how to sign in. Refused unless the listen address and the issuer are on loopback.
+        #[arg(long)]
+        dev: bool,
+    },
     /// Create the database and the key ring where the configuration points, if they are
     /// missing; the other commands never create them.
     Init,
@@ -123,8 +130,11 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
-    let config = Config::load(cli.config.as_deref()).map_err(|e| CliError(e.to_string()))?;
+    let mut config = Config::load(cli.config.as_deref()).map_err(|e| CliError(e.to_string()))?;
     crate::logging::init(&config.log);
+    if let Command::Serve { dev: true } = cli.command {
+        dev::prepare(&mut config)?;
+    }
     if let Command::Tls(TlsCommand::SelfSigned { hosts, dir }) = &cli.command {
         let dir = dir.clone().unwrap_or_else(|| config.keys_dir.clone());
         let (cert, key) = crate::tls::self_signed(hosts, &dir).map_err(|e| CliError(e.to_string()))?;
@@ -132,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
     let location = location::Location::of(&config, cli.config.as_deref());
     // `serve` names its store in its start-up log.
-    if !matches!(cli.command, Command::Serve) {
+    if !matches!(cli.command, Command::Serve { .. }) {
         location.announce();
     }
     // Moving data needs the database only: no keys are loaded or created for it.
@@ -141,7 +151,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
     let mut existed = true;
     match cli.command {
-        Command::Serve => {}
+        Command::Serve { .. } => {}
         Command::Init => existed = location.missing().await?.is_none(),
         _ => location.require_existing().await?,
     }
@@ -149,7 +159,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let provider = crate::app::provider(config, clock).await?;
     let authn = crate::app::authn(&provider)?;
     match cli.command {
-        Command::Serve => crate::app::run(provider, authn).await.map_err(|e| CliError(e.to_string())),
+        Command::Serve { dev } => {
+            let provider = if dev { dev::start(provider, &authn).await? } else { provider };
+            crate::app::run(provider, authn).await.map_err(|e| CliError(e.to_string()))
+        }
         Command::Init => print(&serde_json::json!({
             "database": location.database,
             "keys_dir": location.keys_dir,

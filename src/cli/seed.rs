@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{CliError, print};
 use crate::authn::Authn;
-use crate::model::Profile;
+use crate::model::{Client, Profile};
 use crate::oidc::Provider;
 use crate::oidc::registration::{self, ClientMetadata};
 
@@ -143,17 +143,28 @@ fn entry_of<T: serde::de::DeserializeOwned>(entry: &Value, base: &Map<String, Va
     Err(error)
 }
 
+/// The client a fixture entry (the `index`th) describes, checked as registration checks it, made
+/// at `now`; with its plain secret when it has one. A mistake is named by the client.
+pub async fn build_client(
+    provider: &Provider,
+    FixtureClient(meta): FixtureClient,
+    index: usize,
+    now: i64,
+) -> Result<(Client, Option<String>), CliError> {
+    let id = meta
+        .client_id
+        .clone()
+        .ok_or_else(|| CliError(format!("client #{}: every fixture client needs a client_id", index + 1)))?;
+    registration::build(provider, meta, id.clone(), now)
+        .await
+        .map_err(|e| CliError(format!("client {id:?}: {}", e.description)))
+}
+
 pub async fn run(provider: &Provider, authn: &Authn, path: &Path) -> Result<(), CliError> {
     let fixture = parse(path)?;
     let mut clients = Vec::new();
-    for (i, FixtureClient(meta)) in fixture.clients.into_iter().enumerate() {
-        let id = meta
-            .client_id
-            .clone()
-            .ok_or_else(|| CliError(format!("client #{}: every fixture client needs a client_id", i + 1)))?;
-        let (client, secret) = registration::build(provider, meta, id.clone(), provider.now())
-            .await
-            .map_err(|e| CliError(format!("client {id:?}: {}", e.description)))?;
+    for (i, entry) in fixture.clients.into_iter().enumerate() {
+        let (client, secret) = build_client(provider, entry, i, provider.now()).await?;
         provider.stores.clients.put(&client).await?;
         clients.push(registration::response(provider, &client, secret.as_deref(), None));
     }

@@ -1,6 +1,8 @@
 //! The landing page at `/` (and at the issuer's path): what this server is, its issuer and the
 //! links a portal developer needs first — discovery, JWKS and health. Czech by default; English
-//! with `?lang=en` (or `ui_locales`) or the browser's `Accept-Language`.
+//! with `?lang=en` (or `ui_locales`) or the browser's `Accept-Language`. In dev mode
+//! (`serve --dev`) it also lists the accounts, the demo passwords and the clients
+//! ([`crate::dev::listing`]); outside it, none of that.
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -20,6 +22,11 @@ pub fn mount(app: Router<AppState>, base: &str) -> Router<AppState> {
 }
 
 pub async fn show(State(provider): State<Provider>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    // In dev mode the page also lists the accounts and clients; without them it still helps.
+    let dev = crate::dev::listing(&provider.config, &provider.stores).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "reading the dev mode listing failed");
+        None
+    });
     // A malformed query is no reason to refuse this page: it then just picks no language.
     let pairs = form::pairs(query.unwrap_or_default().as_bytes()).unwrap_or_default();
     let asked = pairs.iter().find(|(k, _)| k == "lang" || k == "ui_locales").map(|(_, v)| v.as_str());
@@ -41,6 +48,7 @@ pub async fn show(State(provider): State<Provider>, headers: HeaderMap, RawQuery
         ready: "/readyz".to_owned(),
         issuer,
         base,
+        dev,
     };
     security::page(StatusCode::OK, page.render(), None)
 }

@@ -288,6 +288,9 @@ pub struct LandingPage {
     /// The language the page offers to switch to, and the link that does.
     pub other_locale: Locale,
     pub other_language_href: String,
+    /// In dev mode: the accounts and clients (`section#landing-dev`, `table#landing-citizens`,
+    /// `table#landing-clients`).
+    pub dev: Option<crate::dev::Listing>,
 }
 
 impl LandingPage {
@@ -519,6 +522,7 @@ mod tests {
             ready: "/readyz".to_owned(),
             other_locale: Locale::Cs,
             other_language_href: "/idp/?lang=cs".to_owned(),
+            dev: None,
         };
         let html = page.render();
         assert!(html.contains(r#"<code id="landing-issuer">https://id.example/idp?&#60;x&#62;</code>"#), "{html}");

@@ -18,6 +18,7 @@ mod migrate;
 mod multinode;
 mod pages;
 mod postgres;
+mod quickstart;
 mod registration;
 mod registration_access;
 mod serving;

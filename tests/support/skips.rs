@@ -24,6 +24,8 @@ pub enum Needs {
     /// Tools installed separately.
     Chromedriver,
     Node,
+    /// python3 with Authlib and requests (`pip install authlib requests`).
+    Python,
 }
 
 impl Needs {
@@ -33,6 +35,7 @@ impl Needs {
             Needs::Redis => "Redis",
             Needs::Chromedriver => "chromedriver",
             Needs::Node => "Node.js",
+            Needs::Python => "Python (Authlib)",
         }
     }
 }
@@ -89,10 +92,11 @@ pub fn summary() -> Vec<String> {
     let services = [Needs::Postgres, Needs::Redis].map(Needs::name);
     let mut lines: Vec<String> = skipped.iter().map(|(needs, test)| format!("  skipped ({needs}): {test}")).collect();
     let count = |names: &[&str]| skipped.iter().filter(|(n, _)| names.contains(&n.as_str())).count();
-    let tools = [Needs::Chromedriver, Needs::Node].map(Needs::name);
+    let tools = [Needs::Chromedriver, Needs::Node, Needs::Python].map(Needs::name);
     if count(&tools) > 0 {
         lines.push(format!(
-            "{} skipped for a missing tool (install Debian's chromium and chromium-driver; `npm ci` in tests/third_party)",
+            "{} skipped for a missing tool (install Debian's chromium and chromium-driver; `npm ci` in tests/third_party; \
+             `python3 -m pip install authlib requests`)",
             tests(count(&tools))
         ));
     }
