@@ -80,7 +80,7 @@ pub(crate) async fn browser_in(driver: &Driver, language: &str) -> Client {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", format!("--lang={language}"), "--window-size=1000,900",
-                format!("--user-data-dir={}", driver.profile.path().display()),
+                format!("--user-data-dir={}", driver.profile.path().join(language).display()),
             ],
             "prefs": { "intl.accept_languages": language },
         }),

@@ -354,7 +354,9 @@ async fn not_you_on_the_consent_page_signs_the_account_out_and_the_portal_gets_t
     assert!(matches!(&again, Landing::Page(200, html) if html.contains("Jan Novák")), "{again:?}");
 
     // "Not you?": the login page of the same request, and jan is no longer signed in here.
-    let Landing::Page(200, login) = browser.submit(&server.issuer, &consent, "consent-switch", &[]).await else {
+    let Landing::Page(200, login) =
+        browser.submit(&server.issuer, &consent, "consent-switch", &[("decision", "switch")]).await
+    else {
         panic!("no login page after the switch");
     };
     assert!(login.contains(r#"id="login""#), "{login}");
@@ -399,9 +401,6 @@ async fn the_logout_page_names_the_account_being_signed_out() {
     );
     let html = logout_page(&server, &browser, "").await;
     assert!(html.contains(r#"Odhlašovaný účet: <strong id="logout-account">Jan Novák (jan)</strong>"#), "{html}");
-    // A browser signed in as nobody is asked without a name.
-    let html = logout_page(&server, &server.browser(), "").await;
-    assert!(!html.contains("logout-account"), "{html}");
 }
 
 #[tokio::test]
@@ -438,7 +437,6 @@ async fn error_pages_lead_back_to_the_clients_website_or_to_the_home_page() {
     assert_eq!(get(&server.url("/"), None).await.0, 200);
 
     // A form gone out of date during a login: back to the client of that login.
-    server.add_user("jan", "heslo-123", json!({})).await;
     let browser = server.browser();
     let Landing::Page(200, login) = browser.visit(&server.issuer, &profile_url(&server, "")).await else { panic!() };
     let interaction = common::hidden_fields(&login, "login").into_iter().find(|(k, _)| k == "interaction").unwrap().1;
