@@ -72,7 +72,7 @@ header.site {
 header.site .brand { margin: 0; font-weight: 700; font-size: 1.25rem; letter-spacing: 0.02em; }
 header.site .tagline { margin: 0; color: var(--muted); font-size: 0.875rem; }
 main {
-  width: 100%;
+  width: calc(100% - 2rem);
   max-width: 30rem;
   margin: 0.5rem 1rem 2rem;
   padding: 1.5rem;
@@ -124,7 +124,9 @@ dl.values { margin: 0 0 1rem; }
 dl.values div { display: flex; flex-wrap: wrap; gap: 0 0.75rem; padding: 0.375rem 0; border-bottom: 1px solid var(--border); }
 dl.values dt { flex: 0 0 9rem; color: var(--muted); }
 dl.values dd { margin: 0; flex: 1 1 12rem; font-weight: 600; overflow-wrap: anywhere; }
-form.switch { margin-top: 0.75rem; }
+.account { display: flex; flex-wrap: wrap; align-items: center; gap: 0 1rem; margin: 0 0 1rem; }
+.account p { margin: 0; }
+form.switch { margin: 0; }
 button:hover { filter: brightness(1.08); }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 .alert {
