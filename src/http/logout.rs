@@ -61,7 +61,10 @@ async fn handle(
     let jar = interaction::jar(provider);
     let cookie = jar.get(headers, cookies::SESSION);
     let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
-    let plan = logout::plan(provider, &params, current.as_ref()).await.map_err(|e| page_error(provider, locale, e))?;
+    let plan = match logout::plan(provider, &params, current.as_ref()).await {
+        Ok(plan) => plan,
+        Err(error) => return Err(with_way_back(provider, page_error(provider, locale, error), &params).await),
+    };
 
     let browser = jar.get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
     let confirmed = posted
@@ -144,6 +147,16 @@ fn confirm_page(
     let cookie =
         new_cookie.then(|| interaction::jar(provider).set(cookies::BROWSER, &browser, 365 * 24 * 3600)).flatten();
     interaction::with_cookie(response, cookie)
+}
+
+/// A refused logout request that names its client (`client_id`) leads back to the website that
+/// client registered, if any; never to the `post_logout_redirect_uri` that may have been refused.
+async fn with_way_back(provider: &Provider, error: HttpError, params: &LogoutParams) -> HttpError {
+    let Some(id) = params.client_id.as_deref() else { return error };
+    match provider.stores.clients.get(id).await {
+        Ok(Some(client)) => error.back_to(&client),
+        _ => error,
+    }
 }
 
 /// How the confirmation names the account signed in here: "Jan Novák (jan)", or the username.

@@ -449,6 +449,15 @@ async fn error_pages_lead_back_to_the_clients_website_or_to_the_home_page() {
         .unwrap();
     let html = stale.text().await.unwrap();
     assert!(html.contains("Formulář už neplatí.") && html.contains(r#"href="https://portal.example/""#), "{html}");
+
+    // A logout refused for an unregistered post_logout_redirect_uri: back to the client's website.
+    let (_, _, html) = get(
+        &server.url("/logout?client_id=portal-profile&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"),
+        None,
+    )
+    .await;
+    assert!(html.contains(r#"id="error-code""#) && html.contains(r#"href="https://portal.example/""#), "{html}");
+    assert!(!html.contains(r#"href="https://evil.example"#), "{html}");
 }
 
 #[tokio::test]
