@@ -53,6 +53,7 @@ async fn handle(
 ) -> Response {
     let ui_locales =
         pairs.as_ref().ok().and_then(|p| p.iter().find(|(k, _)| k == "ui_locales").map(|(_, v)| v.clone()));
+    let client_id = pairs.as_ref().ok().and_then(|p| p.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone()));
     let locale = interaction::locale(headers, ui_locales.as_deref());
     let pairs = match pairs {
         Ok(pairs) => pairs,
@@ -67,7 +68,20 @@ async fn handle(
                 PageReason::UntrustedRedirect => Notice::UnregisteredRedirect,
                 PageReason::Malformed => Notice::BadRequest,
             };
-            return page_notice(provider, locale, notice, error).into_response();
+            let page = page_notice(provider, locale, notice, error);
+            // A known client's registered website is a safe way back; its redirect URI is not
+            // (it may be the very one the request could not be trusted with).
+            let client = match (reason, client_id) {
+                (PageReason::UntrustedRedirect | PageReason::Malformed, Some(id)) => {
+                    provider.stores.clients.get(&id).await.ok().flatten()
+                }
+                _ => None,
+            };
+            return match client {
+                Some(client) => page.back_to(&client),
+                None => page,
+            }
+            .into_response();
         }
         Err(AuthorizeError::Redirect(error, target)) => {
             return respond::authorization_response(&AuthorizationResponse::error(target, provider.issuer(), &error));
@@ -121,6 +135,7 @@ fn too_many(provider: &Provider, locale: Locale, retry_after: i64) -> Response {
         error: "temporarily_unavailable".into(),
         description: format!("too many sign-ins were started from this address; try again in {retry_after} seconds"),
         notice: Some(Notice::TooManySignIns),
+        back: None,
     };
     let mut response = security::page(StatusCode::TOO_MANY_REQUESTS, page.render(), None);
     response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());

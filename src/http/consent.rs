@@ -1,6 +1,13 @@
 //! The consent page: the person allows (or denies) the client the requested scopes. An allowed
 //! consent is remembered per client, so the page is shown again only for new scopes. Both the
 //! page and its answer need the live session the login belongs to ([`interaction::person`]).
+//!
+//! The page shows the values the client will receive (the name, the email address…), not only
+//! what the scopes are called, and the account they belong to with a "not you?" switch. The
+//! switch, a form post with the interaction's CSRF token, ends this browser's session (the person
+//! at the keyboard is not the one signed in, who should not stay signed in on a shared computer)
+//! and shows the login page for the same pending request: the application's request is not
+//! lost, and its answer carries the `sub` of whoever signs in next.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,9 +19,11 @@ use super::form::{PageForm, PageQuery};
 use super::interaction::{self, page_error, person};
 use super::login::InteractionQuery;
 use super::pages::{ClientDisplay, ConsentPage};
-use super::{respond, security};
-use crate::oidc::authorize::AuthorizationResponse;
-use crate::oidc::{ErrorCode, OAuthError, Provider};
+use super::{cookies, respond, security};
+use crate::identity::claims;
+use crate::model::Session;
+use crate::oidc::authorize::{AuthorizationResponse, Decision};
+use crate::oidc::{ErrorCode, OAuthError, Provider, logout};
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
@@ -35,6 +44,9 @@ pub async fn show(
     let (authn, _) = person(&provider, &headers, &loaded).await?;
     let user =
         provider.stores.users.get(&authn.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    let requested: Vec<_> = loaded.request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
+    let values =
+        user.as_ref().map(|u| claims::shared_values(u, &loaded.request.scopes, &requested)).unwrap_or_default();
     let user_name = user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default();
     let page = ConsentPage {
         locale: loaded.locale,
@@ -45,6 +57,7 @@ pub async fn show(
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
         user_name,
         scopes: loaded.request.scopes.clone(),
+        values,
         client: ClientDisplay::from(&loaded.client),
     };
     Ok(security::page(StatusCode::OK, page.render(), None))
@@ -58,6 +71,9 @@ pub async fn submit(
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     let (authn, session) = person(&provider, &headers, &loaded).await?;
     let locale = loaded.locale;
+    if form.decision == "switch" {
+        return switch_account(&provider, &headers, loaded, &session).await;
+    }
     if form.decision != "allow" {
         provider
             .stores
@@ -79,4 +95,24 @@ pub async fn submit(
         .await
         .map_err(|e| page_error(&provider, locale, e.into()))?;
     interaction::proceed(&provider, loaded, authn, &session, true).await
+}
+
+/// "Not you?": ends the session of the person shown (and its cookie) and sends the browser to
+/// the login page of the same pending request, which the next person then completes.
+async fn switch_account(
+    provider: &Provider,
+    headers: &HeaderMap,
+    loaded: interaction::Loaded,
+    session: &Session,
+) -> Result<Response, HttpError> {
+    let locale = loaded.locale;
+    logout::end_session(provider, session).await.map_err(|e| page_error(provider, locale, e))?;
+    let mut record = loaded.interaction;
+    record.authn = None;
+    record.sid = None;
+    provider.stores.interactions.put(&record).await.map_err(|e| page_error(provider, locale, e.into()))?;
+    let jar = interaction::jar(provider);
+    let cleared = jar.get(headers, cookies::SESSION).and_then(|_| jar.clear(cookies::SESSION));
+    let response = respond::redirect(&interaction::page_url(provider, &Decision::Login, &record.id));
+    Ok(interaction::with_cookie(response, cleared))
 }

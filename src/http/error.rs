@@ -6,8 +6,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::i18n::{Locale, Notice};
-use super::pages::ErrorPage;
+use super::pages::{ErrorPage, WayBack};
 use super::security;
+use crate::model::Client;
 use crate::oidc::{ErrorCode, OAuthError};
 
 #[derive(Debug)]
@@ -16,13 +17,24 @@ pub enum HttpError {
     Json { error: OAuthError, basic: bool },
     /// A bearer-token error (RFC 6750 §3): status and challenge in the header, JSON body.
     Bearer(OAuthError),
-    /// A page for the person, with what happened in their language when known.
-    Page { error: OAuthError, locale: Locale, base: String, notice: Option<Notice> },
+    /// A page for the person, with what happened in their language when known, and a way back
+    /// to the client's website when that is known (else the page links this service's home).
+    Page { error: OAuthError, locale: Locale, base: String, notice: Option<Notice>, back: Option<WayBack> },
 }
 
 impl HttpError {
     pub fn json(error: OAuthError) -> Self {
         Self::Json { error, basic: false }
+    }
+
+    /// A page error that offers the way back to `client`'s registered website, if it has one.
+    pub fn back_to(self, client: &Client) -> Self {
+        match self {
+            Self::Page { error, locale, base, notice, back: None } => {
+                Self::Page { error, locale, base, notice, back: WayBack::to(client) }
+            }
+            other => other,
+        }
     }
 }
 
@@ -69,7 +81,7 @@ impl IntoResponse for HttpError {
                 security::no_store(headers);
                 response
             }
-            Self::Page { error, locale, base, notice } => {
+            Self::Page { error, locale, base, notice, back } => {
                 let status = match error.code {
                     ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +95,7 @@ impl IntoResponse for HttpError {
                     error: error.code.as_str().to_owned(),
                     description: error.description,
                     notice,
+                    back,
                 };
                 security::page(status, page.render(), None)
             }

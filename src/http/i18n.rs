@@ -123,6 +123,10 @@ pub struct Texts {
     pub consent_account: &'static str,
     pub consent_allow: &'static str,
     pub consent_deny: &'static str,
+    /// Above the list of the person's values the client will receive.
+    pub consent_values_title: &'static str,
+    /// The "not you?" switch: signs this account out and shows the login for the same request.
+    pub consent_not_you: &'static str,
 
     pub select_title: &'static str,
     pub select_signed_in_as: &'static str,
@@ -137,6 +141,8 @@ pub struct Texts {
     pub logout_client_after: &'static str,
     pub logout_confirm: &'static str,
     pub logout_cancel: &'static str,
+    /// Before the name of the account being signed out.
+    pub logout_account: &'static str,
 
     pub logged_out_title: &'static str,
     pub logged_out_message: &'static str,
@@ -156,6 +162,10 @@ pub struct Texts {
     pub error_title_server: &'static str,
     pub error_title_unavailable: &'static str,
     pub error_title_generic: &'static str,
+    /// The way back from an error page: the client's registered website, or this service's home.
+    pub error_back_client_before: &'static str,
+    pub error_back_client_after: &'static str,
+    pub error_back_home: &'static str,
 
     pub form_post_title: &'static str,
     pub form_post_message: &'static str,
@@ -220,6 +230,8 @@ static CS: Texts = Texts {
     consent_account: "Účet:",
     consent_allow: "Povolit",
     consent_deny: "Zamítnout",
+    consent_values_title: "Aplikace od nás dostane tyto údaje:",
+    consent_not_you: "Nejste to vy? Přihlásit se jinak",
 
     select_title: "Výběr účtu",
     select_signed_in_as: "Jste přihlášeni jako",
@@ -234,6 +246,7 @@ static CS: Texts = Texts {
     logout_client_after: ".",
     logout_confirm: "Odhlásit se",
     logout_cancel: "Zrušit",
+    logout_account: "Odhlašovaný účet:",
 
     logged_out_title: "Odhlášeno",
     logged_out_message: "Byli jste odhlášeni.",
@@ -252,6 +265,9 @@ static CS: Texts = Texts {
     error_title_server: "Chyba serveru",
     error_title_unavailable: "Služba je dočasně nedostupná",
     error_title_generic: "Požadavek nelze zpracovat",
+    error_back_client_before: "Zpět na web aplikace ",
+    error_back_client_after: "",
+    error_back_home: "Na úvodní stránku služby identita",
 
     form_post_title: "Přesměrování",
     form_post_message: "Vracíme vás zpět do aplikace.",
@@ -316,6 +332,8 @@ static EN: Texts = Texts {
     consent_account: "Account:",
     consent_allow: "Allow",
     consent_deny: "Deny",
+    consent_values_title: "The application will receive:",
+    consent_not_you: "Not you? Sign in as someone else",
 
     select_title: "Choose an account",
     select_signed_in_as: "You are signed in as",
@@ -330,6 +348,7 @@ static EN: Texts = Texts {
     logout_client_after: ".",
     logout_confirm: "Sign out",
     logout_cancel: "Cancel",
+    logout_account: "Account being signed out:",
 
     logged_out_title: "Signed out",
     logged_out_message: "You have been signed out.",
@@ -348,6 +367,9 @@ static EN: Texts = Texts {
     error_title_server: "Server error",
     error_title_unavailable: "Service temporarily unavailable",
     error_title_generic: "The request cannot be processed",
+    error_back_client_before: "Back to the website of ",
+    error_back_client_after: "",
+    error_back_home: "To the identita home page",
 
     form_post_title: "Redirecting",
     form_post_message: "Taking you back to the application.",
@@ -427,6 +449,34 @@ pub fn scope_label(locale: Locale, scope: &str) -> String {
         "phone" => t.scope_phone,
         "offline_access" => t.scope_offline_access,
         other => other,
+    }
+    .to_owned()
+}
+
+/// What a claim is, for the list of values on the consent page; an unknown claim shows as its name.
+pub fn claim_label(locale: Locale, claim: &str) -> String {
+    let (cs, en) = match claim {
+        "name" => ("Jméno a příjmení", "Name"),
+        "given_name" => ("Jméno", "Given name"),
+        "family_name" => ("Příjmení", "Family name"),
+        "middle_name" => ("Prostřední jméno", "Middle name"),
+        "nickname" => ("Přezdívka", "Nickname"),
+        "preferred_username" => ("Uživatelské jméno", "Username"),
+        "profile" => ("Profil", "Profile page"),
+        "picture" => ("Fotografie", "Picture"),
+        "website" => ("Web", "Website"),
+        "gender" => ("Pohlaví", "Gender"),
+        "birthdate" => ("Datum narození", "Date of birth"),
+        "zoneinfo" => ("Časové pásmo", "Time zone"),
+        "locale" => ("Jazyk", "Language"),
+        "email" => ("E-mail", "Email"),
+        "phone_number" => ("Telefon", "Phone"),
+        "address" => ("Adresa", "Address"),
+        other => (other, other),
+    };
+    match locale {
+        Locale::Cs => cs,
+        Locale::En => en,
     }
     .to_owned()
 }

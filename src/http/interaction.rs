@@ -31,12 +31,12 @@ pub fn locale(headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
 }
 
 pub fn page_error(provider: &Provider, locale: Locale, error: OAuthError) -> HttpError {
-    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: None }
+    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: None, back: None }
 }
 
 /// An error page that says what happened in the person's language.
 pub fn page_notice(provider: &Provider, locale: Locale, notice: Notice, error: OAuthError) -> HttpError {
-    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: Some(notice) }
+    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: Some(notice), back: None }
 }
 
 /// Starts an interaction for `request` and sends the browser to the page for `decision`; with
@@ -115,6 +115,15 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         .await
         .map_err(|e| page_error(provider, fallback_locale, e.into()))?
         .ok_or_else(expired)?;
+    let request: AuthorizationRequest = serde_json::from_value(interaction.request.clone()).map_err(|_| expired())?;
+    let locale = locale(headers, request.ui_locales.as_deref());
+    let client = provider
+        .stores
+        .clients
+        .get(&request.client_id)
+        .await
+        .map_err(|e| page_error(provider, locale, e.into()))?
+        .ok_or_else(|| page_error(provider, locale, OAuthError::invalid_request("the client no longer exists")))?;
     let browser = jar(provider).get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
     if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
         return Err(page_notice(
@@ -125,7 +134,8 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
                 ErrorCode::AccessDenied,
                 "this login was started in another browser; start again from the application",
             ),
-        ));
+        )
+        .back_to(&client));
     }
     if let Some(csrf) = csrf
         && !secret::constant_time_eq(csrf, &interaction.csrf)
@@ -138,17 +148,9 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
                 ErrorCode::AccessDenied,
                 "the form is out of date (CSRF check failed); start again from the application",
             ),
-        ));
+        )
+        .back_to(&client));
     }
-    let request: AuthorizationRequest = serde_json::from_value(interaction.request.clone()).map_err(|_| expired())?;
-    let locale = locale(headers, request.ui_locales.as_deref());
-    let client = provider
-        .stores
-        .clients
-        .get(&request.client_id)
-        .await
-        .map_err(|e| page_error(provider, locale, e.into()))?
-        .ok_or_else(|| page_error(provider, locale, OAuthError::invalid_request("the client no longer exists")))?;
     Ok(Loaded { interaction, request, client, locale })
 }
 
@@ -167,7 +169,8 @@ pub async fn person(
             locale,
             Notice::NotLoggedIn,
             OAuthError::invalid_request("you are not logged in; start again from the application"),
-        ));
+        )
+        .back_to(&loaded.client));
     };
     let cookie = jar(provider).get(headers, cookies::SESSION);
     let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
@@ -191,7 +194,8 @@ pub async fn person(
                     ErrorCode::LoginRequired,
                     "the session this login belongs to has ended (signed out or expired); start again from the application",
                 ),
-            ))
+            )
+            .back_to(&loaded.client))
         }
     }
 }

@@ -17,6 +17,7 @@ use super::i18n::Notice;
 use super::interaction::{self, page_error, page_notice};
 use super::pages::{LoggedOutPage, LogoutConfirmPage, LogoutKeptPage};
 use super::{cookies, form, respond, security};
+use crate::model::Session;
 use crate::oidc::logout::{self, LogoutParams};
 use crate::oidc::{ErrorCode, OAuthError, Provider, session};
 use crate::secret;
@@ -60,7 +61,10 @@ async fn handle(
     let jar = interaction::jar(provider);
     let cookie = jar.get(headers, cookies::SESSION);
     let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
-    let plan = logout::plan(provider, &params, current.as_ref()).await.map_err(|e| page_error(provider, locale, e))?;
+    let plan = match logout::plan(provider, &params, current.as_ref()).await {
+        Ok(plan) => plan,
+        Err(error) => return Err(with_way_back(provider, page_error(provider, locale, error), &params).await),
+    };
 
     let browser = jar.get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
     let confirmed = posted
@@ -89,7 +93,11 @@ async fn handle(
                 OAuthError::new(ErrorCode::AccessDenied, "the logout form is out of date; try again"),
             ));
         }
-        return Ok(confirm_page(provider, locale, &params, plan.client_name, browser));
+        let account = match &current {
+            Some(session) => account_name(provider, session).await,
+            None => None,
+        };
+        return Ok(confirm_page(provider, locale, &params, plan.client_name, account, browser));
     }
     // Past the confirmation, a session from the cookie is ended only when confirmed or named by
     // the hint (`plan.confirm` is false then), so its cookie may go.
@@ -119,6 +127,7 @@ fn confirm_page(
     locale: super::i18n::Locale,
     params: &LogoutParams,
     client_name: Option<String>,
+    account: Option<String>,
     browser: Option<String>,
 ) -> Response {
     let (browser, new_cookie) = match browser {
@@ -132,11 +141,32 @@ fn confirm_page(
         csrf: csrf_for(&browser),
         fields: params.pairs(),
         client_name,
+        account,
     };
     let response = security::page(StatusCode::OK, page.render(), None);
     let cookie =
         new_cookie.then(|| interaction::jar(provider).set(cookies::BROWSER, &browser, 365 * 24 * 3600)).flatten();
     interaction::with_cookie(response, cookie)
+}
+
+/// A refused logout request that names its client (`client_id`) leads back to the website that
+/// client registered, if any; never to the `post_logout_redirect_uri` that may have been refused.
+async fn with_way_back(provider: &Provider, error: HttpError, params: &LogoutParams) -> HttpError {
+    let Some(id) = params.client_id.as_deref() else { return error };
+    match provider.stores.clients.get(id).await {
+        Ok(Some(client)) => error.back_to(&client),
+        _ => error,
+    }
+}
+
+/// How the confirmation names the account signed in here: "Jan Novák (jan)", or the username.
+/// A failed look-up only leaves the name out: the question stands without it.
+async fn account_name(provider: &Provider, session: &Session) -> Option<String> {
+    let user = provider.stores.users.get(&session.authn.user_id).await.ok().flatten()?;
+    Some(match user.profile.name.filter(|n| !n.trim().is_empty()) {
+        Some(name) => format!("{name} ({})", user.username),
+        None => user.username,
+    })
 }
 
 fn logged_out_page(provider: &Provider, locale: super::i18n::Locale, client_name: Option<String>) -> Response {

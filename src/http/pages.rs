@@ -14,17 +14,21 @@
 //!   `input[name=csrf]`; `input#username[name=username][autocomplete=username]`;
 //!   `input#password[name=password][type=password][autocomplete=current-password]`;
 //!   `button#login-submit[type=submit]` (the first button, so Enter signs in);
-//!   `button#login-cancel[name=cancel][value=yes]`; an error, if any, in `#login-error`.
+//!   `button#login-cancel[name=cancel][value=yes]`; an error, if any, in `#login-error`, which
+//!   both fields name in `aria-describedby` (and mark `aria-invalid="true"` for wrong credentials).
 //! - Consent ([`ConsentPage`]): `form#consent[method=post]` with hidden `interaction` and `csrf`;
 //!   `button#consent-allow[name=decision][value=allow]`, `button#consent-deny[name=decision][value=deny]`;
-//!   the requested scopes as `#consent-scopes li[data-scope]`.
+//!   the requested scopes as `#consent-scopes li[data-scope]`; the values to be shared as
+//!   `#consent-values [data-claim] dd`; the account as `#consent-user`; "not you?" as
+//!   `form#consent-switch` with `button#consent-not-you[name=decision][value=switch]`.
 //! - Select account ([`SelectAccountPage`]): `form#select-account[method=post]` with hidden
 //!   `interaction` and `csrf`; `button#select-continue[name=choice][value=continue]`,
 //!   `button#select-other[name=choice][value=other]`.
 //! - Logout confirmation ([`LogoutConfirmPage`]): `form#logout[method=post]` with hidden `csrf` and
 //!   the carried fields; `button#logout-confirm[name=logout][value=yes]`,
-//!   `button#logout-cancel[name=logout][value=no]`.
-//! - Error ([`ErrorPage`]): `#error-code` holds the error code, `#error-description` the text.
+//!   `button#logout-cancel[name=logout][value=no]`; the account signed in here, `#logout-account`.
+//! - Error ([`ErrorPage`]): `#error-code` holds the error code, `#error-description` the text;
+//!   `a#error-back` leads to the client's registered website, or to this service's home page.
 //! - Logged out ([`LoggedOutPage`]): `#logged-out`; logout cancelled ([`LogoutKeptPage`]): `#logout-kept`.
 //! - Form post ([`FormPostPage`]): the first form of the document, hidden inputs only.
 //! - Landing ([`LandingPage`]): `h1#landing`; the issuer in `#landing-issuer`; links
@@ -122,6 +126,12 @@ impl LoginPage {
             LoginError::Expired => t.error_expired.to_owned(),
         })
     }
+
+    /// Whether the username and password are what is wrong (`aria-invalid` on both fields);
+    /// a wait or an expired page is no fault of the values typed.
+    fn fields_invalid(&self) -> bool {
+        self.error == Some(LoginError::BadCredentials)
+    }
 }
 
 /// Asks the person to allow a client the requested scopes.
@@ -137,6 +147,9 @@ pub struct ConsentPage {
     pub user_name: String,
     /// Scope names; the page shows their [`i18n::scope_label`].
     pub scopes: Vec<String>,
+    /// The person's values the client will receive, as (claim name, text); the page shows
+    /// each under its [`i18n::claim_label`].
+    pub values: Vec<(String, String)>,
     pub client: ClientDisplay,
 }
 
@@ -151,6 +164,10 @@ impl ConsentPage {
 
     fn scope_label(&self, scope: &str) -> String {
         i18n::scope_label(self.locale, scope)
+    }
+
+    fn claim_label(&self, claim: &str) -> String {
+        i18n::claim_label(self.locale, claim)
     }
 }
 
@@ -189,6 +206,9 @@ pub struct LogoutConfirmPage {
     /// Hidden inputs carried to the confirmation request, as (name, value).
     pub fields: Vec<(String, String)>,
     pub client_name: Option<String>,
+    /// The account this browser is signed in as, e.g. "Jan Novák (jan)"; `None` when there is
+    /// no session here (the page then names none).
+    pub account: Option<String>,
 }
 
 impl LogoutConfirmPage {
@@ -254,6 +274,26 @@ pub struct ErrorPage {
     pub description: String,
     /// What happened, in the page's language; `description` then follows as a technical detail.
     pub notice: Option<i18n::Notice>,
+    /// A safe way back to the application when one is known; otherwise the page links this
+    /// service's home page.
+    pub back: Option<WayBack>,
+}
+
+/// A link from an error page back to a client: only to a website the client registered
+/// (`client_uri`), never to a redirect URI taken from the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WayBack {
+    pub href: String,
+    pub client_name: String,
+}
+
+impl WayBack {
+    /// The way back to `client`, if it registered a website.
+    pub fn to(client: &Client) -> Option<Self> {
+        let href = client.client_uri.clone()?;
+        let client_name = client.client_name.clone().unwrap_or_else(|| client.client_id.clone());
+        Some(Self { href, client_name })
+    }
 }
 
 impl ErrorPage {
@@ -271,6 +311,11 @@ impl ErrorPage {
 
     fn notice_text(&self) -> Option<&'static str> {
         self.notice.map(|n| i18n::notice(self.locale, n))
+    }
+
+    /// This service's home page (the landing page), the way back when no client's is known.
+    fn home(&self) -> String {
+        format!("{}/", self.base)
     }
 }
 
@@ -386,6 +431,17 @@ mod tests {
     }
 
     #[test]
+    fn fields_in_error_are_marked_invalid_and_described_by_the_message() {
+        let html = LoginPage { error: Some(LoginError::BadCredentials), ..login(Locale::En) }.render();
+        assert_eq!(html.matches(r#"aria-invalid="true" aria-describedby="login-error""#).count(), 2, "{html}");
+        let html = LoginPage { error: Some(LoginError::TryLater { minutes: 2 }), ..login(Locale::En) }.render();
+        assert!(!html.contains("aria-invalid"), "a wait is no fault of the values: {html}");
+        assert_eq!(html.matches(r#"aria-describedby="login-error""#).count(), 2, "{html}");
+        let html = login(Locale::En).render();
+        assert!(!html.contains("aria-invalid") && !html.contains("aria-describedby"), "{html}");
+    }
+
+    #[test]
     fn login_errors_are_localised_and_do_not_reveal_the_username() {
         let page = LoginPage { error: Some(LoginError::BadCredentials), ..login(Locale::En) };
         let html = page.render();
@@ -439,6 +495,7 @@ mod tests {
             client_name: "Obec <Lhota>".to_owned(),
             user_name: "Jan Novák".to_owned(),
             scopes: vec!["openid".to_owned(), "email".to_owned(), "x<y".to_owned()],
+            values: vec![("email".to_owned(), "jan@<example>.cz".to_owned())],
             client: ClientDisplay::default(),
         };
         let html = page.render();
@@ -450,7 +507,16 @@ mod tests {
         assert!(html.contains(r#"<li data-scope="email">E-mailová adresa</li>"#));
         assert!(html.contains(r#"<li data-scope="x&#60;y">x&#60;y</li>"#));
         assert!(html.contains("Aplikace <strong>Obec &#60;Lhota&#62;</strong> žádá"));
-        assert!(html.contains("Jan Novák"));
+        assert!(html.contains(r#"<strong id="consent-user">Jan Novák</strong>"#));
+        assert!(html.contains(r#"<div data-claim="email"><dt>E-mail</dt><dd>jan@&#60;example&#62;.cz</dd></div>"#));
+        assert!(
+            html.contains(
+                r#"<form id="consent-switch" class="switch" method="post" action="/interaction/abc/consent">"#
+            )
+        );
+        assert!(html.contains(r#"id="consent-not-you" type="submit" name="decision" value="switch""#));
+        assert!(html.contains("Nejste to vy? Přihlásit se jinak"));
+        assert_eq!(html.matches(r#"<input type="hidden" name="csrf" value="tok">"#).count(), 2, "both forms");
         assert!(html.contains(r#"href="/static/identita.css""#));
     }
 
@@ -488,8 +554,11 @@ mod tests {
                 ("post_logout_redirect_uri".to_owned(), "https://rp.example/out".to_owned()),
             ],
             client_name: Some("Demo".to_owned()),
+            account: Some("Jan <Novák> (jan)".to_owned()),
         };
         let html = page.render();
+        assert!(html.contains(r#"<strong id="logout-account">Jan &#60;Novák&#62; (jan)</strong>"#), "{html}");
+        assert!(html.contains("Account being signed out:"));
         assert!(html.contains(r#"<form id="logout" method="post" action="/session/end">"#));
         assert!(html.contains(r#"<input type="hidden" name="csrf" value="tok">"#));
         assert!(html.contains(r#"<input type="hidden" name="state" value="a&#34;b&#38;c">"#));
@@ -559,21 +628,28 @@ mod tests {
             error: "invalid_request".to_owned(),
             description: "The redirect_uri is not registered for this client.".to_owned(),
             notice: None,
+            back: Some(WayBack { href: "https://portal.example/?a=1&b=2".to_owned(), client_name: "P<x>".to_owned() }),
         };
         let html = page.render();
         assert!(html.contains(r#"<code id="error-code">invalid_request</code>"#));
         assert!(html.contains(r#"<p id="error-description">The redirect_uri is not registered for this client.</p>"#));
         assert!(html.contains("<h1>Invalid request</h1>"));
+        assert!(html.contains(r#"<a id="error-back" class="back" href="https://portal.example/?a=1&#38;b=2" rel="noopener noreferrer">Back to the website of <strong>P&#60;x&#62;</strong></a>"#), "{html}");
         let page = ErrorPage {
             locale: Locale::Cs,
-            base: String::new(),
+            base: "/idp".to_owned(),
             status: 500,
             error: "server_error".to_owned(),
             description: String::new(),
             notice: None,
+            back: None,
         };
         let html = page.render();
         assert!(html.contains("<h1>Chyba serveru</h1>"));
+        assert!(
+            html.contains(r#"<a id="error-back" class="back" href="/idp/">Na úvodní stránku služby identita</a>"#),
+            "{html}"
+        );
         assert!(html.contains(r#"id="error-description""#));
     }
 

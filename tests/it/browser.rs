@@ -19,7 +19,7 @@ use common::TestServer;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     profile: tempfile::TempDir,
@@ -33,7 +33,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver, or returns `None` (skip) when it is not configured.
-async fn driver(test: &str) -> Option<Driver> {
+pub(crate) async fn driver(test: &str) -> Option<Driver> {
     let configured = std::env::var("IDENTITA_TEST_CHROMEDRIVER").ok();
     let installed = std::path::Path::new("/usr/bin/chromedriver").exists().then(|| "/usr/bin/chromedriver".to_string());
     let Some(path) = configured.or(installed) else {
@@ -65,6 +65,11 @@ async fn driver(test: &str) -> Option<Driver> {
 }
 
 async fn browser(driver: &Driver) -> Client {
+    browser_in(driver, "en").await
+}
+
+/// A browser session whose language (`Accept-Language`, the UI) is `language` (`cs` or `en`).
+pub(crate) async fn browser_in(driver: &Driver, language: &str) -> Client {
     let chromium = std::env::var("IDENTITA_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -74,10 +79,10 @@ async fn browser(driver: &Driver) -> Client {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1000,900",
-                format!("--user-data-dir={}", driver.profile.path().display()),
+                "--disable-dev-shm-usage", format!("--lang={language}"), "--window-size=1000,900",
+                format!("--user-data-dir={}", driver.profile.path().join(language).display()),
             ],
-            "prefs": { "intl.accept_languages": "en-US,en" },
+            "prefs": { "intl.accept_languages": language },
         }),
     );
     ClientBuilder::native()
@@ -88,7 +93,7 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 /// A relying party's callback on loopback that records what arrives (query or form body).
-async fn relying_party() -> (String, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn relying_party() -> (String, Arc<Mutex<Vec<String>>>) {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let record_get = seen.clone();
     let record_post = seen.clone();
@@ -109,7 +114,7 @@ async fn relying_party() -> (String, Arc<Mutex<Vec<String>>>) {
     (format!("http://{addr}/cb"), seen)
 }
 
-async fn wait_for<F: Fn() -> bool>(what: &str, ok: F) {
+pub(crate) async fn wait_for<F: Fn() -> bool>(what: &str, ok: F) {
     for _ in 0..100 {
         if ok() {
             return;

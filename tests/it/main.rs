@@ -4,6 +4,7 @@
 
 mod common;
 
+mod accessibility;
 mod authorization;
 mod browser;
 mod cli;

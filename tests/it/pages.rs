@@ -247,3 +247,237 @@ async fn cancelling_the_login_returns_access_denied_with_state_to_the_portal() {
     let again = browser.http.get(server.url(&format!("/login?interaction={interaction}"))).send().await.unwrap();
     assert_eq!(again.status(), 400);
 }
+
+/// The portal asking for the person's profile and email, with a secret to redeem its code.
+async fn portal_with_profile(server: &TestServer) -> (String, String) {
+    let (id, secret) = server
+        .add_client(json!({
+            "client_id": "portal-profile",
+            "client_name": "Portál občana",
+            "client_uri": "https://portal.example/",
+            "redirect_uris": [REDIRECT],
+            "post_logout_redirect_uris": [AFTER_LOGOUT],
+            "token_endpoint_auth_method": "client_secret_basic",
+        }))
+        .await;
+    (id, secret.expect("a confidential client"))
+}
+
+fn profile_url(server: &TestServer, extra: &str) -> String {
+    let redirect = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>();
+    server.url(&format!(
+        "/authorize?response_type=code&client_id=portal-profile&redirect_uri={redirect}&scope=openid%20profile%20email&state=st-2&nonce=n-2{extra}"
+    ))
+}
+
+/// The login page for `url`, and the page after signing in with `username`.
+async fn sign_in_to_consent(server: &TestServer, browser: &Browser, url: &str, username: &str) -> String {
+    let Landing::Page(200, login) = browser.visit(&server.issuer, url).await else { panic!("no login page") };
+    match browser.submit(&server.issuer, &login, "login", &[("username", username), ("password", "heslo-123")]).await {
+        Landing::Page(200, html) if html.contains(r#"id="consent""#) => html,
+        other => panic!("expected the consent page, got {other:?}"),
+    }
+}
+
+/// The `sub` the portal learns from a code: redeemed at the token endpoint, then userinfo.
+async fn sub_of(server: &TestServer, client: &(String, String), redirect: &str) -> String {
+    let code = common::params_of(redirect).remove("code").unwrap_or_else(|| panic!("no code: {redirect}"));
+    let http = reqwest::Client::new();
+    let tokens: serde_json::Value = http
+        .post(server.url("/token"))
+        .basic_auth(&client.0, Some(&client.1))
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap_or_else(|| panic!("no access token: {tokens}"));
+    let info: serde_json::Value =
+        http.get(server.url("/userinfo")).bearer_auth(access).send().await.unwrap().json().await.unwrap();
+    info["sub"].as_str().unwrap_or_else(|| panic!("no sub: {info}")).to_owned()
+}
+
+#[tokio::test]
+async fn the_consent_page_shows_the_values_the_portal_will_receive() {
+    let server = TestServer::start().await;
+    portal_with_profile(&server).await;
+    let profile = json!({ "name": "Jan Novák", "email": "jan.novak@example.cz", "birthdate": "1980-02-29" });
+    server.add_user("jan", "heslo-123", profile).await;
+
+    let html = sign_in_to_consent(&server, &server.browser(), &profile_url(&server, ""), "jan").await;
+    for (claim, label, value) in [
+        ("name", "Jméno a příjmení", "Jan Novák"),
+        ("birthdate", "Datum narození", "1980-02-29"),
+        ("email", "E-mail", "jan.novak@example.cz"),
+    ] {
+        assert!(
+            html.contains(&format!(r#"<div data-claim="{claim}"><dt>{label}</dt><dd>{value}</dd></div>"#)),
+            "{claim}: {html}"
+        );
+    }
+    assert!(html.contains("Aplikace od nás dostane tyto údaje:"), "{html}");
+    assert!(!html.contains(r#"data-claim="email_verified""#) && !html.contains(r#"data-claim="updated_at""#), "{html}");
+    assert!(html.contains("Nejste to vy? Přihlásit se jinak"), "{html}");
+
+    let html = sign_in_to_consent(&server, &server.browser(), &profile_url(&server, "&ui_locales=en"), "jan").await;
+    assert!(html.contains(r#"<div data-claim="birthdate"><dt>Date of birth</dt><dd>1980-02-29</dd></div>"#), "{html}");
+    assert!(
+        html.contains("The application will receive:") && html.contains("Not you? Sign in as someone else"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn not_you_on_the_consent_page_signs_the_account_out_and_the_portal_gets_the_other_persons_sub() {
+    let server = TestServer::start().await;
+    let client = portal_with_profile(&server).await;
+    let jan = server.add_user("jan", "heslo-123", json!({ "name": "Jan Novák" })).await;
+    let eva = server.add_user("eva", "heslo-123", json!({ "name": "Eva Malá", "email": "eva@example.cz" })).await;
+    let browser = server.browser();
+    let consent = sign_in_to_consent(&server, &browser, &profile_url(&server, ""), "jan").await;
+    assert!(consent.contains(r#"<strong id="consent-user">Jan Novák</strong>"#), "{consent}");
+
+    // The switch is a form post with the CSRF token: a forged one changes nothing.
+    let interaction = common::hidden_fields(&consent, "consent-switch").into_iter().find(|(k, _)| k == "interaction");
+    let interaction = interaction.expect("the switch carries the interaction").1;
+    let forged = browser
+        .http
+        .post(server.url("/consent"))
+        .form(&[("interaction", interaction.as_str()), ("csrf", "wrong"), ("decision", "switch")])
+        .send()
+        .await
+        .unwrap();
+    assert!(!forged.status().is_redirection(), "{}", forged.status());
+    let again = browser.visit(&server.issuer, &server.url(&format!("/consent?interaction={interaction}"))).await;
+    assert!(matches!(&again, Landing::Page(200, html) if html.contains("Jan Novák")), "{again:?}");
+
+    // "Not you?": the login page of the same request, and jan is no longer signed in here.
+    let Landing::Page(200, login) =
+        browser.submit(&server.issuer, &consent, "consent-switch", &[("decision", "switch")]).await
+    else {
+        panic!("no login page after the switch");
+    };
+    assert!(login.contains(r#"id="login""#), "{login}");
+    assert!(login.contains(&format!(r#"name="interaction" value="{interaction}""#)), "{login}");
+    let silent = browser.visit(&server.issuer, &format!("{}&prompt=none", profile_url(&server, ""))).await;
+    match silent {
+        Landing::Redirect(to) => {
+            assert_eq!(common::params_of(&to).get("error").map(String::as_str), Some("login_required"))
+        }
+        other => panic!("prompt=none showed {other:?}"),
+    }
+
+    // Eva signs in on that login page, sees her own values, and the portal gets her sub.
+    let consent = match browser
+        .submit(&server.issuer, &login, "login", &[("username", "eva"), ("password", "heslo-123")])
+        .await
+    {
+        Landing::Page(200, html) => html,
+        other => panic!("expected eva's consent page, got {other:?}"),
+    };
+    assert!(consent.contains(r#"<strong id="consent-user">Eva Malá</strong>"#), "{consent}");
+    assert!(consent.contains("<dd>eva@example.cz</dd>") && !consent.contains("Jan Novák"), "{consent}");
+    let Landing::Redirect(to) = browser.submit(&server.issuer, &consent, "consent", &[("decision", "allow")]).await
+    else {
+        panic!("no way back to the portal");
+    };
+    assert_eq!(common::params_of(&to).get("state").map(String::as_str), Some("st-2"), "{to}");
+    let sub = sub_of(&server, &client, &to).await;
+    assert_eq!(sub, eva.id);
+    assert_ne!(sub, jan.id);
+}
+
+#[tokio::test]
+async fn the_logout_page_names_the_account_being_signed_out() {
+    let server = TestServer::start().await;
+    portal(&server).await;
+    let browser = signed_in(&server).await;
+    let html = logout_page(&server, &browser, "?ui_locales=en").await;
+    assert!(
+        html.contains(r#"Account being signed out: <strong id="logout-account">Jan Novák (jan)</strong>"#),
+        "{html}"
+    );
+    let html = logout_page(&server, &browser, "").await;
+    assert!(html.contains(r#"Odhlašovaný účet: <strong id="logout-account">Jan Novák (jan)</strong>"#), "{html}");
+}
+
+#[tokio::test]
+async fn error_pages_lead_back_to_the_clients_website_or_to_the_home_page() {
+    let server = TestServer::start().await;
+    portal_with_profile(&server).await;
+    portal(&server).await;
+    // An unregistered redirect URI: back to the website the client registered, never to the URI.
+    let evil = "https%3A%2F%2Fevil.example%2Fcb";
+    let url = server.url(&format!(
+        "/authorize?response_type=code&client_id=portal-profile&redirect_uri={evil}&scope=openid&ui_locales=en"
+    ));
+    let (status, _, html) = get(&url, None).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains(r#"<a id="error-back" class="back" href="https://portal.example/" rel="noopener noreferrer">Back to the website of <strong>Portál občana</strong></a>"#),
+        "{html}"
+    );
+    assert!(!html.contains(r#"href="https://evil.example"#), "{html}");
+    // A client without a website, or none known: this service's home page, which answers.
+    let url = server.url(&format!("/authorize?response_type=code&client_id=portal&redirect_uri={evil}&scope=openid"));
+    let (_, _, html) = get(&url, None).await;
+    assert!(
+        html.contains(r#"<a id="error-back" class="back" href="/">Na úvodní stránku služby identita</a>"#),
+        "{html}"
+    );
+    for path in ["/authorize?client_id=nobody&response_type=code&scope=openid", "/login"] {
+        let (_, _, html) = get(&server.url(path), Some("en")).await;
+        assert!(
+            html.contains(r#"<a id="error-back" class="back" href="/">To the identita home page</a>"#),
+            "{path}: {html}"
+        );
+    }
+    assert_eq!(get(&server.url("/"), None).await.0, 200);
+
+    // A form gone out of date during a login: back to the client of that login.
+    let browser = server.browser();
+    let Landing::Page(200, login) = browser.visit(&server.issuer, &profile_url(&server, "")).await else { panic!() };
+    let interaction = common::hidden_fields(&login, "login").into_iter().find(|(k, _)| k == "interaction").unwrap().1;
+    let stale = browser
+        .http
+        .post(server.url("/login"))
+        .form(&[("interaction", interaction.as_str()), ("csrf", "old"), ("username", "jan"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    let html = stale.text().await.unwrap();
+    assert!(html.contains("Formulář už neplatí.") && html.contains(r#"href="https://portal.example/""#), "{html}");
+
+    // A logout refused for an unregistered post_logout_redirect_uri: back to the client's website.
+    let (_, _, html) = get(
+        &server.url("/logout?client_id=portal-profile&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"),
+        None,
+    )
+    .await;
+    assert!(html.contains(r#"id="error-code""#) && html.contains(r#"href="https://portal.example/""#), "{html}");
+    assert!(!html.contains(r#"href="https://evil.example"#), "{html}");
+}
+
+#[tokio::test]
+async fn login_fields_in_error_are_marked_invalid_and_point_at_the_message() {
+    let server = TestServer::start().await;
+    portal(&server).await;
+    let browser = server.browser();
+    let Landing::Page(200, html) = browser.visit(&server.issuer, &authorize_url(&server)).await else { panic!() };
+    assert!(!html.contains("aria-invalid"), "{html}");
+    let Landing::Page(401, html) =
+        browser.submit(&server.issuer, &html, "login", &[("username", "jan"), ("password", "spatne")]).await
+    else {
+        panic!("no login page with an error");
+    };
+    assert!(html.contains(r#"<p id="login-error" class="alert" role="alert">"#), "{html}");
+    for field in ["username", "password"] {
+        let tag = html.split(&format!(r#"<input id="{field}""#)).nth(1).and_then(|t| t.split('>').next()).unwrap();
+        assert!(
+            tag.contains(r#"aria-invalid="true""#) && tag.contains(r#"aria-describedby="login-error""#),
+            "{field}: {tag}"
+        );
+    }
+}
