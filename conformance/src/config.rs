@@ -36,6 +36,10 @@ pub struct RunConfig {
     /// OP's cache of the client's `jwks_uri` (the suite's `server.jwks_refresh_delay`; default 60 s).
     #[serde(default = "default_jwks_refresh_delay")]
     pub jwks_refresh_delay: u64,
+    /// A shell command (`sh -c`, in the runner's working directory) that makes the OP rotate its
+    /// signing keys, for `oidcc-server-rotate-keys` (the suite asks a person to do it). Without
+    /// it that module is SKIPPED.
+    pub rotate_keys_command: Option<String>,
     /// Where the relying-party endpoints are reachable (default `http://127.0.0.1:4400`).
     #[serde(default = "default_rp_base")]
     pub rp_base_url: String,
@@ -79,6 +83,9 @@ pub struct BrowserConfig {
     /// The logout confirmation button of the end-session page (pressed, as a person would, in
     /// the logout plans).
     pub logout_confirm: String,
+    /// Present only on the OP's logged-out page (what the logout plans' page checks look for);
+    /// empty: those pages are left to a person (REVIEW).
+    pub logged_out_page: String,
     /// Seconds a page that is neither login nor consent must stay before it counts as the outcome.
     pub settle_seconds: u64,
     /// Seconds to wait for a redirect back before giving up.
@@ -99,6 +106,7 @@ impl Default for BrowserConfig {
             continue_buttons: Vec::new(),
             error_page: "#error-code".into(),
             logout_confirm: "#logout-confirm".into(),
+            logged_out_page: "#logged-out".into(),
             settle_seconds: 3,
             timeout_seconds: 30,
         }
