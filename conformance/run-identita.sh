@@ -67,7 +67,7 @@ cd "$work"
 # request objects and sector documents on loopback, every request from one address: registration
 # open, loopback allowed for client URLs (development only), no quotas per source.
 export IDENTITA_ISSUER=https://127.0.0.1:8443 IDENTITA_LISTEN=127.0.0.1:8443 \
-  IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key \
+  IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key IDENTITA_OUTBOUND_CA_FILE=keys/tls.crt \
   IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1 \
   IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
   IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0 IDENTITA_PASSWORD__ADDRESS_LIMIT=0

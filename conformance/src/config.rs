@@ -43,6 +43,11 @@ pub struct RunConfig {
     /// Where the relying-party endpoints are reachable (default `http://127.0.0.1:4400`).
     #[serde(default = "default_rp_base")]
     pub rp_base_url: String,
+    /// With an https `rp_base_url`: the PEM certificate and key the RP endpoints serve (the OP
+    /// must trust the certificate for its calls: `jwks_uri`, `request_uri`, sector document,
+    /// back-channel logout).
+    pub rp_tls_cert: Option<PathBuf>,
+    pub rp_tls_key: Option<PathBuf>,
     /// The listen address of the RP endpoints (default `127.0.0.1:4400`).
     #[serde(default = "default_rp_listen")]
     pub rp_listen: String,
@@ -131,11 +136,22 @@ impl RunConfig {
         let mut config: Self = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         // `ca_cert` stays relative to the working directory, like the OP's own `keys/tls.crt`.
         config.rp_base_url = config.rp_base_url.trim_end_matches('/').to_string();
+        if config.rp_base_url.starts_with("https:") && (config.rp_tls_cert.is_none() || config.rp_tls_key.is_none()) {
+            return Err(format!("{}: an https rp_base_url needs rp_tls_cert and rp_tls_key", path.display()));
+        }
         Ok(config)
     }
 
     pub fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
+    }
+
+    /// The RP's certificate and key when it serves https.
+    pub fn rp_tls(&self) -> Option<(&Path, &Path)> {
+        match (&self.rp_tls_cert, &self.rp_tls_key) {
+            (Some(cert), Some(key)) if self.rp_base_url.starts_with("https:") => Some((cert, key)),
+            _ => None,
+        }
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -158,7 +174,8 @@ mod tests {
     fn the_shipped_identita_configuration_parses() {
         let config: RunConfig = toml::from_str(include_str!("../identita.toml")).unwrap();
         assert_eq!(config.discovery_url(), "https://127.0.0.1:8443/.well-known/openid-configuration");
-        assert_eq!(config.redirect_uri(), "http://127.0.0.1:4400/callback");
+        assert_eq!(config.redirect_uri(), "https://127.0.0.1:4400/callback");
+        assert!(config.rp_tls().is_some());
         assert_eq!(config.login_hint(), "buffy@127.0.0.1");
         let jwk = config.client_private_key_jwt.unwrap().jwk.unwrap();
         assert_eq!(jwk["alg"], "RS256");

@@ -36,7 +36,7 @@ pub fn happy_token_response(log: &mut TestLog, reply: &Reply, warn_missing_expir
         }
         None if warn_missing_expires_in => {
             log.check(
-                "EnsureExpiresInInTokenEndpointResponse",
+                "ExtractExpiresInFromTokenEndpointResponse",
                 Level::Warning,
                 Err("no expires_in in the token response".into()),
             );
@@ -144,7 +144,7 @@ pub fn refresh_response(log: &mut TestLog, reply: &Reply, original: &Jwt) -> Ste
     log.check("EnsureAccessTokenContainsAllowedCharactersOnly", Level::Failure, entropy::vschar("access_token", at));
     match body.get("expires_in") {
         Some(v) => log.check("ValidateExpiresIn", Level::Failure, expires_in(v)),
-        None => log.check("EnsureExpiresInInTokenEndpointResponse", Level::Warning, Err("no expires_in".into())),
+        None => log.check("ExtractExpiresInFromTokenEndpointResponse", Level::Warning, Err("no expires_in".into())),
     };
     if let Some(rt) = str_of(&body, "refresh_token") {
         log.check("EnsureMinimumRefreshTokenLength", Level::Failure, entropy::ensure_length("refresh_token", rt));
