@@ -138,7 +138,15 @@ impl Rp {
         self.lock().redirect_uris = uris;
     }
 
-    fn push(&self, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: String, tls: Option<IncomingTls>) {
+    fn push(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &str,
+        headers: &HeaderMap,
+        body: String,
+        tls: Option<IncomingTls>,
+    ) {
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         {
             let mut inner = self.lock();

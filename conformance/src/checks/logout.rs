@@ -52,7 +52,9 @@ pub fn incoming_tls(tls: Option<&crate::rp::IncomingTls>) -> Result<(), String> 
         None => Err("the request did not come over TLS".into()),
         Some(t) if t.version == "TLSv1_3" => Ok(()),
         Some(t) if t.version == "TLSv1_2" && SECURE_TLS12_CIPHERS.contains(&t.cipher.as_str()) => Ok(()),
-        Some(t) => Err(format!("{} with {}: neither TLS 1.3 nor TLS 1.2 with a BCP 195 cipher suite", t.version, t.cipher)),
+        Some(t) => {
+            Err(format!("{} with {}: neither TLS 1.3 nor TLS 1.2 with a BCP 195 cipher suite", t.version, t.cipher))
+        }
     }
 }
 
