@@ -38,7 +38,9 @@ macro_rules! dynamic {
 
 pub fn modules(variant: &str) -> Vec<Module> {
     let mut list = vec![dynamic!("oidcc-idtoken-rs256", idtoken_rs256)];
-    if variant == "code" {
+    // The suite's OIDCCIdTokenUnsigned is not applicable where an ID token comes from the
+    // authorization endpoint: it runs with `code` and `code token` only.
+    if variant == "code" || variant == "code token" {
         list.push(dynamic!("oidcc-idtoken-unsigned", more::idtoken_unsigned));
     }
     let code = variant.split(' ').any(|p| p == "code");
@@ -58,7 +60,13 @@ pub fn modules(variant: &str) -> Vec<Module> {
         dynamic!("oidcc-registration-sector-uri", sector_uri),
         dynamic!("oidcc-registration-sector-bad", sector_bad),
         dynamic!("oidcc-server-rotate-keys", rotate_keys),
-        dynamic!("oidcc-refresh-token-rp-key-rotation", rp_key_rotation),
+    ]);
+    // OIDCCRefreshTokenRPKeyRotation is not applicable to `id_token` and `id_token token` (no
+    // token endpoint, so no refresh token).
+    if code {
+        list.push(dynamic!("oidcc-refresh-token-rp-key-rotation", rp_key_rotation));
+    }
+    list.extend([
         dynamic!("oidcc-request-uri-unsigned", more::request_uri_unsigned),
         dynamic!("oidcc-request-uri-signed-rs256", more::request_uri_signed_rs256),
         dynamic!("oidcc-ensure-request-object-with-redirect-uri", basic_more::request_object_with_redirect_uri),
