@@ -51,6 +51,9 @@ async fn backchannel_rp_initiated_logout(ctx: &mut Ctx, log: &mut TestLog) -> St
             Level::Warning,
             checks::incoming_tls(back.tls.as_ref()),
         );
+        if let Some(tls) = &back.tls {
+            log.info("EnsureIncomingTls12WithSecureCipherOrTls13", format!("{} with {}", tls.version, tls.cipher));
+        }
     } else {
         log.info(
             "EnsureIncomingTls12WithSecureCipherOrTls13",
