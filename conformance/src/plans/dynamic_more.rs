@@ -255,7 +255,9 @@ pub async fn client_assertion_iss_aud(ctx: &mut Ctx, log: &mut TestLog) -> Step 
         return Ok(());
     }
     let (_, id_token) = token::happy_token_response(log, &reply, false)?;
-    let expect = Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks };
+    let claims = req.params.iter().find(|(k, _)| k == "claims").map(|(_, v)| v.as_str());
+    let expect =
+        Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks, claims };
     idtoken::standard_checks(log, &id_token, &expect);
     Ok(())
 }

@@ -359,7 +359,9 @@ pub async fn complete(
         )?;
         token_type = owned("token_type").unwrap_or_default();
     }
-    let expect = Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks };
+    let claims = req.params.iter().find(|(k, _)| k == "claims").map(|(_, v)| v.as_str());
+    let expect =
+        Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks, claims };
     let mut front_id_token = None;
     if parts.id_token {
         let raw = owned("id_token").ok_or_else(|| "no id_token in the authorization response".to_string());
