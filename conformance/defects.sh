@@ -2,12 +2,14 @@
 # Shows that the runner catches real defects: for each deliberate defect of identita's test build
 # (`--features defects`, see src/defects/) it starts that build on https://127.0.0.1:8444 with
 # the defect switched on (RP endpoints on 4402, run config identita-8444.toml, the seed derived
-# from identita-seed.toml), runs the module of the Basic plan (client_secret_basic) that must catch
-# it (or the whole plan with --full) and asserts that the runner exits non-zero AND that the
-# module failed on the expected condition. First, a control run of the same build with no defect
-# switched on must pass all those modules. Prints a table; exits 1 when a defect went unnoticed
-# (or the control failed). Arguments: [--full] and the defects to try (default: all).
-# Reports: target/conformance/defects/{control,<defect>}/.
+# from identita-seed.toml), runs the module that must catch it — of the Basic plan
+# (client_secret_basic) or of the RP-Initiated Logout plan — (or the whole plan with --full) and
+# asserts that the runner exits non-zero AND that the module failed on the expected condition.
+# A defect may be tried against a second module as `<defect>@<what>` (e.g. error-page-500@logout).
+# First, a control run per plan of the same build with no defect switched on must pass all those
+# modules. Prints a table; exits 1 when a defect went unnoticed (or a control failed).
+# Arguments: [--full] and the entries to try (default: all).
+# Reports: target/conformance/defects/{control-<plan>,<entry>}/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -31,23 +33,32 @@ runner="$bin/conformance"
 # The last three are caught by the runner's own checks where the suite asks a person: the login
 # page shown again for prompt=login, no page for prompt=none, a 4xx error page (README
 # "Conditions that differ from the suite").
+# The logout entries are caught by the runner's judgement of the logout plan's pages (the logged-out
+# page must be shown and the session ended; an error page must be 4xx and show an error).
 declare -A expect=(
-  [replayable-code]="oidcc-codereuse-30seconds CheckTokenEndpointHttpStatus400"
-  [drop-nonce]="oidcc-server ValidateIdTokenNonce"
-  [wrong-kid]="oidcc-server ValidateIdTokenSignature"
-  [drop-state]="oidcc-server CheckStateInAuthorizationResponse"
-  [ignore-prompt-login]="oidcc-prompt-login RunnerCheckSecondLoginPageShown"
-  [prompt-none-page]="oidcc-prompt-none-logged-in RunnerCheckNoInteractionForPromptNone"
-  [error-page-500]="oidcc-ensure-registered-redirect-uri RunnerCheckErrorPageHttpStatus4xx"
+  [replayable-code]="basic oidcc-codereuse-30seconds CheckTokenEndpointHttpStatus400"
+  [drop-nonce]="basic oidcc-server ValidateIdTokenNonce"
+  [wrong-kid]="basic oidcc-server ValidateIdTokenSignature"
+  [drop-state]="basic oidcc-server CheckStateInAuthorizationResponse"
+  [ignore-prompt-login]="basic oidcc-prompt-login RunnerCheckSecondLoginPageShown"
+  [prompt-none-page]="basic oidcc-prompt-none-logged-in RunnerCheckNoInteractionForPromptNone"
+  [error-page-500]="basic oidcc-ensure-registered-redirect-uri RunnerCheckErrorPageHttpStatus4xx"
+  [error-page-500@logout]="logout oidcc-rp-initiated-logout-bad-post-logout-redirect-uri RunnerCheckLogoutErrorOrLoggedOutPage"
+  [logout-keeps-session]="logout oidcc-rp-initiated-logout-no-params RunnerCheckSessionEndedAfterLogoutPage"
 )
-# The control runs every module named above (and oidcc-codereuse); each defect run only its
-# module. With `--full` as the first argument, every run is the whole Basic plan (35 modules,
-# several minutes each).
+# The plans, by the short names above: the plan and its variant arguments.
+declare -A plan_args=(
+  [basic]="--plan oidcc-basic-certification-test-plan --variant client_secret_basic"
+  [logout]="--plan oidcc-rp-initiated-logout-certification-test-plan"
+)
+# The control runs every module named above (and oidcc-codereuse), one run per plan; each defect
+# run only its module. With `--full` as the first argument, every run is the whole plan (35
+# modules of Basic, several minutes each).
 full=no
 if [ "${1:-}" = --full ]; then full=yes; shift; fi
 defects=("$@")
 [ ${#defects[@]} -eq 0 ] && defects=(replayable-code drop-nonce wrong-kid drop-state ignore-prompt-login \
-  prompt-none-page error-page-500)
+  prompt-none-page error-page-500 error-page-500@logout logout-keeps-session)
 
 work="$(mktemp -d)"
 pid=""
@@ -61,7 +72,7 @@ start_op() {
   local dir="$1" defect="$2"
   mkdir -p "$dir" && cd "$dir"
   export IDENTITA_ISSUER=https://127.0.0.1:$port IDENTITA_LISTEN=127.0.0.1:$port \
-    IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key \
+    IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key IDENTITA_OUTBOUND_CA_FILE=keys/tls.crt \
     IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1 \
     IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
     IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0 IDENTITA_PASSWORD__ADDRESS_LIMIT=0
@@ -94,44 +105,48 @@ print(f"{m['outcome'] if m else 'absent'} {'yes' if hit else 'no'} {len(failed)}
 PY
 }
 
-# The control: the same build, no defect switched on, the same modules must pass.
+# The controls: the same build, no defect switched on, the same modules must pass (per plan).
 for defect in "${defects[@]}"; do : "${expect[$defect]:?unknown defect $defect}"; done
-only=()
-if [ $full = no ]; then
-  only=(--only oidcc-codereuse)
-  for defect in "${defects[@]}"; do
-    read -r module _ <<<"${expect[$defect]}"
-    [[ " ${only[*]} " == *" $module "* ]] || only+=("$module")
-  done
-fi
-echo "== control: no defect"
-start_op "$work/control" ""
-control_out="$root/target/conformance/defects/control"
-control_code=0
-"$runner" run --plan oidcc-basic-certification-test-plan --variant client_secret_basic \
-  --config "$root/conformance/identita-8444.toml" --out "$control_out" "${only[@]}" \
-  >"$work/control/run.log" 2>&1 || control_code=$?
-stop
-cd "$root"
+declare -A only=()
+for defect in "${defects[@]}"; do
+  read -r plan module _ <<<"${expect[$defect]}"
+  if [ $full = yes ]; then only[$plan]=""; continue; fi
+  [ "$plan" = basic ] && [ -z "${only[$plan]:-}" ] && only[$plan]="--only oidcc-codereuse"
+  [ -z "${only[$plan]:-}" ] && only[$plan]="--only"
+  [[ " ${only[$plan]} " == *" $module "* ]] || only[$plan]="${only[$plan]} $module"
+done
+status=0
+for plan in "${!only[@]}"; do
+  echo "== control ($plan): no defect"
+  start_op "$work/control-$plan" ""
+  control_code=0
+  # shellcheck disable=SC2086 # the arguments are words
+  "$runner" run ${plan_args[$plan]} --config "$root/conformance/identita-8444.toml" \
+    --out "$root/target/conformance/defects/control-$plan" ${only[$plan]} \
+    >"$work/control-$plan/run.log" 2>&1 || control_code=$?
+  stop
+  cd "$root"
+  if [ "$control_code" -ne 0 ]; then
+    echo "the control run of $plan failed (exit $control_code): the modules must pass without a defect"
+    cat "$work/control-$plan/run.log"
+    status=1
+  fi
+done
 
 rows=()
-status=0
-if [ "$control_code" -ne 0 ]; then
-  echo "the control run failed (exit $control_code): the modules must pass without a defect"
-  cat "$work/control/run.log"
-  status=1
-fi
-for defect in "${defects[@]}"; do
-  read -r module condition <<<"${expect[$defect]}"
-  read -r clean_outcome _ _ <<<"$(verdict "$control_out/results.json" "$module" "$condition")"
-  dir="$work/$defect"
+for entry in "${defects[@]}"; do
+  defect="${entry%@*}"
+  read -r plan module condition <<<"${expect[$entry]}"
+  read -r clean_outcome _ _ <<<"$(verdict "$root/target/conformance/defects/control-$plan/results.json" "$module" "$condition")"
+  dir="$work/$entry"
   start_op "$dir" "$defect"
-  out="$root/target/conformance/defects/$defect"
-  echo "== $defect (expecting $module / $condition)"
+  out="$root/target/conformance/defects/$entry"
+  echo "== $entry (expecting $module / $condition)"
   code=0
   one=()
   [ $full = no ] && one=(--only "$module")
-  "$runner" run --plan oidcc-basic-certification-test-plan --variant client_secret_basic \
+  # shellcheck disable=SC2086
+  "$runner" run ${plan_args[$plan]} \
     --config "$root/conformance/identita-8444.toml" --out "$out" "${one[@]}" >"$dir/run.log" 2>&1 || code=$?
   stop
   read -r outcome caught nfailed <<<"$(verdict "$out/results.json" "$module" "$condition")"
@@ -140,17 +155,17 @@ for defect in "${defects[@]}"; do
   if [ "$clean_outcome" = FAILED ] || [ "$clean_outcome" = absent ] || [ "$clean_outcome" = none ]; then
     result="$result, control $clean_outcome"; status=1
   fi
-  rows+=("$(printf '| %-19s | %-36s | %-38s | %-8s | %-7s | %-4s | %-3s | %-7s |' \
-    "$defect" "$module" "$condition" "$clean_outcome" "$outcome" "$code" "$nfailed" "$result")")
+  rows+=("$(printf '| %-21s | %-60s | %-38s | %-8s | %-7s | %-4s | %-3s | %-7s |' \
+    "$entry" "$module" "$condition" "$clean_outcome" "$outcome" "$code" "$nfailed" "$result")")
   cd "$root"
 done
 
 echo
-printf '| %-19s | %-36s | %-38s | %-8s | %-7s | %-4s | %-3s | %-7s |\n' \
+printf '| %-21s | %-60s | %-38s | %-8s | %-7s | %-4s | %-3s | %-7s |\n' \
   defect "module" "condition" "no defect" "defect" exit "#F" verdict
-echo '|---------------------|--------------------------------------|----------------------------------------|----------|---------|------|-----|---------|'
+echo '|---|---|---|---|---|---|---|---|'
 printf '%s\n' "${rows[@]}"
 echo "(no defect: the module's outcome in the control run; defect: its outcome with the defect on;"
 echo " exit: the runner's exit status; #F: modules FAILED in that run;"
-echo " reports in target/conformance/defects/{control,<defect>}/)"
+echo " reports in target/conformance/defects/{control-<plan>,<entry>}/)"
 exit $status

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Runs conformance plans against a fresh identita served on https, from an empty directory:
-# the Config plan, the Basic plan with each client-authentication variant and the Dynamic plan
-# (response type code) — what CI runs —, the
-# plans named as arguments ("PLAN" or "PLAN:VARIANT", '+' for spaces in a variant), or `all`
-# (every plan and variant of `conformance list`). Exits non-zero when a module fails.
+# Runs conformance plans against a fresh identita served on https, from an empty directory.
+# Arguments:
+#   (none)   the default: Config, Basic with each client-authentication variant, Dynamic (code),
+#            RP-Initiated Logout and Back-Channel Logout;
+#   ci       what CI runs: the default and the day's scheduled entry (below);
+#   scheduled  only the day's scheduled entry;
+#   all      every plan and variant of `conformance list`;
+#   PLAN or PLAN:VARIANT entries ('+' for spaces in a variant).
+# The schedule: every plan and variant not in the default, in `conformance list` order; CI runs
+# entry number (days since 1970-01-01) modulo their number, so each runs every N days
+# (CONFORMANCE_SCHEDULE_DAY=<n> picks another day's entry). Exits non-zero when a module fails.
 # Reports go to target/conformance/<plan>[-<variant>]/ (results.json, report.html, screenshots).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,15 +24,33 @@ cp "$target/debug/identita" "$target/debug/conformance" "$bin/"
 identita="$bin/identita"
 runner="$bin/conformance"
 
+default=(
+  oidcc-config-certification-test-plan
+  oidcc-basic-certification-test-plan:client_secret_basic
+  oidcc-basic-certification-test-plan:client_secret_post
+  oidcc-basic-certification-test-plan:private_key_jwt
+  oidcc-dynamic-certification-test-plan:code
+  oidcc-rp-initiated-logout-certification-test-plan
+  oidcc-backchannel-rp-initiated-logout-certification-test-plan
+)
+# The day's entry of the schedule (see above).
+scheduled() {
+  local rest=() entry day
+  while read -r entry; do
+    [[ " ${default[*]} " == *" $entry "* ]] || rest+=("$entry")
+  done < <("$runner" list | python3 "$root/conformance/all-plans.py")
+  day="${CONFORMANCE_SCHEDULE_DAY:-$(($(date -u +%s) / 86400))}"
+  echo "${rest[$((day % ${#rest[@]}))]}"
+}
+
 plans=("$@")
 if [ ${#plans[@]} -eq 0 ]; then
-  plans=(
-    oidcc-config-certification-test-plan
-    oidcc-basic-certification-test-plan:client_secret_basic
-    oidcc-basic-certification-test-plan:client_secret_post
-    oidcc-basic-certification-test-plan:private_key_jwt
-    oidcc-dynamic-certification-test-plan:code
-  )
+  plans=("${default[@]}")
+elif [ "${plans[*]}" = ci ]; then
+  plans=("${default[@]}" "$(scheduled)")
+  echo "== the day's scheduled entry: ${plans[-1]}"
+elif [ "${plans[*]}" = scheduled ]; then
+  plans=("$(scheduled)")
 elif [ "${plans[*]}" = all ]; then
   mapfile -t plans < <("$runner" list | python3 "$root/conformance/all-plans.py")
 fi
@@ -43,10 +67,13 @@ cd "$work"
 # request objects and sector documents on loopback, every request from one address: registration
 # open, loopback allowed for client URLs (development only), no quotas per source.
 export IDENTITA_ISSUER=https://127.0.0.1:8443 IDENTITA_LISTEN=127.0.0.1:8443 \
-  IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key \
+  IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key IDENTITA_OUTBOUND_CA_FILE=keys/tls.crt \
   IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1 \
   IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
   IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0 IDENTITA_PASSWORD__ADDRESS_LIMIT=0
+# oidcc-server-rotate-keys: the run config's rotate_keys_command runs `$CONFORMANCE_OP_BIN keys rotate`
+# here; the server reloads its keys every second, so the new key is published at once.
+export CONFORMANCE_OP_BIN="$identita" IDENTITA_KEYS_RELOAD_INTERVAL=1
 "$identita" tls self-signed >/dev/null
 "$identita" init >/dev/null
 "$identita" seed "$root/conformance/identita-seed.toml" >/dev/null

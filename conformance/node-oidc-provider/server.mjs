@@ -181,7 +181,15 @@ const configuration = {
     requestObjects: { enabled: true, requireSignedRequestObject: false },
     revocation: { enabled: true },
     introspection: { enabled: true },
-    rpInitiatedLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // The library's logged-out page, with the element the runner looks for on it
+      // (`[browser] logged_out_page`, default `#logged-out`).
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign-out Success</title></head>'
+          + '<body><h1 id="logged-out">Sign-out Success</h1><p>Your sign-out was successful.</p></body></html>';
+      },
+    },
     backchannelLogout: { enabled: true },
     registration: { enabled: true },
     registrationManagement: { enabled: true },

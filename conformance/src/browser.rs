@@ -83,8 +83,9 @@ pub enum Landing {
     Redirected { hit: Hit, fragment: Option<String> },
     /// A page that is neither the login nor the consent page stayed: its HTTP status (from the
     /// browser's navigation timing; `None` when the browser does not tell) and whether it carries
-    /// an error marker (the configured `error_page` selector, or an OAuth error code in its text).
-    Page { url: String, screenshot: PathBuf, status: Option<u16>, error_marker: bool },
+    /// an error marker (the configured `error_page` selector, or an OAuth error code in its text)
+    /// or the logged-out marker (the configured `logged_out_page` selector).
+    Page { url: String, screenshot: PathBuf, status: Option<u16>, error_marker: bool, logged_out: bool },
     /// A drive that must not interact (`Drive::silent`, e.g. `prompt=none`) met the OP's login
     /// (`kind` "login") or consent ("consent") page; nothing was filled or pressed.
     Interaction { url: String, kind: &'static str, screenshot: PathBuf },
@@ -153,6 +154,7 @@ struct PageState {
     button: Option<String>,
     status: Option<u16>,
     error_marker: bool,
+    logged_out: bool,
 }
 
 /// The OAuth 2.0 / OpenID Connect error codes an OP's error page may name for a bad request
@@ -212,7 +214,7 @@ impl Session {
 
     async fn look(&self, press: &[&str]) -> Option<PageState> {
         let script = r#"
-            const [login, consent, buttons, errorPage, codes] = arguments;
+            const [login, consent, buttons, errorPage, codes, loggedOut] = arguments;
             const q = (s) => { try { return !!document.querySelector(s); } catch (e) { return false; } };
             const nav = performance.getEntriesByType('navigation')[0];
             const text = document.body ? document.body.innerText : '';
@@ -220,7 +222,7 @@ impl Session {
             return { url: location.href, login: q(login), consent: q(consent),
                      button: buttons.find(q) || null,
                      status: nav && nav.responseStatus ? nav.responseStatus : null,
-                     error_marker: marker };"#;
+                     error_marker: marker, logged_out: !!loggedOut && q(loggedOut) };"#;
         let mut buttons = self.config.continue_buttons.clone();
         buttons.extend(press.iter().map(|b| b.to_string()));
         let args = vec![
@@ -229,6 +231,7 @@ impl Session {
             json!(buttons),
             json!(self.config.error_page),
             json!(ERROR_CODES),
+            json!(self.config.logged_out_page),
         ];
         let value = self.client.execute(script, args).await.ok()?;
         serde_json::from_value(value).ok()
@@ -340,8 +343,8 @@ impl Session {
                 Some(page) => match &stayed {
                     Some((url, since)) if *url == page.url && since.elapsed() >= settle => {
                         let screenshot = self.screenshot(out, stem).await?;
-                        let (status, error_marker) = (page.status, page.error_marker);
-                        let landing = Landing::Page { url: page.url, screenshot, status, error_marker };
+                        let (status, error_marker, logged_out) = (page.status, page.error_marker, page.logged_out);
+                        let landing = Landing::Page { url: page.url, screenshot, status, error_marker, logged_out };
                         return Ok(Driven { landing, login_shots, login_urls, trace });
                     }
                     Some((url, _)) if *url == page.url => {}

@@ -36,9 +36,18 @@ pub struct RunConfig {
     /// OP's cache of the client's `jwks_uri` (the suite's `server.jwks_refresh_delay`; default 60 s).
     #[serde(default = "default_jwks_refresh_delay")]
     pub jwks_refresh_delay: u64,
+    /// A shell command (`sh -c`, in the runner's working directory) that makes the OP rotate its
+    /// signing keys, for `oidcc-server-rotate-keys` (the suite asks a person to do it). Without
+    /// it that module is SKIPPED.
+    pub rotate_keys_command: Option<String>,
     /// Where the relying-party endpoints are reachable (default `http://127.0.0.1:4400`).
     #[serde(default = "default_rp_base")]
     pub rp_base_url: String,
+    /// With an https `rp_base_url`: the PEM certificate and key the RP endpoints serve (the OP
+    /// must trust the certificate for its calls: `jwks_uri`, `request_uri`, sector document,
+    /// back-channel logout).
+    pub rp_tls_cert: Option<PathBuf>,
+    pub rp_tls_key: Option<PathBuf>,
     /// The listen address of the RP endpoints (default `127.0.0.1:4400`).
     #[serde(default = "default_rp_listen")]
     pub rp_listen: String,
@@ -79,6 +88,9 @@ pub struct BrowserConfig {
     /// The logout confirmation button of the end-session page (pressed, as a person would, in
     /// the logout plans).
     pub logout_confirm: String,
+    /// Present only on the OP's logged-out page (what the logout plans' page checks look for);
+    /// empty: those pages are left to a person (REVIEW).
+    pub logged_out_page: String,
     /// Seconds a page that is neither login nor consent must stay before it counts as the outcome.
     pub settle_seconds: u64,
     /// Seconds to wait for a redirect back before giving up.
@@ -99,6 +111,7 @@ impl Default for BrowserConfig {
             continue_buttons: Vec::new(),
             error_page: "#error-code".into(),
             logout_confirm: "#logout-confirm".into(),
+            logged_out_page: "#logged-out".into(),
             settle_seconds: 3,
             timeout_seconds: 30,
         }
@@ -123,11 +136,22 @@ impl RunConfig {
         let mut config: Self = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         // `ca_cert` stays relative to the working directory, like the OP's own `keys/tls.crt`.
         config.rp_base_url = config.rp_base_url.trim_end_matches('/').to_string();
+        if config.rp_base_url.starts_with("https:") && (config.rp_tls_cert.is_none() || config.rp_tls_key.is_none()) {
+            return Err(format!("{}: an https rp_base_url needs rp_tls_cert and rp_tls_key", path.display()));
+        }
         Ok(config)
     }
 
     pub fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
+    }
+
+    /// The RP's certificate and key when it serves https.
+    pub fn rp_tls(&self) -> Option<(&Path, &Path)> {
+        match (&self.rp_tls_cert, &self.rp_tls_key) {
+            (Some(cert), Some(key)) if self.rp_base_url.starts_with("https:") => Some((cert, key)),
+            _ => None,
+        }
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -150,7 +174,8 @@ mod tests {
     fn the_shipped_identita_configuration_parses() {
         let config: RunConfig = toml::from_str(include_str!("../identita.toml")).unwrap();
         assert_eq!(config.discovery_url(), "https://127.0.0.1:8443/.well-known/openid-configuration");
-        assert_eq!(config.redirect_uri(), "http://127.0.0.1:4400/callback");
+        assert_eq!(config.redirect_uri(), "https://127.0.0.1:4400/callback");
+        assert!(config.rp_tls().is_some());
         assert_eq!(config.login_hint(), "buffy@127.0.0.1");
         let jwk = config.client_private_key_jwt.unwrap().jwk.unwrap();
         assert_eq!(jwk["alg"], "RS256");

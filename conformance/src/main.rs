@@ -126,7 +126,7 @@ async fn run(
     std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let out = out.canonicalize().map_err(|e| e.to_string())?;
     let http = http::client(&config)?;
-    let rp = rp::Rp::start(&config.rp_listen).await?;
+    let rp = rp::Rp::start(&config.rp_listen, config.rp_tls()).await?;
     let driver = if plan.needs_browser { Some(Arc::new(browser::Driver::start(&config.browser).await?)) } else { None };
 
     let mut results = Vec::new();

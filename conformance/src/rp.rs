@@ -3,9 +3,12 @@
 //! `/callback/<x>` is seen too), the fragment receiver (`/implicit_submit`, fed by JavaScript on
 //! the callback page, as the suite's), `/post_logout_redirect`, `/backchannel_logout`,
 //! `/client1_jwks`, `/request_uri/<id>` and `/redirect_uris.json`. Every request is recorded;
-//! modules take a mark and wait for what arrives after it.
+//! modules take a mark and wait for what arrives after it. With a certificate and key the
+//! endpoints serve https (as the suite's do), and each request records the TLS version and cipher
+//! suite of its connection (`EnsureIncomingTls12WithSecureCipherOrTls13`).
 
 use std::collections::HashMap;
+use std::path::Path as FilePath;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,6 +28,16 @@ pub struct Hit {
     pub query: String,
     pub content_type: Option<String>,
     pub body: String,
+    /// The connection's TLS; `None` on plain http.
+    pub tls: Option<IncomingTls>,
+}
+
+/// The TLS of the connection a request came on, as rustls names them (`TLSv1_3`,
+/// `TLS13_AES_128_GCM_SHA256`, `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingTls {
+    pub version: String,
+    pub cipher: String,
 }
 
 impl Hit {
@@ -57,8 +70,9 @@ impl Rp {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts serving on `listen` (e.g. `127.0.0.1:4400`).
-    pub async fn start(listen: &str) -> Result<Self, String> {
+    /// Starts serving on `listen` (e.g. `127.0.0.1:4400`), on https with `tls` (certificate and
+    /// key, PEM).
+    pub async fn start(listen: &str, tls: Option<(&FilePath, &FilePath)>) -> Result<Self, String> {
         let rp = Self::default();
         let listener =
             tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("RP endpoints on {listen}: {e}"))?;
@@ -69,11 +83,19 @@ impl Rp {
             .route("/backchannel_logout", post(backchannel))
             .fallback(record)
             .with_state(rp.clone());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                eprintln!("RP endpoints stopped: {e}");
+        match tls {
+            Some((cert, key)) => {
+                let acceptor = acceptor(cert, key)?;
+                tokio::spawn(serve_tls(listener, acceptor, app));
             }
-        });
+            None => {
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).await {
+                        eprintln!("RP endpoints stopped: {e}");
+                    }
+                });
+            }
+        }
         Ok(rp)
     }
 
@@ -116,7 +138,15 @@ impl Rp {
         self.lock().redirect_uris = uris;
     }
 
-    fn push(&self, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: String) {
+    fn push(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &str,
+        headers: &HeaderMap,
+        body: String,
+        tls: Option<IncomingTls>,
+    ) {
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         {
             let mut inner = self.lock();
@@ -128,6 +158,7 @@ impl Rp {
                 query: query.into(),
                 content_type,
                 body,
+                tls,
             });
         }
         self.arrived.notify_waiters();
@@ -148,7 +179,8 @@ async fn record(State(rp): State<Rp>, request: Request) -> Response {
     let body = axum::body::to_bytes(body, 1 << 20).await.map(|b| String::from_utf8_lossy(&b).into_owned());
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or_default().to_string();
-    rp.push(&parts.method, &path, &query, &parts.headers, body.unwrap_or_default());
+    let tls = parts.extensions.get::<IncomingTls>().cloned();
+    rp.push(&parts.method, &path, &query, &parts.headers, body.unwrap_or_default(), tls);
     if path == "/callback" || path.starts_with("/callback/") {
         Html(CALLBACK_PAGE).into_response()
     } else if path == "/post_logout_redirect" {
@@ -160,8 +192,11 @@ async fn record(State(rp): State<Rp>, request: Request) -> Response {
     }
 }
 
-async fn backchannel(State(rp): State<Rp>, headers: HeaderMap, body: String) -> Response {
-    rp.push(&Method::POST, "/backchannel_logout", "", &headers, body);
+async fn backchannel(State(rp): State<Rp>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let tls = parts.extensions.get::<IncomingTls>().cloned();
+    rp.push(&Method::POST, "/backchannel_logout", "", &parts.headers, body.unwrap_or_default(), tls);
     let mut response = StatusCode::OK.into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
@@ -183,4 +218,46 @@ async fn request_object(State(rp): State<Rp>, Path(id): Path<String>) -> Respons
 
 async fn redirect_uris(State(rp): State<Rp>) -> Response {
     axum::Json(rp.lock().redirect_uris.clone()).into_response()
+}
+
+/// A rustls acceptor for the PEM certificate chain and key (HTTP/1.1).
+fn acceptor(cert: &FilePath, key: &FilePath) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<_, _>>())
+        .map_err(|e| format!("rp_tls_cert {}: {e}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("rp_tls_key {}: {e}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("RP endpoints TLS: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serves `app` on https: each request carries its connection's [`IncomingTls`].
+async fn serve_tls(listener: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor, app: Router) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else { continue };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let Ok(stream) = acceptor.accept(tcp).await else { return };
+            let (_, connection) = stream.get_ref();
+            let tls = IncomingTls {
+                version: connection.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+                cipher: connection.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default(),
+            };
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(tls.clone());
+                // A Router is always ready: calling it without `poll_ready` is allowed.
+                tower::Service::call(&mut app.clone(), request)
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+        });
+    }
 }

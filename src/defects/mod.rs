@@ -16,6 +16,7 @@
 //! | `ignore-prompt-login` | `prompt=login` does not make the person log in again | a layer that removes `login` from the request's `prompt` ([`requests`]) |
 //! | `prompt-none-page` | `prompt=none` shows the login page instead of answering | a layer that turns the request's `prompt=none` into `prompt=login` ([`requests`]) |
 //! | `error-page-500` | the error page for a request that cannot be redirected is a bare 500 | a layer that turns a 4xx error page into a bare 500 ([`responses`]) |
+//! | `logout-keeps-session` | the end-session endpoint shows the logged-out page but the person stays logged in | a layer that takes the cookies off end-session requests ([`requests`]) |
 //!
 //! The request layers rewrite the `prompt` parameter of the query or form of the authorization
 //! endpoint; a `prompt` inside a request object is left alone.
@@ -48,10 +49,11 @@ pub enum Defect {
     IgnorePromptLogin,
     PromptNonePage,
     ErrorPage500,
+    LogoutKeepsSession,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 7] = [
+    pub const ALL: [Defect; 8] = [
         Self::ReplayableCode,
         Self::DropNonce,
         Self::WrongKid,
@@ -59,6 +61,7 @@ impl Defect {
         Self::IgnorePromptLogin,
         Self::PromptNonePage,
         Self::ErrorPage500,
+        Self::LogoutKeepsSession,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Defect {
             Self::IgnorePromptLogin => "ignore-prompt-login",
             Self::PromptNonePage => "prompt-none-page",
             Self::ErrorPage500 => "error-page-500",
+            Self::LogoutKeepsSession => "logout-keeps-session",
         }
     }
 
@@ -139,13 +143,17 @@ impl Defects {
 
     /// The layers for the router of `provider`, made before the router takes the provider.
     pub fn layers(&self, provider: &Provider) -> Layers {
-        let authorization = format!("{}{}", provider.persona.base_path(), provider.persona.paths.authorization);
+        let base = provider.persona.base_path();
+        let authorization = format!("{base}{}", provider.persona.paths.authorization);
+        let end_session = format!("{base}{}", provider.persona.paths.end_session);
         Layers {
             requests: requests::Rewrite {
                 authorization,
+                end_session,
                 max_body_bytes: provider.config.max_body_bytes,
                 ignore_prompt_login: self.on(Defect::IgnorePromptLogin),
                 prompt_none_page: self.on(Defect::PromptNonePage),
+                logout_keeps_session: self.on(Defect::LogoutKeepsSession),
             },
             responses: responses::Spoil {
                 drop_state: self.on(Defect::DropState),

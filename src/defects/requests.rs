@@ -3,6 +3,10 @@
 //! sees it, so that the honest code does what the request did not ask for. `ignore-prompt-login`
 //! removes `login` (an existing session then answers at once); `prompt-none-page` turns `none`
 //! into `login` (the login page is shown instead of a silent answer).
+//!
+//! `logout-keeps-session`: the same layer takes the cookies off every request to the end-session
+//! endpoint, so the honest code finds no session in the browser: it shows its logged-out page but
+//! ends no session (unless an `id_token_hint` names one), and the person stays logged in.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -17,14 +21,17 @@ use crate::http::form;
 pub struct Rewrite {
     /// The authorization endpoint's path, with the issuer's base path.
     pub authorization: String,
+    /// The end-session endpoint's path, with the issuer's base path.
+    pub end_session: String,
     pub max_body_bytes: usize,
     pub ignore_prompt_login: bool,
     pub prompt_none_page: bool,
+    pub logout_keeps_session: bool,
 }
 
 impl Rewrite {
     pub fn any(&self) -> bool {
-        self.ignore_prompt_login || self.prompt_none_page
+        self.ignore_prompt_login || self.prompt_none_page || self.logout_keeps_session
     }
 
     /// The `prompt` value as the defects want it; `None` to leave the parameter out.
@@ -59,7 +66,11 @@ impl Rewrite {
     }
 }
 
-pub async fn rewrite(State(rewrite): State<Rewrite>, request: Request, next: Next) -> Response {
+pub async fn rewrite(State(rewrite): State<Rewrite>, mut request: Request, next: Next) -> Response {
+    if rewrite.logout_keeps_session && request.uri().path() == rewrite.end_session {
+        request.headers_mut().remove(axum::http::header::COOKIE);
+        return next.run(request).await;
+    }
     if request.uri().path() != rewrite.authorization {
         return next.run(request).await;
     }
@@ -94,7 +105,14 @@ mod tests {
     use super::*;
 
     fn rewrite(ignore_prompt_login: bool, prompt_none_page: bool) -> Rewrite {
-        Rewrite { authorization: "/authorize".into(), max_body_bytes: 1024, ignore_prompt_login, prompt_none_page }
+        Rewrite {
+            authorization: "/authorize".into(),
+            end_session: "/logout".into(),
+            max_body_bytes: 1024,
+            ignore_prompt_login,
+            prompt_none_page,
+            logout_keeps_session: false,
+        }
     }
 
     #[test]

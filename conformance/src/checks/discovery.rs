@@ -116,9 +116,19 @@ fn scope_syntax(doc: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// BCP 47 syntax (language[-script][-region][-variant]*): a syntactic approximation of the
-/// suite's check, which also consults the subtag registry. Returns the tags not canonically cased.
+/// `CheckDiscEndpointLocalesSyntax`: BCP 47 syntax (language[-script][-region][-variant]*) and,
+/// as the suite's `Bcp47LocaleValidation`, every subtag in the IANA Language Subtag Registry (the
+/// registry copy of the `language-tags` crate, RFC 5646 2.2.9 "valid"). Returns whether the tag is
+/// canonically cased (`CheckDiscEndpointLocalesCanonicalCasing`).
 pub fn locale_syntax(tag: &str) -> Result<bool, String> {
+    let canonical = locale_shape(tag)?;
+    let parsed = language_tags::LanguageTag::parse(tag).map_err(|e| format!("'{tag}': {e}"))?;
+    parsed.validate().map_err(|e| format!("'{tag}': {e}"))?;
+    Ok(canonical)
+}
+
+/// The shape of each subtag; whether the casing is canonical.
+fn locale_shape(tag: &str) -> Result<bool, String> {
     let parts: Vec<&str> = tag.split('-').collect();
     let alpha = |s: &str, n: std::ops::RangeInclusive<usize>| {
         n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic())
@@ -333,6 +343,14 @@ mod tests {
         assert_eq!(locale_syntax("en-us"), Ok(false));
         assert!(locale_syntax("e").is_err());
         assert!(locale_syntax("en_US").is_err());
+        // Well-formed, but not in the subtag registry: an unknown language, script or region.
+        assert_eq!(locale_syntax("cs-CZ"), Ok(true));
+        assert_eq!(locale_syntax("se"), Ok(true));
+        assert!(locale_syntax("qqq-CZ").is_ok(), "qaa..qtz is private use");
+        assert!(locale_syntax("xy-CZ").unwrap_err().contains("xy-CZ"));
+        assert!(locale_syntax("en-Abcd").is_err());
+        assert!(locale_syntax("en-QQ").is_ok(), "QM..QZ is private use");
+        assert!(locale_syntax("en-JJ").is_err());
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Expect<'a> {
     pub client_id: &'a str,
     pub nonce: Option<&'a str>,
     pub jwks: &'a Value,
+    /// The request's `claims` parameter, as sent (for `ValidateIdTokenACRClaimAgainstRequest`).
+    pub claims: Option<&'a str>,
 }
 
 /// The left half of the hash the header's alg implies, base64url: `c_hash`, `at_hash`, `s_hash`.
@@ -91,6 +93,27 @@ fn nonce(jwt: &Jwt, sent: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// `ValidateIdTokenACRClaimAgainstRequest`: when the request's `claims` asked for
+/// `id_token.acr` with `value` or `values`, the ID token's `acr` must be one of them (OIDC Core
+/// 5.5.1.1); nothing to check otherwise.
+fn acr_against_request(jwt: &Jwt, claims: Option<&str>) -> Result<(), String> {
+    let requested: Option<Value> = claims.and_then(|c| serde_json::from_str::<Value>(c).ok());
+    let acr = requested.as_ref().and_then(|r| r.pointer("/id_token/acr"));
+    let wanted: Vec<&str> = match acr {
+        Some(a) => match (a.get("values").and_then(Value::as_array), a.get("value").and_then(Value::as_str)) {
+            (Some(values), _) => values.iter().filter_map(Value::as_str).collect(),
+            (None, Some(value)) => vec![value],
+            (None, None) => return Ok(()),
+        },
+        None => return Ok(()),
+    };
+    match jwt.claim_str("acr") {
+        None => Err(format!("acr {wanted:?} was requested in the claims parameter, but the ID token has no acr")),
+        Some(a) if wanted.contains(&a) => Ok(()),
+        Some(a) => Err(format!("acr '{a}' is not (one of) the requested {wanted:?}")),
+    }
+}
+
 fn subject(jwt: &Jwt) -> Result<(), String> {
     match jwt.claim_str("sub") {
         None => Err("sub is missing or not a string".into()),
@@ -105,6 +128,7 @@ fn subject(jwt: &Jwt) -> Result<(), String> {
 pub fn standard_checks(log: &mut TestLog, jwt: &Jwt, e: &Expect<'_>) {
     validate_id_token(log, jwt, e);
     log.check("ValidateIdTokenNonce", Level::Failure, nonce(jwt, e.nonce));
+    log.check("ValidateIdTokenACRClaimAgainstRequest", Level::Failure, acr_against_request(jwt, e.claims));
     log.check("CheckForSubjectInIdToken", Level::Failure, subject(jwt));
     let mut identity = jwt.claims.clone();
     for p in claims::ID_TOKEN_PROTOCOL_CLAIMS {
@@ -191,11 +215,30 @@ mod tests {
         assert!(nonce(&jwt(serde_json::json!({"nonce": "n"})), None).is_err());
     }
 
+    #[test]
+    fn acr_must_be_one_of_the_values_the_claims_parameter_asked_for() {
+        let jwt =
+            |c: Value| Jwt { raw: String::new(), header: Default::default(), claims: c.as_object().unwrap().clone() };
+        let asked = r#"{"id_token": {"acr": {"essential": true, "values": ["loa2", "loa3"]}}}"#;
+        assert!(acr_against_request(&jwt(serde_json::json!({"acr": "loa3"})), Some(asked)).is_ok());
+        assert!(acr_against_request(&jwt(serde_json::json!({"acr": "loa1"})), Some(asked)).is_err());
+        assert!(acr_against_request(&jwt(serde_json::json!({})), Some(asked)).is_err());
+        let one = r#"{"id_token": {"acr": {"value": "loa2"}}}"#;
+        assert!(acr_against_request(&jwt(serde_json::json!({"acr": "loa2"})), Some(one)).is_ok());
+        // Nothing asked: nothing to check.
+        assert!(acr_against_request(&jwt(serde_json::json!({"acr": "x"})), None).is_ok());
+        assert!(acr_against_request(&jwt(serde_json::json!({})), Some(r#"{"userinfo": {"name": null}}"#)).is_ok());
+    }
+
     fn failures(claims: Value) -> Vec<String> {
         let jwt = Jwt { raw: String::new(), header: Default::default(), claims: claims.as_object().unwrap().clone() };
         let jwks = serde_json::json!({"keys": []});
         let mut log = TestLog::default();
-        validate_id_token(&mut log, &jwt, &Expect { issuer: "https://op", client_id: "c", nonce: None, jwks: &jwks });
+        validate_id_token(
+            &mut log,
+            &jwt,
+            &Expect { issuer: "https://op", client_id: "c", nonce: None, jwks: &jwks, claims: None },
+        );
         log.entries.into_iter().filter(|e| !e.ok).map(|e| e.message).collect()
     }
 

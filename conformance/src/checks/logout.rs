@@ -35,6 +35,29 @@ pub fn unexpected_post_logout_params(params: &[(String, String)]) -> Result<(), 
 }
 
 /// `CheckForUnexpectedParametersInBackchannelLogoutRequest`: only `logout_token` in the body.
+/// The TLS 1.2 cipher suites BCP 195 (RFC 7525 4.2) recommends, and their ECDSA twins.
+const SECURE_TLS12_CIPHERS: &[&str] = &[
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+];
+
+/// `EnsureIncomingTls12WithSecureCipherOrTls13`: the OP's request came over TLS 1.3, or TLS 1.2
+/// with a cipher suite BCP 195 recommends.
+pub fn incoming_tls(tls: Option<&crate::rp::IncomingTls>) -> Result<(), String> {
+    match tls {
+        None => Err("the request did not come over TLS".into()),
+        Some(t) if t.version == "TLSv1_3" => Ok(()),
+        Some(t) if t.version == "TLSv1_2" && SECURE_TLS12_CIPHERS.contains(&t.cipher.as_str()) => Ok(()),
+        Some(t) => {
+            Err(format!("{} with {}: neither TLS 1.3 nor TLS 1.2 with a BCP 195 cipher suite", t.version, t.cipher))
+        }
+    }
+}
+
 pub fn unexpected_backchannel_params(params: &[(String, String)]) -> Result<(), String> {
     let extra: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).filter(|k| *k != "logout_token").collect();
     if extra.is_empty() { Ok(()) } else { Err(format!("unexpected parameters {extra:?} in the back-channel request")) }
@@ -105,6 +128,17 @@ pub fn has_sub_or_sid(logout: &Jwt) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::rp::IncomingTls;
+
+    #[test]
+    fn incoming_tls_must_be_1_3_or_1_2_with_a_recommended_cipher() {
+        let tls = |version: &str, cipher: &str| IncomingTls { version: version.into(), cipher: cipher.into() };
+        assert!(super::incoming_tls(Some(&tls("TLSv1_3", "TLS13_AES_128_GCM_SHA256"))).is_ok());
+        assert!(super::incoming_tls(Some(&tls("TLSv1_2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"))).is_ok());
+        assert!(super::incoming_tls(Some(&tls("TLSv1_2", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"))).is_err());
+        assert!(super::incoming_tls(None).is_err());
+    }
+
     use super::*;
     use serde_json::json;
 

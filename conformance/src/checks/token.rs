@@ -18,7 +18,7 @@ fn expires_in(v: &Value) -> Result<(), String> {
 /// 1.6 up to the ID token: returns the response body and the ID token.
 pub fn happy_token_response(log: &mut TestLog, reply: &Reply, warn_missing_expires_in: bool) -> Step<(Value, Jwt)> {
     log.require("CheckTokenEndpointHttpStatus200", if reply.status == 200 { Ok(()) } else { Err(reply.summary()) })?;
-    let body = log.need("ValidateTokenEndpointResponseIsJsonObject", reply.json_object())?;
+    let body = log.need("RunnerValidateTokenEndpointResponseIsJsonObject", reply.json_object())?;
     let error = str_of(&body, "error").map(|e| format!("the token endpoint returned error '{e}'"));
     log.require("CheckIfTokenEndpointResponseError", error.map_or(Ok(()), Err))?;
     let present = |k: &str| str_of(&body, k).is_some_and(|v| !v.is_empty());
@@ -36,7 +36,7 @@ pub fn happy_token_response(log: &mut TestLog, reply: &Reply, warn_missing_expir
         }
         None if warn_missing_expires_in => {
             log.check(
-                "EnsureExpiresInInTokenEndpointResponse",
+                "ExtractExpiresInFromTokenEndpointResponse",
                 Level::Warning,
                 Err("no expires_in in the token response".into()),
             );
@@ -141,10 +141,10 @@ pub fn refresh_response(log: &mut TestLog, reply: &Reply, original: &Jwt) -> Ste
         },
     );
     log.check("EnsureMinimumAccessTokenEntropy", Level::Failure, entropy::ensure_entropy("access_token", at));
-    log.check("ValidateAccessTokenChars", Level::Failure, entropy::vschar("access_token", at));
+    log.check("EnsureAccessTokenContainsAllowedCharactersOnly", Level::Failure, entropy::vschar("access_token", at));
     match body.get("expires_in") {
         Some(v) => log.check("ValidateExpiresIn", Level::Failure, expires_in(v)),
-        None => log.check("EnsureExpiresInInTokenEndpointResponse", Level::Warning, Err("no expires_in".into())),
+        None => log.check("ExtractExpiresInFromTokenEndpointResponse", Level::Warning, Err("no expires_in".into())),
     };
     if let Some(rt) = str_of(&body, "refresh_token") {
         log.check("EnsureMinimumRefreshTokenLength", Level::Failure, entropy::ensure_length("refresh_token", rt));

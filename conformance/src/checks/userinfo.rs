@@ -10,7 +10,10 @@ use crate::log::{Level, Step, TestLog};
 /// `token_type` must be Bearer or DPoP (anything else aborts).
 pub fn check_token_type(log: &mut TestLog, token_type: &str) -> Step {
     let ok = token_type.eq_ignore_ascii_case("bearer") || token_type.eq_ignore_ascii_case("dpop");
-    log.require("CheckTokenTypeIsBearerOrDPoP", if ok { Ok(()) } else { Err(format!("token_type '{token_type}'")) })
+    log.require(
+        "RunnerCheckTokenTypeIsBearerOrDPoP",
+        if ok { Ok(()) } else { Err(format!("token_type '{token_type}'")) },
+    )
 }
 
 pub fn status_200(log: &mut TestLog, reply: &Reply) {

@@ -45,10 +45,21 @@ async fn backchannel_rp_initiated_logout(ctx: &mut Ctx, log: &mut TestLog) -> St
         back.ok_or_else(|| format!("the OP did not POST to the backchannel_logout_uri within {} s", wait.as_secs())),
     )?;
 
-    log.info(
-        "EnsureIncomingTls12WithSecureCipherOrTls13",
-        "not checked: the runner's RP endpoints are plain http on loopback (README, known differences)",
-    );
+    if ctx.config.rp_tls().is_some() {
+        log.check(
+            "EnsureIncomingTls12WithSecureCipherOrTls13",
+            Level::Warning,
+            checks::incoming_tls(back.tls.as_ref()),
+        );
+        if let Some(tls) = &back.tls {
+            log.info("EnsureIncomingTls12WithSecureCipherOrTls13", format!("{} with {}", tls.version, tls.cipher));
+        }
+    } else {
+        log.info(
+            "EnsureIncomingTls12WithSecureCipherOrTls13",
+            "not checked: the run config's RP endpoints are plain http (no rp_tls_cert)",
+        );
+    }
     let body = back.body_params();
     let raw = crate::checks::authz::param(&body, "logout_token")
         .map(str::to_string)

@@ -137,7 +137,7 @@ async fn userinfo_module(ctx: &mut Ctx, log: &mut TestLog, method: UserinfoMetho
     let reply = log.need("CallUserInfoEndpoint", reply)?;
     if matches!(method, UserinfoMethod::PostBody) && !(200..300).contains(&reply.status) {
         log.check(
-            "CallProtectedResourceWithBearerTokenInBody",
+            "UserInfoEndpointWithAccessTokenInBodyNotSupported",
             Level::Warning,
             Err(format!("the OP does not accept the access token in the body: {}", reply.summary())),
         );

@@ -61,7 +61,7 @@ pub async fn acr_values(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let acr = hf.id_token.claim_str("acr");
     let requested: Vec<&str> = values.split(' ').collect();
     log.check(
-        "EnsureIdTokenContainsRequestedAcr",
+        "ValidateIdTokenACRClaimAgainstAcrValuesRequest",
         Level::Warning,
         match acr {
             Some(a) if requested.contains(&a) => Ok(()),
@@ -259,7 +259,7 @@ pub async fn request_object_with_redirect_uri(ctx: &mut Ctx, log: &mut TestLog) 
         return Ok(());
     };
     if param(&params, "error") == Some("request_not_supported") {
-        log.check("EnsureNotRequestNotSupportedError", Level::Failure, Err("the OP redirected request_not_supported to a redirect URI although the query's redirect_uri is invalid".into()));
+        log.check("RunnerEnsureNotRequestNotSupportedError", Level::Failure, Err("the OP redirected request_not_supported to a redirect URI although the query's redirect_uri is invalid".into()));
         return Ok(());
     }
     if path != "/callback" {

@@ -38,7 +38,9 @@ macro_rules! dynamic {
 
 pub fn modules(variant: &str) -> Vec<Module> {
     let mut list = vec![dynamic!("oidcc-idtoken-rs256", idtoken_rs256)];
-    if variant == "code" {
+    // The suite's OIDCCIdTokenUnsigned is not applicable where an ID token comes from the
+    // authorization endpoint: it runs with `code` and `code token` only.
+    if variant == "code" || variant == "code token" {
         list.push(dynamic!("oidcc-idtoken-unsigned", more::idtoken_unsigned));
     }
     let code = variant.split(' ').any(|p| p == "code");
@@ -58,7 +60,13 @@ pub fn modules(variant: &str) -> Vec<Module> {
         dynamic!("oidcc-registration-sector-uri", sector_uri),
         dynamic!("oidcc-registration-sector-bad", sector_bad),
         dynamic!("oidcc-server-rotate-keys", rotate_keys),
-        dynamic!("oidcc-refresh-token-rp-key-rotation", rp_key_rotation),
+    ]);
+    // OIDCCRefreshTokenRPKeyRotation is not applicable to `id_token` and `id_token token` (no
+    // token endpoint, so no refresh token).
+    if code {
+        list.push(dynamic!("oidcc-refresh-token-rp-key-rotation", rp_key_rotation));
+    }
+    list.extend([
         dynamic!("oidcc-request-uri-unsigned", more::request_uri_unsigned),
         dynamic!("oidcc-request-uri-signed-rs256", more::request_uri_signed_rs256),
         dynamic!("oidcc-ensure-request-object-with-redirect-uri", basic_more::request_object_with_redirect_uri),
@@ -240,11 +248,101 @@ async fn sector_bad(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     registration::register_expecting_error(ctx, log, reg, &["invalid_client_metadata"]).await
 }
 
-async fn rotate_keys(_ctx: &mut Ctx, log: &mut TestLog) -> Step {
-    Err(log.skip(
-        "manual: the suite waits for a person to rotate the OP's signing keys before it fetches the JWKS again; \
-         this runner has no way to trigger a rotation at an arbitrary OP",
-    ))
+/// `oidcc-server-rotate-keys` (`OIDCCServerRotateKeys`): the OP's JWKS before and after a
+/// rotation of its signing keys must have a new signing key with a new `kid` (FAILURE) and should
+/// still have the old one (WARNING). The suite asks a person to rotate the keys
+/// (`TellUserToRotateOpKeys`); the runner runs the run configuration's `rotate_keys_command`
+/// instead, then reads the JWKS again until its signing keys change (at most `timeout_seconds`,
+/// as a person would wait for the rotation to take effect). Without a command: SKIPPED.
+async fn rotate_keys(ctx: &mut Ctx, log: &mut TestLog) -> Step {
+    let Some(command) = ctx.config.rotate_keys_command.clone() else {
+        return Err(log.skip(
+            "the suite waits for a person to rotate the OP's signing keys; the run configuration has no \
+             rotate_keys_command to do it",
+        ));
+    };
+    flow::setup_server(ctx, log).await?;
+    let original = ctx.jwks.clone();
+    let ran = tokio::process::Command::new("sh").arg("-c").arg(&command).output().await;
+    let ran = match ran {
+        Ok(out) if out.status.success() => Ok(format!("`{command}` ran")),
+        Ok(out) => {
+            Err(format!("`{command}` exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()))
+        }
+        Err(e) => Err(format!("`{command}`: {e}")),
+    };
+    let ran = log.need("RunnerRotateOpKeys", ran)?;
+    log.info("RunnerRotateOpKeys", ran);
+    let jwks_uri = ctx.endpoint("jwks_uri");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(ctx.config.browser.timeout_seconds);
+    let latest = loop {
+        let keys = crate::http::send(ctx.http.get(&jwks_uri)).await.and_then(|r| r.json_object());
+        let keys = log.need("FetchServerKeys", keys)?;
+        if signing_keys(&keys) != signing_keys(&original) || std::time::Instant::now() >= deadline {
+            break keys;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    };
+    crate::checks::jwks::flow_jwks_checks(log, &latest)?;
+    log.check("VerifyNewJwksHasNewSigningKey", Level::Failure, new_signing_key(&original, &latest));
+    log.check("VerifyNewJwksStillHasOldSigningKey", Level::Warning, old_signing_key_kept(&original, &latest));
+    Ok(())
+}
+
+/// The signing keys of a JWKS (`use` absent or `sig`), reduced to `kid` and the public
+/// parameters that identify the key (`AbstractCompareJwks`, `JWK.getRequiredParams`).
+fn signing_keys(jwks: &Value) -> Vec<Value> {
+    let mut keys: Vec<Value> = jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|k| k.get("use").and_then(Value::as_str).is_none_or(|u| u == "sig"))
+        .map(|k| {
+            let mut reduced = serde_json::Map::new();
+            for name in ["kid", "kty", "crv", "n", "e", "x", "y"] {
+                if let Some(v) = k.get(name) {
+                    reduced.insert(name.into(), v.clone());
+                }
+            }
+            Value::Object(reduced)
+        })
+        .collect();
+    keys.sort_by_key(|k| k.to_string());
+    keys
+}
+
+/// `VerifyNewJwksHasNewSigningKey`: a signing key only in the new JWKS, whose `kid` and modulus
+/// (RSA `n`, EC/OKP `x`) are in no original signing key.
+fn new_signing_key(original: &Value, latest: &Value) -> Result<(), String> {
+    let (before, after) = (signing_keys(original), signing_keys(latest));
+    let new: Vec<&Value> = after.iter().filter(|k| !before.contains(k)).collect();
+    if new.is_empty() {
+        return Err(format!("no new signing key: before {before:?}, after {after:?}"));
+    }
+    for key in new {
+        let kid = key.get("kid");
+        if kid.is_some() && before.iter().any(|k| k.get("kid") == kid) {
+            return Err(format!("a new key reuses the kid {kid:?} of an original key"));
+        }
+        let field = if key.get("kty").and_then(Value::as_str) == Some("RSA") { "n" } else { "x" };
+        if key.get(field).is_some_and(|v| before.iter().any(|k| k.get(field) == Some(v))) {
+            return Err(format!("a new key (kid {kid:?}) has the same {field} as an original key"));
+        }
+    }
+    Ok(())
+}
+
+/// `VerifyNewJwksStillHasOldSigningKey`: some original signing key is still published.
+fn old_signing_key_kept(original: &Value, latest: &Value) -> Result<(), String> {
+    let after = signing_keys(latest);
+    if signing_keys(original).iter().any(|k| after.contains(k)) {
+        Ok(())
+    } else {
+        Err("none of the original signing keys is still in the JWKS (OIDC Core 10.1.1: it SHOULD retain \
+             recently decommissioned signing keys)"
+            .into())
+    }
 }
 
 /// `oidcc-refresh-token-rp-key-rotation`: a client with its key at the RP's `jwks_uri` gets a
@@ -276,7 +374,7 @@ async fn rp_key_rotation(ctx: &mut Ctx, log: &mut TestLog) -> Step {
         }
         return Err(log.skip("no refresh_token in the token response"));
     };
-    let (private_jwk, jwks) = log.need("GenerateNewRS256ClientJWKs", registration::generate_rs256_key())?;
+    let (private_jwk, jwks) = log.need("GenerateRS256ClientJWKsWithKeyID", registration::generate_rs256_key())?;
     log.info("RunnerRotateClientJwksUri", format!("{}/client1_jwks now serves {jwks}", ctx.config.rp_base_url));
     ctx.rp.host_jwks(jwks);
     ctx.client.jwk = Some(private_jwk);
@@ -292,4 +390,41 @@ async fn rp_key_rotation(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let reply = log.need("CallProtectedResource", reply)?;
     crate::checks::userinfo::status_200(log, &reply);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwks(keys: &[(&str, &str, Option<&str>)]) -> Value {
+        let keys: Vec<Value> = keys
+            .iter()
+            .map(|(kid, n, key_use)| {
+                let mut k = json!({"kty": "RSA", "kid": kid, "n": n, "e": "AQAB", "alg": "RS256"});
+                if let Some(u) = key_use {
+                    k["use"] = json!(u);
+                }
+                k
+            })
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    #[test]
+    fn a_rotation_needs_a_new_signing_key_with_a_new_kid_and_modulus() {
+        let before = jwks(&[("a", "n1", Some("sig"))]);
+        let rotated = jwks(&[("a", "n1", Some("sig")), ("b", "n2", None)]);
+        assert_eq!(new_signing_key(&before, &rotated), Ok(()));
+        assert_eq!(old_signing_key_kept(&before, &rotated), Ok(()));
+        // Nothing new, or only a new encryption key.
+        assert!(new_signing_key(&before, &before).is_err());
+        assert!(new_signing_key(&before, &jwks(&[("a", "n1", None), ("e", "n3", Some("enc"))])).is_err());
+        // A new key under an old kid, or the old modulus under a new kid.
+        assert!(new_signing_key(&before, &jwks(&[("a", "n2", None)])).unwrap_err().contains("kid"));
+        assert!(new_signing_key(&before, &jwks(&[("c", "n1", None)])).unwrap_err().contains("same n"));
+        // The old key dropped at once: a new key, but only a warning's worth.
+        let replaced = jwks(&[("b", "n2", None)]);
+        assert_eq!(new_signing_key(&before, &replaced), Ok(()));
+        assert!(old_signing_key_kept(&before, &replaced).is_err());
+    }
 }

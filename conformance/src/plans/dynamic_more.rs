@@ -48,7 +48,7 @@ pub async fn idtoken_unsigned(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let reply = log.need("CallTokenEndpoint", flow::token_request(ctx, form).await)?;
     let (_, id_token) = token::happy_token_response(log, &reply, false)?;
     log.check(
-        "CheckIdTokenSignatureAlgorithmNone",
+        "CheckIdTokenSignatureAlgorithm",
         Level::Failure,
         if id_token.alg() == "none" { Ok(()) } else { Err(format!("the ID token's alg is {}", id_token.alg())) },
     );
@@ -78,32 +78,32 @@ pub async fn userinfo_rs256(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let ct = reply.content_type.clone().unwrap_or_default();
     let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     log.check(
-        "EnsureUserInfoResponseContentTypeIsJwt",
+        "EnsureContentTypeApplicationJwt",
         Level::Failure,
         if mime == "application/jwt" { Ok(()) } else { Err(format!("content type '{ct}'")) },
     );
     let jwt = log.need("ExtractSignedUserInfoFromUserInfoEndpointResponse", Jwt::parse(reply.text.trim()))?;
     log.check("ValidateUserInfoResponseSignature", Level::Failure, signature::verify_jws(&jwt, &ctx.jwks));
     log.check(
-        "CheckUserInfoResponseSignatureAlgorithm",
+        "ValidateUserInfoSigningAlgIsRS256",
         Level::Failure,
         if jwt.alg() == "RS256" { Ok(()) } else { Err(format!("alg {} is not the registered RS256", jwt.alg())) },
     );
     let issuer = ctx.issuer();
-    log.check(
-        "ValidateUserInfoResponseIss",
-        Level::Warning,
-        if jwt.claim_str("iss") == Some(issuer.as_str()) { Ok(()) } else { Err("iss is not the issuer".into()) },
-    );
     let aud_ok = match jwt.claims.get("aud") {
         Some(Value::String(a)) => a == &ctx.client.id,
         Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(ctx.client.id.as_str())),
         _ => false,
     };
+    let iss_ok = jwt.claim_str("iss") == Some(issuer.as_str());
     log.check(
-        "ValidateUserInfoResponseAud",
+        "ValidateSignedUserInfoResponseStandardJWTClaims",
         Level::Warning,
-        if aud_ok { Ok(()) } else { Err("aud is not (or does not contain) the client_id".into()) },
+        match (iss_ok, aud_ok) {
+            (true, true) => Ok(()),
+            (false, _) => Err("iss is not the issuer".into()),
+            (true, false) => Err("aud is not (or does not contain) the client_id".into()),
+        },
     );
     log.check(
         "EnsureUserInfoDoesNotContainNonce",
@@ -255,7 +255,9 @@ pub async fn client_assertion_iss_aud(ctx: &mut Ctx, log: &mut TestLog) -> Step 
         return Ok(());
     }
     let (_, id_token) = token::happy_token_response(log, &reply, false)?;
-    let expect = Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks };
+    let claims = req.params.iter().find(|(k, _)| k == "claims").map(|(_, v)| v.as_str());
+    let expect =
+        Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks, claims };
     idtoken::standard_checks(log, &id_token, &expect);
     Ok(())
 }

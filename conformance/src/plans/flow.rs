@@ -359,7 +359,9 @@ pub async fn complete(
         )?;
         token_type = owned("token_type").unwrap_or_default();
     }
-    let expect = Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks };
+    let claims = req.params.iter().find(|(k, _)| k == "claims").map(|(_, v)| v.as_str());
+    let expect =
+        Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks, claims };
     let mut front_id_token = None;
     if parts.id_token {
         let raw = owned("id_token").ok_or_else(|| "no id_token in the authorization response".to_string());
@@ -459,6 +461,12 @@ pub enum PageExpected {
     /// configured `[browser] error_page` element, or an OAuth error code in its text). The
     /// screenshot is kept as evidence; the module does not need a person.
     Error,
+    /// The end of an end-session request the OP must not honour with a redirect (RP-Initiated
+    /// Logout: the suite accepts an error page or a logout page): either the error page (as
+    /// `Error`) or an HTTP 2xx page with the configured `[browser] logged_out_page` element.
+    ErrorOrLoggedOut,
+    /// The OP's logged-out page: HTTP 2xx with the configured `logged_out_page` element.
+    LoggedOut,
     /// A page a program cannot judge (e.g. a logged-out page): its screenshot is a placeholder for
     /// a person (REVIEW, which must be signed off in a reviewed-results file).
     Review,
@@ -482,10 +490,41 @@ pub fn page_or_redirect(
             let path = hit.path.clone();
             Some((authz::read_response(log, mode, &hit, fragment.as_deref()), code_anywhere, path))
         }
-        Landing::Page { url, screenshot, status, error_marker } => {
+        Landing::Page { url, screenshot, status, error_marker, logged_out } => {
             match expected {
                 PageExpected::Error => {
                     check_error_page(log, &url, status, error_marker);
+                    log.evidence(screenshot);
+                }
+                PageExpected::ErrorOrLoggedOut => {
+                    let error_page = status.is_some_and(|s| (400..500).contains(&s)) && error_marker;
+                    let logged_out_page = status.is_some_and(|s| (200..300).contains(&s)) && logged_out;
+                    log.check(
+                        "RunnerCheckLogoutErrorOrLoggedOutPage",
+                        Level::Failure,
+                        if error_page || logged_out_page {
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "the page {url} (HTTP {status:?}) is neither an error page (4xx showing an error) nor \
+                                 the logged-out page (2xx with the configured logged_out_page element)"
+                            ))
+                        },
+                    );
+                    log.evidence(screenshot);
+                }
+                PageExpected::LoggedOut => {
+                    log.check(
+                        "RunnerCheckLoggedOutPageShown",
+                        Level::Failure,
+                        match status {
+                            Some(s) if (200..300).contains(&s) && logged_out && !error_marker => Ok(()),
+                            _ => Err(format!(
+                                "the page {url} (HTTP {status:?}) is not the logged-out page: it must be a 2xx page \
+                                 with the configured logged_out_page element and no error"
+                            )),
+                        },
+                    );
                     log.evidence(screenshot);
                 }
                 PageExpected::Review => {

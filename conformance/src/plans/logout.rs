@@ -3,7 +3,10 @@
 //! 128-character state, the browser sent to `end_session_endpoint` (`id_token_hint`,
 //! `post_logout_redirect_uri`, `state`; no `client_id`), the post-logout redirect checks, and a
 //! `prompt=none` authorization that must come back with an error. The modules that must not
-//! redirect accept a page (screenshot, REVIEW) and fail on a redirect.
+//! redirect fail on a redirect and judge the page (screenshot kept as evidence): the OP's error
+//! page or its logged-out page where the suite accepts an error or logout page, the logged-out
+//! page (and the session ended) where it expects a successful logout. Without a configured
+//! `[browser] logged_out_page` those pages are left to a person (REVIEW).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -139,6 +142,11 @@ pub fn post_logout_checks(log: &mut TestLog, params: &[(String, String)], sent_s
 /// Auth 2: `prompt=none` after the logout must redirect back with an error that asks for a user
 /// interface, plus the generic error checks (1.10).
 pub async fn prompt_none_must_fail(ctx: &mut Ctx, log: &mut TestLog) -> Step {
+    prompt_none_must_fail_as(ctx, log, "CheckErrorFromAuthorizationEndpointIsOneThatRequiredAUserInterface").await
+}
+
+/// As [`prompt_none_must_fail`], recording the error's check as `condition`.
+async fn prompt_none_must_fail_as(ctx: &mut Ctx, log: &mut TestLog, condition: &str) -> Step {
     let mut req = AuthRequest::new(ctx, "openid");
     req.long_state().set("prompt", "none");
     let landing = flow::authorize(ctx, log, &req, Send::default()).await?;
@@ -147,7 +155,7 @@ pub async fn prompt_none_must_fail(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let error = param(&params, "error");
     let expected = ["interaction_required", "login_required", "account_selection_required", "consent_required"];
     log.check(
-        "CheckErrorFromAuthorizationEndpointIsOneThatRequiredAUserInterface",
+        condition,
         Level::Failure,
         if error.is_some_and(|e| expected.contains(&e)) {
             Ok(())
@@ -181,8 +189,12 @@ async fn no_state(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     redirect_module(ctx, log, false).await
 }
 
-/// The modules whose end-session request the OP must not honour with a redirect: a page is
-/// the outcome (the `placeholder` condition; screenshot, REVIEW); a redirect is a FAILURE.
+/// The modules whose end-session request the OP must not honour with a redirect: a redirect is
+/// a FAILURE of the `placeholder` condition; the page is judged (the suite leaves it to a person):
+/// after `ExpectSuccessfulLogoutPage` the OP's logged-out page, and the session must have ended
+/// (a `prompt=none` authorization then needs a user interface:
+/// `RunnerCheckSessionEndedAfterLogoutPage`); after the error-page placeholders the error page or
+/// the logged-out page. Without `[browser] logged_out_page`: REVIEW.
 async fn page_module(
     ctx: &mut Ctx,
     log: &mut TestLog,
@@ -193,15 +205,26 @@ async fn page_module(
     let hf = first_login(ctx, log).await?;
     let mut params = end_session_params(ctx, &hf);
     let customised = customise(ctx, &mut params);
-    log.need("CustomiseEndSessionEndpointRequest", customised)?;
+    log.need("RunnerCustomiseEndSessionEndpointRequest", customised)?;
     log.info(placeholder, format!("a page is expected: {why}"));
+    let logged_out_expected = placeholder == "ExpectSuccessfulLogoutPage";
+    let expected = match (ctx.config.browser.logged_out_page.is_empty(), logged_out_expected) {
+        (true, _) => flow::PageExpected::Review,
+        (false, true) => flow::PageExpected::LoggedOut,
+        (false, false) => flow::PageExpected::ErrorOrLoggedOut,
+    };
+    let judged = !matches!(expected, flow::PageExpected::Review);
     let (landing, _) = end_session(ctx, log, &params, &[POST_LOGOUT, BAD_POST_LOGOUT]).await?;
-    if let Some((_, _, path)) = flow::page_or_redirect(log, landing, ResponseMode::Query, flow::PageExpected::Review) {
+    let stayed = matches!(landing, Landing::Page { .. });
+    if let Some((_, _, path)) = flow::page_or_redirect(log, landing, ResponseMode::Query, expected) {
         log.check(
             placeholder,
             Level::Failure,
             Err(format!("the OP redirected to {path}, although it must not ({why})")),
         );
+    }
+    if stayed && judged && logged_out_expected {
+        prompt_none_must_fail_as(ctx, log, "RunnerCheckSessionEndedAfterLogoutPage").await?;
     }
     Ok(())
 }

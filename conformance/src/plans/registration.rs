@@ -202,8 +202,14 @@ pub async fn register_expecting_error(ctx: &mut Ctx, log: &mut TestLog, reg: Reg
         });
     }
     let error = str_of(&body, "error");
+    // The suite's condition for the accepted codes, e.g.
+    // CheckErrorFromDynamicRegistrationEndpointIsInvalidRedirectUriOrInvalidClientMetadata.
+    let condition = match errors {
+        ["invalid_client_metadata"] => "CheckErrorFromDynamicRegistrationEndpointIsInvalidClientMetadata",
+        _ => "CheckErrorFromDynamicRegistrationEndpointIsInvalidRedirectUriOrInvalidClientMetadata",
+    };
     log.check(
-        "CheckErrorFromDynamicRegistrationEndpoint",
+        condition,
         Level::Warning,
         match error {
             Some(e) if errors.contains(&e) => Ok(()),

@@ -43,7 +43,7 @@ pub async fn prompt_none_not_logged_in(ctx: &mut Ctx, log: &mut TestLog) -> Step
     let error = param(&params, "error");
     let expected = ["interaction_required", "login_required", "account_selection_required", "consent_required"];
     log.check(
-        "CheckErrorFromAuthorizationEndpointErrorInteractionRequired",
+        "CheckErrorFromAuthorizationEndpointIsOneThatRequiredAUserInterface",
         Level::Failure,
         if error.is_some_and(|e| expected.contains(&e)) {
             Ok(())
