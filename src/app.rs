@@ -88,7 +88,8 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
 
 /// The authentication services over the provider's stores, with its password settings.
 pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
-    Authn::new(&provider.config.password, &provider.stores).map_err(|e| StartError::Config(e.to_string()))
+    Authn::new(&provider.config.password, &provider.stores, crate::notify::Notifier::default())
+        .map_err(|e| StartError::Config(e.to_string()))
 }
 
 /// The secret behind every pairwise `sub`: read when present, made (0600) only when absent. A

@@ -1,6 +1,6 @@
 //! The level-of-assurance policy, protocol-neutral (OIDC uses it now, SAML will): given what a
 //! request requires ([`Requirement`]) and the levels the available means of authentication can
-//! reach, decide the level to authenticate at, whether an authentication already made (an SSO
+//! reach (`super::means::reachable`), decide the level to authenticate at, whether an authentication already made (an SSO
 //! session's, or the login just finished) is good enough, or that the requirement cannot be met.
 //!
 //! - A requirement some means meets: authenticate at the first accepted level, in the request's
@@ -16,13 +16,6 @@
 use std::cmp::Reverse;
 
 use crate::model::loa::{Loa, Requirement};
-use crate::persona::Persona;
-
-/// The levels the means offered on `persona` can reach, weakest first. Today only the password,
-/// at the persona's password level.
-pub fn reachable(persona: &Persona) -> Vec<Loa> {
-    vec![persona.password_acr]
-}
 
 /// No available means reaches a level an essential requirement accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -158,11 +151,5 @@ mod tests {
         let p = plan(&Requirement::compared(Comparison::Exact, Low, true), ALL_MEANS).unwrap();
         assert_eq!(p.session(High), SessionLevel::StepUp(Low));
         assert_eq!(p.session(Low), SessionLevel::Enough);
-    }
-
-    #[test]
-    fn the_persona_password_level_is_what_is_reachable() {
-        let persona = Persona::standard("https://op.example");
-        assert_eq!(reachable(&persona), vec![Low]);
     }
 }

@@ -1,11 +1,13 @@
-//! Means of authentication. For now: username and password (argon2id), with the limits on
-//! guessing it.
+//! Means of authentication ([`means`]): username and password (argon2id), with the limits on
+//! guessing it, and NIA ID (the password, then a code by SMS).
 //!
 //! [`Authn`] is what they run on, built once at start and held beside the protocols' context
 //! (`oidc::Provider`), which it does not need: a protocol asks authn to authenticate a person
 //! and gets back who it was.
 
 pub mod login;
+pub mod means;
+pub mod nia_id;
 pub mod password;
 pub mod throttle;
 
@@ -15,8 +17,10 @@ pub use password::PasswordHasher;
 pub mod loa;
 
 use crate::config::PasswordConfig;
-use crate::store::{CounterStore, Stores, UserStore};
+use crate::notify::Notifier;
+use crate::store::{CounterStore, ReplayStore, Stores, UserStore};
 use login::PasswordLogin;
+use nia_id::NiaId;
 use password::PasswordError;
 
 /// The authentication services: accounts, the counters behind the guessing limits, the password
@@ -26,16 +30,22 @@ use password::PasswordError;
 pub struct Authn {
     pub users: Arc<dyn UserStore>,
     pub counters: Arc<dyn CounterStore>,
+    /// What must be used once only (an SMS code).
+    pub replay: Arc<dyn ReplayStore>,
     pub passwords: PasswordHasher,
     pub config: Arc<PasswordConfig>,
+    /// Where SMS and e-mail go.
+    pub notifier: Notifier,
 }
 
 impl Authn {
     /// The services over `stores`, with a hasher made for `config`.
-    pub fn new(config: &PasswordConfig, stores: &Stores) -> Result<Self, PasswordError> {
+    pub fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
         Ok(Self {
             users: stores.users.clone(),
             counters: stores.counters.clone(),
+            replay: stores.replay.clone(),
+            notifier,
             passwords: PasswordHasher::new(config)?,
             config: Arc::new(config.clone()),
         })
@@ -49,5 +59,10 @@ impl Authn {
             passwords: &self.passwords,
             config: &self.config,
         }
+    }
+
+    /// NIA ID's SMS step over these services.
+    pub fn nia_id(&self) -> NiaId<'_> {
+        NiaId { counters: &*self.counters, replay: &*self.replay, notifier: &self.notifier }
     }
 }

@@ -116,6 +116,26 @@ pub struct Texts {
     pub error_bad_credentials: &'static str,
     pub error_too_many_attempts: &'static str,
     pub error_expired: &'static str,
+    /// The means of authentication a login page offers.
+    pub means_heading: &'static str,
+    pub means_password: &'static str,
+    pub means_nia_id: &'static str,
+    pub nia_id_title: &'static str,
+    pub nia_id_intro: &'static str,
+    pub error_means_not_offered: &'static str,
+    pub error_no_nia_phone: &'static str,
+    pub error_sms_exhausted: &'static str,
+    pub error_sms_not_sent: &'static str,
+    /// NIA ID's SMS code page.
+    pub sms_title: &'static str,
+    pub sms_intro_before: &'static str,
+    pub sms_intro_after: &'static str,
+    pub sms_code_label: &'static str,
+    pub sms_code_hint: &'static str,
+    pub sms_submit: &'static str,
+    pub sms_resend: &'static str,
+    pub sms_sent: &'static str,
+    pub sms_expired: &'static str,
 
     pub consent_title: &'static str,
     pub consent_intro_before: &'static str,
@@ -223,6 +243,24 @@ static CS: Texts = Texts {
     error_bad_credentials: "Nesprávné uživatelské jméno nebo heslo.",
     error_too_many_attempts: "Příliš mnoho neúspěšných pokusů o přihlášení. Zkuste to prosím později.",
     error_expired: "Platnost přihlašovací stránky vypršela. Vraťte se prosím do aplikace a začněte znovu.",
+    means_heading: "Způsob přihlášení",
+    means_password: "Jméno a heslo",
+    means_nia_id: "NIA ID (jméno, heslo a SMS kód)",
+    nia_id_title: "Přihlášení přes NIA ID",
+    nia_id_intro: "Po ověření jména a hesla vám pošleme SMS s kódem na telefonní číslo vašeho účtu.",
+    error_means_not_offered: "Tento způsob přihlášení nesplňuje úroveň ověření, kterou aplikace vyžaduje. Zvolte prosím jiný.",
+    error_no_nia_phone: "K tomuto účtu není přiřazeno české mobilní číslo (+420), na které by šlo poslat kód NIA ID. Zvolte prosím jiný způsob přihlášení.",
+    error_sms_exhausted: "Příliš mnoho chybně zadaných nebo odeslaných kódů. Přihlaste se prosím znovu.",
+    error_sms_not_sent: "SMS s kódem se nepodařilo odeslat. Zkuste to prosím za chvíli znovu.",
+    sms_title: "Kód z SMS",
+    sms_intro_before: "Na číslo ",
+    sms_intro_after: " jsme poslali SMS se šestimístným kódem. Kód platí 5 minut.",
+    sms_code_label: "Kód z SMS",
+    sms_code_hint: "Šest číslic, například 123456.",
+    sms_submit: "Ověřit kód",
+    sms_resend: "Poslat nový kód",
+    sms_sent: "Poslali jsme vám nový kód.",
+    sms_expired: "Platnost kódu vypršela. Nechte si prosím poslat nový.",
 
     consent_title: "Souhlas se sdílením údajů",
     consent_intro_before: "Aplikace ",
@@ -325,6 +363,24 @@ static EN: Texts = Texts {
     error_bad_credentials: "Incorrect username or password.",
     error_too_many_attempts: "Too many failed sign-in attempts. Please try again later.",
     error_expired: "This sign-in page has expired. Please go back to the application and start again.",
+    means_heading: "Sign-in method",
+    means_password: "Username and password",
+    means_nia_id: "NIA ID (username, password and SMS code)",
+    nia_id_title: "Sign in with NIA ID",
+    nia_id_intro: "Once your username and password are checked, we send a code by SMS to your account's phone number.",
+    error_means_not_offered: "This sign-in method does not reach the level of assurance the application requires. Please choose another.",
+    error_no_nia_phone: "This account has no Czech mobile number (+420) to send an NIA ID code to. Please choose another sign-in method.",
+    error_sms_exhausted: "Too many wrong codes or codes sent. Please sign in again.",
+    error_sms_not_sent: "The SMS with the code could not be sent. Please try again in a moment.",
+    sms_title: "Code from the SMS",
+    sms_intro_before: "We sent a six-digit code by SMS to ",
+    sms_intro_after: ". The code is valid for 5 minutes.",
+    sms_code_label: "Code from the SMS",
+    sms_code_hint: "Six digits, for example 123456.",
+    sms_submit: "Verify the code",
+    sms_resend: "Send a new code",
+    sms_sent: "We sent you a new code.",
+    sms_expired: "The code has expired. Please ask for a new one.",
 
     consent_title: "Share your data",
     consent_intro_before: "",
@@ -435,6 +491,23 @@ pub fn try_again_in(locale: Locale, minutes: i64) -> String {
             let unit = if n == 1 { "minute" } else { "minutes" };
             format!("Too many sign-in attempts. Try again in {n} {unit}.")
         }
+    }
+}
+
+/// A wrong SMS code, with the attempts left at it.
+pub fn sms_wrong(locale: Locale, left: u32) -> String {
+    match locale {
+        Locale::Cs => format!("Nesprávný kód. Zbývající pokusy: {left}."),
+        Locale::En => format!("Incorrect code. Attempts left: {left}."),
+    }
+}
+
+/// A new SMS code asked for too soon.
+pub fn sms_resend_in(locale: Locale, seconds: i64) -> String {
+    let n = seconds.max(1);
+    match locale {
+        Locale::Cs => format!("Nový kód můžete nechat poslat za {n} s."),
+        Locale::En => format!("You can ask for a new code in {n} s."),
     }
 }
 

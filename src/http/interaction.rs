@@ -62,6 +62,7 @@ pub async fn start(
         authn: session.map(|s| s.authn.clone()),
         sid: session.map(|s| s.sid.clone()),
         failures: 0,
+        sms: None,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
     };
@@ -198,6 +199,27 @@ pub async fn person(
             .back_to(&loaded.client))
         }
     }
+}
+
+/// Goes on after the person has authenticated in this interaction: the browser's SSO session
+/// starts (or, for the same person, is upgraded and keeps its `sid`), then the request goes on
+/// with the session's authentication.
+pub async fn finish_login(
+    provider: &Provider,
+    headers: &HeaderMap,
+    mut loaded: Loaded,
+    authn: Authentication,
+) -> Result<Response, HttpError> {
+    let jar = jar(provider);
+    let old_cookie = jar.get(headers, cookies::SESSION);
+    let (cookie, session) = session::start_after_login(provider, old_cookie.as_deref(), authn)
+        .await
+        .map_err(|e| page_error(provider, loaded.locale, e))?;
+    let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
+    loaded.interaction.sms = None;
+    let authn = session.authn.clone();
+    let response = proceed(provider, loaded, authn, &session, false).await?;
+    Ok(with_cookie(response, set_cookie))
 }
 
 /// Goes on after the person is known (or has consented): to the next page, or back to the client.

@@ -1,5 +1,7 @@
-//! The login page: username and password. The checks and the limits on guessing live in
-//! [`crate::authn::login`]; this shows their outcome.
+//! The login page: the means the request accepts ([`crate::authn::means`]), and the chosen one's
+//! username and password. A password login ends here; NIA ID goes on to the SMS code
+//! ([`super::login_sms`]). The checks and the limits on guessing live in [`crate::authn`]; this
+//! shows their outcome.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -7,17 +9,18 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::client_addr::ClientAddr;
-use super::cookies;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
-use super::pages::{ClientDisplay, LoginError, LoginPage};
-use super::{respond, security};
+use super::pages::{ClientDisplay, LoginError, LoginPage, MeansChoice};
+use super::{i18n, respond, security};
 use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
-use crate::model::Authentication;
+use crate::authn::means::{self, Means};
+use crate::authn::nia_id::{self, SendRefusal};
+use crate::model::{Authentication, User};
 use crate::oidc::authorize::AuthorizationResponse;
-use crate::oidc::{ErrorCode, OAuthError, Provider, session};
+use crate::oidc::{ErrorCode, OAuthError, Provider};
 
 /// Failed attempts after which an interaction must start again.
 const MAX_FAILURES: u32 = 5;
@@ -28,6 +31,9 @@ const MAX_FAILURES: u32 = 5;
 pub struct InteractionQuery {
     #[serde(default)]
     pub interaction: String,
+    /// The means chosen from the page's list; the first one offered when missing.
+    #[serde(default)]
+    pub means: String,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +46,8 @@ pub struct LoginForm {
     pub username: String,
     #[serde(default)]
     pub password: String,
+    #[serde(default)]
+    pub means: String,
     /// `yes` when the person cancels: the client gets `access_denied`.
     #[serde(default)]
     pub cancel: String,
@@ -51,11 +59,58 @@ pub async fn show(
     PageQuery(query): PageQuery<InteractionQuery>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
+    let offered = offered(&provider, &loaded)?;
+    let chosen = Means::parse(&query.means).filter(|m| offered.contains(m)).unwrap_or(offered[0]);
     let username = loaded.request.login_hint.clone().unwrap_or_default();
-    Ok(render(&provider, &loaded, username, None))
+    Ok(render(&provider, &loaded, &offered, chosen, username, None))
 }
 
-fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<LoginError>) -> Response {
+/// The means the pending request accepts (never empty).
+fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
+    means::offered(&loaded.request.loa, &provider.persona).map_err(|_| {
+        page_error(
+            provider,
+            loaded.locale,
+            OAuthError::new(
+                ErrorCode::UnmetAuthenticationRequirements,
+                "no available means of authentication reaches the level of assurance the request requires",
+            ),
+        )
+    })
+}
+
+/// The login page's URL for an interaction, with a means chosen.
+pub fn url(provider: &Provider, interaction: &str, means: Means) -> String {
+    format!(
+        "{}{}?interaction={}&means={}",
+        provider.persona.base_path(),
+        provider.persona.paths.login,
+        interaction,
+        means.id()
+    )
+}
+
+fn render(
+    provider: &Provider,
+    loaded: &Loaded,
+    offered: &[Means],
+    chosen: Means,
+    username: String,
+    error: Option<LoginError>,
+) -> Response {
+    let texts = i18n::texts(loaded.locale);
+    let means = offered
+        .iter()
+        .map(|m| MeansChoice {
+            id: m.id(),
+            label: match m {
+                Means::Password => texts.means_password,
+                Means::NiaId => texts.means_nia_id,
+            },
+            href: url(provider, &loaded.interaction.id, *m),
+            current: *m == chosen,
+        })
+        .collect();
     let page = LoginPage {
         locale: loaded.locale,
         base: provider.persona.base_path(),
@@ -66,13 +121,25 @@ fn render(provider: &Provider, loaded: &Loaded, username: String, error: Option<
         error,
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
         client: ClientDisplay::from(&loaded.client),
+        means,
+        chosen: chosen.id(),
     };
     let status = match error {
         None => StatusCode::OK,
         Some(LoginError::TryLater { .. }) => StatusCode::TOO_MANY_REQUESTS,
+        Some(LoginError::MeansNotOffered) => StatusCode::BAD_REQUEST,
+        Some(LoginError::NoNiaPhone) => StatusCode::FORBIDDEN,
+        Some(LoginError::SmsNotSent) => StatusCode::SERVICE_UNAVAILABLE,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
     security::page(status, page.render(), None)
+}
+
+/// The login page again, for a `chosen` means, saying why.
+pub fn again(provider: &Provider, loaded: &Loaded, chosen: Means, error: LoginError) -> Result<Response, HttpError> {
+    let offered = offered(provider, loaded)?;
+    let chosen = if offered.contains(&chosen) { chosen } else { offered[0] };
+    Ok(render(provider, loaded, &offered, chosen, String::new(), Some(error)))
 }
 
 pub async fn submit(
@@ -87,14 +154,29 @@ pub async fn submit(
     if form.cancel == "yes" {
         return cancel(&provider, loaded).await;
     }
+    let offered = offered(&provider, &loaded)?;
+    let chosen = match Means::parse(&form.means) {
+        None if form.means.is_empty() => offered[0],
+        Some(means) if offered.contains(&means) => means,
+        _ => {
+            return Ok(render(
+                &provider,
+                &loaded,
+                &offered,
+                offered[0],
+                form.username,
+                Some(LoginError::MeansNotOffered),
+            ));
+        }
+    };
     let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
     if loaded.interaction.failures >= MAX_FAILURES {
         let refusal = login::refused(&attempt, Refusal::Exhausted);
-        return refuse(&provider, loaded, &attempt, refusal).await;
+        return refuse(&provider, loaded, &offered, chosen, &attempt, refusal).await;
     }
     let user = match authn.password_login().attempt(attempt).await {
         Ok(Ok(user)) => user,
-        Ok(Err(refusal)) => return refuse(&provider, loaded, &attempt, refusal).await,
+        Ok(Err(refusal)) => return refuse(&provider, loaded, &offered, chosen, &attempt, refusal).await,
         Err(e) => {
             if let crate::authn::login::LoginError::Store(e) = &e {
                 crate::metrics::store_error(e);
@@ -103,25 +185,62 @@ pub async fn submit(
             return Err(page_error(&provider, locale, OAuthError::server_error()));
         }
     };
-    let authn = Authentication {
-        user_id: user.id.clone(),
-        auth_time: provider.now(),
-        acr: provider.persona.password_acr,
-        amr: vec!["pwd".to_owned()],
+    match chosen {
+        Means::Password => {
+            let authn = Authentication {
+                user_id: user.id.clone(),
+                auth_time: provider.now(),
+                acr: chosen.level(&provider.persona),
+                amr: chosen.amr().iter().map(|m| m.to_string()).collect(),
+            };
+            interaction::finish_login(&provider, &headers, loaded, authn).await
+        }
+        Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
+    }
+}
+
+/// NIA ID after the password: a code to the account's number, and the SMS page. A code of this
+/// login still good for this person is not sent again (the form posted twice, or the back button).
+async fn send_sms(provider: &Provider, authn: &Authn, mut loaded: Loaded, user: &User) -> Result<Response, HttpError> {
+    let Some(phone) = nia_id::phone_of(user) else {
+        tracing::info!(user_id = %user.id, "NIA ID refused: the account has no Czech mobile number");
+        return again(provider, &loaded, Means::NiaId, LoginError::NoNiaPhone);
     };
-    let jar = interaction::jar(&provider);
-    let old_cookie = jar.get(&headers, cookies::SESSION);
-    let (cookie, session) = session::start_after_login(&provider, old_cookie.as_deref(), authn.clone())
+    let now = provider.now();
+    let previous = loaded.interaction.sms.take().filter(|c| c.user_id == user.id);
+    let challenge = match previous {
+        Some(live) if now < live.expires_at && live.phone == phone => live,
+        previous => match authn.nia_id().send(user, &phone, previous.as_ref(), now).await {
+            Ok(Ok(challenge)) => challenge,
+            Ok(Err(SendRefusal::AccountLimit { retry_at })) => {
+                let minutes = (retry_at - now + 59) / 60;
+                return again(provider, &loaded, Means::NiaId, LoginError::TryLater { minutes });
+            }
+            Ok(Err(SendRefusal::TooSoon { .. } | SendRefusal::TooManyInThisLogin)) => {
+                return again(provider, &loaded, Means::NiaId, LoginError::SmsExhausted);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "sending the NIA ID code failed");
+                if let crate::authn::nia_id::NiaIdError::Store(e) = &e {
+                    crate::metrics::store_error(e);
+                }
+                return again(provider, &loaded, Means::NiaId, LoginError::SmsNotSent);
+            }
+        },
+    };
+    loaded.interaction.sms = Some(challenge);
+    provider
+        .stores
+        .interactions
+        .put(&loaded.interaction)
         .await
-        .map_err(|e| page_error(&provider, locale, e))?;
-    let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
-    let response = interaction::proceed(&provider, loaded, authn, &session, false).await?;
-    Ok(interaction::with_cookie(response, set_cookie))
+        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    Ok(respond::redirect(&super::login_sms::url(provider, &loaded.interaction.id)))
 }
 
 /// The person went back to the application instead of signing in: the interaction is over and
 /// the client hears `access_denied` (with its `state`) at its redirect URI.
-async fn cancel(provider: &Provider, loaded: Loaded) -> Result<Response, HttpError> {
+pub async fn cancel(provider: &Provider, loaded: Loaded) -> Result<Response, HttpError> {
     provider
         .stores
         .interactions
@@ -141,6 +260,8 @@ async fn cancel(provider: &Provider, loaded: Loaded) -> Result<Response, HttpErr
 async fn refuse(
     provider: &Provider,
     mut loaded: Loaded,
+    offered: &[Means],
+    chosen: Means,
     attempt: &Attempt<'_>,
     refusal: Refusal,
 ) -> Result<Response, HttpError> {
@@ -164,7 +285,7 @@ async fn refuse(
             LoginError::TryLater { minutes: (retry_at - attempt.now + 59) / 60 }
         }
     };
-    let mut response = render(provider, &loaded, attempt.username.to_owned(), Some(error));
+    let mut response = render(provider, &loaded, offered, chosen, attempt.username.to_owned(), Some(error));
     if let Some(retry_at) = refusal.retry_at()
         && let Ok(value) = HeaderValue::from_str(&(retry_at - attempt.now).max(1).to_string())
     {

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod interaction;
 pub mod landing;
 pub mod login;
+pub mod login_sms;
 pub mod logout;
 pub mod pages;
 pub mod registration;
@@ -60,6 +61,7 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(paths.registration, post(registration::register))
         .route(&registration_item, get(registration::read).put(registration::update).delete(registration::delete))
         .route(paths.login, get(login::show).post(login::submit))
+        .route(paths.login_sms, get(login_sms::show).post(login_sms::submit))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

@@ -15,7 +15,13 @@
 //!   `input#password[name=password][type=password][autocomplete=current-password]`;
 //!   `button#login-submit[type=submit]` (the first button, so Enter signs in);
 //!   `button#login-cancel[name=cancel][value=yes]`; an error, if any, in `#login-error`, which
-//!   both fields name in `aria-describedby` (and mark `aria-invalid="true"` for wrong credentials).
+//!   both fields name in `aria-describedby` (and mark `aria-invalid="true"` for wrong credentials);
+//!   hidden `input[name=means]` with the chosen means; when the request accepts more than one
+//!   means, `nav#means` lists them as `a[data-means=ID]` (the chosen one `[aria-current=page]`).
+//! - NIA ID's SMS code ([`SmsPage`]): `form#sms[method=post]` with hidden `interaction` and `csrf`;
+//!   `input#code[name=code][autocomplete=one-time-code]`; `button#sms-submit[name=action][value=verify]`,
+//!   `button#sms-resend[name=action][value=resend]`, `button#sms-cancel[name=action][value=cancel]`;
+//!   the number (mostly hidden) in `#sms-phone`; an error in `#sms-error`, a new code sent in `#sms-status`.
 //! - Consent ([`ConsentPage`]): `form#consent[method=post]` with hidden `interaction` and `csrf`;
 //!   `button#consent-allow[name=decision][value=allow]`, `button#consent-deny[name=decision][value=deny]`;
 //!   the requested scopes as `#consent-scopes li[data-scope]`; the values to be shared as
@@ -87,6 +93,25 @@ pub enum LoginError {
     TryLater { minutes: i64 },
     /// The interaction (or its CSRF token) is no longer valid.
     Expired,
+    /// The means posted is not one this request accepts.
+    MeansNotOffered,
+    /// NIA ID chosen for an account with no Czech mobile number.
+    NoNiaPhone,
+    /// NIA ID's codes of this login are used up (wrong ones, or too many sent).
+    SmsExhausted,
+    /// The SMS could not be sent.
+    SmsNotSent,
+}
+
+/// One means of authentication in a login page's list.
+#[derive(Debug, Clone)]
+pub struct MeansChoice {
+    /// `password`, `nia-id`: the `data-means` attribute and the form's `means` value.
+    pub id: &'static str,
+    pub label: &'static str,
+    /// The login page with this means chosen.
+    pub href: String,
+    pub current: bool,
 }
 
 /// The username and password form.
@@ -106,6 +131,10 @@ pub struct LoginPage {
     /// Empty if unknown; the page then does not name the client.
     pub client_name: String,
     pub client: ClientDisplay,
+    /// The means this request accepts (listed when more than one); the chosen one's id goes
+    /// with the form.
+    pub means: Vec<MeansChoice>,
+    pub chosen: &'static str,
 }
 
 impl LoginPage {
@@ -124,13 +153,88 @@ impl LoginPage {
             LoginError::TooManyAttempts => t.error_too_many_attempts.to_owned(),
             LoginError::TryLater { minutes } => i18n::try_again_in(self.locale, minutes),
             LoginError::Expired => t.error_expired.to_owned(),
+            LoginError::MeansNotOffered => t.error_means_not_offered.to_owned(),
+            LoginError::NoNiaPhone => t.error_no_nia_phone.to_owned(),
+            LoginError::SmsExhausted => t.error_sms_exhausted.to_owned(),
+            LoginError::SmsNotSent => t.error_sms_not_sent.to_owned(),
         })
+    }
+
+    /// The heading of the chosen means.
+    fn heading(&self) -> &'static str {
+        if self.chosen == "nia-id" { self.t().nia_id_title } else { self.t().login_title }
     }
 
     /// Whether the username and password are what is wrong (`aria-invalid` on both fields);
     /// a wait or an expired page is no fault of the values typed.
     fn fields_invalid(&self) -> bool {
         self.error == Some(LoginError::BadCredentials)
+    }
+}
+
+/// Why the SMS code page is shown again, or what it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsMessage {
+    /// A new code went out.
+    Sent,
+    Wrong {
+        left: u32,
+    },
+    Expired,
+    /// A new code was asked for too soon.
+    ResendIn {
+        seconds: i64,
+    },
+    TryLater {
+        minutes: i64,
+    },
+    SmsNotSent,
+}
+
+/// NIA ID's second step: the code sent by SMS.
+#[derive(Debug, Template)]
+#[template(path = "login_sms.html")]
+pub struct SmsPage {
+    pub locale: Locale,
+    pub base: String,
+    pub action: String,
+    pub interaction: String,
+    pub csrf: String,
+    /// The number the code went to, mostly hidden.
+    pub phone: String,
+    pub message: Option<SmsMessage>,
+    pub client_name: String,
+    pub client: ClientDisplay,
+}
+
+impl SmsPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "login_sms")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+
+    /// An error (`role=alert`), as opposed to [`SmsPage::status_message`].
+    fn error_message(&self) -> Option<String> {
+        let t = self.t();
+        self.message.and_then(|message| match message {
+            SmsMessage::Sent => None,
+            SmsMessage::Wrong { left } => Some(i18n::sms_wrong(self.locale, left)),
+            SmsMessage::Expired => Some(t.sms_expired.to_owned()),
+            SmsMessage::ResendIn { seconds } => Some(i18n::sms_resend_in(self.locale, seconds)),
+            SmsMessage::TryLater { minutes } => Some(i18n::try_again_in(self.locale, minutes)),
+            SmsMessage::SmsNotSent => Some(t.error_sms_not_sent.to_owned()),
+        })
+    }
+
+    fn status_message(&self) -> Option<&'static str> {
+        (self.message == Some(SmsMessage::Sent)).then_some(self.t().sms_sent)
+    }
+
+    fn code_invalid(&self) -> bool {
+        matches!(self.message, Some(SmsMessage::Wrong { .. } | SmsMessage::Expired))
     }
 }
 
@@ -391,6 +495,8 @@ mod tests {
             error: None,
             client_name: "Demo".to_owned(),
             client: ClientDisplay::default(),
+            means: Vec::new(),
+            chosen: "password",
         }
     }
 

@@ -138,6 +138,23 @@ button:hover { filter: brightness(1.08); }
 ul.scopes { margin: 0 0 1rem; padding-left: 1.25rem; }
 ul.scopes li { margin-bottom: 0.25rem; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+nav.means { margin: 0 0 1.25rem; }
+nav.means h2 { margin-top: 0; font-size: 1rem; }
+nav.means ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.5rem; }
+nav.means a, nav.means span {
+  display: block;
+  padding: 0.625rem 0.75rem;
+  border: 1px solid var(--control);
+  border-radius: 0.375rem;
+}
+nav.means [aria-current="page"] { border: 2px solid var(--accent); font-weight: 600; }
+nav.means [aria-current="page"]::before { content: "✓ "; }
+.status {
+  padding: 0.75rem 1rem;
+  border-radius: 0.375rem;
+  border: 1px solid var(--border);
+}
+input[inputmode="numeric"] { letter-spacing: 0.2em; font-variant-numeric: tabular-nums; }
 .client-logo { display: block; max-height: 3rem; max-width: 12rem; margin: 0 0 1rem; }
 .client-links { font-size: 0.875rem; color: var(--muted); }
 .client-links a { margin-right: 0.75rem; }

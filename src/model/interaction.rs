@@ -25,6 +25,39 @@ pub struct Interaction {
     pub sid: Option<String>,
     /// Failed password attempts within this interaction.
     pub failures: u32,
+    /// The code sent by SMS that the person is to type (NIA ID's second step), once their
+    /// password has been checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<SmsChallenge>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+}
+
+/// A one-time code sent by SMS, waiting to be typed: NIA ID's second step, after the password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmsChallenge {
+    /// Random; names this code's attempt counter and its single use.
+    pub id: String,
+    /// The account whose password was checked.
+    pub user_id: String,
+    /// The number the code went to (E.164, `+420…`).
+    pub phone: String,
+    /// Digest of the code with [`SmsChallenge::id`]; the code itself is not kept.
+    pub code_digest: String,
+    pub sent_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// Codes sent within this login, this one included.
+    pub sends: u32,
+}
+
+impl std::fmt::Debug for SmsChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsChallenge")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("sent_at", &self.sent_at)
+            .field("expires_at", &self.expires_at)
+            .field("sends", &self.sends)
+            .finish_non_exhaustive()
+    }
 }

@@ -17,7 +17,7 @@ pub mod user;
 pub use authentication::Authentication;
 pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
-pub use interaction::Interaction;
+pub use interaction::{Interaction, SmsChallenge};
 pub use loa::Loa;
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use session::Session;

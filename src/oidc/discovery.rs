@@ -63,7 +63,7 @@ pub fn metadata(provider: &Provider) -> Value {
 
 /// The LoA URIs the available means of authentication reach, weakest first.
 pub fn acr_values_supported(provider: &Provider) -> Vec<&'static str> {
-    crate::authn::loa::reachable(&provider.persona).into_iter().map(|l| l.uri()).collect()
+    crate::authn::means::reachable(&provider.persona).into_iter().map(|l| l.uri()).collect()
 }
 
 pub fn request_object_algs() -> Vec<&'static str> {

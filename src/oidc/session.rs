@@ -30,16 +30,18 @@ pub async fn start(
 
 /// Starts the session of a login in a browser that may already hold one (its cookie value
 /// `old_cookie`). A fresh login always gets a fresh cookie (no fixation); the same person keeps
-/// the old session's `sid` and clients, another person's session ends, with back-channel logout.
+/// the old session's `sid` and clients (a step-up also its methods, see
+/// [`Authentication::extending`]), another person's session ends, with back-channel logout.
 pub async fn start_after_login(
     provider: &Provider,
     old_cookie: Option<&str>,
-    authn: Authentication,
+    mut authn: Authentication,
 ) -> Result<(String, Session), OAuthError> {
     let mut previous = None;
     if let Ok(Some(old)) = current(provider, old_cookie).await {
         if old.authn.user_id == authn.user_id {
             provider.stores.sessions.delete(&old.key).await?;
+            authn = authn.extending(&old.authn);
             previous = Some(old);
         } else if let Err(e) = crate::oidc::logout::end_session(provider, &old).await {
             tracing::warn!(error = %e, "ending the previous session failed");

@@ -20,6 +20,8 @@ pub struct Paths {
     pub registration: &'static str,
     /// Pages of the person-facing login flow.
     pub login: &'static str,
+    /// NIA ID's second step: the code sent by SMS.
+    pub login_sms: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -45,6 +47,7 @@ const STANDARD_PATHS: Paths = Paths {
     end_session: "/logout",
     registration: "/register",
     login: "/login",
+    login_sms: "/login/sms",
     consent: "/consent",
     select_account: "/select-account",
 };

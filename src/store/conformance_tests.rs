@@ -148,6 +148,7 @@ fn interaction(id: &str) -> Interaction {
         authn: None,
         sid: None,
         failures: 0,
+        sms: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }

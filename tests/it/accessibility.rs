@@ -1,5 +1,6 @@
-//! Every person-facing page checked by axe-core in headless Chromium: landing, login, login with
-//! an error, consent, account selection, logout confirmation, logged out, logout cancelled, an
+//! Every person-facing page checked by axe-core in headless Chromium: landing, login (with its
+//! list of means), login with an error, NIA ID's login, its SMS code page with and without an
+//! error, consent, account selection, logout confirmation, logged out, logout cancelled, an
 //! error page with its way back, and a page opened without a pending request — in Czech and in
 //! English, at a desktop and at a phone width. A violation of impact `serious` or `critical`
 //! fails the test, listed with the page, the rule and the elements.
@@ -20,7 +21,8 @@ use serde_json::json;
 
 const WIDTHS: [(&str, u32, u32); 2] = [("desktop", 1280, 900), ("phone", 390, 844)];
 /// The pages saved as screenshots, when asked for.
-const SHOTS: [&str; 6] = ["login", "login-error", "consent", "logout-confirm", "error", "landing"];
+const SHOTS: [&str; 8] =
+    ["login", "login-error", "login-nia-id", "sms", "consent", "logout-confirm", "error", "landing"];
 
 /// axe-core's browser bundle, or `None` (skip) when `npm ci` has not been run.
 fn axe_source(test: &str) -> Option<String> {
@@ -122,7 +124,12 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
             "redirect_uris": [callback],
         }))
         .await;
-    let profile = json!({ "name": "Jana Dvořáková", "email": "jana@example.cz", "birthdate": "1985-06-15" });
+    let profile = json!({
+        "name": "Jana Dvořáková",
+        "email": "jana@example.cz",
+        "birthdate": "1985-06-15",
+        "phone_number": "+420 601 123 456",
+    });
     server.add_user("jana", "tajne-heslo", profile).await;
     let redirect: String = url::form_urlencoded::byte_serialize(callback.as_bytes()).collect();
     let authorize = format!(
@@ -171,6 +178,23 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     wait_id(&client, "logged-out").await;
     audit.check(&client, "logged-out").await;
 
+    // NIA ID, for a portal that needs substantial: the password, then the code sent by SMS.
+    client.goto(&format!("{authorize}&scope=openid%20loasubstantial")).await.unwrap();
+    wait_id(&client, "nia-id-intro").await;
+    audit.check(&client, "login-nia-id").await;
+    type_into(&client, "username", "jana").await;
+    type_into(&client, "password", "tajne-heslo").await;
+    click(&client, "login-submit").await;
+    wait_id(&client, "sms").await;
+    audit.check(&client, "sms").await;
+    let sent = server.provider.stores.outbox.recent(Some("+420601123456"), 1).await.unwrap();
+    let code = identita::authn::nia_id::code_in(&sent[0].body).unwrap().to_owned();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    type_into(&client, "code", wrong).await;
+    click(&client, "sms-submit").await;
+    wait_id(&client, "sms-error").await;
+    audit.check(&client, "sms-error").await;
+
     let elsewhere: String = url::form_urlencoded::byte_serialize(b"https://elsewhere.example/cb").collect();
     client
         .goto(&format!(
@@ -207,6 +231,6 @@ async fn every_page_passes_axe_in_czech_and_english_at_desktop_and_phone_widths(
         findings.extend(audit.findings);
         audited.extend(audit.audited);
     }
-    assert_eq!(audited.len(), 10 * 2 * 2, "every page, language and width: {audited:?}");
+    assert_eq!(audited.len(), 13 * 2 * 2, "every page, language and width: {audited:?}");
     assert!(findings.is_empty(), "axe found serious or critical violations:\n{}", findings.join("\n"));
 }

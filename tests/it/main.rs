@@ -17,6 +17,7 @@ mod logout;
 mod metrics;
 mod migrate;
 mod multinode;
+mod nia_id;
 mod pages;
 mod postgres;
 mod quickstart;

@@ -8,6 +8,7 @@
 
 use super::{AuthorizationRequest, AuthorizationResponse, issue};
 use crate::authn::loa::{self, Plan, SessionLevel};
+use crate::authn::means;
 use crate::model::{Authentication, Client, Session};
 use crate::oidc::Provider;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -93,7 +94,7 @@ fn session_satisfies(
 
 /// The request's level-of-assurance requirement against the levels this provider's means reach.
 fn loa_plan(provider: &Provider, request: &AuthorizationRequest) -> Result<Plan, OAuthError> {
-    loa::plan(&request.loa, &loa::reachable(&provider.persona)).map_err(|_| unmet())
+    loa::plan(&request.loa, &means::reachable(&provider.persona)).map_err(|_| unmet())
 }
 
 fn unmet() -> OAuthError {

@@ -46,6 +46,7 @@ mod tests {
             authn: None,
             sid: None,
             failures: 0,
+            sms: None,
             created_at: NOW,
             expires_at: NOW + 600,
         };

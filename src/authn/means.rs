@@ -1,0 +1,118 @@
+//! The means of authentication a login page offers, and what each proves: its level of
+//! assurance and its methods (RFC 8176 `amr`). Which means a request may use follows from its
+//! level-of-assurance plan ([`super::loa`]): only the means whose level the plan accepts.
+
+use super::loa::{self, Plan, Unmet};
+use crate::model::loa::{Loa, Requirement};
+use crate::persona::Persona;
+
+/// A means of authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Means {
+    /// Username and password.
+    Password,
+    /// NIA ID: username, password and a one-time code by SMS to the account's +420 number.
+    NiaId,
+}
+
+impl Means {
+    /// Every means, in the order a page lists them.
+    pub const ALL: [Means; 2] = [Means::Password, Means::NiaId];
+
+    /// The name in URLs and forms.
+    pub fn id(self) -> &'static str {
+        match self {
+            Means::Password => "password",
+            Means::NiaId => "nia-id",
+        }
+    }
+
+    /// The means named `id` in a URL or a form.
+    pub fn parse(id: &str) -> Option<Means> {
+        Means::ALL.into_iter().find(|m| m.id() == id)
+    }
+
+    /// The level a login with this means reaches on `persona`.
+    pub fn level(self, persona: &Persona) -> Loa {
+        match self {
+            Means::Password => persona.password_acr,
+            Means::NiaId => Loa::Substantial,
+        }
+    }
+
+    /// The methods a login with this means used (RFC 8176).
+    pub fn amr(self) -> &'static [&'static str] {
+        match self {
+            Means::Password => &["pwd"],
+            Means::NiaId => &["pwd", "sms", "mfa"],
+        }
+    }
+}
+
+/// The levels the means of `persona` reach, weakest first.
+pub fn reachable(persona: &Persona) -> Vec<Loa> {
+    let mut levels: Vec<Loa> = Means::ALL.iter().map(|m| m.level(persona)).collect();
+    levels.sort();
+    levels.dedup();
+    levels
+}
+
+/// The means a login for `requirement` may use on `persona`, in the order a page lists them:
+/// those whose level the request's plan accepts. Never empty: a plan exists only when some
+/// means reaches a level it accepts.
+pub fn offered(requirement: &Requirement, persona: &Persona) -> Result<Vec<Means>, Unmet> {
+    let plan: Plan = loa::plan(requirement, &reachable(persona))?;
+    let offered: Vec<Means> = Means::ALL.into_iter().filter(|m| plan.accepts(m.level(persona))).collect();
+    if offered.is_empty() {
+        return Err(Unmet);
+    }
+    Ok(offered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::loa::Comparison;
+
+    fn standard() -> Persona {
+        Persona::standard("https://op.example")
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for means in Means::ALL {
+            assert_eq!(Means::parse(means.id()), Some(means));
+        }
+        assert_eq!(Means::parse("Password"), None);
+    }
+
+    #[test]
+    fn any_level_offers_every_means() {
+        assert_eq!(offered(&Requirement::any(), &standard()).unwrap(), Means::ALL.to_vec());
+    }
+
+    #[test]
+    fn substantial_offers_only_nia_id() {
+        let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
+        assert_eq!(offered(&minimum, &standard()).unwrap(), vec![Means::NiaId]);
+        // A voluntary high: no means reaches it, the closest (substantial) is offered.
+        let high = Requirement::one_of([Loa::High], false);
+        assert_eq!(offered(&high, &standard()).unwrap(), vec![Means::NiaId]);
+    }
+
+    #[test]
+    fn exactly_low_offers_only_the_password() {
+        let exact = Requirement::compared(Comparison::Exact, Loa::Low, true);
+        assert_eq!(offered(&exact, &standard()).unwrap(), vec![Means::Password]);
+    }
+
+    #[test]
+    fn an_essential_high_is_unmet() {
+        assert_eq!(offered(&Requirement::one_of([Loa::High], true), &standard()), Err(Unmet));
+    }
+
+    #[test]
+    fn the_levels_reached_are_low_and_substantial() {
+        assert_eq!(reachable(&standard()), vec![Loa::Low, Loa::Substantial]);
+    }
+}

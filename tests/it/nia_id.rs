@@ -1,0 +1,448 @@
+//! NIA ID over HTTP, as a citizen's browser does it: the login page offers only the means a
+//! request accepts; NIA ID asks for the username and password, then for the six-digit code sent
+//! by SMS (read here from the outbox, as a developer reads it) — and the portal gets `acr`
+//! substantial with `amr` `pwd sms mfa`. Wrong, expired, reused and raced codes, the resend
+//! limits, an account without a Czech number, and the step-up of a session that keeps its `sid`.
+
+use crate::common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Browser, Landing, TestServer, params_of};
+use serde_json::{Value, json};
+
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+const USER: &str = "jana";
+const PASSWORD: &str = "heslo-jany-1";
+const PHONE: &str = "+420601123456";
+const STATE: &str = "st-nia";
+const LOW: &str = "http://eidas.europa.eu/LoA/low";
+const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
+const HIGH: &str = "http://eidas.europa.eu/LoA/high";
+
+struct Rp {
+    id: String,
+    secret: Option<String>,
+}
+
+/// A server with `jana` (a Czech mobile number) and a first-party client.
+async fn setup() -> (TestServer, Rp) {
+    let server = TestServer::start().await;
+    server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková", "phone_number": "+420 601 123 456" })).await;
+    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
+    (server, Rp { id, secret })
+}
+
+fn authorize_url(server: &TestServer, rp: &Rp, extra: &[(&str, &str)]) -> String {
+    let mut params: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", &rp.id),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("state", STATE),
+    ];
+    for (name, value) in extra {
+        params.retain(|(n, _)| n != name);
+        params.push((name, value));
+    }
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+fn page(landing: Landing) -> (u16, String) {
+    match landing {
+        Landing::Page(status, html) => (status, html),
+        Landing::Redirect(to) => panic!("expected a page, got a redirect to {to}"),
+    }
+}
+
+fn redirect(landing: Landing) -> String {
+    match landing {
+        Landing::Redirect(to) => {
+            assert!(to.starts_with(REDIRECT), "{to}");
+            assert_eq!(params_of(&to).get("state").map(String::as_str), Some(STATE), "{to}");
+            to
+        }
+        Landing::Page(status, html) => panic!("expected a redirect to the client, got a page ({status}):\n{html}"),
+    }
+}
+
+/// The code of the newest SMS to `phone`, as the outbox holds it.
+async fn last_code(server: &TestServer, phone: &str) -> String {
+    let messages = server.provider.stores.outbox.recent(Some(phone), 1).await.unwrap();
+    let message = messages.first().unwrap_or_else(|| panic!("no SMS to {phone}"));
+    identita::authn::nia_id::code_in(&message.body)
+        .unwrap_or_else(|| panic!("no code in {:?}", message.body))
+        .to_owned()
+}
+
+async fn sms_count(server: &TestServer, phone: &str) -> usize {
+    server.provider.stores.outbox.recent(Some(phone), 100).await.unwrap().len()
+}
+
+/// Opens the login page for a request needing substantial and passes the password: the SMS page.
+async fn to_sms_page(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(&str, &str)]) -> String {
+    let (status, html) = page(browser.visit(&server.issuer, &authorize_url(server, rp, extra)).await);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"name="means" value="nia-id""#), "NIA ID is the means offered:\n{html}");
+    let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
+    let (status, html) = page(landing);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"id="sms""#), "{html}");
+    assert!(html.contains("+420 *** *** 456"), "the number, mostly hidden:\n{html}");
+    assert!(!html.contains(PHONE), "{html}");
+    html
+}
+
+async fn id_token_for(server: &TestServer, rp: &Rp, redirect: &str) -> Value {
+    let code = params_of(redirect).get("code").cloned().unwrap_or_else(|| panic!("no code in {redirect}"));
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&rp.id, rp.secret.as_deref())
+        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+const NEEDS_SUBSTANTIAL: &[(&str, &str)] = &[("scope", "openid loasubstantial")];
+
+#[tokio::test]
+async fn a_substantial_request_logs_in_with_nia_id_and_the_sms_code() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    assert!(!html.contains("id=\"means\""), "one means, no list");
+    assert_eq!(sms_count(&server, PHONE).await, 1);
+    let code = last_code(&server, PHONE).await;
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
+    assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]), "{claims}");
+
+    // The code completed one login: typed again in another login it is nothing.
+    let html = to_sms_page(&server, &server.browser(), &rp, NEEDS_SUBSTANTIAL).await;
+    let (status, again) =
+        page(server.browser().submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
+    assert!(status == 401 || status == 400, "{status}: {again}");
+}
+
+#[tokio::test]
+async fn the_means_list_offers_what_the_request_accepts() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    // Any level: both means, the password first and chosen.
+    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[])).await);
+    assert!(html.contains(r#"id="means""#), "{html}");
+    assert!(html.contains(r#"data-means="password""#) && html.contains(r#"data-means="nia-id""#), "{html}");
+    assert!(html.contains(r#"name="means" value="password""#), "{html}");
+
+    // Exactly low: the password alone.
+    let (_, html) =
+        page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("scope", "openid loalow loaexact")])).await);
+    assert!(!html.contains(r#"data-means="nia-id""#) && html.contains(r#"name="means" value="password""#), "{html}");
+
+    // Substantial: a posted password means is refused, not served at low.
+    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, NEEDS_SUBSTANTIAL)).await);
+    let landing = browser
+        .submit(
+            &server.issuer,
+            &html.replace(r#"value="nia-id""#, r#"value="password""#),
+            "login",
+            &[("username", USER), ("password", PASSWORD)],
+        )
+        .await;
+    let (status, html) = page(landing);
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains(r#"id="login-error""#), "{html}");
+    assert_eq!(sms_count(&server, PHONE).await, 0);
+}
+
+#[tokio::test]
+async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("ui_locales", "en")])).await);
+    let start =
+        html.find(r#"data-means="nia-id" href=""#).expect("a link to NIA ID") + r#"data-means="nia-id" href=""#.len();
+    let href = html[start..start + html[start..].find('"').unwrap()].replace("&amp;", "&");
+    let (_, html) = page(browser.visit(&server.issuer, &format!("{}{href}", server.issuer)).await);
+    assert!(html.contains("Sign in with NIA ID"), "{html}");
+    assert!(html.contains(r#"data-means="nia-id" href="#) && html.contains(r#"aria-current="page""#), "{html}");
+    let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
+    let (_, html) = page(landing);
+    let code = last_code(&server, PHONE).await;
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    assert_eq!(claims["acr"], SUBSTANTIAL);
+}
+
+#[tokio::test]
+async fn a_voluntary_high_request_is_served_at_substantial() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, &[("acr_values", HIGH)]).await;
+    let code = last_code(&server, PHONE).await;
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    assert_eq!(claims["acr"], SUBSTANTIAL, "the closest level reached: {claims}");
+}
+
+#[tokio::test]
+async fn three_wrong_codes_end_the_code_and_the_right_one_no_longer_works() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let code = last_code(&server, PHONE).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    let (status, html) =
+        page(browser.submit(&server.issuer, &html, "sms", &[("code", wrong), ("action", "verify")]).await);
+    assert_eq!(status, 401);
+    assert!(html.contains(r#"id="sms-error""#) && html.contains("Zbývající pokusy: 2"), "{html}");
+    assert!(html.contains(r#"aria-invalid="true""#), "{html}");
+    let (_, html) = page(browser.submit(&server.issuer, &html, "sms", &[("code", wrong), ("action", "verify")]).await);
+    assert!(html.contains("Zbývající pokusy: 1"), "{html}");
+    let (status, html) =
+        page(browser.submit(&server.issuer, &html, "sms", &[("code", wrong), ("action", "verify")]).await);
+    // Back to NIA ID's first step, saying why.
+    assert_eq!(status, 401);
+    assert!(html.contains(r#"id="login""#) && html.contains(r#"id="login-error""#), "{html}");
+    assert!(html.contains(r#"name="means" value="nia-id""#), "{html}");
+
+    // The SMS page has no code any more: it leads back to the login page.
+    let sms_page = server.url(&format!("/login/sms?interaction={}", interaction_of(&html)));
+    let (_, back) = page(browser.visit(&server.issuer, &sms_page).await);
+    assert!(back.contains(r#"id="login""#), "{back}");
+
+    // Signing in again sends a fresh code, which works.
+    let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
+    let (_, html) = page(landing);
+    let fresh = last_code(&server, PHONE).await;
+    assert_eq!(sms_count(&server, PHONE).await, 2);
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &fresh), ("action", "verify")]).await;
+    redirect(landing);
+}
+
+fn interaction_of(html: &str) -> String {
+    common::hidden_fields(html, "login").into_iter().find(|(name, _)| name == "interaction").unwrap().1
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_than_three_attempts() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let code = last_code(&server, PHONE).await;
+    let guesses: Vec<String> =
+        (0..12u32).map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000)).collect();
+    let mut posts = tokio::task::JoinSet::new();
+    for guess in guesses {
+        let (browser, issuer, html) = (Browser { http: browser.http.clone() }, server.issuer.clone(), html.clone());
+        posts.spawn(
+            async move { browser.submit(&issuer, &html, "sms", &[("code", &guess), ("action", "verify")]).await },
+        );
+    }
+    while let Some(landing) = posts.join_next().await {
+        assert!(matches!(landing.unwrap(), Landing::Page(_, _)), "no guess logs in");
+    }
+    // Even the right code comes too late.
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let (_, html) = page(landing);
+    assert!(html.contains(r#"id="login""#) && !html.contains(r#"id="sms""#), "back to the password:\n{html}");
+}
+
+#[tokio::test]
+async fn the_right_code_sent_twice_at_once_completes_one_login() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let code = last_code(&server, PHONE).await;
+    let fields = [("code", code.as_str()), ("action", "verify")];
+    let (a, b) = tokio::join!(
+        browser.submit(&server.issuer, &html, "sms", &fields),
+        browser.submit(&server.issuer, &html, "sms", &fields)
+    );
+    let wins =
+        [a, b].into_iter().filter(|l| matches!(l, Landing::Redirect(to) if params_of(to).contains_key("code"))).count();
+    assert_eq!(wins, 1, "one code, one login");
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused_and_a_new_one_can_be_sent() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let old = last_code(&server, PHONE).await;
+
+    // Too soon for a new code.
+    let response_page = browser.submit(&server.issuer, &html, "sms", &[("action", "resend")]).await;
+    let (status, html) = page(response_page);
+    assert_eq!(status, 429, "{html}");
+    assert_eq!(sms_count(&server, PHONE).await, 1);
+
+    server.clock.advance(301);
+    let (status, html) =
+        page(browser.submit(&server.issuer, &html, "sms", &[("code", &old), ("action", "verify")]).await);
+    assert_eq!(status, 401);
+    assert!(html.contains("vypršela"), "{html}");
+
+    let (status, html) = page(browser.submit(&server.issuer, &html, "sms", &[("action", "resend")]).await);
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"id="sms-status""#), "{html}");
+    let fresh = last_code(&server, PHONE).await;
+    assert_eq!(sms_count(&server, PHONE).await, 2);
+    if fresh != old {
+        let (status, _) =
+            page(browser.submit(&server.issuer, &html, "sms", &[("code", &old), ("action", "verify")]).await);
+        assert_eq!(status, 401, "the old code is gone with the new one");
+    }
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &fresh), ("action", "verify")]).await;
+    redirect(landing);
+}
+
+#[tokio::test]
+async fn a_login_sends_at_most_three_codes() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let mut html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    for _ in 0..2 {
+        server.clock.advance(31);
+        let (status, next) = page(browser.submit(&server.issuer, &html, "sms", &[("action", "resend")]).await);
+        assert_eq!(status, 200, "{next}");
+        html = next;
+    }
+    assert_eq!(sms_count(&server, PHONE).await, 3);
+    server.clock.advance(31);
+    let (_, html) = page(browser.submit(&server.issuer, &html, "sms", &[("action", "resend")]).await);
+    assert!(html.contains(r#"id="login""#) && html.contains(r#"id="login-error""#), "{html}");
+    assert_eq!(sms_count(&server, PHONE).await, 3);
+}
+
+#[tokio::test]
+async fn an_account_without_a_czech_number_cannot_use_nia_id() {
+    let (server, rp) = setup().await;
+    server.add_user("petr", "heslo-petra-1", json!({ "phone_number": "+421 901 123 456" })).await;
+    let browser = server.browser();
+    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, NEEDS_SUBSTANTIAL)).await);
+    let (status, html) = page(
+        browser.submit(&server.issuer, &html, "login", &[("username", "petr"), ("password", "heslo-petra-1")]).await,
+    );
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("+420"), "{html}");
+    // A wrong password says nothing about the number.
+    let (status, html) =
+        page(browser.submit(&server.issuer, &html, "login", &[("username", "petr"), ("password", "nope")]).await);
+    assert_eq!(status, 401, "{html}");
+}
+
+#[tokio::test]
+async fn cancelling_at_the_sms_page_is_access_denied() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("action", "cancel")]).await;
+    assert_eq!(params_of(&redirect(landing))["error"], "access_denied");
+}
+
+#[tokio::test]
+async fn a_low_session_steps_up_to_substantial_keeping_its_sid() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let first = browser.authorize(&server.issuer, &authorize_url(&server, &rp, &[]), USER, PASSWORD).await;
+    let low = id_token_for(&server, &rp, &first).await;
+    assert_eq!(low["acr"], LOW);
+
+    // prompt=none cannot step up.
+    let none = [NEEDS_SUBSTANTIAL[0], ("prompt", "none")];
+    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &none)).await;
+    assert_eq!(params_of(&redirect(landing))["error"], "login_required");
+
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let code = last_code(&server, PHONE).await;
+    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let stepped = id_token_for(&server, &rp, &redirect(landing)).await;
+    assert_eq!(stepped["acr"], SUBSTANTIAL);
+    assert_eq!(stepped["sid"], low["sid"], "the session is upgraded, not replaced");
+    assert_eq!(stepped["amr"], json!(["pwd", "sms", "mfa"]));
+
+    // The upgraded session now serves substantial without a login.
+    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &none)).await;
+    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    assert_eq!(claims["acr"], SUBSTANTIAL);
+}
+
+#[tokio::test]
+async fn the_sms_page_without_a_code_leads_to_the_login_page() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, NEEDS_SUBSTANTIAL)).await);
+    let url = server.url(&format!("/login/sms?interaction={}", interaction_of(&html)));
+    let (_, html) = page(browser.visit(&server.issuer, &url).await);
+    assert!(html.contains(r#"id="login""#), "{html}");
+    // No interaction at all: the expired page, not a crash.
+    let (status, _) = page(browser.visit(&server.issuer, &server.url("/login/sms")).await);
+    assert!((400..500).contains(&status), "{status}");
+}
+
+/// The whole NIA ID login in headless Chromium: from the portal's authorization request to the
+/// portal's token, a wrong code on the way.
+#[tokio::test]
+async fn a_citizen_logs_in_with_nia_id_in_a_real_browser() {
+    use crate::browser::{browser_in, driver, relying_party, wait_for};
+    use fantoccini::Locator;
+    const TEST: &str = "a_citizen_logs_in_with_nia_id_in_a_real_browser";
+    let Some(driver) = driver(TEST).await else { return };
+    let server = TestServer::start().await;
+    let (callback, seen) = relying_party().await;
+    let (id, secret) = server
+        .add_client(json!({ "client_name": "Portál občana", "redirect_uris": [callback], "first_party": true }))
+        .await;
+    server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková", "phone_number": PHONE })).await;
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", id.as_str()),
+        ("redirect_uri", callback.as_str()),
+        ("scope", "openid loasubstantial"),
+        ("state", STATE),
+    ]);
+    let client = browser_in(&driver, "cs").await;
+    client.goto(url.as_str()).await.unwrap();
+    client.wait().for_element(Locator::Id("nia-id-intro")).await.unwrap();
+    client.find(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("sms")).await.unwrap();
+    let code = last_code(&server, PHONE).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    client.find(Locator::Id("code")).await.unwrap().send_keys(wrong).await.unwrap();
+    client.find(Locator::Id("sms-submit")).await.unwrap().click().await.unwrap();
+    let error = client.wait().for_element(Locator::Id("sms-error")).await.unwrap();
+    assert!(error.text().await.unwrap().contains("Zbývající pokusy: 2"));
+    client.find(Locator::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
+    client.find(Locator::Id("sms-submit")).await.unwrap().click().await.unwrap();
+    wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
+    let query = seen.lock().unwrap()[0].clone();
+    let landing = format!("{REDIRECT}?{query}");
+    let code = params_of(&landing).get("code").cloned().unwrap_or_else(|| panic!("no code: {query}"));
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&id, secret.as_deref())
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", callback.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["acr"], SUBSTANTIAL);
+    assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
+    client.close().await.unwrap();
+}
