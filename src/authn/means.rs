@@ -13,17 +13,20 @@ pub enum Means {
     Password,
     /// NIA ID: username, password and a one-time code by SMS to the account's +420 number.
     NiaId,
+    /// eObčanka: the chip of the identity card signs a challenge after its PIN (the IOK).
+    Eobcanka,
 }
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 2] = [Means::Password, Means::NiaId];
+    pub const ALL: [Means; 3] = [Means::Password, Means::NiaId, Means::Eobcanka];
 
     /// The name in URLs and forms.
     pub fn id(self) -> &'static str {
         match self {
             Means::Password => "password",
             Means::NiaId => "nia-id",
+            Means::Eobcanka => "eobcanka",
         }
     }
 
@@ -37,6 +40,7 @@ impl Means {
         match self {
             Means::Password => persona.password_acr,
             Means::NiaId => Loa::Substantial,
+            Means::Eobcanka => Loa::High,
         }
     }
 
@@ -45,6 +49,7 @@ impl Means {
         match self {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
+            Means::Eobcanka => &["sc", "pin", "mfa"],
         }
     }
 }
@@ -92,12 +97,18 @@ mod tests {
     }
 
     #[test]
-    fn substantial_offers_only_nia_id() {
+    fn at_least_substantial_offers_nia_id_and_eobcanka() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
-        assert_eq!(offered(&minimum, &standard()).unwrap(), vec![Means::NiaId]);
-        // A voluntary high: no means reaches it, the closest (substantial) is offered.
-        let high = Requirement::one_of([Loa::High], false);
-        assert_eq!(offered(&high, &standard()).unwrap(), vec![Means::NiaId]);
+        assert_eq!(offered(&minimum, &standard()).unwrap(), vec![Means::NiaId, Means::Eobcanka]);
+        let exact = Requirement::one_of([Loa::Substantial], true);
+        assert_eq!(offered(&exact, &standard()).unwrap(), vec![Means::NiaId]);
+    }
+
+    #[test]
+    fn high_offers_only_eobcanka() {
+        assert_eq!(offered(&Requirement::one_of([Loa::High], true), &standard()).unwrap(), vec![Means::Eobcanka]);
+        assert_eq!(offered(&Requirement::one_of([Loa::High], false), &standard()).unwrap(), vec![Means::Eobcanka]);
+        assert_eq!(Means::Eobcanka.amr(), ["sc", "pin", "mfa"]);
     }
 
     #[test]
@@ -107,12 +118,7 @@ mod tests {
     }
 
     #[test]
-    fn an_essential_high_is_unmet() {
-        assert_eq!(offered(&Requirement::one_of([Loa::High], true), &standard()), Err(Unmet));
-    }
-
-    #[test]
-    fn the_levels_reached_are_low_and_substantial() {
-        assert_eq!(reachable(&standard()), vec![Loa::Low, Loa::Substantial]);
+    fn the_levels_reached_are_low_substantial_and_high() {
+        assert_eq!(reachable(&standard()), vec![Loa::Low, Loa::Substantial, Loa::High]);
     }
 }

@@ -1,10 +1,12 @@
 //! Means of authentication ([`means`]): username and password (argon2id), with the limits on
-//! guessing it, and NIA ID (the password, then a code by SMS).
+//! guessing it, NIA ID (the password, then a code by SMS) and eObčanka (a chip card signs a
+//! challenge).
 //!
 //! [`Authn`] is what they run on, built once at start and held beside the protocols' context
 //! (`oidc::Provider`), which it does not need: a protocol asks authn to authenticate a person
 //! and gets back who it was.
 
+pub mod eobcanka;
 pub mod login;
 pub mod means;
 pub mod nia_id;
@@ -18,7 +20,8 @@ pub mod loa;
 
 use crate::config::PasswordConfig;
 use crate::notify::Notifier;
-use crate::store::{CounterStore, ReplayStore, Stores, UserStore};
+use crate::store::{CardStore, CounterStore, ReplayStore, Stores, UserStore};
+use eobcanka::Eobcanka;
 use login::PasswordLogin;
 use nia_id::NiaId;
 use password::PasswordError;
@@ -29,6 +32,8 @@ use password::PasswordError;
 #[derive(Clone)]
 pub struct Authn {
     pub users: Arc<dyn UserStore>,
+    /// The eObčanka card register.
+    pub cards: Arc<dyn CardStore>,
     pub counters: Arc<dyn CounterStore>,
     /// What must be used once only (an SMS code).
     pub replay: Arc<dyn ReplayStore>,
@@ -43,6 +48,7 @@ impl Authn {
     pub fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
         Ok(Self {
             users: stores.users.clone(),
+            cards: stores.cards.clone(),
             counters: stores.counters.clone(),
             replay: stores.replay.clone(),
             notifier,
@@ -64,5 +70,10 @@ impl Authn {
     /// NIA ID's SMS step over these services.
     pub fn nia_id(&self) -> NiaId<'_> {
         NiaId { counters: &*self.counters, replay: &*self.replay, notifier: &self.notifier }
+    }
+
+    /// eObčanka's checks over these services.
+    pub fn eobcanka(&self) -> Eobcanka<'_> {
+        Eobcanka { cards: &*self.cards, counters: &*self.counters, replay: &*self.replay }
     }
 }

@@ -1,8 +1,9 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `consent`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them.
+//! `consent`, `card`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them.
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
 
+mod card;
 mod clients;
 mod consents;
 pub mod dev;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// eObčanka cards: issue and register them (operator), and use a card file as a reader does.
+    #[command(subcommand)]
+    Card(card::CardCommand),
     /// Manage what people have agreed to share with clients.
     #[command(subcommand)]
     Consent(consents::ConsentCommand),
@@ -140,17 +144,22 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         let (cert, key) = crate::tls::self_signed(hosts, &dir).map_err(|e| CliError(e.to_string()))?;
         return print(&serde_json::json!({ "cert_file": cert, "key_file": key, "hosts": hosts }));
     }
+    // A card reader needs the card file and the server's URL, not the store.
+    let command = match cli.command {
+        Command::Card(cmd) if cmd.on_the_card_only() => return card::run_on_card(cmd).await,
+        command => command,
+    };
     let location = location::Location::of(&config, cli.config.as_deref());
     // `serve` names its store in its start-up log.
-    if !matches!(cli.command, Command::Serve { .. }) {
+    if !matches!(command, Command::Serve { .. }) {
         location.announce();
     }
     // Moving data needs the database only: no keys are loaded or created for it.
-    if let Command::Transfer(cmd) = cli.command {
+    if let Command::Transfer(cmd) = command {
         return transfer::run(&config, cmd).await;
     }
     let mut existed = true;
-    match cli.command {
+    match command {
         Command::Serve { .. } => {}
         Command::Init => existed = location.missing().await?.is_none(),
         _ => location.require_existing().await?,
@@ -158,7 +167,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
     let authn = crate::app::authn(&provider)?;
-    match cli.command {
+    match command {
         Command::Serve { dev } => {
             let provider = if dev { dev::start(provider, &authn).await? } else { provider };
             crate::app::run(provider, authn).await.map_err(|e| CliError(e.to_string()))
@@ -173,6 +182,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys(cmd) => keys::run(&provider, cmd),
         Command::Client(cmd) => clients::run(&provider, cmd).await,
         Command::User(cmd) => users::run(&provider, &authn, cmd).await,
+        Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&provider, &authn, &file).await,
         Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }

@@ -5,6 +5,8 @@
 //! [`Texts`] holds every string a page shows, once per language, so a page cannot show a string
 //! that exists in only one of them.
 
+use crate::model::CardRefusal;
+
 /// A language the pages are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
@@ -136,6 +138,17 @@ pub struct Texts {
     pub sms_resend: &'static str,
     pub sms_sent: &'static str,
     pub sms_expired: &'static str,
+    /// eObčanka's login.
+    pub means_eobcanka: &'static str,
+    pub card_title: &'static str,
+    pub card_intro: &'static str,
+    pub card_no_card: &'static str,
+    pub card_command_label: &'static str,
+    pub card_url_label: &'static str,
+    pub card_continue: &'static str,
+    pub card_signed: &'static str,
+    pub card_not_signed: &'static str,
+    pub card_holder_unknown: &'static str,
 
     pub consent_title: &'static str,
     pub consent_intro_before: &'static str,
@@ -261,6 +274,16 @@ static CS: Texts = Texts {
     sms_resend: "Poslat nový kód",
     sms_sent: "Poslali jsme vám nový kód.",
     sms_expired: "Platnost kódu vypršela. Nechte si prosím poslat nový.",
+    means_eobcanka: "eObčanka (občanský průkaz s čipem)",
+    card_title: "Přihlášení občanským průkazem (eObčanka)",
+    card_intro: "Vložte občanský průkaz do čtečky a spusťte níže uvedený příkaz. Po zadání IOK karta podepíše toto přihlášení. Potom stiskněte Pokračovat.",
+    card_no_card: "Nemáte občanský průkaz s aktivovaným čipem? Přihlášení zrušte a vraťte se do aplikace, nebo zvolte jiný způsob přihlášení, pokud ho aplikace nabízí. Čip si můžete aktivovat na kterémkoli obecním úřadě obce s rozšířenou působností.",
+    card_command_label: "Příkaz pro čtečku",
+    card_url_label: "Adresa výzvy k podpisu (platí 5 minut)",
+    card_continue: "Pokračovat",
+    card_signed: "Karta toto přihlášení podepsala. Stiskněte Pokračovat.",
+    card_not_signed: "Karta toto přihlášení zatím nepodepsala. Spusťte příkaz pro čtečku, zadejte IOK a potom stiskněte Pokračovat.",
+    card_holder_unknown: "K této kartě nepatří žádný účet, který se může přihlásit. Obraťte se prosím na úřad, který průkaz vydal.",
 
     consent_title: "Souhlas se sdílením údajů",
     consent_intro_before: "Aplikace ",
@@ -381,6 +404,16 @@ static EN: Texts = Texts {
     sms_resend: "Send a new code",
     sms_sent: "We sent you a new code.",
     sms_expired: "The code has expired. Please ask for a new one.",
+    means_eobcanka: "eObčanka (identity card with a chip)",
+    card_title: "Sign in with your identity card (eObčanka)",
+    card_intro: "Put your identity card in the reader and run the command below. Once you enter your IOK, the card signs this sign-in. Then press Continue.",
+    card_no_card: "No identity card with an activated chip? Cancel the sign-in and return to the application, or choose another sign-in method if the application offers one. You can have the chip activated at any municipal office with extended powers.",
+    card_command_label: "Command for the reader",
+    card_url_label: "Address of the challenge to sign (valid for 5 minutes)",
+    card_continue: "Continue",
+    card_signed: "Your card has signed this sign-in. Press Continue.",
+    card_not_signed: "Your card has not signed this sign-in yet. Run the command for the reader, enter your IOK, then press Continue.",
+    card_holder_unknown: "No account that may sign in belongs to this card. Please contact the office that issued it.",
 
     consent_title: "Share your data",
     consent_intro_before: "",
@@ -499,6 +532,61 @@ pub fn sms_wrong(locale: Locale, left: u32) -> String {
     match locale {
         Locale::Cs => format!("Nesprávný kód. Zbývající pokusy: {left}."),
         Locale::En => format!("Incorrect code. Attempts left: {left}."),
+    }
+}
+
+/// Why an eObčanka's signature was refused, as its holder can act on it.
+pub fn card_refusal(locale: Locale, refusal: CardRefusal) -> &'static str {
+    use CardRefusal as R;
+    match (locale, refusal) {
+        (Locale::Cs, R::UnknownCard) => {
+            "Tato karta není v registru občanských průkazů. Zkontrolujte, že používáte svůj platný průkaz."
+        }
+        (Locale::En, R::UnknownCard) => {
+            "This card is not in the register of identity cards. Check that you are using your own valid card."
+        }
+        (Locale::Cs, R::WrongCertificate | R::BadSignature) => {
+            "Podpis karty nelze ověřit: karta není ta, která byla vydána pod tímto číslem. Použijte svůj průkaz."
+        }
+        (Locale::En, R::WrongCertificate | R::BadSignature) => {
+            "The card's signature cannot be verified: it is not the card issued under this number. Please use your own card."
+        }
+        (Locale::Cs, R::Lost) => {
+            "Tento průkaz byl nahlášen jako ztracený a nelze se jím přihlásit. Pokud jste ho našli, obraťte se na úřad, který ho vydal; požádejte o nový průkaz."
+        }
+        (Locale::En, R::Lost) => {
+            "This card has been reported lost and cannot be used to sign in. If you found it, contact the office that issued it; apply for a new card."
+        }
+        (Locale::Cs, R::Stolen) => {
+            "Tento průkaz byl nahlášen jako odcizený a nelze se jím přihlásit. Obraťte se na Policii ČR nebo na úřad, který ho vydal."
+        }
+        (Locale::En, R::Stolen) => {
+            "This card has been reported stolen and cannot be used to sign in. Contact the Czech police or the office that issued it."
+        }
+        (Locale::Cs, R::Revoked) => {
+            "Certifikát tohoto průkazu byl zneplatněn. Požádejte o nový průkaz na obecním úřadě obce s rozšířenou působností."
+        }
+        (Locale::En, R::Revoked) => {
+            "This card's certificate has been revoked. Apply for a new card at a municipal office with extended powers."
+        }
+        (Locale::Cs, R::Expired) => {
+            "Platnost tohoto průkazu skončila. Požádejte o nový průkaz na obecním úřadě obce s rozšířenou působností."
+        }
+        (Locale::En, R::Expired) => {
+            "This card has expired. Apply for a new card at a municipal office with extended powers."
+        }
+        (Locale::Cs, R::TooManyAttempts) => {
+            "Příliš mnoho pokusů o podpis. Počkejte prosím 15 minut a začněte přihlášení znovu."
+        }
+        (Locale::En, R::TooManyAttempts) => {
+            "Too many signature attempts. Please wait 15 minutes and start the sign-in again."
+        }
+        (Locale::Cs, R::Used | R::ChallengeExpired) => {
+            "Výzva k podpisu už neplatí. Spusťte prosím příkaz znovu s novou adresou níže."
+        }
+        (Locale::En, R::Used | R::ChallengeExpired) => {
+            "The challenge to sign is no longer valid. Please run the command again with the new address below."
+        }
     }
 }
 

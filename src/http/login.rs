@@ -1,6 +1,6 @@
 //! The login page: the means the request accepts ([`crate::authn::means`]), and the chosen one's
 //! username and password. A password login ends here; NIA ID goes on to the SMS code
-//! ([`super::login_sms`]). The checks and the limits on guessing live in [`crate::authn`]; this
+//! ([`super::login_sms`]); eObčanka shows a challenge for the card instead ([`super::login_card`]). The checks and the limits on guessing live in [`crate::authn`]; this
 //! shows their outcome.
 
 use axum::extract::State;
@@ -18,7 +18,7 @@ use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
 use crate::authn::means::{self, Means};
 use crate::authn::nia_id::{self, SendRefusal};
-use crate::model::{Authentication, User};
+use crate::model::{Authentication, CardRefusal, User};
 use crate::oidc::authorize::AuthorizationResponse;
 use crate::oidc::{ErrorCode, OAuthError, Provider};
 
@@ -58,9 +58,12 @@ pub async fn show(
     headers: HeaderMap,
     PageQuery(query): PageQuery<InteractionQuery>,
 ) -> Result<Response, HttpError> {
-    let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
+    let mut loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
     let offered = offered(&provider, &loaded)?;
     let chosen = Means::parse(&query.means).filter(|m| offered.contains(m)).unwrap_or(offered[0]);
+    if chosen == Means::Eobcanka {
+        super::login_card::ensure_challenge(&provider, &mut loaded, false).await?;
+    }
     let username = loaded.request.login_hint.clone().unwrap_or_default();
     Ok(render(&provider, &loaded, &offered, chosen, username, None))
 }
@@ -106,6 +109,7 @@ fn render(
             label: match m {
                 Means::Password => texts.means_password,
                 Means::NiaId => texts.means_nia_id,
+                Means::Eobcanka => texts.means_eobcanka,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
@@ -123,6 +127,7 @@ fn render(
         client: ClientDisplay::from(&loaded.client),
         means,
         chosen: chosen.id(),
+        card: if chosen == Means::Eobcanka { super::login_card::prompt(provider, loaded) } else { None },
     };
     let status = match error {
         None => StatusCode::OK,
@@ -130,6 +135,9 @@ fn render(
         Some(LoginError::MeansNotOffered) => StatusCode::BAD_REQUEST,
         Some(LoginError::NoNiaPhone) => StatusCode::FORBIDDEN,
         Some(LoginError::SmsNotSent) => StatusCode::SERVICE_UNAVAILABLE,
+        Some(LoginError::Card(CardRefusal::TooManyAttempts)) => StatusCode::TOO_MANY_REQUESTS,
+        Some(LoginError::Card(_) | LoginError::CardHolderUnknown) => StatusCode::FORBIDDEN,
+        Some(LoginError::CardNotSigned) => StatusCode::CONFLICT,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
     security::page(status, page.render(), None)
@@ -169,6 +177,10 @@ pub async fn submit(
             ));
         }
     };
+    // eObčanka takes no password: its page shows the challenge for the card.
+    if chosen == Means::Eobcanka {
+        return Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka)));
+    }
     let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
     if loaded.interaction.failures >= MAX_FAILURES {
         let refusal = login::refused(&attempt, Refusal::Exhausted);
@@ -196,6 +208,7 @@ pub async fn submit(
             interaction::finish_login(&provider, &headers, loaded, authn).await
         }
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
+        Means::Eobcanka => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod interaction;
 pub mod landing;
 pub mod login;
+pub mod login_card;
 pub mod login_sms;
 pub mod logout;
 pub mod pages;
@@ -46,6 +47,7 @@ pub struct AppState {
 pub fn router(provider: Provider, authn: Authn) -> Router {
     let paths = &provider.persona.paths;
     let registration_item = format!("{}/{{client_id}}", paths.registration);
+    let card_challenge = format!("{}/{{interaction}}/{{nonce}}", paths.login_card);
     // Endpoints a browser-based client calls directly: open to every origin, without cookies.
     let api = Router::new()
         .route(paths.discovery, get(discovery::configuration))
@@ -62,6 +64,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(&registration_item, get(registration::read).put(registration::update).delete(registration::delete))
         .route(paths.login, get(login::show).post(login::submit))
         .route(paths.login_sms, get(login_sms::show).post(login_sms::submit))
+        .route(paths.login_card, post(login_card::submit))
+        .route(&card_challenge, post(login_card::answer))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

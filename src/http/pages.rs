@@ -18,6 +18,11 @@
 //!   both fields name in `aria-describedby` (and mark `aria-invalid="true"` for wrong credentials);
 //!   hidden `input[name=means]` with the chosen means; when the request accepts more than one
 //!   means, `nav#means` lists them as `a[data-means=ID]` (the chosen one `[aria-current=page]`).
+//! - eObčanka ([`LoginPage`] with `means=eobcanka`): no username or password; the reader's command
+//!   in `#card-command`, the challenge's URL in `#card-url`; `form#card[method=post]` with hidden
+//!   `interaction` and `csrf`; `button#card-continue[name=action][value=continue]` (the first
+//!   button), `button#card-cancel[name=action][value=cancel]`; an error in `#login-error`;
+//!   `#card-signed` once the card has signed this login's challenge.
 //! - NIA ID's SMS code ([`SmsPage`]): `form#sms[method=post]` with hidden `interaction` and `csrf`;
 //!   `input#code[name=code][autocomplete=one-time-code]`; `button#sms-submit[name=action][value=verify]`,
 //!   `button#sms-resend[name=action][value=resend]`, `button#sms-cancel[name=action][value=cancel]`;
@@ -44,7 +49,7 @@
 use askama::Template;
 
 use super::i18n::{self, Locale, Texts};
-use crate::model::Client;
+use crate::model::{CardRefusal, Client};
 
 /// Shown if a template fails to render, which would be a bug; it contains no request data.
 const FALLBACK: &str = "<!DOCTYPE html>\n<html lang=\"cs\"><head><meta charset=\"utf-8\">\
@@ -101,6 +106,25 @@ pub enum LoginError {
     SmsExhausted,
     /// The SMS could not be sent.
     SmsNotSent,
+    /// The eObčanka's answer was refused.
+    Card(CardRefusal),
+    /// Continue pressed before a card signed this login's challenge.
+    CardNotSigned,
+    /// The card that signed is not of an account that may log in.
+    CardHolderUnknown,
+}
+
+/// What the eObčanka login shows: where the reader posts its signature.
+#[derive(Debug, Clone)]
+pub struct CardPrompt {
+    /// The challenge's URL (`identita card login FILE --url URL`).
+    pub url: String,
+    /// The whole command, to copy.
+    pub command: String,
+    /// Where Continue and Cancel post.
+    pub action: String,
+    /// A card has signed this challenge: Continue finishes the login.
+    pub signed: bool,
 }
 
 /// One means of authentication in a login page's list.
@@ -135,6 +159,8 @@ pub struct LoginPage {
     /// with the form.
     pub means: Vec<MeansChoice>,
     pub chosen: &'static str,
+    /// With eObčanka chosen: the challenge, instead of the username and password.
+    pub card: Option<CardPrompt>,
 }
 
 impl LoginPage {
@@ -157,12 +183,19 @@ impl LoginPage {
             LoginError::NoNiaPhone => t.error_no_nia_phone.to_owned(),
             LoginError::SmsExhausted => t.error_sms_exhausted.to_owned(),
             LoginError::SmsNotSent => t.error_sms_not_sent.to_owned(),
+            LoginError::Card(refusal) => i18n::card_refusal(self.locale, refusal).to_owned(),
+            LoginError::CardNotSigned => t.card_not_signed.to_owned(),
+            LoginError::CardHolderUnknown => t.card_holder_unknown.to_owned(),
         })
     }
 
     /// The heading of the chosen means.
     fn heading(&self) -> &'static str {
-        if self.chosen == "nia-id" { self.t().nia_id_title } else { self.t().login_title }
+        match self.chosen {
+            "nia-id" => self.t().nia_id_title,
+            "eobcanka" => self.t().card_title,
+            _ => self.t().login_title,
+        }
     }
 
     /// Whether the username and password are what is wrong (`aria-invalid` on both fields);
@@ -497,6 +530,7 @@ mod tests {
             client: ClientDisplay::default(),
             means: Vec::new(),
             chosen: "password",
+            card: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct Interaction {
     /// password has been checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms: Option<SmsChallenge>,
+    /// The challenge an eObčanka reader is to sign, and what came of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardChallenge>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -59,5 +62,68 @@ impl std::fmt::Debug for SmsChallenge {
             .field("expires_at", &self.expires_at)
             .field("sends", &self.sends)
             .finish_non_exhaustive()
+    }
+}
+
+/// What an eObčanka reader is to sign in this login, and what the reader's answer was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardChallenge {
+    /// Random; the last part of the URL the reader posts its signature to.
+    pub nonce: String,
+    pub expires_at: Timestamp,
+    /// Set by the reader's post: the card that signed, or why its signature was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<CardOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardOutcome {
+    /// A registered, valid card signed the challenge.
+    Signed {
+        number: String,
+        user_id: String,
+    },
+    Refused(CardRefusal),
+}
+
+/// Why a card's answer to a challenge was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardRefusal {
+    /// No card with this number is in the register.
+    UnknownCard,
+    /// The certificate sent is not the one issued for this card.
+    WrongCertificate,
+    /// The signature is not the card's.
+    BadSignature,
+    Lost,
+    Stolen,
+    Revoked,
+    /// Past the card's date of expiry.
+    Expired,
+    /// Too many answers to this challenge, or from this card lately.
+    TooManyAttempts,
+    /// The challenge has already been signed.
+    Used,
+    /// The challenge is older than its five minutes (or unknown): the page shows a new one.
+    ChallengeExpired,
+}
+
+impl CardRefusal {
+    /// The error code the reader gets, and the log's reason.
+    pub fn code(self) -> &'static str {
+        match self {
+            CardRefusal::UnknownCard => "unknown_card",
+            CardRefusal::WrongCertificate => "wrong_certificate",
+            CardRefusal::BadSignature => "bad_signature",
+            CardRefusal::Lost => "card_lost",
+            CardRefusal::Stolen => "card_stolen",
+            CardRefusal::Revoked => "card_revoked",
+            CardRefusal::Expired => "card_expired",
+            CardRefusal::TooManyAttempts => "too_many_attempts",
+            CardRefusal::Used => "challenge_used",
+            CardRefusal::ChallengeExpired => "challenge_expired",
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! about HTTP, OpenID Connect's endpoints or a database.
 
 pub mod authentication;
+pub mod card;
 pub mod client;
 pub mod grant;
 pub mod interaction;
@@ -15,9 +16,10 @@ pub mod session;
 pub mod user;
 
 pub use authentication::Authentication;
+pub use card::{Card, CardStatus};
 pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
-pub use interaction::{Interaction, SmsChallenge};
+pub use interaction::{CardChallenge, CardOutcome, CardRefusal, Interaction, SmsChallenge};
 pub use loa::Loa;
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use session::Session;

@@ -22,6 +22,8 @@ pub struct Paths {
     pub login: &'static str,
     /// NIA ID's second step: the code sent by SMS.
     pub login_sms: &'static str,
+    /// eObčanka's Continue; a reader posts a card's signature below it.
+    pub login_card: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -48,6 +50,7 @@ const STANDARD_PATHS: Paths = Paths {
     registration: "/register",
     login: "/login",
     login_sms: "/login/sms",
+    login_card: "/login/card",
     consent: "/consent",
     select_account: "/select-account",
 };

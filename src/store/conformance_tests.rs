@@ -34,6 +34,7 @@ macro_rules! conformance_suite {
             users_round_trip_with_the_password_hash,
             users_update_replaces_and_keeps_usernames_unique,
             users_are_listed_in_byte_order,
+            cards_register_by_number_and_holder,
             consents_accumulate_as_a_sorted_set,
             consents_revoke_forgets,
             sessions_found_by_key_or_sid_until_they_expire,
@@ -149,6 +150,7 @@ fn interaction(id: &str) -> Interaction {
         sid: None,
         failures: 0,
         sms: None,
+        card: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }
@@ -223,6 +225,31 @@ pub async fn users_are_listed_in_byte_order(stores: Stores) {
     }
     let names: Vec<String> = stores.users.list().await.unwrap().into_iter().map(|u| u.username).collect();
     assert_eq!(names, ["Zdeněk", "adam", "eva", "Žofie"]);
+}
+
+pub async fn cards_register_by_number_and_holder(stores: Stores) {
+    use crate::model::{Card, CardStatus};
+    let card = |number: &str, user_id: &str, issued_at| Card {
+        number: number.into(),
+        user_id: user_id.into(),
+        public_key: format!("key-{number}"),
+        certificate: "-----BEGIN CERTIFICATE-----".into(),
+        issued_at,
+        valid_until: issued_at + 1000,
+        status: CardStatus::Valid,
+    };
+    stores.cards.insert(&card("000000001", "u1", NOW)).await.unwrap();
+    stores.cards.insert(&card("000000002", "u1", NOW + 5)).await.unwrap();
+    stores.cards.insert(&card("000000003", "u2", NOW)).await.unwrap();
+    assert!(matches!(stores.cards.insert(&card("000000001", "u2", NOW)).await, Err(StoreError::Conflict(_))));
+    assert_eq!(stores.cards.get("000000001").await.unwrap(), Some(card("000000001", "u1", NOW)));
+    assert_eq!(stores.cards.get("000000009").await.unwrap(), None);
+    let numbers: Vec<String> = stores.cards.of_user("u1").await.unwrap().into_iter().map(|c| c.number).collect();
+    assert_eq!(numbers, ["000000002", "000000001"], "newest first");
+    assert!(stores.cards.set_status("000000001", CardStatus::Stolen).await.unwrap());
+    assert!(!stores.cards.set_status("000000009", CardStatus::Stolen).await.unwrap());
+    assert_eq!(stores.cards.get("000000001").await.unwrap().map(|c| c.status), Some(CardStatus::Stolen));
+    assert_eq!(stores.cards.get("000000002").await.unwrap().map(|c| c.status), Some(CardStatus::Valid));
 }
 
 pub async fn consents_accumulate_as_a_sorted_set(stores: Stores) {

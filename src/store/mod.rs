@@ -24,7 +24,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
-use crate::model::{AccessToken, AuthCode, Client, Interaction, RefreshToken, Session, User};
+use crate::model::{AccessToken, AuthCode, Card, CardStatus, Client, Interaction, RefreshToken, Session, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -66,6 +66,18 @@ pub trait UserStore: Send + Sync {
     /// Its sessions and tokens are ended first by the caller ([`SessionStore::of_user`],
     /// [`TokenStore::revoke_user`]).
     async fn delete(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// The eObčanka card register (kept in SQL, also when Redis holds the expiring data).
+#[async_trait]
+pub trait CardStore: Send + Sync {
+    /// `Conflict` when the number is taken.
+    async fn insert(&self, card: &Card) -> StoreResult<()>;
+    async fn get(&self, number: &str) -> StoreResult<Option<Card>>;
+    /// The user's cards, newest first.
+    async fn of_user(&self, user_id: &str) -> StoreResult<Vec<Card>>;
+    /// Returns whether the card exists.
+    async fn set_status(&self, number: &str, status: CardStatus) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -274,6 +286,7 @@ pub trait Maintenance: Send + Sync {
 pub struct Stores {
     pub clients: Arc<dyn ClientStore>,
     pub users: Arc<dyn UserStore>,
+    pub cards: Arc<dyn CardStore>,
     pub consents: Arc<dyn ConsentStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub interactions: Arc<dyn InteractionStore>,
@@ -292,6 +305,7 @@ impl Stores {
     where
         S: ClientStore
             + UserStore
+            + CardStore
             + ConsentStore
             + SessionStore
             + InteractionStore
@@ -307,6 +321,7 @@ impl Stores {
         Self {
             clients: store.clone(),
             users: store.clone(),
+            cards: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),
             interactions: store.clone(),
