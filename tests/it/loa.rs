@@ -1,8 +1,9 @@
 //! Levels of assurance over HTTP: what a relying party asks for (`acr_values`, the `claims`
 //! parameter's `acr`, NIA's `loa*` scopes) against what the means reach (the password low, NIA ID
-//! substantial — its logins are in `nia_id.rs`; nothing reaches high): the ID token's
-//! `acr`, `unmet_authentication_requirements` for an essential level no means reaches (with
-//! `prompt=none` too), a session whose level does not serve the request, and discovery.
+//! substantial, eObčanka high — their logins are in `nia_id.rs` and `eobcanka.rs`): the ID
+//! token's `acr`, `unmet_authentication_requirements` for an essential level no means reaches
+//! (with `prompt=none` too), a high request offered eObčanka alone, a session whose level does
+//! not serve the request, and discovery.
 
 use crate::common;
 
@@ -139,50 +140,90 @@ async fn loa_scope_low_succeeds() {
 
 // --- essential requirements no means reaches ---------------------------------------------------
 
-#[tokio::test]
-async fn an_essential_high_acr_is_unmet() {
-    let (server, rp) = setup().await;
-    let value = json!({ "id_token": { "acr": { "essential": true, "value": HIGH } } }).to_string();
-    expect_error(&server, &rp, &[("claims", &value)], "unmet_authentication_requirements").await;
-    let userinfo = json!({ "userinfo": { "acr": { "essential": true, "values": [HIGH] } } }).to_string();
-    expect_error(&server, &rp, &[("claims", &userinfo)], "unmet_authentication_requirements").await;
-    let unknown = essential_acr(json!(["urn:example:gold"]));
-    expect_error(&server, &rp, &[("claims", &unknown)], "unmet_authentication_requirements").await;
+/// An essential level no means reaches: better than high, or not a level at all.
+fn beyond_high() -> Vec<(&'static str, String)> {
+    vec![
+        ("scope", "openid loahigh loabetter".to_owned()),
+        ("claims", essential_acr(json!(["urn:example:gold"]))),
+        ("claims", json!({ "userinfo": { "acr": { "essential": true, "values": ["urn:example:gold"] } } }).to_string()),
+    ]
 }
 
 #[tokio::test]
-async fn an_essential_high_acr_is_unmet_with_prompt_none() {
+async fn an_essential_level_beyond_high_is_unmet() {
     let (server, rp) = setup().await;
-    let values = essential_acr(json!([HIGH]));
-    expect_error(&server, &rp, &[("claims", &values), ("prompt", "none")], "unmet_authentication_requirements").await;
+    for (name, value) in beyond_high() {
+        expect_error(&server, &rp, &[(name, &value)], "unmet_authentication_requirements").await;
+        expect_error(&server, &rp, &[(name, &value), ("prompt", "none")], "unmet_authentication_requirements").await;
+    }
 }
 
 #[tokio::test]
-async fn an_essential_high_acr_is_unmet_for_a_logged_in_person_too() {
+async fn an_essential_level_beyond_high_is_unmet_for_a_logged_in_person_too() {
     let (server, rp) = setup().await;
     let browser = server.browser();
     log_in(&server, &browser, &rp, &[]).await;
-    let values = essential_acr(json!([HIGH]));
+    let values = essential_acr(json!(["urn:example:gold"]));
     for prompt in [("prompt", "none"), ("prompt", "login")] {
         let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &values), prompt])).await;
         assert_eq!(redirect_params(landing)["error"], "unmet_authentication_requirements", "{prompt:?}");
     }
 }
 
+/// The login page a request leads to, expected to offer eObčanka alone (the card's challenge,
+/// no password).
+async fn expect_eobcanka_alone(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(&str, &str)]) {
+    let landing = browser.visit(&server.issuer, &authorize_url(server, rp, extra)).await;
+    let Landing::Page(status, html) = landing else { panic!("{extra:?}: expected the login page, got {landing:?}") };
+    assert_eq!(status, 200, "{extra:?}: {html}");
+    assert!(html.contains(r#"id="card-url""#), "{extra:?}: the card's challenge:\n{html}");
+    assert!(!html.contains(r#"id="password""#) && !html.contains(r#"id="means""#), "{extra:?}: {html}");
+}
+
+#[tokio::test]
+async fn an_essential_high_request_is_offered_eobcanka_alone() {
+    let (server, rp) = setup().await;
+    let value = json!({ "id_token": { "acr": { "essential": true, "value": HIGH } } }).to_string();
+    let values = essential_acr(json!([HIGH]));
+    let requests: [&[(&str, &str)]; 6] = [
+        &[("claims", &value)],
+        &[("claims", &values)],
+        &[("acr_values", HIGH)],
+        &[("scope", "openid loahigh")],
+        &[("scope", "openid loahigh loaexact")],
+        &[("scope", "openid loasubstantial loabetter")],
+    ];
+    for extra in requests {
+        expect_eobcanka_alone(&server, &server.browser(), &rp, extra).await;
+    }
+    // Without a session, prompt=none cannot show the card's page.
+    expect_error(&server, &rp, &[("claims", &values), ("prompt", "none")], "login_required").await;
+}
+
+#[tokio::test]
+async fn a_session_at_low_steps_up_to_eobcanka_for_high() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    log_in(&server, &browser, &rp, &[]).await;
+    let values = essential_acr(json!([HIGH]));
+    let landing =
+        browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &values), ("prompt", "none")])).await;
+    assert_eq!(redirect_params(landing)["error"], "login_required");
+    expect_eobcanka_alone(&server, &browser, &rp, &[("claims", &values)]).await;
+}
+
 #[tokio::test]
 async fn nia_loa_scopes_are_essential() {
     let (server, rp) = setup().await;
-    for scope in ["openid loahigh loaexact", "openid loahigh", "openid loasubstantial loabetter"] {
-        expect_error(&server, &rp, &[("scope", scope)], "unmet_authentication_requirements").await;
-    }
     // The scopes beat a voluntary acr_values that could be met.
     expect_error(
         &server,
         &rp,
-        &[("scope", "openid loahigh"), ("acr_values", LOW)],
+        &[("scope", "openid loahigh loabetter"), ("acr_values", LOW)],
         "unmet_authentication_requirements",
     )
     .await;
+    expect_eobcanka_alone(&server, &server.browser(), &rp, &[("scope", "openid loahigh"), ("acr_values", LOW)]).await;
     // An essential claims acr beats the scopes.
     let claims = log_in(
         &server,
@@ -246,7 +287,7 @@ async fn a_session_at_another_level_needs_a_new_login_that_keeps_the_sid() {
 async fn discovery_lists_the_levels_the_means_reach() {
     let server = TestServer::start().await;
     let doc: Value = reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
-    assert_eq!(doc["acr_values_supported"], json!([LOW, SUBSTANTIAL]));
+    assert_eq!(doc["acr_values_supported"], json!([LOW, SUBSTANTIAL, HIGH]));
     assert_eq!(doc["claims_parameter_supported"], true);
     assert!(doc["claims_supported"].as_array().unwrap().iter().any(|c| c == "acr"), "{doc}");
     let scopes = doc["scopes_supported"].as_array().unwrap();

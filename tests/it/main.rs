@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod client_uris;
 mod disabled_codes;
+mod eobcanka;
 mod faults;
 mod loa;
 mod login_limits;
