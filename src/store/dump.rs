@@ -144,6 +144,17 @@ pub const TABLES: &[Table] = {
             columns: &[col("key", Key), col("count", Int), col("expires_at", Int)],
             key_columns: 1,
         },
+        Table {
+            name: "cards",
+            columns: &[
+                col("number", Text),
+                col("user_id", Text),
+                col("record", Json),
+                col("status", Text),
+                col("issued_at", Int),
+            ],
+            key_columns: 1,
+        },
     ]
 };
 
