@@ -21,8 +21,17 @@ use serde_json::json;
 
 const WIDTHS: [(&str, u32, u32); 2] = [("desktop", 1280, 900), ("phone", 390, 844)];
 /// The pages saved as screenshots, when asked for.
-const SHOTS: [&str; 8] =
-    ["login", "login-error", "login-nia-id", "sms", "consent", "logout-confirm", "error", "landing"];
+const SHOTS: [&str; 9] = [
+    "login",
+    "login-error",
+    "login-nia-id",
+    "sms",
+    "login-eobcanka",
+    "consent",
+    "logout-confirm",
+    "error",
+    "landing",
+];
 
 /// axe-core's browser bundle, or `None` (skip) when `npm ci` has not been run.
 fn axe_source(test: &str) -> Option<String> {
@@ -194,6 +203,14 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     click(&client, "sms-submit").await;
     wait_id(&client, "sms-error").await;
     audit.check(&client, "sms-error").await;
+
+    // eObčanka, for a portal that needs high: the card's challenge, and Continue before signing.
+    client.goto(&format!("{authorize}&scope=openid%20loahigh")).await.unwrap();
+    wait_id(&client, "card-intro").await;
+    audit.check(&client, "login-eobcanka").await;
+    click(&client, "card-continue").await;
+    wait_id(&client, "login-error").await;
+    audit.check(&client, "login-eobcanka-error").await;
 
     let elsewhere: String = url::form_urlencoded::byte_serialize(b"https://elsewhere.example/cb").collect();
     client
