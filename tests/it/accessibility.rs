@@ -21,17 +21,8 @@ use serde_json::json;
 
 const WIDTHS: [(&str, u32, u32); 2] = [("desktop", 1280, 900), ("phone", 390, 844)];
 /// The pages saved as screenshots, when asked for.
-const SHOTS: [&str; 9] = [
-    "login",
-    "login-error",
-    "login-nia-id",
-    "sms",
-    "login-eobcanka",
-    "consent",
-    "logout-confirm",
-    "error",
-    "landing",
-];
+const SHOTS: [&str; 9] =
+    ["login", "login-error", "login-nia-id", "sms", "login-eobcanka", "consent", "logout-confirm", "error", "landing"];
 
 /// axe-core's browser bundle, or `None` (skip) when `npm ci` has not been run.
 fn axe_source(test: &str) -> Option<String> {
@@ -188,7 +179,7 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     audit.check(&client, "logged-out").await;
 
     // NIA ID, for a portal that needs substantial: the password, then the code sent by SMS.
-    client.goto(&format!("{authorize}&scope=openid%20loasubstantial")).await.unwrap();
+    client.goto(&authorize.replace("scope=openid%20profile%20email", "scope=openid%20loasubstantial")).await.unwrap();
     wait_id(&client, "nia-id-intro").await;
     audit.check(&client, "login-nia-id").await;
     type_into(&client, "username", "jana").await;
@@ -205,7 +196,7 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     audit.check(&client, "sms-error").await;
 
     // eObčanka, for a portal that needs high: the card's challenge, and Continue before signing.
-    client.goto(&format!("{authorize}&scope=openid%20loahigh")).await.unwrap();
+    client.goto(&authorize.replace("scope=openid%20profile%20email", "scope=openid%20loahigh")).await.unwrap();
     wait_id(&client, "card-intro").await;
     audit.check(&client, "login-eobcanka").await;
     click(&client, "card-continue").await;
