@@ -1,6 +1,7 @@
 //! Every person-facing page checked by axe-core in headless Chromium: landing, login (with its
 //! list of means), login with an error, NIA ID's login, its SMS code page with and without an
-//! error, consent, account selection, logout confirmation, logged out, logout cancelled, an
+//! error, eObčanka's challenge with and without an error, consent, account selection, logout
+//! confirmation, logged out, logout cancelled, an
 //! error page with its way back, and a page opened without a pending request — in Czech and in
 //! English, at a desktop and at a phone width. A violation of impact `serious` or `critical`
 //! fails the test, listed with the page, the rule and the elements.
@@ -239,6 +240,6 @@ async fn every_page_passes_axe_in_czech_and_english_at_desktop_and_phone_widths(
         findings.extend(audit.findings);
         audited.extend(audit.audited);
     }
-    assert_eq!(audited.len(), 13 * 2 * 2, "every page, language and width: {audited:?}");
+    assert_eq!(audited.len(), 15 * 2 * 2, "every page, language and width: {audited:?}");
     assert!(findings.is_empty(), "axe found serious or critical violations:\n{}", findings.join("\n"));
 }
