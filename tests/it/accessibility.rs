@@ -1,10 +1,10 @@
 //! Every person-facing page checked by axe-core in headless Chromium: landing, login (with its
 //! list of means), login with an error, NIA ID's login, its SMS code page with and without an
 //! error, eObčanka's challenge with and without an error, consent, account selection, logout
-//! confirmation, logged out, logout cancelled, an
-//! error page with its way back, and a page opened without a pending request — in Czech and in
-//! English, at a desktop and at a phone width. A violation of impact `serious` or `critical`
-//! fails the test, listed with the page, the rule and the elements.
+//! confirmation, logged out, logout cancelled, an error page with its way back, and a page
+//! opened without a pending request — in Czech and in English, at a desktop and at a phone width.
+//! A violation of impact `serious` or `critical` fails the test, listed with the page, the rule
+//! and the elements.
 //!
 //! Needs chromedriver (see [`crate::browser`]) and axe-core from npm (`npm ci` in
 //! tests/third_party). Without either the test says SKIPPED, and fails under `CI=true`.
