@@ -20,6 +20,7 @@ pub mod keys;
 pub mod logging;
 pub mod metrics;
 pub mod model;
+pub mod notify;
 pub mod oidc;
 pub mod persona;
 pub mod secret;

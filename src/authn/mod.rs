@@ -15,6 +15,7 @@ pub use password::PasswordHasher;
 pub mod loa;
 
 use crate::config::PasswordConfig;
+use crate::notify::Notifier;
 use crate::store::{CounterStore, Stores, UserStore};
 use login::PasswordLogin;
 use password::PasswordError;
@@ -28,16 +29,19 @@ pub struct Authn {
     pub counters: Arc<dyn CounterStore>,
     pub passwords: PasswordHasher,
     pub config: Arc<PasswordConfig>,
+    /// Sends the texts of the means that need one (an SMS code).
+    pub notifier: Notifier,
 }
 
 impl Authn {
-    /// The services over `stores`, with a hasher made for `config`.
-    pub fn new(config: &PasswordConfig, stores: &Stores) -> Result<Self, PasswordError> {
+    /// The services over `stores`, with a hasher made for `config`, sending through `notifier`.
+    pub fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
         Ok(Self {
             users: stores.users.clone(),
             counters: stores.counters.clone(),
             passwords: PasswordHasher::new(config)?,
             config: Arc::new(config.clone()),
+            notifier,
         })
     }
 
