@@ -17,6 +17,7 @@ mod logout;
 mod metrics;
 mod migrate;
 mod multinode;
+mod outbox;
 mod pages;
 mod postgres;
 mod quickstart;
