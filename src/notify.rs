@@ -90,7 +90,13 @@ impl Notifier {
         }
     }
 
-    async fn to_outbox(&self, channel: Channel, to: &str, subject: Option<&str>, body: &str) -> Result<(), NotifyError> {
+    async fn to_outbox(
+        &self,
+        channel: Channel,
+        to: &str,
+        subject: Option<&str>,
+        body: &str,
+    ) -> Result<(), NotifyError> {
         let now = self.clock.now();
         let message = Message {
             id: message_id(now),
@@ -158,9 +164,7 @@ fn describe(error: reqwest::Error) -> String {
 /// `+`, then 7 to 15 digits, the first not 0 (ITU-T E.164).
 fn is_e164(number: &str) -> bool {
     number.strip_prefix('+').is_some_and(|digits| {
-        (7..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0')
+        (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
     })
 }
 

@@ -113,7 +113,8 @@ mod tests {
 
     #[test]
     fn a_webhook_is_https_or_on_loopback_and_named_without_its_url() {
-        for good in ["https://sms.example/send?key=k3y", "http://127.0.0.1:9000/sms", "http://[::1]/", "http://localhost/"]
+        for good in
+            ["https://sms.example/send?key=k3y", "http://127.0.0.1:9000/sms", "http://[::1]/", "http://localhost/"]
         {
             webhook(good).validate().unwrap_or_else(|e| panic!("{good}: {e}"));
         }
@@ -147,10 +148,11 @@ mod tests {
     fn the_token_is_read_but_never_shown() {
         use figment::providers::{Format, Serialized, Toml};
         let settings = "[notifier]\nsms = \"webhook\"\nsms_webhook_url = \"https://sms.example/\"\nsms_webhook_token = \"s3cret\"\n";
-        let config: super::super::Config = figment::Figment::from(Serialized::defaults(super::super::Config::default()))
-            .merge(Toml::string(settings))
-            .extract()
-            .unwrap();
+        let config: super::super::Config =
+            figment::Figment::from(Serialized::defaults(super::super::Config::default()))
+                .merge(Toml::string(settings))
+                .extract()
+                .unwrap();
         assert_eq!(config.notifier.sms_webhook_token.as_ref().map(Secret::expose), Some("s3cret"));
         assert!(!format!("{config:?}").contains("s3cret"));
     }

@@ -18,9 +18,7 @@ type Received = Arc<Mutex<Vec<(Option<String>, serde_json::Value)>>>;
 /// A gateway answering `status` to every POST at `/sms`; its URL and what it received.
 async fn gateway(status: StatusCode) -> (String, Received) {
     let received = Received::default();
-    let record = async |State((status, received)): State<(StatusCode, Received)>,
-                        headers: HeaderMap,
-                        body: String| {
+    let record = async |State((status, received)): State<(StatusCode, Received)>, headers: HeaderMap, body: String| {
         let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
         received.lock().unwrap().push((authorization, json));
@@ -105,7 +103,11 @@ async fn the_webhook_token_may_come_from_a_file_or_be_absent() {
     let from_file = NotifierConfig { sms_webhook_token_file: Some(file), ..webhook(&url, None) };
     let outbox = stores().await.outbox;
     Notifier::new(&from_file, outbox.clone(), Arc::new(clock())).unwrap().send_sms("+420601123456", "a").await.unwrap();
-    Notifier::new(&webhook(&url, None), outbox, Arc::new(clock())).unwrap().send_sms("+420601123456", "b").await.unwrap();
+    Notifier::new(&webhook(&url, None), outbox, Arc::new(clock()))
+        .unwrap()
+        .send_sms("+420601123456", "b")
+        .await
+        .unwrap();
     let headers: Vec<Option<String>> = received.lock().unwrap().iter().map(|(h, _)| h.clone()).collect();
     assert_eq!(headers, [Some("Bearer from-a-file".to_owned()), None]);
 }

@@ -67,9 +67,11 @@ async fn identita_outbox_prints_the_texts_a_server_sent_newest_first() {
     );
 
     // What a script does to read the code of Jana's login: her newest text.
-    let jana: Value = serde_json::from_str(&identita(&server, &["outbox", "--json", "--to", JANA, "--limit", "1"])).unwrap();
+    let jana: Value =
+        serde_json::from_str(&identita(&server, &["outbox", "--json", "--to", JANA, "--limit", "1"])).unwrap();
     assert_eq!(bodies(&jana), ["Váš kód je 333333"]);
-    let nobody: Value = serde_json::from_str(&identita(&server, &["outbox", "--json", "--to", "+420699999999"])).unwrap();
+    let nobody: Value =
+        serde_json::from_str(&identita(&server, &["outbox", "--json", "--to", "+420699999999"])).unwrap();
     assert_eq!(nobody, json!([]));
 
     // For people: a line a message, the time, channel, number and text.
@@ -108,7 +110,10 @@ async fn the_dev_landing_page_and_dev_outbox_show_the_sent_texts() {
     assert_eq!(all.headers()["cache-control"], "no-store");
     let all: Value = all.json().await.unwrap();
     assert_eq!(bodies(&all), ["Váš kód je 333333", "Váš kód je 222222", "Váš kód je 111111"]);
-    assert_eq!(all[1], json!({ "channel": "sms", "to": PETR, "subject": null, "body": "Váš kód je 222222", "created_at": server.provider.now() - 10 }));
+    assert_eq!(
+        all[1],
+        json!({ "channel": "sms", "to": PETR, "subject": null, "body": "Váš kód je 222222", "created_at": server.provider.now() - 10 })
+    );
     let jana: Value = get("?to=%2B420601123456").await.unwrap().json().await.unwrap();
     assert_eq!(bodies(&jana), ["Váš kód je 333333", "Váš kód je 111111"]);
 

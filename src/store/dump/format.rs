@@ -347,11 +347,8 @@ mod tests {
     fn an_export_without_the_outbox_reads_with_none() {
         let text = written(&sample());
         let older: Vec<&str> = text.lines().filter(|l| !l.starts_with("{\"table\":\"outbox\"")).collect();
-        let older = older.join("\n").replacen(
-            ",\"outbox\":[\"id\",\"channel\",\"recipient\",\"data\",\"created_at\"]",
-            "",
-            1,
-        );
+        let older =
+            older.join("\n").replacen(",\"outbox\":[\"id\",\"channel\",\"recipient\",\"data\",\"created_at\"]", "", 1);
         let older = older.replacen(",\"outbox\":1}", "}", 1) + "\n";
         assert!(!older.contains("outbox"), "{older}");
         let dump = read_text(&older).unwrap();

@@ -25,12 +25,14 @@ impl OutboxStore for PostgresStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let query = match to {
             Some(to) if !storable(to) => return Ok(Vec::new()),
-            Some(to) => {
-                sqlx::query_scalar("SELECT data FROM outbox WHERE recipient = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
-                    .bind(to)
-                    .bind(limit)
+            Some(to) => sqlx::query_scalar(
+                "SELECT data FROM outbox WHERE recipient = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            )
+            .bind(to)
+            .bind(limit),
+            None => {
+                sqlx::query_scalar("SELECT data FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1").bind(limit)
             }
-            None => sqlx::query_scalar("SELECT data FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1").bind(limit),
         };
         let rows: Vec<String> = query.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter().map(|data| from_json(data)).collect()
