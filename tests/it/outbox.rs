@@ -26,6 +26,15 @@ async fn send_three(server: &TestServer) {
 /// `identita ARGS` on the server's data (its database, Redis and keys), as an operator on the
 /// same machine runs it; what it printed on standard output, after checking it succeeded.
 fn identita(server: &TestServer, args: &[&str]) -> String {
+    let output = identita_with(server, args, &[]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "identita {args:?} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+/// `identita ARGS` on the server's data, with the settings `env` besides.
+fn identita_with(server: &TestServer, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let config = &server.provider.config;
     let mut command = Command::new(env!("CARGO_BIN_EXE_identita"));
     // Settings of the developer's shell must not leak into the command under test.
@@ -42,11 +51,7 @@ fn identita(server: &TestServer, args: &[&str]) -> String {
     if let Some(redis_url) = &config.redis_url {
         command.env("IDENTITA_REDIS_URL", redis_url).env("IDENTITA_REDIS_PREFIX", &config.redis_prefix);
     }
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "identita {args:?} failed:\n{stdout}\n{stderr}");
-    stdout
+    command.envs(env.iter().copied()).output().unwrap()
 }
 
 fn bodies(messages: &Value) -> Vec<&str> {
@@ -143,4 +148,25 @@ async fn outside_dev_mode_nothing_of_the_outbox_is_served() {
             assert!(!html.contains(hidden), "a landing page outside dev mode shows {hidden:?}:\n{html}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_notifier_setting_that_does_not_fit_stops_the_command_naming_it_but_not_the_url() {
+    let server = TestServer::start().await;
+    let cases: [&[(&str, &str)]; 3] = [
+        &[("IDENTITA_NOTIFIER__SMS", "webhook")],
+        &[("IDENTITA_NOTIFIER__SMS", "webhook"), ("IDENTITA_NOTIFIER__SMS_WEBHOOK_URL", "http://sms.example/?key=k3y")],
+        &[("IDENTITA_NOTIFIER__SMS_WEBHOOK_URL", "https://sms.example/?key=k3y")],
+    ];
+    for env in cases {
+        let output = identita_with(&server, &["outbox"], env);
+        assert_eq!(output.status.code(), Some(1), "{env:?}");
+        let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let error = printed["error"].as_str().unwrap();
+        assert!(error.contains("notifier.sms") && !error.contains("k3y"), "{env:?}: {error}");
+    }
+    // A route that is no route at all.
+    let output = identita_with(&server, &["outbox"], &[("IDENTITA_NOTIFIER__SMS", "pigeon")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("pigeon"));
 }
