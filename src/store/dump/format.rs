@@ -251,6 +251,7 @@ mod tests {
             ]],
             vec![vec![t("jti:a\0b\\c"), Value::Int(i64::MAX)]],
             vec![vec![t("login:jan"), Value::Int(3), Value::Int(9)]],
+            vec![vec![t("m1"), t("sms"), t("+420601123456"), t(r#"{"body":"Kód 123456"}"#), Value::Int(10)]],
         ])
     }
 
@@ -268,9 +269,9 @@ mod tests {
     fn a_written_dump_reads_back_the_same() {
         let dump = sample();
         let text = written(&dump);
-        assert_eq!(text.lines().count(), 12, "{text}");
+        assert_eq!(text.lines().count(), 13, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
-        assert!(text.ends_with("\"counters\":1}}\n"), "{text}");
+        assert!(text.ends_with("\"outbox\":1}}\n"), "{text}");
         assert_eq!(read_text(&text).unwrap(), dump);
         assert_eq!(written(&read_text(&text).unwrap()), text);
     }
@@ -298,7 +299,7 @@ mod tests {
         assert!(err.to_string().contains("cut short"), "{err}");
         // The end line kept, a row lost.
         let err = read_text(&(lines[..4].join("\n") + "\n" + &lines[5..].join("\n"))).unwrap_err();
-        assert_eq!(err.line, 11, "{err}");
+        assert_eq!(err.line, 12, "{err}");
         assert!(err.to_string().contains("sessions"), "{err}");
         assert_eq!(read_text("").unwrap_err().line, 1);
     }
@@ -338,6 +339,20 @@ mod tests {
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("same primary key"), "{err}");
         let err = read_text(&(text.clone() + &lines[2..3].join(""))).unwrap_err();
-        assert_eq!(err.line, 13, "{err}");
+        assert_eq!(err.line, 14, "{err}");
+    }
+
+    /// An export made before the outbox existed reads as one with an empty outbox.
+    #[test]
+    fn an_export_without_the_outbox_reads_with_none() {
+        let text = written(&sample());
+        let older: Vec<&str> = text.lines().filter(|l| !l.starts_with("{\"table\":\"outbox\"")).collect();
+        let older =
+            older.join("\n").replacen(",\"outbox\":[\"id\",\"channel\",\"recipient\",\"data\",\"created_at\"]", "", 1);
+        let older = older.replacen(",\"outbox\":1}", "}", 1) + "\n";
+        assert!(!older.contains("outbox"), "{older}");
+        let dump = read_text(&older).unwrap();
+        assert_eq!(dump.counts()["outbox"], 0);
+        assert_eq!(dump.rows[..10], sample().rows[..10]);
     }
 }
