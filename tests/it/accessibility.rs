@@ -179,7 +179,7 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     audit.check(&client, "logged-out").await;
 
     // NIA ID, for a portal that needs substantial: the password, then the code sent by SMS.
-    client.goto(&format!("{authorize}&scope=openid%20loasubstantial")).await.unwrap();
+    client.goto(&authorize.replace("scope=openid%20profile%20email", "scope=openid%20loasubstantial")).await.unwrap();
     wait_id(&client, "nia-id-intro").await;
     audit.check(&client, "login-nia-id").await;
     type_into(&client, "username", "jana").await;

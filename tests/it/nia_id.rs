@@ -126,9 +126,9 @@ async fn a_substantial_request_logs_in_with_nia_id_and_the_sms_code() {
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]), "{claims}");
 
     // The code completed one login: typed again in another login it is nothing.
-    let html = to_sms_page(&server, &server.browser(), &rp, NEEDS_SUBSTANTIAL).await;
-    let (status, again) =
-        page(server.browser().submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
+    let other = server.browser();
+    let html = to_sms_page(&server, &other, &rp, NEEDS_SUBSTANTIAL).await;
+    let (status, again) = page(other.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
     assert!(status == 401 || status == 400, "{status}: {again}");
 }
 
@@ -170,7 +170,7 @@ async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
     let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("ui_locales", "en")])).await);
     let start =
         html.find(r#"data-means="nia-id" href=""#).expect("a link to NIA ID") + r#"data-means="nia-id" href=""#.len();
-    let href = html[start..start + html[start..].find('"').unwrap()].replace("&amp;", "&");
+    let href = html[start..start + html[start..].find('"').unwrap()].replace("&#38;", "&").replace("&amp;", "&");
     let (_, html) = page(browser.visit(&server.issuer, &format!("{}{href}", server.issuer)).await);
     assert!(html.contains("Sign in with NIA ID"), "{html}");
     assert!(html.contains(r#"data-means="nia-id" href="#) && html.contains(r#"aria-current="page""#), "{html}");
