@@ -128,7 +128,8 @@ async fn a_substantial_request_logs_in_with_nia_id_and_the_sms_code() {
     // The code completed one login: typed again in another login it is nothing.
     let other = server.browser();
     let html = to_sms_page(&server, &other, &rp, NEEDS_SUBSTANTIAL).await;
-    let (status, again) = page(other.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
+    let (status, again) =
+        page(other.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
     assert!(status == 401 || status == 400, "{status}: {again}");
 }
 
