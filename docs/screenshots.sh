@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates docs/screenshots/*.png: the person-facing pages (login, login with an error,
-# consent, logout confirmation, an error page, the landing page) in Czech and English, at a
+# Regenerates docs/screenshots/*.png: the person-facing pages (login with its list of means,
+# login with an error, NIA ID's login and SMS code page, consent, logout confirmation, an error page, the landing page) in Czech and English, at a
 # phone's width, taken by the accessibility test in headless Chromium while it audits them.
 #
 # Needs Debian's chromium and chromium-driver, and `npm ci` in tests/third_party (axe-core).

@@ -13,6 +13,7 @@ use crate::authn::Authn;
 use crate::clock::SharedClock;
 use crate::config::{Config, DatabaseBackend};
 use crate::keys::KeyRing;
+use crate::notify::Notifier;
 use crate::oidc::Provider;
 use crate::oidc::fetch::Fetcher;
 use crate::oidc::tokens::IdTokenSigner;
@@ -86,10 +87,13 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     })
 }
 
-/// The authentication services over the provider's stores, with its password settings.
+/// The authentication services over the provider's stores, with its password settings and the
+/// notifier of `[notifier]` (its outbox in the provider's stores).
 pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
-    Authn::new(&provider.config.password, &provider.stores, crate::notify::Notifier::default())
-        .map_err(|e| StartError::Config(e.to_string()))
+    let config = &provider.config;
+    let notifier = Notifier::new(&config.notifier, provider.stores.outbox.clone(), provider.clock.clone())
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))
 }
 
 /// The secret behind every pairwise `sub`: read when present, made (0600) only when absent. A
@@ -191,6 +195,7 @@ pub async fn run(provider: Provider, authn: Authn) -> Result<(), StartError> {
             (true, Some(at)) => format!("http://{at}/metrics"),
             (true, None) => "/metrics".to_owned(),
         },
+        sms = provider.config.notifier.sms.as_str(),
         "identita is listening"
     );
     crate::http::security::warn_about_transport(&provider.config);

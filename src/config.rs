@@ -3,12 +3,16 @@
 //! Nested keys are separated by a double underscore in the environment, e.g.
 //! `IDENTITA_TOKENS__ACCESS_TOKEN_TTL=600`. A bad value stops the start with a message that names it.
 
+mod notifier;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+
+pub use notifier::{NotifierConfig, SmsRoute};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -60,6 +64,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// The log's format; its filter is `IDENTITA_LOG` (src/logging.rs).
     pub log: LogConfig,
+    /// Where SMS texts (later e-mails) to people go (src/config/notifier.rs).
+    pub notifier: NotifierConfig,
     /// Set by `identita serve --dev` alone, never by a file or the environment: dev mode has
     /// checks of its own before it starts (src/cli/dev.rs).
     #[serde(skip)]
@@ -240,6 +246,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
+            notifier: NotifierConfig::default(),
             dev: None,
         }
     }
@@ -393,6 +400,7 @@ impl Config {
                 "http.header_read_timeout and http.idle_timeout must be positive numbers of seconds".into(),
             ));
         }
+        self.notifier.validate()?;
         if self.metrics.enabled && self.metrics.listen == Some(self.listen) {
             return Err(ConfigError::Invalid(format!(
                 "metrics.listen {} is the main listen address: leave metrics.listen unset to serve /metrics there",

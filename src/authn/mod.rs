@@ -39,21 +39,21 @@ pub struct Authn {
     pub replay: Arc<dyn ReplayStore>,
     pub passwords: PasswordHasher,
     pub config: Arc<PasswordConfig>,
-    /// Where SMS and e-mail go.
+    /// Sends the texts of the means that need one (an SMS code).
     pub notifier: Notifier,
 }
 
 impl Authn {
-    /// The services over `stores`, with a hasher made for `config`.
+    /// The services over `stores`, with a hasher made for `config`, sending through `notifier`.
     pub fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
         Ok(Self {
             users: stores.users.clone(),
             cards: stores.cards.clone(),
             counters: stores.counters.clone(),
             replay: stores.replay.clone(),
-            notifier,
             passwords: PasswordHasher::new(config)?,
             config: Arc::new(config.clone()),
+            notifier,
         })
     }
 

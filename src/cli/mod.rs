@@ -1,5 +1,6 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `consent`, `card`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them.
+//! `consent`, `card`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them,
+//! and `outbox`, which prints lines for people (JSON with `--json`).
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
 
@@ -9,6 +10,7 @@ mod consents;
 pub mod dev;
 mod keys;
 mod location;
+mod outbox;
 pub(crate) mod seed;
 mod transfer;
 mod users;
@@ -68,6 +70,8 @@ pub enum Command {
         /// The fixture file (`.toml` or `.json`; no other kind is read).
         file: PathBuf,
     },
+    /// Show the newest messages (SMS texts) the notifier kept in the outbox instead of sending.
+    Outbox(outbox::OutboxArgs),
     #[command(flatten)]
     Transfer(transfer::TransferCommand),
 }
@@ -184,6 +188,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(cmd) => users::run(&provider, &authn, cmd).await,
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&provider, &authn, &file).await,
+        Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }
 }

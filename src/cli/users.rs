@@ -34,6 +34,12 @@ pub enum UserCommand {
     Enable {
         username: String,
     },
+    /// Set the account's phone number; a Czech mobile number (+420 6…/7…) is NIA ID's, where its
+    /// SMS codes go. An empty number removes it.
+    SetPhone {
+        username: String,
+        phone: String,
+    },
     /// Delete the account, ending its sessions and revoking its tokens and consents.
     Remove {
         username: String,
@@ -247,6 +253,26 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
             print(&serde_json::json!({ "username": user.username, "disabled": false }))
+        }
+        UserCommand::SetPhone { username, phone } => {
+            let mut user = find(provider, &username).await?;
+            let phone: String = phone.chars().filter(|c| !c.is_whitespace()).collect();
+            let plausible = phone
+                .strip_prefix('+')
+                .is_some_and(|d| (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+            if !phone.is_empty() && !plausible {
+                return Err(CliError(format!(
+                    "{phone:?} is not a phone number: write it with its country code, e.g. +420601123456"
+                )));
+            }
+            user.profile.phone_number = (!phone.is_empty()).then_some(phone);
+            user.profile.phone_number_verified = None;
+            user.updated_at = provider.now();
+            provider.stores.users.update(&user).await?;
+            let nia_id = crate::authn::nia_id::phone_of(&user).is_some();
+            print(&serde_json::json!({
+                "username": user.username, "phone_number": user.profile.phone_number, "nia_id": nia_id,
+            }))
         }
         UserCommand::Remove { username } => {
             let mut user = find(provider, &username).await?;

@@ -75,7 +75,7 @@ pub async fn submit(
     }
     // The account may have been disabled or removed since its password was checked.
     let user = authn.users.get(&challenge.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
-    if !user.is_some_and(|u| !u.disabled) {
+    if user.is_none_or(|u| u.disabled) {
         return forget_code(&provider, loaded, LoginError::BadCredentials).await;
     }
     let means = Means::NiaId;

@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod client_addr;
 pub mod consent;
 pub mod cookies;
+pub mod dev_outbox;
 pub mod discovery;
 pub mod error;
 pub mod form;
@@ -73,6 +74,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     let base = provider.persona.base_path();
     let app = if base.is_empty() { routes } else { Router::new().nest(&base, routes) };
     let app = app.route("/healthz", get(discovery::healthz)).route("/readyz", get(discovery::readyz));
+    // The outbox exists over HTTP in dev mode only.
+    let app = if provider.config.dev.is_some() { app.route(dev_outbox::PATH, get(dev_outbox::list)) } else { app };
     let app = landing::mount(app, &base);
     crate::metrics::routes(app, &provider.config.metrics)
         .fallback(not_found)

@@ -470,8 +470,8 @@ pub struct LandingPage {
     /// The language the page offers to switch to, and the link that does.
     pub other_locale: Locale,
     pub other_language_href: String,
-    /// In dev mode: the accounts and clients (`section#landing-dev`, `table#landing-citizens`,
-    /// `table#landing-clients`).
+    /// In dev mode: the accounts, clients and sent messages (`section#landing-dev`,
+    /// `table#landing-citizens`, `table#landing-clients`, `table#landing-outbox`).
     pub dev: Option<crate::dev::Listing>,
 }
 

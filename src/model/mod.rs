@@ -1,5 +1,6 @@
 //! The model: the records and value types every layer speaks — people and their accounts,
-//! clients, authentications, sessions, logins in progress, grants and the tokens issued from them.
+//! clients, authentications, sessions, logins in progress, grants and the tokens issued from them,
+//! and the messages sent to people.
 //!
 //! A leaf: it depends on [`crate::clock`] and external crates only. The protocols and the login
 //! flow build these values, the stores keep them (see `crate::store`), and nothing here knows
@@ -11,6 +12,7 @@ pub mod client;
 pub mod grant;
 pub mod interaction;
 pub mod loa;
+pub mod message;
 pub mod redirect_uri;
 pub mod session;
 pub mod user;
@@ -21,6 +23,7 @@ pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
 pub use interaction::{CardChallenge, CardOutcome, CardRefusal, Interaction, SmsChallenge};
 pub use loa::Loa;
+pub use message::{Channel, Message};
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use session::Session;
 pub use user::{Address, Profile, User};

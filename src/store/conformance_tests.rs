@@ -10,6 +10,7 @@ use super::{
     Stores, Tally,
 };
 use crate::clock::Timestamp;
+use crate::model::{Channel, Message};
 
 /// Expands to one `#[tokio::test]` per case, each calling `$run(test_name, case)`; `$run` gives
 /// the case a fresh, empty `Stores` of its backend (or skips it). `purged = N` says how many of
@@ -68,6 +69,8 @@ macro_rules! conformance_suite {
             consents_revoke_all_names_the_clients,
             sessions_of_a_user_are_found_until_they_expire,
             tokens_of_a_user_are_revoked_offline_ones_too,
+            outbox_lists_the_newest_first_by_recipient,
+            outbox_keeps_messages_a_day,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {
@@ -727,4 +730,55 @@ pub async fn tokens_of_a_user_are_revoked_offline_ones_too(stores: Stores) {
     assert!(tokens.get_refresh("r2", NOW).await.unwrap().is_some());
     assert!(tokens.get_access("a3", NOW).await.unwrap().is_some());
     assert_eq!(tokens.revoke_user("u1").await.unwrap(), 0);
+}
+
+fn sms(id: &str, to: &str, created_at: Timestamp) -> Message {
+    Message {
+        id: id.into(),
+        channel: Channel::Sms,
+        to: to.into(),
+        subject: None,
+        body: format!("Kód {id}"),
+        created_at,
+    }
+}
+
+pub async fn outbox_lists_the_newest_first_by_recipient(stores: Stores) {
+    assert_eq!(stores.outbox.recent(None, 20).await.unwrap(), vec![]);
+    let mail = Message {
+        id: "m4".into(),
+        channel: Channel::Email,
+        to: "jana@example.cz".into(),
+        subject: Some("Přihlášení \u{1F511}".into()),
+        body: "řádek 1\nřádek 2".into(),
+        created_at: NOW + 1,
+    };
+    // Pushed out of order; two in the same second are told apart by their ids.
+    for message in [sms("m2", "+420601123456", NOW), sms("m1", "+420601123456", NOW - 5), mail.clone()] {
+        stores.outbox.push(&message).await.unwrap();
+    }
+    stores.outbox.push(&sms("m3", "+420602000000", NOW)).await.unwrap();
+    let ids = |messages: Vec<Message>| messages.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(stores.outbox.recent(None, 20).await.unwrap()), ["m4", "m3", "m2", "m1"]);
+    assert_eq!(ids(stores.outbox.recent(None, 2).await.unwrap()), ["m4", "m3"]);
+    assert_eq!(ids(stores.outbox.recent(Some("+420601123456"), 20).await.unwrap()), ["m2", "m1"]);
+    assert_eq!(ids(stores.outbox.recent(Some("+420601123456"), 1).await.unwrap()), ["m2"]);
+    assert_eq!(stores.outbox.recent(Some("+420699999999"), 20).await.unwrap(), vec![]);
+    assert_eq!(stores.outbox.recent(Some("+420\0"), 20).await.unwrap(), vec![]);
+    assert_eq!(stores.outbox.recent(Some("jana@example.cz"), 20).await.unwrap(), vec![mail]);
+    assert_eq!(stores.outbox.recent(None, usize::MAX).await.unwrap().len(), 4);
+    assert!(matches!(stores.outbox.push(&sms("m1", "+420603000000", NOW)).await, Err(StoreError::Conflict(_))));
+}
+
+/// Kept for [`super::OUTBOX_RETENTION`] after it was sent, then purged; with Redis too (the
+/// outbox stays in the durable store).
+pub async fn outbox_keeps_messages_a_day(stores: Stores) {
+    let day = super::OUTBOX_RETENTION;
+    stores.outbox.push(&sms("old", "+420601123456", NOW - day)).await.unwrap();
+    stores.outbox.push(&sms("new", "+420601123456", NOW - day + 1)).await.unwrap();
+    assert_eq!(stores.maintenance.purge_expired(NOW).await.unwrap(), 1);
+    let left: Vec<String> = stores.outbox.recent(None, 20).await.unwrap().into_iter().map(|m| m.id).collect();
+    assert_eq!(left, ["new"]);
+    assert_eq!(stores.maintenance.purge_expired(NOW + 1).await.unwrap(), 1);
+    assert_eq!(stores.outbox.recent(None, 20).await.unwrap(), vec![]);
 }

@@ -144,6 +144,18 @@ pub const TABLES: &[Table] = {
             columns: &[col("key", Key), col("count", Int), col("expires_at", Int)],
             key_columns: 1,
         },
+        // The outbox travels too: a day of messages at most, and an export is a whole snapshot.
+        Table {
+            name: "outbox",
+            columns: &[
+                col("id", Text),
+                col("channel", Text),
+                col("recipient", Text),
+                col("data", Json),
+                col("created_at", Int),
+            ],
+            key_columns: 1,
+        },
         Table {
             name: "cards",
             columns: &[

@@ -24,7 +24,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
-use crate::model::{AccessToken, AuthCode, Card, CardStatus, Client, Interaction, RefreshToken, Session, User};
+use crate::model::{
+    AccessToken, AuthCode, Card, CardStatus, Client, Interaction, Message, RefreshToken, Session, User,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -273,11 +275,25 @@ pub struct Tally {
     pub ends_at: Timestamp,
 }
 
+/// How long the outbox keeps a message: long enough for a developer to read the code of a
+/// login they started, not so long that it piles up. `purge_expired` removes older ones.
+pub const OUTBOX_RETENTION: Timestamp = 24 * 3600;
+
+/// The messages the notifier sent to the outbox instead of to a person (`crate::notify`), for a
+/// developer to read. Durable: with Redis configured it stays in the SQL database.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    async fn push(&self, message: &Message) -> StoreResult<()>;
+    /// Newest first (by `created_at`, then `id`), at most `limit`, only those to `to` when given.
+    async fn recent(&self, to: Option<&str>, limit: usize) -> StoreResult<Vec<Message>>;
+}
+
 #[async_trait]
 pub trait Maintenance: Send + Sync {
     /// Whether the backing service answers.
     async fn ping(&self) -> StoreResult<()>;
-    /// Deletes what expired before `now`; returns how many rows went.
+    /// Deletes what expired before `now`, and outbox messages older than [`OUTBOX_RETENTION`];
+    /// returns how many rows went.
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
@@ -296,6 +312,7 @@ pub struct Stores {
     pub exchange: Arc<dyn CodeExchange>,
     pub replay: Arc<dyn ReplayStore>,
     pub counters: Arc<dyn CounterStore>,
+    pub outbox: Arc<dyn OutboxStore>,
     pub maintenance: Arc<dyn Maintenance>,
 }
 
@@ -314,6 +331,7 @@ impl Stores {
             + CodeExchange
             + ReplayStore
             + CounterStore
+            + OutboxStore
             + Maintenance
             + 'static,
     {
@@ -330,6 +348,7 @@ impl Stores {
             exchange: store.clone(),
             replay: store.clone(),
             counters: store.clone(),
+            outbox: store.clone(),
             maintenance: store,
         }
     }

@@ -1,10 +1,11 @@
-//! Every person-facing page checked by axe-core in headless Chromium: landing, login (with its
-//! list of means), login with an error, NIA ID's login, its SMS code page with and without an
-//! error, eObčanka's challenge with and without an error, consent, account selection, logout
-//! confirmation, logged out, logout cancelled, an error page with its way back, and a page
-//! opened without a pending request — in Czech and in English, at a desktop and at a phone width.
-//! A violation of impact `serious` or `critical` fails the test, listed with the page, the rule
-//! and the elements.
+//! Every person-facing page checked by axe-core in headless Chromium: the landing page (in dev
+//! mode, with its citizens, clients and later a message in its outbox), login (with its list of
+//! means), login with an error, NIA ID's login, its SMS code page with and without an error,
+//! eObčanka's challenge with and without an error, consent, account selection, logout
+//! confirmation, logged out, logout cancelled, an error page with its way back, and a page opened
+//! without a pending request — in Czech and in English, at a desktop and at a phone width. A
+//! violation of impact `serious` or `critical` fails the test, listed with the page, the rule and
+//! the elements.
 //!
 //! Needs chromedriver (see [`crate::browser`]) and axe-core from npm (`npm ci` in
 //! tests/third_party). Without either the test says SKIPPED, and fails under `CI=true`.
@@ -115,7 +116,11 @@ async fn type_into(client: &Client, id: &str, text: &str) {
 
 /// Visits every page in one language, in the order a person meets them.
 async fn walk(driver: &Driver, audit: &mut Audit) {
-    let server = TestServer::start().await;
+    // In dev mode: the landing page then also lists the citizens, the clients and the outbox.
+    let server = TestServer::start_with(|config| {
+        config.dev = Some(identita::config::DevMode { citizens: vec![("jana".into(), "tajne-heslo".into())] });
+    })
+    .await;
     let (callback, seen) = relying_party().await;
     server
         .add_client(json!({
@@ -204,6 +209,11 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     wait_id(&client, "login-error").await;
     audit.check(&client, "login-eobcanka-error").await;
 
+    // Dev mode's landing page, now with a message in the outbox.
+    client.goto(&format!("{}/", server.issuer)).await.unwrap();
+    wait_id(&client, "landing").await;
+    audit.check(&client, "landing-dev-outbox").await;
+
     let elsewhere: String = url::form_urlencoded::byte_serialize(b"https://elsewhere.example/cb").collect();
     client
         .goto(&format!(
@@ -240,6 +250,6 @@ async fn every_page_passes_axe_in_czech_and_english_at_desktop_and_phone_widths(
         findings.extend(audit.findings);
         audited.extend(audit.audited);
     }
-    assert_eq!(audited.len(), 15 * 2 * 2, "every page, language and width: {audited:?}");
+    assert_eq!(audited.len(), 16 * 2 * 2, "every page, language and width: {audited:?}");
     assert!(findings.is_empty(), "axe found serious or critical violations:\n{}", findings.join("\n"));
 }

@@ -963,3 +963,42 @@ async fn client_update_changes_what_is_given_and_keeps_the_secret_unless_rotated
     let error = assert_fails(&work.run(&["client", "update", "api", "--redirect-uri", "javascript:alert(1)"]));
     assert!(error.contains("javascript:alert(1)"), "{error}");
 }
+
+/// NIA ID's number is enrolled by an operator: `user set-phone` gives an account a Czech mobile
+/// number, after which the account signs in at substantial with the code sent there (read with
+/// `identita outbox --json`, as a developer would).
+#[tokio::test]
+async fn set_phone_enrolls_nia_id_and_the_outbox_shows_its_code() {
+    let work = Workdir::new();
+    let redirect = "http://127.0.0.1:9/cb";
+    let client = ("portal", "portal-secret-for-the-test");
+    work.ok(&["client", "add", "--id", client.0, "--redirect-uri", redirect, "--first-party", "--secret", client.1]);
+    work.ok(&["user", "add", "jan", "--password", "heslo-jana"]);
+
+    let out = work.run(&["user", "set-phone", "jan", "601 123"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    let error = out.json["error"].as_str().unwrap_or_default();
+    assert!(error.contains("+420601123456"), "the message shows how to write it: {out:?}");
+    let abroad = work.ok(&["user", "set-phone", "jan", "+421 901 123 456"]);
+    assert_eq!(abroad["nia_id"], false, "{abroad}");
+    let set = work.ok(&["user", "set-phone", "jan", "+420 601 123 456"]);
+    assert_eq!((set["phone_number"].as_str(), set["nia_id"].as_bool()), (Some("+420601123456"), Some(true)), "{set}");
+
+    let served = Served::start(&work).await;
+    let issuer = served.issuer.clone();
+    let browser = common::Browser::new();
+    let url = authorize_url(&issuer, client.0, redirect, "openid loasubstantial");
+    let Landing::Page(200, login) = browser.visit(&issuer, &url).await else { panic!("no login page") };
+    let Landing::Page(200, sms) =
+        browser.submit(&issuer, &login, "login", &[("username", "jan"), ("password", "heslo-jana")]).await
+    else {
+        panic!("no SMS page")
+    };
+    let outbox = work.ok(&["outbox", "--to", "+420601123456", "--json"]);
+    let body = outbox[0]["body"].as_str().unwrap_or_else(|| panic!("no SMS in {outbox}"));
+    let code = identita::authn::nia_id::code_in(body).unwrap();
+    let Landing::Redirect(to) = browser.submit(&issuer, &sms, "sms", &[("code", code)]).await else {
+        panic!("the code did not sign in")
+    };
+    assert!(common::params_of(&to).contains_key("code"), "{to}");
+}

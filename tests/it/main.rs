@@ -19,6 +19,7 @@ mod metrics;
 mod migrate;
 mod multinode;
 mod nia_id;
+mod outbox;
 mod pages;
 mod postgres;
 mod quickstart;

@@ -1,7 +1,7 @@
 //! Two identita nodes behind one issuer, on one PostgreSQL and one Redis, behave as one: each
 //! test sends every request to the node it chooses (as a load balancer might) and checks that
 //! what one node did holds at the other — codes, logins in progress, logouts, lockouts, refresh
-//! token replays and key rotations. Skipped (or failed under `CI=true`) without
+//! token replays, key rotations and NIA ID's SMS codes. Skipped (or failed under `CI=true`) without
 //! `IDENTITA_TEST_POSTGRES_URL` and `IDENTITA_TEST_REDIS_URL`; see `common::Deployment`.
 
 use std::collections::BTreeSet;
@@ -285,4 +285,44 @@ async fn keys_rotated_at_one_node_are_published_by_all() {
     assert!(new.contains(&kid_of(&id_token.to_string())), "node B still signs with an old key");
     let (at_a, _) = nodes.rp(&nodes.a).await;
     id_token.claims(&at_a.id_token_verifier(), &nonce).expect("node A's JWKS verifies it");
+}
+
+#[tokio::test]
+async fn an_nia_id_code_sent_by_one_node_is_checked_and_counted_at_the_other() {
+    let test = "an_nia_id_code_sent_by_one_node_is_checked_and_counted_at_the_other";
+    let Some(nodes) = two_nodes(test, |_| {}).await else { return };
+    nodes.a.add_user("jana", "heslo-jany-1", json!({ "phone_number": "+420601123456" })).await;
+    let (at_a, http_a) = nodes.rp(&nodes.a).await;
+    let jar = Arc::new(Jar::default());
+    let (browser_a, browser_b) = (Browser::at(&nodes.a, &jar), Browser::at(&nodes.b, &jar));
+    let (url, _) = authorize_url(&at_a, false);
+    let url = url.replace("scope=openid", "scope=openid+loasubstantial");
+    let Landing::Page(200, login) = browser_a.visit(&nodes.a.issuer, &url).await else { panic!("no login page") };
+    let landing =
+        browser_a.submit(&nodes.a.issuer, &login, "login", &[("username", "jana"), ("password", "heslo-jany-1")]).await;
+    let Landing::Page(200, sms) = landing else { panic!("no SMS page: {landing:?}") };
+
+    // The outbox is in the shared database: node B reads what node A sent.
+    let sent = nodes.b.provider.stores.outbox.recent(Some("+420601123456"), 5).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    let code = identita::authn::nia_id::code_in(&sent[0].body).unwrap().to_owned();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    // One wrong code at each node: the attempts are counted once, for both.
+    let Landing::Page(401, html) = browser_a.submit(&nodes.a.issuer, &sms, "sms", &[("code", wrong)]).await else {
+        panic!("a wrong code at node A was not refused")
+    };
+    assert!(html.contains("Zbývající pokusy: 2"), "{html}");
+    let Landing::Page(401, html) = browser_b.submit(&nodes.b.issuer, &sms, "sms", &[("code", wrong)]).await else {
+        panic!("a wrong code at node B was not refused")
+    };
+    assert!(html.contains("Zbývající pokusy: 1"), "{html}");
+
+    let landing = browser_b.submit(&nodes.b.issuer, &sms, "sms", &[("code", &code)]).await;
+    let Landing::Redirect(to) = landing else { panic!("the right code did not finish at node B: {landing:?}") };
+    let tokens = exchange(&at_a, &http_a, &common::params_of(&to)["code"]).await;
+    let id_token = tokens.id_token().expect("an ID token").to_string();
+    let payload = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/substantial", "{claims}");
 }

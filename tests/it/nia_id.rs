@@ -126,9 +126,10 @@ async fn a_substantial_request_logs_in_with_nia_id_and_the_sms_code() {
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]), "{claims}");
 
     // The code completed one login: typed again in another login it is nothing.
-    let html = to_sms_page(&server, &server.browser(), &rp, NEEDS_SUBSTANTIAL).await;
+    let other = server.browser();
+    let html = to_sms_page(&server, &other, &rp, NEEDS_SUBSTANTIAL).await;
     let (status, again) =
-        page(server.browser().submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
+        page(other.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
     assert!(status == 401 || status == 400, "{status}: {again}");
 }
 
@@ -170,7 +171,7 @@ async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
     let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("ui_locales", "en")])).await);
     let start =
         html.find(r#"data-means="nia-id" href=""#).expect("a link to NIA ID") + r#"data-means="nia-id" href=""#.len();
-    let href = html[start..start + html[start..].find('"').unwrap()].replace("&amp;", "&");
+    let href = html[start..start + html[start..].find('"').unwrap()].replace("&#38;", "&").replace("&amp;", "&");
     let (_, html) = page(browser.visit(&server.issuer, &format!("{}{href}", server.issuer)).await);
     assert!(html.contains("Sign in with NIA ID"), "{html}");
     assert!(html.contains(r#"data-means="nia-id" href="#) && html.contains(r#"aria-current="page""#), "{html}");
@@ -445,4 +446,63 @@ async fn a_citizen_logs_in_with_nia_id_in_a_real_browser() {
     assert_eq!(claims["acr"], SUBSTANTIAL);
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
     client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_accounts_code_attempts_run_out_but_its_password_still_signs_in_at_low() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    // Four logins, three wrong codes each: the account's ten attempts in a window run out.
+    let mut refused = None;
+    'logins: for _ in 0..4 {
+        let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+        let code = last_code(&server, PHONE).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let mut html = html;
+        for _ in 0..3 {
+            let (status, next) =
+                page(browser.submit(&server.issuer, &html, "sms", &[("code", wrong), ("action", "verify")]).await);
+            if status == 429 {
+                refused = Some(next);
+                break 'logins;
+            }
+            if !next.contains(r#"id="sms""#) {
+                break;
+            }
+            html = next;
+        }
+    }
+    let html = refused.expect("the account's attempts ran out");
+    assert!(html.contains(r#"id="sms-error""#) && html.contains("Zkuste to znovu za"), "{html}");
+    // Even the right code waits now.
+    let code = last_code(&server, PHONE).await;
+    let (status, _) =
+        page(browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await);
+    assert_eq!(status, 429);
+
+    // A locked means does not lock the others: the password alone still signs in, at low.
+    let fresh = server.browser();
+    let landing = fresh.authorize(&server.issuer, &authorize_url(&server, &rp, &[]), USER, PASSWORD).await;
+    let claims = id_token_for(&server, &rp, &landing).await;
+    assert_eq!(claims["acr"], LOW);
+}
+
+#[tokio::test]
+async fn prompt_login_at_substantial_asks_for_nia_id_again() {
+    let (server, rp) = setup().await;
+    let browser = server.browser();
+    let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
+    let code = last_code(&server, PHONE).await;
+    let first = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let first = id_token_for(&server, &rp, &redirect(first)).await;
+
+    server.clock.advance(5);
+    let again = [NEEDS_SUBSTANTIAL[0], ("prompt", "login")];
+    let html = to_sms_page(&server, &browser, &rp, &again).await;
+    let code = last_code(&server, PHONE).await;
+    let second = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
+    let second = id_token_for(&server, &rp, &redirect(second)).await;
+    assert_eq!(second["acr"], SUBSTANTIAL);
+    assert_eq!(second["sid"], first["sid"]);
+    assert!(second["auth_time"].as_i64() > first["auth_time"].as_i64(), "a new authentication: {second}");
 }

@@ -416,3 +416,56 @@ async fn a_second_dev_start_duplicates_nothing_and_keeps_a_changed_password() {
     assert!(common::params_of(&back).contains_key("code"), "{back}");
     third.stop();
 }
+
+/// The README's NIA ID sign-in: its authorization URL asks for substantial, and its script plays
+/// the citizen through the login form and the SMS code (read from dev mode's outbox); the code it
+/// comes back with gives an ID token at substantial.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_nia_id_script_signs_a_citizen_in_at_substantial() {
+    let test = "the_readme_nia_id_script_signs_a_citizen_in_at_substantial";
+    let ready = Command::new("python3").args(["-c", "import requests"]).output().is_ok_and(|o| o.status.success());
+    if !ready {
+        under_ci_a_skip_fails(test, "python3 with requests");
+        eprintln!("SKIPPED {test}: run `python3 -m pip install requests` to run it");
+        common::skips::record(test, common::skips::Needs::Python);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = DevServer::start(dir.path()).await;
+    let authorize = readme_command("nia-id", &server.issuer).trim().to_owned();
+    let script = block("nia-id-script");
+    assert!(script.contains("\"$AUTHORIZATION_URL\""), "{script}");
+    let out = tokio::task::block_in_place(|| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(script.trim())
+            .current_dir(MANIFEST)
+            .env("AUTHORIZATION_URL", &authorize)
+            .output()
+            .unwrap()
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the script failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let back = stdout.trim();
+    assert!(back.starts_with("http://localhost:8000/callback?"), "{back}");
+    let code = common::params_of(back)["code"].clone();
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{}/token", server.issuer))
+        .basic_auth("demo-portal", Some("demo-portal-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://localhost:8000/callback"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = claims_of(tokens["id_token"].as_str().unwrap_or_else(|| panic!("{tokens}")));
+    assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/substantial", "{claims}");
+    assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
+    assert_eq!(claims["sub"], json!(sub_of(dir.path(), "jan.novak")));
+    server.stop();
+}

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{PostgresStore, db_error};
 use crate::clock::Timestamp;
-use crate::store::{Maintenance, StoreResult};
+use crate::store::{Maintenance, OUTBOX_RETENTION, StoreResult};
 
 #[async_trait]
 impl Maintenance for PostgresStore {
@@ -29,6 +29,13 @@ impl Maintenance for PostgresStore {
         ] {
             purged += sqlx::query(statement).bind(now).execute(&self.pool).await.map_err(db_error)?.rows_affected();
         }
+        let read_by = now - OUTBOX_RETENTION;
+        purged += sqlx::query("DELETE FROM outbox WHERE created_at <= $1")
+            .bind(read_by)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
         Ok(purged)
     }
 }

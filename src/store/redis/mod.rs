@@ -1,6 +1,6 @@
 //! The Redis store: the expiring stores (SSO sessions, logins in progress, authorization codes,
 //! replay keys, counters) in Redis, for any number of identita nodes; the durable stores
-//! (clients, users, consents, tokens) stay in `database_url`. [`RedisStore::compose`] puts the
+//! (clients, users, consents, tokens, the outbox) stay in `database_url`. [`RedisStore::compose`] puts the
 //! two together into one [`Stores`].
 //!
 //! Every record carries its expiry, and its Redis key gets a TTL to match, so Redis forgets it

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::SqliteStore;
 use crate::clock::Timestamp;
-use crate::store::{Maintenance, StoreResult};
+use crate::store::{Maintenance, OUTBOX_RETENTION, StoreResult};
 
 #[async_trait]
 impl Maintenance for SqliteStore {
@@ -28,6 +28,8 @@ impl Maintenance for SqliteStore {
         ] {
             purged += self.execute(statement, (now,)).await? as u64;
         }
+        let read_by = now - OUTBOX_RETENTION;
+        purged += self.execute("DELETE FROM outbox WHERE created_at <= ?", (read_by,)).await? as u64;
         Ok(purged)
     }
 }

@@ -30,6 +30,7 @@ mod dump;
 mod interactions;
 mod maintenance;
 mod migrate;
+mod outbox;
 mod replay;
 mod sessions;
 mod tokens;
