@@ -184,14 +184,14 @@ async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
 }
 
 #[tokio::test]
-async fn a_voluntary_high_request_is_served_at_substantial() {
+async fn a_voluntary_high_request_is_served_by_eobcanka_not_nia_id() {
     let (server, rp) = setup().await;
-    let browser = server.browser();
-    let html = to_sms_page(&server, &browser, &rp, &[("acr_values", HIGH)]).await;
-    let code = last_code(&server, PHONE).await;
-    let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
-    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
-    assert_eq!(claims["acr"], SUBSTANTIAL, "the closest level reached: {claims}");
+    // High is reached (eObčanka, see eobcanka.rs): NIA ID, at substantial, is not offered.
+    let (status, html) =
+        page(server.browser().visit(&server.issuer, &authorize_url(&server, &rp, &[("acr_values", HIGH)])).await);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"id="card-url""#), "{html}");
+    assert!(!html.contains(r#"value="nia-id""#) && !html.contains(r#"data-means="nia-id""#), "{html}");
 }
 
 #[tokio::test]
