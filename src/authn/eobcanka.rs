@@ -57,7 +57,8 @@ impl Eobcanka<'_> {
     ) -> Result<Result<Card, CardRefusal>, StoreError> {
         let outcome = self.decide(challenge, challenge_url, answer, now).await?;
         match &outcome {
-            Ok(card) => tracing::info!(user_id = %card.user_id, card = %card.number, "eObčanka signature accepted"),
+            // The card number is an identity document's: it stays out of the log.
+            Ok(card) => tracing::info!(user_id = %card.user_id, "eObčanka signature accepted"),
             Err(refusal) => {
                 tracing::info!(reason = refusal.code(), "eObčanka signature refused");
                 crate::metrics::login(refusal.code());

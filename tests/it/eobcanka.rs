@@ -107,6 +107,12 @@ fn text_of(html: &str, id: &str) -> Option<String> {
     )
 }
 
+fn interaction_of(html: &str) -> String {
+    let marker = r#"name="interaction" value=""#;
+    let start = html.find(marker).unwrap_or_else(|| panic!("no interaction in:\n{html}")) + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
 /// Opens the login page for a request needing high: eObčanka alone, with its challenge.
 async fn card_page(server: &TestServer, browser: &Browser, rp: &Rp) -> (String, String) {
     let (status, html) = page(browser.visit(&server.issuer, &authorize_url(server, rp, "openid loahigh")).await);
@@ -163,6 +169,11 @@ async fn a_high_request_offers_only_eobcanka_and_the_card_logs_in_at_high() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["status"], "signed");
     assert_eq!(answer["card"], chip.number.as_str());
+    // Back on the page (reloaded, or the back button), it says the card has signed.
+    let reload = server.url(&format!("/login?interaction={}&means=eobcanka", interaction_of(&html)));
+    let (_, shown) = page(browser.visit(&server.issuer, &reload).await);
+    assert!(shown.contains(r#"id="card-signed""#), "{shown}");
+    assert_eq!(text_of(&shown, "card-url").as_deref(), Some(url.as_str()), "the same challenge");
     let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &browser, &html).await)).await;
     assert_eq!(claims["acr"], HIGH, "{claims}");
     assert_eq!(claims["amr"], json!(["sc", "pin", "mfa"]), "{claims}");
