@@ -4,7 +4,9 @@
 //!
 //! The reader talks to the server, not to the browser: it posts to the challenge's URL (the
 //! interaction and a random nonce), and the outcome is kept with the interaction until the
-//! person presses Continue in the browser that started the login.
+//! person presses Continue in the browser that started the login. The challenge's URL is a
+//! bearer secret shown on the screen: should a second card sign a challenge already signed by
+//! another, the login is voided rather than given to either.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -150,6 +152,7 @@ pub async fn answer(
         return expired();
     };
     let url = challenge_url(&provider, &interaction_id, &nonce);
+    let number = answer.number.clone();
     let answer = Answer { number: &answer.number, certificate: &answer.certificate, signature: &answer.signature };
     let outcome = match authn.eobcanka().check(&challenge, &url, answer, now).await {
         Ok(outcome) => outcome,
@@ -190,13 +193,25 @@ pub async fn answer(
             )
         }
     };
-    // A challenge once signed stays signed: a later answer (a replay) does not undo it.
-    if let Some(card) = interaction.card.as_mut()
-        && !matches!(card.outcome, Some(CardOutcome::Signed { .. }))
-    {
-        card.outcome = Some(kept);
-        if let Err(e) = provider.stores.interactions.put(&interaction).await {
-            return unavailable(e.into());
+    if let Some(kept_now) = interaction.card.as_mut() {
+        let change = match (&kept_now.outcome, &kept) {
+            // A second card signed a challenge another card has signed: someone else saw the
+            // challenge's URL. The login is voided, so that no one is logged in as another.
+            (Some(CardOutcome::Signed { number: first, .. }), CardOutcome::Refused(CardRefusal::Used))
+                if *first != number =>
+            {
+                tracing::warn!("eObčanka challenge signed by two cards: the login is voided");
+                Some(CardOutcome::Refused(CardRefusal::Used))
+            }
+            // Otherwise a challenge once signed stays signed: a replay does not undo it.
+            (Some(CardOutcome::Signed { .. }), _) => None,
+            _ => Some(kept),
+        };
+        if let Some(outcome) = change {
+            kept_now.outcome = Some(outcome);
+            if let Err(e) = provider.stores.interactions.put(&interaction).await {
+                return unavailable(e.into());
+            }
         }
     }
     let mut response = response;

@@ -284,6 +284,28 @@ async fn a_replayed_signature_and_another_persons_card_are_refused() {
 }
 
 #[tokio::test]
+async fn a_challenge_signed_by_two_cards_logs_no_one_in() {
+    let (server, rp, user) = setup().await;
+    let other = server.add_user("eva", "heslo-evy-12", json!({ "name": "Eva Malá" })).await;
+    let (_, mut mine) = valid_card(&server, &user.id).await;
+    let (_, mut theirs) = valid_card(&server, &other.id).await;
+    let browser = server.browser();
+    let (html, url) = card_page(&server, &browser, &rp).await;
+    // Someone who saw the URL on my screen signs it first with their card; then my reader.
+    assert_eq!(sign_and_post(&mut theirs, &url).await.0, 200);
+    let (status, answer) = sign_and_post(&mut mine, &url).await;
+    assert_eq!((status, answer["error"].as_str()), (409, Some("challenge_used")), "{answer}");
+    let (status, again) = page(press_continue(&server, &browser, &html).await);
+    assert_eq!(status, 403, "no one is logged in:\n{again}");
+    assert!(text_of(&again, "login-error").unwrap().contains("neplatí"), "{again}");
+    // With a new challenge, my card logs me in.
+    let new_url = text_of(&again, "card-url").unwrap();
+    assert_eq!(sign_and_post(&mut mine, &new_url).await.0, 200);
+    let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &browser, &again).await)).await;
+    assert_eq!(claims["sub"], user.id.as_str());
+}
+
+#[tokio::test]
 async fn a_challenge_expires_after_five_minutes_and_its_answers_are_limited() {
     let (server, rp, user) = setup().await;
     let (_, mut chip) = valid_card(&server, &user.id).await;
