@@ -7,6 +7,10 @@
 //! and the issuer are on loopback. Seeding is repeatable and never destroys a change: a missing
 //! record is created, an equal one left alone, and one changed since (another secret, password,
 //! profile, redirect URI; a disabled account) is kept as it is and named in the summary.
+//!
+//! Each test citizen also gets an eObčanka ([`DEV_IOK`], [`DEV_DOK`]) in `<data_dir>/dev-cards/`,
+//! issued once: a card file there is left alone, and a citizen who has a card but no file there
+//! gets none.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -18,6 +22,10 @@ use crate::authn::password::Verdict;
 use crate::config::{Config, DevMode};
 use crate::model::Client;
 use crate::oidc::Provider;
+
+/// The public codes of the demo eObčanka cards.
+pub const DEV_IOK: &str = "1234";
+pub const DEV_DOK: &str = "12345678";
 
 /// The redirect URI of the summary's example authorization URL (and the README's).
 const EXAMPLE_REDIRECT: &str = "http://localhost:8000/callback";
@@ -82,6 +90,12 @@ pub async fn start(provider: Provider, authn: &Authn) -> Result<Provider, CliErr
     for entry in fixture.users {
         citizens.push(seed_citizen(&provider, authn, entry).await?);
     }
+    let mut cards = Vec::new();
+    for citizen in &citizens {
+        if let Some(file) = seed_card(&provider, &citizen.username).await? {
+            cards.push((citizen.username.clone(), file));
+        }
+    }
     let changed: Vec<&str> = clients
         .iter()
         .filter(|c| c.found == Found::Changed)
@@ -94,7 +108,7 @@ pub async fn start(provider: Provider, authn: &Authn) -> Result<Provider, CliErr
         kept_changed = ?changed,
         "dev mode is on: demo client and test citizens with public credentials, serving on loopback only"
     );
-    println!("{}", summary(&provider, &clients, &citizens));
+    println!("{}", summary(&provider, &clients, &citizens, &cards));
     let mut config = (*provider.config).clone();
     config.dev = Some(DevMode {
         citizens: citizens.iter().filter_map(|c| Some((c.username.clone(), c.password.clone()?))).collect(),
@@ -114,6 +128,33 @@ async fn seed_client(provider: &Provider, entry: seed::FixtureClient, index: usi
     let found = if existing == wanted { Found::Unchanged } else { Found::Changed };
     let secret = secret.filter(|_| existing.secret_digest == wanted.secret_digest);
     Ok(SeededClient { client: existing, secret, found })
+}
+
+/// The citizen's demo card file, issued (and registered) when there is none.
+async fn seed_card(provider: &Provider, username: &str) -> Result<Option<std::path::PathBuf>, CliError> {
+    let Some(user) = provider.stores.users.find_by_username(username).await? else { return Ok(None) };
+    let dir = std::path::absolute(provider.config.data_dir.join("dev-cards")).map_err(|e| CliError(e.to_string()))?;
+    let file = dir.join(format!("{username}.json"));
+    if file.exists() {
+        return Ok(Some(file));
+    }
+    if !provider.stores.cards.of_user(&user.id).await?.is_empty() {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
+    let now = provider.now();
+    let (_, chip) = crate::card::issue::issue(
+        &*provider.stores.cards,
+        &provider.config.keys_dir,
+        &user.id,
+        now,
+        now + 10 * 365 * 86_400,
+        Some((DEV_IOK, DEV_DOK)),
+    )
+    .await
+    .map_err(|e| CliError(format!("a demo card for {username:?}: {e}")))?;
+    chip.write(&file).map_err(|e| CliError(e.to_string()))?;
+    Ok(Some(file))
 }
 
 async fn seed_citizen(provider: &Provider, authn: &Authn, entry: FixtureUser) -> Result<SeededCitizen, CliError> {
@@ -146,7 +187,12 @@ async fn seed_citizen(provider: &Provider, authn: &Authn, entry: FixtureUser) ->
 
 /// The text printed at the start: where the provider is, the client, the citizens, and a URL
 /// that signs one in.
-fn summary(provider: &Provider, clients: &[SeededClient], citizens: &[SeededCitizen]) -> String {
+fn summary(
+    provider: &Provider,
+    clients: &[SeededClient],
+    citizens: &[SeededCitizen],
+    cards: &[(String, std::path::PathBuf)],
+) -> String {
     let issuer = provider.issuer();
     let paths = &provider.persona.paths;
     let mut out = String::new();
@@ -175,6 +221,13 @@ fn summary(provider: &Provider, clients: &[SeededClient], citizens: &[SeededCiti
         let note = if citizen.found == Found::Changed { kept } else { "" };
         let row = format!("  {:<18} {:<14} {} {note}", citizen.username, password, citizen.name);
         let _ = writeln!(out, "{}", row.trim_end());
+    }
+    if !cards.is_empty() {
+        let _ = writeln!(out, "\neObčanka cards (IOK {DEV_IOK}, DOK {DEV_DOK}; for a high level, run");
+        let _ = writeln!(out, "`identita card login FILE --url URL` with the URL the login page shows):");
+        for (username, file) in cards {
+            let _ = writeln!(out, "  eObčanka of {username}: {}", file.display());
+        }
     }
     if let Some(seeded) = clients.first() {
         let client = &seeded.client;

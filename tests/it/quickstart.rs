@@ -469,3 +469,42 @@ async fn the_readme_nia_id_script_signs_a_citizen_in_at_substantial() {
     assert_eq!(claims["sub"], json!(sub_of(dir.path(), "jan.novak")));
     server.stop();
 }
+
+/// Dev mode gives each test citizen an eObčanka: the summary names the card file, and the card
+/// signs the citizen in at high with `identita card login`, as the README says.
+#[tokio::test]
+async fn dev_mode_cards_sign_a_citizen_in_at_high() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = DevServer::start(dir.path()).await;
+    let issuer = &server.issuer;
+    let summary = &server.summary;
+    assert!(summary.contains("IOK 1234, DOK 12345678"), "{summary}");
+    let file = summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("eObčanka of jan.novak: "))
+        .unwrap_or_else(|| panic!("no card for jan.novak in:\n{summary}"))
+        .to_owned();
+    assert!(Path::new(&file).is_file(), "{file}");
+
+    let authorize =
+        readme_command("authorize", issuer).trim().replace("scope=openid+profile+email", "scope=openid+loahigh");
+    let browser = Browser::new();
+    let common::Landing::Page(200, html) = browser.visit(issuer, &authorize).await else { panic!("no login page") };
+    let marker = r#"<code id="card-url">"#;
+    let start = html.find(marker).unwrap_or_else(|| panic!("no challenge:\n{html}")) + marker.len();
+    let url = html[start..start + html[start..].find('<').unwrap()].replace("&#x2f;", "/").replace("&#47;", "/");
+    let out = identita(dir.path(), &["card", "login", &file, "--url", &url, "--iok", "1234"]).output().unwrap();
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["status"], "signed", "{answer}");
+    let mut landing = browser.submit(issuer, &html, "card", &[("action", "continue")]).await;
+    if let common::Landing::Page(_, consent) = &landing {
+        landing = browser.submit(issuer, consent, "consent", &[("decision", "allow")]).await;
+    }
+    let common::Landing::Redirect(back) = landing else { panic!("not back at the portal: {landing:?}") };
+    let params = common::params_of(&back);
+    let tokens = sh_json(&readme_command("token", issuer).replace("CODE=...", &format!("CODE='{}'", params["code"])));
+    let claims = claims_of(tokens["id_token"].as_str().unwrap());
+    assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/high", "{claims}");
+    assert_eq!(claims["amr"], json!(["sc", "pin", "mfa"]), "{claims}");
+    assert_eq!(claims["sub"], json!(sub_of(dir.path(), "jan.novak")));
+}
