@@ -208,6 +208,7 @@ pub async fn submit(
             interaction::finish_login(&provider, &headers, loaded, authn).await
         }
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
+        // Sent to its page before the password was looked at (above).
         Means::Eobcanka => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
     }
 }

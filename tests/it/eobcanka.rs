@@ -212,13 +212,13 @@ async fn refused_cards_are_told_why_on_the_reader_and_on_the_page() {
         (None, "card_expired", "Platnost tohoto průkazu skončila"),
     ];
     for (status, code, message) in cases {
-        let (card, mut chip) = match status {
+        let mut chip = match status {
             Some(status) => {
                 let (card, chip) = valid_card(&server, &user.id).await;
                 assert!(server.provider.stores.cards.set_status(&card.number, status).await.unwrap());
-                (card, chip)
+                chip
             }
-            None => issue(&server, &user.id, now - TEN_YEARS - 86_400, now - 86_400).await,
+            None => issue(&server, &user.id, now - TEN_YEARS - 86_400, now - 86_400).await.1,
         };
         let browser = server.browser();
         let (html, url) = card_page(&server, &browser, &rp).await;
@@ -232,7 +232,6 @@ async fn refused_cards_are_told_why_on_the_reader_and_on_the_page() {
         // A new challenge to try again with another card.
         let new_url = text_of(&again, "card-url").unwrap();
         assert_ne!(new_url, url);
-        let _ = card;
     }
 }
 
@@ -421,11 +420,13 @@ async fn three_wrong_ioks_block_the_card_the_dok_unblocks_it_and_the_cli_logs_in
     let number = status["number"].as_str().unwrap().to_owned();
     let (code, out) = card_cli(&server, &["set-status", &number, "stolen"]).await;
     assert_eq!(code, 0, "{out}");
-    let (html, url) = card_page(&server, &server.browser(), &rp).await;
+    let stolen_browser = server.browser();
+    let (html, url) = card_page(&server, &stolen_browser, &rp).await;
     let (code, out) = card_cli(&server, &["login", path(&file), "--url", &url, "--iok", IOK]).await;
     assert_eq!(code, 1);
     assert!(out["error"].as_str().unwrap().starts_with("card_stolen: "), "{out}");
-    let _ = html;
+    let (_, again) = page(press_continue(&server, &stolen_browser, &html).await);
+    assert!(text_of(&again, "login-error").unwrap().contains("odcizený"), "{again}");
     let (_, list) = card_cli(&server, &["list", "--user", USER]).await;
     assert_eq!(list[0]["status"], "stolen", "{list}");
 }
