@@ -336,17 +336,21 @@ async fn card_cli(server: &TestServer, args: &[&str]) -> (i32, Value) {
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("IDENTITA_")) {
         command.env_remove(name);
     }
-    let output = command
+    // The server's store, whichever backend the suite runs on (IDENTITA_TEST_BACKEND).
+    let config = &server.provider.config;
+    command
         .arg("card")
         .args(args)
         .current_dir(&server.dir)
         .env("IDENTITA_DATA_DIR", server.dir.join("data"))
-        .env("IDENTITA_KEYS_DIR", server.dir.join("keys"))
+        .env("IDENTITA_DATABASE_URL", config.database_url())
+        .env("IDENTITA_KEYS_DIR", &config.keys_dir)
         .env("IDENTITA_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
+        .stdin(Stdio::null());
+    if let Some(redis_url) = &config.redis_url {
+        command.env("IDENTITA_REDIS_URL", redis_url).env("IDENTITA_REDIS_PREFIX", &config.redis_prefix);
+    }
+    let output = command.output().await.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let json = serde_json::from_str(&stdout).unwrap_or_else(|_| {
         panic!("identita card {args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&output.stderr))
