@@ -13,17 +13,21 @@ pub enum Means {
     Password,
     /// NIA ID: username, password and a one-time code by SMS to the account's +420 number.
     NiaId,
+    /// Bank identity: a login at the citizen's bank, an upstream OpenID Provider
+    /// ([`super::bank`]); offered only where banks are configured.
+    Bank,
 }
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 2] = [Means::Password, Means::NiaId];
+    pub const ALL: [Means; 3] = [Means::Password, Means::NiaId, Means::Bank];
 
     /// The name in URLs and forms.
     pub fn id(self) -> &'static str {
         match self {
             Means::Password => "password",
             Means::NiaId => "nia-id",
+            Means::Bank => "bank",
         }
     }
 
@@ -36,7 +40,7 @@ impl Means {
     pub fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
-            Means::NiaId => Loa::Substantial,
+            Means::NiaId | Means::Bank => Loa::Substantial,
         }
     }
 
@@ -45,6 +49,7 @@ impl Means {
         match self {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
+            Means::Bank => &["fed"],
         }
     }
 }
@@ -57,12 +62,17 @@ pub fn reachable(persona: &Persona) -> Vec<Loa> {
     levels
 }
 
-/// The means a login for `requirement` may use on `persona`, in the order a page lists them:
-/// those whose level the request's plan accepts. Never empty: a plan exists only when some
-/// means reaches a level it accepts.
-pub fn offered(requirement: &Requirement, persona: &Persona) -> Result<Vec<Means>, Unmet> {
+/// The means this deployment has: every one, but the bank identity only with a bank to log in at.
+pub fn available(banks_configured: bool) -> Vec<Means> {
+    Means::ALL.into_iter().filter(|m| *m != Means::Bank || banks_configured).collect()
+}
+
+/// The means a login for `requirement` may use on `persona`, out of the `available` ones, in
+/// the order a page lists them: those whose level the request's plan accepts. Never empty: a
+/// plan exists only when some means reaches a level it accepts.
+pub fn offered(requirement: &Requirement, persona: &Persona, available: &[Means]) -> Result<Vec<Means>, Unmet> {
     let plan: Plan = loa::plan(requirement, &reachable(persona))?;
-    let offered: Vec<Means> = Means::ALL.into_iter().filter(|m| plan.accepts(m.level(persona))).collect();
+    let offered: Vec<Means> = available.iter().copied().filter(|m| plan.accepts(m.level(persona))).collect();
     if offered.is_empty() {
         return Err(Unmet);
     }
@@ -88,27 +98,28 @@ mod tests {
 
     #[test]
     fn any_level_offers_every_means() {
-        assert_eq!(offered(&Requirement::any(), &standard()).unwrap(), Means::ALL.to_vec());
+        assert_eq!(offered(&Requirement::any(), &standard(), &Means::ALL).unwrap(), Means::ALL.to_vec());
     }
 
     #[test]
     fn substantial_offers_only_nia_id() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
-        assert_eq!(offered(&minimum, &standard()).unwrap(), vec![Means::NiaId]);
+        assert_eq!(offered(&minimum, &standard(), &available(false)).unwrap(), vec![Means::NiaId]);
+        assert_eq!(offered(&minimum, &standard(), &available(true)).unwrap(), vec![Means::NiaId, Means::Bank]);
         // A voluntary high: no means reaches it, the closest (substantial) is offered.
         let high = Requirement::one_of([Loa::High], false);
-        assert_eq!(offered(&high, &standard()).unwrap(), vec![Means::NiaId]);
+        assert_eq!(offered(&high, &standard(), &available(false)).unwrap(), vec![Means::NiaId]);
     }
 
     #[test]
     fn exactly_low_offers_only_the_password() {
         let exact = Requirement::compared(Comparison::Exact, Loa::Low, true);
-        assert_eq!(offered(&exact, &standard()).unwrap(), vec![Means::Password]);
+        assert_eq!(offered(&exact, &standard(), &Means::ALL).unwrap(), vec![Means::Password]);
     }
 
     #[test]
     fn an_essential_high_is_unmet() {
-        assert_eq!(offered(&Requirement::one_of([Loa::High], true), &standard()), Err(Unmet));
+        assert_eq!(offered(&Requirement::one_of([Loa::High], true), &standard(), &Means::ALL), Err(Unmet));
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub async fn start(
         sid: session.map(|s| s.sid.clone()),
         failures: 0,
         sms: None,
+        bank: None,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
     };

@@ -12,7 +12,7 @@ use super::client_addr::ClientAddr;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
-use super::pages::{ClientDisplay, LoginError, LoginPage, MeansChoice};
+use super::pages::{BankChoice, ClientDisplay, LoginError, LoginPage, MeansChoice};
 use super::{i18n, respond, security};
 use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
@@ -67,7 +67,8 @@ pub async fn show(
 
 /// The means the pending request accepts (never empty).
 fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
-    means::offered(&loaded.request.loa, &provider.persona).map_err(|_| {
+    let available = means::available(!provider.config.banks.is_empty());
+    means::offered(&loaded.request.loa, &provider.persona, &available).map_err(|_| {
         page_error(
             provider,
             loaded.locale,
@@ -77,6 +78,11 @@ fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError
             ),
         )
     })
+}
+
+/// Whether the pending request accepts `means`.
+pub fn offers(provider: &Provider, loaded: &Loaded, means: Means) -> Result<bool, HttpError> {
+    Ok(offered(provider, loaded)?.contains(&means))
 }
 
 /// The login page's URL for an interaction, with a means chosen.
@@ -106,6 +112,7 @@ fn render(
             label: match m {
                 Means::Password => texts.means_password,
                 Means::NiaId => texts.means_nia_id,
+                Means::Bank => texts.means_bank,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
@@ -123,6 +130,8 @@ fn render(
         client: ClientDisplay::from(&loaded.client),
         means,
         chosen: chosen.id(),
+        banks: provider.config.banks.iter().map(|b| BankChoice { id: b.id.clone(), name: b.name.clone() }).collect(),
+        bank_action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login_bank),
     };
     let status = match error {
         None => StatusCode::OK,
@@ -130,6 +139,9 @@ fn render(
         Some(LoginError::MeansNotOffered) => StatusCode::BAD_REQUEST,
         Some(LoginError::NoNiaPhone) => StatusCode::FORBIDDEN,
         Some(LoginError::SmsNotSent) => StatusCode::SERVICE_UNAVAILABLE,
+        Some(LoginError::BankCancelled) => StatusCode::OK,
+        Some(LoginError::BankFailed) => StatusCode::BAD_GATEWAY,
+        Some(LoginError::BankLowAssurance | LoginError::BankNoMatch) => StatusCode::FORBIDDEN,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
     security::page(status, page.render(), None)
@@ -169,6 +181,11 @@ pub async fn submit(
             ));
         }
     };
+    if chosen == Means::Bank {
+        // The bank picker posts to its own path ([`super::login_bank`]); a password form sent
+        // with the bank chosen shows the picker.
+        return Ok(render(&provider, &loaded, &offered, chosen, String::new(), None));
+    }
     let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
     if loaded.interaction.failures >= MAX_FAILURES {
         let refusal = login::refused(&attempt, Refusal::Exhausted);
@@ -196,6 +213,7 @@ pub async fn submit(
             interaction::finish_login(&provider, &headers, loaded, authn).await
         }
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
+        Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod interaction;
 pub mod landing;
 pub mod login;
+pub mod login_bank;
 pub mod login_sms;
 pub mod logout;
 pub mod pages;
@@ -63,6 +64,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(&registration_item, get(registration::read).put(registration::update).delete(registration::delete))
         .route(paths.login, get(login::show).post(login::submit))
         .route(paths.login_sms, get(login_sms::show).post(login_sms::submit))
+        .route(paths.login_bank, post(login_bank::start))
+        .route(paths.login_bank_callback, get(login_bank::callback))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

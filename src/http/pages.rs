@@ -18,6 +18,10 @@
 //!   both fields name in `aria-describedby` (and mark `aria-invalid="true"` for wrong credentials);
 //!   hidden `input[name=means]` with the chosen means; when the request accepts more than one
 //!   means, `nav#means` lists them as `a[data-means=ID]` (the chosen one `[aria-current=page]`).
+//!   With the bank identity chosen (`bank`), the page has no `form#login` but the bank picker:
+//!   `form#bank[method=post]` with hidden `interaction` and `csrf`, one
+//!   `button[name=bank][value=ID]` per bank (also for a single one) and
+//!   `button#bank-cancel[name=cancel][value=yes]`.
 //! - NIA ID's SMS code ([`SmsPage`]): `form#sms[method=post]` with hidden `interaction` and `csrf`;
 //!   `input#code[name=code][autocomplete=one-time-code]`; `button#sms-submit[name=action][value=verify]`,
 //!   `button#sms-resend[name=action][value=resend]`, `button#sms-cancel[name=action][value=cancel]`;
@@ -101,6 +105,22 @@ pub enum LoginError {
     SmsExhausted,
     /// The SMS could not be sent.
     SmsNotSent,
+    /// The person cancelled the login at their bank.
+    BankCancelled,
+    /// The bank could not be reached, or its answer did not verify.
+    BankFailed,
+    /// The bank authenticated the person below substantial.
+    BankLowAssurance,
+    /// The bank's name and birth date match no one account (none, several, or not given).
+    BankNoMatch,
+}
+
+/// One bank in the bank identity's picker.
+#[derive(Debug, Clone)]
+pub struct BankChoice {
+    /// The button's `value`.
+    pub id: String,
+    pub name: String,
 }
 
 /// One means of authentication in a login page's list.
@@ -135,6 +155,9 @@ pub struct LoginPage {
     /// with the form.
     pub means: Vec<MeansChoice>,
     pub chosen: &'static str,
+    /// With the bank identity chosen: the banks to pick from, and where the picker posts.
+    pub banks: Vec<BankChoice>,
+    pub bank_action: String,
 }
 
 impl LoginPage {
@@ -157,12 +180,20 @@ impl LoginPage {
             LoginError::NoNiaPhone => t.error_no_nia_phone.to_owned(),
             LoginError::SmsExhausted => t.error_sms_exhausted.to_owned(),
             LoginError::SmsNotSent => t.error_sms_not_sent.to_owned(),
+            LoginError::BankCancelled => t.error_bank_cancelled.to_owned(),
+            LoginError::BankFailed => t.error_bank_failed.to_owned(),
+            LoginError::BankLowAssurance => t.error_bank_low_assurance.to_owned(),
+            LoginError::BankNoMatch => t.error_bank_no_match.to_owned(),
         })
     }
 
     /// The heading of the chosen means.
     fn heading(&self) -> &'static str {
-        if self.chosen == "nia-id" { self.t().nia_id_title } else { self.t().login_title }
+        match self.chosen {
+            "nia-id" => self.t().nia_id_title,
+            "bank" => self.t().bank_title,
+            _ => self.t().login_title,
+        }
     }
 
     /// Whether the username and password are what is wrong (`aria-invalid` on both fields);
@@ -497,6 +528,8 @@ mod tests {
             client: ClientDisplay::default(),
             means: Vec::new(),
             chosen: "password",
+            banks: Vec::new(),
+            bank_action: String::new(),
         }
     }
 

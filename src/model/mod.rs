@@ -19,7 +19,7 @@ pub mod user;
 pub use authentication::Authentication;
 pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
-pub use interaction::{Interaction, SmsChallenge};
+pub use interaction::{BankPending, Interaction, SmsChallenge};
 pub use loa::Loa;
 pub use message::{Channel, Message};
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};

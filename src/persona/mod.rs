@@ -22,6 +22,9 @@ pub struct Paths {
     pub login: &'static str,
     /// NIA ID's second step: the code sent by SMS.
     pub login_sms: &'static str,
+    /// The bank identity means: the bank picked (POST), and the bank's answer.
+    pub login_bank: &'static str,
+    pub login_bank_callback: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -48,6 +51,8 @@ const STANDARD_PATHS: Paths = Paths {
     registration: "/register",
     login: "/login",
     login_sms: "/login/sms",
+    login_bank: "/login/bank",
+    login_bank_callback: "/login/bank/callback",
     consent: "/consent",
     select_account: "/select-account",
 };

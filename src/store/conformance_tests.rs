@@ -152,6 +152,7 @@ fn interaction(id: &str) -> Interaction {
         sid: None,
         failures: 0,
         sms: None,
+        bank: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }

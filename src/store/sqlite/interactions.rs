@@ -47,6 +47,7 @@ mod tests {
             sid: None,
             failures: 0,
             sms: None,
+            bank: None,
             created_at: NOW,
             expires_at: NOW + 600,
         };
