@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType, CoreUserInfoClaims};
 use openidconnect::{
-    AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    Scope, TokenResponse,
 };
 
 use crate::config::BankConfig;
@@ -202,7 +203,7 @@ impl Banks {
             .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce.clone()))
             .map_err(|e| invalid(format!("ID token: {e}")))?;
         let level = claims.auth_context_ref().and_then(|acr| Loa::parse(acr.as_str()).ok());
-        if !level.is_some_and(|l| l >= Loa::Substantial) {
+        if level.is_none_or(|l| l < Loa::Substantial) {
             return Ok(Err(BankRefusal::LowAssurance));
         }
         let info: CoreUserInfoClaims = client
@@ -226,21 +227,12 @@ impl Banks {
     }
 }
 
-fn client(
-    bank: &Bank,
-    metadata: CoreProviderMetadata,
-    redirect_uri: &str,
-) -> Result<
-    openidconnect::core::CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-    BankError,
-> {
+/// A client made from discovery: the authorization endpoint is set, the token and userinfo
+/// endpoints may be.
+type DiscoveredClient =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+fn client(bank: &Bank, metadata: CoreProviderMetadata, redirect_uri: &str) -> Result<DiscoveredClient, BankError> {
     let redirect = RedirectUrl::new(redirect_uri.to_owned())
         .map_err(|e| BankError::Setup(format!("the bank callback URL {redirect_uri}: {e}")))?;
     Ok(CoreClient::from_provider_metadata(
@@ -287,8 +279,7 @@ pub async fn match_citizen(
     })
 }
 
-/// The interaction a `state` sent to a bank belongs to, and whether it is the one `pending`
-/// was made with (compared in constant time).
+/// A `state` sent to a bank, split into the interaction it belongs to and its random part.
 pub fn interaction_of(state: &str) -> Option<(&str, &str)> {
     state.split_once('.').filter(|(id, random)| !id.is_empty() && !random.is_empty())
 }
