@@ -275,3 +275,60 @@ async fn cancelling_at_the_bank_shows_the_picker_and_cancelling_there_is_access_
     assert_eq!(params_of(&to).get("error").map(String::as_str), Some("access_denied"), "{to}");
     assert_eq!(params_of(&to).get("state").map(String::as_str), Some(STATE), "{to}");
 }
+
+/// The whole way in headless Chromium: the portal's request, the bank picked at A, NIA ID at the
+/// bank, back at A, and the portal's token.
+#[tokio::test]
+async fn a_citizen_logs_in_with_their_bank_in_a_real_browser() {
+    use crate::browser::{browser_in, driver, relying_party, wait_for};
+    use fantoccini::Locator;
+    const TEST: &str = "a_citizen_logs_in_with_their_bank_in_a_real_browser";
+    let Some(driver) = driver(TEST).await else { return };
+    let s = setup(SUBSTANTIAL, citizen_profile()).await;
+    let (callback, seen) = relying_party().await;
+    let (id, secret) =
+        s.a.add_client(json!({ "client_name": "Portál občana", "redirect_uris": [callback], "first_party": true }))
+            .await;
+    let mut url = url::Url::parse(&s.a.url("/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", id.as_str()),
+        ("redirect_uri", callback.as_str()),
+        ("scope", "openid loasubstantial"),
+        ("state", STATE),
+    ]);
+    let client = browser_in(&driver, "cs").await;
+    client.goto(url.as_str()).await.unwrap();
+    client.wait().for_element(Locator::Css(r#"a[data-means="bank"]"#)).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("bank-intro")).await.unwrap();
+    client.find(Locator::Css(r#"button[name="bank"][value="banka-b"]"#)).await.unwrap().click().await.unwrap();
+    // At the bank.
+    client.wait().for_element(Locator::Id("nia-id-intro")).await.unwrap();
+    assert!(client.current_url().await.unwrap().as_str().starts_with(&s.b.issuer));
+    client.find(Locator::Id("username")).await.unwrap().send_keys(BANK_USER).await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(BANK_PASSWORD).await.unwrap();
+    client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("sms")).await.unwrap();
+    let messages = s.b.provider.stores.outbox.recent(Some(BANK_PHONE), 1).await.unwrap();
+    let code = identita::authn::nia_id::code_in(&messages[0].body).unwrap().to_owned();
+    client.find(Locator::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
+    client.find(Locator::Id("sms-submit")).await.unwrap().click().await.unwrap();
+    wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
+    let query = seen.lock().unwrap()[0].clone();
+    let code = params_of(&format!("{REDIRECT}?{query}")).get("code").cloned().unwrap_or_else(|| panic!("{query}"));
+    let response = reqwest::Client::new()
+        .post(s.a.url("/token"))
+        .basic_auth(&id, secret.as_deref())
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", callback.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
+    assert_eq!(claims["amr"], json!(["fed"]), "{claims}");
+    assert_eq!(claims["sub"], s.citizen.id, "{claims}");
+    client.close().await.unwrap();
+}
