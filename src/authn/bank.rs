@@ -178,8 +178,25 @@ impl Banks {
         Ok(Started { url: url.to_string(), pending })
     }
 
-    /// The person the bank vouches for, from the `code` it sent back for `pending`.
+    /// The person the bank vouches for, from the `code` it sent back for `pending`. A failure
+    /// forgets the bank's discovery document (and the keys fetched with it), so that the next
+    /// login sees a bank that has moved an endpoint or rotated its keys.
     pub async fn finish(
+        &self,
+        pending: &BankPending,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Result<BankClaims, BankRefusal>, BankError> {
+        let answer = self.answer(pending, code, redirect_uri).await;
+        if answer.is_err()
+            && let Ok(mut discovered) = self.discovered.write()
+        {
+            discovered.remove(&pending.bank);
+        }
+        answer
+    }
+
+    async fn answer(
         &self,
         pending: &BankPending,
         code: &str,

@@ -332,3 +332,39 @@ async fn a_citizen_logs_in_with_their_bank_in_a_real_browser() {
     assert_eq!(claims["sub"], s.citizen.id, "{claims}");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_bank_that_cannot_be_reached_gets_a_clear_page() {
+    let a = TestServer::start_with(|config| {
+        config.banks = vec![BankConfig {
+            id: "spici-banka".into(),
+            name: "Spící banka".into(),
+            // Nothing listens on the discard port.
+            issuer: "http://127.0.0.1:9".into(),
+            client_id: "identita".into(),
+            client_secret: Some(Secret::new("s3cret-of-the-bank")),
+            client_secret_file: None,
+            acr_values: SUBSTANTIAL.into(),
+        }];
+    })
+    .await;
+    let (portal, _) = a.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
+    let browser = Browser::new();
+    let url = format!(
+        "{}?response_type=code&client_id={portal}&redirect_uri={REDIRECT}&scope=openid+loasubstantial&state={STATE}",
+        a.url("/authorize")
+    );
+    let (_, html) = page(browser.visit(&a.issuer, &url).await);
+    let start = html.find("interaction=").unwrap() + "interaction=".len();
+    let interaction: String =
+        html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let picker = format!("{}?interaction={interaction}&means=bank", a.url("/login"));
+    let (_, html) = page(browser.visit(&a.issuer, &picker).await);
+    let (status, html) = page(browser.submit(&a.issuer, &html, "bank", &[("bank", "spici-banka")]).await);
+    assert_eq!(status, 502, "{html}");
+    assert!(html.contains("could not be completed") || html.contains("nepodařilo dokončit"), "{html}");
+    assert!(!html.contains("127.0.0.1:9") && !html.contains("s3cret"), "no internals:\n{html}");
+    // A bank not configured is not one to pick.
+    let (status, html) = page(browser.submit(&a.issuer, &html, "bank", &[("bank", "jina-banka")]).await);
+    assert_eq!(status, 400, "{html}");
+}
