@@ -39,6 +39,8 @@ pub enum BankError {
     /// The bank's answer does not verify (ID token, userinfo).
     #[error("the bank {bank}'s answer is invalid: {detail}")]
     InvalidAnswer { bank: String, detail: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a verified answer of a bank logs nobody in.
@@ -270,6 +272,22 @@ fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The account the bank's answer to `pending` logs in: the bank's claims ([`Banks::finish`])
+/// matched to the register ([`match_citizen`]).
+pub async fn login(
+    banks: &Banks,
+    users: &dyn UserStore,
+    pending: &BankPending,
+    code: &str,
+    redirect_uri: &str,
+) -> Result<Result<User, BankRefusal>, BankError> {
+    let claims = match banks.finish(pending, code, redirect_uri).await? {
+        Ok(claims) => claims,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    Ok(match_citizen(users, &claims).await?)
 }
 
 /// The one enabled account whose profile has the bank's given name, family name and birth date.

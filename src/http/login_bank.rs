@@ -98,19 +98,19 @@ pub async fn callback(
         let error = if query.error == "access_denied" { LoginError::BankCancelled } else { LoginError::BankFailed };
         return login::again(&provider, &loaded, Means::Bank, error);
     }
-    let claims = match authn.banks.finish(&pending, &query.code, &callback_url(&provider)).await {
-        Ok(Ok(claims)) => claims,
+    let redirect_uri = callback_url(&provider);
+    let user = match bank::login(&authn.banks, &*authn.users, &pending, &query.code, &redirect_uri).await {
+        Ok(Ok(user)) => user,
         Ok(Err(refusal)) => return refuse(&provider, &loaded, &pending.bank, refusal),
+        Err(BankError::Store(e)) => {
+            crate::metrics::store_error(&e);
+            return Err(page_error(&provider, loaded.locale, e.into()));
+        }
         Err(e) => {
             tracing::warn!(error = %e, "a bank login failed");
             crate::metrics::login("bank_failed");
             return login::again(&provider, &loaded, Means::Bank, LoginError::BankFailed);
         }
-    };
-    let user = match bank::match_citizen(&*authn.users, &claims).await {
-        Ok(Ok(user)) => user,
-        Ok(Err(refusal)) => return refuse(&provider, &loaded, &pending.bank, refusal),
-        Err(e) => return Err(page_error(&provider, loaded.locale, e.into())),
     };
     tracing::info!(user_id = %user.id, bank = %pending.bank, "bank identity accepted");
     let means = Means::Bank;
