@@ -93,7 +93,10 @@ pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
     let config = &provider.config;
     let notifier = Notifier::new(&config.notifier, provider.stores.outbox.clone(), provider.clock.clone())
         .map_err(|e| StartError::Config(e.to_string()))?;
-    Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))
+    let mut authn =
+        Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))?;
+    authn.banks = crate::authn::bank::Banks::new(&config.banks).map_err(|e| StartError::Config(e.to_string()))?;
+    Ok(authn)
 }
 
 /// The secret behind every pairwise `sub`: read when present, made (0600) only when absent. A

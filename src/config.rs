@@ -3,6 +3,7 @@
 //! Nested keys are separated by a double underscore in the environment, e.g.
 //! `IDENTITA_TOKENS__ACCESS_TOKEN_TTL=600`. A bad value stops the start with a message that names it.
 
+mod banks;
 mod notifier;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use banks::BankConfig;
 pub use notifier::{NotifierConfig, SmsRoute};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,6 +68,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Where SMS texts (later e-mails) to people go (src/config/notifier.rs).
     pub notifier: NotifierConfig,
+    /// The banks whose identity a citizen may log in with (`[[banks]]`, src/config/banks.rs).
+    pub banks: Vec<BankConfig>,
     /// Set by `identita serve --dev` alone, never by a file or the environment: dev mode has
     /// checks of its own before it starts (src/cli/dev.rs).
     #[serde(skip)]
@@ -247,6 +251,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
             notifier: NotifierConfig::default(),
+            banks: Vec::new(),
             dev: None,
         }
     }
@@ -401,6 +406,7 @@ impl Config {
             ));
         }
         self.notifier.validate()?;
+        banks::validate(&self.banks)?;
         if self.metrics.enabled && self.metrics.listen == Some(self.listen) {
             return Err(ConfigError::Invalid(format!(
                 "metrics.listen {} is the main listen address: leave metrics.listen unset to serve /metrics there",

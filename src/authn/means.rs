@@ -15,11 +15,14 @@ pub enum Means {
     NiaId,
     /// eObčanka: the chip of the identity card signs a challenge after its PIN (the IOK).
     Eobcanka,
+    /// Bank identity: a login at the citizen's bank, an upstream OpenID Provider
+    /// ([`super::bank`]); offered only where banks are configured.
+    Bank,
 }
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 3] = [Means::Password, Means::NiaId, Means::Eobcanka];
+    pub const ALL: [Means; 4] = [Means::Password, Means::NiaId, Means::Eobcanka, Means::Bank];
 
     /// The name in URLs and forms.
     pub fn id(self) -> &'static str {
@@ -27,6 +30,7 @@ impl Means {
             Means::Password => "password",
             Means::NiaId => "nia-id",
             Means::Eobcanka => "eobcanka",
+            Means::Bank => "bank",
         }
     }
 
@@ -39,7 +43,7 @@ impl Means {
     pub fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
-            Means::NiaId => Loa::Substantial,
+            Means::NiaId | Means::Bank => Loa::Substantial,
             Means::Eobcanka => Loa::High,
         }
     }
@@ -50,6 +54,7 @@ impl Means {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
             Means::Eobcanka => &["sc", "pin", "mfa"],
+            Means::Bank => &["fed"],
         }
     }
 }
@@ -62,12 +67,17 @@ pub fn reachable(persona: &Persona) -> Vec<Loa> {
     levels
 }
 
-/// The means a login for `requirement` may use on `persona`, in the order a page lists them:
-/// those whose level the request's plan accepts. Never empty: a plan exists only when some
-/// means reaches a level it accepts.
-pub fn offered(requirement: &Requirement, persona: &Persona) -> Result<Vec<Means>, Unmet> {
+/// The means this deployment has: every one, but the bank identity only with a bank to log in at.
+pub fn available(banks_configured: bool) -> Vec<Means> {
+    Means::ALL.into_iter().filter(|m| *m != Means::Bank || banks_configured).collect()
+}
+
+/// The means a login for `requirement` may use on `persona`, out of the `available` ones, in
+/// the order a page lists them: those whose level the request's plan accepts. Never empty: a
+/// plan exists only when some means reaches a level it accepts.
+pub fn offered(requirement: &Requirement, persona: &Persona, available: &[Means]) -> Result<Vec<Means>, Unmet> {
     let plan: Plan = loa::plan(requirement, &reachable(persona))?;
-    let offered: Vec<Means> = Means::ALL.into_iter().filter(|m| plan.accepts(m.level(persona))).collect();
+    let offered: Vec<Means> = available.iter().copied().filter(|m| plan.accepts(m.level(persona))).collect();
     if offered.is_empty() {
         return Err(Unmet);
     }
@@ -93,28 +103,34 @@ mod tests {
 
     #[test]
     fn any_level_offers_every_means() {
-        assert_eq!(offered(&Requirement::any(), &standard()).unwrap(), Means::ALL.to_vec());
+        assert_eq!(offered(&Requirement::any(), &standard(), &Means::ALL).unwrap(), Means::ALL.to_vec());
     }
 
     #[test]
     fn at_least_substantial_offers_nia_id_and_eobcanka() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
-        assert_eq!(offered(&minimum, &standard()).unwrap(), vec![Means::NiaId, Means::Eobcanka]);
+        assert_eq!(offered(&minimum, &standard(), &available(false)).unwrap(), vec![Means::NiaId, Means::Eobcanka]);
+        assert_eq!(
+            offered(&minimum, &standard(), &available(true)).unwrap(),
+            vec![Means::NiaId, Means::Eobcanka, Means::Bank]
+        );
         let exact = Requirement::one_of([Loa::Substantial], true);
-        assert_eq!(offered(&exact, &standard()).unwrap(), vec![Means::NiaId]);
+        assert_eq!(offered(&exact, &standard(), &available(true)).unwrap(), vec![Means::NiaId, Means::Bank]);
     }
 
     #[test]
     fn high_offers_only_eobcanka() {
-        assert_eq!(offered(&Requirement::one_of([Loa::High], true), &standard()).unwrap(), vec![Means::Eobcanka]);
-        assert_eq!(offered(&Requirement::one_of([Loa::High], false), &standard()).unwrap(), vec![Means::Eobcanka]);
+        let high = Requirement::one_of([Loa::High], true);
+        assert_eq!(offered(&high, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka]);
+        let voluntary = Requirement::one_of([Loa::High], false);
+        assert_eq!(offered(&voluntary, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka]);
         assert_eq!(Means::Eobcanka.amr(), ["sc", "pin", "mfa"]);
     }
 
     #[test]
     fn exactly_low_offers_only_the_password() {
         let exact = Requirement::compared(Comparison::Exact, Loa::Low, true);
-        assert_eq!(offered(&exact, &standard()).unwrap(), vec![Means::Password]);
+        assert_eq!(offered(&exact, &standard(), &Means::ALL).unwrap(), vec![Means::Password]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! (`oidc::Provider`), which it does not need: a protocol asks authn to authenticate a person
 //! and gets back who it was.
 
+pub mod bank;
 pub mod eobcanka;
 pub mod login;
 pub mod means;
@@ -41,6 +42,8 @@ pub struct Authn {
     pub config: Arc<PasswordConfig>,
     /// Sends the texts of the means that need one (an SMS code).
     pub notifier: Notifier,
+    /// The banks of the bank identity means (none unless configured).
+    pub banks: bank::Banks,
 }
 
 impl Authn {
@@ -54,6 +57,7 @@ impl Authn {
             passwords: PasswordHasher::new(config)?,
             config: Arc::new(config.clone()),
             notifier,
+            banks: bank::Banks::default(),
         })
     }
 

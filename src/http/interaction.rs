@@ -64,6 +64,7 @@ pub async fn start(
         failures: 0,
         sms: None,
         card: None,
+        bank: None,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
     };

@@ -12,7 +12,7 @@ use super::client_addr::ClientAddr;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
 use super::interaction::{self, Loaded, page_error};
-use super::pages::{ClientDisplay, LoginError, LoginPage, MeansChoice};
+use super::pages::{BankChoice, ClientDisplay, LoginError, LoginPage, MeansChoice};
 use super::{i18n, respond, security};
 use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
@@ -70,7 +70,8 @@ pub async fn show(
 
 /// The means the pending request accepts (never empty).
 fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
-    means::offered(&loaded.request.loa, &provider.persona).map_err(|_| {
+    let available = means::available(!provider.config.banks.is_empty());
+    means::offered(&loaded.request.loa, &provider.persona, &available).map_err(|_| {
         page_error(
             provider,
             loaded.locale,
@@ -80,6 +81,11 @@ fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError
             ),
         )
     })
+}
+
+/// Whether the pending request accepts `means`.
+pub fn offers(provider: &Provider, loaded: &Loaded, means: Means) -> Result<bool, HttpError> {
+    Ok(offered(provider, loaded)?.contains(&means))
 }
 
 /// The login page's URL for an interaction, with a means chosen.
@@ -110,6 +116,7 @@ fn render(
                 Means::Password => texts.means_password,
                 Means::NiaId => texts.means_nia_id,
                 Means::Eobcanka => texts.means_eobcanka,
+                Means::Bank => texts.means_bank,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
@@ -128,6 +135,8 @@ fn render(
         means,
         chosen: chosen.id(),
         card: if chosen == Means::Eobcanka { super::login_card::prompt(provider, loaded) } else { None },
+        banks: provider.config.banks.iter().map(|b| BankChoice { id: b.id.clone(), name: b.name.clone() }).collect(),
+        bank_action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login_bank),
     };
     let status = match error {
         None => StatusCode::OK,
@@ -138,6 +147,9 @@ fn render(
         Some(LoginError::Card(CardRefusal::TooManyAttempts)) => StatusCode::TOO_MANY_REQUESTS,
         Some(LoginError::Card(_) | LoginError::CardHolderUnknown) => StatusCode::FORBIDDEN,
         Some(LoginError::CardNotSigned) => StatusCode::CONFLICT,
+        Some(LoginError::BankCancelled) => StatusCode::OK,
+        Some(LoginError::BankFailed) => StatusCode::BAD_GATEWAY,
+        Some(LoginError::BankLowAssurance | LoginError::BankNoMatch) => StatusCode::FORBIDDEN,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
     security::page(status, page.render(), None)
@@ -181,6 +193,11 @@ pub async fn submit(
     if chosen == Means::Eobcanka {
         return Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka)));
     }
+    if chosen == Means::Bank {
+        // The bank picker posts to its own path ([`super::login_bank`]); a password form sent
+        // with the bank chosen shows the picker.
+        return Ok(render(&provider, &loaded, &offered, chosen, String::new(), None));
+    }
     let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
     if loaded.interaction.failures >= MAX_FAILURES {
         let refusal = login::refused(&attempt, Refusal::Exhausted);
@@ -210,6 +227,7 @@ pub async fn submit(
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
         // Sent to its page before the password was looked at (above).
         Means::Eobcanka => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
+        Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),
     }
 }
 

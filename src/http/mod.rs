@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod interaction;
 pub mod landing;
 pub mod login;
+pub mod login_bank;
 pub mod login_card;
 pub mod login_sms;
 pub mod logout;
@@ -67,6 +68,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(paths.login_sms, get(login_sms::show).post(login_sms::submit))
         .route(paths.login_card, post(login_card::submit))
         .route(&card_challenge, post(login_card::answer))
+        .route(paths.login_bank, post(login_bank::start))
+        .route(paths.login_bank_callback, get(login_bank::callback))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

@@ -23,6 +23,10 @@
 //!   `interaction` and `csrf`; `button#card-continue[name=action][value=continue]` (the first
 //!   button), `button#card-cancel[name=action][value=cancel]`; an error in `#login-error`;
 //!   `#card-signed` once the card has signed this login's challenge.
+//!   With the bank identity chosen (`bank`), the page has no `form#login` but the bank picker:
+//!   `form#bank[method=post]` with hidden `interaction` and `csrf`, one
+//!   `button[name=bank][value=ID]` per bank (also for a single one) and
+//!   `button#bank-cancel[name=cancel][value=yes]`.
 //! - NIA ID's SMS code ([`SmsPage`]): `form#sms[method=post]` with hidden `interaction` and `csrf`;
 //!   `input#code[name=code][autocomplete=one-time-code]`; `button#sms-submit[name=action][value=verify]`,
 //!   `button#sms-resend[name=action][value=resend]`, `button#sms-cancel[name=action][value=cancel]`;
@@ -112,6 +116,22 @@ pub enum LoginError {
     CardNotSigned,
     /// The card that signed is not of an account that may log in.
     CardHolderUnknown,
+    /// The person cancelled the login at their bank.
+    BankCancelled,
+    /// The bank could not be reached, or its answer did not verify.
+    BankFailed,
+    /// The bank authenticated the person below substantial.
+    BankLowAssurance,
+    /// The bank's name and birth date match no one account (none, several, or not given).
+    BankNoMatch,
+}
+
+/// One bank in the bank identity's picker.
+#[derive(Debug, Clone)]
+pub struct BankChoice {
+    /// The button's `value`.
+    pub id: String,
+    pub name: String,
 }
 
 /// What the eObčanka login shows: where the reader posts its signature.
@@ -161,6 +181,9 @@ pub struct LoginPage {
     pub chosen: &'static str,
     /// With eObčanka chosen: the challenge, instead of the username and password.
     pub card: Option<CardPrompt>,
+    /// With the bank identity chosen: the banks to pick from, and where the picker posts.
+    pub banks: Vec<BankChoice>,
+    pub bank_action: String,
 }
 
 impl LoginPage {
@@ -186,6 +209,10 @@ impl LoginPage {
             LoginError::Card(refusal) => i18n::card_refusal(self.locale, refusal).to_owned(),
             LoginError::CardNotSigned => t.card_not_signed.to_owned(),
             LoginError::CardHolderUnknown => t.card_holder_unknown.to_owned(),
+            LoginError::BankCancelled => t.error_bank_cancelled.to_owned(),
+            LoginError::BankFailed => t.error_bank_failed.to_owned(),
+            LoginError::BankLowAssurance => t.error_bank_low_assurance.to_owned(),
+            LoginError::BankNoMatch => t.error_bank_no_match.to_owned(),
         })
     }
 
@@ -194,6 +221,7 @@ impl LoginPage {
         match self.chosen {
             "nia-id" => self.t().nia_id_title,
             "eobcanka" => self.t().card_title,
+            "bank" => self.t().bank_title,
             _ => self.t().login_title,
         }
     }
@@ -531,6 +559,8 @@ mod tests {
             means: Vec::new(),
             chosen: "password",
             card: None,
+            banks: Vec::new(),
+            bank_action: String::new(),
         }
     }
 

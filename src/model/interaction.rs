@@ -32,6 +32,10 @@ pub struct Interaction {
     /// The challenge an eObčanka reader is to sign, and what came of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardChallenge>,
+    /// The login at a bank this login waits for (the bank identity means), once the person has
+    /// picked their bank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<BankPending>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -125,5 +129,25 @@ impl CardRefusal {
             CardRefusal::Used => "challenge_used",
             CardRefusal::ChallengeExpired => "challenge_expired",
         }
+    }
+}
+
+/// A login sent to a bank, waiting for its answer at the callback: what checks that the answer
+/// is the one this login asked for.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct BankPending {
+    /// The bank's id in `[[banks]]`.
+    pub bank: String,
+    /// Digest of the random part of the `state` sent to the bank.
+    pub state_digest: String,
+    /// The `nonce` the bank's ID token must carry.
+    pub nonce: String,
+    /// The PKCE code verifier of the request.
+    pub pkce_verifier: String,
+}
+
+impl std::fmt::Debug for BankPending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BankPending").field("bank", &self.bank).finish_non_exhaustive()
     }
 }

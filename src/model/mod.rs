@@ -21,7 +21,7 @@ pub use authentication::Authentication;
 pub use card::{Card, CardStatus};
 pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
-pub use interaction::{CardChallenge, CardOutcome, CardRefusal, Interaction, SmsChallenge};
+pub use interaction::{BankPending, CardChallenge, CardOutcome, CardRefusal, Interaction, SmsChallenge};
 pub use loa::Loa;
 pub use message::{Channel, Message};
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};

@@ -24,6 +24,9 @@ pub struct Paths {
     pub login_sms: &'static str,
     /// eObčanka's Continue; a reader posts a card's signature below it.
     pub login_card: &'static str,
+    /// The bank identity means: the bank picked (POST), and the bank's answer.
+    pub login_bank: &'static str,
+    pub login_bank_callback: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -51,6 +54,8 @@ const STANDARD_PATHS: Paths = Paths {
     login: "/login",
     login_sms: "/login/sms",
     login_card: "/login/card",
+    login_bank: "/login/bank",
+    login_bank_callback: "/login/bank/callback",
     consent: "/consent",
     select_account: "/select-account",
 };

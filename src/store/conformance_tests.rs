@@ -154,6 +154,7 @@ fn interaction(id: &str) -> Interaction {
         failures: 0,
         sms: None,
         card: None,
+        bank: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }

@@ -6,6 +6,7 @@ mod common;
 
 mod accessibility;
 mod authorization;
+mod bank;
 mod browser;
 mod cli;
 mod client_uris;

@@ -48,6 +48,7 @@ mod tests {
             failures: 0,
             sms: None,
             card: None,
+            bank: None,
             created_at: NOW,
             expires_at: NOW + 600,
         };
