@@ -203,6 +203,16 @@ pub async fn person(
     }
 }
 
+/// Stores the interaction of a page as it now is (a failure counted, a means' state changed).
+pub async fn save(provider: &Provider, loaded: &Loaded) -> Result<(), HttpError> {
+    provider
+        .stores
+        .interactions
+        .put(&loaded.interaction)
+        .await
+        .map_err(|e| page_error(provider, loaded.locale, e.into()))
+}
+
 /// Goes on after the person has authenticated in this interaction: the browser's SSO session
 /// starts (or, for the same person, is upgraded and keeps its `sid`), then the request goes on
 /// with the session's authentication.

@@ -261,12 +261,7 @@ async fn send_sms(provider: &Provider, authn: &Authn, mut loaded: Loaded, user: 
         },
     };
     loaded.interaction.sms = Some(challenge);
-    provider
-        .stores
-        .interactions
-        .put(&loaded.interaction)
-        .await
-        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    interaction::save(provider, &loaded).await?;
     Ok(respond::redirect(&super::login_sms::url(provider, &loaded.interaction.id)))
 }
 
@@ -300,12 +295,7 @@ async fn refuse(
     let error = match refusal {
         Refusal::BadCredentials => {
             loaded.interaction.failures += 1;
-            provider
-                .stores
-                .interactions
-                .put(&loaded.interaction)
-                .await
-                .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+            interaction::save(provider, &loaded).await?;
             if loaded.interaction.failures >= MAX_FAILURES {
                 LoginError::TooManyAttempts
             } else {

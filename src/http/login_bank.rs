@@ -66,7 +66,7 @@ pub async fn start(
     match authn.banks.begin(&form.bank, &callback_url(&provider), &loaded.interaction.id).await {
         Ok(started) => {
             loaded.interaction.bank = Some(started.pending);
-            save(&provider, &loaded).await?;
+            interaction::save(&provider, &loaded).await?;
             Ok(respond::redirect(&started.url))
         }
         Err(BankError::UnknownBank(_)) => login::again(&provider, &loaded, Means::Bank, LoginError::MeansNotOffered),
@@ -92,7 +92,7 @@ pub async fn callback(
         tracing::info!("a bank answer with an unknown or used state");
         return login::again(&provider, &loaded, Means::Bank, LoginError::Expired);
     };
-    save(&provider, &loaded).await?;
+    interaction::save(&provider, &loaded).await?;
     if !query.error.is_empty() || query.code.is_empty() {
         tracing::info!(bank = %pending.bank, error = %query.error, "the bank sent no code");
         let error = if query.error == "access_denied" { LoginError::BankCancelled } else { LoginError::BankFailed };
@@ -131,13 +131,4 @@ fn refuse(provider: &Provider, loaded: &Loaded, bank: &str, refusal: BankRefusal
         BankRefusal::MissingClaims | BankRefusal::NoMatch | BankRefusal::Ambiguous => LoginError::BankNoMatch,
     };
     login::again(provider, loaded, Means::Bank, error)
-}
-
-async fn save(provider: &Provider, loaded: &Loaded) -> Result<(), HttpError> {
-    provider
-        .stores
-        .interactions
-        .put(&loaded.interaction)
-        .await
-        .map_err(|e| page_error(provider, loaded.locale, e.into()))
 }

@@ -75,12 +75,7 @@ pub async fn ensure_challenge(provider: &Provider, loaded: &mut Loaded, after_re
         });
     if !good {
         loaded.interaction.card = Some(eobcanka::challenge(now));
-        provider
-            .stores
-            .interactions
-            .put(&loaded.interaction)
-            .await
-            .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+        interaction::save(provider, loaded).await?;
     }
     Ok(())
 }

@@ -103,12 +103,7 @@ async fn resend(
     match authn.nia_id().send(&user, &challenge.phone, Some(&challenge), now).await {
         Ok(Ok(fresh)) => {
             loaded.interaction.sms = Some(fresh.clone());
-            provider
-                .stores
-                .interactions
-                .put(&loaded.interaction)
-                .await
-                .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+            interaction::save(provider, &loaded).await?;
             Ok(render(provider, &loaded, &fresh, Some(SmsMessage::Sent)))
         }
         Ok(Err(SendRefusal::TooSoon { retry_at })) => {
@@ -158,12 +153,7 @@ async fn refuse(
 /// Drops this login's code and shows NIA ID's first step again, saying why.
 async fn forget_code(provider: &Provider, mut loaded: Loaded, error: LoginError) -> Result<Response, HttpError> {
     loaded.interaction.sms = None;
-    provider
-        .stores
-        .interactions
-        .put(&loaded.interaction)
-        .await
-        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    interaction::save(provider, &loaded).await?;
     login::again(provider, &loaded, Means::NiaId, error)
 }
 
