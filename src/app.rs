@@ -91,8 +91,13 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
 /// notifier of `[notifier]` (its outbox in the provider's stores).
 pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
     let config = &provider.config;
-    let notifier = Notifier::new(&config.notifier, provider.stores.outbox.clone(), provider.clock.clone())
-        .map_err(|e| StartError::Config(e.to_string()))?;
+    let notifier = Notifier::new(
+        &config.notifier,
+        config.outbound_ca_file.as_deref(),
+        provider.stores.outbox.clone(),
+        provider.clock.clone(),
+    )
+    .map_err(|e| StartError::Config(e.to_string()))?;
     let mut authn =
         Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))?;
     authn.banks = crate::authn::bank::Banks::new(&config.banks).map_err(|e| StartError::Config(e.to_string()))?;
@@ -199,6 +204,7 @@ pub async fn run(provider: Provider, authn: Authn) -> Result<(), StartError> {
             (true, None) => "/metrics".to_owned(),
         },
         sms = provider.config.notifier.sms.as_str(),
+        email = provider.config.notifier.email.as_str(),
         "identita is listening"
     );
     crate::http::security::warn_about_transport(&provider.config);

@@ -14,7 +14,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use banks::BankConfig;
-pub use notifier::{NotifierConfig, SmsRoute};
+pub use notifier::{EmailRoute, NotifierConfig, SmsRoute, SmtpSecurity, SmtpServer};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -53,7 +53,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub tls: TlsConfig,
     /// Extra CA certificates (PEM) to trust for outgoing https: client `jwks_uri`, `request_uri`,
-    /// `sector_identifier_uri` and back-channel logout — e.g. a local conformance suite's.
+    /// `sector_identifier_uri`, back-channel logout, the SMS gateway and the SMTP server — e.g. a
+    /// local conformance suite's.
     pub outbound_ca_file: Option<PathBuf>,
     /// Addresses or ranges (`10.0.0.0/8`) of reverse proxies in front of identita (e.g. the
     /// compose file's nginx). A

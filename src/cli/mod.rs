@@ -10,6 +10,7 @@ mod consents;
 pub mod dev;
 mod keys;
 mod location;
+mod notify;
 mod outbox;
 pub(crate) mod seed;
 mod transfer;
@@ -70,8 +71,12 @@ pub enum Command {
         /// The fixture file (`.toml` or `.json`; no other kind is read).
         file: PathBuf,
     },
-    /// Show the newest messages (SMS texts) the notifier kept in the outbox instead of sending.
+    /// Show the newest messages (SMS texts, e-mails) the notifier kept in the outbox instead of
+    /// sending.
     Outbox(outbox::OutboxArgs),
+    /// Send a test e-mail or SMS text through `[notifier]`, to check its settings.
+    #[command(subcommand)]
+    Notify(notify::NotifyCommand),
     #[command(flatten)]
     Transfer(transfer::TransferCommand),
 }
@@ -189,6 +194,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&provider, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,
+        Command::Notify(cmd) => notify::run(&authn, cmd).await,
         Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }
 }

@@ -1,20 +1,21 @@
 //! `identita outbox`: the newest messages the notifier put in the outbox (`[notifier] sms =
-//! "outbox"`, the default), for a developer: the SMS code of a test login, say. One message a
-//! line (time, channel, recipient, text); `--json` prints them as one JSON array, as
-//! `GET /dev/outbox` answers, for scripts.
+//! "outbox"` and `email = "outbox"`, the defaults), for a developer: the SMS code of a test
+//! login, say. One message a line (time, channel, recipient, text); `--json` prints them as one
+//! JSON array, as `GET /dev/outbox` answers, for scripts.
 
 use std::fmt::Write as _;
 
 use clap::Args;
 
 use super::{CliError, print};
-use crate::config::SmsRoute;
+use crate::config::{EmailRoute, SmsRoute};
 use crate::dev::SentMessage;
 use crate::oidc::Provider;
 
 #[derive(Debug, Args)]
 pub struct OutboxArgs {
-    /// Only the messages to this recipient (an E.164 number such as +420601123456).
+    /// Only the messages to this recipient (an E.164 number such as +420601123456, or an e-mail
+    /// address).
     #[arg(long)]
     to: Option<String>,
     /// At most this many, the newest.
@@ -28,6 +29,9 @@ pub struct OutboxArgs {
 pub async fn run(provider: &Provider, args: OutboxArgs) -> Result<(), CliError> {
     if provider.config.notifier.sms == SmsRoute::Webhook {
         eprintln!("identita: notifier.sms is \"webhook\": SMS texts go to the gateway, not to this outbox");
+    }
+    if provider.config.notifier.email == EmailRoute::Smtp {
+        eprintln!("identita: notifier.email is \"smtp\": e-mails go to the SMTP server, not to this outbox");
     }
     let messages = provider.stores.outbox.recent(args.to.as_deref(), args.limit).await?;
     let messages: Vec<SentMessage> = messages.into_iter().map(SentMessage::from).collect();

@@ -52,7 +52,8 @@ fn clock() -> ManualClock {
 async fn the_outbox_keeps_each_text_newest_first() {
     let stores = stores().await;
     let clock = clock();
-    let notifier = Notifier::new(&NotifierConfig::default(), stores.outbox.clone(), Arc::new(clock.clone())).unwrap();
+    let notifier =
+        Notifier::new(&NotifierConfig::default(), None, stores.outbox.clone(), Arc::new(clock.clone())).unwrap();
     notifier.send_sms("+420601123456", "Kód 111111").await.unwrap();
     notifier.send_sms("+420601123456", "Kód 222222").await.unwrap();
     clock.advance(30);
@@ -72,7 +73,7 @@ async fn the_outbox_keeps_each_text_newest_first() {
 #[tokio::test]
 async fn a_recipient_that_is_not_a_phone_number_is_refused() {
     let stores = stores().await;
-    let notifier = Notifier::new(&NotifierConfig::default(), stores.outbox.clone(), Arc::new(clock())).unwrap();
+    let notifier = Notifier::new(&NotifierConfig::default(), None, stores.outbox.clone(), Arc::new(clock())).unwrap();
     for bad in ["601123456", "+", "+42060112345678901", "+0601123456", "+420 601 123 456", "+420601\0", ""] {
         assert!(matches!(notifier.send_sms(bad, "Kód").await, Err(NotifyError::BadRecipient)), "{bad:?}");
     }
@@ -83,7 +84,8 @@ async fn a_recipient_that_is_not_a_phone_number_is_refused() {
 async fn the_webhook_gets_the_text_as_json_with_the_bearer_token_and_the_outbox_stays_empty() {
     let (url, received) = gateway(StatusCode::OK).await;
     let stores = stores().await;
-    let notifier = Notifier::new(&webhook(&url, Some("t0ken")), stores.outbox.clone(), Arc::new(clock())).unwrap();
+    let notifier =
+        Notifier::new(&webhook(&url, Some("t0ken")), None, stores.outbox.clone(), Arc::new(clock())).unwrap();
     notifier.send_sms("+420601123456", "Váš kód: 123456").await.unwrap();
 
     let received = received.lock().unwrap().clone();
@@ -102,8 +104,12 @@ async fn the_webhook_token_may_come_from_a_file_or_be_absent() {
     std::fs::write(&file, "  from-a-file\n").unwrap();
     let from_file = NotifierConfig { sms_webhook_token_file: Some(file), ..webhook(&url, None) };
     let outbox = stores().await.outbox;
-    Notifier::new(&from_file, outbox.clone(), Arc::new(clock())).unwrap().send_sms("+420601123456", "a").await.unwrap();
-    Notifier::new(&webhook(&url, None), outbox, Arc::new(clock()))
+    Notifier::new(&from_file, None, outbox.clone(), Arc::new(clock()))
+        .unwrap()
+        .send_sms("+420601123456", "a")
+        .await
+        .unwrap();
+    Notifier::new(&webhook(&url, None), None, outbox, Arc::new(clock()))
         .unwrap()
         .send_sms("+420601123456", "b")
         .await
@@ -120,7 +126,7 @@ async fn a_missing_or_empty_token_file_stops_the_start() {
     let outbox = stores().await.outbox;
     for file in [dir.path().join("missing"), empty] {
         let config = NotifierConfig { sms_webhook_token_file: Some(file), ..webhook("https://sms.example/", None) };
-        let result = Notifier::new(&config, outbox.clone(), Arc::new(clock()));
+        let result = Notifier::new(&config, None, outbox.clone(), Arc::new(clock()));
         assert!(matches!(result, Err(NotifyError::Setup(ref e)) if e.contains("sms_webhook_token_file")));
     }
 }
@@ -129,7 +135,7 @@ async fn a_missing_or_empty_token_file_stops_the_start() {
 async fn a_gateway_that_fails_or_is_not_there_is_an_error_naming_no_url_or_token() {
     let (url, received) = gateway(StatusCode::INTERNAL_SERVER_ERROR).await;
     let outbox = stores().await.outbox;
-    let notifier = Notifier::new(&webhook(&url, Some("t0ken")), outbox.clone(), Arc::new(clock())).unwrap();
+    let notifier = Notifier::new(&webhook(&url, Some("t0ken")), None, outbox.clone(), Arc::new(clock())).unwrap();
     let error = notifier.send_sms("+420601123456", "Kód").await.unwrap_err();
     assert!(matches!(error, NotifyError::Rejected(500)), "{error:?}");
     assert_eq!(received.lock().unwrap().len(), 1);
@@ -137,7 +143,7 @@ async fn a_gateway_that_fails_or_is_not_there_is_an_error_naming_no_url_or_token
     // A port nobody listens on.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     let url = format!("http://{closed}/sms?key=k3y");
-    let notifier = Notifier::new(&webhook(&url, Some("t0ken")), outbox.clone(), Arc::new(clock())).unwrap();
+    let notifier = Notifier::new(&webhook(&url, Some("t0ken")), None, outbox.clone(), Arc::new(clock())).unwrap();
     let error = notifier.send_sms("+420601123456", "Kód").await.unwrap_err();
     let text = error.to_string();
     assert!(matches!(error, NotifyError::Unreachable(_)), "{error:?}");
@@ -155,7 +161,8 @@ async fn a_redirect_is_not_followed() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let outbox = stores().await.outbox;
-    let notifier = Notifier::new(&webhook(&format!("http://{addr}/sms"), Some("t0ken")), outbox, Arc::new(clock()));
+    let notifier =
+        Notifier::new(&webhook(&format!("http://{addr}/sms"), Some("t0ken")), None, outbox, Arc::new(clock()));
     let error = notifier.unwrap().send_sms("+420601123456", "Kód").await.unwrap_err();
     assert!(matches!(error, NotifyError::Rejected(307)), "{error:?}");
     assert!(target.1.lock().unwrap().is_empty(), "the token went on to the redirect's target");

@@ -418,3 +418,32 @@ pub fn first_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
     let tag = &form[..form.find('>')?];
     Some((attr(tag, "action").unwrap_or_default(), hidden_inputs(form)))
 }
+
+/// `identita ARGS` on `server`'s data (its database, Redis and keys), as an operator on the same
+/// machine runs it, with the settings `env` besides; settings of the developer's shell do not
+/// leak in.
+pub fn cli_beside(server: &TestServer, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let config = &server.provider.config;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_identita"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("IDENTITA_")) {
+        command.env_remove(name);
+    }
+    command
+        .args(args)
+        .current_dir(&server.dir)
+        .env("IDENTITA_DATABASE_URL", config.database_url())
+        .env("IDENTITA_KEYS_DIR", &config.keys_dir)
+        .env("IDENTITA_LOG", "warn")
+        .stdin(std::process::Stdio::null());
+    if let Some(redis_url) = &config.redis_url {
+        command.env("IDENTITA_REDIS_URL", redis_url).env("IDENTITA_REDIS_PREFIX", &config.redis_prefix);
+    }
+    command.envs(env.iter().copied()).output().unwrap()
+}
+
+/// Fails the test under `CI=true`, where a skip is a failure.
+pub fn under_ci_a_skip_fails(test: &str, what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: needs {what}; under CI=true a skip is a failure");
+    }
+}

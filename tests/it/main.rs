@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod client_uris;
 mod disabled_codes;
+mod email;
 mod eobcanka;
 mod faults;
 mod loa;

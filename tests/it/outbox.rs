@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::process::{Command, Stdio};
-
 use common::TestServer;
 use identita::config::DevMode;
 use serde_json::{Value, json};
@@ -26,32 +24,11 @@ async fn send_three(server: &TestServer) {
 /// `identita ARGS` on the server's data (its database, Redis and keys), as an operator on the
 /// same machine runs it; what it printed on standard output, after checking it succeeded.
 fn identita(server: &TestServer, args: &[&str]) -> String {
-    let output = identita_with(server, args, &[]);
+    let output = common::cli_beside(server, args, &[]);
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "identita {args:?} failed:\n{stdout}\n{stderr}");
     stdout
-}
-
-/// `identita ARGS` on the server's data, with the settings `env` besides.
-fn identita_with(server: &TestServer, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let config = &server.provider.config;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_identita"));
-    // Settings of the developer's shell must not leak into the command under test.
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("IDENTITA_")) {
-        command.env_remove(name);
-    }
-    command
-        .args(args)
-        .current_dir(&server.dir)
-        .env("IDENTITA_DATABASE_URL", config.database_url())
-        .env("IDENTITA_KEYS_DIR", &config.keys_dir)
-        .env("IDENTITA_LOG", "warn")
-        .stdin(Stdio::null());
-    if let Some(redis_url) = &config.redis_url {
-        command.env("IDENTITA_REDIS_URL", redis_url).env("IDENTITA_REDIS_PREFIX", &config.redis_prefix);
-    }
-    command.envs(env.iter().copied()).output().unwrap()
 }
 
 fn bodies(messages: &Value) -> Vec<&str> {
@@ -159,14 +136,14 @@ async fn a_notifier_setting_that_does_not_fit_stops_the_command_naming_it_but_no
         &[("IDENTITA_NOTIFIER__SMS_WEBHOOK_URL", "https://sms.example/?key=k3y")],
     ];
     for env in cases {
-        let output = identita_with(&server, &["outbox"], env);
+        let output = common::cli_beside(&server, &["outbox"], env);
         assert_eq!(output.status.code(), Some(1), "{env:?}");
         let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
         let error = printed["error"].as_str().unwrap();
         assert!(error.contains("notifier.sms") && !error.contains("k3y"), "{env:?}: {error}");
     }
     // A route that is no route at all.
-    let output = identita_with(&server, &["outbox"], &[("IDENTITA_NOTIFIER__SMS", "pigeon")]);
+    let output = common::cli_beside(&server, &["outbox"], &[("IDENTITA_NOTIFIER__SMS", "pigeon")]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("pigeon"));
 }

@@ -314,19 +314,13 @@ async fn run_snippet(server: &DevServer, mut command: Command, username: &str, p
     (sub.to_owned(), name.to_owned())
 }
 
-fn under_ci_a_skip_fails(test: &str, what: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: needs {what}; under CI=true a skip is a failure");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_authlib_snippet_signs_in() {
     let test = "the_authlib_snippet_signs_in";
     let ready =
         Command::new("python3").args(["-c", "import authlib, requests"]).output().is_ok_and(|o| o.status.success());
     if !ready {
-        under_ci_a_skip_fails(test, "python3 with Authlib and requests");
+        common::under_ci_a_skip_fails(test, "python3 with Authlib and requests");
         eprintln!("SKIPPED {test}: run `python3 -m pip install authlib requests` to run it");
         common::skips::record(test, common::skips::Needs::Python);
         return;
@@ -347,7 +341,7 @@ async fn the_openid_client_snippet_signs_in() {
     let modules = Path::new(MANIFEST).join("tests/third_party/node_modules");
     let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     if !node || !modules.join("openid-client").exists() {
-        under_ci_a_skip_fails(test, "node and `npm ci` in tests/third_party");
+        common::under_ci_a_skip_fails(test, "node and `npm ci` in tests/third_party");
         eprintln!("SKIPPED {test}: run `npm ci` in tests/third_party (needs Node.js) to run it");
         common::skips::record(test, common::skips::Needs::Node);
         return;
@@ -425,7 +419,7 @@ async fn the_readme_nia_id_script_signs_a_citizen_in_at_substantial() {
     let test = "the_readme_nia_id_script_signs_a_citizen_in_at_substantial";
     let ready = Command::new("python3").args(["-c", "import requests"]).output().is_ok_and(|o| o.status.success());
     if !ready {
-        under_ci_a_skip_fails(test, "python3 with requests");
+        common::under_ci_a_skip_fails(test, "python3 with requests");
         eprintln!("SKIPPED {test}: run `python3 -m pip install requests` to run it");
         common::skips::record(test, common::skips::Needs::Python);
         return;

@@ -26,6 +26,8 @@ pub enum Needs {
     Node,
     /// python3 with Authlib and requests (`pip install authlib requests`).
     Python,
+    /// python3 with aiosmtpd (`pip install aiosmtpd`), the SMTP server of the e-mail tests.
+    Smtp,
 }
 
 impl Needs {
@@ -36,6 +38,7 @@ impl Needs {
             Needs::Chromedriver => "chromedriver",
             Needs::Node => "Node.js",
             Needs::Python => "Python (Authlib)",
+            Needs::Smtp => "Python (aiosmtpd)",
         }
     }
 }
