@@ -9,12 +9,11 @@ use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Browser, Landing, TestServer, params_of};
+use common::{Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, page, params_of};
 use identita::config::BankConfig;
 use identita::secret::Secret;
 use serde_json::{Value, json};
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const STATE: &str = "st-bank";
 const BANK_USER: &str = "klient";
 const BANK_PASSWORD: &str = "heslo-v-bance-1";
@@ -25,7 +24,7 @@ const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
 struct Setup {
     a: TestServer,
     b: TestServer,
-    portal: (String, Option<String>),
+    portal: Portal,
     /// The citizen in A's register, as the bank knows them.
     citizen: identita::model::User,
 }
@@ -63,27 +62,8 @@ async fn setup(acr_values: &str, register: Value) -> Setup {
     }))
     .await;
     let citizen = a.add_user("petra", "jine-heslo-v-registru", register).await;
-    let portal = a.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
+    let portal = Portal::register(&a, STATE).await;
     Setup { a, b, portal, citizen }
-}
-
-fn authorize_url(s: &Setup, scope: &str) -> String {
-    let mut url = url::Url::parse(&s.a.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs([
-        ("response_type", "code"),
-        ("client_id", s.portal.0.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("scope", scope),
-        ("state", STATE),
-    ]);
-    url.to_string()
-}
-
-fn page(landing: Landing) -> (u16, String) {
-    match landing {
-        Landing::Page(status, html) => (status, html),
-        Landing::Redirect(to) => panic!("expected a page, got a redirect to {to}"),
-    }
 }
 
 fn redirect(landing: Landing) -> String {
@@ -95,7 +75,7 @@ fn redirect(landing: Landing) -> String {
 
 /// From the portal's request to A's bank picker.
 async fn to_picker(s: &Setup, browser: &Browser, scope: &str) -> String {
-    let (status, html) = page(browser.visit(&s.a.issuer, &authorize_url(s, scope)).await);
+    let (status, html) = page(browser.visit(&s.a.issuer, &s.portal.authorize_url(&[("scope", scope)])).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"data-means="bank""#), "the bank identity is offered:\n{html}");
     let start = html.find("interaction=").unwrap() + "interaction=".len();
@@ -131,24 +111,6 @@ async fn log_in_at_bank_with_nia_id(s: &Setup, browser: &Browser, at_bank: &str)
     back
 }
 
-async fn id_token_for(s: &Setup, at_portal: &str) -> Value {
-    assert!(at_portal.starts_with(REDIRECT), "{at_portal}");
-    let params = params_of(at_portal);
-    assert_eq!(params.get("state").map(String::as_str), Some(STATE));
-    let code = params.get("code").unwrap_or_else(|| panic!("no code in {at_portal}"));
-    let response = reqwest::Client::new()
-        .post(s.a.url("/token"))
-        .basic_auth(&s.portal.0, s.portal.1.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn a_citizen_logs_in_with_their_bank_identity() {
     let s = setup(SUBSTANTIAL, citizen_profile()).await;
@@ -160,8 +122,8 @@ async fn a_citizen_logs_in_with_their_bank_identity() {
     assert_eq!(asked.get("code_challenge_method").map(String::as_str), Some("S256"));
     assert!(asked.get("nonce").is_some_and(|n| !n.is_empty()));
     let back = log_in_at_bank_with_nia_id(&s, &browser, &at_bank).await;
-    let at_portal = redirect(browser.visit(&s.a.issuer, &back).await);
-    let claims = id_token_for(&s, &at_portal).await;
+    let at_portal = s.portal.back(browser.visit(&s.a.issuer, &back).await);
+    let claims = s.portal.id_token(&at_portal).await;
     assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
     assert_eq!(claims["amr"], json!(["fed"]), "{claims}");
     assert_eq!(claims["sub"], s.citizen.id, "the citizen of A's register: {claims}");
@@ -176,7 +138,7 @@ async fn the_bank_means_is_offered_only_where_a_bank_is_configured() {
     let s = setup(SUBSTANTIAL, citizen_profile()).await;
     let browser = Browser::new();
     // Any level: password, NIA ID and the bank.
-    let (_, html) = page(browser.visit(&s.a.issuer, &authorize_url(&s, "openid")).await);
+    let (_, html) = page(browser.visit(&s.a.issuer, &s.portal.authorize_url(&[])).await);
     for means in ["password", "nia-id", "bank"] {
         assert!(html.contains(&format!(r#"data-means="{means}""#)), "{means}:\n{html}");
     }
@@ -254,8 +216,8 @@ async fn a_tampered_state_or_another_browser_is_refused_and_the_real_answer_stil
     let (status, html) = page(Browser::new().visit(&s.a.issuer, &back).await);
     assert!(status >= 400 && !html.contains(&state), "{status}: {html}");
 
-    let at_portal = redirect(browser.visit(&s.a.issuer, &back).await);
-    assert_eq!(id_token_for(&s, &at_portal).await["amr"], json!(["fed"]));
+    let at_portal = s.portal.back(browser.visit(&s.a.issuer, &back).await);
+    assert_eq!(s.portal.id_token(&at_portal).await["amr"], json!(["fed"]));
 }
 
 #[tokio::test]
@@ -270,10 +232,8 @@ async fn cancelling_at_the_bank_shows_the_picker_and_cancelling_there_is_access_
     let (status, html) = page(browser.visit(&s.a.issuer, &back).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("was cancelled") || html.contains("bylo zrušeno"), "{html}");
-    let to = redirect(browser.submit(&s.a.issuer, &html, "bank", &[("cancel", "yes")]).await);
-    assert!(to.starts_with(REDIRECT), "{to}");
+    let to = s.portal.back(browser.submit(&s.a.issuer, &html, "bank", &[("cancel", "yes")]).await);
     assert_eq!(params_of(&to).get("error").map(String::as_str), Some("access_denied"), "{to}");
-    assert_eq!(params_of(&to).get("state").map(String::as_str), Some(STATE), "{to}");
 }
 
 /// The whole way in headless Chromium: the portal's request, the bank picked at A, NIA ID at the

@@ -5,10 +5,13 @@
 
 mod database;
 mod pg_cluster;
+mod portal;
 mod redis;
 mod redis_server;
 #[path = "../support/skips.rs"]
 pub mod skips;
+
+pub use portal::{PORTAL_REDIRECT, Portal, interaction_of, page, text_of};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -15,12 +15,13 @@ use tokio::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Browser, Landing, TestServer, params_of};
+use common::{
+    Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, interaction_of, page, params_of, text_of,
+};
 use identita::card::chip::Chip;
 use identita::model::{Card, CardStatus};
 use serde_json::{Value, json};
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const USER: &str = "petr";
 const STATE: &str = "st-card";
 const IOK: &str = "1234";
@@ -28,17 +29,12 @@ const DOK: &str = "87654321";
 const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 const TEN_YEARS: i64 = 10 * 365 * 86_400;
 
-struct Rp {
-    id: String,
-    secret: Option<String>,
-}
-
 /// A server with `petr` and a first-party client.
-async fn setup() -> (TestServer, Rp, identita::model::User) {
+async fn setup() -> (TestServer, Portal, identita::model::User) {
     let server = TestServer::start().await;
     let user = server.add_user(USER, "heslo-petra-1", json!({ "name": "Petr Svoboda" })).await;
-    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
-    (server, Rp { id, secret }, user)
+    let portal = Portal::register(&server, STATE).await;
+    (server, portal, user)
 }
 
 /// A card for `user_id`, activated, valid from `issued_at` to `valid_until`: registered on the
@@ -61,61 +57,9 @@ async fn valid_card(server: &TestServer, user_id: &str) -> (Card, Chip) {
     issue(server, user_id, now, now + TEN_YEARS).await
 }
 
-fn authorize_url(server: &TestServer, rp: &Rp, scope: &str) -> String {
-    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs([
-        ("response_type", "code"),
-        ("client_id", rp.id.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("scope", scope),
-        ("state", STATE),
-    ]);
-    url.to_string()
-}
-
-fn page(landing: Landing) -> (u16, String) {
-    match landing {
-        Landing::Page(status, html) => (status, html),
-        Landing::Redirect(to) => panic!("expected a page, got a redirect to {to}"),
-    }
-}
-
-fn redirect(landing: Landing) -> String {
-    match landing {
-        Landing::Redirect(to) => {
-            assert!(to.starts_with(REDIRECT), "{to}");
-            assert_eq!(params_of(&to).get("state").map(String::as_str), Some(STATE), "{to}");
-            to
-        }
-        Landing::Page(status, html) => panic!("expected a redirect to the client, got a page ({status}):\n{html}"),
-    }
-}
-
-/// The text of the element with `id` (no nested tags), unescaped.
-fn text_of(html: &str, id: &str) -> Option<String> {
-    let start = html.find(&format!("id=\"{id}\""))?;
-    let open = start + html[start..].find('>')? + 1;
-    let close = open + html[open..].find('<')?;
-    Some(
-        html[open..close]
-            .replace("&#x2f;", "/")
-            .replace("&#47;", "/")
-            .replace("&amp;", "&")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&#39;", "'"),
-    )
-}
-
-fn interaction_of(html: &str) -> String {
-    let marker = r#"name="interaction" value=""#;
-    let start = html.find(marker).unwrap_or_else(|| panic!("no interaction in:\n{html}")) + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
 /// Opens the login page for a request needing high: eObčanka alone, with its challenge.
-async fn card_page(server: &TestServer, browser: &Browser, rp: &Rp) -> (String, String) {
-    let (status, html) = page(browser.visit(&server.issuer, &authorize_url(server, rp, "openid loahigh")).await);
+async fn card_page(server: &TestServer, browser: &Browser, rp: &Portal) -> (String, String) {
+    let (status, html) = page(browser.visit(&server.issuer, &rp.authorize_url(&[("scope", "openid loahigh")])).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"id="card""#), "the card's form:\n{html}");
     assert!(!html.contains(r#"id="means""#) && !html.contains(r#"id="password""#), "eObčanka alone:\n{html}");
@@ -139,21 +83,6 @@ async fn sign_and_post(chip: &mut Chip, url: &str) -> (u16, Value) {
     post_answer(url, &json!({ "number": chip.number, "certificate": chip.certificate, "signature": signature })).await
 }
 
-async fn id_token_for(server: &TestServer, rp: &Rp, redirect: &str) -> Value {
-    let code = params_of(redirect).get("code").cloned().unwrap_or_else(|| panic!("no code in {redirect}"));
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(&rp.id, rp.secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
 async fn press_continue(server: &TestServer, browser: &Browser, html: &str) -> Landing {
     browser.submit(&server.issuer, html, "card", &[("action", "continue")]).await
 }
@@ -174,13 +103,13 @@ async fn a_high_request_offers_only_eobcanka_and_the_card_logs_in_at_high() {
     let (_, shown) = page(browser.visit(&server.issuer, &reload).await);
     assert!(shown.contains(r#"id="card-signed""#), "{shown}");
     assert_eq!(text_of(&shown, "card-url").as_deref(), Some(url.as_str()), "the same challenge");
-    let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &browser, &html).await)).await;
+    let claims = rp.id_token(&rp.back(press_continue(&server, &browser, &html).await)).await;
     assert_eq!(claims["acr"], HIGH, "{claims}");
     assert_eq!(claims["amr"], json!(["sc", "pin", "mfa"]), "{claims}");
     assert_eq!(claims["sub"], user.id.as_str(), "{claims}");
 
     // A request of any level lists eObčanka beside the others.
-    let (_, html) = page(server.browser().visit(&server.issuer, &authorize_url(&server, &rp, "openid")).await);
+    let (_, html) = page(server.browser().visit(&server.issuer, &rp.authorize_url(&[])).await);
     for means in ["password", "nia-id", "eobcanka"] {
         assert!(html.contains(&format!(r#"data-means="{means}""#)), "{means}:\n{html}");
     }
@@ -197,7 +126,7 @@ async fn without_a_signature_continue_says_so_and_a_citizen_without_a_card_can_c
     let error = text_of(&again, "login-error").unwrap_or_else(|| panic!("no error:\n{again}"));
     assert!(error.contains("zatím nepodepsala"), "{error}");
     assert!(again.contains(r#"role="alert""#));
-    let to = redirect(browser.submit(&server.issuer, &again, "card", &[("action", "cancel")]).await);
+    let to = rp.back(browser.submit(&server.issuer, &again, "card", &[("action", "cancel")]).await);
     assert_eq!(params_of(&to).get("error").map(String::as_str), Some("access_denied"), "{to}");
 }
 
@@ -272,13 +201,13 @@ async fn a_replayed_signature_and_another_persons_card_are_refused() {
     assert_eq!((status, answer["error"].as_str()), (401, Some("bad_signature")), "{answer}");
 
     // The login is mine, whatever was tried on the way.
-    let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &browser, &html).await)).await;
+    let claims = rp.id_token(&rp.back(press_continue(&server, &browser, &html).await)).await;
     assert_eq!(claims["sub"], user.id.as_str());
     // Their card still works for them.
     let their_browser = server.browser();
     let (html, url) = card_page(&server, &their_browser, &rp).await;
     assert_eq!(sign_and_post(&mut their_chip, &url).await.0, 200);
-    let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &their_browser, &html).await)).await;
+    let claims = rp.id_token(&rp.back(press_continue(&server, &their_browser, &html).await)).await;
     assert_eq!(claims["sub"], other.id.as_str());
 }
 
@@ -300,7 +229,7 @@ async fn a_challenge_signed_by_two_cards_logs_no_one_in() {
     // With a new challenge, my card logs me in.
     let new_url = text_of(&again, "card-url").unwrap();
     assert_eq!(sign_and_post(&mut mine, &new_url).await.0, 200);
-    let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &browser, &again).await)).await;
+    let claims = rp.id_token(&rp.back(press_continue(&server, &browser, &again).await)).await;
     assert_eq!(claims["sub"], user.id.as_str());
 }
 
@@ -416,7 +345,7 @@ async fn three_wrong_ioks_block_the_card_the_dok_unblocks_it_and_the_cli_logs_in
     let (code, out) = login(IOK).await;
     assert_eq!(code, 0, "{out}");
     assert_eq!(out["status"], "signed");
-    let claims = id_token_for(&server, &rp, &redirect(press_continue(&server, &browser, &html).await)).await;
+    let claims = rp.id_token(&rp.back(press_continue(&server, &browser, &html).await)).await;
     assert_eq!(claims["acr"], HIGH);
     assert_eq!(claims["amr"], json!(["sc", "pin", "mfa"]));
 

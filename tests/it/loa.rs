@@ -7,12 +7,9 @@
 
 use crate::common;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Browser, Landing, TestServer, params_of};
+use common::{Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, params_of};
 use serde_json::{Value, json};
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const USER: &str = "jan";
 const PASSWORD: &str = "heslo-123";
 const STATE: &str = "st-loa";
@@ -20,31 +17,12 @@ const LOW: &str = "http://eidas.europa.eu/LoA/low";
 const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
 const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 
-struct Rp {
-    id: String,
-    secret: Option<String>,
-}
-
 /// A server with `jan` and a first-party client (no consent page).
-async fn setup() -> (TestServer, Rp) {
+async fn setup() -> (TestServer, Portal) {
     let server = TestServer::start().await;
     server.add_user(USER, PASSWORD, json!({ "name": "Jan Novák" })).await;
-    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
-    (server, Rp { id, secret })
-}
-
-/// A code request; `extra` adds parameters or replaces the defaults.
-fn authorize_url(server: &TestServer, rp: &Rp, extra: &[(&str, &str)]) -> String {
-    let mut params: Vec<(&str, &str)> =
-        vec![("response_type", "code"), ("client_id", &rp.id), ("redirect_uri", REDIRECT), ("scope", "openid")];
-    params.push(("state", STATE));
-    for (name, value) in extra {
-        params.retain(|(n, _)| n != name);
-        params.push((name, value));
-    }
-    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs(params);
-    url.to_string()
+    let portal = Portal::register(&server, STATE).await;
+    (server, portal)
 }
 
 fn essential_acr(values: Value) -> String {
@@ -64,31 +42,15 @@ fn redirect_params(landing: Landing) -> std::collections::HashMap<String, String
 }
 
 /// Logs in through the login page (the browser has no session) and returns the ID token's claims.
-async fn log_in(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(&str, &str)]) -> Value {
-    let redirect = browser.authorize(&server.issuer, &authorize_url(server, rp, extra), USER, PASSWORD).await;
-    id_token_for(server, rp, &redirect).await
-}
-
-async fn id_token_for(server: &TestServer, rp: &Rp, redirect: &str) -> Value {
-    let params = params_of(redirect);
-    let code = params.get("code").unwrap_or_else(|| panic!("no code in {redirect}"));
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(&rp.id, rp.secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+async fn log_in(server: &TestServer, browser: &Browser, rp: &Portal, extra: &[(&str, &str)]) -> Value {
+    let redirect = browser.authorize(&server.issuer, &rp.authorize_url(extra), USER, PASSWORD).await;
+    rp.id_token(&redirect).await
 }
 
 /// Asks for `extra` in a browser without a session and expects the error at the client, with no
 /// page shown on the way.
-async fn expect_error(server: &TestServer, rp: &Rp, extra: &[(&str, &str)], error: &str) {
-    let landing = server.browser().visit(&server.issuer, &authorize_url(server, rp, extra)).await;
+async fn expect_error(server: &TestServer, rp: &Portal, extra: &[(&str, &str)], error: &str) {
+    let landing = server.browser().visit(&server.issuer, &rp.authorize_url(extra)).await;
     let params = redirect_params(landing);
     assert_eq!(params.get("error").map(String::as_str), Some(error), "{params:?}");
     assert!(!params.contains_key("code"), "{params:?}");
@@ -120,11 +82,10 @@ async fn an_essential_low_request_succeeds_at_login_and_from_the_session() {
     let first = log_in(&server, &browser, &rp, &[("claims", &claims_param)]).await;
     assert_eq!(first["acr"], LOW);
 
-    let landing = browser
-        .visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &claims_param), ("prompt", "none")]))
-        .await;
+    let landing =
+        browser.visit(&server.issuer, &rp.authorize_url(&[("claims", &claims_param), ("prompt", "none")])).await;
     let params = redirect_params(landing);
-    let second = id_token_for(&server, &rp, &format!("{REDIRECT}?code={}", params["code"])).await;
+    let second = rp.id_token(&format!("{REDIRECT}?code={}", params["code"])).await;
     assert_eq!(second["acr"], LOW);
     assert_eq!(second["sid"], first["sid"]);
 }
@@ -165,15 +126,15 @@ async fn an_essential_level_beyond_high_is_unmet_for_a_logged_in_person_too() {
     log_in(&server, &browser, &rp, &[]).await;
     let values = essential_acr(json!(["urn:example:gold"]));
     for prompt in [("prompt", "none"), ("prompt", "login")] {
-        let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &values), prompt])).await;
+        let landing = browser.visit(&server.issuer, &rp.authorize_url(&[("claims", &values), prompt])).await;
         assert_eq!(redirect_params(landing)["error"], "unmet_authentication_requirements", "{prompt:?}");
     }
 }
 
 /// The login page a request leads to, expected to offer eObčanka alone (the card's challenge,
 /// no password).
-async fn expect_eobcanka_alone(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(&str, &str)]) {
-    let landing = browser.visit(&server.issuer, &authorize_url(server, rp, extra)).await;
+async fn expect_eobcanka_alone(server: &TestServer, browser: &Browser, rp: &Portal, extra: &[(&str, &str)]) {
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(extra)).await;
     let Landing::Page(status, html) = landing else { panic!("{extra:?}: expected the login page, got {landing:?}") };
     assert_eq!(status, 200, "{extra:?}: {html}");
     assert!(html.contains(r#"id="card-url""#), "{extra:?}: the card's challenge:\n{html}");
@@ -206,8 +167,7 @@ async fn a_session_at_low_steps_up_to_eobcanka_for_high() {
     let browser = server.browser();
     log_in(&server, &browser, &rp, &[]).await;
     let values = essential_acr(json!([HIGH]));
-    let landing =
-        browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("claims", &values), ("prompt", "none")])).await;
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(&[("claims", &values), ("prompt", "none")])).await;
     assert_eq!(redirect_params(landing)["error"], "login_required");
     expect_eobcanka_alone(&server, &browser, &rp, &[("claims", &values)]).await;
 }
@@ -245,7 +205,7 @@ async fn two_loa_comparisons_are_an_invalid_scope() {
 
 /// Logs in, then sets the stored level of the browser's session to `acr`, as a session made by
 /// another means would have it; returns the `sid`.
-async fn session_at(server: &TestServer, browser: &Browser, rp: &Rp, acr: &str) -> String {
+async fn session_at(server: &TestServer, browser: &Browser, rp: &Portal, acr: &str) -> String {
     let claims = log_in(server, browser, rp, &[]).await;
     let sid = claims["sid"].as_str().unwrap().to_owned();
     let sessions = &server.provider.stores.sessions;
@@ -263,20 +223,20 @@ async fn a_session_at_another_level_needs_a_new_login_that_keeps_the_sid() {
     let sid = session_at(&server, &browser, &rp, SUBSTANTIAL).await;
 
     // Any level will do: the session serves.
-    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("prompt", "none")])).await;
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(&[("prompt", "none")])).await;
     assert!(redirect_params(landing).contains_key("code"));
 
     // Exactly low: not this session.
     let exact_low = [("scope", "openid loalow loaexact")];
     let none = [exact_low[0], ("prompt", "none")];
-    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &none)).await;
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(&none)).await;
     assert_eq!(redirect_params(landing)["error"], "login_required");
-    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &exact_low)).await;
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(&exact_low)).await;
     let Landing::Page(_, html) = landing else { panic!("expected the login page, got {landing:?}") };
     assert!(html.contains("id=\"login\""), "{html}");
     let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
     let params = redirect_params(landing);
-    let claims = id_token_for(&server, &rp, &format!("{REDIRECT}?code={}", params["code"])).await;
+    let claims = rp.id_token(&format!("{REDIRECT}?code={}", params["code"])).await;
     assert_eq!(claims["acr"], LOW);
     assert_eq!(claims["sid"], sid, "the session is upgraded, not replaced");
 }

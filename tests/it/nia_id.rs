@@ -8,10 +8,9 @@ use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Browser, Landing, TestServer, params_of};
+use common::{Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, interaction_of, page, params_of};
 use serde_json::{Value, json};
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const USER: &str = "jana";
 const PASSWORD: &str = "heslo-jany-1";
 const PHONE: &str = "+420601123456";
@@ -20,52 +19,12 @@ const LOW: &str = "http://eidas.europa.eu/LoA/low";
 const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
 const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 
-struct Rp {
-    id: String,
-    secret: Option<String>,
-}
-
 /// A server with `jana` (a Czech mobile number) and a first-party client.
-async fn setup() -> (TestServer, Rp) {
+async fn setup() -> (TestServer, Portal) {
     let server = TestServer::start().await;
     server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková", "phone_number": "+420 601 123 456" })).await;
-    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
-    (server, Rp { id, secret })
-}
-
-fn authorize_url(server: &TestServer, rp: &Rp, extra: &[(&str, &str)]) -> String {
-    let mut params: Vec<(&str, &str)> = vec![
-        ("response_type", "code"),
-        ("client_id", &rp.id),
-        ("redirect_uri", REDIRECT),
-        ("scope", "openid"),
-        ("state", STATE),
-    ];
-    for (name, value) in extra {
-        params.retain(|(n, _)| n != name);
-        params.push((name, value));
-    }
-    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs(params);
-    url.to_string()
-}
-
-fn page(landing: Landing) -> (u16, String) {
-    match landing {
-        Landing::Page(status, html) => (status, html),
-        Landing::Redirect(to) => panic!("expected a page, got a redirect to {to}"),
-    }
-}
-
-fn redirect(landing: Landing) -> String {
-    match landing {
-        Landing::Redirect(to) => {
-            assert!(to.starts_with(REDIRECT), "{to}");
-            assert_eq!(params_of(&to).get("state").map(String::as_str), Some(STATE), "{to}");
-            to
-        }
-        Landing::Page(status, html) => panic!("expected a redirect to the client, got a page ({status}):\n{html}"),
-    }
+    let portal = Portal::register(&server, STATE).await;
+    (server, portal)
 }
 
 /// The code of the newest SMS to `phone`, as the outbox holds it.
@@ -82,8 +41,8 @@ async fn sms_count(server: &TestServer, phone: &str) -> usize {
 }
 
 /// Opens the login page for a request needing substantial and passes the password: the SMS page.
-async fn to_sms_page(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(&str, &str)]) -> String {
-    let (status, html) = page(browser.visit(&server.issuer, &authorize_url(server, rp, extra)).await);
+async fn to_sms_page(server: &TestServer, browser: &Browser, rp: &Portal, extra: &[(&str, &str)]) -> String {
+    let (status, html) = page(browser.visit(&server.issuer, &rp.authorize_url(extra)).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"name="means" value="nia-id""#), "NIA ID is the means offered:\n{html}");
     let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
@@ -93,21 +52,6 @@ async fn to_sms_page(server: &TestServer, browser: &Browser, rp: &Rp, extra: &[(
     assert!(html.contains("+420 *** *** 456"), "the number, mostly hidden:\n{html}");
     assert!(!html.contains(PHONE), "{html}");
     html
-}
-
-async fn id_token_for(server: &TestServer, rp: &Rp, redirect: &str) -> Value {
-    let code = params_of(redirect).get("code").cloned().unwrap_or_else(|| panic!("no code in {redirect}"));
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(&rp.id, rp.secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
 const NEEDS_SUBSTANTIAL: &[(&str, &str)] = &[("scope", "openid loasubstantial")];
@@ -121,7 +65,7 @@ async fn a_substantial_request_logs_in_with_nia_id_and_the_sms_code() {
     assert_eq!(sms_count(&server, PHONE).await, 1);
     let code = last_code(&server, PHONE).await;
     let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
-    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    let claims = rp.id_token(&rp.back(landing)).await;
     assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]), "{claims}");
 
@@ -138,18 +82,18 @@ async fn the_means_list_offers_what_the_request_accepts() {
     let (server, rp) = setup().await;
     let browser = server.browser();
     // Any level: both means, the password first and chosen.
-    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[])).await);
+    let (_, html) = page(browser.visit(&server.issuer, &rp.authorize_url(&[])).await);
     assert!(html.contains(r#"id="means""#), "{html}");
     assert!(html.contains(r#"data-means="password""#) && html.contains(r#"data-means="nia-id""#), "{html}");
     assert!(html.contains(r#"name="means" value="password""#), "{html}");
 
     // Exactly low: the password alone.
     let (_, html) =
-        page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("scope", "openid loalow loaexact")])).await);
+        page(browser.visit(&server.issuer, &rp.authorize_url(&[("scope", "openid loalow loaexact")])).await);
     assert!(!html.contains(r#"data-means="nia-id""#) && html.contains(r#"name="means" value="password""#), "{html}");
 
     // Substantial: a posted password means is refused, not served at low.
-    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, NEEDS_SUBSTANTIAL)).await);
+    let (_, html) = page(browser.visit(&server.issuer, &rp.authorize_url(NEEDS_SUBSTANTIAL)).await);
     let landing = browser
         .submit(
             &server.issuer,
@@ -168,7 +112,7 @@ async fn the_means_list_offers_what_the_request_accepts() {
 async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
     let (server, rp) = setup().await;
     let browser = server.browser();
-    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, &[("ui_locales", "en")])).await);
+    let (_, html) = page(browser.visit(&server.issuer, &rp.authorize_url(&[("ui_locales", "en")])).await);
     let start =
         html.find(r#"data-means="nia-id" href=""#).expect("a link to NIA ID") + r#"data-means="nia-id" href=""#.len();
     let href = html[start..start + html[start..].find('"').unwrap()].replace("&#38;", "&").replace("&amp;", "&");
@@ -179,7 +123,7 @@ async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
     let (_, html) = page(landing);
     let code = last_code(&server, PHONE).await;
     let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
-    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    let claims = rp.id_token(&rp.back(landing)).await;
     assert_eq!(claims["acr"], SUBSTANTIAL);
 }
 
@@ -187,8 +131,7 @@ async fn choosing_nia_id_when_any_level_will_do_gives_substantial() {
 async fn a_voluntary_high_request_is_served_by_eobcanka_not_nia_id() {
     let (server, rp) = setup().await;
     // High is reached (eObčanka, see eobcanka.rs): NIA ID, at substantial, is not offered.
-    let (status, html) =
-        page(server.browser().visit(&server.issuer, &authorize_url(&server, &rp, &[("acr_values", HIGH)])).await);
+    let (status, html) = page(server.browser().visit(&server.issuer, &rp.authorize_url(&[("acr_values", HIGH)])).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"id="card-url""#), "{html}");
     assert!(!html.contains(r#"value="nia-id""#) && !html.contains(r#"data-means="nia-id""#), "{html}");
@@ -227,11 +170,7 @@ async fn three_wrong_codes_end_the_code_and_the_right_one_no_longer_works() {
     let fresh = last_code(&server, PHONE).await;
     assert_eq!(sms_count(&server, PHONE).await, 2);
     let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &fresh), ("action", "verify")]).await;
-    redirect(landing);
-}
-
-fn interaction_of(html: &str) -> String {
-    common::hidden_fields(html, "login").into_iter().find(|(name, _)| name == "interaction").unwrap().1
+    rp.back(landing);
 }
 
 #[tokio::test]
@@ -304,7 +243,7 @@ async fn an_expired_code_is_refused_and_a_new_one_can_be_sent() {
         assert_eq!(status, 401, "the old code is gone with the new one");
     }
     let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &fresh), ("action", "verify")]).await;
-    redirect(landing);
+    rp.back(landing);
 }
 
 #[tokio::test]
@@ -330,7 +269,7 @@ async fn an_account_without_a_czech_number_cannot_use_nia_id() {
     let (server, rp) = setup().await;
     server.add_user("petr", "heslo-petra-1", json!({ "phone_number": "+421 901 123 456" })).await;
     let browser = server.browser();
-    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, NEEDS_SUBSTANTIAL)).await);
+    let (_, html) = page(browser.visit(&server.issuer, &rp.authorize_url(NEEDS_SUBSTANTIAL)).await);
     let (status, html) = page(
         browser.submit(&server.issuer, &html, "login", &[("username", "petr"), ("password", "heslo-petra-1")]).await,
     );
@@ -348,33 +287,33 @@ async fn cancelling_at_the_sms_page_is_access_denied() {
     let browser = server.browser();
     let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
     let landing = browser.submit(&server.issuer, &html, "sms", &[("action", "cancel")]).await;
-    assert_eq!(params_of(&redirect(landing))["error"], "access_denied");
+    assert_eq!(params_of(&rp.back(landing))["error"], "access_denied");
 }
 
 #[tokio::test]
 async fn a_low_session_steps_up_to_substantial_keeping_its_sid() {
     let (server, rp) = setup().await;
     let browser = server.browser();
-    let first = browser.authorize(&server.issuer, &authorize_url(&server, &rp, &[]), USER, PASSWORD).await;
-    let low = id_token_for(&server, &rp, &first).await;
+    let first = browser.authorize(&server.issuer, &rp.authorize_url(&[]), USER, PASSWORD).await;
+    let low = rp.id_token(&first).await;
     assert_eq!(low["acr"], LOW);
 
     // prompt=none cannot step up.
     let none = [NEEDS_SUBSTANTIAL[0], ("prompt", "none")];
-    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &none)).await;
-    assert_eq!(params_of(&redirect(landing))["error"], "login_required");
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(&none)).await;
+    assert_eq!(params_of(&rp.back(landing))["error"], "login_required");
 
     let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
     let code = last_code(&server, PHONE).await;
     let landing = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
-    let stepped = id_token_for(&server, &rp, &redirect(landing)).await;
+    let stepped = rp.id_token(&rp.back(landing)).await;
     assert_eq!(stepped["acr"], SUBSTANTIAL);
     assert_eq!(stepped["sid"], low["sid"], "the session is upgraded, not replaced");
     assert_eq!(stepped["amr"], json!(["pwd", "sms", "mfa"]));
 
     // The upgraded session now serves substantial without a login.
-    let landing = browser.visit(&server.issuer, &authorize_url(&server, &rp, &none)).await;
-    let claims = id_token_for(&server, &rp, &redirect(landing)).await;
+    let landing = browser.visit(&server.issuer, &rp.authorize_url(&none)).await;
+    let claims = rp.id_token(&rp.back(landing)).await;
     assert_eq!(claims["acr"], SUBSTANTIAL);
 }
 
@@ -382,7 +321,7 @@ async fn a_low_session_steps_up_to_substantial_keeping_its_sid() {
 async fn the_sms_page_without_a_code_leads_to_the_login_page() {
     let (server, rp) = setup().await;
     let browser = server.browser();
-    let (_, html) = page(browser.visit(&server.issuer, &authorize_url(&server, &rp, NEEDS_SUBSTANTIAL)).await);
+    let (_, html) = page(browser.visit(&server.issuer, &rp.authorize_url(NEEDS_SUBSTANTIAL)).await);
     let url = server.url(&format!("/login/sms?interaction={}", interaction_of(&html)));
     let (_, html) = page(browser.visit(&server.issuer, &url).await);
     assert!(html.contains(r#"id="login""#), "{html}");
@@ -482,8 +421,8 @@ async fn the_accounts_code_attempts_run_out_but_its_password_still_signs_in_at_l
 
     // A locked means does not lock the others: the password alone still signs in, at low.
     let fresh = server.browser();
-    let landing = fresh.authorize(&server.issuer, &authorize_url(&server, &rp, &[]), USER, PASSWORD).await;
-    let claims = id_token_for(&server, &rp, &landing).await;
+    let landing = fresh.authorize(&server.issuer, &rp.authorize_url(&[]), USER, PASSWORD).await;
+    let claims = rp.id_token(&landing).await;
     assert_eq!(claims["acr"], LOW);
 }
 
@@ -494,14 +433,14 @@ async fn prompt_login_at_substantial_asks_for_nia_id_again() {
     let html = to_sms_page(&server, &browser, &rp, NEEDS_SUBSTANTIAL).await;
     let code = last_code(&server, PHONE).await;
     let first = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
-    let first = id_token_for(&server, &rp, &redirect(first)).await;
+    let first = rp.id_token(&rp.back(first)).await;
 
     server.clock.advance(5);
     let again = [NEEDS_SUBSTANTIAL[0], ("prompt", "login")];
     let html = to_sms_page(&server, &browser, &rp, &again).await;
     let code = last_code(&server, PHONE).await;
     let second = browser.submit(&server.issuer, &html, "sms", &[("code", &code), ("action", "verify")]).await;
-    let second = id_token_for(&server, &rp, &redirect(second)).await;
+    let second = rp.id_token(&rp.back(second)).await;
     assert_eq!(second["acr"], SUBSTANTIAL);
     assert_eq!(second["sid"], first["sid"]);
     assert!(second["auth_time"].as_i64() > first["auth_time"].as_i64(), "a new authentication: {second}");

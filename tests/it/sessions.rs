@@ -6,7 +6,7 @@ use crate::common;
 
 use std::collections::HashMap;
 
-use common::{Landing, TestServer};
+use common::{Landing, TestServer, page};
 use serde_json::json;
 
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
@@ -23,13 +23,6 @@ fn authorize_url(server: &TestServer, client_id: &str, extra: &[(&str, &str)]) -
         .append_pair("state", "st");
     url.query_pairs_mut().extend_pairs(extra);
     url.into()
-}
-
-fn page(landing: Landing) -> (u16, String) {
-    match landing {
-        Landing::Page(status, html) => (status, html),
-        Landing::Redirect(to) => panic!("expected a page, got a redirect to {to}"),
-    }
 }
 
 /// Signs out in `browser` through the confirmation page.
