@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates docs/screenshots/*.png: the person-facing pages (login with its list of means,
-# login with an error, NIA ID's login and SMS code page, consent, logout confirmation, an error page, the landing page) in Czech and English, at a
-# phone's width, taken by the accessibility test in headless Chromium while it audits them.
+# Regenerates docs/screenshots/*.png: every person-facing page the accessibility test audits
+# (tests/it/accessibility.rs: the landing page, login with its list of means and with an error,
+# each means' pages, consent, account selection, logout, error pages) in Czech and English, at a
+# desktop's and a phone's width (`{page}-{language}-{width}.png`), taken in headless Chromium
+# while the test audits them.
 #
 # Needs Debian's chromium and chromium-driver, and `npm ci` in tests/third_party (axe-core).
 set -euo pipefail

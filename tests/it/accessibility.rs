@@ -1,7 +1,7 @@
 //! Every person-facing page checked by axe-core in headless Chromium: the landing page (in dev
 //! mode, with its citizens, clients and later a message in its outbox), login (with its list of
 //! means), login with an error, NIA ID's login, its SMS code page with and without an error,
-//! eObčanka's challenge with and without an error, consent, account selection, logout
+//! the bank picker, eObčanka's challenge with and without an error, consent, account selection, logout
 //! confirmation, logged out, logout cancelled, an error page with its way back, and a page opened
 //! without a pending request — in Czech and in English, at a desktop and at a phone width. A
 //! violation of impact `serious` or `critical` fails the test, listed with the page, the rule and
@@ -10,8 +10,9 @@
 //! Needs chromedriver (see [`crate::browser`]) and axe-core from npm (`npm ci` in
 //! tests/third_party). Without either the test says SKIPPED, and fails under `CI=true`.
 //!
-//! With `IDENTITA_SCREENSHOTS=<dir>` it also saves phone-width screenshots of a few pages there
-//! (docs/screenshots.sh regenerates docs/screenshots/ this way).
+//! With `IDENTITA_SCREENSHOTS=<dir>` it also saves a screenshot of every page it audits there,
+//! at each width and in each language (`{page}-{language}-{width}.png`; docs/screenshots.sh
+//! regenerates docs/screenshots/ this way).
 
 use crate::browser::{Driver, browser_in, driver, relying_party, wait_for};
 use crate::common::{self, TestServer};
@@ -22,9 +23,8 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 const WIDTHS: [(&str, u32, u32); 2] = [("desktop", 1280, 900), ("phone", 390, 844)];
-/// The pages saved as screenshots, when asked for.
-const SHOTS: [&str; 9] =
-    ["login", "login-error", "login-nia-id", "sms", "login-eobcanka", "consent", "logout-confirm", "error", "landing"];
+/// The pages a walk audits in each language.
+const PAGES: usize = 17;
 
 /// axe-core's browser bundle, or `None` (skip) when `npm ci` has not been run.
 fn axe_source(test: &str) -> Option<String> {
@@ -90,12 +90,9 @@ impl Audit {
                 }
             }
             self.audited.push(format!("{page}/{}/{width_name}", self.language));
-            if width_name == "phone"
-                && let Some(dir) = &self.shots
-                && SHOTS.contains(&page)
-            {
+            if let Some(dir) = &self.shots {
                 let png = client.screenshot().await.unwrap();
-                std::fs::write(dir.join(format!("{page}-{}.png", self.language)), png).unwrap();
+                std::fs::write(dir.join(format!("{page}-{}-{width_name}.png", self.language)), png).unwrap();
             }
         }
         client.set_window_size(WIDTHS[0].1, WIDTHS[0].2).await.unwrap();
@@ -117,8 +114,18 @@ async fn type_into(client: &Client, id: &str, text: &str) {
 /// Visits every page in one language, in the order a person meets them.
 async fn walk(driver: &Driver, audit: &mut Audit) {
     // In dev mode: the landing page then also lists the citizens, the clients and the outbox.
+    // A bank for the bank picker: the page lists it without reaching it.
     let server = TestServer::start_with(|config| {
         config.dev = Some(identita::config::DevMode { citizens: vec![("jana".into(), "tajne-heslo".into())] });
+        config.banks = vec![identita::config::BankConfig {
+            id: "banka-b".into(),
+            name: "Banka B".into(),
+            issuer: "http://127.0.0.1:9".into(),
+            client_id: "identita".into(),
+            client_secret: Some(identita::secret::Secret::new("a-secret-at-the-bank-0123456789")),
+            client_secret_file: None,
+            acr_values: "http://eidas.europa.eu/LoA/substantial".into(),
+        }];
     })
     .await;
     let (callback, seen) = relying_party().await;
@@ -201,6 +208,13 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     wait_id(&client, "sms-error").await;
     audit.check(&client, "sms-error").await;
 
+    // The bank identity, for the same portal: the picker of banks.
+    client.goto(&authorize.replace("scope=openid%20profile%20email", "scope=openid%20loasubstantial")).await.unwrap();
+    wait_id(&client, "nia-id-intro").await;
+    client.find(Locator::Css(r#"a[data-means="bank"]"#)).await.unwrap().click().await.unwrap();
+    wait_id(&client, "bank-intro").await;
+    audit.check(&client, "login-bank").await;
+
     // eObčanka, for a portal that needs high: the card's challenge, and Continue before signing.
     client.goto(&authorize.replace("scope=openid%20profile%20email", "scope=openid%20loahigh")).await.unwrap();
     wait_id(&client, "card-intro").await;
@@ -250,6 +264,6 @@ async fn every_page_passes_axe_in_czech_and_english_at_desktop_and_phone_widths(
         findings.extend(audit.findings);
         audited.extend(audit.audited);
     }
-    assert_eq!(audited.len(), 16 * 2 * 2, "every page, language and width: {audited:?}");
+    assert_eq!(audited.len(), PAGES * 2 * WIDTHS.len(), "every page, language and width: {audited:?}");
     assert!(findings.is_empty(), "axe found serious or critical violations:\n{}", findings.join("\n"));
 }
