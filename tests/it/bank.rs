@@ -7,8 +7,6 @@
 
 use crate::common;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, page, params_of};
 use identita::config::BankConfig;
 use identita::secret::Secret;
@@ -246,19 +244,10 @@ async fn a_citizen_logs_in_with_their_bank_in_a_real_browser() {
     let Some(driver) = driver(TEST).await else { return };
     let s = setup(SUBSTANTIAL, citizen_profile()).await;
     let (callback, seen) = relying_party().await;
-    let (id, secret) =
-        s.a.add_client(json!({ "client_name": "Portál občana", "redirect_uris": [callback], "first_party": true }))
-            .await;
-    let mut url = url::Url::parse(&s.a.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs([
-        ("response_type", "code"),
-        ("client_id", id.as_str()),
-        ("redirect_uri", callback.as_str()),
-        ("scope", "openid loasubstantial"),
-        ("state", STATE),
-    ]);
+    let portal = Portal::register_at(&s.a, STATE, &callback).await;
+    let url = portal.authorize_url(&[("scope", "openid loasubstantial")]);
     let client = browser_in(&driver, "cs").await;
-    client.goto(url.as_str()).await.unwrap();
+    client.goto(&url).await.unwrap();
     client.wait().for_element(Locator::Css(r#"a[data-means="bank"]"#)).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Id("bank-intro")).await.unwrap();
     client.find(Locator::Css(r#"button[name="bank"][value="banka-b"]"#)).await.unwrap().click().await.unwrap();
@@ -275,18 +264,7 @@ async fn a_citizen_logs_in_with_their_bank_in_a_real_browser() {
     client.find(Locator::Id("sms-submit")).await.unwrap().click().await.unwrap();
     wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
     let query = seen.lock().unwrap()[0].clone();
-    let code = params_of(&format!("{REDIRECT}?{query}")).get("code").cloned().unwrap_or_else(|| panic!("{query}"));
-    let response = reqwest::Client::new()
-        .post(s.a.url("/token"))
-        .basic_auth(&id, secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", callback.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let claims = portal.id_token_from_query(&query).await;
     assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
     assert_eq!(claims["amr"], json!(["fed"]), "{claims}");
     assert_eq!(claims["sub"], s.citizen.id, "{claims}");

@@ -13,11 +13,7 @@ use std::process::Stdio;
 
 use tokio::process::Command;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{
-    Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, interaction_of, page, params_of, text_of,
-};
+use common::{Browser, Landing, Portal, TestServer, interaction_of, page, params_of, text_of};
 use identita::card::chip::Chip;
 use identita::model::{Card, CardStatus};
 use serde_json::{Value, json};
@@ -398,21 +394,12 @@ async fn a_citizen_logs_in_with_eobcanka_in_a_real_browser() {
     let Some(driver) = driver(TEST).await else { return };
     let server = TestServer::start().await;
     let (callback, seen) = relying_party().await;
-    let (id, secret) = server
-        .add_client(json!({ "client_name": "Portál občana", "redirect_uris": [callback], "first_party": true }))
-        .await;
+    let portal = Portal::register_at(&server, STATE, &callback).await;
     let user = server.add_user(USER, "heslo-petra-1", json!({ "name": "Petr Svoboda" })).await;
     let (_, mut chip) = valid_card(&server, &user.id).await;
-    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs([
-        ("response_type", "code"),
-        ("client_id", id.as_str()),
-        ("redirect_uri", callback.as_str()),
-        ("scope", "openid loahigh"),
-        ("state", STATE),
-    ]);
+    let url = portal.authorize_url(&[("scope", "openid loahigh")]);
     let client = browser_in(&driver, "cs").await;
-    client.goto(url.as_str()).await.unwrap();
+    client.goto(&url).await.unwrap();
     client.wait().for_element(Locator::Id("card-intro")).await.unwrap();
     assert!(client.find(Locator::Id("password")).await.is_err(), "no password for eObčanka");
     // Continue too early: the page says the card has not signed yet.
@@ -425,18 +412,7 @@ async fn a_citizen_logs_in_with_eobcanka_in_a_real_browser() {
     client.find(Locator::Id("card-continue")).await.unwrap().click().await.unwrap();
     wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
     let query = seen.lock().unwrap()[0].clone();
-    let code = params_of(&format!("{REDIRECT}?{query}")).get("code").cloned().unwrap_or_else(|| panic!("{query}"));
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(&id, secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", callback.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let claims = portal.id_token_from_query(&query).await;
     assert_eq!(claims["acr"], HIGH);
     assert_eq!(claims["amr"], json!(["sc", "pin", "mfa"]));
     client.close().await.unwrap();

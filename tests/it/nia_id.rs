@@ -6,10 +6,8 @@
 
 use crate::common;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Browser, Landing, PORTAL_REDIRECT as REDIRECT, Portal, TestServer, interaction_of, page, params_of};
-use serde_json::{Value, json};
+use common::{Browser, Landing, Portal, TestServer, interaction_of, page, params_of};
+use serde_json::json;
 
 const USER: &str = "jana";
 const PASSWORD: &str = "heslo-jany-1";
@@ -340,20 +338,11 @@ async fn a_citizen_logs_in_with_nia_id_in_a_real_browser() {
     let Some(driver) = driver(TEST).await else { return };
     let server = TestServer::start().await;
     let (callback, seen) = relying_party().await;
-    let (id, secret) = server
-        .add_client(json!({ "client_name": "Portál občana", "redirect_uris": [callback], "first_party": true }))
-        .await;
+    let portal = Portal::register_at(&server, STATE, &callback).await;
     server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková", "phone_number": PHONE })).await;
-    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs([
-        ("response_type", "code"),
-        ("client_id", id.as_str()),
-        ("redirect_uri", callback.as_str()),
-        ("scope", "openid loasubstantial"),
-        ("state", STATE),
-    ]);
+    let url = portal.authorize_url(&[("scope", "openid loasubstantial")]);
     let client = browser_in(&driver, "cs").await;
-    client.goto(url.as_str()).await.unwrap();
+    client.goto(&url).await.unwrap();
     client.wait().for_element(Locator::Id("nia-id-intro")).await.unwrap();
     client.find(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
     client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
@@ -369,19 +358,7 @@ async fn a_citizen_logs_in_with_nia_id_in_a_real_browser() {
     client.find(Locator::Id("sms-submit")).await.unwrap().click().await.unwrap();
     wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
     let query = seen.lock().unwrap()[0].clone();
-    let landing = format!("{REDIRECT}?{query}");
-    let code = params_of(&landing).get("code").cloned().unwrap_or_else(|| panic!("no code: {query}"));
-    let response = reqwest::Client::new()
-        .post(server.url("/token"))
-        .basic_auth(&id, secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", callback.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let claims = portal.id_token_from_query(&query).await;
     assert_eq!(claims["acr"], SUBSTANTIAL);
     assert_eq!(claims["amr"], json!(["pwd", "sms", "mfa"]));
     client.close().await.unwrap();

@@ -16,6 +16,8 @@ pub struct Portal {
     pub secret: Option<String>,
     /// The `state` of its requests, checked on the way back.
     pub state: &'static str,
+    /// Its redirect URI.
+    pub redirect: String,
     authorize: String,
     token: String,
 }
@@ -23,8 +25,16 @@ pub struct Portal {
 impl Portal {
     /// A first-party confidential client of `server`, sending `state` with its requests.
     pub async fn register(server: &TestServer, state: &'static str) -> Portal {
-        let (id, secret) = server.add_client(json!({ "redirect_uris": [PORTAL_REDIRECT], "first_party": true })).await;
-        Portal { id, secret, state, authorize: server.url("/authorize"), token: server.url("/token") }
+        Portal::register_at(server, state, PORTAL_REDIRECT).await
+    }
+
+    /// The same, named "Portál občana", with `redirect` (a relying party that listens, for a
+    /// real browser) as its redirect URI.
+    pub async fn register_at(server: &TestServer, state: &'static str, redirect: &str) -> Portal {
+        let client = json!({ "client_name": "Portál občana", "redirect_uris": [redirect], "first_party": true });
+        let (id, secret) = server.add_client(client).await;
+        let (authorize, token) = (server.url("/authorize"), server.url("/token"));
+        Portal { id, secret, state, redirect: redirect.to_owned(), authorize, token }
     }
 
     /// A code request for `openid`; `extra` adds parameters or replaces these defaults.
@@ -32,7 +42,7 @@ impl Portal {
         let mut params: Vec<(&str, &str)> = vec![
             ("response_type", "code"),
             ("client_id", &self.id),
-            ("redirect_uri", PORTAL_REDIRECT),
+            ("redirect_uri", &self.redirect),
             ("scope", "openid"),
             ("state", self.state),
         ];
@@ -49,7 +59,7 @@ impl Portal {
     pub fn back(&self, landing: Landing) -> String {
         match landing {
             Landing::Redirect(to) => {
-                assert!(to.starts_with(PORTAL_REDIRECT), "redirect to the wrong place: {to}");
+                assert!(to.starts_with(&self.redirect), "redirect to the wrong place: {to}");
                 assert_eq!(params_of(&to).get("state").map(String::as_str), Some(self.state), "{to}");
                 to
             }
@@ -63,7 +73,7 @@ impl Portal {
         let response = reqwest::Client::new()
             .post(&self.token)
             .basic_auth(&self.id, self.secret.as_deref())
-            .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", PORTAL_REDIRECT)])
+            .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &self.redirect)])
             .send()
             .await
             .unwrap();
@@ -71,6 +81,11 @@ impl Portal {
         let tokens: Value = response.json().await.unwrap();
         let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    }
+
+    /// The same for the query a listening relying party was called with.
+    pub async fn id_token_from_query(&self, query: &str) -> Value {
+        self.id_token(&format!("{}?{query}", self.redirect)).await
     }
 }
 
