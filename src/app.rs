@@ -100,7 +100,8 @@ pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
     .map_err(|e| StartError::Config(e.to_string()))?;
     let mut authn =
         Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))?;
-    authn.banks = crate::authn::bank::Banks::new(&config.banks).map_err(|e| StartError::Config(e.to_string()))?;
+    authn.banks = crate::authn::bank::Banks::new(&config.banks, provider.clock.clone())
+        .map_err(|e| StartError::Config(e.to_string()))?;
     Ok(authn)
 }
 

@@ -19,6 +19,7 @@ use openidconnect::{
     Scope, TokenResponse,
 };
 
+use crate::clock::SharedClock;
 use crate::config::BankConfig;
 use crate::model::loa::Loa;
 use crate::model::{BankPending, User};
@@ -88,6 +89,9 @@ pub struct Banks {
     banks: Arc<Vec<Bank>>,
     http: reqwest::Client,
     discovered: Arc<RwLock<HashMap<String, CoreProviderMetadata>>>,
+    /// The provider's clock, which a bank's ID token's expiry is checked against (the system's
+    /// when there is none).
+    clock: Option<SharedClock>,
 }
 
 /// The authorization request to send the browser to, and what the callback checks it against.
@@ -98,7 +102,7 @@ pub struct Started {
 
 impl Banks {
     /// The banks of `[[banks]]` (validated by the config), their secrets read.
-    pub fn new(configs: &[BankConfig]) -> Result<Self, BankError> {
+    pub fn new(configs: &[BankConfig], clock: SharedClock) -> Result<Self, BankError> {
         let mut banks = Vec::new();
         for config in configs {
             let secret = match (&config.client_secret, &config.client_secret_file) {
@@ -119,7 +123,7 @@ impl Banks {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| BankError::Setup(format!("the HTTP client for banks: {e}")))?;
-        Ok(Self { banks: Arc::new(banks), http, discovered: Arc::default() })
+        Ok(Self { banks: Arc::new(banks), http, discovered: Arc::default(), clock: Some(clock) })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -218,8 +222,14 @@ impl Banks {
             .await
             .map_err(|e| unavailable(format!("token: {}", describe(&e))))?;
         let id_token = tokens.id_token().ok_or_else(|| invalid("no ID token".into()))?;
+        let mut verifier = client.id_token_verifier();
+        if let Some(clock) = self.clock.clone() {
+            verifier = verifier.set_time_fn(move || {
+                chrono::DateTime::from_timestamp(clock.now(), 0).unwrap_or(chrono::DateTime::UNIX_EPOCH)
+            });
+        }
         let claims = id_token
-            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce.clone()))
+            .claims(&verifier, &Nonce::new(pending.nonce.clone()))
             .map_err(|e| invalid(format!("ID token: {e}")))?;
         let level = claims.auth_context_ref().and_then(|acr| Loa::parse(acr.as_str()).ok());
         if level.is_none_or(|l| l < Loa::Substantial) {

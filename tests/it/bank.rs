@@ -34,7 +34,8 @@ fn citizen_profile() -> Value {
 /// B with its customer; A with B as its bank (`acr_values` as given) and, if `register`, the
 /// citizen in its register.
 async fn setup(acr_values: &str, register: Value) -> Setup {
-    let b = TestServer::start().await;
+    // The bank's ID tokens live ten minutes.
+    let b = TestServer::start_with(|config| config.tokens.id_token_ttl = 600).await;
     let mut customer = citizen_profile();
     customer["phone_number"] = json!(BANK_PHONE);
     b.add_user(BANK_USER, BANK_PASSWORD, customer).await;
@@ -159,6 +160,22 @@ async fn a_bank_answer_matching_no_citizen_is_refused() {
     let (status, html) = page(browser.visit(&s.a.issuer, &back).await);
     assert_eq!(status, 403, "{html}");
     assert!(html.contains("do not match exactly one citizen") || html.contains("neodpovídají právě jednomu"), "{html}");
+    assert!(html.contains(r#"id="bank""#), "the picker again:\n{html}");
+}
+
+/// The bank's ID token is checked against identita's clock: an answer that reaches A after the
+/// token's ten minutes have passed there is refused, however the machine's clock stands.
+#[tokio::test]
+async fn a_bank_id_token_expired_by_identitas_clock_is_refused() {
+    let s = setup(SUBSTANTIAL, citizen_profile()).await;
+    let browser = Browser::new();
+    let picker = to_picker(&s, &browser, "openid loasubstantial").await;
+    let at_bank = pick_bank(&s, &browser, &picker).await;
+    let back = log_in_at_bank_with_nia_id(&s, &browser, &at_bank).await;
+    s.a.clock.advance(15 * 60);
+    let (status, html) = page(browser.visit(&s.a.issuer, &back).await);
+    assert_eq!(status, 502, "{html}");
+    assert!(html.contains("could not be completed") || html.contains("nepodařilo dokončit"), "{html}");
     assert!(html.contains(r#"id="bank""#), "the picker again:\n{html}");
 }
 
