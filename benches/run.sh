@@ -21,7 +21,7 @@ command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
 database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
 repeat=2 duration=10 warmup=2 sessions=100000 build=1
-scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login"
+scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login"
 while [ $# -gt 0 ]; do
   case "$1" in
     --database-url) database_url="$2"; shift 2 ;;
@@ -47,6 +47,11 @@ if [ "$build" = 1 ]; then
   (cd "$root" && cargo build --release --bin identita >&2 && cargo build --release -p identita-bench >&2)
 fi
 port="${BENCH_PORT:-18080}"
+# The NIA ID scenario's SMS gateway (identita-bench listens there during that scenario).
+sms_port="${BENCH_SMS_PORT:-18090}"
+# NIA ID sends an account at most ten codes in fifteen minutes and a card answers at most ten
+# challenges in fifteen minutes: each round logs in as users and with cards of its own.
+nia_users=128 cards_per_round=400 first_nia_user=64
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
 # Copies: a shared target directory may see another checkout's build replace the binaries.
@@ -102,12 +107,15 @@ write_config() {
     echo "iterations = $2"
     echo "parallelism = 1"
     echo "address_limit = 0         # the benchmark's logins all come from loopback"
+    echo "[notifier]"
+    echo "sms = \"webhook\"           # to identita-bench's gateway, as in production"
+    echo "sms_webhook_url = \"http://127.0.0.1:$sms_port/sms\""
   } >"$work/identita.toml"
 }
 
 start_server() {
   if [ -n "$redis_url" ]; then export IDENTITA_REDIS_URL="$redis_url"; fi
-  "$bench" fixture >"$work/seed.json"
+  "$bench" fixture --users $((first_nia_user + nia_users * repeat)) >"$work/seed.json"
   (cd "$work" && "$identita" --config "$work/identita.toml" init >/dev/null)
   (cd "$work" && "$identita" --config "$work/identita.toml" seed "$work/seed.json" >/dev/null)
   (cd "$work" && exec taskset -c 0 "$identita" --config "$work/identita.toml" serve 2>>"$work/identita.log") &
@@ -124,21 +132,44 @@ start_server() {
 
 redis_used() { redis-cli -u "$redis_url" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
 
+# Cards for each round's eObčanka logins, issued to the first bench users (untimed, with the
+# server running, as an operator issues them).
+issue_cards() {
+  if [[ " $scenarios " != *" card_login "* ]]; then return 0; fi
+  echo "issuing $((cards_per_round * repeat)) eObčanka cards …" >&2
+  for round in $(seq "$repeat"); do
+    mkdir -p "$work/cards/$round"
+    for i in $(seq 0 $((cards_per_round - 1))); do
+      (cd "$work" && "$identita" --config "$work/identita.toml" card issue --user "bench$((i % first_nia_user))" \
+        --out "$work/cards/$round/$i.json" --iok 1234 --dok 12345678 >/dev/null)
+    done
+  done
+}
+
 # Phase 1: the scenarios, at OWASP argon2id parameters.
 fresh_store
 write_config 19456 2
 start_server
+issue_cards
 sleep 1
 "$bench" rss --pid "$pid" --label idle --note "after start and seed, before any request" >>"$work/memory.jsonl"
 for round in $(seq "$repeat"); do
   echo "round $round: measuring the bounds on core 0 (the server idle) …" >&2
   taskset -c 0 "$bench" bounds --round "$round" >>"$work/bounds.jsonl"
   for s in $scenarios; do
-    concurrency=16
-    if [ "$s" = login ]; then concurrency=4; fi
+    concurrency=16 extra=()
+    case "$s" in
+      login | nia_id_login | card_login) concurrency=4 ;;
+    esac
+    case "$s" in
+      nia_id_login)
+        first=$((first_nia_user + nia_users * (round - 1)))
+        extra=(--sms-listen "127.0.0.1:$sms_port" --users "$first..$((first + nia_users))") ;;
+      card_login) extra=(--cards "$work/cards/$round") ;;
+    esac
     echo "round $round: $s …" >&2
     taskset -c 1 "$bench" run --base "$base" --scenario "${s//_/-}" --concurrency "$concurrency" --pid "$pid" \
-      --warmup "$warmup" --duration "$duration" --round "$round" >>"$work/results.jsonl"
+      --warmup "$warmup" --duration "$duration" --round "$round" "${extra[@]}" >>"$work/results.jsonl"
   done
 done
 "$bench" rss --pid "$pid" --label "after the scenarios" --note "every scenario run, all their tokens live" \

@@ -1,6 +1,8 @@
 //! The bounding operations, measured on this machine with the crates and settings identita
-//! uses: one argon2id password check as identita does it (what a login costs), one RS256 and one ES256 signature
-//! over an ID token's claims (what a code exchange costs). Run it pinned to the server's core.
+//! uses: one argon2id password check as identita does it (what a password or NIA ID login
+//! costs), one RS256 and one ES256 signature over an ID token's claims (what a code exchange
+//! costs), and one check of an eObčanka card's ECDSA P-256 signature (what a card login costs).
+//! Run it pinned to the server's core.
 
 use std::time::{Duration, Instant};
 
@@ -20,10 +22,15 @@ pub struct Bounds {
     pub argon2id_params: String,
     pub rs256_per_second: f64,
     pub es256_per_second: f64,
+    /// Checks of a card's signature of a login challenge (ring, as identita checks it).
+    #[serde(default)]
+    pub card_check_per_second: f64,
     /// The same rates per second of this process's CPU time, unaffected by sharing the core.
     pub argon2id_per_cpu_second: f64,
     pub rs256_per_cpu_second: f64,
     pub es256_per_cpu_second: f64,
+    #[serde(default)]
+    pub card_check_per_cpu_second: f64,
 }
 
 /// Operations per second of wall-clock time and per second of CPU time.
@@ -95,6 +102,7 @@ pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duratio
     let rs256 = sign_rate(&jws::RS256.signer_from_jwk(&rsa)?, time)?;
     let ec = jws::ES256.generate_key_pair()?.to_jwk_key_pair();
     let es256 = sign_rate(&jws::ES256.signer_from_jwk(&ec)?, time)?;
+    let card_check = card_check_rate(time)?;
     Ok(Bounds {
         argon2id_per_second: argon2id.wall,
         argon2id_params: format!("m={memory_kib} KiB, t={iterations}, p={parallelism}"),
@@ -103,5 +111,30 @@ pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duratio
         argon2id_per_cpu_second: argon2id.cpu,
         rs256_per_cpu_second: rs256.cpu,
         es256_per_cpu_second: es256.cpu,
+        card_check_per_second: card_check.wall,
+        card_check_per_cpu_second: card_check.cpu,
+    })
+}
+
+/// As identita checks a card's answer: the public key from the register (an uncompressed point),
+/// the signature (ASN.1 DER) over the challenge's URL, both base64url-decoded, then ECDSA P-256.
+fn card_check_rate(time: Duration) -> Result<Rate, Error> {
+    use base64::Engine;
+    use ring::signature::{self, EcdsaKeyPair, KeyPair};
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+        .map_err(|e| format!("a card key: {e}"))?;
+    let key = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+        .map_err(|e| format!("a card key: {e}"))?;
+    let url = "http://127.0.0.1:18080/login/card/0123456789abcdef0123456789abcdef/0123456789abcdef01234567";
+    let message = crate::card::signed_message(url);
+    let public = b64.encode(key.public_key().as_ref());
+    let signed = b64.encode(key.sign(&rng, &message).map_err(|e| format!("signing: {e}"))?.as_ref());
+    rate(time, || {
+        let (public, signed) = (b64.decode(&public)?, b64.decode(&signed)?);
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, public)
+            .verify(&message, &signed)
+            .map_err(|_| "the card signature check failed".into())
     })
 }

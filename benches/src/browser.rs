@@ -1,6 +1,8 @@
 //! What a browser and a relying party do in the code flow: the password login through the
 //! pages (authorize → login form → POST credentials with the form's CSRF token → consent if
-//! asked → code), a new authorization from an existing SSO session, and the code exchange.
+//! asked → code), the NIA ID login (the same with the means `nia-id`, then the SMS code), the
+//! eObčanka login (the card's page, the reader's signed answer, Continue), a new authorization
+//! from an existing SSO session, and the code exchange.
 
 use hyper::header;
 
@@ -109,6 +111,57 @@ impl Browser {
         code_of(&reply, rp)
     }
 
+    /// The whole NIA ID login: authorize → the login page of the means → POST username and
+    /// password → the SMS page → the code the gateway got → the code at the relying party.
+    pub async fn login_nia_id(
+        &mut self,
+        conn: &mut Conn,
+        rp: &RelyingParty,
+        (username, password, phone): (&str, &str, &str),
+        inbox: &crate::sms::Inbox,
+        scope: &str,
+    ) -> Result<String, Error> {
+        let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize")?;
+        let page = format!("{}&means=nia-id", local(location(&reply)?)?);
+        let form = self.get(conn, &page).await?.expect(200, "login page (NIA ID)")?;
+        let (interaction, csrf) = hidden_fields(&form)?;
+        let fields = [
+            ("interaction", interaction.as_str()),
+            ("csrf", &csrf),
+            ("means", "nia-id"),
+            ("username", username),
+            ("password", password),
+        ];
+        let reply = self.post(conn, "/login", &fields).await?.expect(303, "login (NIA ID)")?;
+        let sms_page = self.get(conn, &local(location(&reply)?)?).await?.expect(200, "SMS page")?;
+        let (interaction, csrf) = hidden_fields(&sms_page)?;
+        let code = inbox.code_for(phone).await?;
+        let fields = [("interaction", interaction.as_str()), ("csrf", &csrf), ("code", &code), ("action", "verify")];
+        let reply = self.post(conn, "/login/sms", &fields).await?.expect(303, "SMS code")?;
+        code_of(&reply, rp)
+    }
+
+    /// The whole eObčanka login: authorize → the card's page → the reader posts the card's
+    /// signature of the challenge → Continue → the code at the relying party.
+    pub async fn login_card(
+        &mut self,
+        conn: &mut Conn,
+        rp: &RelyingParty,
+        card: &crate::card::Card,
+        scope: &str,
+    ) -> Result<String, Error> {
+        let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize")?;
+        let page = format!("{}&means=eobcanka", local(location(&reply)?)?);
+        let form = self.get(conn, &page).await?.expect(200, "login page (eObčanka)")?;
+        let (interaction, csrf) = hidden_fields(&form)?;
+        let challenge = element_text(&form, "card-url")?;
+        let answer = card.answer(&challenge)?;
+        conn.post_json(&local(&challenge)?, &answer).await?.expect(200, "the reader's answer")?;
+        let fields = [("interaction", interaction.as_str()), ("csrf", &csrf), ("action", "continue")];
+        let reply = self.post(conn, "/login/card", &fields).await?.expect(303, "Continue (eObčanka)")?;
+        code_of(&reply, rp)
+    }
+
     /// A new authorization answered from this browser's SSO session: no page, just a code.
     pub async fn authorize(&mut self, conn: &mut Conn, rp: &RelyingParty, scope: &str) -> Result<String, Error> {
         let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize with a session")?;
@@ -135,6 +188,16 @@ fn code_of(reply: &Reply, rp: &RelyingParty) -> Result<String, Error> {
         return Err(format!("expected a redirect to the client, got {to}").into());
     }
     query_param(to, "code").ok_or_else(|| format!("no code in {to}").into())
+}
+
+/// The text of the element with `id` (a `<code>` holding a URL, say), HTML entities of `&`
+/// decoded.
+fn element_text(page: &Reply, id: &str) -> Result<String, Error> {
+    let html = std::str::from_utf8(&page.body)?;
+    let marker = format!("id=\"{id}\">");
+    let start = html.find(&marker).ok_or_else(|| format!("the page has no #{id}"))? + marker.len();
+    let len = html[start..].find('<').ok_or("an unterminated element")?;
+    Ok(html[start..start + len].replace("&amp;", "&").replace("&#x2F;", "/").replace("&#47;", "/"))
 }
 
 /// The `interaction` and `csrf` hidden inputs of a page's form.

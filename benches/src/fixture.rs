@@ -1,6 +1,7 @@
 //! The seed fixture the benchmark loads with `identita seed` (test-only credentials, derived
 //! from names so the generator needs no other input): a client-credentials client, two
-//! first-party code-flow clients signing ID tokens with RS256 and ES256, and bench users.
+//! first-party code-flow clients signing ID tokens with RS256 and ES256, and bench users (each
+//! with a +420 mobile number for NIA ID).
 
 use serde_json::json;
 
@@ -15,6 +16,11 @@ pub fn secret_of(client_id: &str) -> String {
 
 pub fn username(i: usize) -> String {
     format!("bench{i}")
+}
+
+/// The bench user `i`'s Czech mobile number, to which NIA ID sends the login code.
+pub fn phone_of(i: usize) -> String {
+    format!("+4206{:08}", i % 100_000_000)
 }
 
 pub fn password_of(username: &str) -> String {
@@ -48,6 +54,7 @@ pub fn fixture(users: usize) -> serde_json::Value {
                     "family_name": format!("User {i}"),
                     "email": format!("{name}@bench.example"),
                     "email_verified": true,
+                    "phone_number": phone_of(i),
                 },
             })
         })

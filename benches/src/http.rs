@@ -85,7 +85,7 @@ impl Conn {
         method: Method,
         path: &str,
         headers: &[(header::HeaderName, &str)],
-        body: Option<String>,
+        body: Option<(&'static str, String)>,
     ) -> Result<Reply, Error> {
         if self.sender.ready().await.is_err() || self.sender.is_closed() {
             *self = Conn::open(&self.target).await?;
@@ -95,9 +95,7 @@ impl Conn {
             request = request.header(name, HeaderValue::from_str(value)?);
         }
         let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Full::new(Bytes::from(body)))?,
+            Some((kind, body)) => request.header(header::CONTENT_TYPE, kind).body(Full::new(Bytes::from(body)))?,
             None => request.body(Full::new(Bytes::new()))?,
         };
         let response = self.sender.send_request(request).await?;
@@ -116,7 +114,14 @@ impl Conn {
         headers: &[(header::HeaderName, &str)],
         form: &[(&str, &str)],
     ) -> Result<Reply, Error> {
-        self.send(Method::POST, path, headers, Some(encode_form(form))).await
+        self.send(Method::POST, path, headers, Some(("application/x-www-form-urlencoded", encode_form(form)))).await
+    }
+}
+
+impl Conn {
+    /// `POST` of a JSON body, as a program (the card reader) sends it.
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Result<Reply, Error> {
+        self.send(Method::POST, path, &[], Some(("application/json", body.to_string()))).await
     }
 }
 

@@ -5,12 +5,14 @@
 
 mod bounds;
 mod browser;
+mod card;
 mod fixture;
 mod http;
 mod load;
 mod report;
 mod run;
 mod scenarios;
+mod sms;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

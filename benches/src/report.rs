@@ -21,6 +21,7 @@ enum Bound {
     Argon2id,
     Rs256,
     Es256,
+    CardCheck,
 }
 
 impl Bound {
@@ -29,6 +30,7 @@ impl Bound {
             Bound::Argon2id => "argon2id check",
             Bound::Rs256 => "RS256 sign",
             Bound::Es256 => "ES256 sign",
+            Bound::CardCheck => "card signature check",
         }
     }
 
@@ -38,6 +40,7 @@ impl Bound {
             Bound::Argon2id => (b.argon2id_per_second, b.argon2id_per_cpu_second),
             Bound::Rs256 => (b.rs256_per_second, b.rs256_per_cpu_second),
             Bound::Es256 => (b.es256_per_second, b.es256_per_cpu_second),
+            Bound::CardCheck => (b.card_check_per_second, b.card_check_per_cpu_second),
         }
     }
 }
@@ -54,6 +57,16 @@ fn describe(scenario: &str) -> (&'static str, Option<Bound>, Target) {
         "login" => {
             ("complete password login (authorize, form, POST, token)", Some(Bound::Argon2id), Target::Ratio(0.8))
         }
+        "nia_id_login" => (
+            "complete NIA ID login (authorize, form, POST, SMS by webhook, code, token)",
+            Some(Bound::Argon2id),
+            Target::Ratio(0.8),
+        ),
+        "card_login" => (
+            "complete eObčanka login (authorize, page, reader's signature, Continue, token)",
+            Some(Bound::CardCheck),
+            Target::None,
+        ),
         _ => ("?", None, Target::None),
     }
 }
@@ -104,7 +117,11 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Err
             Target::None => ("—".into(), None),
         };
         let errors = o.get("errors").and_then(Value::as_u64).unwrap_or(0);
-        let dry = if o.get("ran_dry").and_then(Value::as_bool) == Some(true) { " (codes ran out)" } else { "" };
+        let dry = match (o.get("ran_dry").and_then(Value::as_bool), scenario) {
+            (Some(true), "card_login") => " (cards ran out)",
+            (Some(true), _) => " (codes ran out)",
+            _ => "",
+        };
         writeln!(
             out,
             "| {label}{dry} | {round} | {} | {rate:.0} | {:.2} | {:.2} | {:.2} | {errors} | {:.0} | {cpu_rate:.0} | {bound_text} | {ratio_text} | {target_text} | {} |",
@@ -125,7 +142,7 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Err
     for (round, b) in &per_round {
         writeln!(
             out,
-            "Bounds before run {round}, on the server's core: argon2id ({}) {:.1}/s ({:.1} ms), RS256 {:.0}/s ({:.3} ms), ES256 {:.0}/s ({:.1} µs); per CPU-second {:.1}, {:.0}, {:.0}.",
+            "Bounds before run {round}, on the server's core: argon2id ({}) {:.1}/s ({:.1} ms), RS256 {:.0}/s ({:.3} ms), ES256 {:.0}/s ({:.1} µs), card signature check {:.0}/s ({:.1} µs); per CPU-second {:.1}, {:.0}, {:.0}, {:.0}.",
             b.argon2id_params,
             b.argon2id_per_second,
             1000.0 / b.argon2id_per_second,
@@ -133,9 +150,12 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Err
             1000.0 / b.rs256_per_second,
             b.es256_per_second,
             1_000_000.0 / b.es256_per_second,
+            b.card_check_per_second,
+            1_000_000.0 / b.card_check_per_second,
             b.argon2id_per_cpu_second,
             b.rs256_per_cpu_second,
             b.es256_per_cpu_second,
+            b.card_check_per_cpu_second,
         )?;
     }
     writeln!(out)?;

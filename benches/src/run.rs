@@ -11,7 +11,13 @@ use crate::browser::RelyingParty;
 use crate::fixture;
 use crate::http::{Conn, Error, Target};
 use crate::load::{self, Plan, Worker};
-use crate::scenarios::{self, ClientCredentials, CodeExchange, Introspect, Login, Refresh, Userinfo, member};
+use crate::scenarios::{
+    self, CardLogin, CardPool, ClientCredentials, CodeExchange, Introspect, Login, NiaIdLogin, Refresh, Userinfo,
+    member,
+};
+
+/// The answers one card may give in fifteen minutes (identita's `eobcanka::CARD_ANSWERS`).
+const CARD_ANSWERS: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -23,6 +29,8 @@ pub enum Scenario {
     Userinfo,
     Introspection,
     Login,
+    NiaIdLogin,
+    CardLogin,
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +57,25 @@ pub struct RunArgs {
     /// Which run of the scenario this is, for the report.
     #[arg(long, default_value_t = 1)]
     pub round: u32,
+    /// nia-id-login: where the SMS gateway listens (identita's `notifier.sms_webhook_url`).
+    #[arg(long, default_value = "127.0.0.1:18090")]
+    pub sms_listen: std::net::SocketAddr,
+    /// nia-id-login: the bench users to log in as, `FIRST..END` (each may get ten codes in
+    /// fifteen minutes: give each round users of its own).
+    #[arg(long, default_value = "0..64", value_parser = parse_range)]
+    pub users: std::ops::Range<usize>,
+    /// card-login: the directory of card files (`identita card issue --out`) to log in with.
+    #[arg(long)]
+    pub cards: Option<std::path::PathBuf>,
+}
+
+fn parse_range(text: &str) -> Result<std::ops::Range<usize>, String> {
+    let (start, end) = text.split_once("..").ok_or("FIRST..END")?;
+    let range = start.parse().map_err(|_| "FIRST..END")?..end.parse().map_err(|_| "FIRST..END")?;
+    if range.is_empty() {
+        return Err("an empty range".into());
+    }
+    Ok(range)
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +154,35 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
             for i in 0..n {
                 let (conn, rp, username) = (Conn::open(&target).await?, rs256.clone(), fixture::username(i));
                 workers.push(Login { conn, rp, username, exchange: true });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::NiaIdLogin => {
+            let inbox = crate::sms::Inbox::listen(args.sms_listen).await?;
+            let mut workers = Vec::new();
+            for k in 0..n {
+                let (conn, rp) = (Conn::open(&target).await?, rs256.clone());
+                workers.push(NiaIdLogin {
+                    conn,
+                    rp,
+                    users: args.users.clone(),
+                    next: k,
+                    step: n,
+                    inbox: inbox.clone(),
+                });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::CardLogin => {
+            let dir = args.cards.as_deref().ok_or("card-login needs --cards DIR")?;
+            let cards = crate::card::read_all(dir)?;
+            if cards.is_empty() {
+                return Err(format!("no card files in {}", dir.display()).into());
+            }
+            let pool = Rc::new(CardPool { cards, next: Cell::new(0), per_card: CARD_ANSWERS });
+            let mut workers = Vec::new();
+            for _ in 0..n {
+                workers.push(CardLogin { conn: Conn::open(&target).await?, rp: rs256.clone(), cards: pool.clone() });
             }
             load::drive(workers, plan).await?
         }

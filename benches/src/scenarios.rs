@@ -131,6 +131,65 @@ impl Worker for Login {
     }
 }
 
+/// The complete NIA ID login with a fresh browser each time, ending with the code exchange. The
+/// workers take the bench users in turn (worker `k` of `n`: users k, k+n, …), since each account
+/// may be sent only ten codes in fifteen minutes.
+pub struct NiaIdLogin {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub users: std::ops::Range<usize>,
+    pub next: usize,
+    pub step: usize,
+    pub inbox: Rc<crate::sms::Inbox>,
+}
+
+impl Worker for NiaIdLogin {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let i = self.users.start + self.next % self.users.len();
+        self.next += self.step;
+        let (username, phone) = (fixture::username(i), fixture::phone_of(i));
+        let credentials = (username.as_str(), fixture::password_of(&username), phone.as_str());
+        let code = Browser::default()
+            .login_nia_id(&mut self.conn, &self.rp, (credentials.0, &credentials.1, credentials.2), &self.inbox, SCOPE)
+            .await?;
+        self.rp.exchange(&mut self.conn, &code).await?;
+        Ok(true)
+    }
+}
+
+/// The complete eObčanka login with a fresh browser each time, ending with the code exchange.
+/// The cards are shared and each may answer only ten challenges in fifteen minutes: a login takes
+/// the next card with answers left, and the worker stops when none has.
+pub struct CardLogin {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub cards: Rc<CardPool>,
+}
+
+/// Cards and the answers each has left in the window.
+pub struct CardPool {
+    pub cards: Vec<crate::card::Card>,
+    pub next: std::cell::Cell<usize>,
+    pub per_card: usize,
+}
+
+impl CardPool {
+    fn take(&self) -> Option<&crate::card::Card> {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        (n < self.cards.len() * self.per_card).then(|| &self.cards[n % self.cards.len()])
+    }
+}
+
+impl Worker for CardLogin {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let Some(card) = self.cards.take() else { return Ok(false) };
+        let code = Browser::default().login_card(&mut self.conn, &self.rp, card, SCOPE).await?;
+        self.rp.exchange(&mut self.conn, &code).await?;
+        Ok(true)
+    }
+}
+
 /// A browser logged in (once, through the pages) as the first bench user at `rp`.
 pub async fn logged_in(target: &Target, rp: &RelyingParty) -> Result<Browser, Error> {
     let mut conn = Conn::open(target).await?;
