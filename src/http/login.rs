@@ -117,6 +117,7 @@ fn render(
                 Means::NiaId => texts.means_nia_id,
                 Means::Eobcanka => texts.means_eobcanka,
                 Means::Bank => texts.means_bank,
+                Means::Mojeid => i18n::keys::texts(loaded.locale).means_mojeid,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
@@ -225,6 +226,7 @@ pub async fn submit(
             interaction::finish_login(&provider, &headers, loaded, authn).await
         }
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
+        Means::Mojeid => super::login_key::start(&provider, &authn, loaded, &user).await,
         // Sent to its page before the password was looked at (above).
         Means::Eobcanka => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
         Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),

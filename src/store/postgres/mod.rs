@@ -13,6 +13,7 @@
 //! [`opaque_key`] for how that is kept from turning into errors.
 
 mod cards;
+mod security_keys;
 mod clients;
 mod codes;
 mod consents;

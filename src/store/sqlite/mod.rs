@@ -22,6 +22,7 @@
 //! should that commit fail, those requests answer with an error.
 
 mod cards;
+mod security_keys;
 mod clients;
 mod codes;
 mod consents;
