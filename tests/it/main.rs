@@ -31,3 +31,4 @@ mod sessions;
 mod smoke;
 mod third_party;
 mod tokens;
+mod webauthn;
