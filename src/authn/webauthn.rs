@@ -15,6 +15,8 @@
 //! Attempts are limited per account ([`ATTEMPTS`] per [`WINDOW`]), counted atomically *before*
 //! the signature is checked, so parallel tries get no more checks than the limit.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use webauthn_rs::prelude::{
     AttestationMetadata, PublicKeyCredential, RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication,
     SecurityKeyRegistration, Url, Uuid, Webauthn, WebauthnBuilder,
@@ -101,6 +103,14 @@ pub fn level(user_verified: bool, aaguid: Option<&str>, config: &WebauthnConfig)
     }
 }
 
+/// Whether a browser can use WebAuthn for the issuer: its host must be a name (a browser refuses
+/// an IP address as relying party id), and webauthn-rs must accept it.
+pub fn usable(issuer: &str) -> bool {
+    let Ok(url) = Url::parse(issuer) else { return false };
+    matches!(url.host(), Some(url::Host::Domain(_)))
+        && WebauthnBuilder::new(url.host_str().unwrap_or_default(), &url).and_then(|b| b.build()).is_ok()
+}
+
 /// The security keys over their store and the counters.
 pub struct SecurityKeys<'a> {
     pub keys: &'a dyn SecurityKeyStore,
@@ -136,6 +146,13 @@ impl SecurityKeys<'_> {
         let mut options = serde_json::to_value(options).map_err(|e| KeyError::Webauthn(e.to_string()))?;
         // Direct attestation, so that the key states its model (see the module's doc).
         options["publicKey"]["attestation"] = "direct".into();
+        // webauthn-rs asks the key to protect the credential with user verification; Chromium
+        // refuses that request beside `userVerification: preferred` on a non-resident key
+        // (NotSupportedError), and the level is decided by the UV flag of each login anyway.
+        if let Some(extensions) = options["publicKey"]["extensions"].as_object_mut() {
+            extensions.remove("credentialProtectionPolicy");
+            extensions.remove("enforceCredentialProtectionPolicy");
+        }
         Ok(KeyCeremony {
             user_id: user.id.clone(),
             options,
@@ -254,11 +271,7 @@ impl SecurityKeys<'_> {
         ) else {
             return Ok(Err(KeyRefusal::NotVerified));
         };
-        let id = serde_json::to_value(&answer.raw_id).ok().and_then(|v| v.as_str().map(str::to_owned));
-        let record = match id {
-            Some(id) => self.keys.get(&id).await?,
-            None => None,
-        };
+        let record = self.keys.get(&URL_SAFE_NO_PAD.encode(&answer.raw_id)).await?;
         let Some(mut record) = record.filter(|r| r.user_id == ceremony.user_id) else {
             return Ok(Err(KeyRefusal::UnknownKey));
         };
@@ -309,10 +322,7 @@ fn user_handle(user_id: &str) -> Uuid {
 }
 
 fn credential_id(key: &SecurityKey) -> Result<String, KeyError> {
-    serde_json::to_value(key.cred_id())
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .ok_or_else(|| KeyError::Webauthn("a credential id that is not base64url".into()))
+    Ok(URL_SAFE_NO_PAD.encode(key.cred_id()))
 }
 
 /// The name typed, trimmed and at most 60 characters; a dated one when none was typed.

@@ -70,7 +70,11 @@ pub async fn show(
 
 /// The means the pending request accepts (never empty).
 fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
-    let available = means::available(!provider.config.banks.is_empty());
+    let mut available = means::available(!provider.config.banks.is_empty());
+    // WebAuthn needs a host name for the relying party: not offered on an IP-address issuer.
+    if !crate::authn::webauthn::usable(provider.issuer()) {
+        available.retain(|m| *m != Means::Mojeid);
+    }
     means::offered(&loaded.request.loa, &provider.persona, &available).map_err(|_| {
         page_error(
             provider,

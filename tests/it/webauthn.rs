@@ -75,6 +75,7 @@ struct Setup {
 }
 
 async fn setup(certified: &[&str]) -> Setup {
+    let _ = tracing_subscriber::fmt().with_env_filter("identita=info").with_test_writer().try_init();
     let certified: Vec<String> = certified.iter().map(|s| s.to_string()).collect();
     let server = TestServer::start_with(|config| {
         config.issuer = config.issuer.replace("127.0.0.1", "localhost");
@@ -137,7 +138,9 @@ impl Setup {
         client.wait().for_element(Locator::Id("keys-none")).await.unwrap();
         client.find(Locator::Id("key-name")).await.unwrap().send_keys("Klíč v peněžence").await.unwrap();
         client.find(Locator::Id("key-add-start")).await.unwrap().click().await.unwrap();
-        let status = client.wait().for_element(Locator::Id("keys-status")).await.unwrap();
+        let Ok(status) = client.wait().for_element(Locator::Id("keys-status")).await else {
+            panic!("the key was not registered:\n{}", client.source().await.unwrap());
+        };
         assert_eq!(status.text().await.unwrap(), "The key is registered.");
         let key = client.find(Locator::Css("ul#keys li[data-credential]")).await.unwrap();
         assert!(key.text().await.unwrap().contains("Klíč v peněžence"));
@@ -151,7 +154,8 @@ impl Setup {
         params.extend_from_slice(extra);
         client.goto(&self.authorize_url(&params)).await.unwrap();
         client.wait().for_element(Locator::Css("a[data-means=mojeid]")).await.unwrap().click().await.unwrap();
-        client.wait().for_element(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
+        client.wait().for_element(Locator::Css("input[name=means][value=mojeid]")).await.unwrap();
+        client.find(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
         client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
         client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
         client.wait().for_element(Locator::Id("key-explain")).await.unwrap();
@@ -280,6 +284,26 @@ fn foreign_answer() -> String {
 
 // ---- Over plain HTTP: what needs no browser. ----
 
+/// A server whose issuer is `http://localhost:…` (WebAuthn needs a host name), reached at
+/// 127.0.0.1 by the tests' HTTP client: `server.issuer` stays the address.
+async fn on_localhost() -> TestServer {
+    TestServer::start_with(|config| config.issuer = config.issuer.replace("127.0.0.1", "localhost")).await
+}
+
+#[tokio::test]
+async fn on_an_ip_address_issuer_mojeid_is_not_offered() {
+    let server = TestServer::start().await;
+    let (id, _) = server.add_client(json!({ "redirect_uris": ["http://127.0.0.1:9/cb"], "first_party": true })).await;
+    let url = format!(
+        "{}?response_type=code&client_id={id}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid%20loasubstantial",
+        server.url("/authorize")
+    );
+    let (status, html) = page(Browser::new().visit(&server.issuer, &url).await);
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"data-means="nia-id""#), "{html}");
+    assert!(!html.contains(r#"data-means="mojeid""#), "a browser refuses WebAuthn on an IP address:\n{html}");
+}
+
 fn page(landing: Landing) -> (u16, String) {
     match landing {
         Landing::Page(status, html) => (status, html),
@@ -289,7 +313,7 @@ fn page(landing: Landing) -> (u16, String) {
 
 #[tokio::test]
 async fn a_citizen_without_a_key_is_told_and_led_back_to_the_means() {
-    let server = TestServer::start().await;
+    let server = on_localhost().await;
     server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková" })).await;
     let (id, _) = server.add_client(json!({ "redirect_uris": ["http://127.0.0.1:9/cb"], "first_party": true })).await;
     let browser = Browser::new();
@@ -304,9 +328,11 @@ async fn a_citizen_without_a_key_is_told_and_led_back_to_the_means() {
     let (status, html) = page(browser.visit(&server.issuer, url.as_str()).await);
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-means="mojeid""#), "mojeID is offered for substantial:\n{html}");
-    let landing = browser
-        .submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD), ("means", "mojeid")])
-        .await;
+    let start = html.find(r#"data-means="mojeid" href=""#).unwrap() + r#"data-means="mojeid" href=""#.len();
+    let href = html[start..].split('"').next().unwrap().replace("&amp;", "&");
+    let (_, html) = page(browser.visit(&server.issuer, &format!("{}{href}", server.issuer)).await);
+    assert!(html.contains(r#"name="means" value="mojeid""#), "{html}");
+    let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
     let (status, html) = page(landing);
     assert_eq!(status, 403, "{html}");
     assert!(html.contains("No security key is registered to your account"), "{html}");
@@ -316,7 +342,7 @@ async fn a_citizen_without_a_key_is_told_and_led_back_to_the_means() {
 
 #[tokio::test]
 async fn the_keys_page_needs_a_session_and_its_forms_their_csrf_token() {
-    let server = TestServer::start().await;
+    let server = on_localhost().await;
     server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková" })).await;
     let (id, _) = server.add_client(json!({ "redirect_uris": ["http://127.0.0.1:9/cb"], "first_party": true })).await;
     let browser = Browser::new();
