@@ -93,7 +93,8 @@ pub fn available(banks_configured: bool) -> Vec<Means> {
 /// plan exists only when some means reaches a level it accepts.
 pub fn offered(requirement: &Requirement, persona: &Persona, available: &[Means]) -> Result<Vec<Means>, Unmet> {
     let plan: Plan = loa::plan(requirement, &reachable(persona))?;
-    let offered: Vec<Means> = available.iter().copied().filter(|m| m.levels(persona).into_iter().any(|l| plan.accepts(l))).collect();
+    let offered: Vec<Means> =
+        available.iter().copied().filter(|m| m.levels(persona).into_iter().any(|l| plan.accepts(l))).collect();
     if offered.is_empty() {
         return Err(Unmet);
     }

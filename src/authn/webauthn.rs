@@ -125,9 +125,7 @@ impl SecurityKeys<'_> {
         let issuer = Url::parse(self.issuer).map_err(|e| bad(e.to_string()))?;
         let host = issuer.host_str().ok_or_else(|| bad("no host".into()))?.to_owned();
         let origin = Url::parse(&issuer.origin().ascii_serialization()).map_err(|e| bad(e.to_string()))?;
-        WebauthnBuilder::new(&host, &origin)
-            .and_then(|b| b.rp_name("identita").build())
-            .map_err(|e| bad(e.to_string()))
+        WebauthnBuilder::new(&host, &origin).and_then(|b| b.rp_name("identita").build()).map_err(|e| bad(e.to_string()))
     }
 
     /// A registration ceremony for `user`: the options for `navigator.credentials.create` and
@@ -141,7 +139,14 @@ impl SecurityKeys<'_> {
             .collect::<Vec<_>>();
         let (options, state) = self
             .relying_party()?
-            .start_securitykey_registration(user_handle(&user.id), &user.username, &user.username, Some(exclude), None, None)
+            .start_securitykey_registration(
+                user_handle(&user.id),
+                &user.username,
+                &user.username,
+                Some(exclude),
+                None,
+                None,
+            )
             .map_err(|e| KeyError::Webauthn(e.to_string()))?;
         let mut options = serde_json::to_value(options).map_err(|e| KeyError::Webauthn(e.to_string()))?;
         // Direct attestation, so that the key states its model (see the module's doc).
@@ -189,7 +194,9 @@ impl SecurityKeys<'_> {
             }
         };
         let aaguid = match &key.attestation().metadata {
-            AttestationMetadata::Packed { aaguid } | AttestationMetadata::Tpm { aaguid, .. } => Some(aaguid.to_string()),
+            AttestationMetadata::Packed { aaguid } | AttestationMetadata::Tpm { aaguid, .. } => {
+                Some(aaguid.to_string())
+            }
             _ => None,
         };
         let record = SecurityKeyRecord {
@@ -212,18 +219,15 @@ impl SecurityKeys<'_> {
 
     /// A login ceremony over the keys of `user_id`; `None` when the account has none.
     pub async fn start_login(&self, user_id: &str, now: Timestamp) -> Result<Option<KeyCeremony>, KeyError> {
-        let keys: Vec<SecurityKey> = self
-            .keys
-            .of_user(user_id)
-            .await?
-            .into_iter()
-            .filter_map(|k| serde_json::from_value(k.key).ok())
-            .collect();
+        let keys: Vec<SecurityKey> =
+            self.keys.of_user(user_id).await?.into_iter().filter_map(|k| serde_json::from_value(k.key).ok()).collect();
         if keys.is_empty() {
             return Ok(None);
         }
-        let (options, state) =
-            self.relying_party()?.start_securitykey_authentication(&keys).map_err(|e| KeyError::Webauthn(e.to_string()))?;
+        let (options, state) = self
+            .relying_party()?
+            .start_securitykey_authentication(&keys)
+            .map_err(|e| KeyError::Webauthn(e.to_string()))?;
         Ok(Some(KeyCeremony {
             user_id: user_id.to_owned(),
             options: serde_json::to_value(options).map_err(|e| KeyError::Webauthn(e.to_string()))?,
@@ -291,11 +295,7 @@ impl SecurityKeys<'_> {
         self.counters.reset(&account).await?;
         let (acr, amr) = level(result.user_verified(), record.aaguid.as_deref(), self.config);
         tracing::info!(user_id = %ceremony.user_id, acr = ?acr, "security key accepted");
-        Ok(Ok(Achieved {
-            acr,
-            amr: amr.iter().map(|m| m.to_string()).collect(),
-            credential_id: record.credential_id,
-        }))
+        Ok(Ok(Achieved { acr, amr: amr.iter().map(|m| m.to_string()).collect(), credential_id: record.credential_id }))
     }
 
     /// The account's keys, for its page.

@@ -119,12 +119,8 @@ pub async fn submit(
         interaction::save(&provider, &loaded).await?;
         return Ok(render(&provider, &loaded, Some(KeyMessage::NotCertified)));
     }
-    let authentication = Authentication {
-        user_id: ceremony.user_id.clone(),
-        auth_time: now,
-        acr: achieved.acr,
-        amr: achieved.amr,
-    };
+    let authentication =
+        Authentication { user_id: ceremony.user_id.clone(), auth_time: now, acr: achieved.acr, amr: achieved.amr };
     interaction::finish_login(&provider, &headers, loaded, authentication).await
 }
 

@@ -43,11 +43,12 @@ impl WebDriverCompatibleCommand for Raw {
     }
 }
 
-/// Adds a virtual security key (USB, CTAP2, with a PIN that is verified) to the browser; its id.
-async fn add_authenticator(client: &Client, user_verified: bool) -> String {
+/// Adds a virtual security key (USB, CTAP2) to the browser, with a PIN that it verifies or
+/// without any user verification; its id.
+async fn add_authenticator(client: &Client, user_verification: bool) -> String {
     let options = json!({
         "protocol": "ctap2", "transport": "usb", "hasResidentKey": false,
-        "hasUserVerification": true, "isUserConsenting": true, "isUserVerified": user_verified,
+        "hasUserVerification": user_verification, "isUserConsenting": true, "isUserVerified": user_verification,
     });
     let answer = client
         .issue_cmd(Raw { method: axum::http::Method::POST, path: "webauthn/authenticator".into(), body: Some(options) })
@@ -75,7 +76,6 @@ struct Setup {
 }
 
 async fn setup(certified: &[&str]) -> Setup {
-    let _ = tracing_subscriber::fmt().with_env_filter("identita=info").with_test_writer().try_init();
     let certified: Vec<String> = certified.iter().map(|s| s.to_string()).collect();
     let server = TestServer::start_with(|config| {
         config.issuer = config.issuer.replace("127.0.0.1", "localhost");
@@ -181,7 +181,16 @@ async fn a_registered_key_signs_in_at_substantial_and_a_high_request_is_refused_
 
     // A portal that needs high: mojeID is offered (a key may reach it), but this key's model is
     // not certified, so the login is refused on the page and the portal gets no code.
-    setup.to_key_page(&client, &[("scope", "openid"), ("acr_values", HIGH), ("claims", r#"{"id_token":{"acr":{"essential":true,"value":"http://eidas.europa.eu/LoA/high"}}}"#)]).await;
+    setup
+        .to_key_page(
+            &client,
+            &[
+                ("scope", "openid"),
+                ("acr_values", HIGH),
+                ("claims", r#"{"id_token":{"acr":{"essential":true,"value":"http://eidas.europa.eu/LoA/high"}}}"#),
+            ],
+        )
+        .await;
     client.find(Locator::Id("key-start")).await.unwrap().click().await.unwrap();
     let error = client.wait().for_element(Locator::Id("key-error")).await.unwrap();
     assert!(error.text().await.unwrap().contains("requires the level high"), "{}", error.text().await.unwrap());
@@ -241,9 +250,8 @@ async fn an_unknown_authenticator_is_refused() {
 
     // An answer naming a credential registered to no one, posted from this browser's login:
     // refused as a key of no account of hers.
-    let key_page = client.current_url().await.unwrap();
-    let interaction = key_page.query_pairs().find(|(k, _)| k == "interaction").unwrap().1.to_string();
-    let csrf = client.find(Locator::Css("form#key input[name=csrf]")).await.unwrap().attr("value").await.unwrap().unwrap();
+    let interaction = field(&client, "interaction").await;
+    let csrf = field(&client, "csrf").await;
     let cookies = client.get_all_cookies().await.unwrap();
     let cookie_header: Vec<String> = cookies.iter().map(|c| format!("{}={}", c.name(), c.value())).collect();
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -251,7 +259,12 @@ async fn an_unknown_authenticator_is_refused() {
         http.post(format!("{}/login/key", setup.issuer))
             .header("cookie", cookie_header.join("; "))
             .header("accept-language", "en")
-            .form(&[("interaction", interaction.as_str()), ("csrf", csrf.as_str()), ("action", "verify"), ("credential", &credential)])
+            .form(&[
+                ("interaction", interaction.as_str()),
+                ("csrf", csrf.as_str()),
+                ("action", "verify"),
+                ("credential", &credential),
+            ])
             .send()
     };
     let response = post(foreign_answer()).await.unwrap();
@@ -267,6 +280,12 @@ async fn an_unknown_authenticator_is_refused() {
     assert!(response.headers().contains_key("retry-after"));
     assert!(response.text().await.unwrap().contains("Too many attempts with a security key"));
     client.close().await.unwrap();
+}
+
+/// The value of the key form's hidden field `name`.
+async fn field(client: &Client, name: &str) -> String {
+    let css = format!("form#key input[name={name}]");
+    client.find(Locator::Css(&css)).await.unwrap().attr("value").await.unwrap().unwrap()
 }
 
 /// An assertion in the browser's JSON shape from a credential no account has.
@@ -329,7 +348,7 @@ async fn a_citizen_without_a_key_is_told_and_led_back_to_the_means() {
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-means="mojeid""#), "mojeID is offered for substantial:\n{html}");
     let start = html.find(r#"data-means="mojeid" href=""#).unwrap() + r#"data-means="mojeid" href=""#.len();
-    let href = html[start..].split('"').next().unwrap().replace("&amp;", "&");
+    let href = html[start..].split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&");
     let (_, html) = page(browser.visit(&server.issuer, &format!("{}{href}", server.issuer)).await);
     assert!(html.contains(r#"name="means" value="mojeid""#), "{html}");
     let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;

@@ -13,7 +13,6 @@
 //! [`opaque_key`] for how that is kept from turning into errors.
 
 mod cards;
-mod security_keys;
 mod clients;
 mod codes;
 mod consents;
@@ -24,6 +23,7 @@ mod maintenance;
 mod outbox;
 mod probe;
 mod replay;
+mod security_keys;
 mod sessions;
 mod tokens;
 mod users;

@@ -22,7 +22,6 @@
 //! should that commit fail, those requests answer with an error.
 
 mod cards;
-mod security_keys;
 mod clients;
 mod codes;
 mod consents;
@@ -33,6 +32,7 @@ mod maintenance;
 mod migrate;
 mod outbox;
 mod replay;
+mod security_keys;
 mod sessions;
 mod tokens;
 mod users;
