@@ -144,6 +144,15 @@ async fn page(
     let Some((session, user)) = signed_in(provider, authn, headers).await? else {
         return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), Some(&nonce)));
     };
+    if !crate::authn::webauthn::usable(provider.issuer()) {
+        return Err(page_error(
+            provider,
+            language,
+            OAuthError::invalid_request(
+                "security keys need this service's issuer on a host name: a browser refuses WebAuthn on an IP address",
+            ),
+        ));
+    }
     let now = provider.now();
     let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
     let registration = keys.start_registration(&user, now).await.map_err(|e| failed(provider, headers, e))?;

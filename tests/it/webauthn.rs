@@ -312,6 +312,7 @@ async fn on_localhost() -> TestServer {
 #[tokio::test]
 async fn on_an_ip_address_issuer_mojeid_is_not_offered() {
     let server = TestServer::start().await;
+    server.add_user(USER, PASSWORD, json!({ "name": "Jana Nováková" })).await;
     let (id, _) = server.add_client(json!({ "redirect_uris": ["http://127.0.0.1:9/cb"], "first_party": true })).await;
     let url = format!(
         "{}?response_type=code&client_id={id}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid%20loasubstantial",
@@ -321,6 +322,13 @@ async fn on_an_ip_address_issuer_mojeid_is_not_offered() {
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-means="nia-id""#), "{html}");
     assert!(!html.contains(r#"data-means="mojeid""#), "a browser refuses WebAuthn on an IP address:\n{html}");
+
+    // Nor can keys be registered there: the page says why, with no server error.
+    let browser = Browser::new();
+    browser.authorize(&server.issuer, &url.replace("%20loasubstantial", ""), USER, PASSWORD).await;
+    let (status, html) = page(browser.visit(&server.issuer, &server.url("/account/keys")).await);
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("refuses WebAuthn on an IP address"), "{html}");
 }
 
 fn page(landing: Landing) -> (u16, String) {
