@@ -285,6 +285,10 @@ pub async fn security_keys_belong_to_one_account(stores: Stores) {
     assert!(keys.delete("u1", "a").await.unwrap());
     assert_eq!(keys.get("a").await.unwrap(), None);
     assert!(!keys.delete("u1", "a").await.unwrap());
+    // A deleted account takes its keys along.
+    stores.users.insert(&crate::store::fixtures::user("u2", "petr")).await.unwrap();
+    assert!(stores.users.delete("u2").await.unwrap());
+    assert_eq!(keys.get("c").await.unwrap(), None);
 }
 
 pub async fn consents_accumulate_as_a_sorted_set(stores: Stores) {

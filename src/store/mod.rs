@@ -65,7 +65,8 @@ pub trait UserStore: Send + Sync {
     async fn insert(&self, user: &User) -> StoreResult<()>;
     /// Replaces the stored user with the same id; returns whether one existed.
     async fn update(&self, user: &User) -> StoreResult<bool>;
-    /// Deletes the account and, in the same step, its consents; returns whether it existed.
+    /// Deletes the account and, in the same step, its consents and security keys; returns
+    /// whether it existed.
     /// Its sessions and tokens are ended first by the caller ([`SessionStore::of_user`],
     /// [`TokenStore::revoke_user`]).
     async fn delete(&self, id: &str) -> StoreResult<bool>;

@@ -196,6 +196,20 @@ async fn a_registered_key_signs_in_at_substantial_and_a_high_request_is_refused_
     assert!(error.text().await.unwrap().contains("requires the level high"), "{}", error.text().await.unwrap());
     assert!(client.find(Locator::Id("key-other-means")).await.is_ok());
     assert!(setup.seen.lock().unwrap().is_empty(), "no code for the portal");
+
+    // The citizen removes the key on the account page (signed in at substantial above).
+    client.goto(&format!("{}/account/keys", setup.issuer)).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form.key-remove button[value=remove]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = client.wait().for_element(Locator::Id("keys-status")).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), "The key is removed.");
+    assert!(client.find(Locator::Id("keys-none")).await.is_ok());
     client.close().await.unwrap();
 }
 
