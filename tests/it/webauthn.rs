@@ -373,6 +373,7 @@ async fn a_citizen_without_a_key_is_told_and_led_back_to_the_means() {
     let href = html[start..].split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&");
     let (_, html) = page(browser.visit(&server.issuer, &format!("{}{href}", server.issuer)).await);
     assert!(html.contains(r#"name="means" value="mojeid""#), "{html}");
+    assert!(html.contains(r#"id="mojeid-intro""#), "says that a key comes next:\n{html}");
     let landing = browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASSWORD)]).await;
     let (status, html) = page(landing);
     assert_eq!(status, 403, "{html}");

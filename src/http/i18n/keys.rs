@@ -6,6 +6,8 @@ use super::Locale;
 pub struct KeyTexts {
     pub means_mojeid: &'static str,
     pub login_title: &'static str,
+    /// On the login page, with mojeID chosen: what comes after the password.
+    pub password_step_intro: &'static str,
     pub login_intro: &'static str,
     /// For screen readers and everyone: what happens when the button is pressed.
     pub login_explain: &'static str,
@@ -47,6 +49,7 @@ pub struct KeyTexts {
 static CS: KeyTexts = KeyTexts {
     means_mojeid: "mojeID s bezpečnostním klíčem",
     login_title: "Přihlášení bezpečnostním klíčem",
+    password_step_intro: "Zadejte uživatelské jméno a heslo k mojeID. Potom vás požádáme o bezpečnostní klíč (FIDO) registrovaný k účtu; k tomu je potřeba JavaScript.",
     login_intro: "Heslo je ověřené. Teď potvrďte přihlášení svým bezpečnostním klíčem (FIDO).",
     login_explain: "Po stisknutí tlačítka vás prohlížeč požádá o klíč: vložte ho nebo přiložte a dotkněte se ho, \
         případně zadejte jeho PIN. Klíč s certifikovaným modelem a ověřeným PINem dává úroveň vysoká, jiný klíč úroveň značná.",
@@ -88,6 +91,7 @@ static CS: KeyTexts = KeyTexts {
 static EN: KeyTexts = KeyTexts {
     means_mojeid: "mojeID with a security key",
     login_title: "Sign in with a security key",
+    password_step_intro: "Type your mojeID username and password. Next, you will be asked for the security key (FIDO) registered to your account; this needs JavaScript.",
     login_intro: "Your password is verified. Now confirm the sign-in with your security key (FIDO).",
     login_explain: "When you press the button, the browser asks for your key: insert or hold it and touch it, \
         or type its PIN. A certified key model with a verified PIN gives the level high, any other key substantial.",
