@@ -315,6 +315,40 @@ fn foreign_answer() -> String {
     .to_string()
 }
 
+#[tokio::test]
+async fn the_key_pages_pass_axe_in_czech_and_english() {
+    use crate::accessibility::{Audit, axe_source};
+    const TEST: &str = "the_key_pages_pass_axe_in_czech_and_english";
+    let Some(driver) = driver(TEST).await else { return };
+    let Some(axe) = axe_source(TEST) else { return };
+    let mut findings = Vec::new();
+    let mut audited = Vec::new();
+    for language in ["cs", "en"] {
+        let mut audit = Audit { axe: axe.clone(), language, shots: None, findings: Vec::new(), audited: Vec::new() };
+        let setup = setup(&[]).await;
+        let client = browser_in(&driver, language).await;
+        add_authenticator(&client, true).await;
+        client.goto(&setup.authorize_url(&[("scope", "openid")])).await.unwrap();
+        client.wait().for_element(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
+        client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+        setup.claims().await;
+        client.goto(&format!("{}/account/keys", setup.issuer)).await.unwrap();
+        client.wait().for_element(Locator::Id("keys-none")).await.unwrap();
+        audit.check(&client, "account-keys").await;
+        client.find(Locator::Id("key-add-start")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::Id("keys-status")).await.unwrap();
+        audit.check(&client, "account-keys-one").await;
+        setup.to_key_page(&client, &[("scope", "openid loasubstantial")]).await;
+        audit.check(&client, "login-key").await;
+        client.close().await.unwrap();
+        findings.extend(audit.findings);
+        audited.extend(audit.audited);
+    }
+    assert_eq!(audited.len(), 3 * 2 * 2, "every page, language and width: {audited:?}");
+    assert!(findings.is_empty(), "axe found serious or critical violations:\n{}", findings.join("\n"));
+}
+
 // ---- Over plain HTTP: what needs no browser. ----
 
 /// A server whose issuer is `http://localhost:…` (WebAuthn needs a host name), reached at
