@@ -5,6 +5,7 @@
 
 mod banks;
 mod notifier;
+mod webauthn;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use banks::BankConfig;
 pub use notifier::{EmailRoute, NotifierConfig, SmsRoute, SmtpSecurity, SmtpServer};
+pub use webauthn::WebauthnConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -71,6 +73,8 @@ pub struct Config {
     pub notifier: NotifierConfig,
     /// The banks whose identity a citizen may log in with (`[[banks]]`, src/config/banks.rs).
     pub banks: Vec<BankConfig>,
+    /// mojeID + WebAuthn: which authenticator models are certified (`[webauthn]`, src/config/webauthn.rs).
+    pub webauthn: WebauthnConfig,
     /// Set by `identita serve --dev` alone, never by a file or the environment: dev mode has
     /// checks of its own before it starts (src/cli/dev.rs).
     #[serde(skip)]
@@ -253,6 +257,7 @@ impl Default for Config {
             log: LogConfig::default(),
             notifier: NotifierConfig::default(),
             banks: Vec::new(),
+            webauthn: WebauthnConfig::default(),
             dev: None,
         }
     }
@@ -408,6 +413,7 @@ impl Config {
         }
         self.notifier.validate()?;
         banks::validate(&self.banks)?;
+        self.webauthn.validate()?;
         if self.metrics.enabled && self.metrics.listen == Some(self.listen) {
             return Err(ConfigError::Invalid(format!(
                 "metrics.listen {} is the main listen address: leave metrics.listen unset to serve /metrics there",

@@ -15,6 +15,9 @@ pub enum Means {
     NiaId,
     /// eObčanka: the chip of the identity card signs a challenge after its PIN (the IOK).
     Eobcanka,
+    /// mojeID + WebAuthn: username, password and a registered security key
+    /// ([`super::webauthn`]); substantial, or high with a certified key that verified its user.
+    Mojeid,
     /// Bank identity: a login at the citizen's bank, an upstream OpenID Provider
     /// ([`super::bank`]); offered only where banks are configured.
     Bank,
@@ -22,7 +25,7 @@ pub enum Means {
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 4] = [Means::Password, Means::NiaId, Means::Eobcanka, Means::Bank];
+    pub const ALL: [Means; 5] = [Means::Password, Means::NiaId, Means::Eobcanka, Means::Mojeid, Means::Bank];
 
     /// The name in URLs and forms.
     pub fn id(self) -> &'static str {
@@ -30,6 +33,7 @@ impl Means {
             Means::Password => "password",
             Means::NiaId => "nia-id",
             Means::Eobcanka => "eobcanka",
+            Means::Mojeid => "mojeid",
             Means::Bank => "bank",
         }
     }
@@ -39,12 +43,22 @@ impl Means {
         Means::ALL.into_iter().find(|m| m.id() == id)
     }
 
-    /// The level a login with this means reaches on `persona`.
+    /// The level a login with this means reaches on `persona`: the lowest of [`Means::levels`]
+    /// (mojeID + WebAuthn reaches high only with a certified key; its login says which).
     pub fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
-            Means::NiaId | Means::Bank => Loa::Substantial,
+            Means::NiaId | Means::Bank | Means::Mojeid => Loa::Substantial,
             Means::Eobcanka => Loa::High,
+        }
+    }
+
+    /// Every level a login with this means can reach on `persona`, weakest first. The login
+    /// itself says which one it achieved; that is the one that counts.
+    pub fn levels(self, persona: &Persona) -> Vec<Loa> {
+        match self {
+            Means::Mojeid => vec![Loa::Substantial, Loa::High],
+            _ => vec![self.level(persona)],
         }
     }
 
@@ -54,6 +68,8 @@ impl Means {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
             Means::Eobcanka => &["sc", "pin", "mfa"],
+            // With a certified key that verified its user: `pwd hwk pin mfa` (super::webauthn).
+            Means::Mojeid => &["pwd", "hwk", "mfa"],
             Means::Bank => &["fed"],
         }
     }
@@ -61,7 +77,7 @@ impl Means {
 
 /// The levels the means of `persona` reach, weakest first.
 pub fn reachable(persona: &Persona) -> Vec<Loa> {
-    let mut levels: Vec<Loa> = Means::ALL.iter().map(|m| m.level(persona)).collect();
+    let mut levels: Vec<Loa> = Means::ALL.iter().flat_map(|m| m.levels(persona)).collect();
     levels.sort();
     levels.dedup();
     levels
@@ -73,11 +89,12 @@ pub fn available(banks_configured: bool) -> Vec<Means> {
 }
 
 /// The means a login for `requirement` may use on `persona`, out of the `available` ones, in
-/// the order a page lists them: those whose level the request's plan accepts. Never empty: a
+/// the order a page lists them: those that reach a level the request's plan accepts. Never empty: a
 /// plan exists only when some means reaches a level it accepts.
 pub fn offered(requirement: &Requirement, persona: &Persona, available: &[Means]) -> Result<Vec<Means>, Unmet> {
     let plan: Plan = loa::plan(requirement, &reachable(persona))?;
-    let offered: Vec<Means> = available.iter().copied().filter(|m| plan.accepts(m.level(persona))).collect();
+    let offered: Vec<Means> =
+        available.iter().copied().filter(|m| m.levels(persona).into_iter().any(|l| plan.accepts(l))).collect();
     if offered.is_empty() {
         return Err(Unmet);
     }
@@ -107,24 +124,32 @@ mod tests {
     }
 
     #[test]
-    fn at_least_substantial_offers_nia_id_and_eobcanka() {
+    fn at_least_substantial_offers_nia_id_eobcanka_and_mojeid() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
-        assert_eq!(offered(&minimum, &standard(), &available(false)).unwrap(), vec![Means::NiaId, Means::Eobcanka]);
+        assert_eq!(
+            offered(&minimum, &standard(), &available(false)).unwrap(),
+            vec![Means::NiaId, Means::Eobcanka, Means::Mojeid]
+        );
         assert_eq!(
             offered(&minimum, &standard(), &available(true)).unwrap(),
-            vec![Means::NiaId, Means::Eobcanka, Means::Bank]
+            vec![Means::NiaId, Means::Eobcanka, Means::Mojeid, Means::Bank]
         );
         let exact = Requirement::one_of([Loa::Substantial], true);
-        assert_eq!(offered(&exact, &standard(), &available(true)).unwrap(), vec![Means::NiaId, Means::Bank]);
+        assert_eq!(
+            offered(&exact, &standard(), &available(true)).unwrap(),
+            vec![Means::NiaId, Means::Mojeid, Means::Bank]
+        );
     }
 
     #[test]
-    fn high_offers_only_eobcanka() {
+    fn high_offers_eobcanka_and_mojeid_which_may_reach_it() {
         let high = Requirement::one_of([Loa::High], true);
-        assert_eq!(offered(&high, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka]);
+        assert_eq!(offered(&high, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka, Means::Mojeid]);
         let voluntary = Requirement::one_of([Loa::High], false);
-        assert_eq!(offered(&voluntary, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka]);
+        assert_eq!(offered(&voluntary, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka, Means::Mojeid]);
         assert_eq!(Means::Eobcanka.amr(), ["sc", "pin", "mfa"]);
+        assert_eq!(Means::Mojeid.levels(&standard()), [Loa::Substantial, Loa::High]);
+        assert_eq!(Means::Mojeid.amr(), ["pwd", "hwk", "mfa"]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod means;
 pub mod nia_id;
 pub mod password;
 pub mod throttle;
+pub mod webauthn;
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ pub mod loa;
 
 use crate::config::PasswordConfig;
 use crate::notify::Notifier;
-use crate::store::{CardStore, CounterStore, ReplayStore, Stores, UserStore};
+use crate::store::{CardStore, CounterStore, ReplayStore, SecurityKeyStore, Stores, UserStore};
 use eobcanka::Eobcanka;
 use login::PasswordLogin;
 use nia_id::NiaId;
@@ -35,6 +36,8 @@ pub struct Authn {
     pub users: Arc<dyn UserStore>,
     /// The eObčanka card register.
     pub cards: Arc<dyn CardStore>,
+    /// The security keys of mojeID + WebAuthn.
+    pub security_keys: Arc<dyn SecurityKeyStore>,
     pub counters: Arc<dyn CounterStore>,
     /// What must be used once only (an SMS code).
     pub replay: Arc<dyn ReplayStore>,
@@ -52,6 +55,7 @@ impl Authn {
         Ok(Self {
             users: stores.users.clone(),
             cards: stores.cards.clone(),
+            security_keys: stores.security_keys.clone(),
             counters: stores.counters.clone(),
             replay: stores.replay.clone(),
             passwords: PasswordHasher::new(config)?,
@@ -74,6 +78,15 @@ impl Authn {
     /// NIA ID's SMS step over these services.
     pub fn nia_id(&self) -> NiaId<'_> {
         NiaId { counters: &*self.counters, replay: &*self.replay, notifier: &self.notifier }
+    }
+
+    /// mojeID + WebAuthn's security keys, for the relying party at `issuer`.
+    pub fn security_keys<'a>(
+        &'a self,
+        issuer: &'a str,
+        config: &'a crate::config::WebauthnConfig,
+    ) -> webauthn::SecurityKeys<'a> {
+        webauthn::SecurityKeys { keys: &*self.security_keys, counters: &*self.counters, issuer, config }
     }
 
     /// eObčanka's checks over these services.

@@ -5,6 +5,8 @@
 //! [`Texts`] holds every string a page shows, once per language, so a page cannot show a string
 //! that exists in only one of them.
 
+pub mod keys;
+
 use crate::model::CardRefusal;
 
 /// A language the pages are written in.

@@ -65,6 +65,7 @@ pub async fn start(
         sms: None,
         card: None,
         bank: None,
+        key: None,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
     };
@@ -229,6 +230,7 @@ pub async fn finish_login(
         .map_err(|e| page_error(provider, loaded.locale, e))?;
     let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
     loaded.interaction.sms = None;
+    loaded.interaction.key = None;
     let authn = session.authn.clone();
     let response = proceed(provider, loaded, authn, &session, false).await?;
     Ok(with_cookie(response, set_cookie))

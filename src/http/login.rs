@@ -70,7 +70,11 @@ pub async fn show(
 
 /// The means the pending request accepts (never empty).
 fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
-    let available = means::available(!provider.config.banks.is_empty());
+    let mut available = means::available(!provider.config.banks.is_empty());
+    // WebAuthn needs a host name for the relying party: not offered on an IP-address issuer.
+    if !crate::authn::webauthn::usable(provider.issuer()) {
+        available.retain(|m| *m != Means::Mojeid);
+    }
     means::offered(&loaded.request.loa, &provider.persona, &available).map_err(|_| {
         page_error(
             provider,
@@ -117,6 +121,7 @@ fn render(
                 Means::NiaId => texts.means_nia_id,
                 Means::Eobcanka => texts.means_eobcanka,
                 Means::Bank => texts.means_bank,
+                Means::Mojeid => i18n::keys::texts(loaded.locale).means_mojeid,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
@@ -225,6 +230,7 @@ pub async fn submit(
             interaction::finish_login(&provider, &headers, loaded, authn).await
         }
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
+        Means::Mojeid => super::login_key::start(&provider, &authn, loaded, &user).await,
         // Sent to its page before the password was looked at (above).
         Means::Eobcanka => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
         Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),

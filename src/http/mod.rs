@@ -1,5 +1,6 @@
 //! The HTTP edge: axum routes, one file per endpoint; no protocol rules here.
 
+pub mod account_keys;
 pub mod authorize;
 pub mod client_addr;
 pub mod consent;
@@ -10,10 +11,12 @@ pub mod error;
 pub mod form;
 pub mod i18n;
 pub mod interaction;
+pub mod key_pages;
 pub mod landing;
 pub mod login;
 pub mod login_bank;
 pub mod login_card;
+pub mod login_key;
 pub mod login_sms;
 pub mod logout;
 pub mod pages;
@@ -70,6 +73,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(&card_challenge, post(login_card::answer))
         .route(paths.login_bank, post(login_bank::start))
         .route(paths.login_bank_callback, get(login_bank::callback))
+        .route(paths.login_key, get(login_key::show).post(login_key::submit))
+        .route(paths.account_keys, get(account_keys::show).post(account_keys::submit))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

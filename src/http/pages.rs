@@ -216,6 +216,11 @@ impl LoginPage {
         })
     }
 
+    /// The texts of mojeID + WebAuthn.
+    fn k(&self) -> &'static i18n::keys::KeyTexts {
+        i18n::keys::texts(self.locale)
+    }
+
     /// The heading of the chosen means.
     fn heading(&self) -> &'static str {
         match self.chosen {

@@ -36,6 +36,10 @@ pub struct Interaction {
     /// picked their bank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank: Option<BankPending>,
+    /// The security key ceremony of mojeID + WebAuthn (after the password), or of registering a
+    /// key on the account page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyCeremony>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -149,5 +153,26 @@ pub struct BankPending {
 impl std::fmt::Debug for BankPending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BankPending").field("bank", &self.bank).finish_non_exhaustive()
+    }
+}
+
+/// A WebAuthn ceremony waiting for the browser's answer: the options the page passes to
+/// `navigator.credentials`, and webauthn-rs's state for checking the answer (kept server-side
+/// only: it holds the challenge).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyCeremony {
+    /// The account the ceremony is for (whose password was checked, or who is signed in).
+    pub user_id: String,
+    pub options: serde_json::Value,
+    pub state: serde_json::Value,
+    pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for KeyCeremony {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCeremony")
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
     }
 }

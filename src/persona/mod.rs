@@ -27,6 +27,10 @@ pub struct Paths {
     /// The bank identity means: the bank picked (POST), and the bank's answer.
     pub login_bank: &'static str,
     pub login_bank_callback: &'static str,
+    /// mojeID + WebAuthn's second step: the security key.
+    pub login_key: &'static str,
+    /// The signed-in citizen's security keys (list, add, remove).
+    pub account_keys: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -56,6 +60,8 @@ const STANDARD_PATHS: Paths = Paths {
     login_card: "/login/card",
     login_bank: "/login/bank",
     login_bank_callback: "/login/bank/callback",
+    login_key: "/login/key",
+    account_keys: "/account/keys",
     consent: "/consent",
     select_account: "/select-account",
 };

@@ -36,6 +36,7 @@ macro_rules! conformance_suite {
             users_update_replaces_and_keeps_usernames_unique,
             users_are_listed_in_byte_order,
             cards_register_by_number_and_holder,
+            security_keys_belong_to_one_account,
             consents_accumulate_as_a_sorted_set,
             consents_revoke_forgets,
             sessions_found_by_key_or_sid_until_they_expire,
@@ -155,6 +156,7 @@ fn interaction(id: &str) -> Interaction {
         sms: None,
         card: None,
         bank: None,
+        key: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }
@@ -254,6 +256,39 @@ pub async fn cards_register_by_number_and_holder(stores: Stores) {
     assert!(!stores.cards.set_status("000000009", CardStatus::Stolen).await.unwrap());
     assert_eq!(stores.cards.get("000000001").await.unwrap().map(|c| c.status), Some(CardStatus::Stolen));
     assert_eq!(stores.cards.get("000000002").await.unwrap().map(|c| c.status), Some(CardStatus::Valid));
+}
+
+pub async fn security_keys_belong_to_one_account(stores: Stores) {
+    use crate::model::SecurityKeyRecord;
+    let key = |id: &str, user_id: &str, created_at| SecurityKeyRecord {
+        credential_id: id.into(),
+        user_id: user_id.into(),
+        name: format!("key {id}"),
+        aaguid: Some("01020304-0506-0708-0102-030405060708".into()),
+        key: serde_json::json!({ "cred": id }),
+        created_at,
+        last_used_at: None,
+    };
+    let keys = &stores.security_keys;
+    keys.insert(&key("b", "u1", NOW + 5)).await.unwrap();
+    keys.insert(&key("a", "u1", NOW)).await.unwrap();
+    keys.insert(&key("c", "u2", NOW)).await.unwrap();
+    assert!(matches!(keys.insert(&key("a", "u2", NOW)).await, Err(StoreError::Conflict(_))), "one account per key");
+    let ids: Vec<String> = keys.of_user("u1").await.unwrap().into_iter().map(|k| k.credential_id).collect();
+    assert_eq!(ids, ["a", "b"], "oldest first");
+    let mut used = key("a", "u1", NOW);
+    used.last_used_at = Some(NOW + 9);
+    assert!(keys.update(&used).await.unwrap());
+    assert_eq!(keys.get("a").await.unwrap(), Some(used));
+    assert!(!keys.update(&key("a", "u2", NOW)).await.unwrap(), "not another account's key");
+    assert!(!keys.delete("u2", "a").await.unwrap(), "not another account's key");
+    assert!(keys.delete("u1", "a").await.unwrap());
+    assert_eq!(keys.get("a").await.unwrap(), None);
+    assert!(!keys.delete("u1", "a").await.unwrap());
+    // A deleted account takes its keys along.
+    stores.users.insert(&crate::store::fixtures::user("u2", "petr")).await.unwrap();
+    assert!(stores.users.delete("u2").await.unwrap());
+    assert_eq!(keys.get("c").await.unwrap(), None);
 }
 
 pub async fn consents_accumulate_as_a_sorted_set(stores: Stores) {

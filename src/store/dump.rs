@@ -167,6 +167,11 @@ pub const TABLES: &[Table] = {
             ],
             key_columns: 1,
         },
+        Table {
+            name: "security_keys",
+            columns: &[col("credential_id", Text), col("user_id", Text), col("record", Json), col("created_at", Int)],
+            key_columns: 1,
+        },
     ]
 };
 

@@ -25,7 +25,8 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::model::{
-    AccessToken, AuthCode, Card, CardStatus, Client, Interaction, Message, RefreshToken, Session, User,
+    AccessToken, AuthCode, Card, CardStatus, Client, Interaction, Message, RefreshToken, SecurityKeyRecord, Session,
+    User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -64,10 +65,25 @@ pub trait UserStore: Send + Sync {
     async fn insert(&self, user: &User) -> StoreResult<()>;
     /// Replaces the stored user with the same id; returns whether one existed.
     async fn update(&self, user: &User) -> StoreResult<bool>;
-    /// Deletes the account and, in the same step, its consents; returns whether it existed.
+    /// Deletes the account and, in the same step, its consents and security keys; returns
+    /// whether it existed.
     /// Its sessions and tokens are ended first by the caller ([`SessionStore::of_user`],
     /// [`TokenStore::revoke_user`]).
     async fn delete(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// The security keys of mojeID + WebAuthn (kept in SQL, also when Redis holds the expiring data).
+#[async_trait]
+pub trait SecurityKeyStore: Send + Sync {
+    /// `Conflict` when the credential id is registered (to this account or another).
+    async fn insert(&self, key: &SecurityKeyRecord) -> StoreResult<()>;
+    async fn get(&self, credential_id: &str) -> StoreResult<Option<SecurityKeyRecord>>;
+    /// The user's keys, oldest first.
+    async fn of_user(&self, user_id: &str) -> StoreResult<Vec<SecurityKeyRecord>>;
+    /// Replaces the stored key (its counter and last use after a login); returns whether it existed.
+    async fn update(&self, key: &SecurityKeyRecord) -> StoreResult<bool>;
+    /// Removes the user's key; returns whether it was theirs and existed.
+    async fn delete(&self, user_id: &str, credential_id: &str) -> StoreResult<bool>;
 }
 
 /// The eObčanka card register (kept in SQL, also when Redis holds the expiring data).
@@ -303,6 +319,7 @@ pub struct Stores {
     pub clients: Arc<dyn ClientStore>,
     pub users: Arc<dyn UserStore>,
     pub cards: Arc<dyn CardStore>,
+    pub security_keys: Arc<dyn SecurityKeyStore>,
     pub consents: Arc<dyn ConsentStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub interactions: Arc<dyn InteractionStore>,
@@ -323,6 +340,7 @@ impl Stores {
         S: ClientStore
             + UserStore
             + CardStore
+            + SecurityKeyStore
             + ConsentStore
             + SessionStore
             + InteractionStore
@@ -340,6 +358,7 @@ impl Stores {
             clients: store.clone(),
             users: store.clone(),
             cards: store.clone(),
+            security_keys: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),
             interactions: store.clone(),

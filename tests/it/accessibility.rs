@@ -27,7 +27,7 @@ const WIDTHS: [(&str, u32, u32); 2] = [("desktop", 1280, 900), ("phone", 390, 84
 const PAGES: usize = 17;
 
 /// axe-core's browser bundle, or `None` (skip) when `npm ci` has not been run.
-fn axe_source(test: &str) -> Option<String> {
+pub(crate) fn axe_source(test: &str) -> Option<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/third_party/node_modules/axe-core/axe.min.js");
     if let Ok(source) = std::fs::read_to_string(&path) {
         return Some(source);
@@ -40,19 +40,19 @@ fn axe_source(test: &str) -> Option<String> {
     None
 }
 
-struct Audit {
-    axe: String,
-    language: &'static str,
-    shots: Option<PathBuf>,
+pub(crate) struct Audit {
+    pub(crate) axe: String,
+    pub(crate) language: &'static str,
+    pub(crate) shots: Option<PathBuf>,
     /// "page (language, width): rule [impact] description — elements", for every finding.
-    findings: Vec<String>,
+    pub(crate) findings: Vec<String>,
     /// The pages audited, as "page/language/width", so the test can tell that none was left out.
-    audited: Vec<String>,
+    pub(crate) audited: Vec<String>,
 }
 
 impl Audit {
     /// Runs axe on the page the browser shows, at each width; `page` names it in the findings.
-    async fn check(&mut self, client: &Client, page: &str) {
+    pub(crate) async fn check(&mut self, client: &Client, page: &str) {
         for (width_name, width, height) in WIDTHS {
             client.set_window_size(width, height).await.unwrap();
             client.execute(&format!("{}\nreturn true;", self.axe), vec![]).await.unwrap();

@@ -32,3 +32,4 @@ mod sessions;
 mod smoke;
 mod third_party;
 mod tokens;
+mod webauthn;

@@ -23,6 +23,7 @@ mod maintenance;
 mod outbox;
 mod probe;
 mod replay;
+mod security_keys;
 mod sessions;
 mod tokens;
 mod users;

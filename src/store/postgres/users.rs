@@ -100,6 +100,11 @@ impl UserStore for PostgresStore {
         }
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         sqlx::query("DELETE FROM consents WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query("DELETE FROM security_keys WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(done.rows_affected() > 0)

@@ -32,6 +32,7 @@ mod maintenance;
 mod migrate;
 mod outbox;
 mod replay;
+mod security_keys;
 mod sessions;
 mod tokens;
 mod users;

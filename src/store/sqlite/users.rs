@@ -98,6 +98,7 @@ impl UserStore for SqliteStore {
         let deleted = self
             .write(|db| {
                 db.prepare_cached("DELETE FROM consents WHERE user_id = ?")?.execute((id,))?;
+                db.prepare_cached("DELETE FROM security_keys WHERE user_id = ?")?.execute((id,))?;
                 db.prepare_cached("DELETE FROM users WHERE id = ?")?.execute((id,))
             })
             .await?;

@@ -1,0 +1,222 @@
+//! The signed-in citizen's security keys (`/account/keys`): the list, registering a key
+//! (`navigator.credentials.create` with the server's options, the answer posted back) and
+//! removing one. Needs the browser's SSO session; every form carries a CSRF token.
+//!
+//! Each page view starts a registration ceremony, kept in the expiring store as an interaction
+//! record (no authorization request in it: it cannot serve as a login) bound to this browser and
+//! to the session's `sid`; its CSRF token guards the page's forms.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::cookies;
+use super::error::HttpError;
+use super::form::PageForm;
+use super::interaction::{jar, locale, page_error};
+use super::key_pages::{AccountKeysPage, AccountMessage, KeyRow};
+use super::security;
+use crate::authn::Authn;
+use crate::authn::webauthn::{CEREMONY_TTL, KeyError, RegistrationRefusal};
+use crate::model::{Interaction, Session, User};
+use crate::oidc::{OAuthError, Provider, session};
+use crate::secret;
+
+#[derive(Deserialize)]
+pub struct KeysForm {
+    #[serde(default)]
+    pub ceremony: String,
+    #[serde(default)]
+    pub csrf: String,
+    /// `add` or `remove`.
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub name: String,
+    /// The browser's answer to the registration, as JSON.
+    #[serde(default)]
+    pub credential: String,
+    /// The key to remove.
+    #[serde(default)]
+    pub credential_id: String,
+}
+
+pub async fn show(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    page(&provider, &authn, &headers, None).await
+}
+
+pub async fn submit(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<KeysForm>,
+) -> Result<Response, HttpError> {
+    let language = locale(&headers, None);
+    let Some((session, _user)) = signed_in(&provider, &authn, &headers).await? else {
+        return page(&provider, &authn, &headers, None).await;
+    };
+    let now = provider.now();
+    let ceremony = provider
+        .stores
+        .interactions
+        .get(&form.ceremony, now)
+        .await
+        .map_err(|e| page_error(&provider, language, e.into()))?
+        .filter(|c| c.request.is_null() && c.sid.as_deref() == Some(session.sid.as_str()));
+    let browser = jar(&provider).get(&headers, cookies::BROWSER).map(|b| secret::digest(&b));
+    let Some(ceremony) = ceremony.filter(|c| {
+        browser.as_deref().is_some_and(|b| secret::constant_time_eq(b, &c.browser))
+            && !form.csrf.is_empty()
+            && secret::constant_time_eq(&form.csrf, &c.csrf)
+    }) else {
+        return page(&provider, &authn, &headers, Some(AccountMessage::FormOutdated)).await;
+    };
+    provider.stores.interactions.delete(&ceremony.id).await.map_err(|e| page_error(&provider, language, e.into()))?;
+    let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
+    let user_id = &session.authn.user_id;
+    let message = match form.action.as_str() {
+        "remove" => match keys.remove(user_id, &form.credential_id).await {
+            Ok(_) => AccountMessage::Removed,
+            Err(e) => return Err(failed(&provider, &headers, e)),
+        },
+        _ => {
+            let Some(registration) = ceremony.key.filter(|k| &k.user_id == user_id) else {
+                return page(&provider, &authn, &headers, Some(AccountMessage::FormOutdated)).await;
+            };
+            match keys.finish_registration(&registration, &form.credential, &form.name, now).await {
+                Ok(Ok(_)) => AccountMessage::Added,
+                Ok(Err(RegistrationRefusal::AlreadyRegistered)) => AccountMessage::Already,
+                Ok(Err(RegistrationRefusal::Cancelled)) => AccountMessage::Cancelled,
+                Ok(Err(RegistrationRefusal::NotVerified)) => AccountMessage::NotVerified,
+                Ok(Err(RegistrationRefusal::Expired)) => AccountMessage::Expired,
+                Err(e) => return Err(failed(&provider, &headers, e)),
+            }
+        }
+    };
+    page(&provider, &authn, &headers, Some(message)).await
+}
+
+/// The browser's live SSO session and its account, if any.
+async fn signed_in(
+    provider: &Provider,
+    authn: &Authn,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, User)>, HttpError> {
+    let language = locale(headers, None);
+    let cookie = jar(provider).get(headers, cookies::SESSION);
+    let Some(session) =
+        session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, language, e))?
+    else {
+        return Ok(None);
+    };
+    let user = authn.users.get(&session.authn.user_id).await.map_err(|e| page_error(provider, language, e.into()))?;
+    Ok(user.filter(|u| !u.disabled).map(|u| (session, u)))
+}
+
+/// The page: for a signed-in citizen their keys and a new registration ceremony; otherwise
+/// what to do first.
+async fn page(
+    provider: &Provider,
+    authn: &Authn,
+    headers: &HeaderMap,
+    message: Option<AccountMessage>,
+) -> Result<Response, HttpError> {
+    let language = locale(headers, None);
+    let base = provider.persona.base_path();
+    let nonce = secret::random_token(16);
+    let mut view = AccountKeysPage {
+        locale: language,
+        base: base.clone(),
+        action: format!("{base}{}", provider.persona.paths.account_keys),
+        ceremony: None,
+        csrf: String::new(),
+        options: String::new(),
+        nonce: nonce.clone(),
+        username: String::new(),
+        keys: Vec::new(),
+        message,
+    };
+    let Some((session, user)) = signed_in(provider, authn, headers).await? else {
+        return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), Some(&nonce)));
+    };
+    if !crate::authn::webauthn::usable(provider.issuer()) {
+        return Err(page_error(
+            provider,
+            language,
+            OAuthError::invalid_request(
+                "security keys need this service's issuer on a host name: a browser refuses WebAuthn on an IP address",
+            ),
+        ));
+    }
+    let now = provider.now();
+    let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
+    let registration = keys.start_registration(&user, now).await.map_err(|e| failed(provider, headers, e))?;
+    let (browser, new_cookie) = match jar(provider).get(headers, cookies::BROWSER).filter(|v| v.len() >= 32) {
+        Some(value) => (value, false),
+        None => (secret::random_token(32), true),
+    };
+    let ceremony = Interaction {
+        id: secret::random_token(24),
+        request: serde_json::Value::Null,
+        csrf: secret::random_token(24),
+        browser: secret::digest(&browser),
+        authn: None,
+        sid: Some(session.sid.clone()),
+        failures: 0,
+        sms: None,
+        card: None,
+        bank: None,
+        key: Some(registration.clone()),
+        created_at: now,
+        expires_at: now + CEREMONY_TTL,
+    };
+    provider.stores.interactions.put(&ceremony).await.map_err(|e| page_error(provider, language, e.into()))?;
+    let date = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute()))
+            .unwrap_or_default()
+    };
+    view.keys = keys
+        .of_user(&user.id)
+        .await
+        .map_err(|e| failed(provider, headers, e))?
+        .into_iter()
+        .map(|k| KeyRow {
+            certified: k.aaguid.as_deref().is_some_and(|a| provider.config.webauthn.certified(a)),
+            credential_id: k.credential_id,
+            name: k.name,
+            aaguid: k.aaguid,
+            added: date(k.created_at),
+            last_used: k.last_used_at.map(date),
+        })
+        .collect();
+    view.ceremony = Some(ceremony.id);
+    view.csrf = ceremony.csrf;
+    view.options = registration.options.to_string();
+    view.username = user.username;
+    let status = match message {
+        None | Some(AccountMessage::Added | AccountMessage::Removed | AccountMessage::Cancelled) => StatusCode::OK,
+        Some(AccountMessage::Already) => StatusCode::CONFLICT,
+        Some(AccountMessage::NotVerified | AccountMessage::Expired | AccountMessage::FormOutdated) => {
+            StatusCode::BAD_REQUEST
+        }
+    };
+    let mut response = security::page(status, view.render(), Some(&nonce));
+    if new_cookie && let Some(cookie) = jar(provider).set(cookies::BROWSER, &browser, 365 * 24 * 3600) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+fn failed(provider: &Provider, headers: &HeaderMap, error: KeyError) -> HttpError {
+    if let KeyError::Store(e) = &error {
+        crate::metrics::store_error(e);
+    }
+    tracing::error!(error = %error, "the security keys page failed");
+    page_error(provider, locale(headers, None), OAuthError::server_error())
+}
