@@ -13,6 +13,9 @@ pub enum Means {
     Password,
     /// NIA ID: username, password and a one-time code by SMS to the account's +420 number.
     NiaId,
+    /// Mobilní klíč eGovernmentu (MEG): a paired phone approves the login with its key, after
+    /// the phone's own unlock (fingerprint or PIN).
+    Meg,
     /// eObčanka: the chip of the identity card signs a challenge after its PIN (the IOK).
     Eobcanka,
     /// Bank identity: a login at the citizen's bank, an upstream OpenID Provider
@@ -22,13 +25,14 @@ pub enum Means {
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 4] = [Means::Password, Means::NiaId, Means::Eobcanka, Means::Bank];
+    pub const ALL: [Means; 5] = [Means::Password, Means::NiaId, Means::Meg, Means::Eobcanka, Means::Bank];
 
     /// The name in URLs and forms.
     pub fn id(self) -> &'static str {
         match self {
             Means::Password => "password",
             Means::NiaId => "nia-id",
+            Means::Meg => "meg",
             Means::Eobcanka => "eobcanka",
             Means::Bank => "bank",
         }
@@ -43,7 +47,7 @@ impl Means {
     pub fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
-            Means::NiaId | Means::Bank => Loa::Substantial,
+            Means::NiaId | Means::Meg | Means::Bank => Loa::Substantial,
             Means::Eobcanka => Loa::High,
         }
     }
@@ -53,6 +57,7 @@ impl Means {
         match self {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
+            Means::Meg => &["swk", "mfa"],
             Means::Eobcanka => &["sc", "pin", "mfa"],
             Means::Bank => &["fed"],
         }
@@ -107,15 +112,30 @@ mod tests {
     }
 
     #[test]
-    fn at_least_substantial_offers_nia_id_and_eobcanka() {
+    fn at_least_substantial_offers_nia_id_meg_and_eobcanka() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
-        assert_eq!(offered(&minimum, &standard(), &available(false)).unwrap(), vec![Means::NiaId, Means::Eobcanka]);
+        assert_eq!(
+            offered(&minimum, &standard(), &available(false)).unwrap(),
+            vec![Means::NiaId, Means::Meg, Means::Eobcanka]
+        );
         assert_eq!(
             offered(&minimum, &standard(), &available(true)).unwrap(),
-            vec![Means::NiaId, Means::Eobcanka, Means::Bank]
+            vec![Means::NiaId, Means::Meg, Means::Eobcanka, Means::Bank]
         );
         let exact = Requirement::one_of([Loa::Substantial], true);
-        assert_eq!(offered(&exact, &standard(), &available(true)).unwrap(), vec![Means::NiaId, Means::Bank]);
+        assert_eq!(
+            offered(&exact, &standard(), &available(true)).unwrap(),
+            vec![Means::NiaId, Means::Meg, Means::Bank]
+        );
+    }
+
+    #[test]
+    fn meg_is_substantial_with_a_software_key() {
+        assert_eq!(Means::parse("meg"), Some(Means::Meg));
+        assert_eq!(Means::Meg.level(&standard()), Loa::Substantial);
+        assert_eq!(Means::Meg.amr(), ["swk", "mfa"]);
+        let high = Requirement::one_of([Loa::High], true);
+        assert!(!offered(&high, &standard(), &Means::ALL).unwrap().contains(&Means::Meg));
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub async fn start(
         sms: None,
         card: None,
         bank: None,
+        meg: None,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
     };

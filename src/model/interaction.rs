@@ -36,6 +36,9 @@ pub struct Interaction {
     /// picked their bank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank: Option<BankPending>,
+    /// The challenge a paired MEG device is to approve, and what came of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meg: Option<super::MegChallenge>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }

@@ -155,6 +155,7 @@ fn interaction(id: &str) -> Interaction {
         sms: None,
         card: None,
         bank: None,
+        meg: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }

@@ -49,6 +49,7 @@ mod tests {
             sms: None,
             card: None,
             bank: None,
+            meg: None,
             created_at: NOW,
             expires_at: NOW + 600,
         };
