@@ -391,3 +391,62 @@ async fn pushes_to_one_username_are_limited() {
         page(browser.submit(&server.issuer, &html, "meg-push", &[("action", "push"), ("username", USER)]).await);
     assert_eq!(status, 429, "{limited}");
 }
+
+#[tokio::test]
+async fn a_citizen_logs_in_with_meg_in_a_real_browser_and_the_page_goes_on_by_itself() {
+    use crate::browser::{browser_in, driver, relying_party, wait_for};
+    use fantoccini::Locator;
+    const TEST: &str = "a_citizen_logs_in_with_meg_in_a_real_browser_and_the_page_goes_on_by_itself";
+    let Some(driver) = driver(TEST).await else { return };
+    let server = TestServer::start().await;
+    let (callback, seen) = relying_party().await;
+    let (id, secret) = server
+        .add_client(json!({ "client_name": "Portál občana", "redirect_uris": [callback], "first_party": true }))
+        .await;
+    let user = server.add_user(USER, "heslo-petra-1", json!({ "name": "Petr Svoboda" })).await;
+    let device = paired(&server, USER, "telefon").await;
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", id.as_str()),
+        ("redirect_uri", callback.as_str()),
+        ("scope", "openid loasubstantial"),
+        ("state", STATE),
+    ]);
+    let client = browser_in(&driver, "cs").await;
+    client.goto(url.as_str()).await.unwrap();
+    client.wait().for_element(Locator::Css(r#"a[data-means="meg"]"#)).await.unwrap().click().await.unwrap();
+    let link = client.wait().for_element(Locator::Id("meg-same-device")).await.unwrap();
+    assert_eq!(link.text().await.unwrap().trim(), "Spustit mobilní klíč na tomto zařízení");
+    let link = link.attr("href").await.unwrap().unwrap();
+    let qr = client.find(Locator::Id("meg-qr")).await.unwrap();
+    assert!(qr.attr("alt").await.unwrap().is_some_and(|alt| alt.contains("QR")));
+    // The QR code is drawn (an SVG the browser decoded), not a broken image.
+    let drawn = client
+        .execute("return document.getElementById('meg-qr').naturalWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(drawn.as_u64().is_some_and(|w| w > 0), "{drawn}");
+    // Let the page's event stream open, then approve in the "app": no click on Continue.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (code, out) = meg_cli(&server, &["approve", &link, "--device", path(&device)]).await;
+    assert_eq!(code, 0, "{out}");
+    wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
+    let query = seen.lock().unwrap()[0].clone();
+    let code = params_of(&format!("{REDIRECT}?{query}")).get("code").cloned().unwrap_or_else(|| panic!("{query}"));
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(&id, secret.as_deref())
+        .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", callback.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let payload = tokens["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
+    assert_eq!(claims["amr"], json!(["swk", "mfa"]), "{claims}");
+    assert_eq!(claims["sub"], user.id.as_str(), "{claims}");
+    client.close().await.unwrap();
+}
