@@ -92,9 +92,10 @@ pub fn prompt(provider: &Provider, loaded: &Loaded) -> Option<MegPrompt> {
 /// refused when `after_refusal`), and stores it.
 pub async fn ensure_challenge(provider: &Provider, loaded: &mut Loaded, after_refusal: bool) -> Result<(), HttpError> {
     let now = provider.now();
-    let good = loaded.interaction.meg.as_ref().is_some_and(|c| {
-        now < c.expires_at && !(after_refusal && matches!(c.outcome, Some(MegOutcome::Refused(_))))
-    });
+    let good =
+        loaded.interaction.meg.as_ref().is_some_and(|c| {
+            now < c.expires_at && !(after_refusal && matches!(c.outcome, Some(MegOutcome::Refused(_))))
+        });
     if !good {
         loaded.interaction.meg = Some(meg::challenge(now));
         interaction::save(provider, loaded).await?;
@@ -164,11 +165,8 @@ async fn push(provider: &Provider, authn: &Authn, loaded: &Loaded, username: &st
     let user = authn.users.find_by_username(username).await.map_err(failed)?;
     if let (Some(user), Some(challenge)) = (user.filter(|u| !u.disabled), loaded.interaction.meg.as_ref()) {
         let devices = authn.devices.list(Some(&user.id)).await.map_err(failed)?;
-        let active: Vec<String> = devices
-            .into_iter()
-            .filter(|d| d.status == crate::model::DeviceStatus::Active)
-            .map(|d| d.id)
-            .collect();
+        let active: Vec<String> =
+            devices.into_iter().filter(|d| d.status == crate::model::DeviceStatus::Active).map(|d| d.id).collect();
         let url = challenge_url(provider, &loaded.interaction.id, &challenge.nonce);
         let reached = authn.push.push(&active, &url);
         tracing::info!(user_id = %user.id, devices = active.len(), reached, "MEG push sent");

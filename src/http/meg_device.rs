@@ -45,7 +45,11 @@ pub struct DeviceAnswer {
 /// Pairs a device: its id and its holder's username.
 pub async fn pair(State(provider): State<Provider>, State(authn): State<Authn>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<PairRequest>(&body) else {
-        return reply(StatusCode::BAD_REQUEST, "invalid_request", "the body must be JSON with code, public_key and name");
+        return reply(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be JSON with code, public_key and name",
+        );
     };
     let now = provider.now();
     let name = if request.name.trim().is_empty() { "MEG" } else { request.name.as_str() };
@@ -133,7 +137,8 @@ pub async fn answer(
     };
     // What the page shows: a rightly signed answer decides; a bad one is kept only while no
     // device has answered (so the page can say why), and never undoes an approval.
-    let decided = matches!(challenge.outcome, Some(MegOutcome::Approved { .. } | MegOutcome::Refused(MegRefusal::RefusedByUser)));
+    let decided =
+        matches!(challenge.outcome, Some(MegOutcome::Approved { .. } | MegOutcome::Refused(MegRefusal::RefusedByUser)));
     let spent = matches!(kept, MegOutcome::Refused(MegRefusal::Used | MegRefusal::ChallengeExpired));
     if !decided
         && !spent

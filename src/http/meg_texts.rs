@@ -102,10 +102,14 @@ pub fn refusal(locale: Locale, refusal: MegRefusal) -> &'static str {
         (Locale::Cs, R::TooManyAttempts) => "Příliš mnoho pokusů. Zkuste to znovu s novým QR kódem níže.",
         (Locale::En, R::TooManyAttempts) => "Too many attempts. Try again with the new QR code below.",
         (Locale::Cs, R::Used) => "Tento požadavek už byl v aplikaci vyřízen. Zkuste to znovu s novým QR kódem níže.",
-        (Locale::En, R::Used) => "This request has already been answered in the app. Try again with the new QR code below.",
+        (Locale::En, R::Used) => {
+            "This request has already been answered in the app. Try again with the new QR code below."
+        }
         (Locale::Cs, R::ChallengeExpired) => {
             "Čas na potvrzení v aplikaci vypršel. Zkuste to znovu s novým QR kódem níže."
         }
-        (Locale::En, R::ChallengeExpired) => "The time to confirm in the app ran out. Try again with the new QR code below.",
+        (Locale::En, R::ChallengeExpired) => {
+            "The time to confirm in the app ran out. Try again with the new QR code below."
+        }
     }
 }

@@ -39,7 +39,10 @@ pub struct DeviceFile {
 
 impl std::fmt::Debug for DeviceFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceFile").field("device", &self.device).field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("DeviceFile")
+            .field("device", &self.device)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 

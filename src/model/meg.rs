@@ -58,7 +58,10 @@ pub struct MegChallenge {
 #[serde(rename_all = "snake_case")]
 pub enum MegOutcome {
     /// An active paired device approved the login.
-    Approved { device: String, user_id: String },
+    Approved {
+        device: String,
+        user_id: String,
+    },
     Refused(MegRefusal),
 }
 

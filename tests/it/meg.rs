@@ -315,7 +315,8 @@ async fn unknown_and_revoked_devices_and_a_replayed_approval_are_refused() {
     };
     let (status, out) = post(&json!({ "device": "nezname", "decision": "approve", "signature": "AAAA" })).await;
     assert_eq!((status, out["error"].as_str()), (401, Some("unknown_device")), "{out}");
-    let (status, out) = post(&json!({ "device": device_id(&device), "decision": "approve", "signature": "AAAA" })).await;
+    let (status, out) =
+        post(&json!({ "device": device_id(&device), "decision": "approve", "signature": "AAAA" })).await;
     assert_eq!((status, out["error"].as_str()), (401, Some("bad_signature")), "{out}");
     let (status, out) = post(&json!({ "decision": "approve" })).await;
     assert_eq!((status, out["error"].as_str()), (400, Some("invalid_request")), "{out}");
@@ -367,9 +368,8 @@ async fn a_push_reaches_the_watching_app_which_approves_and_unknown_usernames_lo
         .await
         .expect("the watcher gets the push")
         .unwrap();
-    let line: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!("watch: {}", String::from_utf8_lossy(&output.stdout))
-    });
+    let line: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("watch: {}", String::from_utf8_lossy(&output.stdout)));
     assert_eq!(line["answer"]["status"], "approved", "{line}");
     assert_eq!(line["challenge"].as_str(), text_of(&sent, "meg-url").as_deref(), "{line}");
     let claims = id_token_for(&server, &rp, &redirect(press(&server, &browser, &sent, "continue").await)).await;
@@ -422,10 +422,7 @@ async fn a_citizen_logs_in_with_meg_in_a_real_browser_and_the_page_goes_on_by_it
     let qr = client.find(Locator::Id("meg-qr")).await.unwrap();
     assert!(qr.attr("alt").await.unwrap().is_some_and(|alt| alt.contains("QR")));
     // The QR code is drawn (an SVG the browser decoded), not a broken image.
-    let drawn = client
-        .execute("return document.getElementById('meg-qr').naturalWidth;", vec![])
-        .await
-        .unwrap();
+    let drawn = client.execute("return document.getElementById('meg-qr').naturalWidth;", vec![]).await.unwrap();
     assert!(drawn.as_u64().is_some_and(|w| w > 0), "{drawn}");
     // Let the page's event stream open, then approve in the "app": no click on Continue.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -66,8 +66,11 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn insert_pairing(&self, digest: &str, user_id: &str, expires_at: Timestamp) -> StoreResult<()> {
-        self.execute("INSERT INTO meg_pairings (digest, user_id, expires_at) VALUES (?, ?, ?)", (digest, user_id, expires_at))
-            .await?;
+        self.execute(
+            "INSERT INTO meg_pairings (digest, user_id, expires_at) VALUES (?, ?, ?)",
+            (digest, user_id, expires_at),
+        )
+        .await?;
         Ok(())
     }
 
