@@ -447,3 +447,67 @@ async fn a_citizen_logs_in_with_meg_in_a_real_browser_and_the_page_goes_on_by_it
     assert_eq!(claims["sub"], user.id.as_str(), "{claims}");
     client.close().await.unwrap();
 }
+
+/// Two nodes on one PostgreSQL and one Redis: the page waits on node A (its event stream open
+/// there), the app's approval reaches node B, and A's stream says so — then Continue on A logs in.
+#[tokio::test]
+async fn an_approval_given_to_node_b_completes_the_login_waiting_on_node_a() {
+    let Some(deployment) = common::Deployment::create("meg_two_nodes").await else { return };
+    let a = TestServer::start_node(&deployment, |_| {}).await;
+    let b = TestServer::start_node(&deployment, |_| {}).await;
+    let (id, secret) = a.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
+    let user = a.add_user(USER, "heslo-petra-1", json!({ "name": "Petr Svoboda" })).await;
+    // The phone, paired in the shared register.
+    let key = identita::meg::device::new_key().unwrap();
+    let device = identita::model::Device {
+        id: "telefon-petra".into(),
+        user_id: user.id.clone(),
+        public_key: identita::meg::device::public_key(&key),
+        name: "Telefon".into(),
+        created_at: a.provider.now(),
+        last_used_at: None,
+        status: identita::model::DeviceStatus::Active,
+    };
+    a.provider.stores.devices.insert(&device).await.unwrap();
+    let phone = identita::meg::device::DeviceFile::new(
+        device.id.clone(),
+        USER.into(),
+        "Telefon".into(),
+        deployment.issuer.clone(),
+        &key,
+    );
+
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser = Browser::at(&a, &jar);
+    let rp = Rp { id, secret };
+    let (html, url) = meg_page(&a, &browser, &rp).await;
+    let events = attr_of(&html, "meg", "data-events").unwrap();
+    let mut stream =
+        a.routed_http(Some(jar.clone())).get(format!("{}{events}", deployment.issuer)).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+
+    let signature = phone.answer(&url, identita::meg::Decision::Approve).unwrap();
+    let approved_at = std::time::Instant::now();
+    let response = b
+        .routed_http(None)
+        .post(&url)
+        .json(&json!({ "device": device.id, "decision": "approve", "signature": signature }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let mut seen = String::new();
+    while !seen.contains("data: approved") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("node A's stream hears of the approval")
+            .unwrap()
+            .expect("the stream stays open until it has news");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: meg"), "{seen}");
+    assert!(approved_at.elapsed() < std::time::Duration::from_secs(2), "{:?}", approved_at.elapsed());
+    let to = redirect(press(&a, &browser, &html, "continue").await);
+    assert!(params_of(&to).contains_key("code"), "{to}");
+}
