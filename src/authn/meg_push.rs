@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 /// Pushes to one account per [`PUSH_WINDOW`].
 pub const PUSHES_PER_USER: u32 = 5;
@@ -22,10 +22,20 @@ const QUEUE: usize = 8;
 
 type Connections = HashMap<String, Vec<(u64, mpsc::Sender<String>)>>;
 
-/// The devices connected for push on this node; clones share it.
-#[derive(Clone, Default)]
+/// The devices connected for push on this node, and the login pages waiting here for a
+/// device's answer; clones share them.
+#[derive(Clone)]
 pub struct PushHub {
     inner: Arc<Mutex<Hub>>,
+    /// The interactions a device has just answered on this node: the pages waiting for them
+    /// here look at the store at once instead of at their next poll.
+    answered: broadcast::Sender<String>,
+}
+
+impl Default for PushHub {
+    fn default() -> Self {
+        Self { inner: Arc::default(), answered: broadcast::channel(1024).0 }
+    }
 }
 
 #[derive(Default)]
@@ -78,6 +88,17 @@ impl PushHub {
             .flatten()
             .filter(|(_, sender)| sender.try_send(challenge_url.to_owned()).is_ok())
             .count()
+    }
+
+    /// Tells the pages waiting on this node that the interaction `id` has a device's answer.
+    pub fn answered(&self, id: &str) {
+        let _ = self.answered.send(id.to_owned());
+    }
+
+    /// The answers given on this node from now on (interaction ids; lagging is harmless: a
+    /// waiting page looks at the store on any message and on its poll).
+    pub fn answers(&self) -> broadcast::Receiver<String> {
+        self.answered.subscribe()
     }
 
     /// How many device connections this node holds.

@@ -19,7 +19,12 @@ use crate::oidc::Provider;
 pub enum MegCommand {
     /// A pairing URL for an account's new device: good for 4 minutes and one device (also shown
     /// as a QR code on standard error when it is a terminal).
-    Enroll { user: String },
+    Enroll {
+        user: String,
+        /// Several codes at once (a benchmark's devices): printed as `pairing_urls`.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
     /// Pair this "phone": make a key, send its public half with the pairing code, write the
     /// device file (owner-only; default data/meg/USERNAME-DEVICE.json).
     Pair {
@@ -193,11 +198,22 @@ async fn watch(device: &Path, decision: Option<Decision>, once: bool) -> Result<
 /// The commands on the store.
 pub async fn run(provider: &Provider, authn: &Authn, cmd: MegCommand) -> Result<(), CliError> {
     match cmd {
-        MegCommand::Enroll { user } => {
+        MegCommand::Enroll { user, count } => {
             let account =
                 authn.users.find_by_username(&user).await?.ok_or_else(|| CliError(format!("no account {user}")))?;
+            let pair_url = provider.persona.url(provider.persona.paths.meg_pair);
+            if count > 1 {
+                let mut urls = Vec::new();
+                let mut expires_at = 0;
+                for _ in 0..count {
+                    let (code, expires) = authn.meg().enroll(&account, provider.now()).await?;
+                    urls.push(format!("{pair_url}?code={code}"));
+                    expires_at = expires;
+                }
+                return print(&json!({ "user": user, "pairing_urls": urls, "expires_at": expires_at }));
+            }
             let (code, expires_at) = authn.meg().enroll(&account, provider.now()).await?;
-            let url = format!("{}?code={code}", provider.persona.url(provider.persona.paths.meg_pair));
+            let url = format!("{pair_url}?code={code}");
             if std::io::IsTerminal::is_terminal(&std::io::stderr())
                 && let Ok(qr) = qrcode::QrCode::new(url.as_bytes())
             {

@@ -18,6 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
+use tokio::sync::broadcast;
 
 use super::error::HttpError;
 use super::form::PageForm;
@@ -175,21 +176,29 @@ async fn push(provider: &Provider, authn: &Authn, loaded: &Loaded, username: &st
 }
 
 /// The page's event stream: one `meg` event (`approved`, `refused` or `expired`) once a device
-/// has answered or the challenge has run out, read from the store every [`POLL`].
+/// has answered or the challenge has run out, read from the store every [`POLL`] and at once
+/// when a device answers on this node.
 pub async fn events(
     State(provider): State<Provider>,
+    State(authn): State<Authn>,
     headers: HeaderMap,
     Path(interaction_id): Path<String>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &interaction_id, None).await?;
     let nonce = loaded.interaction.meg.as_ref().map(|c| c.nonce.clone()).unwrap_or_default();
-    let stream = watch(provider, interaction_id, nonce);
+    let answers = authn.push.answers();
+    let stream = watch(provider, answers, interaction_id, nonce);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
 
-fn watch(provider: Provider, id: String, nonce: String) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(Some((provider, id, nonce)), |state| async move {
-        let (provider, id, nonce) = state?;
+fn watch(
+    provider: Provider,
+    answers: broadcast::Receiver<String>,
+    id: String,
+    nonce: String,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(Some((provider, answers, id, nonce)), |state| async move {
+        let (provider, mut answers, id, nonce) = state?;
         loop {
             let now = provider.now();
             let found = provider.stores.interactions.get(&id, now).await;
@@ -214,7 +223,17 @@ fn watch(provider: Provider, id: String, nonce: String) -> impl Stream<Item = Re
             if let Some(kind) = kind {
                 return Some((Ok(Event::default().event("meg").data(kind)), None));
             }
-            tokio::time::sleep(POLL).await;
+            // An answer given on this node wakes the page at once; one given on another node
+            // is seen at the next poll.
+            let deadline = tokio::time::Instant::now() + POLL;
+            loop {
+                match tokio::time::timeout_at(deadline, answers.recv()).await {
+                    Ok(Ok(answered)) if answered != id => continue,
+                    Ok(Err(broadcast::error::RecvError::Closed)) => tokio::time::sleep_until(deadline).await,
+                    _ => {}
+                }
+                break;
+            }
         }
     })
 }

@@ -148,6 +148,7 @@ pub async fn answer(
         if let Err(e) = provider.stores.interactions.put(&interaction).await {
             return unavailable(e);
         }
+        authn.push.answered(&interaction_id);
     }
     let mut response = response;
     security::no_store(response.headers_mut());
