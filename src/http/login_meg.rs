@@ -187,8 +187,15 @@ pub async fn events(
     let loaded = interaction::load(&provider, &headers, &interaction_id, None).await?;
     let nonce = loaded.interaction.meg.as_ref().map(|c| c.nonce.clone()).unwrap_or_default();
     let answers = authn.push.answers();
+    let keep_alive = keep_alive(&provider);
     let stream = watch(provider, answers, interaction_id, nonce);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
+}
+
+/// The comments an event stream sends while it has no news: often enough that the server's own
+/// idle timeout (`http.idle_timeout`) never closes a stream that waits as it should.
+pub fn keep_alive(provider: &Provider) -> KeepAlive {
+    KeepAlive::new().interval(Duration::from_secs((provider.config.http.idle_timeout / 2).clamp(1, 15)))
 }
 
 fn watch(

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde::Deserialize;
@@ -179,7 +179,7 @@ pub async fn push(
         let url = subscription.pushes.recv().await?;
         Some((Ok::<_, Infallible>(Event::default().event("login").data(url)), subscription))
     });
-    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+    Sse::new(events).keep_alive(super::login_meg::keep_alive(&provider)).into_response()
 }
 
 fn refused(refusal: MegRefusal) -> Response {

@@ -511,3 +511,35 @@ async fn an_approval_given_to_node_b_completes_the_login_waiting_on_node_a() {
     let to = redirect(press(&a, &browser, &html, "continue").await);
     assert!(params_of(&to).contains_key("code"), "{to}");
 }
+
+/// A device's push connection outlives the server's idle timeout: the stream sends comments
+/// while it waits, so a push long after connecting still arrives.
+#[tokio::test]
+async fn a_push_connection_outlives_the_idle_timeout() {
+    let server = TestServer::start_with(|config| config.http.idle_timeout = 2).await;
+    server.add_user(USER, "heslo-petra-1", json!({ "name": "Petr Svoboda" })).await;
+    let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT], "first_party": true })).await;
+    let rp = Rp { id, secret };
+    let device = paired(&server, USER, "telefon").await;
+    let mut watch = meg_command(&server, &["watch", "--device", path(&device), "--once"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(watch.stderr.take().unwrap()).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(20), stderr.next_line()).await;
+    assert!(ready.expect("the watcher connects").unwrap().unwrap_or_default().contains("waiting for pushes"));
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let browser = server.browser();
+    let (html, _) = meg_page(&server, &browser, &rp).await;
+    let (status, sent) =
+        page(browser.submit(&server.issuer, &html, "meg-push", &[("action", "push"), ("username", USER)]).await);
+    assert_eq!(status, 200, "{sent}");
+    let output = tokio::time::timeout(std::time::Duration::from_secs(20), watch.wait_with_output())
+        .await
+        .expect("the watcher gets the push")
+        .unwrap();
+    let line: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("watch: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(line["challenge"].as_str(), text_of(&sent, "meg-url").as_deref(), "{line}");
+}
