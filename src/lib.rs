@@ -19,6 +19,7 @@ pub mod http;
 pub mod identity;
 pub mod keys;
 pub mod logging;
+pub mod meg;
 pub mod metrics;
 pub mod model;
 pub mod notify;

@@ -29,7 +29,7 @@ impl RelyingParty {
         basic(&self.client_id, &self.secret)
     }
 
-    fn authorize_path(&self, scope: &str) -> String {
+    pub fn authorize_path(&self, scope: &str) -> String {
         let form = crate::http::encode_form(&[
             ("response_type", "code"),
             ("client_id", &self.client_id),
@@ -57,7 +57,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
@@ -72,7 +72,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, conn: &mut Conn, path: &str) -> Result<Reply, Error> {
+    pub async fn get(&mut self, conn: &mut Conn, path: &str) -> Result<Reply, Error> {
         let cookie = self.cookie_header();
         let reply = conn.get(path, &[(header::COOKIE, &cookie)]).await?;
         self.remember(&reply);

@@ -9,6 +9,7 @@ mod card;
 mod fixture;
 mod http;
 mod load;
+mod meg;
 mod report;
 mod run;
 mod scenarios;
@@ -54,6 +55,9 @@ enum Command {
     /// Leave `count` live SSO sessions behind by real password logins (authorize → login form →
     /// POST credentials → code; the codes are left to expire).
     Sessions(run::SessionArgs),
+    /// MEG: push connections held by paired devices (the server's VmRSS with them) and the
+    /// latency from a device's approval to the waiting login page's event stream.
+    Meg(meg::MegArgs),
     /// The resident memory (VmRSS) of a process, in KiB.
     Rss {
         #[arg(long)]
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => on_local_runtime(run::scenario(args)),
         Command::Sessions(args) => on_local_runtime(run::sessions(args)),
+        Command::Meg(args) => on_local_runtime(meg::run(args)),
         Command::Rss { pid, label, note } => run::rss_kib(pid).map(|kib| {
             serde_json::json!({
                 "label": label, "kib": kib, "note": note,

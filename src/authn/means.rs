@@ -13,6 +13,9 @@ pub enum Means {
     Password,
     /// NIA ID: username, password and a one-time code by SMS to the account's +420 number.
     NiaId,
+    /// Mobilní klíč eGovernmentu (MEG): a paired phone approves the login with its key, after
+    /// the phone's own unlock (fingerprint or PIN).
+    Meg,
     /// eObčanka: the chip of the identity card signs a challenge after its PIN (the IOK).
     Eobcanka,
     /// mojeID + WebAuthn: username, password and a registered security key
@@ -25,13 +28,15 @@ pub enum Means {
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 5] = [Means::Password, Means::NiaId, Means::Eobcanka, Means::Mojeid, Means::Bank];
+    pub const ALL: [Means; 6] =
+        [Means::Password, Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid, Means::Bank];
 
     /// The name in URLs and forms.
     pub fn id(self) -> &'static str {
         match self {
             Means::Password => "password",
             Means::NiaId => "nia-id",
+            Means::Meg => "meg",
             Means::Eobcanka => "eobcanka",
             Means::Mojeid => "mojeid",
             Means::Bank => "bank",
@@ -48,7 +53,7 @@ impl Means {
     pub fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
-            Means::NiaId | Means::Bank | Means::Mojeid => Loa::Substantial,
+            Means::NiaId | Means::Meg | Means::Bank | Means::Mojeid => Loa::Substantial,
             Means::Eobcanka => Loa::High,
         }
     }
@@ -67,6 +72,7 @@ impl Means {
         match self {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
+            Means::Meg => &["swk", "mfa"],
             Means::Eobcanka => &["sc", "pin", "mfa"],
             // With a certified key that verified its user: `pwd hwk pin mfa` (super::webauthn).
             Means::Mojeid => &["pwd", "hwk", "mfa"],
@@ -124,21 +130,30 @@ mod tests {
     }
 
     #[test]
-    fn at_least_substantial_offers_nia_id_eobcanka_and_mojeid() {
+    fn at_least_substantial_offers_nia_id_meg_eobcanka_and_mojeid() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
         assert_eq!(
             offered(&minimum, &standard(), &available(false)).unwrap(),
-            vec![Means::NiaId, Means::Eobcanka, Means::Mojeid]
+            vec![Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid]
         );
         assert_eq!(
             offered(&minimum, &standard(), &available(true)).unwrap(),
-            vec![Means::NiaId, Means::Eobcanka, Means::Mojeid, Means::Bank]
+            vec![Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid, Means::Bank]
         );
         let exact = Requirement::one_of([Loa::Substantial], true);
         assert_eq!(
             offered(&exact, &standard(), &available(true)).unwrap(),
-            vec![Means::NiaId, Means::Mojeid, Means::Bank]
+            vec![Means::NiaId, Means::Meg, Means::Mojeid, Means::Bank]
         );
+    }
+
+    #[test]
+    fn meg_is_substantial_with_a_software_key() {
+        assert_eq!(Means::parse("meg"), Some(Means::Meg));
+        assert_eq!(Means::Meg.level(&standard()), Loa::Substantial);
+        assert_eq!(Means::Meg.amr(), ["swk", "mfa"]);
+        let high = Requirement::one_of([Loa::High], true);
+        assert!(!offered(&high, &standard(), &Means::ALL).unwrap().contains(&Means::Meg));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod bank;
 pub mod eobcanka;
 pub mod login;
 pub mod means;
+pub mod meg;
+pub mod meg_push;
 pub mod nia_id;
 pub mod password;
 pub mod throttle;
@@ -22,7 +24,7 @@ pub mod loa;
 
 use crate::config::PasswordConfig;
 use crate::notify::Notifier;
-use crate::store::{CardStore, CounterStore, ReplayStore, SecurityKeyStore, Stores, UserStore};
+use crate::store::{CardStore, CounterStore, DeviceStore, ReplayStore, SecurityKeyStore, Stores, UserStore};
 use eobcanka::Eobcanka;
 use login::PasswordLogin;
 use nia_id::NiaId;
@@ -38,6 +40,10 @@ pub struct Authn {
     pub cards: Arc<dyn CardStore>,
     /// The security keys of mojeID + WebAuthn.
     pub security_keys: Arc<dyn SecurityKeyStore>,
+    /// The register of paired MEG devices.
+    pub devices: Arc<dyn DeviceStore>,
+    /// The MEG devices connected for push on this node.
+    pub push: meg_push::PushHub,
     pub counters: Arc<dyn CounterStore>,
     /// What must be used once only (an SMS code).
     pub replay: Arc<dyn ReplayStore>,
@@ -56,6 +62,8 @@ impl Authn {
             users: stores.users.clone(),
             cards: stores.cards.clone(),
             security_keys: stores.security_keys.clone(),
+            devices: stores.devices.clone(),
+            push: meg_push::PushHub::default(),
             counters: stores.counters.clone(),
             replay: stores.replay.clone(),
             passwords: PasswordHasher::new(config)?,
@@ -92,5 +100,10 @@ impl Authn {
     /// eObčanka's checks over these services.
     pub fn eobcanka(&self) -> Eobcanka<'_> {
         Eobcanka { cards: &*self.cards, counters: &*self.counters, replay: &*self.replay }
+    }
+
+    /// MEG's pairing and checks over these services.
+    pub fn meg(&self) -> meg::Meg<'_> {
+        meg::Meg { devices: &*self.devices, counters: &*self.counters, replay: &*self.replay }
     }
 }

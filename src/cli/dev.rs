@@ -96,6 +96,12 @@ pub async fn start(provider: Provider, authn: &Authn) -> Result<Provider, CliErr
             cards.push((citizen.username.clone(), file));
         }
     }
+    let mut phones = Vec::new();
+    for citizen in &citizens {
+        if let Some(file) = seed_phone(&provider, &citizen.username).await? {
+            phones.push((citizen.username.clone(), file));
+        }
+    }
     let changed: Vec<&str> = clients
         .iter()
         .filter(|c| c.found == Found::Changed)
@@ -108,7 +114,7 @@ pub async fn start(provider: Provider, authn: &Authn) -> Result<Provider, CliErr
         kept_changed = ?changed,
         "dev mode is on: demo client and test citizens with public credentials, serving on loopback only"
     );
-    println!("{}", summary(&provider, &clients, &citizens, &cards));
+    println!("{}", summary(&provider, &clients, &citizens, &cards, &phones));
     let mut config = (*provider.config).clone();
     config.dev = Some(DevMode {
         citizens: citizens.iter().filter_map(|c| Some((c.username.clone(), c.password.clone()?))).collect(),
@@ -157,6 +163,40 @@ async fn seed_card(provider: &Provider, username: &str) -> Result<Option<std::pa
     Ok(Some(file))
 }
 
+/// The citizen's demo MEG device file (a paired phone), made and registered when there is none.
+async fn seed_phone(provider: &Provider, username: &str) -> Result<Option<std::path::PathBuf>, CliError> {
+    let Some(user) = provider.stores.users.find_by_username(username).await? else { return Ok(None) };
+    let dir = std::path::absolute(provider.config.data_dir.join("dev-meg")).map_err(|e| CliError(e.to_string()))?;
+    let file = dir.join(format!("{username}.json"));
+    if file.exists() {
+        return Ok(Some(file));
+    }
+    if !provider.stores.devices.list(Some(&user.id)).await?.is_empty() {
+        return Ok(None);
+    }
+    let failed = |e: crate::meg::device::DeviceError| CliError(format!("a demo MEG device for {username:?}: {}", e.0));
+    let key = crate::meg::device::new_key().map_err(failed)?;
+    let device = crate::model::Device {
+        id: crate::secret::random_token(12),
+        user_id: user.id.clone(),
+        public_key: crate::meg::device::public_key(&key),
+        name: "dev".into(),
+        created_at: provider.now(),
+        last_used_at: None,
+        status: crate::model::DeviceStatus::Active,
+    };
+    let phone = crate::meg::device::DeviceFile::new(
+        device.id.clone(),
+        username.to_owned(),
+        device.name.clone(),
+        provider.issuer().to_owned(),
+        &key,
+    );
+    phone.write(&file).map_err(failed)?;
+    provider.stores.devices.insert(&device).await?;
+    Ok(Some(file))
+}
+
 async fn seed_citizen(provider: &Provider, authn: &Authn, entry: FixtureUser) -> Result<SeededCitizen, CliError> {
     let FixtureUser { username, password, profile } = entry;
     let Some(existing) = provider.stores.users.find_by_username(&username).await? else {
@@ -192,6 +232,7 @@ fn summary(
     clients: &[SeededClient],
     citizens: &[SeededCitizen],
     cards: &[(String, std::path::PathBuf)],
+    phones: &[(String, std::path::PathBuf)],
 ) -> String {
     let issuer = provider.issuer();
     let paths = &provider.persona.paths;
@@ -227,6 +268,13 @@ fn summary(
         let _ = writeln!(out, "`identita card login FILE --url URL` with the URL the login page shows):");
         for (username, file) in cards {
             let _ = writeln!(out, "  eObčanka of {username}: {}", file.display());
+        }
+    }
+    if !phones.is_empty() {
+        let _ = writeln!(out, "\nMEG devices (paired phones; run `identita meg approve URL --device FILE` with the");
+        let _ = writeln!(out, "URL the login page shows, or `identita meg watch --device FILE --approve` for pushes):");
+        for (username, file) in phones {
+            let _ = writeln!(out, "  MEG of {username}: {}", file.display());
         }
     }
     if let Some(seeded) = clients.first() {

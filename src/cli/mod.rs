@@ -11,6 +11,7 @@ pub mod dev;
 mod keys;
 mod location;
 mod notify;
+mod meg;
 mod outbox;
 pub(crate) mod seed;
 mod transfer;
@@ -60,6 +61,10 @@ pub enum Command {
     /// eObčanka cards: issue and register them (operator), and use a card file as a reader does.
     #[command(subcommand)]
     Card(card::CardCommand),
+    /// Mobilní klíč eGovernmentu: pair devices and revoke them (operator), and play the phone
+    /// with a device file (pair, approve, refuse, watch for pushes).
+    #[command(subcommand)]
+    Meg(meg::MegCommand),
     /// Manage what people have agreed to share with clients.
     #[command(subcommand)]
     Consent(consents::ConsentCommand),
@@ -156,6 +161,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     // A card reader needs the card file and the server's URL, not the store.
     let command = match cli.command {
         Command::Card(cmd) if cmd.on_the_card_only() => return card::run_on_card(cmd).await,
+        Command::Meg(cmd) if cmd.on_the_device_only() => return meg::run_on_device(cmd).await,
         command => command,
     };
     let location = location::Location::of(&config, cli.config.as_deref());
@@ -192,6 +198,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Client(cmd) => clients::run(&provider, cmd).await,
         Command::User(cmd) => users::run(&provider, &authn, cmd).await,
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
+        Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&provider, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Notify(cmd) => notify::run(&authn, cmd).await,

@@ -172,6 +172,7 @@ async fn page(
         card: None,
         bank: None,
         key: Some(registration.clone()),
+        meg: None,
         created_at: now,
         expires_at: now + CEREMONY_TTL,
     };

@@ -66,6 +66,7 @@ pub async fn start(
         card: None,
         bank: None,
         key: None,
+        meg: None,
         created_at: now,
         expires_at: now + provider.config.tokens.interaction_ttl,
     };

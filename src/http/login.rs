@@ -18,7 +18,7 @@ use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
 use crate::authn::means::{self, Means};
 use crate::authn::nia_id::{self, SendRefusal};
-use crate::model::{Authentication, CardRefusal, User};
+use crate::model::{Authentication, CardRefusal, MegRefusal, User};
 use crate::oidc::authorize::AuthorizationResponse;
 use crate::oidc::{ErrorCode, OAuthError, Provider};
 
@@ -63,6 +63,9 @@ pub async fn show(
     let chosen = Means::parse(&query.means).filter(|m| offered.contains(m)).unwrap_or(offered[0]);
     if chosen == Means::Eobcanka {
         super::login_card::ensure_challenge(&provider, &mut loaded, false).await?;
+    }
+    if chosen == Means::Meg {
+        super::login_meg::ensure_challenge(&provider, &mut loaded, false).await?;
     }
     let username = loaded.request.login_hint.clone().unwrap_or_default();
     Ok(render(&provider, &loaded, &offered, chosen, username, None))
@@ -119,6 +122,7 @@ fn render(
             label: match m {
                 Means::Password => texts.means_password,
                 Means::NiaId => texts.means_nia_id,
+                Means::Meg => super::meg_texts::texts(loaded.locale).means,
                 Means::Eobcanka => texts.means_eobcanka,
                 Means::Bank => texts.means_bank,
                 Means::Mojeid => i18n::keys::texts(loaded.locale).means_mojeid,
@@ -140,6 +144,7 @@ fn render(
         means,
         chosen: chosen.id(),
         card: if chosen == Means::Eobcanka { super::login_card::prompt(provider, loaded) } else { None },
+        meg: if chosen == Means::Meg { super::login_meg::prompt(provider, loaded) } else { None },
         banks: provider.config.banks.iter().map(|b| BankChoice { id: b.id.clone(), name: b.name.clone() }).collect(),
         bank_action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login_bank),
     };
@@ -151,13 +156,17 @@ fn render(
         Some(LoginError::SmsNotSent) => StatusCode::SERVICE_UNAVAILABLE,
         Some(LoginError::Card(CardRefusal::TooManyAttempts)) => StatusCode::TOO_MANY_REQUESTS,
         Some(LoginError::Card(_) | LoginError::CardHolderUnknown) => StatusCode::FORBIDDEN,
-        Some(LoginError::CardNotSigned) => StatusCode::CONFLICT,
+        Some(LoginError::CardNotSigned | LoginError::MegNotApproved) => StatusCode::CONFLICT,
+        Some(LoginError::Meg(MegRefusal::TooManyAttempts)) => StatusCode::TOO_MANY_REQUESTS,
+        Some(LoginError::Meg(_) | LoginError::MegHolderUnknown) => StatusCode::FORBIDDEN,
+        Some(LoginError::MegPushSent) => StatusCode::OK,
         Some(LoginError::BankCancelled) => StatusCode::OK,
         Some(LoginError::BankFailed) => StatusCode::BAD_GATEWAY,
         Some(LoginError::BankLowAssurance | LoginError::BankNoMatch) => StatusCode::FORBIDDEN,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
-    security::page(status, page.render(), None)
+    let script_nonce = page.meg.as_ref().map(|m| m.script_nonce.clone());
+    security::page(status, page.render(), script_nonce.as_deref())
 }
 
 /// The login page again, for a `chosen` means, saying why.
@@ -195,8 +204,8 @@ pub async fn submit(
         }
     };
     // eObčanka takes no password: its page shows the challenge for the card.
-    if chosen == Means::Eobcanka {
-        return Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka)));
+    if chosen == Means::Eobcanka || chosen == Means::Meg {
+        return Ok(respond::redirect(&url(&provider, &loaded.interaction.id, chosen)));
     }
     if chosen == Means::Bank {
         // The bank picker posts to its own path ([`super::login_bank`]); a password form sent
@@ -232,7 +241,7 @@ pub async fn submit(
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
         Means::Mojeid => super::login_key::start(&provider, &authn, loaded, &user).await,
         // Sent to its page before the password was looked at (above).
-        Means::Eobcanka => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
+        Means::Eobcanka | Means::Meg => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
         Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),
     }
 }

@@ -17,8 +17,11 @@ pub mod login;
 pub mod login_bank;
 pub mod login_card;
 pub mod login_key;
+pub mod login_meg;
 pub mod login_sms;
 pub mod logout;
+pub mod meg_device;
+pub mod meg_texts;
 pub mod pages;
 pub mod registration;
 pub mod respond;
@@ -53,6 +56,9 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     let paths = &provider.persona.paths;
     let registration_item = format!("{}/{{client_id}}", paths.registration);
     let card_challenge = format!("{}/{{interaction}}/{{nonce}}", paths.login_card);
+    let meg_challenge = format!("{}/{{interaction}}/{{nonce}}", paths.login_meg);
+    let meg_events = format!("{}/{{interaction}}/events", paths.login_meg);
+    let meg_push = format!("{}/{{device}}/push", paths.meg_devices);
     // Endpoints a browser-based client calls directly: open to every origin, without cookies.
     let api = Router::new()
         .route(paths.discovery, get(discovery::configuration))
@@ -71,6 +77,11 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(paths.login_sms, get(login_sms::show).post(login_sms::submit))
         .route(paths.login_card, post(login_card::submit))
         .route(&card_challenge, post(login_card::answer))
+        .route(paths.login_meg, post(login_meg::submit))
+        .route(&meg_challenge, post(meg_device::answer))
+        .route(&meg_events, get(login_meg::events))
+        .route(paths.meg_pair, post(meg_device::pair))
+        .route(&meg_push, get(meg_device::push))
         .route(paths.login_bank, post(login_bank::start))
         .route(paths.login_bank_callback, get(login_bank::callback))
         .route(paths.login_key, get(login_key::show).post(login_key::submit))

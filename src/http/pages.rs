@@ -53,7 +53,8 @@
 use askama::Template;
 
 use super::i18n::{self, Locale, Texts};
-use crate::model::{CardRefusal, Client};
+use super::meg_texts;
+use crate::model::{CardRefusal, Client, MegRefusal};
 
 /// Shown if a template fails to render, which would be a bug; it contains no request data.
 const FALLBACK: &str = "<!DOCTYPE html>\n<html lang=\"cs\"><head><meta charset=\"utf-8\">\
@@ -118,6 +119,14 @@ pub enum LoginError {
     CardHolderUnknown,
     /// The person cancelled the login at their bank.
     BankCancelled,
+    /// A MEG device's answer did not approve the login (refused in the app, expired, revoked…).
+    Meg(MegRefusal),
+    /// Continue pressed before a MEG device approved this login.
+    MegNotApproved,
+    /// The device that approved is not of an account that may log in.
+    MegHolderUnknown,
+    /// A push was asked for: the same words whether the username exists or not.
+    MegPushSent,
     /// The bank could not be reached, or its answer did not verify.
     BankFailed,
     /// The bank authenticated the person below substantial.
@@ -145,6 +154,27 @@ pub struct CardPrompt {
     pub action: String,
     /// A card has signed this challenge: Continue finishes the login.
     pub signed: bool,
+}
+
+/// MEG's part of the login page: the challenge as a QR code, a same-device link, the page's
+/// live update (server-sent events) and Continue, and the push form.
+#[derive(Debug, Clone)]
+pub struct MegPrompt {
+    /// The challenge's URL (`identita meg approve URL --device FILE`).
+    pub url: String,
+    /// The same-device link (`identita-meg:URL`), also what the QR code holds.
+    pub link: String,
+    /// The QR code, an SVG as a `data:` URL.
+    pub qr: String,
+    pub command: String,
+    /// Where Continue, Cancel and the push form post.
+    pub action: String,
+    /// The page's event stream.
+    pub events: String,
+    /// A device has approved: Continue finishes the login.
+    pub approved: bool,
+    /// The nonce of the page's one inline script.
+    pub script_nonce: String,
 }
 
 /// One means of authentication in a login page's list.
@@ -181,6 +211,8 @@ pub struct LoginPage {
     pub chosen: &'static str,
     /// With eObčanka chosen: the challenge, instead of the username and password.
     pub card: Option<CardPrompt>,
+    /// With MEG chosen: its challenge, instead of the username and password.
+    pub meg: Option<MegPrompt>,
     /// With the bank identity chosen: the banks to pick from, and where the picker posts.
     pub banks: Vec<BankChoice>,
     pub bank_action: String,
@@ -210,6 +242,10 @@ impl LoginPage {
             LoginError::CardNotSigned => t.card_not_signed.to_owned(),
             LoginError::CardHolderUnknown => t.card_holder_unknown.to_owned(),
             LoginError::BankCancelled => t.error_bank_cancelled.to_owned(),
+            LoginError::Meg(refusal) => meg_texts::refusal(self.locale, refusal).to_owned(),
+            LoginError::MegNotApproved => self.m().not_approved.to_owned(),
+            LoginError::MegHolderUnknown => self.m().holder_unknown.to_owned(),
+            LoginError::MegPushSent => self.m().push_sent.to_owned(),
             LoginError::BankFailed => t.error_bank_failed.to_owned(),
             LoginError::BankLowAssurance => t.error_bank_low_assurance.to_owned(),
             LoginError::BankNoMatch => t.error_bank_no_match.to_owned(),
@@ -221,11 +257,16 @@ impl LoginPage {
         i18n::keys::texts(self.locale)
     }
 
+    fn m(&self) -> &'static meg_texts::MegTexts {
+        meg_texts::texts(self.locale)
+    }
+
     /// The heading of the chosen means.
     fn heading(&self) -> &'static str {
         match self.chosen {
             "nia-id" => self.t().nia_id_title,
             "eobcanka" => self.t().card_title,
+            "meg" => self.m().title,
             "bank" => self.t().bank_title,
             _ => self.t().login_title,
         }
@@ -564,6 +605,7 @@ mod tests {
             means: Vec::new(),
             chosen: "password",
             card: None,
+            meg: None,
             banks: Vec::new(),
             bank_action: String::new(),
         }

@@ -23,7 +23,8 @@ pub fn page(status: StatusCode, html: String, script_nonce: Option<&str>) -> Res
     let headers = response.headers_mut();
     no_store(headers);
     let script = match script_nonce {
-        Some(nonce) => format!("script-src 'nonce-{nonce}'; "),
+        // The script may read the page's own event stream (MEG's live update), nothing else.
+        Some(nonce) => format!("script-src 'nonce-{nonce}'; connect-src 'self'; "),
         None => String::new(),
     };
     let csp = format!(

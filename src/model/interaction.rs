@@ -40,6 +40,9 @@ pub struct Interaction {
     /// key on the account page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<KeyCeremony>,
+    /// The challenge a paired MEG device is to approve, and what came of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meg: Option<super::MegChallenge>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }

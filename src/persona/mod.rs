@@ -24,6 +24,12 @@ pub struct Paths {
     pub login_sms: &'static str,
     /// eObčanka's Continue; a reader posts a card's signature below it.
     pub login_card: &'static str,
+    /// MEG's login: Continue posts here; a device answers at `{login_meg}/{interaction}/{nonce}`.
+    pub login_meg: &'static str,
+    /// Where a MEG device being paired posts its key (`identita meg pair`).
+    pub meg_pair: &'static str,
+    /// The MEG devices' push connections, `{meg_devices}/{id}/push`.
+    pub meg_devices: &'static str,
     /// The bank identity means: the bank picked (POST), and the bank's answer.
     pub login_bank: &'static str,
     pub login_bank_callback: &'static str,
@@ -58,6 +64,9 @@ const STANDARD_PATHS: Paths = Paths {
     login: "/login",
     login_sms: "/login/sms",
     login_card: "/login/card",
+    login_meg: "/login/meg",
+    meg_pair: "/meg/pair",
+    meg_devices: "/meg/devices",
     login_bank: "/login/bank",
     login_bank_callback: "/login/bank/callback",
     login_key: "/login/key",

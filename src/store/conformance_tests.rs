@@ -37,6 +37,7 @@ macro_rules! conformance_suite {
             users_are_listed_in_byte_order,
             cards_register_by_number_and_holder,
             security_keys_belong_to_one_account,
+            meg_devices_register_and_pairing_codes_are_spent_once,
             consents_accumulate_as_a_sorted_set,
             consents_revoke_forgets,
             sessions_found_by_key_or_sid_until_they_expire,
@@ -157,6 +158,7 @@ fn interaction(id: &str) -> Interaction {
         card: None,
         bank: None,
         key: None,
+        meg: None,
         created_at: NOW,
         expires_at: NOW + 600,
     }
@@ -289,6 +291,43 @@ pub async fn security_keys_belong_to_one_account(stores: Stores) {
     stores.users.insert(&crate::store::fixtures::user("u2", "petr")).await.unwrap();
     assert!(stores.users.delete("u2").await.unwrap());
     assert_eq!(keys.get("c").await.unwrap(), None);
+}
+
+pub async fn meg_devices_register_and_pairing_codes_are_spent_once(stores: Stores) {
+    use crate::model::{Device, DeviceStatus};
+    let device = |id: &str, user_id: &str, created_at| Device {
+        id: id.into(),
+        user_id: user_id.into(),
+        public_key: format!("key-{id}"),
+        name: "Telefon".into(),
+        created_at,
+        last_used_at: None,
+        status: DeviceStatus::Active,
+    };
+    stores.devices.insert(&device("d1", "u1", NOW)).await.unwrap();
+    stores.devices.insert(&device("d2", "u1", NOW + 5)).await.unwrap();
+    stores.devices.insert(&device("d3", "u2", NOW)).await.unwrap();
+    assert!(matches!(stores.devices.insert(&device("d1", "u2", NOW)).await, Err(StoreError::Conflict(_))));
+    assert_eq!(stores.devices.get("d1").await.unwrap(), Some(device("d1", "u1", NOW)));
+    assert_eq!(stores.devices.get("d9").await.unwrap(), None);
+    let ids = |list: Vec<Device>| list.into_iter().map(|d| d.id).collect::<Vec<_>>();
+    assert_eq!(ids(stores.devices.list(Some("u1")).await.unwrap()), ["d2", "d1"], "newest first");
+    assert_eq!(ids(stores.devices.list(None).await.unwrap()), ["d2", "d1", "d3"]);
+    assert!(stores.devices.set_status("d1", DeviceStatus::Revoked).await.unwrap());
+    assert!(!stores.devices.set_status("d9", DeviceStatus::Revoked).await.unwrap());
+    stores.devices.touch("d2", NOW + 7).await.unwrap();
+    let d1 = stores.devices.get("d1").await.unwrap().unwrap();
+    let d2 = stores.devices.get("d2").await.unwrap().unwrap();
+    assert_eq!((d1.status, d2.status, d2.last_used_at), (DeviceStatus::Revoked, DeviceStatus::Active, Some(NOW + 7)));
+
+    stores.devices.insert_pairing("p1", "u1", NOW + 240).await.unwrap();
+    stores.devices.insert_pairing("p2", "u2", NOW + 240).await.unwrap();
+    let (first, second) = tokio::join!(stores.devices.take_pairing("p1", NOW), stores.devices.take_pairing("p1", NOW));
+    let mut taken = [first.unwrap(), second.unwrap()];
+    taken.sort();
+    assert_eq!(taken, [None, Some("u1".to_owned())], "one use only");
+    assert_eq!(stores.devices.take_pairing("p2", NOW + 240).await.unwrap(), None, "expired");
+    assert_eq!(stores.devices.take_pairing("p2", NOW).await.unwrap(), None, "and gone");
 }
 
 pub async fn consents_accumulate_as_a_sorted_set(stores: Stores) {

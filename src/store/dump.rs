@@ -172,6 +172,24 @@ pub const TABLES: &[Table] = {
             columns: &[col("credential_id", Text), col("user_id", Text), col("record", Json), col("created_at", Int)],
             key_columns: 1,
         },
+        // The paired MEG devices, and the pairing codes handed out (digests, four minutes).
+        Table {
+            name: "meg_devices",
+            columns: &[
+                col("id", Text),
+                col("user_id", Text),
+                col("record", Json),
+                col("status", Text),
+                col("created_at", Int),
+                nullable("last_used_at", Int),
+            ],
+            key_columns: 1,
+        },
+        Table {
+            name: "meg_pairings",
+            columns: &[col("digest", Text), col("user_id", Text), col("expires_at", Int)],
+            key_columns: 1,
+        },
     ]
 };
 

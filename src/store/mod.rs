@@ -25,7 +25,8 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::model::{
-    AccessToken, AuthCode, Card, CardStatus, Client, Interaction, Message, RefreshToken, SecurityKeyRecord, Session,
+    AccessToken, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, RefreshToken,
+    SecurityKeyRecord, Session,
     User,
 };
 
@@ -96,6 +97,26 @@ pub trait CardStore: Send + Sync {
     async fn of_user(&self, user_id: &str) -> StoreResult<Vec<Card>>;
     /// Returns whether the card exists.
     async fn set_status(&self, number: &str, status: CardStatus) -> StoreResult<bool>;
+}
+
+/// The register of paired MEG devices and the pairing codes handed out for them (kept in SQL,
+/// also when Redis holds the expiring data).
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// `Conflict` when the id is taken.
+    async fn insert(&self, device: &Device) -> StoreResult<()>;
+    async fn get(&self, id: &str) -> StoreResult<Option<Device>>;
+    /// The user's devices (every device when `None`), newest first.
+    async fn list(&self, user_id: Option<&str>) -> StoreResult<Vec<Device>>;
+    /// Returns whether the device exists.
+    async fn set_status(&self, id: &str, status: DeviceStatus) -> StoreResult<bool>;
+    /// Records that the device approved or refused a login at `now`.
+    async fn touch(&self, id: &str, now: Timestamp) -> StoreResult<()>;
+    /// Keeps a pairing code (its digest) for `user_id` until `expires_at`.
+    async fn insert_pairing(&self, digest: &str, user_id: &str, expires_at: Timestamp) -> StoreResult<()>;
+    /// Spends a pairing code in one atomic step: its user when it was unused and unexpired at
+    /// `now`, else `None`. Of two racing uses exactly one gets the user.
+    async fn take_pairing(&self, digest: &str, now: Timestamp) -> StoreResult<Option<String>>;
 }
 
 #[async_trait]
@@ -320,6 +341,7 @@ pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub cards: Arc<dyn CardStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
+    pub devices: Arc<dyn DeviceStore>,
     pub consents: Arc<dyn ConsentStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub interactions: Arc<dyn InteractionStore>,
@@ -341,6 +363,7 @@ impl Stores {
             + UserStore
             + CardStore
             + SecurityKeyStore
+            + DeviceStore
             + ConsentStore
             + SessionStore
             + InteractionStore
@@ -359,6 +382,7 @@ impl Stores {
             users: store.clone(),
             cards: store.clone(),
             security_keys: store.clone(),
+            devices: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),
             interactions: store.clone(),

@@ -1,7 +1,8 @@
 //! Every person-facing page checked by axe-core in headless Chromium: the landing page (in dev
 //! mode, with its citizens, clients and later a message in its outbox), login (with its list of
 //! means), login with an error, NIA ID's login, its SMS code page with and without an error,
-//! the bank picker, eObčanka's challenge with and without an error, consent, account selection, logout
+//! the bank picker, eObčanka's challenge with and without an error, MEG's QR code with and without
+//! an error, consent, account selection, logout
 //! confirmation, logged out, logout cancelled, an error page with its way back, and a page opened
 //! without a pending request — in Czech and in English, at a desktop and at a phone width. A
 //! violation of impact `serious` or `critical` fails the test, listed with the page, the rule and
@@ -24,7 +25,7 @@ use serde_json::json;
 
 const WIDTHS: [(&str, u32, u32); 2] = [("desktop", 1280, 900), ("phone", 390, 844)];
 /// The pages a walk audits in each language.
-const PAGES: usize = 17;
+const PAGES: usize = 19;
 
 /// axe-core's browser bundle, or `None` (skip) when `npm ci` has not been run.
 pub(crate) fn axe_source(test: &str) -> Option<String> {
@@ -222,6 +223,17 @@ async fn walk(driver: &Driver, audit: &mut Audit) {
     click(&client, "card-continue").await;
     wait_id(&client, "login-error").await;
     audit.check(&client, "login-eobcanka-error").await;
+
+    // MEG, for a portal that needs substantial: the QR code, the same-device link and the push
+    // form, and Continue before the app has approved.
+    client.goto(&authorize.replace("scope=openid%20profile%20email", "scope=openid%20loasubstantial")).await.unwrap();
+    wait_id(&client, "nia-id-intro").await;
+    client.find(Locator::Css(r#"a[data-means="meg"]"#)).await.unwrap().click().await.unwrap();
+    wait_id(&client, "meg-intro").await;
+    audit.check(&client, "login-meg").await;
+    click(&client, "meg-continue").await;
+    wait_id(&client, "login-error").await;
+    audit.check(&client, "login-meg-error").await;
 
     // Dev mode's landing page, now with a message in the outbox.
     client.goto(&format!("{}/", server.issuer)).await.unwrap();

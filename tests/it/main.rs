@@ -17,6 +17,7 @@ mod faults;
 mod loa;
 mod login_limits;
 mod logout;
+mod meg;
 mod metrics;
 mod migrate;
 mod multinode;

@@ -502,3 +502,47 @@ async fn dev_mode_cards_sign_a_citizen_in_at_high() {
     assert_eq!(claims["amr"], json!(["sc", "pin", "mfa"]), "{claims}");
     assert_eq!(claims["sub"], json!(sub_of(dir.path(), "jan.novak")));
 }
+
+/// Dev mode pairs a MEG device for each test citizen: the summary names the device file, and
+/// `identita meg approve` signs the citizen in at substantial with `amr` `swk mfa`.
+#[tokio::test]
+async fn dev_mode_phones_sign_a_citizen_in_at_substantial() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = DevServer::start(dir.path()).await;
+    let issuer = &server.issuer;
+    let summary = &server.summary;
+    let file = summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("MEG of jan.novak: "))
+        .unwrap_or_else(|| panic!("no MEG device for jan.novak in:\n{summary}"))
+        .to_owned();
+    assert!(Path::new(&file).is_file(), "{file}");
+
+    let authorize =
+        readme_command("authorize", issuer).trim().replace("scope=openid+profile+email", "scope=openid+loasubstantial");
+    let browser = Browser::new();
+    let common::Landing::Page(200, html) = browser.visit(issuer, &authorize).await else { panic!("no login page") };
+    let marker = r#"data-means="meg" href=""#;
+    let start = html.find(marker).unwrap_or_else(|| panic!("no MEG:\n{html}")) + marker.len();
+    let href = html[start..start + html[start..].find('"').unwrap()].replace("&#38;", "&").replace("&amp;", "&");
+    let common::Landing::Page(200, html) = browser.visit(issuer, &format!("{issuer}{href}")).await else {
+        panic!("no MEG page")
+    };
+    let marker = r#"<code id="meg-url">"#;
+    let start = html.find(marker).unwrap_or_else(|| panic!("no challenge:\n{html}")) + marker.len();
+    let url = html[start..start + html[start..].find('<').unwrap()].replace("&#x2f;", "/").replace("&#47;", "/");
+    let out = identita(dir.path(), &["meg", "approve", &url, "--device", &file]).output().unwrap();
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["status"], "approved", "{answer}");
+    let mut landing = browser.submit(issuer, &html, "meg", &[("action", "continue")]).await;
+    if let common::Landing::Page(_, consent) = &landing {
+        landing = browser.submit(issuer, consent, "consent", &[("decision", "allow")]).await;
+    }
+    let common::Landing::Redirect(back) = landing else { panic!("not back at the portal: {landing:?}") };
+    let params = common::params_of(&back);
+    let tokens = sh_json(&readme_command("token", issuer).replace("CODE=...", &format!("CODE='{}'", params["code"])));
+    let claims = claims_of(tokens["id_token"].as_str().unwrap());
+    assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/substantial", "{claims}");
+    assert_eq!(claims["amr"], json!(["swk", "mfa"]), "{claims}");
+    server.stop();
+}

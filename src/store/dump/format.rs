@@ -254,6 +254,8 @@ mod tests {
             vec![vec![t("m1"), t("sms"), t("+420601123456"), t(r#"{"body":"Kód 123456"}"#), Value::Int(10)]],
             vec![vec![t("123456789"), t("u1"), t(r#"{"number":"123456789"}"#), t("stolen"), Value::Int(10)]],
             vec![vec![t("Y3JlZA"), t("u1"), t(r#"{"credential_id":"Y3JlZA"}"#), Value::Int(11)]],
+            vec![vec![t("d1"), t("u1"), t(r#"{"id":"d1"}"#), t("revoked"), Value::Int(11), Value::Null]],
+            vec![vec![t("p1"), t("u1"), Value::Int(12)]],
         ])
     }
 
@@ -271,9 +273,9 @@ mod tests {
     fn a_written_dump_reads_back_the_same() {
         let dump = sample();
         let text = written(&dump);
-        assert_eq!(text.lines().count(), 15, "{text}");
+        assert_eq!(text.lines().count(), 17, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
-        assert!(text.ends_with("\"cards\":1,\"security_keys\":1}}\n"), "{text}");
+        assert!(text.ends_with("\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1}}\n"), "{text}");
         assert_eq!(read_text(&text).unwrap(), dump);
         assert_eq!(written(&read_text(&text).unwrap()), text);
     }
@@ -301,7 +303,7 @@ mod tests {
         assert!(err.to_string().contains("cut short"), "{err}");
         // The end line kept, a row lost.
         let err = read_text(&(lines[..4].join("\n") + "\n" + &lines[5..].join("\n"))).unwrap_err();
-        assert_eq!(err.line, 14, "{err}");
+        assert_eq!(err.line, 16, "{err}");
         assert!(err.to_string().contains("sessions"), "{err}");
         assert_eq!(read_text("").unwrap_err().line, 1);
     }
@@ -341,7 +343,7 @@ mod tests {
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("same primary key"), "{err}");
         let err = read_text(&(text.clone() + &lines[2..3].join(""))).unwrap_err();
-        assert_eq!(err.line, 16, "{err}");
+        assert_eq!(err.line, 18, "{err}");
     }
 
     /// An export made before the outbox (and the cards and security keys) existed reads as one
@@ -352,9 +354,9 @@ mod tests {
         let older: Vec<&str> = text
             .lines()
             .filter(|l| {
-                !l.starts_with("{\"table\":\"outbox\"")
-                    && !l.starts_with("{\"table\":\"cards\"")
-                    && !l.starts_with("{\"table\":\"security_keys\"")
+                !["outbox", "cards", "security_keys", "meg_devices", "meg_pairings"]
+                    .iter()
+                    .any(|table| l.starts_with(&format!("{{\"table\":\"{table}\"")))
             })
             .collect();
         let older =
@@ -362,12 +364,22 @@ mod tests {
         let older = older.replacen(",\"cards\":[\"number\",\"user_id\",\"record\",\"status\",\"issued_at\"]", "", 1);
         let older =
             older.replacen(",\"security_keys\":[\"credential_id\",\"user_id\",\"record\",\"created_at\"]", "", 1);
-        let older = older.replacen(",\"outbox\":1,\"cards\":1,\"security_keys\":1}", "}", 1) + "\n";
-        assert!(!older.contains("outbox") && !older.contains("cards"), "{older}");
+        let older = older.replacen(
+            ",\"meg_devices\":[\"id\",\"user_id\",\"record\",\"status\",\"created_at\",\"last_used_at\"]",
+            "",
+            1,
+        );
+        let older = older.replacen(",\"meg_pairings\":[\"digest\",\"user_id\",\"expires_at\"]", "", 1);
+        let older = older
+            .replacen(",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1}", "}", 1)
+            + "\n";
+        assert!(!older.contains("outbox") && !older.contains("cards") && !older.contains("meg_"), "{older}");
+        assert!(!older.contains("security_keys"), "{older}");
         let dump = read_text(&older).unwrap();
         assert_eq!(dump.counts()["outbox"], 0);
         assert_eq!(dump.counts()["cards"], 0);
         assert_eq!(dump.counts()["security_keys"], 0);
+        assert_eq!(dump.counts()["meg_devices"], 0);
         assert_eq!(dump.rows[..10], sample().rows[..10]);
     }
 }

@@ -20,6 +20,7 @@ mod counters;
 mod dump;
 mod interactions;
 mod maintenance;
+mod meg;
 mod outbox;
 mod probe;
 mod replay;

@@ -50,6 +50,7 @@ mod tests {
             card: None,
             bank: None,
             key: None,
+            meg: None,
             created_at: NOW,
             expires_at: NOW + 600,
         };

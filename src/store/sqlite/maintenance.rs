@@ -25,6 +25,7 @@ impl Maintenance for SqliteStore {
             "DELETE FROM refresh_tokens WHERE expires_at <= ?",
             "DELETE FROM replay WHERE expires_at <= ?",
             "DELETE FROM counters WHERE expires_at <= ?",
+            "DELETE FROM meg_pairings WHERE expires_at <= ?",
         ] {
             purged += self.execute(statement, (now,)).await? as u64;
         }

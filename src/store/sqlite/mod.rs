@@ -29,6 +29,7 @@ mod counters;
 mod dump;
 mod interactions;
 mod maintenance;
+mod meg;
 mod migrate;
 mod outbox;
 mod replay;

@@ -1,0 +1,257 @@
+//! `identita meg enroll|devices|revoke` (the operator's side, on the store) and `identita meg
+//! pair|approve|refuse|watch` (the phone's side, on a device file, talking to the server over
+//! HTTP only, as the app does).
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use super::{CliError, print};
+use crate::authn::Authn;
+use crate::clock::{Clock, SystemClock};
+use crate::meg::Decision;
+use crate::meg::device::{self, DeviceFile};
+use crate::model::DeviceStatus;
+use crate::oidc::Provider;
+
+#[derive(Debug, Subcommand)]
+pub enum MegCommand {
+    /// A pairing URL for an account's new device: good for 4 minutes and one device (also shown
+    /// as a QR code on standard error when it is a terminal).
+    Enroll {
+        user: String,
+        /// Several codes at once (a benchmark's devices): printed as `pairing_urls`.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
+    /// Pair this "phone": make a key, send its public half with the pairing code, write the
+    /// device file (owner-only; default data/meg/USERNAME-DEVICE.json).
+    Pair {
+        url: String,
+        #[arg(long, default_value = "identita meg")]
+        name: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The paired devices (of one account when given).
+    Devices { user: Option<String> },
+    /// Revoke a device: its approvals are refused from now on.
+    Revoke { device: String },
+    /// Approve the login whose challenge URL (or identita-meg: link) the page shows.
+    Approve {
+        url: String,
+        #[arg(long)]
+        device: PathBuf,
+    },
+    /// Refuse the login whose challenge URL the page shows.
+    Refuse {
+        url: String,
+        #[arg(long)]
+        device: PathBuf,
+    },
+    /// Wait for pushes and print each (one JSON line); answer them with --approve or --refuse.
+    Watch {
+        #[arg(long)]
+        device: PathBuf,
+        #[arg(long, conflicts_with = "refuse")]
+        approve: bool,
+        #[arg(long)]
+        refuse: bool,
+        /// Stop after the first push.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+impl MegCommand {
+    /// Whether the command works on the device file alone (and the server over HTTP).
+    pub fn on_the_device_only(&self) -> bool {
+        matches!(
+            self,
+            MegCommand::Pair { .. } | MegCommand::Approve { .. } | MegCommand::Refuse { .. } | MegCommand::Watch { .. }
+        )
+    }
+}
+
+fn device_error(e: device::DeviceError) -> CliError {
+    CliError(e.0)
+}
+
+/// The commands that need only the device file (and the server's URL).
+pub async fn run_on_device(cmd: MegCommand) -> Result<(), CliError> {
+    match cmd {
+        MegCommand::Pair { url, name, out } => pair(&url, &name, out).await,
+        MegCommand::Approve { url, device } => print(&answer(&device, &url, Decision::Approve).await?),
+        MegCommand::Refuse { url, device } => print(&answer(&device, &url, Decision::Refuse).await?),
+        MegCommand::Watch { device, approve, refuse, once } => {
+            let decision = match (approve, refuse) {
+                (true, _) => Some(Decision::Approve),
+                (_, true) => Some(Decision::Refuse),
+                _ => None,
+            };
+            watch(&device, decision, once).await
+        }
+        _ => Err(CliError::new("this meg command needs the store")),
+    }
+}
+
+async fn pair(url: &str, name: &str, out: Option<PathBuf>) -> Result<(), CliError> {
+    let mut parsed = url::Url::parse(url).map_err(|e| CliError(format!("the pairing URL: {e}")))?;
+    let code = parsed.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned());
+    let Some(code) = code.filter(|_| parsed.path().ends_with("/meg/pair")) else {
+        return Err(CliError::new("the pairing URL is the one identita meg enroll printed, …/meg/pair?code=…"));
+    };
+    parsed.set_query(None);
+    let key = device::new_key().map_err(device_error)?;
+    let body = json!({ "code": code, "public_key": device::public_key(&key), "name": name });
+    let answer = post(parsed.as_str(), &body).await?;
+    let field = |name: &str| answer[name].as_str().unwrap_or_default().to_owned();
+    let server = parsed.as_str().trim_end_matches("/meg/pair").to_owned();
+    let file = DeviceFile::new(field("device"), field("username"), field("name"), server, &key);
+    let path = out.unwrap_or_else(|| file.default_path());
+    if path.exists() {
+        return Err(CliError(format!("{} exists: a device file is never overwritten", path.display())));
+    }
+    file.write(&path).map_err(device_error)?;
+    print(&json!({ "device": file.device, "username": file.username, "name": file.name, "file": path }))
+}
+
+/// Signs and posts an answer to the challenge at `link`; the server's JSON answer.
+async fn answer(device: &Path, link: &str, decision: Decision) -> Result<Value, CliError> {
+    let url = crate::meg::challenge_url_of(link);
+    let parsed = url::Url::parse(url).map_err(|e| CliError(format!("the challenge URL: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || !parsed.path().contains("/login/meg/") {
+        return Err(CliError::new("the challenge URL is the address the login page shows, …/login/meg/…"));
+    }
+    let file = DeviceFile::read(device).map_err(device_error)?;
+    let signature = file.answer(url, decision).map_err(device_error)?;
+    post(url, &json!({ "device": file.device, "decision": decision.id(), "signature": signature })).await
+}
+
+async fn post(url: &str, body: &Value) -> Result<Value, CliError> {
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| CliError(format!("the server at {url} did not answer: {e}")))?;
+    let ok = response.status().is_success();
+    let answer: Value = response.json().await.map_err(|e| CliError(format!("the server's answer: {e}")))?;
+    if ok {
+        Ok(answer)
+    } else {
+        let description = answer["error_description"].as_str().unwrap_or("the server refused");
+        let code = answer["error"].as_str().unwrap_or("error");
+        Err(CliError(format!("{code}: {description}")))
+    }
+}
+
+/// Holds the push connection open and prints each push as a JSON line (answering it when told).
+async fn watch(device: &Path, decision: Option<Decision>, once: bool) -> Result<(), CliError> {
+    let file = DeviceFile::read(device).map_err(device_error)?;
+    let url = format!("{}/meg/devices/{}/push", file.server, file.device);
+    let token = file.push_token(SystemClock.now()).map_err(device_error)?;
+    let mut response = reqwest::Client::new()
+        .get(&url)
+        .header("Authorization", token)
+        .send()
+        .await
+        .map_err(|e| CliError(format!("the server at {url} did not answer: {e}")))?;
+    if !response.status().is_success() {
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        let code = answer["error"].as_str().unwrap_or("error");
+        return Err(CliError(format!("{code}: {}", answer["error_description"].as_str().unwrap_or("refused"))));
+    }
+    eprintln!("identita meg: waiting for pushes to device {}", file.device);
+    let mut buffer = String::new();
+    let mut event = String::new();
+    loop {
+        let chunk = response.chunk().await.map_err(|e| CliError(format!("the push connection: {e}")))?;
+        let Some(chunk) = chunk else { return Err(CliError::new("the server closed the push connection")) };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find('\n') {
+            let line: String = buffer.drain(..=end).collect();
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_owned();
+            } else if let Some(data) = line.strip_prefix("data:").filter(|_| event == "login") {
+                let challenge = data.trim();
+                let mut line = json!({ "challenge": challenge });
+                if let Some(decision) = decision {
+                    line["answer"] = match answer(device, challenge, decision).await {
+                        Ok(answer) => answer,
+                        Err(e) => json!({ "error": e.0 }),
+                    };
+                }
+                println!("{line}");
+                if once {
+                    return Ok(());
+                }
+            } else if line.is_empty() {
+                event.clear();
+            }
+        }
+    }
+}
+
+/// The commands on the store.
+pub async fn run(provider: &Provider, authn: &Authn, cmd: MegCommand) -> Result<(), CliError> {
+    match cmd {
+        MegCommand::Enroll { user, count } => {
+            let account =
+                authn.users.find_by_username(&user).await?.ok_or_else(|| CliError(format!("no account {user}")))?;
+            let pair_url = provider.persona.url(provider.persona.paths.meg_pair);
+            if count > 1 {
+                let mut urls = Vec::new();
+                let mut expires_at = 0;
+                for _ in 0..count {
+                    let (code, expires) = authn.meg().enroll(&account, provider.now()).await?;
+                    urls.push(format!("{pair_url}?code={code}"));
+                    expires_at = expires;
+                }
+                return print(&json!({ "user": user, "pairing_urls": urls, "expires_at": expires_at }));
+            }
+            let (code, expires_at) = authn.meg().enroll(&account, provider.now()).await?;
+            let url = format!("{pair_url}?code={code}");
+            if std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && let Ok(qr) = qrcode::QrCode::new(url.as_bytes())
+            {
+                eprintln!("{}", qr.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
+            }
+            print(&json!({ "user": user, "pairing_url": url, "expires_at": expires_at }))
+        }
+        MegCommand::Devices { user } => {
+            let user_id = match &user {
+                Some(name) => Some(
+                    authn.users.find_by_username(name).await?.ok_or_else(|| CliError(format!("no account {name}")))?.id,
+                ),
+                None => None,
+            };
+            let list: Vec<Value> = authn
+                .devices
+                .list(user_id.as_deref())
+                .await?
+                .into_iter()
+                .map(|d| {
+                    json!({
+                        "device": d.id,
+                        "user_id": d.user_id,
+                        "name": d.name,
+                        "status": d.status.id(),
+                        "created_at": d.created_at,
+                        "last_used_at": d.last_used_at,
+                    })
+                })
+                .collect();
+            print(&list)
+        }
+        MegCommand::Revoke { device } => {
+            if !authn.devices.set_status(&device, DeviceStatus::Revoked).await? {
+                return Err(CliError(format!("no device {device}")));
+            }
+            print(&json!({ "device": device, "status": DeviceStatus::Revoked.id() }))
+        }
+        other => run_on_device(other).await,
+    }
+}
