@@ -10,7 +10,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hdrhistogram::Histogram;
-use hyper::Method;
 use hyper::header;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
@@ -61,7 +60,7 @@ pub async fn run(args: MegArgs) -> Result<serde_json::Value, Error> {
         let body = serde_json::json!({
             "code": code, "public_key": URL_SAFE_NO_PAD.encode(key.public_key().as_ref()), "name": "bench",
         });
-        let reply = conn.send(Method::POST, "/meg/pair", &[], Some(body.to_string())).await?.expect(201, "pair")?;
+        let reply = conn.post_json("/meg/pair", &body).await?.expect(201, "pair")?;
         let id = reply.json()?["device"].as_str().ok_or("no device id")?.to_owned();
         devices.push(Device { id, key });
     }
@@ -97,7 +96,7 @@ pub async fn run(args: MegArgs) -> Result<serde_json::Value, Error> {
         let body = serde_json::json!({ "device": device.id, "decision": "approve", "signature": signature });
         let path = challenge.find("/login/meg/").map(|at| &challenge[at..]).ok_or("a challenge URL")?;
         let started = Instant::now();
-        conn.send(Method::POST, path, &[], Some(body.to_string())).await?.expect(200, "approve")?;
+        conn.post_json(path, &body).await?.expect(200, "approve")?;
         read_until(&mut stream, "data: approved").await?;
         latency.record(started.elapsed().as_micros().max(1) as u64)?;
     }

@@ -241,7 +241,7 @@ pub async fn submit(
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,
         Means::Mojeid => super::login_key::start(&provider, &authn, loaded, &user).await,
         // Sent to its page before the password was looked at (above).
-        Means::Eobcanka | Means::Meg => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, Means::Eobcanka))),
+        Means::Eobcanka | Means::Meg => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, chosen))),
         Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),
     }
 }

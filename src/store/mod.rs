@@ -26,8 +26,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::model::{
     AccessToken, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, RefreshToken,
-    SecurityKeyRecord, Session,
-    User,
+    SecurityKeyRecord, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]

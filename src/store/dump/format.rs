@@ -370,9 +370,11 @@ mod tests {
             1,
         );
         let older = older.replacen(",\"meg_pairings\":[\"digest\",\"user_id\",\"expires_at\"]", "", 1);
-        let older = older
-            .replacen(",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1}", "}", 1)
-            + "\n";
+        let older = older.replacen(
+            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1}",
+            "}",
+            1,
+        ) + "\n";
         assert!(!older.contains("outbox") && !older.contains("cards") && !older.contains("meg_"), "{older}");
         assert!(!older.contains("security_keys"), "{older}");
         let dump = read_text(&older).unwrap();
