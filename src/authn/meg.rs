@@ -9,7 +9,7 @@
 
 use crate::clock::Timestamp;
 use crate::meg::{self, Decision};
-use crate::model::{Device, DeviceStatus, MegChallenge, MegRefusal, User};
+use crate::model::{Device, DeviceStatus, MegChallenge, MegOutcome, MegRefusal, User};
 use crate::secret;
 use crate::store::{CounterStore, DeviceStore, ReplayStore, StoreError};
 
@@ -139,6 +139,12 @@ impl Meg<'_> {
             return Ok(Err(MegRefusal::RevokedDevice));
         }
         if !self.replay.remember(&format!("meg:answered:{}", challenge.nonce), challenge.expires_at, now).await? {
+            let approved_by_another = matches!(&challenge.outcome,
+                Some(MegOutcome::Approved { user_id, .. }) if *user_id != device.user_id);
+            if approved_by_another && answer.decision == Decision::Approve {
+                tracing::warn!("MEG challenge approved by the devices of two people: the login is voided");
+                return Ok(Err(MegRefusal::Voided));
+            }
             return Ok(Err(MegRefusal::Used));
         }
         self.devices.touch(&device.id, now).await?;

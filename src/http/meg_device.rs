@@ -136,12 +136,15 @@ pub async fn answer(
         Err(refusal) => (MegOutcome::Refused(refusal), refused(refusal)),
     };
     // What the page shows: a rightly signed answer decides; a bad one is kept only while no
-    // device has answered (so the page can say why), and never undoes an approval.
-    let decided =
-        matches!(challenge.outcome, Some(MegOutcome::Approved { .. } | MegOutcome::Refused(MegRefusal::RefusedByUser)));
+    // device has answered (so the page can say why), and never undoes an approval — except a
+    // second person's approval, which voids it.
+    let voided = kept == MegOutcome::Refused(MegRefusal::Voided);
+    let decided = matches!(
+        challenge.outcome,
+        Some(MegOutcome::Approved { .. } | MegOutcome::Refused(MegRefusal::RefusedByUser | MegRefusal::Voided))
+    );
     let spent = matches!(kept, MegOutcome::Refused(MegRefusal::Used | MegRefusal::ChallengeExpired));
-    if !decided
-        && !spent
+    if (voided || !decided && !spent)
         && let Some(kept_now) = interaction.meg.as_mut()
     {
         kept_now.outcome = Some(kept);
@@ -187,7 +190,7 @@ fn refused(refusal: MegRefusal) -> Response {
         MegRefusal::UnknownDevice | MegRefusal::BadSignature => StatusCode::UNAUTHORIZED,
         MegRefusal::RevokedDevice | MegRefusal::RefusedByUser => StatusCode::FORBIDDEN,
         MegRefusal::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-        MegRefusal::Used => StatusCode::CONFLICT,
+        MegRefusal::Used | MegRefusal::Voided => StatusCode::CONFLICT,
         MegRefusal::ChallengeExpired => StatusCode::GONE,
     };
     reply(status, refusal.code(), meg_texts::refusal(super::i18n::Locale::En, refusal))

@@ -105,6 +105,14 @@ pub fn refusal(locale: Locale, refusal: MegRefusal) -> &'static str {
         (Locale::En, R::Used) => {
             "This request has already been answered in the app. Try again with the new QR code below."
         }
+        (Locale::Cs, R::Voided) => {
+            "Požadavek potvrdila zařízení dvou různých osob, proto bylo přihlášení z bezpečnostních důvodů zrušeno. \
+             QR kód ukazujte jen ve svém zařízení a zkuste to znovu s novým kódem níže."
+        }
+        (Locale::En, R::Voided) => {
+            "The request was approved on the devices of two different people, so the sign-in was cancelled for \
+             your safety. Show the QR code only to your own device and try again with the new code below."
+        }
         (Locale::Cs, R::ChallengeExpired) => {
             "Čas na potvrzení v aplikaci vypršel. Zkuste to znovu s novým QR kódem níže."
         }

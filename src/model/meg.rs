@@ -81,6 +81,9 @@ pub enum MegRefusal {
     TooManyAttempts,
     /// The challenge has already been answered.
     Used,
+    /// A device of another person approved a challenge one person's device had approved:
+    /// someone else saw the QR code, so the login is voided rather than given to either.
+    Voided,
     /// The challenge is older than its minutes (or unknown).
     ChallengeExpired,
 }
@@ -95,6 +98,7 @@ impl MegRefusal {
             MegRefusal::RefusedByUser => "refused",
             MegRefusal::TooManyAttempts => "too_many_attempts",
             MegRefusal::Used => "challenge_used",
+            MegRefusal::Voided => "challenge_voided",
             MegRefusal::ChallengeExpired => "challenge_expired",
         }
     }

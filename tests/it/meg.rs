@@ -3,7 +3,8 @@
 //! the login page's QR code and same-device link, an approval from the app, and the portal
 //! getting `acr` substantial with `amr` `swk mfa`; Continue without JavaScript before and after
 //! the approval; a refusal in the app, an expired challenge, an unknown device, a revoked one
-//! and a replayed approval; a push to the paired app of a username typed on the page.
+//! and a replayed approval; a second person's approval that voids the login; a push to the
+//! paired app of a username typed on the page.
 
 use crate::common;
 
@@ -336,6 +337,45 @@ async fn unknown_and_revoked_devices_and_a_replayed_approval_are_refused() {
     let (status, out) = post(&body).await;
     assert_eq!((status, out["error"].as_str()), (409, Some("challenge_used")), "{out}");
     redirect(press(&server, &browser, &html, "continue").await);
+}
+
+#[tokio::test]
+async fn a_second_persons_approval_voids_the_login_and_the_holders_second_phone_does_not() {
+    let (server, rp, user) = setup().await;
+    server.add_user("jana", "heslo-jany-1", json!({ "name": "Jana Nováková" })).await;
+    let phone = paired(&server, USER, "telefon").await;
+    let tablet = paired(&server, USER, "tablet").await;
+    let stranger = paired(&server, "jana", "cizi").await;
+    let browser = server.browser();
+
+    // Petr approves, then Jana, who saw the QR code, approves too: neither is logged in.
+    let (html, url) = meg_page(&server, &browser, &rp).await;
+    let (code, out) = meg_cli(&server, &["approve", &url, "--device", path(&phone)]).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = meg_cli(&server, &["approve", &url, "--device", path(&stranger)]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out["error"].as_str().unwrap().starts_with("challenge_voided"), "{out}");
+    // A later answer, here a badly signed one, does not undo the voiding.
+    let bad = json!({ "device": device_id(&phone), "decision": "approve", "signature": "AAAA" });
+    let response = reqwest::Client::new().post(&url).json(&bad).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let (status, voided) = page(press(&server, &browser, &html, "continue").await);
+    assert_eq!(status, 403, "{voided}");
+    assert!(text_of(&voided, "login-error").unwrap().contains("dvou různých osob"), "{voided}");
+    let new_url = text_of(&voided, "meg-url").unwrap();
+    assert_ne!(new_url, url, "a new challenge to try again");
+
+    // On the new challenge Petr's two devices both approve: the same person, so the login stands.
+    for device in [&phone, &tablet] {
+        let (code, out) = meg_cli(&server, &["approve", &new_url, "--device", path(device)]).await;
+        let expected = if device == &phone { "approved" } else { "challenge_used" };
+        assert!(
+            out["status"] == expected || out["error"].as_str().is_some_and(|e| e.starts_with(expected)),
+            "{code} {out}"
+        );
+    }
+    let claims = id_token_for(&server, &rp, &redirect(press(&server, &browser, &voided, "continue").await)).await;
+    assert_eq!(claims["sub"], user.id.as_str(), "{claims}");
 }
 
 #[tokio::test]
