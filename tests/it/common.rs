@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod database;
+pub mod logs;
 mod pg_cluster;
 mod portal;
 mod redis;

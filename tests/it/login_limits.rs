@@ -8,8 +8,7 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Browser, Landing, TestServer};
@@ -211,38 +210,17 @@ async fn one_address_is_throttled_across_accounts() {
     assert!(matches!(landing, Landing::Redirect(_)), "{landing:?}");
 }
 
-/// Log lines, captured by a subscriber of the test's own thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).lines().map(str::to_owned).collect()
-    }
-}
-
 // A current-thread runtime: the server's tasks run on this thread, under its log subscriber.
 #[tokio::test(flavor = "current_thread")]
 async fn failed_logins_are_logged_with_the_account_source_and_reason() {
-    let captured = Captured::default();
+    let captured = common::logs::Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_ansi(false)
         .with_max_level(tracing::Level::INFO)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = common::logs::capture_here(subscriber);
     let (server, client_id) = setup(|c| c.password.lockout_threshold = 2).await;
 
     attempt_from(&server, &client_id, "198.51.100.23", USER, "tajne-spatne-heslo").await;

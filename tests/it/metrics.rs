@@ -163,31 +163,16 @@ async fn metrics_can_be_turned_off_or_moved_to_an_address_of_their_own() {
     assert!(scrape.value("identita_http_requests_total", &[("status", "404")]) >= 2.0, "{scrape:?}");
 }
 
-/// Log lines, captured by a subscriber of the test's own thread.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // A current-thread runtime: the server's tasks run on this thread, under its log subscriber —
 // identita's own, in JSON.
 #[tokio::test(flavor = "current_thread")]
 async fn refused_token_introspection_and_userinfo_requests_are_logged_with_client_and_reason() {
-    let captured = Captured::default();
+    let captured = common::logs::Captured::default();
     let writer = captured.clone();
     let filter = tracing_subscriber::EnvFilter::new("info");
     let subscriber =
         identita::logging::subscriber(identita::config::LogFormat::Json, filter, false, move || writer.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = common::logs::capture_here(subscriber);
     let server = TestServer::start().await;
     let (id, secret) = server.add_client(json!({ "redirect_uris": [REDIRECT] })).await;
     let secret = secret.unwrap();
@@ -219,7 +204,7 @@ async fn refused_token_introspection_and_userinfo_requests_are_logged_with_clien
     let userinfo = http.get(server.url("/userinfo")).bearer_auth(&service_token).send().await.unwrap();
     assert_eq!(userinfo.status(), 401);
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.lines().join("\n");
     let refused: Vec<serde_json::Value> = text
         .lines()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
