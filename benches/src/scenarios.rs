@@ -212,7 +212,8 @@ impl Worker for KeyLogin {
         let code = Browser::default()
             .login_key(&mut self.conn, &self.rp, (username, &password), key, &self.origin, SCOPE)
             .await?;
-        self.rp.exchange(&mut self.conn, &code).await?;
+        let tokens = self.rp.exchange(&mut self.conn, &code).await?.json()?;
+        expect_amr(&tokens, "hwk")?;
         Ok(true)
     }
 }
@@ -269,9 +270,25 @@ impl Worker for BankLogin {
                 SCOPE,
             )
             .await?;
-        self.rp.exchange(&mut self.conn, &code).await?;
+        let tokens = self.rp.exchange(&mut self.conn, &code).await?.json()?;
+        expect_amr(&tokens, "fed")?;
         Ok(true)
     }
+}
+
+/// Fails unless the ID token of a token response names `method` in its `amr`: the login was the
+/// means measured, not another.
+fn expect_amr(tokens: &serde_json::Value, method: &str) -> Result<(), Error> {
+    use base64::Engine;
+    let id_token = member(tokens, "id_token")?;
+    let payload = id_token.split('.').nth(1).ok_or("an ID token that is not a JWS")?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?)?;
+    let amr = claims.get("amr").and_then(|a| a.as_array()).ok_or("an ID token without amr")?;
+    if !amr.iter().any(|m| m.as_str() == Some(method)) {
+        return Err(format!("the ID token's amr is {amr:?}, without {method}").into());
+    }
+    Ok(())
 }
 
 /// A browser logged in (once, through the pages) as the first bench user at `rp`.
