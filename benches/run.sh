@@ -6,13 +6,17 @@
 #
 #   benches/run.sh [--database-url postgres://…] [--redis-url redis://…] [--repeat N]
 #                  [--duration S] [--warmup S] [--sessions N] [--scenarios "login userinfo …"]
-#                  [--no-build]
+#                  [--no-build] [--debug]
 #
 # --database-url (or BENCH_DATABASE_URL) runs on PostgreSQL: the script creates a schema of its
 # own in that database (psql must be able to connect with the URL) and drops it at the end.
 # --redis-url (or BENCH_REDIS_URL) is passed to identita as IDENTITA_REDIS_URL.
 # The memory phase starts a second, empty identita with cheap argon2id parameters and leaves
 # --sessions (default 100000) live SSO sessions behind by real password logins.
+# The bank identity scenario (bank_login) starts a second identita as the bank, on the server's
+# core too, with an embedded SQLite store of its own (whatever the first one's store), the same
+# users and the same argon2id parameters; identita has it in [[banks]].
+# --debug runs the debug build: to try the script out, not for figures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # Shown in the report: passwords in URLs are left out.
@@ -20,8 +24,8 @@ command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
 
 database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
-repeat=2 duration=10 warmup=2 sessions=100000 build=1
-scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login"
+repeat=2 duration=10 warmup=2 sessions=100000 build=1 profile=release
+scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login bank_login"
 while [ $# -gt 0 ]; do
   case "$1" in
     --database-url) database_url="$2"; shift 2 ;;
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --sessions) sessions="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --debug) profile=debug; shift ;;
     *) echo "unknown option $1 (see the top of $0)" >&2; exit 2 ;;
   esac
 done
@@ -43,23 +48,35 @@ fi
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 version="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src Cargo.toml || echo '+uncommitted changes')"
 if [ "$build" = 1 ]; then
+  release=--release
+  if [ "$profile" = debug ]; then release=""; fi
   # Built apart, so the generator's crate features do not change the server's build.
-  (cd "$root" && cargo build --release --bin identita >&2 && cargo build --release -p identita-bench >&2)
+  (cd "$root" && cargo build $release --bin identita >&2 && cargo build $release -p identita-bench >&2)
 fi
 port="${BENCH_PORT:-18080}"
-# The NIA ID scenario's SMS gateway (identita-bench listens there during that scenario).
+# The SMS gateway of the NIA ID and bank identity scenarios (identita-bench listens there during
+# them; at the bank, the bank sends the texts).
 sms_port="${BENCH_SMS_PORT:-18090}"
+# The bank of the bank identity scenario.
+bank_port="${BENCH_BANK_PORT:-18081}"
 # NIA ID sends an account at most ten codes in fifteen minutes and a card answers at most ten
 # challenges in fifteen minutes: each round logs in as users and with cards of its own.
 nia_users=128 cards_per_round=400 first_nia_user=64
 base="http://127.0.0.1:$port"
+# The issuer is on a host name: a browser offers WebAuthn (mojeID) only there, never on an IP
+# address. The generator still connects to $base.
+issuer="http://localhost:$port"
+bank_base="http://127.0.0.1:$bank_port"
+# identita's client secret at the bank (identita-bench's fixture::secret_of("bench-identita")).
+bank_secret="bench-identita-secret-0123456789abcdef0123456789"
 work="$(mktemp -d)"
 # Copies: a shared target directory may see another checkout's build replace the binaries.
 mkdir -p "$work/bin"
-cp "$target_dir/release/identita" "$target_dir/release/identita-bench" "$work/bin/"
+cp "$target_dir/$profile/identita" "$target_dir/$profile/identita-bench" "$work/bin/"
 identita="$work/bin/identita"
 bench="$work/bin/identita-bench"
 pid=""
+bank_pid=""
 schema=""
 psql_url=""
 if [ -n "$database_url" ]; then
@@ -68,6 +85,7 @@ if [ -n "$database_url" ]; then
 fi
 cleanup() {
   stop_server
+  stop_bank
   if [ -n "$schema" ]; then psql -q "$psql_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -75,7 +93,12 @@ stop_server() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   pid=""
 }
+stop_bank() {
+  if [ -n "$bank_pid" ]; then kill "$bank_pid" 2>/dev/null || true; wait "$bank_pid" 2>/dev/null || true; fi
+  bank_pid=""
+}
 trap cleanup EXIT
+wants() { [[ " $scenarios " == *" $1 "* ]]; }
 
 # A fresh, empty store: a new SQLite directory, or the bench schema dropped and created again.
 fresh_store() {
@@ -85,11 +108,12 @@ fresh_store() {
   fi
 }
 
-# identita.toml for a phase: $1 = argon2id memory KiB, $2 = iterations.
+# identita.toml for a phase: $1 = argon2id memory KiB, $2 = iterations, $3 = "bank" to have the
+# bank in [[banks]].
 write_config() {
   {
     echo "listen = \"127.0.0.1:$port\""
-    echo "issuer = \"$base\""
+    echo "issuer = \"$issuer\""
     echo "data_dir = \"$work/data\""
     echo "keys_dir = \"$work/keys\""
     if [ -n "$database_url" ]; then
@@ -110,7 +134,27 @@ write_config() {
     echo "[notifier]"
     echo "sms = \"webhook\"           # to identita-bench's gateway, as in production"
     echo "sms_webhook_url = \"http://127.0.0.1:$sms_port/sms\""
+    if [ "${3:-}" = bank ]; then
+      echo "[[banks]]"
+      echo "id = \"bench-bank\""
+      echo "name = \"Benchmark bank\""
+      echo "issuer = \"$bank_base\""
+      echo "client_id = \"bench-identita\""
+      echo "client_secret = \"$bank_secret\""
+    fi
   } >"$work/identita.toml"
+}
+
+# Waits until $1/readyz answers, while process $2 lives; else shows log $3 and ends the run.
+wait_ready() {
+  for _ in $(seq 200); do
+    curl -sf "$1/readyz" >/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the server at $1 did not start; its log:" >&2
+  cat "$3" >&2
+  exit 1
 }
 
 start_server() {
@@ -120,14 +164,38 @@ start_server() {
   (cd "$work" && "$identita" --config "$work/identita.toml" seed "$work/seed.json" >/dev/null)
   (cd "$work" && exec taskset -c 0 "$identita" --config "$work/identita.toml" serve 2>>"$work/identita.log") &
   pid=$!
-  for _ in $(seq 200); do
-    curl -sf "$base/readyz" >/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "identita did not start; its log:" >&2
-  cat "$work/identita.log" >&2
-  exit 1
+  wait_ready "$base" "$pid" "$work/identita.log"
+}
+
+# The bank: a second identita on the server's core, seeded with the same users (so that the match
+# by name and birth date finds them) and with identita as its client; argon2id as identita's, so
+# that the password checked at the bank costs what one checked at identita does.
+start_bank() {
+  local dir="$work/bank"
+  mkdir -p "$dir"
+  {
+    echo "listen = \"127.0.0.1:$bank_port\""
+    echo "issuer = \"$bank_base\""
+    echo "data_dir = \"$dir/data\""
+    echo "keys_dir = \"$dir/keys\""
+    echo "[interactions]"
+    echo "per_source = 0"
+    echo "[password]"
+    echo "memory_kib = 19456"
+    echo "iterations = 2"
+    echo "parallelism = 1"
+    echo "address_limit = 0"
+    echo "[notifier]"
+    echo "sms = \"webhook\""
+    echo "sms_webhook_url = \"http://127.0.0.1:$sms_port/sms\""
+  } >"$dir/identita.toml"
+  "$bench" fixture --users $((first_nia_user + nia_users * repeat)) --bank-client-of "$issuer" >"$dir/seed.json"
+  # Its own store: not identita's PostgreSQL or Redis.
+  (cd "$dir" && env -u IDENTITA_REDIS_URL "$identita" --config "$dir/identita.toml" init >/dev/null)
+  (cd "$dir" && env -u IDENTITA_REDIS_URL "$identita" --config "$dir/identita.toml" seed "$dir/seed.json" >/dev/null)
+  (cd "$dir" && exec env -u IDENTITA_REDIS_URL taskset -c 0 "$identita" --config "$dir/identita.toml" serve 2>>"$dir/identita.log") &
+  bank_pid=$!
+  wait_ready "$bank_base" "$bank_pid" "$dir/identita.log"
 }
 
 redis_used() { redis-cli -u "$redis_url" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
@@ -135,7 +203,7 @@ redis_used() { redis-cli -u "$redis_url" info memory | awk -F: '/^used_memory:/ 
 # Cards for each round's eObčanka logins, issued to the first bench users (untimed, with the
 # server running, as an operator issues them).
 issue_cards() {
-  if [[ " $scenarios " != *" card_login "* ]]; then return 0; fi
+  if ! wants card_login; then return 0; fi
   echo "issuing $((cards_per_round * repeat)) eObčanka cards …" >&2
   for round in $(seq "$repeat"); do
     mkdir -p "$work/cards/$round"
@@ -148,8 +216,9 @@ issue_cards() {
 
 # Phase 1: the scenarios, at OWASP argon2id parameters.
 fresh_store
-write_config 19456 2
+write_config 19456 2 "$(wants bank_login && echo bank)"
 start_server
+if wants bank_login; then start_bank; fi
 issue_cards
 sleep 1
 "$bench" rss --pid "$pid" --label idle --note "after start and seed, before any request" >>"$work/memory.jsonl"
@@ -159,13 +228,20 @@ for round in $(seq "$repeat"); do
   for s in $scenarios; do
     concurrency=16 extra=()
     case "$s" in
-      login | nia_id_login | card_login) concurrency=4 ;;
+      login | nia_id_login | card_login | key_login | bank_login) concurrency=4 ;;
     esac
     case "$s" in
       nia_id_login)
         first=$((first_nia_user + nia_users * (round - 1)))
         extra=(--sms-listen "127.0.0.1:$sms_port" --users "$first..$((first + nia_users))") ;;
       card_login) extra=(--cards "$work/cards/$round") ;;
+      # A key registered (untimed) for each of 16 users, replacing the round before's.
+      key_login) extra=(--issuer "$issuer" --users "0..16") ;;
+      # The bank's NIA ID sends its texts, with the same limits per account as identita's.
+      bank_login)
+        first=$((first_nia_user + nia_users * (round - 1)))
+        extra=(--sms-listen "127.0.0.1:$sms_port" --users "$first..$((first + nia_users))"
+          --bank-base "$bank_base" --bank-pid "$bank_pid") ;;
     esac
     echo "round $round: $s …" >&2
     taskset -c 1 "$bench" run --base "$base" --scenario "${s//_/-}" --concurrency "$concurrency" --pid "$pid" \
@@ -175,6 +251,7 @@ done
 "$bench" rss --pid "$pid" --label "after the scenarios" --note "every scenario run, all their tokens live" \
   >>"$work/memory.jsonl"
 stop_server
+stop_bank
 
 # Phase 2: live SSO sessions, made by real logins with cheap argon2id (m=64 KiB, t=1).
 if [ "$sessions" -gt 0 ]; then
@@ -204,7 +281,10 @@ else
   store="embedded SQLite (WAL) in a temporary directory"
 fi
 echo "- store: $store${redis_url:+, Redis at ${redis_url#*@} (IDENTITA_REDIS_URL)}"
-echo "- identita $version, release build; $duration s measured after $warmup s warm-up per run"
+echo "- identita $version, $profile build; $duration s measured after $warmup s warm-up per run"
+if wants bank_login; then
+  echo "- bank identity: a second identita as the bank on the server's core (own SQLite store, same users, same argon2id)"
+fi
 echo "- command: \`$command_line\`"
 echo
 "$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl"

@@ -1,8 +1,13 @@
 //! The bounding operations, measured on this machine with the crates and settings identita
 //! uses: one argon2id password check as identita does it (what a password or NIA ID login
 //! costs), one RS256 and one ES256 signature over an ID token's claims (what a code exchange
-//! costs), and one check of an eObčanka card's ECDSA P-256 signature (what a card login costs).
-//! Run it pinned to the server's core.
+//! costs), one check of an eObčanka card's ECDSA P-256 signature (what a card login costs), and
+//! one check of a security key's ECDSA P-256 signature (what a mojeID login costs after its
+//! password). Run it pinned to the server's core.
+//!
+//! The card's and the key's checks are the same mathematics by different code: identita checks a
+//! card with ring, and a key through webauthn-rs, which uses RustCrypto's `p256`; each is
+//! measured with the crate that does it.
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +36,11 @@ pub struct Bounds {
     pub es256_per_cpu_second: f64,
     #[serde(default)]
     pub card_check_per_cpu_second: f64,
+    /// Checks of a security key's assertion signature (p256, as webauthn-rs checks it).
+    #[serde(default)]
+    pub key_check_per_second: f64,
+    #[serde(default)]
+    pub key_check_per_cpu_second: f64,
 }
 
 /// Operations per second of wall-clock time and per second of CPU time.
@@ -103,6 +113,7 @@ pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duratio
     let ec = jws::ES256.generate_key_pair()?.to_jwk_key_pair();
     let es256 = sign_rate(&jws::ES256.signer_from_jwk(&ec)?, time)?;
     let card_check = card_check_rate(time)?;
+    let key_check = key_check_rate(time)?;
     Ok(Bounds {
         argon2id_per_second: argon2id.wall,
         argon2id_params: format!("m={memory_kib} KiB, t={iterations}, p={parallelism}"),
@@ -113,6 +124,36 @@ pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duratio
         es256_per_cpu_second: es256.cpu,
         card_check_per_second: card_check.wall,
         card_check_per_cpu_second: card_check.cpu,
+        key_check_per_second: key_check.wall,
+        key_check_per_cpu_second: key_check.cpu,
+    })
+}
+
+/// As webauthn-rs checks a security key's answer: the DER signature parsed, then ECDSA P-256
+/// with SHA-256 (RustCrypto's `p256`, the crate and version webauthn-rs verifies with) over the
+/// authenticator data and the SHA-256 of the client data.
+fn key_check_rate(time: Duration) -> Result<Rate, Error> {
+    use p256::ecdsa::signature::Verifier as _;
+    use p256::ecdsa::{Signature, VerifyingKey};
+    let key = crate::authenticator::SecurityKey::generate()?;
+    let options = serde_json::json!({ "publicKey": {
+        "challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "rpId": "localhost",
+        "allowCredentials": [{ "type": "public-key", "id": key.credential_id() }],
+    }});
+    let answer = key.assert(&options, "http://localhost:18080")?;
+    let decode = |name: &str| -> Result<Vec<u8>, Error> {
+        use base64::Engine;
+        let text = answer["response"][name].as_str().ok_or_else(|| format!("an answer without {name}"))?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text)?)
+    };
+    let (auth_data, client_data, signature) =
+        (decode("authenticatorData")?, decode("clientDataJSON")?, decode("signature")?);
+    let public = VerifyingKey::from_sec1_bytes(&key.public_point()).map_err(|e| format!("the key: {e}"))?;
+    rate(time, || {
+        let mut signed = auth_data.clone();
+        signed.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, &client_data).as_ref());
+        let signature = Signature::from_der(&signature).map_err(|e| format!("the signature: {e}"))?;
+        public.verify(&signed, &signature).map_err(|_| "the key signature check failed".into())
     })
 }
 

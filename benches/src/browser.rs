@@ -1,8 +1,11 @@
 //! What a browser and a relying party do in the code flow: the password login through the
 //! pages (authorize → login form → POST credentials with the form's CSRF token → consent if
 //! asked → code), the NIA ID login (the same with the means `nia-id`, then the SMS code), the
-//! eObčanka login (the card's page, the reader's signed answer, Continue), a new authorization
-//! from an existing SSO session, and the code exchange.
+//! eObčanka login (the card's page, the reader's signed answer, Continue), the mojeID login
+//! (password, then the security key's answer to the key page's challenge) and the key's
+//! registration on the account page, the bank identity login (identita's bank picker, the login
+//! at the bank, back at identita's callback), a new authorization from an existing SSO session,
+//! and the code exchange.
 
 use hyper::header;
 
@@ -117,18 +120,32 @@ impl Browser {
         &mut self,
         conn: &mut Conn,
         rp: &RelyingParty,
-        (username, password, phone): (&str, &str, &str),
+        credentials: (&str, &str, &str),
         inbox: &crate::sms::Inbox,
         scope: &str,
     ) -> Result<String, Error> {
         let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize")?;
         let page = format!("{}&means=nia-id", local(location(&reply)?)?);
         let form = self.get(conn, &page).await?.expect(200, "login page (NIA ID)")?;
-        let (interaction, csrf) = hidden_fields(&form)?;
+        let reply = self.password_and_sms(conn, &form, credentials, inbox).await?;
+        code_of(&reply, rp)
+    }
+
+    /// NIA ID from its login form on: POST the form's means, username and password → the SMS
+    /// page → the code the gateway got; the redirect that ends the login.
+    async fn password_and_sms(
+        &mut self,
+        conn: &mut Conn,
+        form: &Reply,
+        (username, password, phone): (&str, &str, &str),
+        inbox: &crate::sms::Inbox,
+    ) -> Result<Reply, Error> {
+        let (interaction, csrf) = hidden_fields(form)?;
+        let means = field(form, "means")?;
         let fields = [
             ("interaction", interaction.as_str()),
             ("csrf", &csrf),
-            ("means", "nia-id"),
+            ("means", &means),
             ("username", username),
             ("password", password),
         ];
@@ -137,8 +154,7 @@ impl Browser {
         let (interaction, csrf) = hidden_fields(&sms_page)?;
         let code = inbox.code_for(phone).await?;
         let fields = [("interaction", interaction.as_str()), ("csrf", &csrf), ("code", &code), ("action", "verify")];
-        let reply = self.post(conn, "/login/sms", &fields).await?.expect(303, "SMS code")?;
-        code_of(&reply, rp)
+        self.post(conn, "/login/sms", &fields).await?.expect(303, "SMS code")
     }
 
     /// The whole eObčanka login: authorize → the card's page → the reader posts the card's
@@ -159,6 +175,101 @@ impl Browser {
         conn.post_json(&local(&challenge)?, &answer).await?.expect(200, "the reader's answer")?;
         let fields = [("interaction", interaction.as_str()), ("csrf", &csrf), ("action", "continue")];
         let reply = self.post(conn, "/login/card", &fields).await?.expect(303, "Continue (eObčanka)")?;
+        code_of(&reply, rp)
+    }
+
+    /// The whole mojeID login: authorize → the login page of the means → POST username and
+    /// password → the key page → the key's answer to its challenge → the code at the relying
+    /// party. `origin` is the issuer's, as the browser's address bar has it.
+    pub async fn login_key(
+        &mut self,
+        conn: &mut Conn,
+        rp: &RelyingParty,
+        (username, password): (&str, &str),
+        key: &crate::authenticator::SecurityKey,
+        origin: &str,
+        scope: &str,
+    ) -> Result<String, Error> {
+        let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize")?;
+        let page = format!("{}&means=mojeid", local(location(&reply)?)?);
+        let form = self.get(conn, &page).await?.expect(200, "login page (mojeID)")?;
+        let (interaction, csrf) = hidden_fields(&form)?;
+        let fields = [
+            ("interaction", interaction.as_str()),
+            ("csrf", &csrf),
+            ("means", "mojeid"),
+            ("username", username),
+            ("password", password),
+        ];
+        let reply = self.post(conn, "/login", &fields).await?.expect(303, "login (mojeID)")?;
+        let key_page = self.get(conn, &local(location(&reply)?)?).await?.expect(200, "key page")?;
+        let (interaction, csrf) = hidden_fields(&key_page)?;
+        let answer = key.assert(&ceremony_options(&key_page)?, origin)?.to_string();
+        let fields =
+            [("interaction", interaction.as_str()), ("csrf", &csrf), ("credential", &answer), ("action", "verify")];
+        let reply = self.post(conn, "/login/key", &fields).await?.expect(303, "the key's answer")?;
+        code_of(&reply, rp)
+    }
+
+    /// Registers `key` on the account page of this browser's SSO session, as the only key of the
+    /// account (any registered before are removed first).
+    pub async fn register_key(
+        &mut self,
+        conn: &mut Conn,
+        key: &crate::authenticator::SecurityKey,
+        origin: &str,
+    ) -> Result<(), Error> {
+        let mut page = self.get(conn, "/account/keys").await?.expect(200, "account keys page")?;
+        while let Some(old) = attribute(&page, "data-credential")? {
+            let (ceremony, csrf) = (field(&page, "ceremony")?, field(&page, "csrf")?);
+            let fields =
+                [("ceremony", ceremony.as_str()), ("csrf", &csrf), ("action", "remove"), ("credential_id", &old)];
+            page = self.post(conn, "/account/keys", &fields).await?.expect(200, "removing a key")?;
+        }
+        let (ceremony, csrf) = (field(&page, "ceremony")?, field(&page, "csrf")?);
+        let answer = key.register(&ceremony_options(&page)?, origin)?.to_string();
+        let fields = [
+            ("ceremony", ceremony.as_str()),
+            ("csrf", &csrf),
+            ("action", "add"),
+            ("name", "bench key"),
+            ("credential", &answer),
+        ];
+        let page = self.post(conn, "/account/keys", &fields).await?.expect(200, "registering a key")?;
+        if attribute(&page, "data-credential")?.as_deref() != Some(key.credential_id().as_str()) {
+            return Err("the account page does not list the key registered".into());
+        }
+        Ok(())
+    }
+
+    /// The whole bank identity login: authorize → identita's bank picker → the bank chosen (a
+    /// redirect to the bank) → the bank's NIA ID login, in `at_bank` (the bank's own cookies, on
+    /// its own connection) → back at identita's callback (which redeems the bank's code and
+    /// checks its ID token) → the code at the relying party.
+    pub async fn login_bank(
+        &mut self,
+        conn: &mut Conn,
+        rp: &RelyingParty,
+        bank: (&mut Browser, &mut Conn),
+        credentials: (&str, &str, &str),
+        inbox: &crate::sms::Inbox,
+        scope: &str,
+    ) -> Result<String, Error> {
+        let (at_bank, bank_conn) = bank;
+        let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize")?;
+        let page = format!("{}&means=bank", local(location(&reply)?)?);
+        let picker = self.get(conn, &page).await?.expect(200, "bank picker")?;
+        let (interaction, csrf) = hidden_fields(&picker)?;
+        let fields = [("interaction", interaction.as_str()), ("csrf", &csrf), ("bank", crate::fixture::BANK_ID)];
+        let reply = self.post(conn, "/login/bank", &fields).await?.expect(303, "the bank chosen")?;
+        let reply = at_bank.get(bank_conn, &local(location(&reply)?)?).await?.expect(303, "authorize at the bank")?;
+        let form = at_bank.get(bank_conn, &local(location(&reply)?)?).await?.expect(200, "login page at the bank")?;
+        let reply = at_bank.password_and_sms(bank_conn, &form, credentials, inbox).await?;
+        let callback = local(location(&reply)?)?;
+        if !callback.starts_with("/login/bank/callback?") {
+            return Err(format!("the bank sent the browser to {callback}").into());
+        }
+        let reply = self.get(conn, &callback).await?.expect(303, "identita's bank callback")?;
         code_of(&reply, rp)
     }
 
@@ -202,12 +313,69 @@ fn element_text(page: &Reply, id: &str) -> Result<String, Error> {
 
 /// The `interaction` and `csrf` hidden inputs of a page's form.
 fn hidden_fields(page: &Reply) -> Result<(String, String), Error> {
+    Ok((field(page, "interaction")?, field(page, "csrf")?))
+}
+
+/// The value of the first input named `name` on a page.
+fn field(page: &Reply, name: &str) -> Result<String, Error> {
+    attribute_after(page, &format!("name=\"{name}\" value=\""))?
+        .ok_or_else(|| format!("the page has no {name} field").into())
+}
+
+/// The first value of attribute `name` on a page, if any.
+fn attribute(page: &Reply, name: &str) -> Result<Option<String>, Error> {
+    attribute_after(page, &format!("{name}=\""))
+}
+
+/// The attribute value that follows `marker` (which ends with its opening quote), unescaped.
+fn attribute_after(page: &Reply, marker: &str) -> Result<Option<String>, Error> {
     let html = std::str::from_utf8(&page.body)?;
-    let field = |name: &str| -> Result<String, Error> {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = html.find(&marker).ok_or_else(|| format!("the page has no {name} field"))? + marker.len();
-        let len = html[start..].find('"').ok_or("an unterminated value")?;
-        Ok(html[start..start + len].to_owned())
-    };
-    Ok((field("interaction")?, field("csrf")?))
+    let Some(start) = html.find(marker).map(|i| i + marker.len()) else { return Ok(None) };
+    let len = html[start..].find('"').ok_or("an unterminated value")?;
+    Ok(Some(unescape(&html[start..start + len])?))
+}
+
+/// The WebAuthn options a key page hands its script (`data-options`, JSON).
+fn ceremony_options(page: &Reply) -> Result<serde_json::Value, Error> {
+    let options = attribute(page, "data-options")?.ok_or("the page has no WebAuthn options")?;
+    Ok(serde_json::from_str(&options)?)
+}
+
+/// Text with HTML's character references (`&amp;`, `&quot;`, `&#34;`, `&#x2F;`) decoded.
+fn unescape(text: &str) -> Result<String, Error> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(';').ok_or("an unterminated character reference")? + at;
+        let name = &rest[at + 1..end];
+        let decoded = match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16)?,
+                    None => name.strip_prefix('#').ok_or_else(|| format!("&{name};"))?.parse()?,
+                };
+                char::from_u32(code).ok_or_else(|| format!("&{name};"))?
+            }
+        };
+        out.push(decoded);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn character_references_are_decoded() {
+        let text = "{&#34;a&#34;:&quot;b&amp;c&#x2F;d&lt;&#39;&quot;}";
+        assert_eq!(super::unescape(text).unwrap(), r#"{"a":"b&c/d<'"}"#);
+        assert!(super::unescape("a &amp b").is_err());
+    }
 }

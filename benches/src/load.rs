@@ -19,6 +19,8 @@ pub struct Plan {
     pub duration: Duration,
     /// The server's process id: its CPU time over the window is reported per operation.
     pub server_pid: Option<u32>,
+    /// An upstream server's (the bank's) process id, whose CPU time is reported beside it.
+    pub upstream_pid: Option<u32>,
 }
 
 /// One virtual client's part of a scenario: one operation per call. `Ok(false)` means the
@@ -50,6 +52,9 @@ pub struct Outcome {
     /// processes share the server's core.
     pub server_cpu_us: Option<f64>,
     pub cpu_bound_per_second: Option<f64>,
+    /// The upstream server's CPU time per operation in the window, in µs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_cpu_us: Option<f64>,
 }
 
 struct Tally {
@@ -68,12 +73,15 @@ pub async fn drive<W: Worker + 'static>(workers: Vec<W>, plan: Plan) -> Result<O
     let measure_from = start + plan.warmup;
     let stop_at = measure_from + plan.duration;
     let stopped = Rc::new(Cell::new(false));
-    let cpu_at_start = plan.server_pid.map(|pid| {
-        tokio::task::spawn_local(async move {
-            tokio::time::sleep_until(measure_from.into()).await;
-            cpu_seconds(pid)
+    let cpu_at = |pid: Option<u32>| {
+        pid.map(|pid| {
+            tokio::task::spawn_local(async move {
+                tokio::time::sleep_until(measure_from.into()).await;
+                cpu_seconds(pid)
+            })
         })
-    });
+    };
+    let (cpu_at_start, upstream_cpu_at_start) = (cpu_at(plan.server_pid), cpu_at(plan.upstream_pid));
     let mut handles = Vec::new();
     for mut worker in workers {
         let stopped = stopped.clone();
@@ -136,6 +144,10 @@ pub async fn drive<W: Worker + 'static>(workers: Vec<W>, plan: Plan) -> Result<O
         (Some(start), Some(pid)) => Some(cpu_seconds(pid)? - start.await??),
         _ => None,
     };
+    let upstream_cpu = match (upstream_cpu_at_start, plan.upstream_pid) {
+        (Some(start), Some(pid)) => Some(cpu_seconds(pid)? - start.await??),
+        _ => None,
+    };
     // Operations started before `stop_at` may finish after it: the window ends at the last one.
     let seconds = (last_done.max(if ran_dry { last_done } else { stop_at }) - measure_from).as_secs_f64();
     let ms = |q: f64| total.value_at_quantile(q) as f64 / 1000.0;
@@ -153,6 +165,7 @@ pub async fn drive<W: Worker + 'static>(workers: Vec<W>, plan: Plan) -> Result<O
         first_error,
         server_cpu_us: cpu.filter(|_| count > 0).map(|c| c * 1e6 / count as f64),
         cpu_bound_per_second: cpu.filter(|c| *c > 0.0).map(|c| count as f64 / c),
+        upstream_cpu_us: upstream_cpu.filter(|_| count > 0).map(|c| c * 1e6 / count as f64),
     })
 }
 

@@ -3,6 +3,7 @@
 //! Each subcommand prints JSON (one line) so the script can collect results, and `table` turns
 //! the collected results into the Markdown tables of `benches/README.md`.
 
+mod authenticator;
 mod bounds;
 mod browser;
 mod card;
@@ -34,6 +35,10 @@ enum Command {
     Fixture {
         #[arg(long, default_value_t = 64)]
         users: usize,
+        /// The bank's fixture instead: the same users, and the identita with this issuer as a
+        /// client (the bank identity scenario).
+        #[arg(long)]
+        bank_client_of: Option<String>,
     },
     /// Measure the bounding operations on this core: argon2id check, RS256 and ES256 signature.
     Bounds {
@@ -84,7 +89,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Fixture { users } => Ok(fixture::fixture(users)),
+        Command::Fixture { users, bank_client_of } => Ok(fixture::fixture(users, bank_client_of.as_deref())),
         Command::Bounds { memory_kib, iterations, parallelism, seconds, round } => {
             bounds::measure(memory_kib, iterations, parallelism, Duration::from_secs_f64(seconds)).and_then(|b| {
                 let mut value = serde_json::to_value(b)?;

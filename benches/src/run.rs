@@ -12,8 +12,8 @@ use crate::fixture;
 use crate::http::{Conn, Error, Target};
 use crate::load::{self, Plan, Worker};
 use crate::scenarios::{
-    self, CardLogin, CardPool, ClientCredentials, CodeExchange, Introspect, Login, NiaIdLogin, Refresh, Userinfo,
-    member,
+    self, BankLogin, CardLogin, CardPool, ClientCredentials, CodeExchange, Introspect, KeyLogin, Login, NiaIdLogin,
+    Refresh, Userinfo, member,
 };
 
 /// The answers one card may give in fifteen minutes (identita's `eobcanka::CARD_ANSWERS`).
@@ -31,6 +31,8 @@ pub enum Scenario {
     Login,
     NiaIdLogin,
     CardLogin,
+    KeyLogin,
+    BankLogin,
 }
 
 #[derive(Debug, Args)]
@@ -57,16 +59,28 @@ pub struct RunArgs {
     /// Which run of the scenario this is, for the report.
     #[arg(long, default_value_t = 1)]
     pub round: u32,
-    /// nia-id-login: where the SMS gateway listens (identita's `notifier.sms_webhook_url`).
+    /// nia-id-login, bank-login: where the SMS gateway listens (identita's, or the bank's,
+    /// `notifier.sms_webhook_url`).
     #[arg(long, default_value = "127.0.0.1:18090")]
     pub sms_listen: std::net::SocketAddr,
-    /// nia-id-login: the bench users to log in as, `FIRST..END` (each may get ten codes in
-    /// fifteen minutes: give each round users of its own).
+    /// nia-id-login, bank-login: the bench users to log in as, `FIRST..END` (each may get ten
+    /// codes in fifteen minutes: give each round users of its own); key-login: the users to
+    /// register a key for and log in as.
     #[arg(long, default_value = "0..64", value_parser = parse_range)]
     pub users: std::ops::Range<usize>,
     /// card-login: the directory of card files (`identita card issue --out`) to log in with.
     #[arg(long)]
     pub cards: Option<std::path::PathBuf>,
+    /// The issuer of the server under test when it is not `--base` (key-login: WebAuthn needs
+    /// it on a host name, such as `http://localhost:18080`; its origin goes into the client data).
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// bank-login: the bank (a second identita, `http://IP:port`).
+    #[arg(long, default_value = "http://127.0.0.1:18081")]
+    pub bank_base: String,
+    /// bank-login: the bank's process id, to report its CPU time per login too.
+    #[arg(long)]
+    pub bank_pid: Option<u32>,
 }
 
 fn parse_range(text: &str) -> Result<std::ops::Range<usize>, String> {
@@ -98,6 +112,7 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
         warmup: Duration::from_secs_f64(args.warmup),
         duration: Duration::from_secs_f64(args.duration),
         server_pid: args.pid,
+        upstream_pid: if args.scenario == Scenario::BankLogin { args.bank_pid } else { None },
     };
     let n = plan.concurrency;
     let rs256 = RelyingParty::new(fixture::RS256_CLIENT);
@@ -186,6 +201,31 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
             }
             load::drive(workers, plan).await?
         }
+        Scenario::KeyLogin => {
+            let origin = args.issuer.as_deref().unwrap_or(&args.base).trim_end_matches('/').to_owned();
+            let keys = scenarios::register_keys(&target, &rs256, args.users.clone(), &origin).await?;
+            let mut workers = Vec::new();
+            for k in 0..n {
+                let users = keys.iter().skip(k).step_by(n).cloned().collect::<Vec<_>>();
+                if users.is_empty() {
+                    return Err(format!("key-login: {} users for {n} clients", keys.len()).into());
+                }
+                let (conn, rp, origin) = (Conn::open(&target).await?, rs256.clone(), origin.clone());
+                workers.push(KeyLogin { conn, rp, users, next: 0, origin });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::BankLogin => {
+            let bank = Target::parse(&args.bank_base)?;
+            let inbox = crate::sms::Inbox::listen(args.sms_listen).await?;
+            let mut workers = Vec::new();
+            for k in 0..n {
+                let (conn, bank_conn) = (Conn::open(&target).await?, Conn::open(&bank).await?);
+                let (rp, users, inbox) = (rs256.clone(), args.users.clone(), inbox.clone());
+                workers.push(BankLogin { conn, bank_conn, rp, users, next: k, step: n, inbox });
+            }
+            load::drive(workers, plan).await?
+        }
     };
     Ok(serde_json::json!({ "scenario": args.scenario, "round": args.round, "outcome": outcome }))
 }
@@ -226,6 +266,7 @@ pub async fn sessions(args: SessionArgs) -> Result<serde_json::Value, Error> {
         warmup: Duration::ZERO,
         duration: Duration::from_secs(3600),
         server_pid: Some(args.pid),
+        upstream_pid: None,
     };
     let outcome = load::drive(workers, plan).await?;
     if outcome.errors > 0 {

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use hyper::header;
 
+use crate::authenticator::SecurityKey;
 use crate::browser::{Browser, RelyingParty};
 use crate::fixture;
 use crate::http::{Conn, Error, Target, basic};
@@ -148,9 +149,9 @@ impl Worker for NiaIdLogin {
         let i = self.users.start + self.next % self.users.len();
         self.next += self.step;
         let (username, phone) = (fixture::username(i), fixture::phone_of(i));
-        let credentials = (username.as_str(), fixture::password_of(&username), phone.as_str());
+        let password = fixture::password_of(&username);
         let code = Browser::default()
-            .login_nia_id(&mut self.conn, &self.rp, (credentials.0, &credentials.1, credentials.2), &self.inbox, SCOPE)
+            .login_nia_id(&mut self.conn, &self.rp, (&username, &password, &phone), &self.inbox, SCOPE)
             .await?;
         self.rp.exchange(&mut self.conn, &code).await?;
         Ok(true)
@@ -188,6 +189,106 @@ impl Worker for CardLogin {
         self.rp.exchange(&mut self.conn, &code).await?;
         Ok(true)
     }
+}
+
+/// The complete mojeID login (password, then the security key) with a fresh browser each time,
+/// ending with the code exchange. Each worker has bench users of its own, each with the key
+/// registered for it before the run, and takes them in turn: a key's signature counter grows by
+/// one at each login, as a real key's does, and never races another login's.
+pub struct KeyLogin {
+    pub conn: Conn,
+    pub rp: RelyingParty,
+    pub users: Vec<(String, Rc<SecurityKey>)>,
+    pub next: usize,
+    /// The issuer's origin, as the browser's address bar has it.
+    pub origin: String,
+}
+
+impl Worker for KeyLogin {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let (username, key) = &self.users[self.next % self.users.len()];
+        self.next += 1;
+        let password = fixture::password_of(username);
+        let code = Browser::default()
+            .login_key(&mut self.conn, &self.rp, (username, &password), key, &self.origin, SCOPE)
+            .await?;
+        let tokens = self.rp.exchange(&mut self.conn, &code).await?.json()?;
+        expect_amr(&tokens, "hwk")?;
+        Ok(true)
+    }
+}
+
+/// Registers a new security key for each of `users` (untimed, before the run): a password
+/// login, then the account page, where the key replaces any key registered before.
+pub async fn register_keys(
+    target: &Target,
+    rp: &RelyingParty,
+    users: std::ops::Range<usize>,
+    origin: &str,
+) -> Result<Vec<(String, Rc<SecurityKey>)>, Error> {
+    let mut conn = Conn::open(target).await?;
+    let mut keys = Vec::with_capacity(users.len());
+    for i in users {
+        let username = fixture::username(i);
+        let mut browser = Browser::default();
+        browser.login(&mut conn, rp, &username, &fixture::password_of(&username), SCOPE).await?;
+        let key = SecurityKey::generate()?;
+        browser.register_key(&mut conn, &key, origin).await.map_err(|e| format!("{username}: {e}"))?;
+        keys.push((username, Rc::new(key)));
+    }
+    Ok(keys)
+}
+
+/// The complete bank identity login with fresh browsers each time (one for identita, one for
+/// the bank: two sites), ending with the code exchange. The login at the bank is its NIA ID
+/// (password, then the SMS code), so the workers take the bank's users in turn, as
+/// [`NiaIdLogin`]'s do.
+pub struct BankLogin {
+    pub conn: Conn,
+    pub bank_conn: Conn,
+    pub rp: RelyingParty,
+    pub users: std::ops::Range<usize>,
+    pub next: usize,
+    pub step: usize,
+    pub inbox: Rc<crate::sms::Inbox>,
+}
+
+impl Worker for BankLogin {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let i = self.users.start + self.next % self.users.len();
+        self.next += self.step;
+        let (username, phone) = (fixture::username(i), fixture::phone_of(i));
+        let password = fixture::password_of(&username);
+        let mut at_bank = Browser::default();
+        let code = Browser::default()
+            .login_bank(
+                &mut self.conn,
+                &self.rp,
+                (&mut at_bank, &mut self.bank_conn),
+                (&username, &password, &phone),
+                &self.inbox,
+                SCOPE,
+            )
+            .await?;
+        let tokens = self.rp.exchange(&mut self.conn, &code).await?.json()?;
+        expect_amr(&tokens, "fed")?;
+        Ok(true)
+    }
+}
+
+/// Fails unless the ID token of a token response names `method` in its `amr`: the login was the
+/// means measured, not another.
+fn expect_amr(tokens: &serde_json::Value, method: &str) -> Result<(), Error> {
+    use base64::Engine;
+    let id_token = member(tokens, "id_token")?;
+    let payload = id_token.split('.').nth(1).ok_or("an ID token that is not a JWS")?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?)?;
+    let amr = claims.get("amr").and_then(|a| a.as_array()).ok_or("an ID token without amr")?;
+    if !amr.iter().any(|m| m.as_str() == Some(method)) {
+        return Err(format!("the ID token's amr is {amr:?}, without {method}").into());
+    }
+    Ok(())
 }
 
 /// A browser logged in (once, through the pages) as the first bench user at `rp`.
