@@ -11,7 +11,8 @@
 //!
 //! Every request carries its connection's peer ([`Peer`], as `ConnectInfo`) for
 //! [`crate::http::client_addr::ClientAddr`]. On shutdown, idle connections close at once and
-//! requests in flight are answered, for at most `idle_timeout`.
+//! requests in flight are answered, for at most `idle_timeout`. A connection upgraded to a
+//! WebSocket (a MEG device's push connection) is its handler's from then on, with its own pings.
 
 use std::io;
 use std::net::SocketAddr;
@@ -27,8 +28,8 @@ use axum::serve::Listener;
 use hyper::body::Incoming;
 use hyper::server::conn::http1::Builder;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::http::client_addr::Peer;
@@ -54,7 +55,9 @@ where
     let mut listener = listener;
     let mut builder = Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(timeouts.header_read);
-    let graceful = GracefulShutdown::new();
+    // Every connection watches `stop`, and holds a clone of `open` until it ends.
+    let (stop, stopping) = watch::channel(false);
+    let (open, mut all_closed) = mpsc::channel::<()>(1);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (io, peer) = tokio::select! {
@@ -69,20 +72,36 @@ where
             // A Router is always ready: calling it without `poll_ready` is allowed.
             tower::Service::call(&mut router.clone(), request)
         });
-        let connection = graceful.watch(builder.serve_connection(io, service));
+        // With upgrades: a MEG device's push connection becomes a WebSocket, which leaves this
+        // task (and its timeouts) once upgraded.
+        let connection = builder.serve_connection(io, service).with_upgrades();
+        let (mut stopping, open) = (stopping.clone(), open.clone());
         tokio::spawn(async move {
-            tokio::select! {
-                served = connection => {
-                    if let Err(e) = served {
-                        tracing::trace!(error = %e, %peer, "connection ended with an error");
+            let _open = open;
+            let mut connection = std::pin::pin!(connection);
+            let served = tokio::select! {
+                served = connection.as_mut() => served,
+                () = activity.idle_for(timeouts.idle) => {
+                    tracing::debug!(%peer, "closing an idle connection");
+                    return;
+                }
+                () = async { drop(stopping.wait_for(|stop| *stop).await) } => {
+                    connection.as_mut().graceful_shutdown();
+                    tokio::select! {
+                        served = connection => served,
+                        () = activity.idle_for(timeouts.idle) => return,
                     }
                 }
-                () = activity.idle_for(timeouts.idle) => tracing::debug!(%peer, "closing an idle connection"),
+            };
+            if let Err(e) = served {
+                tracing::trace!(error = %e, %peer, "connection ended with an error");
             }
         });
     }
     drop(listener);
-    if tokio::time::timeout(timeouts.idle, graceful.shutdown()).await.is_err() {
+    let _ = stop.send(true);
+    drop(open);
+    if tokio::time::timeout(timeouts.idle, all_closed.recv()).await.is_err() {
         tracing::warn!("connections still open after the shutdown grace period were closed");
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! MEG's push and live page at scale: pairs `--pairing-urls` devices (each a P-256 key, as the
-//! app makes one), holds one push connection open per device (`GET /meg/devices/{id}/push`,
-//! authenticated by a signed token) and reads the server's VmRSS before and after, in the same
+//! app makes one), holds one push connection open per device (`GET /meg/devices/{id}/push`, a
+//! WebSocket authenticated by a signed token, its pings answered) and reads the server's VmRSS
+//! before and after, in the same
 //! run; then, for `--logins` logins, opens the MEG login page and its event stream as a browser
 //! does, posts a device's approval and times how long the approval takes to reach the page's
 //! stream (p50, p99, max).
@@ -74,7 +75,7 @@ pub async fn run(args: MegArgs) -> Result<serde_json::Value, Error> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         let token = format!("MEG {now}.{}", device.sign(&format!("identita MEG push\n{}\n{now}", device.id))?);
         let path = format!("/meg/devices/{}/push", device.id);
-        held.push(open_stream(&target, &path, &[("Authorization", &token)]).await?);
+        held.push(open_push(&target, &path, &token).await?);
     }
     let connected_kib = crate::run::rss_kib(args.pid)?;
 
@@ -101,13 +102,15 @@ pub async fn run(args: MegArgs) -> Result<serde_json::Value, Error> {
         latency.record(started.elapsed().as_micros().max(1) as u64)?;
     }
     let per_connection = (connected_kib.saturating_sub(idle_kib) as f64) / devices.len() as f64;
-    drop(held);
+    let still_open = held.iter().filter(|h| !h.is_finished()).count();
+    held.iter().for_each(tokio::task::JoinHandle::abort);
     Ok(serde_json::json!({
         "scenario": "meg",
         "devices": devices.len(),
         "rss_before_push_kib": idle_kib,
         "rss_with_push_connections_kib": connected_kib,
         "kib_per_push_connection": per_connection,
+        "push_connections_open_at_the_end": still_open,
         "logins": args.logins,
         "approval_to_page_p50_ms": latency.value_at_quantile(0.50) as f64 / 1000.0,
         "approval_to_page_p99_ms": latency.value_at_quantile(0.99) as f64 / 1000.0,
@@ -119,6 +122,18 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Result<&'a str, Error> 
     let from = text.find(start).ok_or_else(|| format!("no {start} in the page"))? + start.len();
     let to = text[from..].find(end).ok_or("an unterminated value")?;
     Ok(&text[from..from + to])
+}
+
+/// A device's push connection: the WebSocket handshake with its token, then a task that reads
+/// (and so answers the server's pings) until the connection ends.
+async fn open_push(target: &Target, path: &str, token: &str) -> Result<tokio::task::JoinHandle<()>, Error> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let stream = TcpStream::connect(target.addr).await?;
+    let mut request = format!("ws://{}{path}", target.host).into_client_request()?;
+    request.headers_mut().insert("Authorization", token.parse()?);
+    let (mut socket, _) = tokio_tungstenite::client_async(request, stream).await?;
+    Ok(tokio::spawn(async move { while let Some(Ok(_)) = socket.next().await {} }))
 }
 
 /// A GET whose answer is an event stream, held open: the status line and headers are read.

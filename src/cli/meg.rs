@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::{self, Message, protocol::Role};
 
 use super::{CliError, print};
 use crate::authn::Authn;
@@ -147,52 +150,63 @@ async fn post(url: &str, body: &Value) -> Result<Value, CliError> {
     }
 }
 
-/// Holds the push connection open and prints each push as a JSON line (answering it when told).
+/// Holds the push connection (a WebSocket) open and prints each push as a JSON line (answering
+/// it when told).
 async fn watch(device: &Path, decision: Option<Decision>, once: bool) -> Result<(), CliError> {
     let file = DeviceFile::read(device).map_err(device_error)?;
     let url = format!("{}/meg/devices/{}/push", file.server, file.device);
     let token = file.push_token(SystemClock.now()).map_err(device_error)?;
-    let mut response = reqwest::Client::new()
-        .get(&url)
+    let mut socket = open_push(&url, &token).await?;
+    eprintln!("identita meg: waiting for pushes to device {}", file.device);
+    while let Some(message) = socket.next().await {
+        let message = message.map_err(|e| CliError(format!("the push connection: {e}")))?;
+        let push: Value = match message {
+            Message::Text(text) => serde_json::from_str(text.as_str()).unwrap_or(Value::Null),
+            Message::Close(_) => break,
+            // Pings are answered by the socket itself.
+            _ => continue,
+        };
+        let Some(challenge) = push["challenge"].as_str().filter(|_| push["event"] == "login") else { continue };
+        let mut line = json!({ "challenge": challenge });
+        if let Some(decision) = decision {
+            line["answer"] = match answer(device, challenge, decision).await {
+                Ok(answer) => answer,
+                Err(e) => json!({ "error": e.0 }),
+            };
+        }
+        println!("{line}");
+        if once {
+            return Ok(());
+        }
+    }
+    Err(CliError::new("the server closed the push connection"))
+}
+
+/// Opens the WebSocket at `url` (http or https, through reqwest and its certificate checks) with
+/// the device's push token.
+async fn open_push(url: &str, token: &str) -> Result<WebSocketStream<reqwest::Upgraded>, CliError> {
+    let key = tungstenite::handshake::client::generate_key();
+    let response = reqwest::Client::new()
+        .get(url)
         .header("Authorization", token)
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "websocket")
+        .header("Sec-WebSocket-Version", "13")
+        .header("Sec-WebSocket-Key", &key)
         .send()
         .await
         .map_err(|e| CliError(format!("the server at {url} did not answer: {e}")))?;
-    if !response.status().is_success() {
+    if response.status() != reqwest::StatusCode::SWITCHING_PROTOCOLS {
         let answer: Value = response.json().await.unwrap_or(Value::Null);
         let code = answer["error"].as_str().unwrap_or("error");
         return Err(CliError(format!("{code}: {}", answer["error_description"].as_str().unwrap_or("refused"))));
     }
-    eprintln!("identita meg: waiting for pushes to device {}", file.device);
-    let mut buffer = String::new();
-    let mut event = String::new();
-    loop {
-        let chunk = response.chunk().await.map_err(|e| CliError(format!("the push connection: {e}")))?;
-        let Some(chunk) = chunk else { return Err(CliError::new("the server closed the push connection")) };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find('\n') {
-            let line: String = buffer.drain(..=end).collect();
-            let line = line.trim_end_matches(['\r', '\n']);
-            if let Some(name) = line.strip_prefix("event:") {
-                event = name.trim().to_owned();
-            } else if let Some(data) = line.strip_prefix("data:").filter(|_| event == "login") {
-                let challenge = data.trim();
-                let mut line = json!({ "challenge": challenge });
-                if let Some(decision) = decision {
-                    line["answer"] = match answer(device, challenge, decision).await {
-                        Ok(answer) => answer,
-                        Err(e) => json!({ "error": e.0 }),
-                    };
-                }
-                println!("{line}");
-                if once {
-                    return Ok(());
-                }
-            } else if line.is_empty() {
-                event.clear();
-            }
-        }
+    let accepted = response.headers().get("sec-websocket-accept").and_then(|v| v.to_str().ok());
+    if accepted != Some(tungstenite::handshake::derive_accept_key(key.as_bytes()).as_str()) {
+        return Err(CliError::new("the server's WebSocket handshake is not for this request"));
     }
+    let upgraded = response.upgrade().await.map_err(|e| CliError(format!("the push connection: {e}")))?;
+    Ok(WebSocketStream::from_raw_socket(upgraded, Role::Client, None).await)
 }
 
 /// The commands on the store.

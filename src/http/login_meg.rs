@@ -195,7 +195,12 @@ pub async fn events(
 /// The comments an event stream sends while it has no news: often enough that the server's own
 /// idle timeout (`http.idle_timeout`) never closes a stream that waits as it should.
 pub fn keep_alive(provider: &Provider) -> KeepAlive {
-    KeepAlive::new().interval(Duration::from_secs((provider.config.http.idle_timeout / 2).clamp(1, 15)))
+    KeepAlive::new().interval(keep_alive_interval(provider))
+}
+
+/// How often a waiting stream or push connection shows it is alive: within half the idle timeout.
+pub fn keep_alive_interval(provider: &Provider) -> Duration {
+    Duration::from_secs((provider.config.http.idle_timeout / 2).clamp(1, 15))
 }
 
 fn watch(

@@ -1,17 +1,22 @@
 //! What a MEG device talks to (JSON, no cookies): pairing (`POST /meg/pair`), its answer to a
 //! login's challenge (`POST /login/meg/{interaction}/{nonce}`), and its push connection (`GET
-//! /meg/devices/{id}/push`, server-sent events, opened with a token the device signs). Every
-//! refusal is a JSON error with a code a script can act on.
+//! /meg/devices/{id}/push`, a WebSocket opened with a token the device signs). Every refusal is a
+//! JSON error with a code a script can act on.
+//!
+//! The push connection is a WebSocket rather than server-sent events so that a node can hold
+//! many of them: once upgraded, a connection keeps only its socket, a small read buffer and its
+//! place in the hub (about 4 KiB), where an HTTP response stream keeps the HTTP connection's
+//! buffers too (about 15 KiB; `benches/README.md`).
 
-use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::sse::{Event, Sse};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -19,6 +24,7 @@ use super::login_meg::challenge_url;
 use super::{meg_texts, security};
 use crate::authn::Authn;
 use crate::authn::meg::{Answer, PairingRefusal};
+use crate::authn::meg_push::Subscription;
 use crate::meg::Decision;
 use crate::model::{MegOutcome, MegRefusal};
 use crate::oidc::{OAuthError, Provider};
@@ -158,12 +164,22 @@ pub async fn answer(
     response
 }
 
-/// A device's push connection: an event `login` with the challenge's URL for each push.
+/// What a push connection reads at most at once: a device sends only pongs and a close.
+const PUSH_READ_BUFFER: usize = 512;
+/// The largest message a device may send on its push connection.
+const PUSH_MAX_MESSAGE: usize = 1024;
+/// Pings a device may leave unanswered before its connection is thought dead and closed.
+const PUSH_UNANSWERED_PINGS: u32 = 3;
+
+/// A device's push connection: a WebSocket on which each push is a text message
+/// `{"event":"login","challenge":URL}`; the server pings within its idle timeout and closes a
+/// connection whose device stops answering.
 pub async fn push(
     State(provider): State<Provider>,
     State(authn): State<Authn>,
     Path(device_id): Path<String>,
     headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let device = match authn.meg().push_device(&device_id, authorization, provider.now()).await {
@@ -177,12 +193,51 @@ pub async fn push(
         }
         Err(e) => return unavailable(e),
     };
-    let subscription = authn.push.subscribe(&device.id);
-    let events = stream::unfold(subscription, |mut subscription| async move {
-        let url = subscription.pushes.recv().await?;
-        Some((Ok::<_, Infallible>(Event::default().event("login").data(url)), subscription))
-    });
-    Sse::new(events).keep_alive(super::login_meg::keep_alive(&provider)).into_response()
+    let Ok(upgrade) = upgrade else {
+        let mut response = reply(
+            StatusCode::UPGRADE_REQUIRED,
+            "invalid_request",
+            "the push connection is a WebSocket: GET with Connection: Upgrade, Upgrade: websocket",
+        );
+        response.headers_mut().insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        return response;
+    };
+    let hub = authn.push.clone();
+    let ping_every = super::login_meg::keep_alive_interval(&provider);
+    upgrade
+        .read_buffer_size(PUSH_READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(PUSH_MAX_MESSAGE)
+        .max_frame_size(PUSH_MAX_MESSAGE)
+        .on_upgrade(move |socket| deliver(socket, hub.subscribe(&device.id), ping_every))
+}
+
+/// Sends the pushes of `subscription` on `socket` until the device closes it, stops answering
+/// pings, or the connection fails.
+async fn deliver(mut socket: WebSocket, mut subscription: Subscription, ping_every: Duration) {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    let mut unanswered = 0;
+    loop {
+        tokio::select! {
+            pushed = subscription.pushes.recv() => {
+                let Some(url) = pushed else { break };
+                let text = json!({ "event": "login", "challenge": url }).to_string();
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            received = socket.recv() => match received {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => unanswered = 0,
+            },
+            _ = ping.tick() => {
+                unanswered += 1;
+                if unanswered > PUSH_UNANSWERED_PINGS || socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 fn refused(refusal: MegRefusal) -> Response {

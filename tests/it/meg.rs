@@ -552,6 +552,37 @@ async fn an_approval_given_to_node_b_completes_the_login_waiting_on_node_a() {
     assert!(params_of(&to).contains_key("code"), "{to}");
 }
 
+/// The push connection is a WebSocket opened with the device's signed token: a plain GET is
+/// told to upgrade, a wrong token is refused before any upgrade.
+#[tokio::test]
+async fn the_push_connection_is_a_websocket_for_a_signed_device_only() {
+    let (server, _, _) = setup().await;
+    let device = paired(&server, USER, "telefon").await;
+    let file = identita::meg::device::DeviceFile::read(&device).unwrap();
+    let url = server.url(&format!("/meg/devices/{}/push", device_id(&device)));
+    let http = reqwest::Client::new();
+
+    let token = file.push_token(server.provider.now()).unwrap();
+    let plain = http.get(&url).header("Authorization", &token).send().await.unwrap();
+    assert_eq!(plain.status().as_u16(), 426);
+    assert_eq!(plain.headers()["upgrade"], "websocket");
+    let body: Value = plain.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
+
+    let upgrade = [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")];
+    let stale = file.push_token(server.provider.now() - 3600).unwrap();
+    for authorization in [stale.as_str(), "MEG 1.AAAA", ""] {
+        let mut request = http.get(&url).header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+        for (name, value) in upgrade {
+            request = request.header(name, value);
+        }
+        let refused = request.header("Authorization", authorization).send().await.unwrap();
+        assert_eq!(refused.status().as_u16(), 401, "{authorization}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_token", "{body}");
+    }
+}
+
 /// A device's push connection outlives the server's idle timeout: the stream sends comments
 /// while it waits, so a push long after connecting still arrives.
 #[tokio::test]
