@@ -6,7 +6,7 @@
 #
 #   benches/run.sh [--database-url postgres://…] [--redis-url redis://…] [--repeat N]
 #                  [--duration S] [--warmup S] [--sessions N] [--scenarios "login userinfo …"]
-#                  [--no-build] [--debug]
+#                  [--meg-devices N] [--meg-logins N] [--no-build] [--debug]
 #
 # --database-url (or BENCH_DATABASE_URL) runs on PostgreSQL: the script creates a schema of its
 # own in that database (psql must be able to connect with the URL) and drops it at the end.
@@ -16,6 +16,10 @@
 # The bank identity scenario (bank_login) starts a second identita as the bank, on the server's
 # core too, with an embedded SQLite store of its own (whatever the first one's store), the same
 # users and the same argon2id parameters; identita has it in [[banks]].
+# The MEG phase starts a third, empty identita, pairs --meg-devices (default 10000, 0 skips it)
+# devices that hold their push WebSockets open, reads the server's VmRSS with them, and times
+# --meg-logins (default 1000) approvals to the waiting login page; it needs `ulimit -n` above the
+# device count (the script raises the soft limit to the hard one).
 # --debug runs the debug build: to try the script out, not for figures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +28,7 @@ command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
 
 database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
-repeat=2 duration=10 warmup=2 sessions=100000 build=1 profile=release
+repeat=2 duration=10 warmup=2 sessions=100000 build=1 profile=release meg_devices=10000 meg_logins=1000
 scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login bank_login"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +38,8 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --sessions) sessions="$2"; shift 2 ;;
+    --meg-devices) meg_devices="$2"; shift 2 ;;
+    --meg-logins) meg_logins="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --debug) profile=debug; shift ;;
@@ -271,6 +277,25 @@ if [ "$sessions" -gt 0 ]; then
   stop_server
 fi
 
+# Phase 3: MEG's push at scale, on a fresh server (the devices of one account: pairing codes
+# made by the operator's command, pairing and push connections by identita-bench).
+if [ "$meg_devices" -gt 0 ]; then
+  ulimit -n "$(ulimit -Hn)"
+  if [ "$(ulimit -n)" -le $((meg_devices + 256)) ]; then
+    echo "the MEG phase needs more than $((meg_devices + 256)) open files (ulimit -Hn is $(ulimit -Hn))" >&2
+    exit 1
+  fi
+  fresh_store
+  write_config 64 1
+  start_server
+  echo "pairing $meg_devices MEG devices and holding their push connections …" >&2
+  (cd "$work" && "$identita" --config "$work/identita.toml" meg enroll bench0 --count "$meg_devices") |
+    grep -o '"[^"]*/meg/pair?code=[^"]*"' | tr -d '"' >"$work/meg-pairing-urls.txt"
+  taskset -c 1 "$bench" meg --base "$base" --pid "$pid" --pairing-urls "$work/meg-pairing-urls.txt" \
+    --logins "$meg_logins" >>"$work/meg.jsonl"
+  stop_server
+fi
+
 echo "## identita benchmark"
 echo
 echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)"
@@ -287,7 +312,10 @@ if wants bank_login; then
 fi
 echo "- command: \`$command_line\`"
 echo
-"$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl"
+meg_table=()
+if [ "$meg_devices" -gt 0 ]; then meg_table=(--meg "$work/meg.jsonl"); fi
+"$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl" \
+  "${meg_table[@]}"
 if [ -f "$work/redis.txt" ]; then echo; cat "$work/redis.txt"; fi
 # The raw results stay, to render again (identita-bench table) or compare runs.
 kept="$target_dir/bench/$(date -u +%Y%m%dT%H%M%SZ)"

@@ -83,6 +83,9 @@ enum Command {
         /// JSON lines from `rss` and `sessions`.
         #[arg(long)]
         memory: PathBuf,
+        /// JSON lines from `meg`, if it ran.
+        #[arg(long)]
+        meg: Option<PathBuf>,
     },
 }
 
@@ -105,13 +108,15 @@ fn main() -> ExitCode {
                 "label": label, "kib": kib, "note": note,
             })
         }),
-        Command::Table { results, bounds, memory } => match report::table(&results, &bounds, &memory) {
-            Ok(markdown) => {
-                print!("{markdown}");
-                return ExitCode::SUCCESS;
+        Command::Table { results, bounds, memory, meg } => {
+            match report::table(&results, &bounds, &memory, meg.as_deref()) {
+                Ok(markdown) => {
+                    print!("{markdown}");
+                    return ExitCode::SUCCESS;
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
+        }
     };
     match result {
         Ok(value) => {

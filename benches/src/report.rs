@@ -104,7 +104,7 @@ fn num(value: &Value, name: &str) -> f64 {
 
 /// The Markdown report. `bounds` holds one `bounds` result per round (`{"round": n, ...}`),
 /// each measured just before that round's scenarios.
-pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Error> {
+pub fn table(results: &Path, bounds: &Path, memory: &Path, meg: Option<&Path>) -> Result<String, Error> {
     let mut per_round = Vec::new();
     for line in lines(bounds)? {
         let round = line.get("round").and_then(Value::as_u64).unwrap_or(1);
@@ -208,5 +208,44 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path) -> Result<String, Err
         let note = m.get("note").and_then(Value::as_str).unwrap_or_default();
         writeln!(out, "| {label} | {mib:.1} | {target} | {met} | {note} |")?;
     }
+    if let Some(meg) = meg {
+        for m in lines(meg)? {
+            meg_table(&mut out, &m)?;
+        }
+    }
     Ok(out)
+}
+
+/// MEG's push at scale (`identita-bench meg`): the server's memory with the devices connected
+/// and the approval's way to the waiting page.
+fn meg_table(out: &mut String, m: &Value) -> Result<(), Error> {
+    let devices = num(m, "devices");
+    let with_mb = num(m, "rss_with_push_connections_kib") * 1024.0 / 1e6;
+    let before_mb = num(m, "rss_before_push_kib") * 1024.0 / 1e6;
+    let p99 = num(m, "approval_to_page_p99_ms");
+    let met = |ok: bool| if ok { "yes" } else { "**no**" };
+    writeln!(out)?;
+    writeln!(out, "| MEG push, one node (server on one core) | value | target | met? |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    let open = num(m, "push_connections_open_at_the_end");
+    writeln!(
+        out,
+        "| devices connected for push (still open at the end) | {devices:.0} ({open:.0}) | 10,000 | {} |",
+        met(devices >= 10_000.0 && open >= devices)
+    )?;
+    writeln!(
+        out,
+        "| server VmRSS before → with them | {before_mb:.1} → {with_mb:.1} MB | ≤ 100 MB | {} |",
+        met(with_mb <= 100.0)
+    )?;
+    writeln!(out, "| per push connection | {:.1} KiB | — | — |", num(m, "kib_per_push_connection"))?;
+    writeln!(
+        out,
+        "| approval → waiting page, {:.0} logins: p50 / p99 / max | {:.2} / {p99:.2} / {:.2} ms | p99 ≤ 100 ms | {} |",
+        num(m, "logins"),
+        num(m, "approval_to_page_p50_ms"),
+        num(m, "approval_to_page_max_ms"),
+        met(p99 <= 100.0),
+    )?;
+    Ok(())
 }

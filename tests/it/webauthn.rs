@@ -324,7 +324,8 @@ async fn the_key_pages_pass_axe_in_czech_and_english() {
     let mut findings = Vec::new();
     let mut audited = Vec::new();
     for language in ["cs", "en"] {
-        let mut audit = Audit { axe: axe.clone(), language, shots: None, findings: Vec::new(), audited: Vec::new() };
+        let shots = std::env::var_os("IDENTITA_SCREENSHOTS").map(std::path::PathBuf::from);
+        let mut audit = Audit { axe: axe.clone(), language, shots, findings: Vec::new(), audited: Vec::new() };
         let setup = setup(&[]).await;
         let client = browser_in(&driver, language).await;
         add_authenticator(&client, true).await;
