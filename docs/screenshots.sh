@@ -9,9 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$PWD/docs/screenshots"
-rm -f "$out"/*.png
-mkdir -p "$out"
-CI=true IDENTITA_SCREENSHOTS="$out" cargo test --test it -- \
+# Taken into a new directory: the old screenshots stay if the tests fail.
+new="$(mktemp -d)"
+trap 'rm -rf "$new"' EXIT
+CI=true IDENTITA_SCREENSHOTS="$new" cargo test --test it -- \
     accessibility::every_page_passes_axe_in_czech_and_english_at_desktop_and_phone_widths \
     webauthn::the_key_pages_pass_axe_in_czech_and_english --exact
+rm -f "$out"/*.png
+mkdir -p "$out"
+cp "$new"/*.png "$out"/
 ls -l "$out"
