@@ -312,11 +312,11 @@ if wants bank_login; then
 fi
 echo "- command: \`$command_line\`"
 echo
+# The raw results stay, to render again (identita-bench table) or compare runs.
+kept="$target_dir/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$kept" && cp "$work"/*.jsonl "$kept/" && echo "raw results: $kept" >&2
 meg_table=()
 if [ "$meg_devices" -gt 0 ]; then meg_table=(--meg "$work/meg.jsonl"); fi
 "$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl" \
   "${meg_table[@]}"
 if [ -f "$work/redis.txt" ]; then echo; cat "$work/redis.txt"; fi
-# The raw results stay, to render again (identita-bench table) or compare runs.
-kept="$target_dir/bench/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$kept" && cp "$work"/*.jsonl "$kept/" && echo "raw results: $kept" >&2
