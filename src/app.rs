@@ -45,7 +45,11 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     let url = config.database_url();
     let durable = match config.database_backend().map_err(|e| StartError::Config(e.to_string()))? {
         DatabaseBackend::Sqlite => Stores::from_one(SqliteStore::connect(&url).await?),
-        DatabaseBackend::Postgres => Stores::from_one(PostgresStore::connect(&url).await?),
+        DatabaseBackend::Postgres => {
+            let store = PostgresStore::connect(&url).await?;
+            let broadcast = Arc::new(store.broadcast().await?);
+            Stores { broadcast, ..Stores::from_one(store) }
+        }
     };
     // With Redis, what expires lives there and the durable data stays in the database.
     let mut stores = match &config.redis_url {
@@ -103,6 +107,23 @@ pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
     authn.banks = crate::authn::bank::Banks::new(&config.banks, provider.clock.clone())
         .map_err(|e| StartError::Config(e.to_string()))?;
     Ok(authn)
+}
+
+/// Starts handing MEG pushes sent by any node to the devices connected to this one; while the
+/// store refuses, tries again every few seconds in the background.
+async fn hear_pushes(authn: &Authn) {
+    let Err(e) = authn.push.listen().await else { return };
+    tracing::warn!(error = %e, "MEG pushes from other nodes are not heard yet; trying again");
+    let push = authn.push.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if push.listen().await.is_ok() {
+                tracing::info!("MEG pushes from other nodes are heard again");
+                return;
+            }
+        }
+    });
 }
 
 /// The secret behind every pairwise `sub`: read when present, made (0600) only when absent. A
@@ -170,6 +191,7 @@ where
 {
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
     let key_reloading = tokio::spawn(reload_keys(provider.clone()));
+    hear_pushes(&authn).await;
     let timeouts = crate::server::Timeouts {
         header_read: Duration::from_secs(provider.config.http.header_read_timeout),
         idle: Duration::from_secs(provider.config.http.idle_timeout),

@@ -63,7 +63,7 @@ impl Authn {
             cards: stores.cards.clone(),
             security_keys: stores.security_keys.clone(),
             devices: stores.devices.clone(),
-            push: meg_push::PushHub::default(),
+            push: meg_push::PushHub::new(stores.broadcast.clone()),
             counters: stores.counters.clone(),
             replay: stores.replay.clone(),
             passwords: PasswordHasher::new(config)?,

@@ -169,8 +169,8 @@ async fn push(provider: &Provider, authn: &Authn, loaded: &Loaded, username: &st
         let active: Vec<String> =
             devices.into_iter().filter(|d| d.status == crate::model::DeviceStatus::Active).map(|d| d.id).collect();
         let url = challenge_url(provider, &loaded.interaction.id, &challenge.nonce);
-        let reached = authn.push.push(&active, &url);
-        tracing::info!(user_id = %user.id, devices = active.len(), reached, "MEG push sent");
+        authn.push.push(&active, &url).await.map_err(failed)?;
+        tracing::info!(user_id = %user.id, devices = active.len(), "MEG push sent");
     }
     login::again(provider, loaded, Means::Meg, LoginError::MegPushSent)
 }

@@ -22,6 +22,7 @@ mod fixtures;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Timestamp;
 use crate::model::{
@@ -333,6 +334,57 @@ pub trait Maintenance: Send + Sync {
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
+/// Messages between the nodes that share the store, each heard by every node listening, the
+/// one that published it included: a MEG push reaches a device whichever node holds its
+/// connection.
+#[async_trait]
+pub trait Broadcast: Send + Sync {
+    /// Sends `message` to every node listening.
+    async fn publish(&self, message: &str) -> StoreResult<()>;
+    /// The messages published from now on, for as long as the receiver is kept.
+    async fn listen(&self) -> StoreResult<mpsc::Receiver<String>>;
+}
+
+/// The broadcast of a store only one node uses (SQLite): within this process.
+pub struct LocalBroadcast(broadcast::Sender<String>);
+
+impl Default for LocalBroadcast {
+    fn default() -> Self {
+        Self(broadcast::channel(BROADCAST_QUEUE).0)
+    }
+}
+
+/// Messages a listener may fall behind by before the oldest are dropped.
+pub const BROADCAST_QUEUE: usize = 1024;
+
+#[async_trait]
+impl Broadcast for LocalBroadcast {
+    async fn publish(&self, message: &str) -> StoreResult<()> {
+        // No listener yet: nothing to reach.
+        let _ = self.0.send(message.to_owned());
+        Ok(())
+    }
+
+    async fn listen(&self) -> StoreResult<mpsc::Receiver<String>> {
+        let mut heard = self.0.subscribe();
+        let (sender, receiver) = mpsc::channel(BROADCAST_QUEUE);
+        tokio::spawn(async move {
+            loop {
+                match heard.recv().await {
+                    Ok(message) => {
+                        if sender.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        Ok(receiver)
+    }
+}
+
 /// Every store the provider uses, as cheap handles.
 #[derive(Clone)]
 pub struct Stores {
@@ -352,6 +404,8 @@ pub struct Stores {
     pub counters: Arc<dyn CounterStore>,
     pub outbox: Arc<dyn OutboxStore>,
     pub maintenance: Arc<dyn Maintenance>,
+    /// Messages between the nodes (within this process unless the database is shared).
+    pub broadcast: Arc<dyn Broadcast>,
 }
 
 impl Stores {
@@ -392,6 +446,7 @@ impl Stores {
             counters: store.clone(),
             outbox: store.clone(),
             maintenance: store,
+            broadcast: Arc::new(LocalBroadcast::default()),
         }
     }
 }

@@ -488,8 +488,33 @@ async fn a_citizen_logs_in_with_meg_in_a_real_browser_and_the_page_goes_on_by_it
     client.close().await.unwrap();
 }
 
+type PushSocket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// A device's push WebSocket to `server` (one node, whatever the issuer's host).
+async fn push_socket(server: &TestServer, device: &str, token: &str) -> PushSocket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let host = url::Url::parse(&server.issuer).unwrap().host_str().unwrap().to_owned();
+    let mut request = format!("ws://{host}/meg/devices/{device}/push").into_client_request().unwrap();
+    request.headers_mut().insert("Authorization", token.parse().unwrap());
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio_tungstenite::client_async(request, stream).await.unwrap().0
+}
+
+/// The next push on `socket` (pings are answered on the way).
+async fn next_push(socket: &mut PushSocket) -> Value {
+    use futures_util::StreamExt;
+    let wait = std::time::Duration::from_secs(5);
+    loop {
+        let message = tokio::time::timeout(wait, socket.next()).await.expect("a push within 5 s").unwrap().unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(text.as_str()).unwrap();
+        }
+    }
+}
+
 /// Two nodes on one PostgreSQL and one Redis: the page waits on node A (its event stream open
-/// there), the app's approval reaches node B, and A's stream says so — then Continue on A logs in.
+/// there); the citizen asks A for a push, which reaches the phone connected to node B; the app's
+/// approval reaches node B, and A's stream says so — then Continue on A logs in.
 #[tokio::test]
 async fn an_approval_given_to_node_b_completes_the_login_waiting_on_node_a() {
     let Some(deployment) = common::Deployment::create("meg_two_nodes").await else { return };
@@ -526,6 +551,16 @@ async fn an_approval_given_to_node_b_completes_the_login_waiting_on_node_a() {
         a.routed_http(Some(jar.clone())).get(format!("{}{events}", deployment.issuer)).send().await.unwrap();
     assert_eq!(stream.status(), 200);
     assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+
+    // The phone's push connection is on node B; the citizen asks node A for a push.
+    let token = phone.push_token(b.provider.now()).unwrap();
+    let mut socket = push_socket(&b, &device.id, &token).await;
+    let (status, pushed) =
+        page(browser.submit(&a.issuer, &html, "meg-push", &[("action", "push"), ("username", USER)]).await);
+    assert_eq!(status, 200, "{pushed}");
+    assert_eq!(text_of(&pushed, "meg-url").as_deref(), Some(url.as_str()), "the same challenge is pushed");
+    let heard = next_push(&mut socket).await;
+    assert_eq!(heard["challenge"].as_str(), Some(url.as_str()), "{heard}");
 
     let signature = phone.answer(&url, identita::meg::Decision::Approve).unwrap();
     let approved_at = std::time::Instant::now();

@@ -85,6 +85,63 @@ impl PostgresStore {
     }
 }
 
+/// The nodes' broadcast on PostgreSQL: `NOTIFY` on a channel named after the schema (nodes on
+/// other schemas of the same database do not hear it), heard through `LISTEN`.
+pub struct PgBroadcast {
+    pool: PgPool,
+    channel: String,
+}
+
+impl PostgresStore {
+    /// The broadcast among the nodes sharing this database and schema.
+    pub async fn broadcast(&self) -> Result<PgBroadcast, StoreError> {
+        let schema: String =
+            sqlx::query_scalar("SELECT current_schema()").fetch_one(&self.pool).await.map_err(db_error)?;
+        let mut channel = format!("identita:{schema}");
+        // PostgreSQL cuts channel names to 63 bytes; cut where a character ends.
+        while channel.len() > 63 {
+            channel.pop();
+        }
+        Ok(PgBroadcast { pool: self.pool.clone(), channel })
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Broadcast for PgBroadcast {
+    async fn publish(&self, message: &str) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(&self.channel)
+            .bind(message)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn listen(&self) -> Result<tokio::sync::mpsc::Receiver<String>, StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await.map_err(db_error)?;
+        listener.listen(&self.channel).await.map_err(db_error)?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(super::BROADCAST_QUEUE);
+        tokio::spawn(async move {
+            loop {
+                // A lost connection is made again on the next call; what was sent meanwhile is lost.
+                match listener.recv().await {
+                    Ok(notification) => {
+                        if sender.send(notification.payload().to_owned()).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the nodes' broadcast lost its database connection; listening again");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(receiver)
+    }
+}
+
 /// A taken unique value is the caller's conflict; a value that will not decode is corruption;
 /// anything else is the database failing (or unreachable), which a later retry may get past.
 fn db_error(error: sqlx::Error) -> StoreError {
