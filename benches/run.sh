@@ -20,6 +20,8 @@
 # devices that hold their push WebSockets open, reads the server's VmRSS with them, and times
 # --meg-logins (default 1000) approvals to the waiting login page; it needs `ulimit -n` above the
 # device count (the script raises the soft limit to the hard one).
+# The MEG login scenario (meg_login) pairs a device (a new P-256 key) for each of 16 bench users
+# before each round's run, with pairing codes made just before by `identita meg enroll`.
 # --debug runs the debug build: to try the script out, not for figures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,7 +31,7 @@ command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
 database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
 repeat=2 duration=10 warmup=2 sessions=100000 build=1 profile=release meg_devices=10000 meg_logins=1000
-scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login bank_login"
+scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login meg_login bank_login"
 while [ $# -gt 0 ]; do
   case "$1" in
     --database-url) database_url="$2"; shift 2 ;;
@@ -68,6 +70,8 @@ bank_port="${BENCH_BANK_PORT:-18081}"
 # NIA ID sends an account at most ten codes in fifteen minutes and a card answers at most ten
 # challenges in fifteen minutes: each round logs in as users and with cards of its own.
 nia_users=128 cards_per_round=400 first_nia_user=64
+# The MEG login's devices: one for each of the first bench users.
+meg_users=16
 base="http://127.0.0.1:$port"
 # The issuer is on a host name: a browser offers WebAuthn (mojeID) only there, never on an IP
 # address. The generator still connects to $base.
@@ -220,6 +224,25 @@ issue_cards() {
   done
 }
 
+# Pairing URLs for the MEG login's devices, one for each of the first $meg_users bench users, into
+# file $1: made just before a round's run (a code is good for four minutes); the generator pairs
+# the devices, untimed. Each round pairs new ones (their keys live in the generator's process).
+meg_pairing_urls() {
+  : >"$1"
+  for i in $(seq 0 $((meg_users - 1))); do
+    # Standard error to a file: on a terminal, enroll would also draw each code as a QR code.
+    if ! (cd "$work" && "$identita" --config "$work/identita.toml" meg enroll "bench$i") \
+      >"$work/meg-enroll.json" 2>"$work/meg-enroll.err"; then
+      cat "$work/meg-enroll.err" >&2
+      exit 1
+    fi
+    if ! grep -o '"[^"]*/meg/pair?code=[^"]*"' "$work/meg-enroll.json" | tr -d '"' >>"$1"; then
+      echo "identita meg enroll bench$i printed no pairing URL: $(cat "$work/meg-enroll.json")" >&2
+      exit 1
+    fi
+  done
+}
+
 # Phase 1: the scenarios, at OWASP argon2id parameters.
 fresh_store
 write_config 19456 2 "$(wants bank_login && echo bank)"
@@ -234,7 +257,7 @@ for round in $(seq "$repeat"); do
   for s in $scenarios; do
     concurrency=16 extra=()
     case "$s" in
-      login | nia_id_login | card_login | key_login | bank_login) concurrency=4 ;;
+      login | nia_id_login | card_login | key_login | meg_login | bank_login) concurrency=4 ;;
     esac
     case "$s" in
       nia_id_login)
@@ -243,6 +266,9 @@ for round in $(seq "$repeat"); do
       card_login) extra=(--cards "$work/cards/$round") ;;
       # A key registered (untimed) for each of 16 users, replacing the round before's.
       key_login) extra=(--issuer "$issuer" --users "0..16") ;;
+      meg_login)
+        meg_pairing_urls "$work/meg-login-urls-$round.txt"
+        extra=(--pairing-urls "$work/meg-login-urls-$round.txt") ;;
       # The bank's NIA ID sends its texts, with the same limits per account as identita's.
       bank_login)
         first=$((first_nia_user + nia_users * (round - 1)))

@@ -1,7 +1,8 @@
 //! The bounding operations, measured on this machine with the crates and settings identita
 //! uses: one argon2id password check as identita does it (what a password or NIA ID login
 //! costs), one RS256 and one ES256 signature over an ID token's claims (what a code exchange
-//! costs), one check of an eObčanka card's ECDSA P-256 signature (what a card login costs), and
+//! costs), one check of an eObčanka card's ECDSA P-256 signature (what a card login costs, and a
+//! MEG login too: identita checks a MEG device's approval with the same ring call), and
 //! one check of a security key's ECDSA P-256 signature (what a mojeID login costs after its
 //! password). Run it pinned to the server's core.
 //!

@@ -1,7 +1,8 @@
 //! What a browser and a relying party do in the code flow: the password login through the
 //! pages (authorize → login form → POST credentials with the form's CSRF token → consent if
 //! asked → code), the NIA ID login (the same with the means `nia-id`, then the SMS code), the
-//! eObčanka login (the card's page, the reader's signed answer, Continue), the mojeID login
+//! eObčanka login (the card's page, the reader's signed answer, Continue), the MEG login (its
+//! page, the device's signed approval, Continue), the mojeID login
 //! (password, then the security key's answer to the key page's challenge) and the key's
 //! registration on the account page, the bank identity login (identita's bank picker, the login
 //! at the bank, back at identita's callback), a new authorization from an existing SSO session,
@@ -178,6 +179,32 @@ impl Browser {
         code_of(&reply, rp)
     }
 
+    /// The whole MEG login: authorize → MEG's page (its challenge URL) → the device, on its own
+    /// connection (`phone`), posts its signed approval of the challenge → Continue (the form
+    /// without JavaScript; the page's event stream is left out) → the code at the relying party.
+    pub async fn login_meg(
+        &mut self,
+        conn: &mut Conn,
+        phone: &mut Conn,
+        rp: &RelyingParty,
+        device: &crate::meg_device::Device,
+        scope: &str,
+    ) -> Result<String, Error> {
+        let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize")?;
+        let page = format!("{}&means=meg", local(location(&reply)?)?);
+        let form = self.get(conn, &page).await?.expect(200, "login page (MEG)")?;
+        let (interaction, csrf) = hidden_fields(&form)?;
+        let challenge = element_text(&form, "meg-url")?;
+        let answer = phone.post_json(&local(&challenge)?, &device.approval(&challenge)?).await?;
+        let answer = answer.expect(200, "the device's approval")?.json()?;
+        if answer.get("status").and_then(|s| s.as_str()) != Some("approved") {
+            return Err(format!("the device's approval was answered with {answer}").into());
+        }
+        let fields = [("interaction", interaction.as_str()), ("csrf", &csrf), ("action", "continue")];
+        let reply = self.post(conn, "/login/meg", &fields).await?.expect(303, "Continue (MEG)")?;
+        code_of(&reply, rp)
+    }
+
     /// The whole mojeID login: authorize → the login page of the means → POST username and
     /// password → the key page → the key's answer to its challenge → the code at the relying
     /// party. `origin` is the issuer's, as the browser's address bar has it.
@@ -301,14 +328,13 @@ fn code_of(reply: &Reply, rp: &RelyingParty) -> Result<String, Error> {
     query_param(to, "code").ok_or_else(|| format!("no code in {to}").into())
 }
 
-/// The text of the element with `id` (a `<code>` holding a URL, say), HTML entities of `&`
-/// decoded.
+/// The text of the element with `id` (a `<code>` holding a URL, say), unescaped.
 fn element_text(page: &Reply, id: &str) -> Result<String, Error> {
     let html = std::str::from_utf8(&page.body)?;
     let marker = format!("id=\"{id}\">");
     let start = html.find(&marker).ok_or_else(|| format!("the page has no #{id}"))? + marker.len();
     let len = html[start..].find('<').ok_or("an unterminated element")?;
-    Ok(html[start..start + len].replace("&amp;", "&").replace("&#x2F;", "/").replace("&#47;", "/"))
+    unescape(&html[start..start + len])
 }
 
 /// The `interaction` and `csrf` hidden inputs of a page's form.

@@ -11,6 +11,7 @@ mod fixture;
 mod http;
 mod load;
 mod meg;
+mod meg_device;
 mod report;
 mod run;
 mod scenarios;

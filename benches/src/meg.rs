@@ -1,5 +1,5 @@
 //! MEG's push and live page at scale: pairs `--pairing-urls` devices (each a P-256 key, as the
-//! app makes one), holds one push connection open per device (`GET /meg/devices/{id}/push`, a
+//! app makes one: [`crate::meg_device`]), holds one push connection open per device (`GET /meg/devices/{id}/push`, a
 //! WebSocket authenticated by a signed token, its pings answered) and reads the server's VmRSS
 //! before and after, in the same
 //! run; then, for `--logins` logins, opens the MEG login page and its event stream as a browser
@@ -8,17 +8,14 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hdrhistogram::Histogram;
 use hyper::header;
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::browser::{Browser, RelyingParty};
 use crate::http::{Conn, Error, Target};
+use crate::meg_device::pair_all;
 
 #[derive(Debug, clap::Args)]
 pub struct MegArgs {
@@ -35,45 +32,16 @@ pub struct MegArgs {
     pub logins: usize,
 }
 
-struct Device {
-    id: String,
-    key: EcdsaKeyPair,
-}
-
-impl Device {
-    fn sign(&self, message: &str) -> Result<String, Error> {
-        let signature = self.key.sign(&SystemRandom::new(), message.as_bytes()).map_err(|_| "signing failed")?;
-        Ok(URL_SAFE_NO_PAD.encode(signature.as_ref()))
-    }
-}
-
 pub async fn run(args: MegArgs) -> Result<serde_json::Value, Error> {
     let target = Target::parse(&args.base)?;
-    let urls = std::fs::read_to_string(&args.pairing_urls)?;
     let mut conn = Conn::open(&target).await?;
-    let rng = SystemRandom::new();
-    let mut devices = Vec::new();
-    for url in urls.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let code = crate::http::query_param(url, "code").ok_or("a pairing URL without code")?;
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).map_err(|_| "a key")?;
-        let key =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).map_err(|_| "a key")?;
-        let body = serde_json::json!({
-            "code": code, "public_key": URL_SAFE_NO_PAD.encode(key.public_key().as_ref()), "name": "bench",
-        });
-        let reply = conn.post_json("/meg/pair", &body).await?.expect(201, "pair")?;
-        let id = reply.json()?["device"].as_str().ok_or("no device id")?.to_owned();
-        devices.push(Device { id, key });
-    }
-    if devices.is_empty() {
-        return Err("no pairing URLs".into());
-    }
+    let devices = pair_all(&mut conn, &args.pairing_urls).await?;
 
     let idle_kib = crate::run::rss_kib(args.pid)?;
     let mut held = Vec::with_capacity(devices.len());
     for device in &devices {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-        let token = format!("MEG {now}.{}", device.sign(&format!("identita MEG push\n{}\n{now}", device.id))?);
+        let token = device.push_token(now)?;
         let path = format!("/meg/devices/{}/push", device.id);
         held.push(open_push(&target, &path, &token).await?);
     }
@@ -93,8 +61,7 @@ pub async fn run(args: MegArgs) -> Result<serde_json::Value, Error> {
         let events = between(&html, r#"data-events=""#, "\"")?.replace("&#x2f;", "/").replace("&#47;", "/");
         let cookie = browser.cookie_header();
         let mut stream = open_stream(&target, &events, &[("Cookie", &cookie)]).await?;
-        let signature = device.sign(&format!("identita MEG approve\n{challenge}"))?;
-        let body = serde_json::json!({ "device": device.id, "decision": "approve", "signature": signature });
+        let body = device.approval(&challenge)?;
         let path = challenge.find("/login/meg/").map(|at| &challenge[at..]).ok_or("a challenge URL")?;
         let started = Instant::now();
         conn.post_json(path, &body).await?.expect(200, "approve")?;

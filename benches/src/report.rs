@@ -22,6 +22,9 @@ enum Bound {
     Rs256,
     Es256,
     CardCheck,
+    /// A MEG device's signature check: the card's check (the same ring call over a message of
+    /// about the same size), so its measurement.
+    DeviceCheck,
     /// A password check and a security key's signature check, one after the other.
     Argon2idAndKeyCheck,
 }
@@ -33,6 +36,7 @@ impl Bound {
             Bound::Rs256 => "RS256 sign",
             Bound::Es256 => "ES256 sign",
             Bound::CardCheck => "card signature check",
+            Bound::DeviceCheck => "device signature check (= card's)",
             Bound::Argon2idAndKeyCheck => "argon2id check + key signature check",
         }
     }
@@ -43,7 +47,7 @@ impl Bound {
             Bound::Argon2id => (b.argon2id_per_second, b.argon2id_per_cpu_second),
             Bound::Rs256 => (b.rs256_per_second, b.rs256_per_cpu_second),
             Bound::Es256 => (b.es256_per_second, b.es256_per_cpu_second),
-            Bound::CardCheck => (b.card_check_per_second, b.card_check_per_cpu_second),
+            Bound::CardCheck | Bound::DeviceCheck => (b.card_check_per_second, b.card_check_per_cpu_second),
             Bound::Argon2idAndKeyCheck => (
                 in_turn(b.argon2id_per_second, b.key_check_per_second),
                 in_turn(b.argon2id_per_cpu_second, b.key_check_per_cpu_second),
@@ -83,6 +87,11 @@ fn describe(scenario: &str) -> (&'static str, Option<Bound>, Target) {
             "complete mojeID login (authorize, form, POST, key's signature, token)",
             Some(Bound::Argon2idAndKeyCheck),
             Target::Ratio(0.8),
+        ),
+        "meg_login" => (
+            "complete MEG login (authorize, page, device's signed approval, Continue, token)",
+            Some(Bound::DeviceCheck),
+            Target::None,
         ),
         "bank_login" => (
             "complete bank identity login (authorize, picker, bank's NIA ID, callback, token; CPU of identita + the bank)",

@@ -12,8 +12,8 @@ use crate::fixture;
 use crate::http::{Conn, Error, Target};
 use crate::load::{self, Plan, Worker};
 use crate::scenarios::{
-    self, BankLogin, CardLogin, CardPool, ClientCredentials, CodeExchange, Introspect, KeyLogin, Login, NiaIdLogin,
-    Refresh, Userinfo, member,
+    self, BankLogin, CardLogin, CardPool, ClientCredentials, CodeExchange, Introspect, KeyLogin, Login, MegLogin,
+    NiaIdLogin, Refresh, Userinfo, member,
 };
 
 /// The answers one card may give in fifteen minutes (identita's `eobcanka::CARD_ANSWERS`).
@@ -32,6 +32,7 @@ pub enum Scenario {
     NiaIdLogin,
     CardLogin,
     KeyLogin,
+    MegLogin,
     BankLogin,
 }
 
@@ -75,6 +76,10 @@ pub struct RunArgs {
     /// it on a host name, such as `http://localhost:18080`; its origin goes into the client data).
     #[arg(long)]
     pub issuer: Option<String>,
+    /// meg-login: a file of pairing URLs (`identita meg enroll USER`), one a line; a device is
+    /// paired with each before the run (untimed).
+    #[arg(long)]
+    pub pairing_urls: Option<std::path::PathBuf>,
     /// bank-login: the bank (a second identita, `http://IP:port`).
     #[arg(long, default_value = "http://127.0.0.1:18081")]
     pub bank_base: String,
@@ -212,6 +217,21 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
                 }
                 let (conn, rp, origin) = (Conn::open(&target).await?, rs256.clone(), origin.clone());
                 workers.push(KeyLogin { conn, rp, users, next: 0, origin });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::MegLogin => {
+            let urls = args.pairing_urls.as_deref().ok_or("meg-login needs --pairing-urls FILE")?;
+            let devices = crate::meg_device::pair_all(&mut Conn::open(&target).await?, urls).await?;
+            let devices: Vec<_> = devices.into_iter().map(Rc::new).collect();
+            let mut workers = Vec::new();
+            for k in 0..n {
+                let own = devices.iter().skip(k).step_by(n).cloned().collect::<Vec<_>>();
+                if own.is_empty() {
+                    return Err(format!("meg-login: {} devices for {n} clients", devices.len()).into());
+                }
+                let (conn, phone) = (Conn::open(&target).await?, Conn::open(&target).await?);
+                workers.push(MegLogin { conn, phone, rp: rs256.clone(), devices: own, next: 0 });
             }
             load::drive(workers, plan).await?
         }

@@ -1,5 +1,6 @@
 //! The measured operations, each a [`Worker`], and the untimed set-up each needs: logged-in
-//! browsers, a pool of fresh single-use codes, tokens to refresh, present and introspect.
+//! browsers, a pool of fresh single-use codes, tokens to refresh, present and introspect,
+//! registered security keys.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,6 +15,9 @@ use crate::load::Worker;
 
 /// The scope every person-facing scenario asks for.
 pub const SCOPE: &str = "openid profile email";
+/// The scope of the MEG login: a request for substantial (`loasubstantial`), as a portal that
+/// needs MEG's level asks.
+pub const SUBSTANTIAL_SCOPE: &str = "openid loasubstantial";
 
 /// `POST /token` with `grant_type=client_credentials`, `client_secret_basic`.
 pub struct ClientCredentials {
@@ -214,6 +218,30 @@ impl Worker for KeyLogin {
             .await?;
         let tokens = self.rp.exchange(&mut self.conn, &code).await?.json()?;
         expect_amr(&tokens, "hwk")?;
+        Ok(true)
+    }
+}
+
+/// The complete MEG login with a fresh browser each time, ending with the code exchange. The
+/// device answers on a connection of its own, as a phone does. Each worker has devices of its
+/// own (paired before the run, one for each of several bench users) and takes them in turn; MEG
+/// limits only the answers to one challenge (five), and each login's challenge gets one.
+pub struct MegLogin {
+    pub conn: Conn,
+    pub phone: Conn,
+    pub rp: RelyingParty,
+    pub devices: Vec<Rc<crate::meg_device::Device>>,
+    pub next: usize,
+}
+
+impl Worker for MegLogin {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let device = &self.devices[self.next % self.devices.len()];
+        self.next += 1;
+        let code =
+            Browser::default().login_meg(&mut self.conn, &mut self.phone, &self.rp, device, SUBSTANTIAL_SCOPE).await?;
+        let tokens = self.rp.exchange(&mut self.conn, &code).await?.json()?;
+        expect_amr(&tokens, "swk")?;
         Ok(true)
     }
 }
