@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::authn::Authn;
 use crate::clock::SharedClock;
-use crate::config::{Config, DatabaseBackend};
+use crate::config::{Config, DatabaseBackend, FaceConfig};
 use crate::keys::KeyRing;
 use crate::notify::Notifier;
 use crate::oidc::Provider;
@@ -20,6 +20,7 @@ use crate::oidc::tokens::IdTokenSigner;
 use crate::persona::Persona;
 use crate::store::Stores;
 use crate::store::client_cache::CachedClients;
+use crate::store::face::Face;
 use crate::store::postgres::PostgresStore;
 use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
@@ -57,6 +58,9 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         None => durable,
     };
     stores.clients = Arc::new(CachedClients::new(stores.clients));
+    // Each face finds only its own clients, sessions, codes and tokens (src/store/face.rs).
+    let shared = stores;
+    let stores = Face { name: None }.view(shared.clone());
     let opened_at = clock.now();
     let keys = KeyRing::load_or_create(&config.keys_dir, opened_at)?;
     // A key made now was made by this start: a missing or new keys directory, or a key lost.
@@ -79,7 +83,7 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         defects.warn();
         (defects.wrap_stores(stores), defects.wrap_id_token_signer(id_token_signer))
     };
-    Ok(Provider {
+    let primary = Provider {
         config: Arc::new(config),
         persona: Arc::new(persona),
         stores,
@@ -88,6 +92,30 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         fetcher,
         pairwise_salt: Arc::new(pairwise_salt),
         id_token_signer,
+        faces: Arc::new([]),
+    };
+    let faces =
+        primary.config.faces.iter().map(|face| other_face(&primary, &shared, face)).collect::<Result<_, _>>()?;
+    Ok(Provider { faces, ..primary })
+}
+
+/// The provider of a face of `[[faces]]`: the primary's configuration, clock and outbound
+/// clients; its own issuer, keys (`<keys_dir>/faces/<name>/`) and view of the `shared` stores.
+fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<Provider, StartError> {
+    let persona = Persona::by_name(&face.persona, &face.issuer)
+        .ok_or_else(|| StartError::Config(format!("faces.{}: unknown persona {}", face.name, face.persona)))?
+        .as_face(&face.name);
+    let keys_dir = primary.config.keys_dir.join("faces").join(&face.name);
+    let keys = KeyRing::load_or_create(&keys_dir, primary.now())?;
+    tracing::info!(face = %face.name, issuer = %face.issuer, keys_dir = %keys_dir.display(), "face ready");
+    let stores = Face { name: persona.face.clone() }.view(shared.clone());
+    Ok(Provider {
+        persona: Arc::new(persona),
+        stores,
+        id_token_signer: Arc::new(keys.clone()),
+        keys,
+        faces: Arc::new([]),
+        ..primary.clone()
     })
 }
 
@@ -190,7 +218,8 @@ where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
-    let key_reloading = tokio::spawn(reload_keys(provider.clone()));
+    let key_reloading: Vec<_> =
+        std::iter::once(&provider).chain(provider.faces.iter()).map(|p| tokio::spawn(reload_keys(p.clone()))).collect();
     hear_pushes(&authn).await;
     let timeouts = crate::server::Timeouts {
         header_read: Duration::from_secs(provider.config.http.header_read_timeout),
@@ -203,7 +232,7 @@ where
     let router = defects.around(router);
     let result = crate::server::serve(listener, router, timeouts, shutdown).await;
     housekeeping.abort();
-    key_reloading.abort();
+    key_reloading.iter().for_each(tokio::task::JoinHandle::abort);
     result
 }
 
@@ -290,8 +319,10 @@ async fn housekeeping(provider: Provider) {
             crate::metrics::store_error(&e);
             tracing::warn!(error = %e, "purging expired records failed");
         }
-        if let Err(e) = provider.keys.prune(now, provider.key_retention()) {
-            tracing::warn!(error = %e, "pruning retired keys failed");
+        for face in std::iter::once(&provider).chain(provider.faces.iter()) {
+            if let Err(e) = face.keys.prune(now, face.key_retention()) {
+                tracing::warn!(error = %e, issuer = %face.issuer(), "pruning retired keys failed");
+            }
         }
     }
 }

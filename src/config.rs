@@ -4,6 +4,7 @@
 //! `IDENTITA_TOKENS__ACCESS_TOKEN_TTL=600`. A bad value stops the start with a message that names it.
 
 mod banks;
+mod faces;
 mod notifier;
 mod webauthn;
 
@@ -15,6 +16,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use banks::BankConfig;
+pub use faces::FaceConfig;
 pub use notifier::{EmailRoute, NotifierConfig, SmsRoute, SmtpSecurity, SmtpServer};
 pub use webauthn::WebauthnConfig;
 
@@ -71,6 +73,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Where SMS texts (later e-mails) to people go (src/config/notifier.rs).
     pub notifier: NotifierConfig,
+    /// Further issuers served beside the primary one (`[[faces]]`, src/config/faces.rs).
+    pub faces: Vec<FaceConfig>,
     /// The banks whose identity a citizen may log in with (`[[banks]]`, src/config/banks.rs).
     pub banks: Vec<BankConfig>,
     /// mojeID + WebAuthn: which authenticator models are certified (`[webauthn]`, src/config/webauthn.rs).
@@ -256,6 +260,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
             notifier: NotifierConfig::default(),
+            faces: Vec::new(),
             banks: Vec::new(),
             webauthn: WebauthnConfig::default(),
             dev: None,
@@ -339,20 +344,11 @@ impl Config {
 
     /// Checks what types cannot: URLs, ranges, known names.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let issuer = url::Url::parse(&self.issuer)
-            .map_err(|e| ConfigError::Invalid(format!("issuer {:?} is not a URL: {e}", self.issuer)))?;
-        if !matches!(issuer.scheme(), "http" | "https") || issuer.query().is_some() || issuer.fragment().is_some() {
-            return Err(ConfigError::Invalid(format!(
-                "issuer {:?} must be an http(s) URL without query or fragment",
-                self.issuer
-            )));
-        }
-        if self.issuer.ends_with('/') {
-            return Err(ConfigError::Invalid(format!("issuer {:?} must not end with '/'", self.issuer)));
-        }
-        if crate::persona::Persona::by_name(&self.persona, &self.issuer).is_none() {
+        check_issuer(&self.issuer).map_err(ConfigError::Invalid)?;
+        let Some(primary) = crate::persona::Persona::by_name(&self.persona, &self.issuer) else {
             return Err(ConfigError::Invalid(format!("unknown persona {:?} (known: standard)", self.persona)));
-        }
+        };
+        faces::validate(&self.faces, &self.issuer, &primary.served_paths())?;
         let t = &self.tokens;
         for (name, value) in [
             ("tokens.code_ttl", t.code_ttl),
@@ -493,6 +489,19 @@ fn validate_redis_url(url: &str) -> Result<(), ConfigError> {
         // `url`'s errors name what is wrong, never the input.
         Err(e) => Err(ConfigError::Invalid(format!("redis_url is not a valid URL: {e}"))),
     }
+}
+
+/// An issuer identifier as OpenID Connect Discovery wants it: an http(s) URL without query,
+/// fragment or trailing slash.
+pub(crate) fn check_issuer(issuer: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(issuer).map_err(|e| format!("issuer {issuer:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("issuer {issuer:?} must be an http(s) URL without query or fragment"));
+    }
+    if issuer.ends_with('/') {
+        return Err(format!("issuer {issuer:?} must not end with '/'"));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]

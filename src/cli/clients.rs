@@ -210,7 +210,11 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
         ClientCommand::Update(cmd) => update(provider, cmd).await,
         ClientCommand::List => {
             let clients = provider.stores.clients.list().await?;
-            let out: Vec<_> = clients.iter().map(|c| registration::response(provider, c, None, None)).collect();
+            let out: Vec<_> = clients
+                .iter()
+                .filter(|c| provider.owns(c.face.as_deref()))
+                .map(|c| registration::response(provider, c, None, None))
+                .collect();
             print(&out)
         }
         ClientCommand::Show { client_id } => {

@@ -32,6 +32,9 @@ pub struct Cli {
     /// Configuration file (default: ./identita.toml when it exists).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Act as the face NAME of `[[faces]]` (its clients, its keys) instead of the primary issuer.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub face: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -182,6 +185,30 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
     let authn = crate::app::authn(&provider)?;
+    if let Some(name) = &cli.face {
+        if matches!(command, Command::Serve { .. }) {
+            return Err(CliError::new("--face: serve serves every face; the option is for the other commands"));
+        }
+        return run_on(face(&provider, name)?, authn, command, location, existed).await;
+    }
+    run_on(provider, authn, command, location, existed).await
+}
+
+/// The face `name` of `[[faces]]`.
+fn face(provider: &crate::oidc::Provider, name: &str) -> Result<crate::oidc::Provider, CliError> {
+    provider.faces.iter().find(|f| f.persona.face.as_deref() == Some(name)).cloned().ok_or_else(|| {
+        let names: Vec<_> = provider.faces.iter().filter_map(|f| f.persona.face.clone()).collect();
+        CliError(format!("--face: there is no face {name:?} in [[faces]] (there are: {})", names.join(", ")))
+    })
+}
+
+async fn run_on(
+    provider: crate::oidc::Provider,
+    authn: crate::authn::Authn,
+    command: Command,
+    location: location::Location,
+    existed: bool,
+) -> Result<(), CliError> {
     match command {
         Command::Serve { dev } => {
             let provider = if dev { dev::start(provider, &authn).await? } else { provider };

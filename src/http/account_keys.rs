@@ -161,6 +161,7 @@ async fn page(
         None => (secret::random_token(32), true),
     };
     let ceremony = Interaction {
+        face: provider.persona.face.clone(),
         id: secret::random_token(24),
         request: serde_json::Value::Null,
         csrf: secret::random_token(24),

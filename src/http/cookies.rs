@@ -27,12 +27,19 @@ pub struct CookieJar {
     pub secure: bool,
     /// Path prefix of the issuer, or "/".
     pub path: String,
+    /// The face's name (`[[faces]]`), `None` for the primary face: it ends the cookies' names, so
+    /// that a face under a path does not take the cookies of the face at the root.
+    pub face: Option<String>,
 }
 
 impl CookieJar {
     /// The name cookie `base` (`SESSION`, `BROWSER`) goes by in this configuration.
     pub fn name<'a>(&self, base: &'a str) -> Cow<'a, str> {
-        if self.secure && self.path == "/" { Cow::Owned(format!("__Host-{base}")) } else { Cow::Borrowed(base) }
+        let named = match &self.face {
+            Some(face) => Cow::Owned(format!("{base}_{face}")),
+            None => Cow::Borrowed(base),
+        };
+        if self.secure && self.path == "/" { Cow::Owned(format!("__Host-{named}")) } else { named }
     }
 
     /// The value of cookie `base` in the request, under its name in this configuration.
@@ -69,7 +76,7 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_and_same_site() {
-        let jar = CookieJar { secure: true, path: "/".into() };
+        let jar = CookieJar { secure: true, path: "/".into(), face: None };
         let value = jar.set(SESSION, "v", 60).unwrap();
         let text = value.to_str().unwrap();
         assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.contains("Secure"));
@@ -77,7 +84,7 @@ mod tests {
 
     #[test]
     fn secure_cookies_for_the_whole_host_carry_the_host_prefix() {
-        let jar = CookieJar { secure: true, path: "/".into() };
+        let jar = CookieJar { secure: true, path: "/".into(), face: None };
         let text = jar.set(SESSION, "v", 60).unwrap().to_str().unwrap().to_owned();
         assert!(text.starts_with("__Host-identita_session=v; Path=/;") && text.contains("; Secure"), "{text}");
         assert!(!text.contains("Domain"), "{text}");
@@ -91,7 +98,10 @@ mod tests {
 
     #[test]
     fn plain_http_or_a_path_prefix_keep_the_plain_names() {
-        for jar in [CookieJar { secure: false, path: "/".into() }, CookieJar { secure: true, path: "/nia".into() }] {
+        for jar in [
+            CookieJar { secure: false, path: "/".into(), face: None },
+            CookieJar { secure: true, path: "/nia".into(), face: None },
+        ] {
             let text = jar.set(BROWSER, "v", 60).unwrap().to_str().unwrap().to_owned();
             assert!(text.starts_with("identita_browser=v;"), "{text}");
             let mut headers = HeaderMap::new();

@@ -22,7 +22,11 @@ const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;
 
 pub fn jar(provider: &Provider) -> CookieJar {
     let base = provider.persona.base_path();
-    CookieJar { secure: provider.config.secure_cookies(), path: if base.is_empty() { "/".into() } else { base } }
+    CookieJar {
+        secure: provider.persona.issuer.starts_with("https://"),
+        path: if base.is_empty() { "/".into() } else { base },
+        face: provider.persona.face.clone(),
+    }
 }
 
 pub fn locale(headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
@@ -55,6 +59,7 @@ pub async fn start(
         };
     let now = provider.now();
     let interaction = Interaction {
+        face: provider.persona.face.clone(),
         id: secret::random_token(24),
         request: serde_json::to_value(request).map_err(|_| OAuthError::server_error())?,
         csrf: secret::random_token(24),

@@ -51,8 +51,30 @@ pub struct AppState {
     pub authn: Authn,
 }
 
-/// Every route of the provider, mounted under the issuer's path.
+/// Every route of the provider: each face's (the primary's and those of `[[faces]]`) under its
+/// issuer's path, and the site's own (health, landing page, metrics).
 pub fn router(provider: Provider, authn: Authn) -> Router {
+    let faces = provider
+        .faces
+        .iter()
+        .fold(face(provider.clone(), authn.clone()), |app, other| app.merge(face(other.clone(), authn.clone())));
+    let base = provider.persona.base_path();
+    let site = Router::new().route("/healthz", get(discovery::healthz)).route("/readyz", get(discovery::readyz));
+    // The outbox exists over HTTP in dev mode only.
+    let site = if provider.config.dev.is_some() { site.route(dev_outbox::PATH, get(dev_outbox::list)) } else { site };
+    let config = provider.config.clone();
+    let site = landing::mount(site, &base).with_state(AppState { provider, authn });
+    crate::metrics::routes(faces.merge(site), &config.metrics)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(axum::middleware::map_response(common_headers))
+        .layer(axum::middleware::map_response_with_state(config.secure_cookies(), security::strict_transport))
+        .layer(TraceLayer::new_for_http().make_span_with(trace::span))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+}
+
+/// The routes of one face, mounted under its issuer's path.
+fn face(provider: Provider, authn: Authn) -> Router {
     let paths = &provider.persona.paths;
     let registration_item = format!("{}/{{client_id}}", paths.registration);
     let card_challenge = format!("{}/{{interaction}}/{{nonce}}", paths.login_card);
@@ -91,19 +113,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))
         .merge(api);
     let base = provider.persona.base_path();
-    let app = if base.is_empty() { routes } else { Router::new().nest(&base, routes) };
-    let app = app.route("/healthz", get(discovery::healthz)).route("/readyz", get(discovery::readyz));
-    // The outbox exists over HTTP in dev mode only.
-    let app = if provider.config.dev.is_some() { app.route(dev_outbox::PATH, get(dev_outbox::list)) } else { app };
-    let app = landing::mount(app, &base);
-    crate::metrics::routes(app, &provider.config.metrics)
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(provider.config.max_body_bytes))
-        .layer(axum::middleware::map_response(common_headers))
-        .layer(axum::middleware::map_response_with_state(provider.config.secure_cookies(), security::strict_transport))
-        .layer(TraceLayer::new_for_http().make_span_with(trace::span))
-        .layer(axum::middleware::from_fn(crate::metrics::track))
-        .with_state(AppState { provider, authn })
+    let routes = routes.with_state(AppState { provider, authn });
+    if base.is_empty() { routes } else { Router::new().nest(&base, routes) }
 }
 
 async fn common_headers(mut response: Response) -> Response {

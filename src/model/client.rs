@@ -57,6 +57,10 @@ pub enum SubjectType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Client {
     pub client_id: String,
+    /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
+    /// every record from before faces); only that face finds it (`store::face`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<String>,
     /// base64url(SHA-256(secret)); `None` for public and private_key_jwt clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_digest: Option<String>,

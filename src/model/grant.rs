@@ -13,6 +13,10 @@ use crate::clock::Timestamp;
 /// What a code or token was issued for: shared by codes, access and refresh tokens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grant {
+    /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
+    /// every record from before faces); only that face finds it (`store::face`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<String>,
     /// Ties together every token issued from one code (or one client-credentials request).
     pub grant_id: String,
     pub client_id: String,

@@ -8,6 +8,10 @@ use crate::clock::Timestamp;
 /// A login in progress: the validated authorization request waiting for the person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interaction {
+    /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
+    /// every record from before faces); only that face finds it (`store::face`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<String>,
     /// Random, appears in the login page URL.
     pub id: String,
     /// The validated request of the protocol that is waiting for the login (an OpenID Connect

@@ -8,6 +8,10 @@ use crate::clock::Timestamp;
 /// A single sign-on session, keyed by the digest of its cookie value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
+    /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
+    /// every record from before faces); only that face finds it (`store::face`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<String>,
     /// base64url(SHA-256(cookie value)).
     pub key: String,
     /// The public session id (`sid` claim); not the cookie value.

@@ -26,6 +26,9 @@ pub struct Provider {
     pub pairwise_salt: Arc<String>,
     /// Signs ID tokens: `keys`, unless the composition root (src/app.rs) wrapped it.
     pub id_token_signer: Arc<dyn IdTokenSigner>,
+    /// The other faces (`[[faces]]`) served beside this one: set on the primary face, empty on
+    /// the others. Each is a provider of its own (issuer, keys, its view of the stores).
+    pub faces: Arc<[Provider]>,
 }
 
 impl Provider {
@@ -35,6 +38,12 @@ impl Provider {
 
     pub fn issuer(&self) -> &str {
         &self.persona.issuer
+    }
+
+    /// Whether a record tagged with face `tag` is this face's (the primary face's records have no
+    /// tag); the stores apply it to every lookup (`store::face`).
+    pub fn owns(&self, tag: Option<&str>) -> bool {
+        tag == self.persona.face.as_deref()
     }
 
     /// How long retired signing keys stay published: until every token they signed has expired.

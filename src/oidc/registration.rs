@@ -165,6 +165,7 @@ pub async fn build(
     };
     let client = Client {
         client_id,
+        face: provider.persona.face.clone(),
         secret_digest: secret.as_deref().map(secret::digest),
         client_name: meta.client_name,
         redirect_uris: meta.redirect_uris,

@@ -17,6 +17,7 @@ pub async fn start(
     let cookie = secret::random_token(32);
     let now = provider.now();
     let session = Session {
+        face: provider.persona.face.clone(),
         key: secret::digest(&cookie),
         sid: previous.map(|p| p.sid.clone()).unwrap_or_else(|| secret::ordered_id(now)),
         authn,

@@ -44,6 +44,9 @@ pub struct Paths {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Persona {
     pub name: &'static str,
+    /// The face's name in `[[faces]]`; `None` for the primary face (`issuer`, `persona`). Its
+    /// cookies carry it in their names, so the faces of one host keep theirs apart.
+    pub face: Option<String>,
     /// The issuer identifier, without a trailing slash.
     pub issuer: String,
     pub paths: Paths,
@@ -88,10 +91,49 @@ impl Persona {
     pub fn standard(issuer: &str) -> Self {
         Self {
             name: "standard",
+            face: None,
             issuer: issuer.trim_end_matches('/').to_string(),
             paths: STANDARD_PATHS,
             password_acr: Loa::Low,
         }
+    }
+
+    /// This persona as the face `name` of `[[faces]]`.
+    pub fn as_face(self, name: &str) -> Self {
+        Self { face: Some(name.to_owned()), ..self }
+    }
+
+    /// What this face serves on the listener, for keeping other faces' paths apart: its base
+    /// path, or, at the root, each of its routes.
+    pub fn served_paths(&self) -> Vec<String> {
+        let base = self.base_path();
+        if !base.is_empty() {
+            return vec![base];
+        }
+        let p = &self.paths;
+        let routes = [
+            p.discovery,
+            p.jwks,
+            p.authorization,
+            p.token,
+            p.userinfo,
+            p.revocation,
+            p.introspection,
+            p.end_session,
+            p.registration,
+            p.login,
+            p.meg_pair,
+            p.meg_devices,
+            p.account_keys,
+            p.consent,
+            p.select_account,
+            "/static",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/dev",
+        ];
+        routes.iter().map(|r| (*r).to_owned()).collect()
     }
 
     /// The absolute URL of one of this persona's paths.

@@ -136,6 +136,7 @@ fn rotation(tag: &str) -> Rotation {
 
 fn session(key: &str, sid: &str) -> Session {
     Session {
+        face: None,
         key: key.into(),
         sid: sid.into(),
         authn: authn("u1"),
@@ -147,6 +148,7 @@ fn session(key: &str, sid: &str) -> Session {
 
 fn interaction(id: &str) -> Interaction {
     Interaction {
+        face: None,
         id: id.into(),
         request: serde_json::json!({ "client_id": "rp", "scope": "openid", "state": "Žluťoučký kůň" }),
         csrf: "csrf".into(),

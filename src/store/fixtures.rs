@@ -11,6 +11,7 @@ pub fn authn(user_id: &str) -> Authentication {
 
 pub fn grant(grant_id: &str, sid: Option<&str>, scopes: &[&str]) -> Grant {
     Grant {
+        face: None,
         grant_id: grant_id.into(),
         client_id: "rp".into(),
         authn: Some(authn("u1")),
@@ -23,6 +24,7 @@ pub fn grant(grant_id: &str, sid: Option<&str>, scopes: &[&str]) -> Grant {
 
 pub fn client(client_id: &str) -> Client {
     Client {
+        face: None,
         client_id: client_id.into(),
         secret_digest: Some("digest".into()),
         client_name: Some("Relying party".into()),

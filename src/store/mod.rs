@@ -10,6 +10,7 @@
 
 pub mod client_cache;
 pub mod dump;
+pub mod face;
 pub mod postgres;
 pub mod redis;
 pub mod sqlite;

@@ -13,6 +13,7 @@ mod client_uris;
 mod disabled_codes;
 mod email;
 mod eobcanka;
+mod faces;
 mod faults;
 mod loa;
 mod login_limits;

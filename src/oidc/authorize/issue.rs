@@ -16,6 +16,7 @@ pub async fn issue(
     session: Option<&Session>,
 ) -> Result<AuthorizationResponse, OAuthError> {
     let grant = Grant {
+        face: provider.persona.face.clone(),
         grant_id: secret::ordered_id(provider.now()),
         client_id: client.client_id.clone(),
         authn: Some(authn.clone()),

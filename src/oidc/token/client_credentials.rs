@@ -30,6 +30,7 @@ pub async fn exchange(
         granted.push(scope.to_owned());
     }
     let grant = Grant {
+        face: provider.persona.face.clone(),
         grant_id: secret::ordered_id(provider.now()),
         client_id: client.client_id.clone(),
         authn: None,

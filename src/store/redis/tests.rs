@@ -142,6 +142,7 @@ mod conformance {
 
 fn session(key: &str, sid: &str, expires_at: Timestamp) -> Session {
     Session {
+        face: None,
         key: key.into(),
         sid: sid.into(),
         authn: authn("u1"),

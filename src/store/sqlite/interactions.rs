@@ -39,6 +39,7 @@ mod tests {
     async fn put_replaces_and_expiry_hides() {
         let store = SqliteStore::memory().await.unwrap();
         let mut interaction = Interaction {
+            face: None,
             id: "i1".into(),
             request: serde_json::json!({ "client_id": "rp", "scope": "openid" }),
             csrf: "csrf".into(),

@@ -71,6 +71,7 @@ mod tests {
 
     fn session(key: &str, sid: &str) -> Session {
         Session {
+            face: None,
             key: key.into(),
             sid: sid.into(),
             authn: authn("u1"),
