@@ -185,13 +185,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let clock: SharedClock = Arc::new(SystemClock);
     let provider = crate::app::provider(config, clock).await?;
     let authn = crate::app::authn(&provider)?;
-    if let Some(name) = &cli.face {
-        if matches!(command, Command::Serve { .. }) {
+    let acting = match &cli.face {
+        Some(_) if matches!(command, Command::Serve { .. }) => {
             return Err(CliError::new("--face: serve serves every face; the option is for the other commands"));
         }
-        return run_on(face(&provider, name)?, authn, command, location, existed).await;
-    }
-    run_on(provider, authn, command, location, existed).await
+        Some(name) => face(&provider, name)?,
+        None => provider.clone(),
+    };
+    run_on(provider, acting, authn, command, location, existed).await
 }
 
 /// The face `name` of `[[faces]]`.
@@ -202,8 +203,12 @@ fn face(provider: &crate::oidc::Provider, name: &str) -> Result<crate::oidc::Pro
     })
 }
 
+/// Runs `command`: what belongs to a face (clients, consents, keys, a seed's clients) on the
+/// `acting` face, what belongs to a person (accounts, cards, devices, which every face shares) on
+/// the primary `provider`, which reaches the other faces' sessions and clients too.
 async fn run_on(
     provider: crate::oidc::Provider,
+    acting: crate::oidc::Provider,
     authn: crate::authn::Authn,
     command: Command,
     location: location::Location,
@@ -217,16 +222,16 @@ async fn run_on(
         Command::Init => print(&serde_json::json!({
             "database": location.database,
             "keys_dir": location.keys_dir,
-            "keys": provider.keys.list().len(),
+            "keys": acting.keys.list().len(),
             "created": !existed,
         })),
-        Command::Consent(cmd) => consents::run(&provider, cmd).await,
-        Command::Keys(cmd) => keys::run(&provider, cmd),
-        Command::Client(cmd) => clients::run(&provider, cmd).await,
+        Command::Consent(cmd) => consents::run(&acting, cmd).await,
+        Command::Keys(cmd) => keys::run(&acting, cmd),
+        Command::Client(cmd) => clients::run(&acting, cmd).await,
         Command::User(cmd) => users::run(&provider, &authn, cmd).await,
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,
-        Command::Seed { file } => seed::run(&provider, &authn, &file).await,
+        Command::Seed { file } => seed::run(&acting, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Notify(cmd) => notify::run(&authn, cmd).await,
         Command::Tls(_) | Command::Transfer(_) => Ok(()),

@@ -200,7 +200,8 @@ pub async fn find(provider: &Provider, username: &str) -> Result<User, CliError>
 async fn cut_off(provider: &Provider, user: &User) -> Result<(usize, u64), CliError> {
     let sessions = provider.stores.sessions.of_user(&user.id, provider.now()).await?;
     for session in &sessions {
-        crate::oidc::logout::end_session(provider, session).await?;
+        // Each through its own face, which knows the session's clients.
+        crate::oidc::logout::end_session(provider.face_of(session.face.as_deref()), session).await?;
     }
     let tokens = provider.stores.tokens.revoke_user(&user.id).await?;
     Ok((sessions.len(), tokens))

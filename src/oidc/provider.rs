@@ -46,6 +46,12 @@ impl Provider {
         tag == self.persona.face.as_deref()
     }
 
+    /// The face that owns a record tagged `tag`: this one, or one of its `faces` (this one when
+    /// no face of that name is served any more).
+    pub fn face_of(&self, tag: Option<&str>) -> &Provider {
+        self.faces.iter().find(|face| face.owns(tag)).unwrap_or(self)
+    }
+
     /// How long retired signing keys stay published: until every token they signed has expired.
     pub fn key_retention(&self) -> i64 {
         self.config.tokens.id_token_ttl.max(self.config.tokens.access_token_ttl) + 300

@@ -34,12 +34,17 @@ async fn two_faces() -> TestServer {
 
 /// A confidential first-party client of `face` (no consent page), for the code flow with refresh.
 async fn client_of(face: &Provider) -> (String, String) {
-    let meta: ClientMetadata = serde_json::from_value(json!({
+    client_with(face, json!({})).await
+}
+
+async fn client_with(face: &Provider, extra: Value) -> (String, String) {
+    let mut metadata = json!({
         "redirect_uris": [REDIRECT],
         "grant_types": ["authorization_code", "refresh_token"],
         "first_party": true,
-    }))
-    .unwrap();
+    });
+    metadata.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    let meta: ClientMetadata = serde_json::from_value(metadata).unwrap();
     let id = identita::secret::random_token(12);
     let (client, secret) = registration::build(face, meta, id.clone(), face.now()).await.unwrap();
     face.stores.clients.insert(&client).await.unwrap();
@@ -267,4 +272,32 @@ async fn the_cli_adds_a_client_to_a_face_and_names_the_faces_there_are() {
     let error: Value = serde_json::from_slice(&unknown.stdout).unwrap();
     let error = error["error"].as_str().unwrap_or_default();
     assert!(!unknown.status.success() && error.contains("no face \"third\"") && error.contains("second"), "{error}");
+}
+
+#[tokio::test]
+async fn disabling_a_person_ends_their_session_at_every_face_with_back_channel_logout() {
+    let server = two_faces().await;
+    let b = format!("{}/second", server.issuer);
+    // The relying party's receiver is on this machine, as a developer's is.
+    let toml = format!(
+        "issuer = {:?}\n\n[outbound]\nallow_loopback = true\n\n[[faces]]\nname = \"second\"\nissuer = {b:?}\n",
+        server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    let receiver = crate::logout::receiver().await;
+    let extra = json!({ "backchannel_logout_uri": receiver.uri });
+    let client_b = client_with(&server.provider.faces[0], extra).await;
+    let browser = Browser::new();
+    browser.authorize(&server.issuer, &authorize_url(&b, &client_b.0, "login"), USER, PASS).await;
+    assert!(common::params_of(&silent(&server, &browser, &b, &client_b.0).await).contains_key("code"));
+
+    let disabled = common::cli_beside(&server, &["user", "disable", USER], &[]);
+    assert!(disabled.status.success(), "{}", String::from_utf8_lossy(&disabled.stdout));
+    let to = silent(&server, &browser, &b, &client_b.0).await;
+    assert_eq!(common::params_of(&to).get("error").map(String::as_str), Some("login_required"), "{to}");
+    let tokens = receiver.tokens.lock().unwrap().clone();
+    assert_eq!(tokens.len(), 1, "the second face's client hears of the logout once: {tokens:?}");
+    let logout_token = claims_of(&tokens[0]);
+    assert_eq!(logout_token["iss"], b, "{logout_token}");
+    assert_eq!(logout_token["aud"], client_b.0);
 }

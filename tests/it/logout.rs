@@ -334,12 +334,12 @@ async fn logout_without_parameters_or_session_shows_the_logged_out_page() {
 }
 
 /// A relying party's back-channel logout endpoint that records the `logout_token`s it receives.
-struct Receiver {
-    uri: String,
-    tokens: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Receiver {
+    pub(crate) uri: String,
+    pub(crate) tokens: Arc<Mutex<Vec<String>>>,
 }
 
-async fn receiver() -> Receiver {
+pub(crate) async fn receiver() -> Receiver {
     async fn receive(State(tokens): State<Arc<Mutex<Vec<String>>>>, Form(form): Form<HashMap<String, String>>) {
         if let Some(token) = form.get("logout_token") {
             tokens.lock().unwrap().push(token.clone());
