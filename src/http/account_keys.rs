@@ -67,7 +67,7 @@ pub async fn submit(
         .get(&form.ceremony, now)
         .await
         .map_err(|e| page_error(&provider, language, e.into()))?
-        .filter(|c| c.request.is_null() && c.sid.as_deref() == Some(session.sid.as_str()));
+        .filter(|c| c.pending.is_none() && c.sid.as_deref() == Some(session.sid.as_str()));
     let browser = jar(&provider).get(&headers, cookies::BROWSER).map(|b| secret::digest(&b));
     let Some(ceremony) = ceremony.filter(|c| {
         browser.as_deref().is_some_and(|b| secret::constant_time_eq(b, &c.browser))
@@ -163,7 +163,7 @@ async fn page(
     let ceremony = Interaction {
         face: provider.persona.face.clone(),
         id: secret::random_token(24),
-        request: serde_json::Value::Null,
+        pending: None,
         csrf: secret::random_token(24),
         browser: secret::digest(&browser),
         authn: None,

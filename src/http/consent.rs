@@ -16,13 +16,13 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, page_error, person};
+use super::interaction::{self, Pending, page_error, person};
 use super::login::InteractionQuery;
 use super::pages::{ClientDisplay, ConsentPage};
 use super::{cookies, respond, security};
 use crate::identity::claims;
 use crate::model::Session;
-use crate::oidc::authorize::{AuthorizationResponse, Decision};
+use crate::oidc::authorize::Decision;
 use crate::oidc::{ErrorCode, OAuthError, Provider, logout};
 
 #[derive(Debug, Deserialize)]
@@ -44,9 +44,10 @@ pub async fn show(
     let (authn, _) = person(&provider, &headers, &loaded).await?;
     let user =
         provider.stores.users.get(&authn.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
-    let requested: Vec<_> = loaded.request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
-    let values =
-        user.as_ref().map(|u| claims::shared_values(u, &loaded.request.scopes, &requested)).unwrap_or_default();
+    // Consent to scopes and claims is OpenID Connect's.
+    let Pending::Oidc(request) = &loaded.pending;
+    let requested: Vec<_> = request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
+    let values = user.as_ref().map(|u| claims::shared_values(u, &request.scopes, &requested)).unwrap_or_default();
     let user_name = user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default();
     let page = ConsentPage {
         locale: loaded.locale,
@@ -56,7 +57,7 @@ pub async fn show(
         csrf: loaded.interaction.csrf.clone(),
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
         user_name,
-        scopes: loaded.request.scopes.clone(),
+        scopes: request.scopes.clone(),
         values,
         client: ClientDisplay::from(&loaded.client),
     };
@@ -75,23 +76,14 @@ pub async fn submit(
         return switch_account(&provider, &headers, loaded, &session).await;
     }
     if form.decision != "allow" {
-        provider
-            .stores
-            .interactions
-            .delete(&loaded.interaction.id)
-            .await
-            .map_err(|e| page_error(&provider, locale, e.into()))?;
         let error = OAuthError::new(ErrorCode::AccessDenied, "the person denied the request");
-        return Ok(respond::authorization_response(&AuthorizationResponse::error(
-            loaded.request.target(),
-            provider.issuer(),
-            &error,
-        )));
+        return interaction::refuse(&provider, loaded, error).await;
     }
+    let Pending::Oidc(request) = &loaded.pending;
     provider
         .stores
         .consents
-        .grant(&authn.user_id, &loaded.client.client_id, &loaded.request.scopes, provider.now())
+        .grant(&authn.user_id, &loaded.client.client_id, &request.scopes, provider.now())
         .await
         .map_err(|e| page_error(&provider, locale, e.into()))?;
     interaction::proceed(&provider, loaded, authn, &session, true).await

@@ -12,6 +12,7 @@ use super::cookies::{self, CookieJar};
 use super::error::HttpError;
 use super::i18n::{Locale, Notice};
 use super::respond;
+use crate::model::interaction::{LoginRequest, Protocol};
 use crate::model::{Authentication, Client, Interaction, Session};
 use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
 use crate::oidc::{ErrorCode, OAuthError, Provider, session};
@@ -61,7 +62,7 @@ pub async fn start(
     let interaction = Interaction {
         face: provider.persona.face.clone(),
         id: secret::random_token(24),
-        request: serde_json::to_value(request).map_err(|_| OAuthError::server_error())?,
+        pending: Some(request.to_pending()?),
         csrf: secret::random_token(24),
         browser: secret::digest(&browser),
         authn: session.map(|s| s.authn.clone()),
@@ -93,12 +94,21 @@ pub fn page_url(provider: &Provider, decision: &Decision, id: &str) -> String {
     format!("{}{}?interaction={}", provider.persona.base_path(), path, id)
 }
 
-/// A loaded interaction, with its request and client.
+/// A loaded interaction: what its login needs, the protocol's request waiting for it, and the
+/// relying party.
 pub struct Loaded {
     pub interaction: Interaction,
-    pub request: AuthorizationRequest,
+    /// What the login pages need of the request, whichever protocol asked.
+    pub login: LoginRequest,
+    pub pending: Pending,
     pub client: Client,
     pub locale: Locale,
+}
+
+/// The request waiting for a login, as its protocol reads it back: the one place that knows
+/// which protocol resumes (or refuses) it.
+pub enum Pending {
+    Oidc(Box<AuthorizationRequest>),
 }
 
 /// Loads an interaction for a page. `csrf` is checked when given (form posts).
@@ -125,12 +135,17 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         .await
         .map_err(|e| page_error(provider, fallback_locale, e.into()))?
         .ok_or_else(expired)?;
-    let request: AuthorizationRequest = serde_json::from_value(interaction.request.clone()).map_err(|_| expired())?;
-    let locale = locale(headers, request.ui_locales.as_deref());
+    // An account page's ceremony is no login; a record from before typed requests is none either.
+    let pending = interaction.pending.clone().ok_or_else(expired)?;
+    let request = match pending.protocol {
+        Protocol::Oidc => Pending::Oidc(Box::new(AuthorizationRequest::from_pending(&pending).ok_or_else(expired)?)),
+    };
+    let login = pending.login;
+    let locale = locale(headers, login.ui_locales.as_deref());
     let client = provider
         .stores
         .clients
-        .get(&request.client_id)
+        .get(&login.client_id)
         .await
         .map_err(|e| page_error(provider, locale, e.into()))?
         .ok_or_else(|| page_error(provider, locale, OAuthError::invalid_request("the client no longer exists")))?;
@@ -161,7 +176,7 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         )
         .back_to(&client));
     }
-    Ok(Loaded { interaction, request, client, locale })
+    Ok(Loaded { interaction, login, pending: request, client, locale })
 }
 
 /// The person of an interaction past login, and the live session it belongs to: refused (and
@@ -250,7 +265,7 @@ pub async fn proceed(
     session: &Session,
     consent_given: bool,
 ) -> Result<Response, HttpError> {
-    let Loaded { mut interaction, request, client, locale } = loaded;
+    let Loaded { mut interaction, pending: Pending::Oidc(request), client, locale, .. } = loaded;
     let decision = authorize::after_login(provider, &client, &request, &authn, Some(session), consent_given).await;
     match decision {
         Ok(Decision::Respond(response)) => {
@@ -282,6 +297,19 @@ pub async fn proceed(
             )))
         }
     }
+}
+
+/// Ends the interaction with a refusal (the person cancelled, or denied consent): the protocol
+/// waiting for it answers its relying party with `error` (OIDC: at the redirect URI, with `state`).
+pub async fn refuse(provider: &Provider, loaded: Loaded, error: OAuthError) -> Result<Response, HttpError> {
+    provider
+        .stores
+        .interactions
+        .delete(&loaded.interaction.id)
+        .await
+        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    let Pending::Oidc(request) = loaded.pending;
+    Ok(respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error)))
 }
 
 /// Adds a `Set-Cookie` header to a response.

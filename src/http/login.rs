@@ -19,7 +19,6 @@ use crate::authn::login::{self, Attempt, Refusal};
 use crate::authn::means::{self, Means};
 use crate::authn::nia_id::{self, SendRefusal};
 use crate::model::{Authentication, CardRefusal, MegRefusal, User};
-use crate::oidc::authorize::AuthorizationResponse;
 use crate::oidc::{ErrorCode, OAuthError, Provider};
 
 /// Failed attempts after which an interaction must start again.
@@ -67,7 +66,7 @@ pub async fn show(
     if chosen == Means::Meg {
         super::login_meg::ensure_challenge(&provider, &mut loaded, false).await?;
     }
-    let username = loaded.request.login_hint.clone().unwrap_or_default();
+    let username = loaded.login.login_hint.clone().unwrap_or_default();
     Ok(render(&provider, &loaded, &offered, chosen, username, None))
 }
 
@@ -78,7 +77,7 @@ fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError
     if !crate::authn::webauthn::usable(provider.issuer()) {
         available.retain(|m| *m != Means::Mojeid);
     }
-    means::offered(&loaded.request.loa, &provider.persona, &available).map_err(|_| {
+    means::offered(&loaded.login.loa, &provider.persona, &available).map_err(|_| {
         page_error(
             provider,
             loaded.locale,
@@ -283,18 +282,8 @@ async fn send_sms(provider: &Provider, authn: &Authn, mut loaded: Loaded, user: 
 /// The person went back to the application instead of signing in: the interaction is over and
 /// the client hears `access_denied` (with its `state`) at its redirect URI.
 pub async fn cancel(provider: &Provider, loaded: Loaded) -> Result<Response, HttpError> {
-    provider
-        .stores
-        .interactions
-        .delete(&loaded.interaction.id)
-        .await
-        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
     let error = OAuthError::new(ErrorCode::AccessDenied, "the person cancelled the sign-in");
-    Ok(respond::authorization_response(&AuthorizationResponse::error(
-        loaded.request.target(),
-        provider.issuer(),
-        &error,
-    )))
+    interaction::refuse(provider, loaded, error).await
 }
 
 /// The login page again, saying why; a failed password counts against the interaction, a wait

@@ -111,7 +111,7 @@ pub async fn submit(
         return login::again(&provider, &loaded, Means::Mojeid, super::pages::LoginError::BadCredentials);
     }
     // The level reached is what counts: below what the request accepts, nobody is signed in.
-    let plan = loa::plan(&loaded.request.loa, &means::reachable(&provider.persona));
+    let plan = loa::plan(&loaded.login.loa, &means::reachable(&provider.persona));
     if !plan.is_ok_and(|plan| plan.accepts(achieved.acr)) {
         tracing::info!(user_id = %ceremony.user_id, acr = ?achieved.acr, "mojeID refused: the key's level is below the request's");
         crate::metrics::login("key_below_level");

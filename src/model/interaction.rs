@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Authentication;
+use super::loa::Requirement;
 use crate::clock::Timestamp;
 
 /// A login in progress: the validated authorization request waiting for the person.
@@ -14,9 +15,11 @@ pub struct Interaction {
     pub face: Option<String>,
     /// Random, appears in the login page URL.
     pub id: String,
-    /// The validated request of the protocol that is waiting for the login (an OpenID Connect
-    /// authorization request), as that protocol wrote it in JSON.
-    pub request: serde_json::Value,
+    /// The request waiting for this login, `None` for a ceremony of the account page (a
+    /// security key being registered), which no protocol waits for. A record written before
+    /// requests were typed has none either, and is no login any more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingRequest>,
     /// The CSRF token the forms of this interaction carry.
     pub csrf: String,
     /// Digest of the browser-binding cookie value: the forms only work in the browser that started.
@@ -49,6 +52,38 @@ pub struct Interaction {
     pub meg: Option<super::MegChallenge>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+}
+
+/// The request a login waits to resume: what every login page needs, whichever protocol asked
+/// ([`LoginRequest`]), and the asking protocol's own request, which only that protocol reads back
+/// and resumes once the person has authenticated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub protocol: Protocol,
+    pub login: LoginRequest,
+    /// The protocol's validated request, as it wrote it (OpenID Connect: its authorization
+    /// request); opaque to the login flow.
+    pub request: serde_json::Value,
+}
+
+/// The protocol a login was started by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Oidc,
+}
+
+/// What the login flow needs of a request, the same for every protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The relying party the person logs in to.
+    pub client_id: String,
+    /// The level of assurance the request needs.
+    pub loa: Requirement,
+    /// Who the relying party thinks is logging in (OIDC `login_hint`): the login form's username.
+    pub login_hint: Option<String>,
+    /// The languages the relying party asks the pages in (OIDC `ui_locales`).
+    pub ui_locales: Option<String>,
 }
 
 /// A one-time code sent by SMS, waiting to be typed: NIA ID's second step, after the password.

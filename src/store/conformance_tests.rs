@@ -150,7 +150,16 @@ fn interaction(id: &str) -> Interaction {
     Interaction {
         face: None,
         id: id.into(),
-        request: serde_json::json!({ "client_id": "rp", "scope": "openid", "state": "Žluťoučký kůň" }),
+        pending: Some(crate::model::interaction::PendingRequest {
+            protocol: crate::model::interaction::Protocol::Oidc,
+            login: crate::model::interaction::LoginRequest {
+                client_id: "rp".into(),
+                loa: Default::default(),
+                login_hint: Some("jan.novák".into()),
+                ui_locales: None,
+            },
+            request: serde_json::json!({ "client_id": "rp", "scope": "openid", "state": "Žluťoučký kůň" }),
+        }),
         csrf: "csrf".into(),
         browser: "browser".into(),
         authn: None,
@@ -637,7 +646,9 @@ pub async fn odd_characters_are_kept_apart_or_not_found(stores: Stores) {
     assert_eq!(stores.counters.count("lockout:a\\0b", NOW).await.unwrap(), 1);
 
     let mut odd = interaction("i1");
-    odd.request = serde_json::json!({ "state": "a\0b\\c\"d", "nonce": "\u{1F600}" });
+    if let Some(pending) = &mut odd.pending {
+        pending.request = serde_json::json!({ "state": "a\0b\\c\"d", "nonce": "\u{1F600}" });
+    }
     stores.interactions.put(&odd).await.unwrap();
     assert_eq!(stores.interactions.get("i1", NOW).await.unwrap(), Some(odd));
 }

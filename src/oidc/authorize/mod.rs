@@ -18,6 +18,7 @@ pub use request_object::SIGNING_ALGS as REQUEST_OBJECT_ALGS;
 pub use response::AuthorizationResponse;
 
 use super::error::OAuthError;
+use crate::model::interaction::{LoginRequest, PendingRequest, Protocol};
 use crate::model::loa::Requirement;
 
 /// Which of `code`, `id_token` and `token` the client asked for.
@@ -143,6 +144,27 @@ impl AuthorizationRequest {
 
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// This request waiting for a login: what the login flow needs of it, and itself.
+    pub fn to_pending(&self) -> Result<PendingRequest, OAuthError> {
+        Ok(PendingRequest {
+            protocol: Protocol::Oidc,
+            login: LoginRequest {
+                client_id: self.client_id.clone(),
+                loa: self.loa.clone(),
+                login_hint: self.login_hint.clone(),
+                ui_locales: self.ui_locales.clone(),
+            },
+            request: serde_json::to_value(self).map_err(|_| OAuthError::server_error())?,
+        })
+    }
+
+    /// The request a login was started for, if it is an OpenID Connect one and reads back.
+    pub fn from_pending(pending: &PendingRequest) -> Option<Self> {
+        match pending.protocol {
+            Protocol::Oidc => serde_json::from_value(pending.request.clone()).ok(),
+        }
     }
 }
 

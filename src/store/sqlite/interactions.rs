@@ -41,7 +41,7 @@ mod tests {
         let mut interaction = Interaction {
             face: None,
             id: "i1".into(),
-            request: serde_json::json!({ "client_id": "rp", "scope": "openid" }),
+            pending: None,
             csrf: "csrf".into(),
             browser: "browser".into(),
             authn: None,
