@@ -59,8 +59,8 @@ async fn handle(
         Ok(pairs) => pairs,
         Err(error) => return page_error(provider, locale, error).into_response(),
     };
-    let request = match authorize::parse(provider, pairs).await {
-        Ok(request) => request,
+    let (request, client) = match authorize::parse(provider, pairs).await {
+        Ok(parsed) => parsed,
         Err(AuthorizeError::Page(error, reason)) => {
             let notice = match reason {
                 PageReason::MissingClient => Notice::MissingClient,
@@ -89,14 +89,6 @@ async fn handle(
     };
     let fail = |error: OAuthError| {
         respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error))
-    };
-    let client = match provider.stores.clients.get(&request.client_id).await {
-        Ok(Some(client)) => client,
-        Ok(None) => {
-            return page_error(provider, locale, OAuthError::invalid_request("the client is not known"))
-                .into_response();
-        }
-        Err(e) => return fail(e.into()),
     };
     let cookie = interaction::jar(provider).get(headers, super::cookies::SESSION);
     let session = match session::current(provider, cookie.as_deref()).await {

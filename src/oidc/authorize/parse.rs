@@ -17,8 +17,11 @@ use crate::oidc::scopes;
 pub type Params = BTreeMap<String, String>;
 
 /// Parses and validates an authorization request given as (name, value) pairs, from the query
-/// string or a form body.
-pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<AuthorizationRequest, AuthorizeError> {
+/// string or a form body; with the client it names, looked up once here.
+pub async fn parse(
+    provider: &Provider,
+    raw: Vec<(String, String)>,
+) -> Result<(AuthorizationRequest, Client), AuthorizeError> {
     let mut params = Params::new();
     // Every name counts, an empty one too: `state=&state=x` repeats `state` (RFC 6749 §3.1).
     let mut seen = std::collections::BTreeSet::new();
@@ -81,7 +84,8 @@ pub async fn parse(provider: &Provider, raw: Vec<(String, String)>) -> Result<Au
         return Err(fail(OAuthError::invalid_request(format!("{name} is longer than {limit} bytes"))));
     }
 
-    validate(provider, &client, &params, redirect_uri).await.map_err(fail)
+    let request = validate(provider, &client, &params, redirect_uri).await.map_err(fail)?;
+    Ok((request, client))
 }
 
 async fn validate(
