@@ -104,7 +104,7 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
 fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<Provider, StartError> {
     let persona = Persona::by_name(&face.persona, &face.issuer)
         .ok_or_else(|| StartError::Config(format!("faces.{}: unknown persona {}", face.name, face.persona)))?
-        .as_face(&face.name);
+        .into_face(&face.name);
     let keys_dir = primary.config.keys_dir.join("faces").join(&face.name);
     let keys = KeyRing::load_or_create(&keys_dir, primary.now())?;
     tracing::info!(face = %face.name, issuer = %face.issuer, keys_dir = %keys_dir.display(), "face ready");

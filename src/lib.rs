@@ -12,22 +12,22 @@ pub mod clock;
 pub mod config;
 #[cfg(feature = "defects")]
 pub mod defects;
-pub mod dev;
+pub(crate) mod dev;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod http;
-pub mod identity;
-pub mod keys;
+pub(crate) mod http;
+pub(crate) mod identity;
+pub(crate) mod keys;
 pub mod logging;
 pub mod meg;
 pub mod metrics;
 pub mod model;
-pub mod notify;
+pub(crate) mod notify;
 pub mod oidc;
-pub mod persona;
+pub(crate) mod persona;
 pub mod secret;
-pub mod server;
-pub mod store;
+pub(crate) mod server;
+pub(crate) mod store;
 /// Markers of tests skipped for a missing service, counted at the end of `cargo test`.
 #[cfg(test)]
 #[path = "../tests/support/skips.rs"]

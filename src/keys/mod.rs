@@ -13,7 +13,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 
-pub use ring::{KeyInfo, KeyRing};
+pub use ring::KeyRing;
 
 /// What can go wrong with keys and signatures. Messages name files, key ids and algorithms,
 /// never key material.

@@ -99,7 +99,7 @@ impl Persona {
     }
 
     /// This persona as the face `name` of `[[faces]]`.
-    pub fn as_face(self, name: &str) -> Self {
+    pub fn into_face(self, name: &str) -> Self {
         Self { face: Some(name.to_owned()), ..self }
     }
 

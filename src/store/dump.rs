@@ -235,6 +235,7 @@ impl Dump {
         TABLES.iter().zip(&self.rows).map(|(table, rows)| (table.name, rows.len())).collect()
     }
 
+    #[cfg(test)]
     pub fn total(&self) -> usize {
         self.rows.iter().map(Vec::len).sum()
     }

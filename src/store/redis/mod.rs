@@ -109,7 +109,8 @@ impl RedisStore {
         }
     }
 
-    /// Closes the connections (tests, shutdown).
+    /// Closes the connections (tests).
+    #[cfg(test)]
     pub async fn quit(&self) {
         let _ = self.pool.quit().await;
     }

@@ -224,6 +224,7 @@ impl SqliteStore {
     }
 
     /// A fresh private in-memory database, for tests.
+    #[cfg(test)]
     pub async fn memory() -> Result<SqliteStore, StoreError> {
         open(&Location::Memory)
     }
