@@ -11,7 +11,7 @@
 //!   The token then states the level actually achieved.
 //!
 //! An SSO session whose level is not good enough means a step-up: the person logs in again, and
-//! the session keeps its `sid` with the new authentication (see `oidc::session`).
+//! the session keeps its `sid` with the new authentication (see `authn::session`).
 
 use std::cmp::Reverse;
 

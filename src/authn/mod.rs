@@ -14,6 +14,7 @@ pub mod meg;
 pub mod meg_push;
 pub mod nia_id;
 pub mod password;
+pub mod session;
 pub mod throttle;
 pub mod webauthn;
 

@@ -14,13 +14,13 @@ use serde::Deserialize;
 use super::cookies;
 use super::error::HttpError;
 use super::form::PageForm;
-use super::interaction::{jar, locale, page_error};
+use super::interaction::{jar, locale};
 use super::key_pages::{AccountKeysPage, AccountMessage, KeyRow};
 use super::security;
 use crate::authn::Authn;
 use crate::authn::webauthn::{CEREMONY_TTL, KeyError, RegistrationRefusal};
 use crate::model::{Interaction, Session, User};
-use crate::oidc::{OAuthError, Provider, session};
+use crate::oidc::{OAuthError, Provider};
 use crate::secret;
 
 #[derive(Deserialize)]
@@ -56,7 +56,6 @@ pub async fn submit(
     headers: HeaderMap,
     PageForm(form): PageForm<KeysForm>,
 ) -> Result<Response, HttpError> {
-    let language = locale(&headers, None);
     let Some((session, _user)) = signed_in(&provider, &authn, &headers).await? else {
         return page(&provider, &authn, &headers, None).await;
     };
@@ -66,7 +65,7 @@ pub async fn submit(
         .interactions
         .get(&form.ceremony, now)
         .await
-        .map_err(|e| page_error(&provider, language, e.into()))?
+        .map_err(HttpError::page)?
         .filter(|c| c.pending.is_none() && c.sid.as_deref() == Some(session.sid.as_str()));
     let browser = jar(&provider).get(&headers, cookies::BROWSER).map(|b| secret::digest(&b));
     let Some(ceremony) = ceremony.filter(|c| {
@@ -76,13 +75,13 @@ pub async fn submit(
     }) else {
         return page(&provider, &authn, &headers, Some(AccountMessage::FormOutdated)).await;
     };
-    provider.stores.interactions.delete(&ceremony.id).await.map_err(|e| page_error(&provider, language, e.into()))?;
+    provider.stores.interactions.delete(&ceremony.id).await.map_err(HttpError::page)?;
     let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
     let user_id = &session.authn.user_id;
     let message = match form.action.as_str() {
         "remove" => match keys.remove(user_id, &form.credential_id).await {
             Ok(_) => AccountMessage::Removed,
-            Err(e) => return Err(failed(&provider, &headers, e)),
+            Err(e) => return Err(failed(e)),
         },
         _ => {
             let Some(registration) = ceremony.key.filter(|k| &k.user_id == user_id) else {
@@ -94,7 +93,7 @@ pub async fn submit(
                 Ok(Err(RegistrationRefusal::Cancelled)) => AccountMessage::Cancelled,
                 Ok(Err(RegistrationRefusal::NotVerified)) => AccountMessage::NotVerified,
                 Ok(Err(RegistrationRefusal::Expired)) => AccountMessage::Expired,
-                Err(e) => return Err(failed(&provider, &headers, e)),
+                Err(e) => return Err(failed(e)),
             }
         }
     };
@@ -107,14 +106,11 @@ async fn signed_in(
     authn: &Authn,
     headers: &HeaderMap,
 ) -> Result<Option<(Session, User)>, HttpError> {
-    let language = locale(headers, None);
     let cookie = jar(provider).get(headers, cookies::SESSION);
-    let Some(session) =
-        session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, language, e))?
-    else {
+    let Some(session) = provider.sessions().current(cookie.as_deref()).await.map_err(HttpError::page)? else {
         return Ok(None);
     };
-    let user = authn.users.get(&session.authn.user_id).await.map_err(|e| page_error(provider, language, e.into()))?;
+    let user = authn.users.get(&session.authn.user_id).await.map_err(HttpError::page)?;
     Ok(user.filter(|u| !u.disabled).map(|u| (session, u)))
 }
 
@@ -145,17 +141,13 @@ async fn page(
         return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), Some(&nonce)));
     };
     if !crate::authn::webauthn::usable(provider.issuer()) {
-        return Err(page_error(
-            provider,
-            language,
-            OAuthError::invalid_request(
-                "security keys need this service's issuer on a host name: a browser refuses WebAuthn on an IP address",
-            ),
-        ));
+        return Err(HttpError::page(OAuthError::invalid_request(
+            "security keys need this service's issuer on a host name: a browser refuses WebAuthn on an IP address",
+        )));
     }
     let now = provider.now();
     let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
-    let registration = keys.start_registration(&user, now).await.map_err(|e| failed(provider, headers, e))?;
+    let registration = keys.start_registration(&user, now).await.map_err(failed)?;
     let (browser, new_cookie) = match jar(provider).get(headers, cookies::BROWSER).filter(|v| v.len() >= 32) {
         Some(value) => (value, false),
         None => (secret::random_token(32), true),
@@ -177,7 +169,7 @@ async fn page(
         created_at: now,
         expires_at: now + CEREMONY_TTL,
     };
-    provider.stores.interactions.put(&ceremony).await.map_err(|e| page_error(provider, language, e.into()))?;
+    provider.stores.interactions.put(&ceremony).await.map_err(HttpError::page)?;
     let date = |t: i64| {
         time::OffsetDateTime::from_unix_timestamp(t)
             .map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute()))
@@ -186,7 +178,7 @@ async fn page(
     view.keys = keys
         .of_user(&user.id)
         .await
-        .map_err(|e| failed(provider, headers, e))?
+        .map_err(failed)?
         .into_iter()
         .map(|k| KeyRow {
             certified: k.aaguid.as_deref().is_some_and(|a| provider.config.webauthn.certified(a)),
@@ -215,10 +207,10 @@ async fn page(
     Ok(response)
 }
 
-fn failed(provider: &Provider, headers: &HeaderMap, error: KeyError) -> HttpError {
+fn failed(error: KeyError) -> HttpError {
     if let KeyError::Store(e) = &error {
         crate::metrics::store_error(e);
     }
     tracing::error!(error = %error, "the security keys page failed");
-    page_error(provider, locale(headers, None), OAuthError::server_error())
+    HttpError::page(OAuthError::server_error())
 }

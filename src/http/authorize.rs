@@ -10,16 +10,15 @@ use std::net::IpAddr;
 use axum::http::StatusCode;
 
 use super::client_addr::ClientAddr;
+use super::error::HttpError;
 use super::form;
 use super::i18n::Locale;
 use super::i18n::Notice;
-use super::interaction::{self, page_error, page_notice};
-use super::pages::ErrorPage;
+use super::interaction;
 use super::respond;
-use super::security;
 use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision, PageReason};
 use crate::oidc::quota::{Quota, QuotaError};
-use crate::oidc::{OAuthError, Provider, session};
+use crate::oidc::{ErrorCode, OAuthError, Provider};
 
 pub async fn get(
     State(provider): State<Provider>,
@@ -38,9 +37,8 @@ pub async fn post(
     body: Bytes,
 ) -> Response {
     if !form::is_form(&headers) {
-        let locale = interaction::locale(&headers, None);
         let error = OAuthError::invalid_request("the request body must be application/x-www-form-urlencoded");
-        return page_error(&provider, locale, error).into_response();
+        return HttpError::page(error).into_response();
     }
     handle(&provider, source, &headers, form::pairs(&body)).await
 }
@@ -57,7 +55,7 @@ async fn handle(
     let locale = interaction::locale(headers, ui_locales.as_deref());
     let pairs = match pairs {
         Ok(pairs) => pairs,
-        Err(error) => return page_error(provider, locale, error).into_response(),
+        Err(error) => return HttpError::page(error).in_locale(locale).into_response(),
     };
     let (request, client) = match authorize::parse(provider, pairs).await {
         Ok(parsed) => parsed,
@@ -68,7 +66,7 @@ async fn handle(
                 PageReason::UntrustedRedirect => Notice::UnregisteredRedirect,
                 PageReason::Malformed => Notice::BadRequest,
             };
-            let page = page_notice(provider, locale, notice, error);
+            let page = HttpError::notice(notice, error).in_locale(locale);
             // A known client's registered website is a safe way back; its redirect URI is not
             // (it may be the very one the request could not be trusted with).
             let client = match (reason, client_id) {
@@ -91,9 +89,9 @@ async fn handle(
         respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error))
     };
     let cookie = interaction::jar(provider).get(headers, super::cookies::SESSION);
-    let session = match session::current(provider, cookie.as_deref()).await {
+    let session = match provider.sessions().current(cookie.as_deref()).await {
         Ok(session) => session,
-        Err(error) => return fail(error),
+        Err(error) => return fail(error.into()),
     };
     match authorize::decide(provider, &client, &request, session.as_ref()).await {
         Ok(Decision::Respond(response)) => respond::authorization_response(&response),
@@ -106,7 +104,7 @@ async fn handle(
             // only so many, counted before anything is stored.
             match Quota::interactions(provider).reserve(provider, source).await {
                 Ok(()) => {}
-                Err(QuotaError::Exceeded { retry_after }) => return too_many(provider, locale, retry_after),
+                Err(QuotaError::Exceeded { retry_after }) => return too_many(locale, retry_after),
                 Err(QuotaError::Store(error)) => return fail(error),
             }
             match interaction::start(provider, headers, &request, &decision, known).await {
@@ -119,17 +117,13 @@ async fn handle(
 }
 
 /// The page for a source that started too many logins: 429 with `Retry-After` (RFC 6585).
-fn too_many(provider: &Provider, locale: Locale, retry_after: i64) -> Response {
-    let page = ErrorPage {
-        locale,
-        base: provider.persona.base_path(),
-        status: StatusCode::TOO_MANY_REQUESTS.as_u16(),
-        error: "temporarily_unavailable".into(),
-        description: format!("too many sign-ins were started from this address; try again in {retry_after} seconds"),
-        notice: Some(Notice::TooManySignIns),
-        back: None,
-    };
-    let mut response = security::page(StatusCode::TOO_MANY_REQUESTS, page.render(), None);
+fn too_many(locale: Locale, retry_after: i64) -> Response {
+    let error = OAuthError::new(
+        ErrorCode::TemporarilyUnavailable,
+        format!("too many sign-ins were started from this address; try again in {retry_after} seconds"),
+    );
+    let page = HttpError::notice(Notice::TooManySignIns, error).in_locale(locale);
+    let mut response = page.with_status(StatusCode::TOO_MANY_REQUESTS).into_response();
     response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());
     response
 }

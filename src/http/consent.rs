@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, Pending, page_error, person};
+use super::interaction::{self, Pending, person};
 use super::login::InteractionQuery;
 use super::pages::{ClientDisplay, ConsentPage};
 use super::{cookies, respond, security};
@@ -42,8 +42,7 @@ pub async fn show(
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
     let (authn, _) = person(&provider, &headers, &loaded).await?;
-    let user =
-        provider.stores.users.get(&authn.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    let user = provider.stores.users.get(&authn.user_id).await.map_err(|e| loaded.error(e))?;
     // Consent to scopes and claims is OpenID Connect's.
     let Pending::Oidc(request) = &loaded.pending;
     let requested: Vec<_> = request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
@@ -85,7 +84,7 @@ pub async fn submit(
         .consents
         .grant(&authn.user_id, &loaded.client.client_id, &request.scopes, provider.now())
         .await
-        .map_err(|e| page_error(&provider, locale, e.into()))?;
+        .map_err(|e| HttpError::page(e).in_locale(locale))?;
     interaction::proceed(&provider, loaded, authn, &session, true).await
 }
 
@@ -98,11 +97,11 @@ async fn switch_account(
     session: &Session,
 ) -> Result<Response, HttpError> {
     let locale = loaded.locale;
-    logout::end_session(provider, session).await.map_err(|e| page_error(provider, locale, e))?;
+    logout::end_session(provider, session).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
     let mut record = loaded.interaction;
     record.authn = None;
     record.sid = None;
-    provider.stores.interactions.put(&record).await.map_err(|e| page_error(provider, locale, e.into()))?;
+    provider.stores.interactions.put(&record).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
     let jar = interaction::jar(provider);
     let cleared = jar.get(headers, cookies::SESSION).and_then(|_| jar.clear(cookies::SESSION));
     let response = respond::redirect(&interaction::page_url(provider, &Decision::Login, &record.id));

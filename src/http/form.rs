@@ -36,26 +36,19 @@ pub struct PageForm<T>(pub T);
 /// A query string for a page, with the same error handling as [`PageForm`].
 pub struct PageQuery<T>(pub T);
 
-fn malformed(
-    provider: &crate::oidc::Provider,
-    headers: &axum::http::HeaderMap,
-    what: &str,
-    detail: String,
-) -> axum::response::Response {
+fn malformed(what: &str, detail: String) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let locale = super::interaction::locale(headers, None);
     let error = OAuthError::invalid_request(format!("the {what} is incomplete or malformed ({detail})"));
-    super::interaction::page_error(provider, locale, error).into_response()
+    super::error::HttpError::page(error).into_response()
 }
 
 impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<super::AppState> for PageForm<T> {
     type Rejection = axum::response::Response;
 
     async fn from_request(req: axum::extract::Request, state: &super::AppState) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(value)) => Ok(Self(value)),
-            Err(rejection) => Err(malformed(&state.provider, &headers, "form", rejection.body_text())),
+            Err(rejection) => Err(malformed("form", rejection.body_text())),
         }
     }
 }
@@ -69,7 +62,7 @@ impl<T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<super::AppS
     ) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(rejection) => Err(malformed(&state.provider, &parts.headers, "link", rejection.body_text())),
+            Err(rejection) => Err(malformed("link", rejection.body_text())),
         }
     }
 }

@@ -15,7 +15,7 @@ use super::respond;
 use crate::model::interaction::{LoginRequest, Protocol};
 use crate::model::{Authentication, Client, Interaction, Session};
 use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
-use crate::oidc::{ErrorCode, OAuthError, Provider, session};
+use crate::oidc::{ErrorCode, OAuthError, Provider, logout};
 use crate::secret;
 
 /// One year: the browser binding outlives sessions, it only ties forms to a browser.
@@ -33,15 +33,6 @@ pub fn jar(provider: &Provider) -> CookieJar {
 pub fn locale(headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     Locale::negotiate(ui_locales, accept)
-}
-
-pub fn page_error(provider: &Provider, locale: Locale, error: OAuthError) -> HttpError {
-    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: None, back: None }
-}
-
-/// An error page that says what happened in the person's language.
-pub fn page_notice(provider: &Provider, locale: Locale, notice: Notice, error: OAuthError) -> HttpError {
-    HttpError::Page { error, locale, base: provider.persona.base_path(), notice: Some(notice), back: None }
 }
 
 /// Starts an interaction for `request` and sends the browser to the page for `decision`; with
@@ -113,11 +104,8 @@ pub enum Pending {
 
 /// Loads an interaction for a page. `csrf` is checked when given (form posts).
 pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Option<&str>) -> Result<Loaded, HttpError> {
-    let fallback_locale = locale(headers, None);
     let expired = || {
-        page_notice(
-            provider,
-            fallback_locale,
+        HttpError::notice(
             Notice::LoginExpired,
             OAuthError::invalid_request(
                 "this login has expired, was already completed or does not exist; return to the application and start again",
@@ -128,13 +116,8 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
     if id.is_empty() {
         return Err(expired());
     }
-    let interaction = provider
-        .stores
-        .interactions
-        .get(id, provider.now())
-        .await
-        .map_err(|e| page_error(provider, fallback_locale, e.into()))?
-        .ok_or_else(expired)?;
+    let interaction =
+        provider.stores.interactions.get(id, provider.now()).await.map_err(HttpError::page)?.ok_or_else(expired)?;
     // An account page's ceremony is no login; a record from before typed requests is none either.
     let pending = interaction.pending.clone().ok_or_else(expired)?;
     let request = match pending.protocol {
@@ -147,13 +130,11 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         .clients
         .get(&login.client_id)
         .await
-        .map_err(|e| page_error(provider, locale, e.into()))?
-        .ok_or_else(|| page_error(provider, locale, OAuthError::invalid_request("the client no longer exists")))?;
+        .map_err(|e| HttpError::page(e).in_locale(locale))?
+        .ok_or_else(|| HttpError::page(OAuthError::invalid_request("the client no longer exists")).in_locale(locale))?;
     let browser = jar(provider).get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
     if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
-        return Err(page_notice(
-            provider,
-            fallback_locale,
+        return Err(HttpError::notice(
             Notice::OtherBrowser,
             OAuthError::new(
                 ErrorCode::AccessDenied,
@@ -165,9 +146,7 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
     if let Some(csrf) = csrf
         && !secret::constant_time_eq(csrf, &interaction.csrf)
     {
-        return Err(page_notice(
-            provider,
-            fallback_locale,
+        return Err(HttpError::notice(
             Notice::FormOutdated,
             OAuthError::new(
                 ErrorCode::AccessDenied,
@@ -179,6 +158,18 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
     Ok(Loaded { interaction, login, pending: request, client, locale })
 }
 
+impl Loaded {
+    /// An error page for this login: in its language, with the way back to its client's website.
+    pub fn error(&self, error: impl Into<OAuthError>) -> HttpError {
+        HttpError::page(error).in_locale(self.locale).back_to(&self.client)
+    }
+
+    /// An error page for this login that says what happened.
+    pub fn notice(&self, notice: Notice, error: impl Into<OAuthError>) -> HttpError {
+        HttpError::notice(notice, error).in_locale(self.locale).back_to(&self.client)
+    }
+}
+
 /// The person of an interaction past login, and the live session it belongs to: refused (and
 /// the interaction forgotten) once that session has ended — signed out, expired, or replaced by
 /// another person's login in this browser.
@@ -187,52 +178,35 @@ pub async fn person(
     headers: &HeaderMap,
     loaded: &Loaded,
 ) -> Result<(Authentication, Session), HttpError> {
-    let locale = loaded.locale;
     let Some(authn) = loaded.interaction.authn.clone() else {
-        return Err(page_notice(
-            provider,
-            locale,
+        return Err(loaded.notice(
             Notice::NotLoggedIn,
             OAuthError::invalid_request("you are not logged in; start again from the application"),
-        )
-        .back_to(&loaded.client));
+        ));
     };
     let cookie = jar(provider).get(headers, cookies::SESSION);
-    let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
+    let current = provider.sessions().current(cookie.as_deref()).await.map_err(|e| loaded.error(e))?;
     let sid = loaded.interaction.sid.as_deref();
     match current {
         Some(session) if sid == Some(session.sid.as_str()) && session.authn.user_id == authn.user_id => {
             Ok((authn, session))
         }
         _ => {
-            provider
-                .stores
-                .interactions
-                .delete(&loaded.interaction.id)
-                .await
-                .map_err(|e| page_error(provider, locale, e.into()))?;
-            Err(page_notice(
-                provider,
-                locale,
+            provider.stores.interactions.delete(&loaded.interaction.id).await.map_err(|e| loaded.error(e))?;
+            Err(loaded.notice(
                 Notice::SessionEnded,
                 OAuthError::new(
                     ErrorCode::LoginRequired,
                     "the session this login belongs to has ended (signed out or expired); start again from the application",
                 ),
-            )
-            .back_to(&loaded.client))
+            ))
         }
     }
 }
 
 /// Stores the interaction of a page as it now is (a failure counted, a means' state changed).
 pub async fn save(provider: &Provider, loaded: &Loaded) -> Result<(), HttpError> {
-    provider
-        .stores
-        .interactions
-        .put(&loaded.interaction)
-        .await
-        .map_err(|e| page_error(provider, loaded.locale, e.into()))
+    provider.stores.interactions.put(&loaded.interaction).await.map_err(|e| loaded.error(e))
 }
 
 /// Goes on after the person has authenticated in this interaction: the browser's SSO session
@@ -246,9 +220,12 @@ pub async fn finish_login(
 ) -> Result<Response, HttpError> {
     let jar = jar(provider);
     let old_cookie = jar.get(headers, cookies::SESSION);
-    let (cookie, session) = session::start_after_login(provider, old_cookie.as_deref(), authn)
+    // Another person's session in this browser ends with back-channel logout to its clients.
+    let (cookie, session) = provider
+        .sessions()
+        .start_after_login(old_cookie.as_deref(), authn, async |old| logout::end_session(provider, old).await)
         .await
-        .map_err(|e| page_error(provider, loaded.locale, e))?;
+        .map_err(|e| loaded.error(e))?;
     let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
     loaded.interaction.sms = None;
     loaded.interaction.key = None;
@@ -274,13 +251,13 @@ pub async fn proceed(
                 .interactions
                 .delete(&interaction.id)
                 .await
-                .map_err(|e| page_error(provider, locale, e.into()))?;
+                .map_err(|e| HttpError::page(e).in_locale(locale))?;
             Ok(respond::authorization_response(&response))
         }
         Ok(next) => {
             interaction.authn = Some(authn);
             interaction.sid = Some(session.sid.clone());
-            provider.stores.interactions.put(&interaction).await.map_err(|e| page_error(provider, locale, e.into()))?;
+            provider.stores.interactions.put(&interaction).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
             Ok(respond::redirect(&page_url(provider, &next, &interaction.id)))
         }
         Err(error) => {
@@ -289,7 +266,7 @@ pub async fn proceed(
                 .interactions
                 .delete(&interaction.id)
                 .await
-                .map_err(|e| page_error(provider, locale, e.into()))?;
+                .map_err(|e| HttpError::page(e).in_locale(locale))?;
             Ok(respond::authorization_response(&AuthorizationResponse::error(
                 request.target(),
                 provider.issuer(),
@@ -302,12 +279,7 @@ pub async fn proceed(
 /// Ends the interaction with a refusal (the person cancelled, or denied consent): the protocol
 /// waiting for it answers its relying party with `error` (OIDC: at the redirect URI, with `state`).
 pub async fn refuse(provider: &Provider, loaded: Loaded, error: OAuthError) -> Result<Response, HttpError> {
-    provider
-        .stores
-        .interactions
-        .delete(&loaded.interaction.id)
-        .await
-        .map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    provider.stores.interactions.delete(&loaded.interaction.id).await.map_err(|e| loaded.error(e))?;
     let Pending::Oidc(request) = loaded.pending;
     Ok(respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error)))
 }

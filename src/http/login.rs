@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::client_addr::ClientAddr;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, Loaded, page_error};
+use super::interaction::{self, Loaded};
 use super::pages::{BankChoice, ClientDisplay, LoginError, LoginPage, MeansChoice};
 use super::{i18n, respond, security};
 use crate::authn::Authn;
@@ -78,14 +78,10 @@ fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError
         available.retain(|m| *m != Means::Mojeid);
     }
     means::offered(&loaded.login.loa, &provider.persona, &available).map_err(|_| {
-        page_error(
-            provider,
-            loaded.locale,
-            OAuthError::new(
-                ErrorCode::UnmetAuthenticationRequirements,
-                "no available means of authentication reaches the level of assurance the request requires",
-            ),
-        )
+        loaded.error(OAuthError::new(
+            ErrorCode::UnmetAuthenticationRequirements,
+            "no available means of authentication reaches the level of assurance the request requires",
+        ))
     })
 }
 
@@ -119,11 +115,11 @@ fn render(
         .map(|m| MeansChoice {
             id: m.id(),
             label: match m {
-                Means::Password => texts.means_password,
-                Means::NiaId => texts.means_nia_id,
-                Means::Meg => super::meg_texts::texts(loaded.locale).means,
-                Means::Eobcanka => texts.means_eobcanka,
-                Means::Bank => texts.means_bank,
+                Means::Password => texts.login.means_password,
+                Means::NiaId => texts.sms.means,
+                Means::Meg => super::i18n::meg::texts(loaded.locale).means,
+                Means::Eobcanka => texts.card.means,
+                Means::Bank => texts.bank.means,
                 Means::Mojeid => i18n::keys::texts(loaded.locale).means_mojeid,
             },
             href: url(provider, &loaded.interaction.id, *m),
@@ -183,7 +179,6 @@ pub async fn submit(
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
-    let locale = loaded.locale;
     if form.cancel == "yes" {
         return cancel(&provider, loaded).await;
     }
@@ -224,7 +219,7 @@ pub async fn submit(
                 crate::metrics::store_error(e);
             }
             tracing::error!(error = %e, "checking a login failed");
-            return Err(page_error(&provider, locale, OAuthError::server_error()));
+            return Err(loaded.error(OAuthError::server_error()));
         }
     };
     match chosen {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, Loaded, page_error};
+use super::interaction::{self, Loaded};
 use super::login;
 use super::pages::LoginError;
 use super::respond;
@@ -104,7 +104,7 @@ pub async fn callback(
         Ok(Err(refusal)) => return refuse(&provider, &loaded, &pending.bank, refusal),
         Err(BankError::Store(e)) => {
             crate::metrics::store_error(&e);
-            return Err(page_error(&provider, loaded.locale, e.into()));
+            return Err(loaded.error(e));
         }
         Err(e) => {
             tracing::warn!(error = %e, "a bank login failed");

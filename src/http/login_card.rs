@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::error::HttpError;
 use super::form::PageForm;
-use super::interaction::{self, Loaded, page_error};
+use super::interaction::{self, Loaded};
 use super::login;
 use super::pages::{CardPrompt, LoginError};
 use super::{i18n, security};
@@ -95,7 +95,7 @@ pub async fn submit(
     let error = match loaded.interaction.card.as_ref().and_then(|c| c.outcome.clone()) {
         Some(CardOutcome::Signed { user_id, .. }) => {
             // The account may have been disabled or removed since its card was issued.
-            let user = authn.users.get(&user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+            let user = authn.users.get(&user_id).await.map_err(|e| loaded.error(e))?;
             if user.is_some_and(|u| !u.disabled) {
                 let means = Means::Eobcanka;
                 let authn = Authentication {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, Loaded, page_error};
+use super::interaction::{self, Loaded};
 use super::key_pages::{KeyLoginPage, KeyMessage};
 use super::login::{self, InteractionQuery};
 use super::pages::ClientDisplay;
@@ -67,7 +67,7 @@ pub async fn start(provider: &Provider, authn: &Authn, mut loaded: Loaded, user:
             interaction::save(provider, &loaded).await?;
             Ok(render(provider, &loaded, Some(KeyMessage::NoKey)))
         }
-        Err(e) => Err(failed(provider, &loaded, e)),
+        Err(e) => Err(failed(&loaded, e)),
     }
 }
 
@@ -101,10 +101,10 @@ pub async fn submit(
     let achieved = match keys(&provider, &authn).finish_login(&ceremony, &form.credential, now).await {
         Ok(Ok(achieved)) => achieved,
         Ok(Err(refusal)) => return refuse(&provider, &authn, loaded, refusal, now).await,
-        Err(e) => return Err(failed(&provider, &loaded, e)),
+        Err(e) => return Err(failed(&loaded, e)),
     };
     // The account may have been disabled or removed since its password was checked.
-    let user = authn.users.get(&ceremony.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    let user = authn.users.get(&ceremony.user_id).await.map_err(|e| loaded.error(e))?;
     if user.is_none_or(|u| u.disabled) {
         loaded.interaction.key = None;
         interaction::save(&provider, &loaded).await?;
@@ -151,7 +151,7 @@ async fn refuse(
     let user_id = loaded.interaction.key.as_ref().map(|c| c.user_id.clone()).unwrap_or_default();
     match keys(provider, authn).start_login(&user_id, now).await {
         Ok(fresh) => loaded.interaction.key = fresh,
-        Err(e) => return Err(failed(provider, &loaded, e)),
+        Err(e) => return Err(failed(&loaded, e)),
     }
     interaction::save(provider, &loaded).await?;
     Ok(render(provider, &loaded, Some(message)))
@@ -183,10 +183,10 @@ fn render(provider: &Provider, loaded: &Loaded, message: Option<KeyMessage>) -> 
     security::page(status, page.render(), Some(&nonce))
 }
 
-fn failed(provider: &Provider, loaded: &Loaded, error: KeyError) -> HttpError {
+fn failed(loaded: &Loaded, error: KeyError) -> HttpError {
     if let KeyError::Store(e) = &error {
         crate::metrics::store_error(e);
     }
     tracing::error!(error = %error, "a security key login failed");
-    page_error(provider, loaded.locale, OAuthError::server_error())
+    loaded.error(OAuthError::server_error())
 }

@@ -22,7 +22,7 @@ use tokio::sync::broadcast;
 
 use super::error::HttpError;
 use super::form::PageForm;
-use super::interaction::{self, Loaded, page_error};
+use super::interaction::{self, Loaded};
 use super::login;
 use super::pages::{LoginError, MegPrompt};
 use crate::authn::Authn;
@@ -126,7 +126,7 @@ pub async fn submit(
     let error = match loaded.interaction.meg.as_ref().and_then(|c| c.outcome.clone()) {
         Some(MegOutcome::Approved { user_id, .. }) => {
             // The account may have been disabled or removed since its device was paired.
-            let user = authn.users.get(&user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+            let user = authn.users.get(&user_id).await.map_err(|e| loaded.error(e))?;
             loaded.interaction.meg = None;
             if user.is_some_and(|u| !u.disabled) {
                 let means = Means::Meg;
@@ -155,7 +155,7 @@ async fn push(provider: &Provider, authn: &Authn, loaded: &Loaded, username: &st
     let now = provider.now();
     let failed = |e: crate::store::StoreError| {
         crate::metrics::store_error(&e);
-        page_error(provider, loaded.locale, e.into())
+        loaded.error(e)
     };
     let key = format!("meg:push:{}", secret::digest(&username.to_lowercase()));
     let tally = authn.counters.tally(&key, now + PUSH_WINDOW, now).await.map_err(failed)?;

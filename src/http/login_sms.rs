@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, Loaded, page_error};
+use super::interaction::{self, Loaded};
 use super::login::{self, InteractionQuery};
 use super::pages::{ClientDisplay, LoginError, SmsMessage, SmsPage};
 use super::{respond, security};
@@ -71,10 +71,10 @@ pub async fn submit(
     match authn.nia_id().verify(&challenge, &form.code, now).await {
         Ok(Ok(())) => {}
         Ok(Err(refusal)) => return refuse(&provider, loaded, &challenge, refusal, now).await,
-        Err(e) => return Err(failed(&provider, &loaded, e)),
+        Err(e) => return Err(failed(&loaded, e)),
     }
     // The account may have been disabled or removed since its password was checked.
-    let user = authn.users.get(&challenge.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    let user = authn.users.get(&challenge.user_id).await.map_err(|e| loaded.error(e))?;
     if user.is_none_or(|u| u.disabled) {
         return forget_code(&provider, loaded, LoginError::BadCredentials).await;
     }
@@ -96,7 +96,7 @@ async fn resend(
     challenge: SmsChallenge,
 ) -> Result<Response, HttpError> {
     let now = provider.now();
-    let user = authn.users.get(&challenge.user_id).await.map_err(|e| page_error(provider, loaded.locale, e.into()))?;
+    let user = authn.users.get(&challenge.user_id).await.map_err(|e| loaded.error(e))?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         return forget_code(provider, loaded, LoginError::BadCredentials).await;
     };
@@ -124,7 +124,7 @@ async fn resend(
             tracing::error!(error = %e, "sending the NIA ID code failed");
             Ok(render(provider, &loaded, &challenge, Some(SmsMessage::SmsNotSent)))
         }
-        Err(e) => Err(failed(provider, &loaded, e)),
+        Err(e) => Err(failed(&loaded, e)),
     }
 }
 
@@ -185,10 +185,10 @@ fn retry_after(mut response: Response, seconds: i64) -> Response {
     response
 }
 
-fn failed(provider: &Provider, loaded: &Loaded, error: NiaIdError) -> HttpError {
+fn failed(loaded: &Loaded, error: NiaIdError) -> HttpError {
     if let NiaIdError::Store(e) = &error {
         crate::metrics::store_error(e);
     }
     tracing::error!(error = %error, "checking an NIA ID code failed");
-    page_error(provider, loaded.locale, OAuthError::server_error())
+    loaded.error(OAuthError::server_error())
 }

@@ -14,12 +14,12 @@ use axum::response::Response;
 
 use super::error::HttpError;
 use super::i18n::Notice;
-use super::interaction::{self, page_error, page_notice};
+use super::interaction;
 use super::pages::{LoggedOutPage, LogoutConfirmPage, LogoutKeptPage};
 use super::{cookies, form, respond, security};
 use crate::model::Session;
 use crate::oidc::logout::{self, LogoutParams};
-use crate::oidc::{ErrorCode, OAuthError, Provider, session};
+use crate::oidc::{ErrorCode, OAuthError, Provider};
 use crate::secret;
 
 pub async fn get(
@@ -46,9 +46,8 @@ async fn handle(
     pairs: Result<Vec<(String, String)>, OAuthError>,
     posted: bool,
 ) -> Result<Response, HttpError> {
-    let mut locale = interaction::locale(headers, None);
-    let pairs = pairs.map_err(|e| page_error(provider, locale, e))?;
-    let map = form::unique(pairs).map_err(|e| page_error(provider, locale, e))?;
+    let pairs = pairs.map_err(HttpError::page)?;
+    let map = form::unique(pairs).map_err(HttpError::page)?;
     let params = LogoutParams {
         id_token_hint: map.get("id_token_hint").cloned(),
         client_id: map.get("client_id").cloned(),
@@ -57,13 +56,14 @@ async fn handle(
         ui_locales: map.get("ui_locales").cloned(),
         logout_hint: map.get("logout_hint").cloned(),
     };
-    locale = interaction::locale(headers, params.ui_locales.as_deref());
+    let locale = interaction::locale(headers, params.ui_locales.as_deref());
     let jar = interaction::jar(provider);
     let cookie = jar.get(headers, cookies::SESSION);
-    let current = session::current(provider, cookie.as_deref()).await.map_err(|e| page_error(provider, locale, e))?;
+    let current =
+        provider.sessions().current(cookie.as_deref()).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
     let plan = match logout::plan(provider, &params, current.as_ref()).await {
         Ok(plan) => plan,
-        Err(error) => return Err(with_way_back(provider, page_error(provider, locale, error), &params).await),
+        Err(error) => return Err(with_way_back(provider, HttpError::page(error).in_locale(locale), &params).await),
     };
 
     let browser = jar.get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
@@ -86,12 +86,11 @@ async fn handle(
     }
     if plan.confirm && !confirmed {
         if posted && map.contains_key("logout") {
-            return Err(page_notice(
-                provider,
-                locale,
+            return Err(HttpError::notice(
                 Notice::FormOutdated,
                 OAuthError::new(ErrorCode::AccessDenied, "the logout form is out of date; try again"),
-            ));
+            )
+            .in_locale(locale));
         }
         let account = match &current {
             Some(session) => account_name(provider, session).await,
@@ -109,11 +108,11 @@ async fn handle(
             .sessions
             .get_by_sid(sid, provider.now())
             .await
-            .map_err(|e| page_error(provider, locale, e.into()))?,
+            .map_err(|e| HttpError::page(e).in_locale(locale))?,
         (None, None) => None,
     };
     if let Some(session) = &session {
-        logout::end_session(provider, session).await.map_err(|e| page_error(provider, locale, e))?;
+        logout::end_session(provider, session).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
     }
     let response = match plan.redirect {
         Some(url) => respond::redirect(&url),

@@ -20,8 +20,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::i18n::meg as meg_texts;
 use super::login_meg::challenge_url;
-use super::{meg_texts, security};
+use super::security;
 use crate::authn::Authn;
 use crate::authn::meg::{Answer, PairingRefusal};
 use crate::authn::meg_push::Subscription;

@@ -21,7 +21,6 @@ pub mod login_meg;
 pub mod login_sms;
 pub mod logout;
 pub mod meg_device;
-pub mod meg_texts;
 pub mod pages;
 pub mod registration;
 pub mod respond;
@@ -63,7 +62,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     // The outbox exists over HTTP in dev mode only.
     let site = if provider.config.dev.is_some() { site.route(dev_outbox::PATH, get(dev_outbox::list)) } else { site };
     let config = provider.config.clone();
-    let site = landing::mount(site, &base).with_state(AppState { provider, authn });
+    let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
+    let site = landing::mount(site, &base).layer(localise).with_state(AppState { provider, authn });
     crate::metrics::routes(faces.merge(site), &config.metrics)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -113,7 +113,8 @@ fn face(provider: Provider, authn: Authn) -> Router {
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))
         .merge(api);
     let base = provider.persona.base_path();
-    let routes = routes.with_state(AppState { provider, authn });
+    let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
+    let routes = routes.layer(localise).with_state(AppState { provider, authn });
     if base.is_empty() { routes } else { Router::new().nest(&base, routes) }
 }
 

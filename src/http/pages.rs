@@ -52,8 +52,8 @@
 
 use askama::Template;
 
+use super::i18n::meg as meg_texts;
 use super::i18n::{self, Locale, Texts};
-use super::meg_texts;
 use crate::model::{CardRefusal, Client, MegRefusal};
 
 /// Shown if a template fails to render, which would be a bug; it contains no request data.
@@ -230,25 +230,25 @@ impl LoginPage {
     fn error_message(&self) -> Option<String> {
         let t = self.t();
         self.error.map(|error| match error {
-            LoginError::BadCredentials => t.error_bad_credentials.to_owned(),
-            LoginError::TooManyAttempts => t.error_too_many_attempts.to_owned(),
+            LoginError::BadCredentials => t.login.error_bad_credentials.to_owned(),
+            LoginError::TooManyAttempts => t.login.error_too_many_attempts.to_owned(),
             LoginError::TryLater { minutes } => i18n::try_again_in(self.locale, minutes),
-            LoginError::Expired => t.error_expired.to_owned(),
-            LoginError::MeansNotOffered => t.error_means_not_offered.to_owned(),
-            LoginError::NoNiaPhone => t.error_no_nia_phone.to_owned(),
-            LoginError::SmsExhausted => t.error_sms_exhausted.to_owned(),
-            LoginError::SmsNotSent => t.error_sms_not_sent.to_owned(),
+            LoginError::Expired => t.login.error_expired.to_owned(),
+            LoginError::MeansNotOffered => t.login.error_means_not_offered.to_owned(),
+            LoginError::NoNiaPhone => t.sms.error_no_phone.to_owned(),
+            LoginError::SmsExhausted => t.sms.error_exhausted.to_owned(),
+            LoginError::SmsNotSent => t.sms.error_not_sent.to_owned(),
             LoginError::Card(refusal) => i18n::card_refusal(self.locale, refusal).to_owned(),
-            LoginError::CardNotSigned => t.card_not_signed.to_owned(),
-            LoginError::CardHolderUnknown => t.card_holder_unknown.to_owned(),
-            LoginError::BankCancelled => t.error_bank_cancelled.to_owned(),
+            LoginError::CardNotSigned => t.card.not_signed.to_owned(),
+            LoginError::CardHolderUnknown => t.card.holder_unknown.to_owned(),
+            LoginError::BankCancelled => t.bank.error_cancelled.to_owned(),
             LoginError::Meg(refusal) => meg_texts::refusal(self.locale, refusal).to_owned(),
             LoginError::MegNotApproved => self.m().not_approved.to_owned(),
             LoginError::MegHolderUnknown => self.m().holder_unknown.to_owned(),
             LoginError::MegPushSent => self.m().push_sent.to_owned(),
-            LoginError::BankFailed => t.error_bank_failed.to_owned(),
-            LoginError::BankLowAssurance => t.error_bank_low_assurance.to_owned(),
-            LoginError::BankNoMatch => t.error_bank_no_match.to_owned(),
+            LoginError::BankFailed => t.bank.error_failed.to_owned(),
+            LoginError::BankLowAssurance => t.bank.error_low_assurance.to_owned(),
+            LoginError::BankNoMatch => t.bank.error_no_match.to_owned(),
         })
     }
 
@@ -264,11 +264,11 @@ impl LoginPage {
     /// The heading of the chosen means.
     fn heading(&self) -> &'static str {
         match self.chosen {
-            "nia-id" => self.t().nia_id_title,
-            "eobcanka" => self.t().card_title,
+            "nia-id" => self.t().sms.title_nia_id,
+            "eobcanka" => self.t().card.title,
             "meg" => self.m().title,
-            "bank" => self.t().bank_title,
-            _ => self.t().login_title,
+            "bank" => self.t().bank.title,
+            _ => self.t().login.title,
         }
     }
 
@@ -329,15 +329,15 @@ impl SmsPage {
         self.message.and_then(|message| match message {
             SmsMessage::Sent => None,
             SmsMessage::Wrong { left } => Some(i18n::sms_wrong(self.locale, left)),
-            SmsMessage::Expired => Some(t.sms_expired.to_owned()),
+            SmsMessage::Expired => Some(t.sms.expired.to_owned()),
             SmsMessage::ResendIn { seconds } => Some(i18n::sms_resend_in(self.locale, seconds)),
             SmsMessage::TryLater { minutes } => Some(i18n::try_again_in(self.locale, minutes)),
-            SmsMessage::SmsNotSent => Some(t.error_sms_not_sent.to_owned()),
+            SmsMessage::SmsNotSent => Some(t.sms.error_not_sent.to_owned()),
         })
     }
 
     fn status_message(&self) -> Option<&'static str> {
-        (self.message == Some(SmsMessage::Sent)).then_some(self.t().sms_sent)
+        (self.message == Some(SmsMessage::Sent)).then_some(self.t().sms.sent)
     }
 
     fn code_invalid(&self) -> bool {

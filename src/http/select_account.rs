@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
-use super::interaction::{self, page_error, person};
+use super::interaction::{self, person};
 use super::login::InteractionQuery;
 use super::pages::SelectAccountPage;
 use super::{respond, security};
@@ -31,8 +31,7 @@ pub async fn show(
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &query.interaction, None).await?;
     let (authn, _) = person(&provider, &headers, &loaded).await?;
-    let user =
-        provider.stores.users.get(&authn.user_id).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    let user = provider.stores.users.get(&authn.user_id).await.map_err(|e| loaded.error(e))?;
     let page = SelectAccountPage {
         locale: loaded.locale,
         base: provider.persona.base_path(),
@@ -55,8 +54,8 @@ pub async fn submit(
         let (authn, session) = person(&provider, &headers, &loaded).await?;
         return interaction::proceed(&provider, loaded, authn, &session, false).await;
     }
-    let mut record = loaded.interaction;
+    let mut record = loaded.interaction.clone();
     record.authn = None;
-    provider.stores.interactions.put(&record).await.map_err(|e| page_error(&provider, loaded.locale, e.into()))?;
+    provider.stores.interactions.put(&record).await.map_err(|e| loaded.error(e))?;
     Ok(respond::redirect(&interaction::page_url(&provider, &Decision::Login, &record.id)))
 }

@@ -15,7 +15,6 @@ pub mod quota;
 pub mod registration;
 pub mod revocation;
 pub mod scopes;
-pub mod session;
 pub mod subject;
 pub mod token;
 pub mod tokens;

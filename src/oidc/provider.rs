@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::authn::session::Sessions;
 use crate::clock::{SharedClock, Timestamp};
 use crate::config::Config;
 use crate::keys::KeyRing;
@@ -50,6 +51,16 @@ impl Provider {
     /// no face of that name is served any more).
     pub fn face_of(&self, tag: Option<&str>) -> &Provider {
         self.faces.iter().find(|face| face.owns(tag)).unwrap_or(self)
+    }
+
+    /// This face's single sign-on sessions, as of now.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions {
+            store: &*self.stores.sessions,
+            face: self.persona.face.clone(),
+            ttl: self.config.tokens.session_ttl,
+            now: self.now(),
+        }
     }
 
     /// How long retired signing keys stay published: until every token they signed has expired.

@@ -301,3 +301,33 @@ async fn disabling_a_person_ends_their_session_at_every_face_with_back_channel_l
     assert_eq!(logout_token["iss"], b, "{logout_token}");
     assert_eq!(logout_token["aud"], client_b.0);
 }
+
+/// An error page is rendered for the face and the language of the request it answers: the
+/// face's stylesheet and home page, the browser's language, or the one the request asked for
+/// with `ui_locales` over the browser's.
+#[tokio::test]
+async fn an_error_page_is_the_faces_own_and_in_the_persons_language() {
+    let server = two_faces().await;
+    let (a, b) = (server.issuer.clone(), format!("{}/second", server.issuer));
+    let page = |url: String, language: &'static str| async move {
+        let response = http().get(url).header("accept-language", language).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+
+    let (status, html) = page(format!("{b}/login?interaction=no-such-login"), "en-GB,en;q=0.9").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains(r#"<html lang="en">"#), "{html}");
+    assert!(html.contains("This sign-in has expired"), "{html}");
+    assert!(html.contains(r#"href="/second/static/identita.css""#), "{html}");
+    assert!(html.contains(r#"id="error-back" class="back" href="/second/""#), "{html}");
+
+    let (status, html) = page(format!("{a}/login?interaction=no-such-login"), "cs").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains(r#"<html lang="cs">"#) && html.contains("Toto přihlášení vypršelo"), "{html}");
+    assert!(html.contains(r#"href="/static/identita.css""#), "{html}");
+
+    // An unknown client at the second face, asked in English by a Czech browser.
+    let (status, html) = page(format!("{b}/authorize?client_id=nobody&response_type=code&ui_locales=en"), "cs").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains(r#"<html lang="en">"#) && html.contains(r#"href="/second/static/identita.css""#), "{html}");
+}

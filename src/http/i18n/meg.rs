@@ -1,8 +1,8 @@
 //! The texts of MEG's login page (Mobilní klíč eGovernmentu), Czech and English, kept apart
-//! from [`super::i18n`]'s table so that the means can be added and read in one place; each
+//! from [`super`]'s table so that the means can be added and read in one place; each
 //! string exists in both languages, as everywhere else.
 
-use super::i18n::Locale;
+use super::Locale;
 use crate::model::MegRefusal;
 
 pub struct MegTexts {
