@@ -14,8 +14,8 @@ use serde::Deserialize;
 use super::cookies;
 use super::error::HttpError;
 use super::form::PageForm;
-use super::interaction::{jar, locale};
 use super::key_pages::{AccountKeysPage, AccountMessage, KeyRow};
+use super::page_context::PageContext;
 use super::security;
 use crate::authn::Authn;
 use crate::authn::webauthn::{CEREMONY_TTL, KeyError, RegistrationRefusal};
@@ -45,19 +45,21 @@ pub struct KeysForm {
 pub async fn show(
     State(provider): State<Provider>,
     State(authn): State<Authn>,
+    ctx: PageContext,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    page(&provider, &authn, &headers, None).await
+    page(&provider, &authn, &ctx, &headers, None).await
 }
 
 pub async fn submit(
     State(provider): State<Provider>,
     State(authn): State<Authn>,
+    ctx: PageContext,
     headers: HeaderMap,
     PageForm(form): PageForm<KeysForm>,
 ) -> Result<Response, HttpError> {
-    let Some((session, _user)) = signed_in(&provider, &authn, &headers).await? else {
-        return page(&provider, &authn, &headers, None).await;
+    let Some((session, _user)) = signed_in(&provider, &authn, &ctx, &headers).await? else {
+        return page(&provider, &authn, &ctx, &headers, None).await;
     };
     let now = provider.now();
     let ceremony = provider
@@ -67,13 +69,13 @@ pub async fn submit(
         .await
         .map_err(HttpError::page)?
         .filter(|c| c.pending.is_none() && c.sid.as_deref() == Some(session.sid.as_str()));
-    let browser = jar(&provider).get(&headers, cookies::BROWSER).map(|b| secret::digest(&b));
+    let browser = ctx.jar.get(&headers, cookies::BROWSER).map(|b| secret::digest(&b));
     let Some(ceremony) = ceremony.filter(|c| {
         browser.as_deref().is_some_and(|b| secret::constant_time_eq(b, &c.browser))
             && !form.csrf.is_empty()
             && secret::constant_time_eq(&form.csrf, &c.csrf)
     }) else {
-        return page(&provider, &authn, &headers, Some(AccountMessage::FormOutdated)).await;
+        return page(&provider, &authn, &ctx, &headers, Some(AccountMessage::FormOutdated)).await;
     };
     provider.stores.interactions.delete(&ceremony.id).await.map_err(HttpError::page)?;
     let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
@@ -85,7 +87,7 @@ pub async fn submit(
         },
         _ => {
             let Some(registration) = ceremony.key.filter(|k| &k.user_id == user_id) else {
-                return page(&provider, &authn, &headers, Some(AccountMessage::FormOutdated)).await;
+                return page(&provider, &authn, &ctx, &headers, Some(AccountMessage::FormOutdated)).await;
             };
             match keys.finish_registration(&registration, &form.credential, &form.name, now).await {
                 Ok(Ok(_)) => AccountMessage::Added,
@@ -97,16 +99,17 @@ pub async fn submit(
             }
         }
     };
-    page(&provider, &authn, &headers, Some(message)).await
+    page(&provider, &authn, &ctx, &headers, Some(message)).await
 }
 
 /// The browser's live SSO session and its account, if any.
 async fn signed_in(
     provider: &Provider,
     authn: &Authn,
+    ctx: &PageContext,
     headers: &HeaderMap,
 ) -> Result<Option<(Session, User)>, HttpError> {
-    let cookie = jar(provider).get(headers, cookies::SESSION);
+    let cookie = ctx.jar.get(headers, cookies::SESSION);
     let Some(session) = provider.sessions().current(cookie.as_deref()).await.map_err(HttpError::page)? else {
         return Ok(None);
     };
@@ -119,16 +122,15 @@ async fn signed_in(
 async fn page(
     provider: &Provider,
     authn: &Authn,
+    ctx: &PageContext,
     headers: &HeaderMap,
     message: Option<AccountMessage>,
 ) -> Result<Response, HttpError> {
-    let language = locale(headers, None);
-    let base = provider.persona.base_path();
     let nonce = secret::random_token(16);
     let mut view = AccountKeysPage {
-        locale: language,
-        base: base.clone(),
-        action: format!("{base}{}", provider.persona.paths.account_keys),
+        locale: ctx.locale,
+        base: ctx.base.clone(),
+        action: ctx.url(provider.persona.paths.account_keys),
         ceremony: None,
         csrf: String::new(),
         options: String::new(),
@@ -137,18 +139,18 @@ async fn page(
         keys: Vec::new(),
         message,
     };
-    let Some((session, user)) = signed_in(provider, authn, headers).await? else {
+    let Some((session, user)) = signed_in(provider, authn, ctx, headers).await? else {
         return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), Some(&nonce)));
     };
     if !crate::authn::webauthn::usable(provider.issuer()) {
-        return Err(HttpError::page(OAuthError::invalid_request(
+        return Err(ctx.error(OAuthError::invalid_request(
             "security keys need this service's issuer on a host name: a browser refuses WebAuthn on an IP address",
         )));
     }
     let now = provider.now();
     let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
     let registration = keys.start_registration(&user, now).await.map_err(failed)?;
-    let (browser, new_cookie) = match jar(provider).get(headers, cookies::BROWSER).filter(|v| v.len() >= 32) {
+    let (browser, new_cookie) = match ctx.jar.get(headers, cookies::BROWSER).filter(|v| v.len() >= 32) {
         Some(value) => (value, false),
         None => (secret::random_token(32), true),
     };
@@ -201,7 +203,7 @@ async fn page(
         }
     };
     let mut response = security::page(status, view.render(), Some(&nonce));
-    if new_cookie && let Some(cookie) = jar(provider).set(cookies::BROWSER, &browser, 365 * 24 * 3600) {
+    if new_cookie && let Some(cookie) = ctx.jar.set(cookies::BROWSER, &browser, 365 * 24 * 3600) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)

@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use super::client_addr::ClientAddr;
 use super::error::HttpError;
 use super::form;
-use super::i18n::Locale;
 use super::i18n::Notice;
 use super::interaction;
+use super::page_context::PageContext;
 use super::respond;
 use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision, PageReason};
 use crate::oidc::quota::{Quota, QuotaError};
@@ -52,10 +52,10 @@ async fn handle(
     let ui_locales =
         pairs.as_ref().ok().and_then(|p| p.iter().find(|(k, _)| k == "ui_locales").map(|(_, v)| v.clone()));
     let client_id = pairs.as_ref().ok().and_then(|p| p.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone()));
-    let locale = interaction::locale(headers, ui_locales.as_deref());
+    let ctx = PageContext::new(provider, headers, ui_locales.as_deref());
     let pairs = match pairs {
         Ok(pairs) => pairs,
-        Err(error) => return HttpError::page(error).in_locale(locale).into_response(),
+        Err(error) => return ctx.error(error).into_response(),
     };
     let (request, client) = match authorize::parse(provider, pairs).await {
         Ok(parsed) => parsed,
@@ -66,7 +66,7 @@ async fn handle(
                 PageReason::UntrustedRedirect => Notice::UnregisteredRedirect,
                 PageReason::Malformed => Notice::BadRequest,
             };
-            let page = HttpError::notice(notice, error).in_locale(locale);
+            let page = ctx.notice(notice, error);
             // A known client's registered website is a safe way back; its redirect URI is not
             // (it may be the very one the request could not be trusted with).
             let client = match (reason, client_id) {
@@ -88,7 +88,7 @@ async fn handle(
     let fail = |error: OAuthError| {
         respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error))
     };
-    let cookie = interaction::jar(provider).get(headers, super::cookies::SESSION);
+    let cookie = ctx.jar.get(headers, super::cookies::SESSION);
     let session = match provider.sessions().current(cookie.as_deref()).await {
         Ok(session) => session,
         Err(error) => return fail(error.into()),
@@ -104,7 +104,7 @@ async fn handle(
             // only so many, counted before anything is stored.
             match Quota::interactions(provider).reserve(provider, source).await {
                 Ok(()) => {}
-                Err(QuotaError::Exceeded { retry_after }) => return too_many(locale, retry_after),
+                Err(QuotaError::Exceeded { retry_after }) => return too_many(&ctx, retry_after),
                 Err(QuotaError::Store(error)) => return fail(error),
             }
             match interaction::start(provider, headers, &request, &decision, known).await {
@@ -117,12 +117,12 @@ async fn handle(
 }
 
 /// The page for a source that started too many logins: 429 with `Retry-After` (RFC 6585).
-fn too_many(locale: Locale, retry_after: i64) -> Response {
+fn too_many(ctx: &PageContext, retry_after: i64) -> Response {
     let error = OAuthError::new(
         ErrorCode::TemporarilyUnavailable,
         format!("too many sign-ins were started from this address; try again in {retry_after} seconds"),
     );
-    let page = HttpError::notice(Notice::TooManySignIns, error).in_locale(locale);
+    let page = ctx.notice(Notice::TooManySignIns, error);
     let mut response = page.with_status(StatusCode::TOO_MANY_REQUESTS).into_response();
     response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());
     response

@@ -49,9 +49,9 @@ pub async fn show(
     let values = user.as_ref().map(|u| claims::shared_values(u, &request.scopes, &requested)).unwrap_or_default();
     let user_name = user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default();
     let page = ConsentPage {
-        locale: loaded.locale,
-        base: provider.persona.base_path(),
-        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.consent),
+        locale: loaded.page.locale,
+        base: loaded.page.base.clone(),
+        action: loaded.page.url(provider.persona.paths.consent),
         interaction: loaded.interaction.id.clone(),
         csrf: loaded.interaction.csrf.clone(),
         client_name: loaded.client.client_name.clone().unwrap_or_else(|| loaded.client.client_id.clone()),
@@ -70,7 +70,7 @@ pub async fn submit(
 ) -> Result<Response, HttpError> {
     let loaded = interaction::load(&provider, &headers, &form.interaction, Some(&form.csrf)).await?;
     let (authn, session) = person(&provider, &headers, &loaded).await?;
-    let locale = loaded.locale;
+    let locale = loaded.page.locale;
     if form.decision == "switch" {
         return switch_account(&provider, &headers, loaded, &session).await;
     }
@@ -96,13 +96,13 @@ async fn switch_account(
     loaded: interaction::Loaded,
     session: &Session,
 ) -> Result<Response, HttpError> {
-    let locale = loaded.locale;
+    let locale = loaded.page.locale;
     logout::end_session(provider, session).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
     let mut record = loaded.interaction;
     record.authn = None;
     record.sid = None;
     provider.stores.interactions.put(&record).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
-    let jar = interaction::jar(provider);
+    let jar = &loaded.page.jar;
     let cleared = jar.get(headers, cookies::SESSION).and_then(|_| jar.clear(cookies::SESSION));
     let response = respond::redirect(&interaction::page_url(provider, &Decision::Login, &record.id));
     Ok(interaction::with_cookie(response, cleared))

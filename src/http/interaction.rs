@@ -8,9 +8,10 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 
-use super::cookies::{self, CookieJar};
+use super::cookies;
 use super::error::HttpError;
-use super::i18n::{Locale, Notice};
+use super::i18n::Notice;
+use super::page_context::PageContext;
 use super::respond;
 use crate::model::interaction::{LoginRequest, Protocol};
 use crate::model::{Authentication, Client, Interaction, Session};
@@ -21,20 +22,6 @@ use crate::secret;
 /// One year: the browser binding outlives sessions, it only ties forms to a browser.
 const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;
 
-pub fn jar(provider: &Provider) -> CookieJar {
-    let base = provider.persona.base_path();
-    CookieJar {
-        secure: provider.persona.issuer.starts_with("https://"),
-        path: if base.is_empty() { "/".into() } else { base },
-        face: provider.persona.face.clone(),
-    }
-}
-
-pub fn locale(headers: &HeaderMap, ui_locales: Option<&str>) -> Locale {
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    Locale::negotiate(ui_locales, accept)
-}
-
 /// Starts an interaction for `request` and sends the browser to the page for `decision`; with
 /// the live `session` of the person when the decision needs no login (consent, account choice).
 pub async fn start(
@@ -44,11 +31,11 @@ pub async fn start(
     decision: &Decision,
     session: Option<&Session>,
 ) -> Result<Response, OAuthError> {
-    let (browser, new_cookie) =
-        match jar(provider).get(headers, cookies::BROWSER).filter(|v| v.len() >= 32 && v.len() <= 128) {
-            Some(value) => (value, false),
-            None => (secret::random_token(32), true),
-        };
+    let jar = PageContext::new(provider, headers, None).jar;
+    let (browser, new_cookie) = match jar.get(headers, cookies::BROWSER).filter(|v| v.len() >= 32 && v.len() <= 128) {
+        Some(value) => (value, false),
+        None => (secret::random_token(32), true),
+    };
     let now = provider.now();
     let interaction = Interaction {
         face: provider.persona.face.clone(),
@@ -69,7 +56,7 @@ pub async fn start(
     };
     provider.stores.interactions.put(&interaction).await?;
     let mut response = respond::redirect(&page_url(provider, decision, &interaction.id));
-    if new_cookie && let Some(cookie) = jar(provider).set(cookies::BROWSER, &browser, BROWSER_COOKIE_AGE) {
+    if new_cookie && let Some(cookie) = jar.set(cookies::BROWSER, &browser, BROWSER_COOKIE_AGE) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
@@ -93,7 +80,8 @@ pub struct Loaded {
     pub login: LoginRequest,
     pub pending: Pending,
     pub client: Client,
-    pub locale: Locale,
+    /// The login's pages: in the language it asked for (`ui_locales`), else the browser's.
+    pub page: PageContext,
 }
 
 /// The request waiting for a login, as its protocol reads it back: the one place that knows
@@ -124,15 +112,13 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         Protocol::Oidc => Pending::Oidc(Box::new(AuthorizationRequest::from_pending(&pending).ok_or_else(expired)?)),
     };
     let login = pending.login;
-    let locale = locale(headers, login.ui_locales.as_deref());
-    let client = provider
-        .stores
-        .clients
-        .get(&login.client_id)
-        .await
-        .map_err(|e| HttpError::page(e).in_locale(locale))?
-        .ok_or_else(|| HttpError::page(OAuthError::invalid_request("the client no longer exists")).in_locale(locale))?;
-    let browser = jar(provider).get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
+    let page = PageContext::new(provider, headers, login.ui_locales.as_deref());
+    let locale = page.locale;
+    let client =
+        provider.stores.clients.get(&login.client_id).await.map_err(|e| page.error(e))?.ok_or_else(|| {
+            HttpError::page(OAuthError::invalid_request("the client no longer exists")).in_locale(locale)
+        })?;
+    let browser = page.jar.get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
     if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
         return Err(HttpError::notice(
             Notice::OtherBrowser,
@@ -155,18 +141,18 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         )
         .back_to(&client));
     }
-    Ok(Loaded { interaction, login, pending: request, client, locale })
+    Ok(Loaded { interaction, login, pending: request, client, page })
 }
 
 impl Loaded {
     /// An error page for this login: in its language, with the way back to its client's website.
     pub fn error(&self, error: impl Into<OAuthError>) -> HttpError {
-        HttpError::page(error).in_locale(self.locale).back_to(&self.client)
+        self.page.error(error).back_to(&self.client)
     }
 
     /// An error page for this login that says what happened.
     pub fn notice(&self, notice: Notice, error: impl Into<OAuthError>) -> HttpError {
-        HttpError::notice(notice, error).in_locale(self.locale).back_to(&self.client)
+        self.page.notice(notice, error).back_to(&self.client)
     }
 }
 
@@ -184,7 +170,7 @@ pub async fn person(
             OAuthError::invalid_request("you are not logged in; start again from the application"),
         ));
     };
-    let cookie = jar(provider).get(headers, cookies::SESSION);
+    let cookie = loaded.page.jar.get(headers, cookies::SESSION);
     let current = provider.sessions().current(cookie.as_deref()).await.map_err(|e| loaded.error(e))?;
     let sid = loaded.interaction.sid.as_deref();
     match current {
@@ -218,7 +204,7 @@ pub async fn finish_login(
     mut loaded: Loaded,
     authn: Authentication,
 ) -> Result<Response, HttpError> {
-    let jar = jar(provider);
+    let jar = loaded.page.jar.clone();
     let old_cookie = jar.get(headers, cookies::SESSION);
     // Another person's session in this browser ends with back-channel logout to its clients.
     let (cookie, session) = provider
@@ -242,31 +228,21 @@ pub async fn proceed(
     session: &Session,
     consent_given: bool,
 ) -> Result<Response, HttpError> {
-    let Loaded { mut interaction, pending: Pending::Oidc(request), client, locale, .. } = loaded;
+    let Loaded { mut interaction, pending: Pending::Oidc(request), client, page, .. } = loaded;
     let decision = authorize::after_login(provider, &client, &request, &authn, Some(session), consent_given).await;
     match decision {
         Ok(Decision::Respond(response)) => {
-            provider
-                .stores
-                .interactions
-                .delete(&interaction.id)
-                .await
-                .map_err(|e| HttpError::page(e).in_locale(locale))?;
+            provider.stores.interactions.delete(&interaction.id).await.map_err(|e| page.error(e))?;
             Ok(respond::authorization_response(&response))
         }
         Ok(next) => {
             interaction.authn = Some(authn);
             interaction.sid = Some(session.sid.clone());
-            provider.stores.interactions.put(&interaction).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
+            provider.stores.interactions.put(&interaction).await.map_err(|e| page.error(e))?;
             Ok(respond::redirect(&page_url(provider, &next, &interaction.id)))
         }
         Err(error) => {
-            provider
-                .stores
-                .interactions
-                .delete(&interaction.id)
-                .await
-                .map_err(|e| HttpError::page(e).in_locale(locale))?;
+            provider.stores.interactions.delete(&interaction.id).await.map_err(|e| page.error(e))?;
             Ok(respond::authorization_response(&AuthorizationResponse::error(
                 request.target(),
                 provider.issuer(),

@@ -11,8 +11,9 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::i18n::Locale;
+use super::page_context::PageContext;
 use super::pages::LandingPage;
-use super::{AppState, form, interaction, security};
+use super::{AppState, form, security};
 use crate::oidc::Provider;
 
 /// Mounts the page at the issuer's path and, when that is not the root, at `/` too.
@@ -30,13 +31,14 @@ pub async fn show(State(provider): State<Provider>, headers: HeaderMap, RawQuery
     // A malformed query is no reason to refuse this page: it then just picks no language.
     let pairs = form::pairs(query.unwrap_or_default().as_bytes()).unwrap_or_default();
     let asked = pairs.iter().find(|(k, _)| k == "lang" || k == "ui_locales").map(|(_, v)| v.as_str());
-    let locale = interaction::locale(&headers, asked);
+    let ctx = PageContext::new(&provider, &headers, asked);
+    let locale = ctx.locale;
     let other_locale = match locale {
         Locale::Cs => Locale::En,
         Locale::En => Locale::Cs,
     };
     let issuer = provider.issuer().to_owned();
-    let base = provider.persona.base_path();
+    let base = ctx.base;
     let paths = &provider.persona.paths;
     let page = LandingPage {
         locale,

@@ -109,7 +109,7 @@ fn render(
     username: String,
     error: Option<LoginError>,
 ) -> Response {
-    let texts = i18n::texts(loaded.locale);
+    let texts = i18n::texts(loaded.page.locale);
     let means = offered
         .iter()
         .map(|m| MeansChoice {
@@ -117,19 +117,19 @@ fn render(
             label: match m {
                 Means::Password => texts.login.means_password,
                 Means::NiaId => texts.sms.means,
-                Means::Meg => super::i18n::meg::texts(loaded.locale).means,
+                Means::Meg => super::i18n::meg::texts(loaded.page.locale).means,
                 Means::Eobcanka => texts.card.means,
                 Means::Bank => texts.bank.means,
-                Means::Mojeid => i18n::keys::texts(loaded.locale).means_mojeid,
+                Means::Mojeid => i18n::keys::texts(loaded.page.locale).means_mojeid,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
         })
         .collect();
     let page = LoginPage {
-        locale: loaded.locale,
-        base: provider.persona.base_path(),
-        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login),
+        locale: loaded.page.locale,
+        base: loaded.page.base.clone(),
+        action: loaded.page.url(provider.persona.paths.login),
         interaction: loaded.interaction.id.clone(),
         csrf: loaded.interaction.csrf.clone(),
         username,
@@ -141,7 +141,7 @@ fn render(
         card: if chosen == Means::Eobcanka { super::login_card::prompt(provider, loaded) } else { None },
         meg: if chosen == Means::Meg { super::login_meg::prompt(provider, loaded) } else { None },
         banks: provider.config.banks.iter().map(|b| BankChoice { id: b.id.clone(), name: b.name.clone() }).collect(),
-        bank_action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login_bank),
+        bank_action: loaded.page.url(provider.persona.paths.login_bank),
     };
     let status = match error {
         None => StatusCode::OK,

@@ -60,7 +60,7 @@ pub fn prompt(provider: &Provider, loaded: &Loaded) -> Option<CardPrompt> {
     Some(CardPrompt {
         command: format!("identita card login KARTA.json --url {url}"),
         url,
-        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login_card),
+        action: loaded.page.url(provider.persona.paths.login_card),
         signed: matches!(challenge.outcome, Some(CardOutcome::Signed { .. })),
     })
 }

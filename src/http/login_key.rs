@@ -159,9 +159,9 @@ async fn refuse(
 
 fn render(provider: &Provider, loaded: &Loaded, message: Option<KeyMessage>) -> Response {
     let nonce = secret::random_token(16);
-    let base = provider.persona.base_path();
+    let base = loaded.page.base.clone();
     let page = KeyLoginPage {
-        locale: loaded.locale,
+        locale: loaded.page.locale,
         base: base.clone(),
         action: format!("{base}{}", provider.persona.paths.login_key),
         interaction: loaded.interaction.id.clone(),

@@ -75,7 +75,7 @@ pub fn prompt(provider: &Provider, loaded: &Loaded) -> Option<MegPrompt> {
     let challenge = loaded.interaction.meg.as_ref()?;
     let url = challenge_url(provider, &loaded.interaction.id, &challenge.nonce);
     let link = format!("{LINK_SCHEME}{url}");
-    let base = provider.persona.base_path();
+    let base = loaded.page.base.clone();
     let path = provider.persona.paths.login_meg;
     Some(MegPrompt {
         command: format!("identita meg approve {url} --device ZARIZENI.json"),

@@ -159,9 +159,9 @@ async fn forget_code(provider: &Provider, mut loaded: Loaded, error: LoginError)
 
 fn render(provider: &Provider, loaded: &Loaded, challenge: &SmsChallenge, message: Option<SmsMessage>) -> Response {
     let page = SmsPage {
-        locale: loaded.locale,
-        base: provider.persona.base_path(),
-        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.login_sms),
+        locale: loaded.page.locale,
+        base: loaded.page.base.clone(),
+        action: loaded.page.url(provider.persona.paths.login_sms),
         interaction: loaded.interaction.id.clone(),
         csrf: loaded.interaction.csrf.clone(),
         phone: nia_id::masked(&challenge.phone),

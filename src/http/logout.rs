@@ -15,6 +15,7 @@ use axum::response::Response;
 use super::error::HttpError;
 use super::i18n::Notice;
 use super::interaction;
+use super::page_context::PageContext;
 use super::pages::{LoggedOutPage, LogoutConfirmPage, LogoutKeptPage};
 use super::{cookies, form, respond, security};
 use crate::model::Session;
@@ -56,14 +57,13 @@ async fn handle(
         ui_locales: map.get("ui_locales").cloned(),
         logout_hint: map.get("logout_hint").cloned(),
     };
-    let locale = interaction::locale(headers, params.ui_locales.as_deref());
-    let jar = interaction::jar(provider);
+    let ctx = PageContext::new(provider, headers, params.ui_locales.as_deref());
+    let jar = &ctx.jar;
     let cookie = jar.get(headers, cookies::SESSION);
-    let current =
-        provider.sessions().current(cookie.as_deref()).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
+    let current = provider.sessions().current(cookie.as_deref()).await.map_err(|e| ctx.error(e))?;
     let plan = match logout::plan(provider, &params, current.as_ref()).await {
         Ok(plan) => plan,
-        Err(error) => return Err(with_way_back(provider, HttpError::page(error).in_locale(locale), &params).await),
+        Err(error) => return Err(with_way_back(provider, ctx.error(error), &params).await),
     };
 
     let browser = jar.get(headers, cookies::BROWSER).filter(|b| b.len() >= 32);
@@ -79,51 +79,47 @@ async fn handle(
         return Ok(match plan.redirect {
             Some(url) => respond::redirect(&url),
             None => {
-                let page = LogoutKeptPage { locale, base: provider.persona.base_path(), client_name: plan.client_name };
+                let page = LogoutKeptPage { locale: ctx.locale, base: ctx.base, client_name: plan.client_name };
                 security::page(StatusCode::OK, page.render(), None)
             }
         });
     }
     if plan.confirm && !confirmed {
         if posted && map.contains_key("logout") {
-            return Err(HttpError::notice(
+            return Err(ctx.notice(
                 Notice::FormOutdated,
                 OAuthError::new(ErrorCode::AccessDenied, "the logout form is out of date; try again"),
-            )
-            .in_locale(locale));
+            ));
         }
         let account = match &current {
             Some(session) => account_name(provider, session).await,
             None => None,
         };
-        return Ok(confirm_page(provider, locale, &params, plan.client_name, account, browser));
+        return Ok(confirm_page(provider, &ctx, &params, plan.client_name, account, browser));
     }
     // Past the confirmation, a session from the cookie is ended only when confirmed or named by
     // the hint (`plan.confirm` is false then), so its cookie may go.
     let clear_cookie = confirmed || current.is_some();
     let session = match (current, &plan.hint_sid) {
         (Some(session), _) => Some(session),
-        (None, Some(sid)) => provider
-            .stores
-            .sessions
-            .get_by_sid(sid, provider.now())
-            .await
-            .map_err(|e| HttpError::page(e).in_locale(locale))?,
+        (None, Some(sid)) => {
+            provider.stores.sessions.get_by_sid(sid, provider.now()).await.map_err(|e| ctx.error(e))?
+        }
         (None, None) => None,
     };
     if let Some(session) = &session {
-        logout::end_session(provider, session).await.map_err(|e| HttpError::page(e).in_locale(locale))?;
+        logout::end_session(provider, session).await.map_err(|e| ctx.error(e))?;
     }
     let response = match plan.redirect {
         Some(url) => respond::redirect(&url),
-        None => logged_out_page(provider, locale, plan.client_name),
+        None => logged_out_page(&ctx, plan.client_name),
     };
     Ok(interaction::with_cookie(response, clear_cookie.then(|| jar.clear(cookies::SESSION)).flatten()))
 }
 
 fn confirm_page(
     provider: &Provider,
-    locale: super::i18n::Locale,
+    ctx: &PageContext,
     params: &LogoutParams,
     client_name: Option<String>,
     account: Option<String>,
@@ -134,17 +130,16 @@ fn confirm_page(
         None => (secret::random_token(32), true),
     };
     let page = LogoutConfirmPage {
-        locale,
-        base: provider.persona.base_path(),
-        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.end_session),
+        locale: ctx.locale,
+        base: ctx.base.clone(),
+        action: ctx.url(provider.persona.paths.end_session),
         csrf: csrf_for(&browser),
         fields: params.pairs(),
         client_name,
         account,
     };
     let response = security::page(StatusCode::OK, page.render(), None);
-    let cookie =
-        new_cookie.then(|| interaction::jar(provider).set(cookies::BROWSER, &browser, 365 * 24 * 3600)).flatten();
+    let cookie = new_cookie.then(|| ctx.jar.set(cookies::BROWSER, &browser, 365 * 24 * 3600)).flatten();
     interaction::with_cookie(response, cookie)
 }
 
@@ -168,7 +163,7 @@ async fn account_name(provider: &Provider, session: &Session) -> Option<String> 
     })
 }
 
-fn logged_out_page(provider: &Provider, locale: super::i18n::Locale, client_name: Option<String>) -> Response {
-    let page = LoggedOutPage { locale, base: provider.persona.base_path(), client_name };
+fn logged_out_page(ctx: &PageContext, client_name: Option<String>) -> Response {
+    let page = LoggedOutPage { locale: ctx.locale, base: ctx.base.clone(), client_name };
     security::page(StatusCode::OK, page.render(), None)
 }

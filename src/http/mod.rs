@@ -21,6 +21,7 @@ pub mod login_meg;
 pub mod login_sms;
 pub mod logout;
 pub mod meg_device;
+pub mod page_context;
 pub mod pages;
 pub mod registration;
 pub mod respond;

@@ -33,9 +33,9 @@ pub async fn show(
     let (authn, _) = person(&provider, &headers, &loaded).await?;
     let user = provider.stores.users.get(&authn.user_id).await.map_err(|e| loaded.error(e))?;
     let page = SelectAccountPage {
-        locale: loaded.locale,
-        base: provider.persona.base_path(),
-        action: format!("{}{}", provider.persona.base_path(), provider.persona.paths.select_account),
+        locale: loaded.page.locale,
+        base: loaded.page.base.clone(),
+        action: loaded.page.url(provider.persona.paths.select_account),
         interaction: loaded.interaction.id.clone(),
         csrf: loaded.interaction.csrf.clone(),
         user_name: user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default(),
