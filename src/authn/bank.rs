@@ -27,7 +27,7 @@ use crate::secret::{self, Secret};
 use crate::store::{StoreError, UserStore};
 
 #[derive(Debug, thiserror::Error)]
-pub enum BankError {
+pub(crate) enum BankError {
     /// Set-up (at start): a secret file that cannot be read.
     #[error("{0}")]
     Setup(String),
@@ -46,7 +46,7 @@ pub enum BankError {
 
 /// Why a verified answer of a bank logs nobody in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BankRefusal {
+pub(crate) enum BankRefusal {
     /// The bank authenticated the person below substantial (or said no level).
     LowAssurance,
     /// The bank did not give the name and birth date the match needs.
@@ -59,7 +59,7 @@ pub enum BankRefusal {
 
 impl BankRefusal {
     /// The reason as the log and metrics name it.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             BankRefusal::LowAssurance => "bank_low_assurance",
             BankRefusal::MissingClaims => "bank_missing_claims",
@@ -71,11 +71,11 @@ impl BankRefusal {
 
 /// What a bank vouches for about the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BankClaims {
-    pub given_name: String,
-    pub family_name: String,
+pub(crate) struct BankClaims {
+    pub(crate) given_name: String,
+    pub(crate) family_name: String,
     /// `YYYY-MM-DD`.
-    pub birthdate: String,
+    pub(crate) birthdate: String,
 }
 
 struct Bank {
@@ -85,7 +85,7 @@ struct Bank {
 
 /// The configured banks, with their discovery documents once fetched. Cheap to clone.
 #[derive(Clone, Default)]
-pub struct Banks {
+pub(crate) struct Banks {
     banks: Arc<Vec<Bank>>,
     http: reqwest::Client,
     discovered: Arc<RwLock<HashMap<String, CoreProviderMetadata>>>,
@@ -95,14 +95,14 @@ pub struct Banks {
 }
 
 /// The authorization request to send the browser to, and what the callback checks it against.
-pub struct Started {
-    pub url: String,
-    pub pending: BankPending,
+pub(crate) struct Started {
+    pub(crate) url: String,
+    pub(crate) pending: BankPending,
 }
 
 impl Banks {
     /// The banks of `[[banks]]` (validated by the config), their secrets read.
-    pub fn new(configs: &[BankConfig], clock: SharedClock) -> Result<Self, BankError> {
+    pub(crate) fn new(configs: &[BankConfig], clock: SharedClock) -> Result<Self, BankError> {
         let mut banks = Vec::new();
         for config in configs {
             let secret = match (&config.client_secret, &config.client_secret_file) {
@@ -126,15 +126,6 @@ impl Banks {
         Ok(Self { banks: Arc::new(banks), http, discovered: Arc::default(), clock: Some(clock) })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.banks.is_empty()
-    }
-
-    /// The banks as a picker lists them: id and name.
-    pub fn list(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.banks.iter().map(|b| (b.config.id.as_str(), b.config.name.as_str()))
-    }
-
     fn bank(&self, id: &str) -> Result<&Bank, BankError> {
         self.banks.iter().find(|b| b.config.id == id).ok_or_else(|| BankError::UnknownBank(id.to_owned()))
     }
@@ -156,7 +147,12 @@ impl Banks {
 
     /// The authorization request for a login at `bank_id`, answered at `redirect_uri`; the
     /// `state` starts with `interaction` so that the callback finds the login again.
-    pub async fn begin(&self, bank_id: &str, redirect_uri: &str, interaction: &str) -> Result<Started, BankError> {
+    pub(crate) async fn begin(
+        &self,
+        bank_id: &str,
+        redirect_uri: &str,
+        interaction: &str,
+    ) -> Result<Started, BankError> {
         let bank = self.bank(bank_id)?;
         let metadata = self.metadata(bank).await?;
         let client = client(bank, metadata, redirect_uri)?;
@@ -187,7 +183,7 @@ impl Banks {
     /// The person the bank vouches for, from the `code` it sent back for `pending`. A failure
     /// forgets the bank's discovery document (and the keys fetched with it), so that the next
     /// login sees a bank that has moved an endpoint or rotated its keys.
-    pub async fn finish(
+    pub(crate) async fn finish(
         &self,
         pending: &BankPending,
         code: &str,
@@ -286,7 +282,7 @@ fn describe(error: &dyn std::error::Error) -> String {
 
 /// The account the bank's answer to `pending` logs in: the bank's claims ([`Banks::finish`])
 /// matched to the register ([`match_citizen`]).
-pub async fn login(
+pub(crate) async fn login(
     banks: &Banks,
     users: &dyn UserStore,
     pending: &BankPending,
@@ -301,7 +297,7 @@ pub async fn login(
 }
 
 /// The one enabled account whose profile has the bank's given name, family name and birth date.
-pub async fn match_citizen(
+pub(crate) async fn match_citizen(
     users: &dyn UserStore,
     claims: &BankClaims,
 ) -> Result<Result<User, BankRefusal>, StoreError> {
@@ -325,11 +321,11 @@ pub async fn match_citizen(
 }
 
 /// A `state` sent to a bank, split into the interaction it belongs to and its random part.
-pub fn interaction_of(state: &str) -> Option<(&str, &str)> {
+pub(crate) fn interaction_of(state: &str) -> Option<(&str, &str)> {
     state.split_once('.').filter(|(id, random)| !id.is_empty() && !random.is_empty())
 }
 
 /// Whether the random part of a `state` is the one `pending` was made with.
-pub fn state_matches(pending: &BankPending, random: &str) -> bool {
+pub(crate) fn state_matches(pending: &BankPending, random: &str) -> bool {
     secret::constant_time_eq(&secret::digest(random), &pending.state_digest)
 }

@@ -15,40 +15,40 @@ use crate::secret;
 use crate::store::{CardStore, CounterStore, ReplayStore, StoreError};
 
 /// How long a challenge is good for: five minutes.
-pub const CHALLENGE_TTL: i64 = 300;
+pub(crate) const CHALLENGE_TTL: i64 = 300;
 /// Answers (signatures posted) to one challenge.
-pub const ANSWERS_PER_CHALLENGE: u32 = 5;
+pub(crate) const ANSWERS_PER_CHALLENGE: u32 = 5;
 /// Answers from one card per [`CARD_WINDOW`], whatever the challenges.
-pub const CARD_ANSWERS: u32 = 10;
+pub(crate) const CARD_ANSWERS: u32 = 10;
 /// The window of the per-card limit: fifteen minutes.
-pub const CARD_WINDOW: i64 = 900;
+pub(crate) const CARD_WINDOW: i64 = 900;
 
 /// A card's answer to a challenge, as the reader posts it.
 #[derive(Debug, Clone, Copy)]
-pub struct Answer<'a> {
-    pub number: &'a str,
+pub(crate) struct Answer<'a> {
+    pub(crate) number: &'a str,
     /// The certificate on the card (PEM).
-    pub certificate: &'a str,
+    pub(crate) certificate: &'a str,
     /// The signature of [`crate::card::signed_message`] (base64url ASN.1 DER ECDSA).
-    pub signature: &'a str,
+    pub(crate) signature: &'a str,
 }
 
 /// A new challenge for a login.
-pub fn challenge(now: Timestamp) -> CardChallenge {
+pub(crate) fn challenge(now: Timestamp) -> CardChallenge {
     CardChallenge { nonce: secret::random_token(24), expires_at: now + CHALLENGE_TTL, outcome: None }
 }
 
 /// eObčanka's checks over the card register, the counters and the single-use memory.
-pub struct Eobcanka<'a> {
-    pub cards: &'a dyn CardStore,
-    pub counters: &'a dyn CounterStore,
-    pub replay: &'a dyn ReplayStore,
+pub(crate) struct Eobcanka<'a> {
+    pub(crate) cards: &'a dyn CardStore,
+    pub(crate) counters: &'a dyn CounterStore,
+    pub(crate) replay: &'a dyn ReplayStore,
 }
 
 impl Eobcanka<'_> {
     /// Checks `answer` to `challenge`, whose URL is `challenge_url`: the card that signed it, or
     /// why not. A challenge answered rightly is spent, even by a racing answer.
-    pub async fn check(
+    pub(crate) async fn check(
         &self,
         challenge: &CardChallenge,
         challenge_url: &str,

@@ -20,11 +20,11 @@ use crate::model::loa::{Loa, Requirement};
 /// No available means reaches a level an essential requirement accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("no available means of authentication reaches a level of assurance the request requires")]
-pub struct Unmet;
+pub(crate) struct Unmet;
 
 /// How a request's requirement will be served.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     requirement: Requirement,
     level: Loa,
     met: bool,
@@ -32,7 +32,7 @@ pub struct Plan {
 
 /// What an existing SSO session is worth for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionLevel {
+pub(crate) enum SessionLevel {
     /// The session's level is good enough.
     Enough,
     /// The person must authenticate again, at this level.
@@ -40,7 +40,7 @@ pub enum SessionLevel {
 }
 
 /// The plan for `requirement` when the means reach the levels `reachable`.
-pub fn plan(requirement: &Requirement, reachable: &[Loa]) -> Result<Plan, Unmet> {
+pub(crate) fn plan(requirement: &Requirement, reachable: &[Loa]) -> Result<Plan, Unmet> {
     let mut reachable = reachable.to_vec();
     reachable.sort();
     reachable.dedup();
@@ -62,24 +62,26 @@ pub fn plan(requirement: &Requirement, reachable: &[Loa]) -> Result<Plan, Unmet>
 
 impl Plan {
     /// The level to authenticate at.
-    pub fn level(&self) -> Loa {
+    #[cfg(test)]
+    pub(crate) fn level(&self) -> Loa {
         self.level
     }
 
     /// Whether authenticating at [`Plan::level`] satisfies the requirement (false: a voluntary
     /// requirement no means meets, served at the closest level).
-    pub fn meets_requirement(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn meets_requirement(&self) -> bool {
         self.met
     }
 
     /// Whether an authentication at `achieved` is good enough.
-    pub fn accepts(&self, achieved: Loa) -> bool {
+    pub(crate) fn accepts(&self, achieved: Loa) -> bool {
         self.requirement.accepts(achieved)
             || (!self.met && self.requirement.distance(achieved) <= self.requirement.distance(self.level))
     }
 
     /// Whether an SSO session at `level` serves the request, or the person must step up.
-    pub fn session(&self, level: Loa) -> SessionLevel {
+    pub(crate) fn session(&self, level: Loa) -> SessionLevel {
         if self.accepts(level) { SessionLevel::Enough } else { SessionLevel::StepUp(self.level) }
     }
 }

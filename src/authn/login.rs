@@ -18,7 +18,7 @@ use crate::store::{CounterStore, StoreError, UserStore};
 const LOGGED_USERNAME_CHARS: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
-pub enum LoginError {
+pub(crate) enum LoginError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -27,11 +27,11 @@ pub enum LoginError {
 
 /// What a person typed, and where from.
 #[derive(Clone, Copy)]
-pub struct Attempt<'a> {
-    pub username: &'a str,
-    pub password: &'a str,
-    pub source: IpAddr,
-    pub now: Timestamp,
+pub(crate) struct Attempt<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) source: IpAddr,
+    pub(crate) now: Timestamp,
 }
 
 impl std::fmt::Debug for Attempt<'_> {
@@ -42,7 +42,7 @@ impl std::fmt::Debug for Attempt<'_> {
 
 /// Why a login is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Unknown username, wrong password or a disabled account — deliberately one answer.
     BadCredentials,
     /// Too many attempts from the source address; try again at `retry_at`.
@@ -55,7 +55,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// The reason as the log names it.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             Refusal::BadCredentials => "bad_credentials",
             Refusal::Throttled { .. } => "throttled",
@@ -65,7 +65,7 @@ impl Refusal {
     }
 
     /// When the person may try again, if the refusal is a wait.
-    pub fn retry_at(self) -> Option<Timestamp> {
+    pub(crate) fn retry_at(self) -> Option<Timestamp> {
         match self {
             Refusal::BadCredentials | Refusal::Exhausted => None,
             Refusal::Throttled { retry_at } | Refusal::Locked { retry_at } => Some(retry_at),
@@ -83,16 +83,16 @@ impl From<Limited> for Refusal {
 }
 
 /// What password logins need: accounts, counters, the hasher and the limits.
-pub struct PasswordLogin<'a> {
-    pub users: &'a dyn UserStore,
-    pub counters: &'a dyn CounterStore,
-    pub passwords: &'a PasswordHasher,
-    pub config: &'a PasswordConfig,
+pub(crate) struct PasswordLogin<'a> {
+    pub(crate) users: &'a dyn UserStore,
+    pub(crate) counters: &'a dyn CounterStore,
+    pub(crate) passwords: &'a PasswordHasher,
+    pub(crate) config: &'a PasswordConfig,
 }
 
 impl PasswordLogin<'_> {
     /// Checks one attempt: the account it authenticates, or why not.
-    pub async fn attempt(&self, attempt: Attempt<'_>) -> Result<Result<User, Refusal>, LoginError> {
+    pub(crate) async fn attempt(&self, attempt: Attempt<'_>) -> Result<Result<User, Refusal>, LoginError> {
         let throttle = Throttle::new(self.counters, self.config);
         let reservation = match throttle.reserve(attempt.source, attempt.username, attempt.now).await? {
             Ok(reservation) => reservation,
@@ -129,7 +129,7 @@ impl PasswordLogin<'_> {
 }
 
 /// Logs a refused attempt and returns the refusal.
-pub fn refused(attempt: &Attempt<'_>, refusal: Refusal) -> Refusal {
+pub(crate) fn refused(attempt: &Attempt<'_>, refusal: Refusal) -> Refusal {
     let retry_in = refusal.retry_at().map(|at| at - attempt.now);
     tracing::info!(
         username = ?shortened(attempt.username),

@@ -8,7 +8,7 @@ use crate::persona::Persona;
 
 /// A means of authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Means {
+pub(crate) enum Means {
     /// Username and password.
     Password,
     /// NIA ID: username, password and a one-time code by SMS to the account's +420 number.
@@ -28,11 +28,11 @@ pub enum Means {
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub const ALL: [Means; 6] =
+    pub(crate) const ALL: [Means; 6] =
         [Means::Password, Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid, Means::Bank];
 
     /// The name in URLs and forms.
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Means::Password => "password",
             Means::NiaId => "nia-id",
@@ -50,7 +50,7 @@ impl Means {
 
     /// The level a login with this means reaches on `persona`: the lowest of [`Means::levels`]
     /// (mojeID + WebAuthn reaches high only with a certified key; its login says which).
-    pub fn level(self, persona: &Persona) -> Loa {
+    pub(crate) fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
             Means::NiaId | Means::Meg | Means::Bank | Means::Mojeid => Loa::Substantial,
@@ -60,7 +60,7 @@ impl Means {
 
     /// Every level a login with this means can reach on `persona`, weakest first. The login
     /// itself says which one it achieved; that is the one that counts.
-    pub fn levels(self, persona: &Persona) -> Vec<Loa> {
+    pub(crate) fn levels(self, persona: &Persona) -> Vec<Loa> {
         match self {
             Means::Mojeid => vec![Loa::Substantial, Loa::High],
             _ => vec![self.level(persona)],
@@ -68,7 +68,7 @@ impl Means {
     }
 
     /// The methods a login with this means used (RFC 8176).
-    pub fn amr(self) -> &'static [&'static str] {
+    pub(crate) fn amr(self) -> &'static [&'static str] {
         match self {
             Means::Password => &["pwd"],
             Means::NiaId => &["pwd", "sms", "mfa"],
@@ -82,7 +82,7 @@ impl Means {
 }
 
 /// The levels the means of `persona` reach, weakest first.
-pub fn reachable(persona: &Persona) -> Vec<Loa> {
+pub(crate) fn reachable(persona: &Persona) -> Vec<Loa> {
     let mut levels: Vec<Loa> = Means::ALL.iter().flat_map(|m| m.levels(persona)).collect();
     levels.sort();
     levels.dedup();
@@ -90,14 +90,14 @@ pub fn reachable(persona: &Persona) -> Vec<Loa> {
 }
 
 /// The means this deployment has: every one, but the bank identity only with a bank to log in at.
-pub fn available(banks_configured: bool) -> Vec<Means> {
+pub(crate) fn available(banks_configured: bool) -> Vec<Means> {
     Means::ALL.into_iter().filter(|m| *m != Means::Bank || banks_configured).collect()
 }
 
 /// The means a login for `requirement` may use on `persona`, out of the `available` ones, in
 /// the order a page lists them: those that reach a level the request's plan accepts. Never empty: a
 /// plan exists only when some means reaches a level it accepts.
-pub fn offered(requirement: &Requirement, persona: &Persona, available: &[Means]) -> Result<Vec<Means>, Unmet> {
+pub(crate) fn offered(requirement: &Requirement, persona: &Persona, available: &[Means]) -> Result<Vec<Means>, Unmet> {
     let plan: Plan = loa::plan(requirement, &reachable(persona))?;
     let offered: Vec<Means> =
         available.iter().copied().filter(|m| m.levels(persona).into_iter().any(|l| plan.accepts(l))).collect();

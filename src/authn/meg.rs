@@ -18,22 +18,22 @@ pub const CHALLENGE_TTL: i64 = 180;
 /// How long a pairing code is good for: four minutes.
 pub const PAIRING_TTL: i64 = 240;
 /// Answers (signatures posted) to one challenge.
-pub const ANSWERS_PER_CHALLENGE: u32 = 5;
+pub(crate) const ANSWERS_PER_CHALLENGE: u32 = 5;
 /// Longest name a device may be given.
 const NAME_MAX: usize = 64;
 
 /// A device's answer to a challenge, as it posts it.
 #[derive(Debug, Clone, Copy)]
-pub struct Answer<'a> {
-    pub device: &'a str,
-    pub decision: Decision,
+pub(crate) struct Answer<'a> {
+    pub(crate) device: &'a str,
+    pub(crate) decision: Decision,
     /// The signature of [`meg::signed_answer`] (base64url ASN.1 DER ECDSA).
-    pub signature: &'a str,
+    pub(crate) signature: &'a str,
 }
 
 /// Why a pairing was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PairingRefusal {
+pub(crate) enum PairingRefusal {
     /// Unknown, already used or expired: the same answer for each, as a guess learns nothing.
     InvalidCode,
     BadPublicKey,
@@ -41,20 +41,20 @@ pub enum PairingRefusal {
 }
 
 /// A new challenge for a login.
-pub fn challenge(now: Timestamp) -> MegChallenge {
+pub(crate) fn challenge(now: Timestamp) -> MegChallenge {
     MegChallenge { nonce: secret::random_token(24), expires_at: now + CHALLENGE_TTL, outcome: None }
 }
 
 /// MEG's checks over the device register, the counters and the single-use memory.
-pub struct Meg<'a> {
-    pub devices: &'a dyn DeviceStore,
-    pub counters: &'a dyn CounterStore,
-    pub replay: &'a dyn ReplayStore,
+pub(crate) struct Meg<'a> {
+    pub(crate) devices: &'a dyn DeviceStore,
+    pub(crate) counters: &'a dyn CounterStore,
+    pub(crate) replay: &'a dyn ReplayStore,
 }
 
 impl Meg<'_> {
     /// A pairing code for `user`'s next device; the code is kept as a digest only.
-    pub async fn enroll(&self, user: &User, now: Timestamp) -> Result<(String, Timestamp), StoreError> {
+    pub(crate) async fn enroll(&self, user: &User, now: Timestamp) -> Result<(String, Timestamp), StoreError> {
         let code = secret::random_token(24);
         let expires_at = now + PAIRING_TTL;
         self.devices.insert_pairing(&secret::digest(&code), &user.id, expires_at).await?;
@@ -63,7 +63,7 @@ impl Meg<'_> {
     }
 
     /// Pairs a device with the pairing `code`: the device registered for the code's user.
-    pub async fn pair(
+    pub(crate) async fn pair(
         &self,
         code: &str,
         public_key: &str,
@@ -96,7 +96,7 @@ impl Meg<'_> {
 
     /// Checks `answer` to `challenge`, whose URL is `challenge_url`: the device that approved
     /// it, or why not (a refusal by the holder included). A challenge rightly answered is spent.
-    pub async fn check(
+    pub(crate) async fn check(
         &self,
         challenge: &MegChallenge,
         challenge_url: &str,
@@ -156,7 +156,7 @@ impl Meg<'_> {
 
     /// The device a push connection's `Authorization` header (`MEG <time>.<signature>`) opens,
     /// when its signature is the active device's and its time within [`meg::PUSH_TOKEN_SKEW`].
-    pub async fn push_device(
+    pub(crate) async fn push_device(
         &self,
         device_id: &str,
         authorization: &str,

@@ -22,7 +22,7 @@ use crate::store::{Broadcast, LocalBroadcast, StoreError};
 /// Pushes to one account per [`PUSH_WINDOW`].
 pub const PUSHES_PER_USER: u32 = 5;
 /// Ten minutes.
-pub const PUSH_WINDOW: i64 = 600;
+pub(crate) const PUSH_WINDOW: i64 = 600;
 /// Pushes a connection holds before it is thought dead and skipped.
 const QUEUE: usize = 8;
 
@@ -31,7 +31,7 @@ type Connections = HashMap<String, Vec<(u64, mpsc::Sender<String>)>>;
 /// The devices connected for push on this node, and the login pages waiting here for a
 /// device's answer; clones share them.
 #[derive(Clone)]
-pub struct PushHub {
+pub(crate) struct PushHub {
     inner: Arc<Mutex<Hub>>,
     /// The interactions a device has just answered on this node: the pages waiting for them
     /// here look at the store at once instead of at their next poll.
@@ -63,8 +63,8 @@ struct Hub {
 }
 
 /// One device's connection: the challenge URLs pushed to it. Leaves the hub when dropped.
-pub struct Subscription {
-    pub pushes: mpsc::Receiver<String>,
+pub(crate) struct Subscription {
+    pub(crate) pushes: mpsc::Receiver<String>,
     hub: PushHub,
     device: String,
     id: u64,
@@ -84,13 +84,13 @@ impl Drop for Subscription {
 
 impl PushHub {
     /// A hub whose pushes go through `nodes`.
-    pub fn new(nodes: Arc<dyn Broadcast>) -> Self {
+    pub(crate) fn new(nodes: Arc<dyn Broadcast>) -> Self {
         Self { inner: Arc::default(), answered: broadcast::channel(1024).0, nodes, listening: Arc::default() }
     }
 
     /// Hands the pushes any node sends, this one's included, to the devices connected here,
     /// from now on (in a task of its own); once, however often it is called.
-    pub async fn listen(&self) -> Result<(), StoreError> {
+    pub(crate) async fn listen(&self) -> Result<(), StoreError> {
         if self.listening.load(Ordering::SeqCst) {
             return Ok(());
         }
@@ -118,7 +118,7 @@ impl PushHub {
     }
 
     /// Connects `device`: it receives what is pushed to it until the subscription is dropped.
-    pub fn subscribe(&self, device: &str) -> Subscription {
+    pub(crate) fn subscribe(&self, device: &str) -> Subscription {
         let (sender, pushes) = mpsc::channel(QUEUE);
         let mut hub = self.lock();
         hub.next += 1;
@@ -128,7 +128,7 @@ impl PushHub {
     }
 
     /// Pushes `challenge_url` to the connections of `devices`, on whichever node they are.
-    pub async fn push(&self, devices: &[String], challenge_url: &str) -> Result<(), StoreError> {
+    pub(crate) async fn push(&self, devices: &[String], challenge_url: &str) -> Result<(), StoreError> {
         let push = Push { devices: devices.to_vec(), challenge: challenge_url.to_owned() };
         let message = serde_json::to_string(&push).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.nodes.publish(&message).await
@@ -146,18 +146,19 @@ impl PushHub {
     }
 
     /// Tells the pages waiting on this node that the interaction `id` has a device's answer.
-    pub fn answered(&self, id: &str) {
+    pub(crate) fn answered(&self, id: &str) {
         let _ = self.answered.send(id.to_owned());
     }
 
     /// The answers given on this node from now on (interaction ids; lagging is harmless: a
     /// waiting page looks at the store on any message and on its poll).
-    pub fn answers(&self) -> broadcast::Receiver<String> {
+    pub(crate) fn answers(&self) -> broadcast::Receiver<String> {
         self.answered.subscribe()
     }
 
     /// How many device connections this node holds.
-    pub fn connections(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn connections(&self) -> usize {
         self.lock().devices.values().map(Vec::len).sum()
     }
 }

@@ -36,29 +36,29 @@ use password::PasswordError;
 /// checks).
 #[derive(Clone)]
 pub struct Authn {
-    pub users: Arc<dyn UserStore>,
+    pub(crate) users: Arc<dyn UserStore>,
     /// The eObčanka card register.
-    pub cards: Arc<dyn CardStore>,
+    pub(crate) cards: Arc<dyn CardStore>,
     /// The security keys of mojeID + WebAuthn.
-    pub security_keys: Arc<dyn SecurityKeyStore>,
+    pub(crate) security_keys: Arc<dyn SecurityKeyStore>,
     /// The register of paired MEG devices.
-    pub devices: Arc<dyn DeviceStore>,
+    pub(crate) devices: Arc<dyn DeviceStore>,
     /// The MEG devices connected for push on this node.
-    pub push: meg_push::PushHub,
-    pub counters: Arc<dyn CounterStore>,
+    pub(crate) push: meg_push::PushHub,
+    pub(crate) counters: Arc<dyn CounterStore>,
     /// What must be used once only (an SMS code).
-    pub replay: Arc<dyn ReplayStore>,
+    pub(crate) replay: Arc<dyn ReplayStore>,
     pub passwords: PasswordHasher,
-    pub config: Arc<PasswordConfig>,
+    pub(crate) config: Arc<PasswordConfig>,
     /// Sends the texts of the means that need one (an SMS code).
     pub notifier: Notifier,
     /// The banks of the bank identity means (none unless configured).
-    pub banks: bank::Banks,
+    pub(crate) banks: bank::Banks,
 }
 
 impl Authn {
     /// The services over `stores`, with a hasher made for `config`, sending through `notifier`.
-    pub fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
+    pub(crate) fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
         Ok(Self {
             users: stores.users.clone(),
             cards: stores.cards.clone(),
@@ -75,7 +75,7 @@ impl Authn {
     }
 
     /// Password logins over these services.
-    pub fn password_login(&self) -> PasswordLogin<'_> {
+    pub(crate) fn password_login(&self) -> PasswordLogin<'_> {
         PasswordLogin {
             users: &*self.users,
             counters: &*self.counters,
@@ -85,12 +85,12 @@ impl Authn {
     }
 
     /// NIA ID's SMS step over these services.
-    pub fn nia_id(&self) -> NiaId<'_> {
+    pub(crate) fn nia_id(&self) -> NiaId<'_> {
         NiaId { counters: &*self.counters, replay: &*self.replay, notifier: &self.notifier }
     }
 
     /// mojeID + WebAuthn's security keys, for the relying party at `issuer`.
-    pub fn security_keys<'a>(
+    pub(crate) fn security_keys<'a>(
         &'a self,
         issuer: &'a str,
         config: &'a crate::config::WebauthnConfig,
@@ -99,12 +99,12 @@ impl Authn {
     }
 
     /// eObčanka's checks over these services.
-    pub fn eobcanka(&self) -> Eobcanka<'_> {
+    pub(crate) fn eobcanka(&self) -> Eobcanka<'_> {
         Eobcanka { cards: &*self.cards, counters: &*self.counters, replay: &*self.replay }
     }
 
     /// MEG's pairing and checks over these services.
-    pub fn meg(&self) -> meg::Meg<'_> {
+    pub(crate) fn meg(&self) -> meg::Meg<'_> {
         meg::Meg { devices: &*self.devices, counters: &*self.counters, replay: &*self.replay }
     }
 }

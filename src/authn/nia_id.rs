@@ -19,22 +19,22 @@ use crate::secret;
 use crate::store::{CounterStore, ReplayStore, StoreError};
 
 /// How long a code is good for: five minutes.
-pub const CODE_TTL: i64 = 300;
+pub(crate) const CODE_TTL: i64 = 300;
 /// Attempts at one code.
-pub const ATTEMPTS_PER_CODE: u32 = 3;
+pub(crate) const ATTEMPTS_PER_CODE: u32 = 3;
 /// Seconds before another code can be sent within a login.
-pub const RESEND_AFTER: i64 = 30;
+pub(crate) const RESEND_AFTER: i64 = 30;
 /// Codes sent within one login, the first included.
-pub const SENDS_PER_LOGIN: u32 = 3;
+pub(crate) const SENDS_PER_LOGIN: u32 = 3;
 /// Code attempts per account per [`ACCOUNT_WINDOW`], from anywhere.
-pub const ACCOUNT_ATTEMPTS: u32 = 10;
+pub(crate) const ACCOUNT_ATTEMPTS: u32 = 10;
 /// Codes sent per account per [`ACCOUNT_WINDOW`], whatever the logins.
-pub const ACCOUNT_SENDS: u32 = 10;
+pub(crate) const ACCOUNT_SENDS: u32 = 10;
 /// The window of the per-account limits: fifteen minutes.
-pub const ACCOUNT_WINDOW: i64 = 900;
+pub(crate) const ACCOUNT_WINDOW: i64 = 900;
 
 #[derive(Debug, thiserror::Error)]
-pub enum NiaIdError {
+pub(crate) enum NiaIdError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("sending the SMS failed: {0}")]
@@ -43,7 +43,7 @@ pub enum NiaIdError {
 
 /// Why no code is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendRefusal {
+pub(crate) enum SendRefusal {
     /// The last code went out less than [`RESEND_AFTER`] seconds ago.
     TooSoon { retry_at: Timestamp },
     /// This login has sent [`SENDS_PER_LOGIN`] codes: it must start again.
@@ -54,7 +54,7 @@ pub enum SendRefusal {
 
 /// Why a typed code is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeRefusal {
+pub(crate) enum CodeRefusal {
     /// Not the code sent; `left` attempts remain at it.
     Wrong { left: u32 },
     /// The code is older than [`CODE_TTL`]: a new one can be sent.
@@ -69,7 +69,7 @@ pub enum CodeRefusal {
 
 impl CodeRefusal {
     /// The reason as the log and metrics name it.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             CodeRefusal::Wrong { .. } => "sms_wrong_code",
             CodeRefusal::Expired => "sms_expired",
@@ -82,7 +82,7 @@ impl CodeRefusal {
 
 /// The account's NIA ID number: its phone number when it is a Czech mobile one (`+420` and nine
 /// digits starting with 6 or 7, spaces ignored — a fixed line cannot receive an SMS), in E.164.
-pub fn phone_of(user: &User) -> Option<String> {
+pub(crate) fn phone_of(user: &User) -> Option<String> {
     let number: String = user.profile.phone_number.as_deref()?.chars().filter(|c| !c.is_whitespace()).collect();
     let national = number.strip_prefix("+420")?;
     let mobile = national.starts_with(['6', '7']);
@@ -90,22 +90,22 @@ pub fn phone_of(user: &User) -> Option<String> {
 }
 
 /// A number as a page shows it: all but the last three digits hidden (`+420 *** *** 789`).
-pub fn masked(phone: &str) -> String {
+pub(crate) fn masked(phone: &str) -> String {
     let tail: String = phone.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
     format!("+420 *** *** {tail}")
 }
 
 /// NIA ID's SMS step over the counters, the single-use memory and the notifier.
-pub struct NiaId<'a> {
-    pub counters: &'a dyn CounterStore,
-    pub replay: &'a dyn ReplayStore,
-    pub notifier: &'a Notifier,
+pub(crate) struct NiaId<'a> {
+    pub(crate) counters: &'a dyn CounterStore,
+    pub(crate) replay: &'a dyn ReplayStore,
+    pub(crate) notifier: &'a Notifier,
 }
 
 impl NiaId<'_> {
     /// Sends a code to `phone` for `user`, the first of a login or (with the login's `previous`
     /// one) a new one; the challenge to keep with the login, or why none was sent.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         user: &User,
         phone: &str,
@@ -143,7 +143,7 @@ impl NiaId<'_> {
 
     /// Checks a typed code against the login's challenge. On success the code is spent: a
     /// second use of it, even racing this one, is refused.
-    pub async fn verify(
+    pub(crate) async fn verify(
         &self,
         challenge: &SmsChallenge,
         typed: &str,

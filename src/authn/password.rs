@@ -29,7 +29,7 @@ pub enum PasswordError {
 
 /// The outcome of checking a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Valid,
     /// Valid, but hashed with other parameters than those configured: store a fresh hash.
     ValidNeedsRehash,
@@ -50,7 +50,7 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub fn new(config: &PasswordConfig) -> Result<Self, PasswordError> {
+    pub(crate) fn new(config: &PasswordConfig) -> Result<Self, PasswordError> {
         let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
         let permits = match config.max_concurrent {
@@ -95,7 +95,7 @@ impl PasswordHasher {
 
     /// Checks `password` against `stored` (a PHC string), or against a dummy hash when there is
     /// no account, so both cases cost the same.
-    pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<Verdict, PasswordError> {
+    pub(crate) async fn verify(&self, stored: Option<&str>, password: &str) -> Result<Verdict, PasswordError> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Closed)?;
         let known = stored.is_some();

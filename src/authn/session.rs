@@ -14,21 +14,21 @@ use crate::secret;
 use crate::store::{SessionStore, StoreError};
 
 /// The SSO sessions of one face, as of `now`.
-pub struct Sessions<'a> {
+pub(crate) struct Sessions<'a> {
     /// The face's view of the session store (it finds only the face's sessions).
-    pub store: &'a dyn SessionStore,
+    pub(crate) store: &'a dyn SessionStore,
     /// The face the sessions belong to (`None`: the primary).
-    pub face: Option<String>,
+    pub(crate) face: Option<String>,
     /// How long a session lives, in seconds.
-    pub ttl: i64,
-    pub now: Timestamp,
+    pub(crate) ttl: i64,
+    pub(crate) now: Timestamp,
 }
 
 impl Sessions<'_> {
     /// Starts a session for a fresh authentication; returns the cookie value and the session.
     /// A re-authentication of the same person carries over the `previous` session's `sid` and
     /// relying parties.
-    pub async fn start(
+    pub(crate) async fn start(
         &self,
         authn: Authentication,
         previous: Option<&Session>,
@@ -52,7 +52,7 @@ impl Sessions<'_> {
     /// keeps the old session's `sid` and relying parties (a step-up also its methods, see
     /// [`Authentication::extending`]); another person's session is ended by `end_other`, and a
     /// failure there is logged, not the login's: the new person is signed in either way.
-    pub async fn start_after_login<E: Display>(
+    pub(crate) async fn start_after_login<E: Display>(
         &self,
         old_cookie: Option<&str>,
         mut authn: Authentication,
@@ -72,7 +72,7 @@ impl Sessions<'_> {
     }
 
     /// The live session a cookie value points at, if any.
-    pub async fn current(&self, cookie: Option<&str>) -> Result<Option<Session>, StoreError> {
+    pub(crate) async fn current(&self, cookie: Option<&str>) -> Result<Option<Session>, StoreError> {
         match cookie {
             Some(value) if !value.is_empty() && value.len() <= 128 => {
                 self.store.get(&secret::digest(value), self.now).await

@@ -31,7 +31,7 @@ const STRIKE_MEMORY: i64 = 24 * 3600;
 
 /// Why an attempt is refused before its password is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limited {
+pub(crate) enum Limited {
     /// Too many attempts from the source address (in all, or at this account).
     Throttled { retry_at: Timestamp },
     /// The account is slowed down: its next attempt waits until `retry_at`.
@@ -40,13 +40,13 @@ pub enum Limited {
 
 /// An attempt that may go on to the password check; [`Reservation::clear`] it on success.
 #[derive(Debug)]
-pub struct Reservation {
+pub(crate) struct Reservation {
     /// Counters a success clears.
     cleared_by_success: Vec<String>,
 }
 
 /// The limits of [`PasswordConfig`] over a [`CounterStore`].
-pub struct Throttle<'a> {
+pub(crate) struct Throttle<'a> {
     counters: &'a dyn CounterStore,
     config: &'a PasswordConfig,
 }
@@ -70,13 +70,13 @@ impl AccountKeys {
 }
 
 impl<'a> Throttle<'a> {
-    pub fn new(counters: &'a dyn CounterStore, config: &'a PasswordConfig) -> Self {
+    pub(crate) fn new(counters: &'a dyn CounterStore, config: &'a PasswordConfig) -> Self {
         Self { counters, config }
     }
 
     /// Reserves an attempt at `username` from `source`: counts it against every limit, or says
     /// which limit refuses it and until when.
-    pub async fn reserve(
+    pub(crate) async fn reserve(
         &self,
         source: IpAddr,
         username: &str,
@@ -132,7 +132,7 @@ impl<'a> Throttle<'a> {
 
 impl Reservation {
     /// After a successful login: the account starts afresh.
-    pub async fn clear(&self, counters: &dyn CounterStore) -> StoreResult<()> {
+    pub(crate) async fn clear(&self, counters: &dyn CounterStore) -> StoreResult<()> {
         for key in &self.cleared_by_success {
             counters.reset(key).await?;
         }

@@ -29,18 +29,18 @@ use crate::secret;
 use crate::store::{CounterStore, SecurityKeyStore, StoreError};
 
 /// Key attempts per account per [`WINDOW`], from anywhere.
-pub const ATTEMPTS: u32 = 10;
+pub(crate) const ATTEMPTS: u32 = 10;
 /// The window of [`ATTEMPTS`]: fifteen minutes.
-pub const WINDOW: i64 = 900;
+pub(crate) const WINDOW: i64 = 900;
 /// How long a ceremony (a challenge) is good for: five minutes, as the browser's own timeout.
-pub const CEREMONY_TTL: i64 = 300;
+pub(crate) const CEREMONY_TTL: i64 = 300;
 /// The methods of a login with a key (RFC 8176), and of one with a certified key that verified
 /// its user.
-pub const AMR: [&str; 3] = ["pwd", "hwk", "mfa"];
-pub const AMR_HIGH: [&str; 4] = ["pwd", "hwk", "pin", "mfa"];
+pub(crate) const AMR: [&str; 3] = ["pwd", "hwk", "mfa"];
+pub(crate) const AMR_HIGH: [&str; 4] = ["pwd", "hwk", "pin", "mfa"];
 
 #[derive(Debug, thiserror::Error)]
-pub enum KeyError {
+pub(crate) enum KeyError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The issuer cannot serve as a WebAuthn relying party, or a ceremony could not be made.
@@ -50,7 +50,7 @@ pub enum KeyError {
 
 /// Why a key's answer is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyRefusal {
+pub(crate) enum KeyRefusal {
     /// No key answered: the person cancelled, or the browser gave up.
     Cancelled,
     /// The key that answered is not registered to this account.
@@ -65,7 +65,7 @@ pub enum KeyRefusal {
 
 impl KeyRefusal {
     /// The reason as the log and metrics name it.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             KeyRefusal::Cancelled => "key_cancelled",
             KeyRefusal::UnknownKey => "key_unknown",
@@ -78,7 +78,7 @@ impl KeyRefusal {
 
 /// Why a key is not registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistrationRefusal {
+pub(crate) enum RegistrationRefusal {
     Cancelled,
     NotVerified,
     Expired,
@@ -88,14 +88,18 @@ pub enum RegistrationRefusal {
 
 /// What a verified key login reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Achieved {
-    pub acr: Loa,
-    pub amr: Vec<String>,
-    pub credential_id: String,
+pub(crate) struct Achieved {
+    pub(crate) acr: Loa,
+    pub(crate) amr: Vec<String>,
+    pub(crate) credential_id: String,
 }
 
 /// The level of a key login: high when the key verified its user and its model is certified.
-pub fn level(user_verified: bool, aaguid: Option<&str>, config: &WebauthnConfig) -> (Loa, &'static [&'static str]) {
+pub(crate) fn level(
+    user_verified: bool,
+    aaguid: Option<&str>,
+    config: &WebauthnConfig,
+) -> (Loa, &'static [&'static str]) {
     if user_verified && aaguid.is_some_and(|a| config.certified(a)) {
         (Loa::High, &AMR_HIGH)
     } else {
@@ -105,18 +109,18 @@ pub fn level(user_verified: bool, aaguid: Option<&str>, config: &WebauthnConfig)
 
 /// Whether a browser can use WebAuthn for the issuer: its host must be a name (a browser refuses
 /// an IP address as relying party id), and webauthn-rs must accept it.
-pub fn usable(issuer: &str) -> bool {
+pub(crate) fn usable(issuer: &str) -> bool {
     let Ok(url) = Url::parse(issuer) else { return false };
     matches!(url.host(), Some(url::Host::Domain(_)))
         && WebauthnBuilder::new(url.host_str().unwrap_or_default(), &url).and_then(|b| b.build()).is_ok()
 }
 
 /// The security keys over their store and the counters.
-pub struct SecurityKeys<'a> {
-    pub keys: &'a dyn SecurityKeyStore,
-    pub counters: &'a dyn CounterStore,
-    pub issuer: &'a str,
-    pub config: &'a WebauthnConfig,
+pub(crate) struct SecurityKeys<'a> {
+    pub(crate) keys: &'a dyn SecurityKeyStore,
+    pub(crate) counters: &'a dyn CounterStore,
+    pub(crate) issuer: &'a str,
+    pub(crate) config: &'a WebauthnConfig,
 }
 
 impl SecurityKeys<'_> {
@@ -130,7 +134,7 @@ impl SecurityKeys<'_> {
 
     /// A registration ceremony for `user`: the options for `navigator.credentials.create` and
     /// the state to keep server-side until the answer comes.
-    pub async fn start_registration(&self, user: &User, now: Timestamp) -> Result<KeyCeremony, KeyError> {
+    pub(crate) async fn start_registration(&self, user: &User, now: Timestamp) -> Result<KeyCeremony, KeyError> {
         let existing = self.keys.of_user(&user.id).await?;
         let exclude = existing
             .iter()
@@ -167,7 +171,7 @@ impl SecurityKeys<'_> {
     }
 
     /// Registers the key of the browser's `answer` (JSON) to the ceremony's account as `name`.
-    pub async fn finish_registration(
+    pub(crate) async fn finish_registration(
         &self,
         ceremony: &KeyCeremony,
         answer: &str,
@@ -218,7 +222,7 @@ impl SecurityKeys<'_> {
     }
 
     /// A login ceremony over the keys of `user_id`; `None` when the account has none.
-    pub async fn start_login(&self, user_id: &str, now: Timestamp) -> Result<Option<KeyCeremony>, KeyError> {
+    pub(crate) async fn start_login(&self, user_id: &str, now: Timestamp) -> Result<Option<KeyCeremony>, KeyError> {
         let keys: Vec<SecurityKey> =
             self.keys.of_user(user_id).await?.into_iter().filter_map(|k| serde_json::from_value(k.key).ok()).collect();
         if keys.is_empty() {
@@ -238,7 +242,7 @@ impl SecurityKeys<'_> {
 
     /// Checks the browser's `answer` (JSON) to a login ceremony; on success the key's counter
     /// and last use are stored.
-    pub async fn finish_login(
+    pub(crate) async fn finish_login(
         &self,
         ceremony: &KeyCeremony,
         answer: &str,
@@ -299,12 +303,12 @@ impl SecurityKeys<'_> {
     }
 
     /// The account's keys, for its page.
-    pub async fn of_user(&self, user_id: &str) -> Result<Vec<SecurityKeyRecord>, KeyError> {
+    pub(crate) async fn of_user(&self, user_id: &str) -> Result<Vec<SecurityKeyRecord>, KeyError> {
         Ok(self.keys.of_user(user_id).await?)
     }
 
     /// Removes a key of the account; whether it was there.
-    pub async fn remove(&self, user_id: &str, credential_id: &str) -> Result<bool, KeyError> {
+    pub(crate) async fn remove(&self, user_id: &str, credential_id: &str) -> Result<bool, KeyError> {
         let removed = self.keys.delete(user_id, credential_id).await?;
         if removed {
             tracing::info!(user_id = %user_id, "security key removed");

@@ -19,7 +19,7 @@ use super::ConfigError;
 use crate::secret::Secret;
 
 /// What identita asks of a bank unless told otherwise: the eIDAS level the bank means reaches.
-pub const DEFAULT_ACR_VALUES: &str = "http://eidas.europa.eu/LoA/substantial";
+pub(crate) const DEFAULT_ACR_VALUES: &str = "http://eidas.europa.eu/LoA/substantial";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,7 +49,7 @@ fn default_acr_values() -> String {
 }
 
 /// The banks are usable: unique ids, https issuers (http only on loopback), one secret each.
-pub fn validate(banks: &[BankConfig]) -> Result<(), ConfigError> {
+pub(crate) fn validate(banks: &[BankConfig]) -> Result<(), ConfigError> {
     for (i, bank) in banks.iter().enumerate() {
         let invalid = |text: &str| Err(ConfigError::Invalid(format!("banks[{i}] ({}): {text}", bank.id)));
         let slug = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';

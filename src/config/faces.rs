@@ -34,7 +34,11 @@ fn standard() -> String {
 
 /// Checks names and issuers: valid, distinct, and each face's path apart from the others' and
 /// from the primary's routes (`primary_paths`: the primary face's base path and its routes).
-pub fn validate(faces: &[FaceConfig], primary_issuer: &str, primary_paths: &[String]) -> Result<(), ConfigError> {
+pub(crate) fn validate(
+    faces: &[FaceConfig],
+    primary_issuer: &str,
+    primary_paths: &[String],
+) -> Result<(), ConfigError> {
     let invalid = |message: String| Err(ConfigError::Invalid(message));
     let mut bases: Vec<String> = Vec::new();
     for face in faces {

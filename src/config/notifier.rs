@@ -25,31 +25,31 @@ use crate::secret::Secret;
 #[serde(deny_unknown_fields, default)]
 pub struct NotifierConfig {
     /// Where SMS texts go: `outbox` (the default) or `webhook`.
-    pub sms: SmsRoute,
+    pub(crate) sms: SmsRoute,
     /// With `sms = "webhook"`: the gateway's URL, `https://…` (or `http://` on loopback), which
     /// gets `POST {"to": "+420…", "text": "…"}` as JSON.
-    pub sms_webhook_url: Option<String>,
+    pub(crate) sms_webhook_url: Option<String>,
     /// A bearer token for the gateway (`Authorization: Bearer …`), best given as
     /// `IDENTITA_NOTIFIER__SMS_WEBHOOK_TOKEN`; never logged.
     #[serde(skip_serializing)]
-    pub sms_webhook_token: Option<Secret>,
+    pub(crate) sms_webhook_token: Option<Secret>,
     /// Or a file holding the token (surrounding whitespace ignored), read at start.
-    pub sms_webhook_token_file: Option<PathBuf>,
+    pub(crate) sms_webhook_token_file: Option<PathBuf>,
     /// Where e-mails go: `outbox` (the default) or `smtp`.
-    pub email: EmailRoute,
+    pub(crate) email: EmailRoute,
     /// With `email = "smtp"`: the server. `smtps://host[:port]` speaks TLS from the start (port
     /// 465 by default); `smtp://host[:port]` must upgrade with STARTTLS (port 587 by default), and
     /// only a server on loopback may answer in plain text (a local relay, a test server).
-    pub smtp_url: Option<String>,
+    pub(crate) smtp_url: Option<String>,
     /// The user to log in to the SMTP server as, if it wants a login.
-    pub smtp_username: Option<String>,
+    pub(crate) smtp_username: Option<String>,
     /// Its password, best given as `IDENTITA_NOTIFIER__SMTP_PASSWORD`; never logged.
     #[serde(skip_serializing)]
-    pub smtp_password: Option<Secret>,
+    pub(crate) smtp_password: Option<Secret>,
     /// Or a file holding the password (surrounding whitespace ignored), read at start.
-    pub smtp_password_file: Option<PathBuf>,
+    pub(crate) smtp_password_file: Option<PathBuf>,
     /// The sender of every e-mail, `Name <address>` or an address.
-    pub email_from: Option<String>,
+    pub(crate) email_from: Option<String>,
 }
 
 /// Where e-mails go.
@@ -64,7 +64,7 @@ pub enum EmailRoute {
 }
 
 impl EmailRoute {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EmailRoute::Outbox => "outbox",
             EmailRoute::Smtp => "smtp",
@@ -75,7 +75,7 @@ impl EmailRoute {
 /// How identita talks to an SMTP server, read from `smtp_url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpServer {
-    pub host: String,
+    pub(crate) host: String,
     pub port: u16,
     pub security: SmtpSecurity,
 }
@@ -131,7 +131,7 @@ pub enum SmsRoute {
 }
 
 impl SmsRoute {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SmsRoute::Outbox => "outbox",
             SmsRoute::Webhook => "webhook",
@@ -142,7 +142,7 @@ impl SmsRoute {
 impl NotifierConfig {
     /// The settings fit together and the webhook's URL is one to send a secret to. No message
     /// shows the URL: its query may hold a gateway's key.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.validate_sms()?;
         self.validate_email()
     }

@@ -22,7 +22,7 @@ pub struct WebauthnConfig {
 
 impl WebauthnConfig {
     /// Every AAGUID is a UUID.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         for aaguid in &self.certified_aaguids {
             if uuid::Uuid::try_parse(aaguid).is_err() {
                 return Err(ConfigError::Invalid(format!(
@@ -34,7 +34,7 @@ impl WebauthnConfig {
     }
 
     /// Whether the model `aaguid` is certified.
-    pub fn certified(&self, aaguid: &str) -> bool {
+    pub(crate) fn certified(&self, aaguid: &str) -> bool {
         let Ok(aaguid) = uuid::Uuid::try_parse(aaguid) else { return false };
         self.certified_aaguids.iter().any(|c| uuid::Uuid::try_parse(c).ok() == Some(aaguid))
     }

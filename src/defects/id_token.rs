@@ -14,7 +14,7 @@ use crate::oidc::tokens::IdTokenSigner;
 pub const WRONG_KID: &str = "no-such-key";
 
 pub struct Spoiled {
-    pub inner: Arc<dyn IdTokenSigner>,
+    pub(crate) inner: Arc<dyn IdTokenSigner>,
     pub drop_nonce: bool,
     pub wrong_kid: bool,
 }

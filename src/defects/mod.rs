@@ -131,7 +131,7 @@ impl Defects {
     }
 
     /// The ID-token signer, spoiled by `drop-nonce` and `wrong-kid` when they are on.
-    pub fn wrap_id_token_signer(&self, signer: Arc<dyn IdTokenSigner>) -> Arc<dyn IdTokenSigner> {
+    pub(crate) fn wrap_id_token_signer(&self, signer: Arc<dyn IdTokenSigner>) -> Arc<dyn IdTokenSigner> {
         let drop_nonce = self.on(Defect::DropNonce);
         let wrong_kid = self.on(Defect::WrongKid);
         if drop_nonce || wrong_kid {

@@ -8,19 +8,19 @@ use crate::model::Loa;
 /// How a person authenticated: kept in the SSO session and copied into what it issues.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Authentication {
-    pub user_id: String,
-    pub auth_time: Timestamp,
+    pub(crate) user_id: String,
+    pub(crate) auth_time: Timestamp,
     /// The level of assurance reached (`acr`; stored as its eIDAS URI).
     pub acr: Loa,
     /// Authentication methods (RFC 8176), e.g. `["pwd"]`.
-    pub amr: Vec<String>,
+    pub(crate) amr: Vec<String>,
 }
 
 impl Authentication {
     /// This authentication as the upgrade of an SSO session's `previous` one of the same person
     /// (a step-up): at a level at least as high, the methods used before are kept beside the new
     /// ones (RFC 8176 lists every method used); a weaker authentication replaces them.
-    pub fn extending(mut self, previous: &Authentication) -> Authentication {
+    pub(crate) fn extending(mut self, previous: &Authentication) -> Authentication {
         if previous.user_id != self.user_id || self.acr < previous.acr {
             return self;
         }

@@ -21,9 +21,10 @@ pub enum CardStatus {
 }
 
 impl CardStatus {
-    pub const ALL: [CardStatus; 4] = [CardStatus::Valid, CardStatus::Lost, CardStatus::Stolen, CardStatus::Revoked];
+    pub(crate) const ALL: [CardStatus; 4] =
+        [CardStatus::Valid, CardStatus::Lost, CardStatus::Stolen, CardStatus::Revoked];
 
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             CardStatus::Valid => "valid",
             CardStatus::Lost => "lost",
@@ -38,7 +39,7 @@ impl CardStatus {
 }
 
 /// A card number: nine digits.
-pub fn is_card_number(number: &str) -> bool {
+pub(crate) fn is_card_number(number: &str) -> bool {
     number.len() == 9 && number.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -47,20 +48,20 @@ pub struct Card {
     /// Nine digits, unique.
     pub number: String,
     /// The holder's account.
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// The chip's ECDSA P-256 public key, as an uncompressed point in base64url.
-    pub public_key: String,
+    pub(crate) public_key: String,
     /// The certificate the card CA issued for the key (PEM).
-    pub certificate: String,
-    pub issued_at: Timestamp,
+    pub(crate) certificate: String,
+    pub(crate) issued_at: Timestamp,
     /// After this instant the card is expired, whatever its status.
-    pub valid_until: Timestamp,
-    pub status: CardStatus,
+    pub(crate) valid_until: Timestamp,
+    pub(crate) status: CardStatus,
 }
 
 impl Card {
     /// Whether the card's date of expiry has passed at `now`.
-    pub fn expired(&self, now: Timestamp) -> bool {
+    pub(crate) fn expired(&self, now: Timestamp) -> bool {
         now >= self.valid_until
     }
 }

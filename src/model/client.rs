@@ -19,7 +19,7 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
-    pub const ALL: [&'static str; 4] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+    pub(crate) const ALL: [&'static str; 4] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 
     pub fn parse(value: &str) -> Option<Self> {
         Some(match value {
@@ -31,7 +31,7 @@ impl AuthMethod {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
@@ -40,7 +40,7 @@ impl AuthMethod {
         }
     }
 
-    pub fn uses_secret(self) -> bool {
+    pub(crate) fn uses_secret(self) -> bool {
         matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
     }
 }
@@ -56,80 +56,80 @@ pub enum SubjectType {
 /// The registered metadata of a client, in RFC 7591 / OpenID Connect Registration names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Client {
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
     /// every record from before faces); only that face finds it (`store::face`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face: Option<String>,
+    pub(crate) face: Option<String>,
     /// base64url(SHA-256(secret)); `None` for public and private_key_jwt clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_digest: Option<String>,
+    pub(crate) secret_digest: Option<String>,
     #[serde(default)]
-    pub client_name: Option<String>,
+    pub(crate) client_name: Option<String>,
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
-    pub grant_types: Vec<String>,
-    pub response_types: Vec<String>,
-    pub token_endpoint_auth_method: AuthMethod,
+    pub(crate) grant_types: Vec<String>,
+    pub(crate) response_types: Vec<String>,
+    pub(crate) token_endpoint_auth_method: AuthMethod,
     /// Scopes this client may ask for; empty means every scope the provider supports.
     #[serde(default)]
-    pub scope: Option<String>,
+    pub(crate) scope: Option<String>,
     #[serde(default)]
-    pub jwks: Option<serde_json::Value>,
+    pub(crate) jwks: Option<serde_json::Value>,
     #[serde(default)]
     pub jwks_uri: Option<String>,
     #[serde(default = "default_alg")]
-    pub id_token_signed_response_alg: String,
+    pub(crate) id_token_signed_response_alg: String,
     #[serde(default)]
-    pub userinfo_signed_response_alg: Option<String>,
+    pub(crate) userinfo_signed_response_alg: Option<String>,
     #[serde(default)]
-    pub request_object_signing_alg: Option<String>,
+    pub(crate) request_object_signing_alg: Option<String>,
     /// The one algorithm its `private_key_jwt` assertions may be signed with; any supported one
     /// when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_endpoint_auth_signing_alg: Option<String>,
+    pub(crate) token_endpoint_auth_signing_alg: Option<String>,
     #[serde(default)]
     pub request_uris: Vec<String>,
     #[serde(default)]
-    pub subject_type: SubjectType,
+    pub(crate) subject_type: SubjectType,
     #[serde(default)]
-    pub sector_identifier_uri: Option<String>,
+    pub(crate) sector_identifier_uri: Option<String>,
     /// The host that pairwise identifiers are computed for (from `sector_identifier_uri` or the
     /// single redirect-URI host).
     #[serde(default)]
-    pub sector_identifier: Option<String>,
+    pub(crate) sector_identifier: Option<String>,
     #[serde(default)]
-    pub backchannel_logout_uri: Option<String>,
+    pub(crate) backchannel_logout_uri: Option<String>,
     #[serde(default)]
-    pub backchannel_logout_session_required: bool,
+    pub(crate) backchannel_logout_session_required: bool,
     #[serde(default)]
-    pub default_max_age: Option<i64>,
+    pub(crate) default_max_age: Option<i64>,
     #[serde(default)]
-    pub require_auth_time: bool,
+    pub(crate) require_auth_time: bool,
     #[serde(default)]
-    pub default_acr_values: Vec<String>,
+    pub(crate) default_acr_values: Vec<String>,
     #[serde(default)]
-    pub contacts: Vec<String>,
+    pub(crate) contacts: Vec<String>,
     #[serde(default)]
-    pub logo_uri: Option<String>,
+    pub(crate) logo_uri: Option<String>,
     #[serde(default)]
-    pub policy_uri: Option<String>,
+    pub(crate) policy_uri: Option<String>,
     #[serde(default)]
-    pub tos_uri: Option<String>,
+    pub(crate) tos_uri: Option<String>,
     #[serde(default)]
-    pub client_uri: Option<String>,
+    pub(crate) client_uri: Option<String>,
     /// First-party clients skip the consent page.
     #[serde(default)]
-    pub first_party: bool,
+    pub(crate) first_party: bool,
     /// `web` (the default) or `native`: what its redirect URIs may be (see [`RedirectUri`](super::RedirectUri)).
     #[serde(default)]
-    pub application_type: ApplicationType,
+    pub(crate) application_type: ApplicationType,
     /// RFC 7592: digest of the registration access token, for dynamically registered clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registration_token_digest: Option<String>,
+    pub(crate) registration_token_digest: Option<String>,
     #[serde(default)]
-    pub created_at: i64,
+    pub(crate) created_at: i64,
 }
 
 fn default_alg() -> String {
@@ -137,27 +137,27 @@ fn default_alg() -> String {
 }
 
 impl Client {
-    pub fn is_public(&self) -> bool {
+    pub(crate) fn is_public(&self) -> bool {
         self.token_endpoint_auth_method == AuthMethod::None
     }
 
-    pub fn allows_grant(&self, grant: &str) -> bool {
+    pub(crate) fn allows_grant(&self, grant: &str) -> bool {
         self.grant_types.iter().any(|g| g == grant)
     }
 
     /// Exact (string-equal) redirect-URI matching, as RFC 9700 requires.
-    pub fn has_redirect_uri(&self, uri: &str) -> bool {
+    pub(crate) fn has_redirect_uri(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r == uri)
     }
 
     /// Whether this client registered the response type, compared as a set of words.
-    pub fn allows_response_type(&self, response_type: &str) -> bool {
+    pub(crate) fn allows_response_type(&self, response_type: &str) -> bool {
         let wanted = normalize_response_type(response_type);
         self.response_types.iter().any(|r| normalize_response_type(r) == wanted)
     }
 
     /// Whether `scope` may be granted to this client.
-    pub fn allows_scope(&self, scope: &str) -> bool {
+    pub(crate) fn allows_scope(&self, scope: &str) -> bool {
         match &self.scope {
             Some(allowed) if !allowed.trim().is_empty() => allowed.split(' ').any(|s| s == scope),
             _ => true,

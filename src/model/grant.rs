@@ -16,18 +16,18 @@ pub struct Grant {
     /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
     /// every record from before faces); only that face finds it (`store::face`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face: Option<String>,
+    pub(crate) face: Option<String>,
     /// Ties together every token issued from one code (or one client-credentials request).
-    pub grant_id: String,
-    pub client_id: String,
+    pub(crate) grant_id: String,
+    pub(crate) client_id: String,
     /// `None` for client-credentials grants.
-    pub authn: Option<Authentication>,
+    pub(crate) authn: Option<Authentication>,
     /// The SSO session's public id, when issued in one.
-    pub sid: Option<String>,
-    pub scopes: Vec<String>,
+    pub(crate) sid: Option<String>,
+    pub(crate) scopes: Vec<String>,
     /// The individual claims the client asked for (the `claims` request parameter), if any.
-    pub claims: Option<RequestedClaims>,
-    pub nonce: Option<String>,
+    pub(crate) claims: Option<RequestedClaims>,
+    pub(crate) nonce: Option<String>,
 }
 
 /// The individual claims a client asked for (OpenID Connect Core §5.5), as validated when the
@@ -38,47 +38,47 @@ pub struct Grant {
 pub struct RequestedClaims {
     /// Claims for the userinfo response.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub userinfo: Map<String, Value>,
+    pub(crate) userinfo: Map<String, Value>,
     /// Claims for the ID token.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub id_token: Map<String, Value>,
+    pub(crate) id_token: Map<String, Value>,
 }
 
 /// An authorization code, redeemed once at the token endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthCode {
     /// base64url(SHA-256(code)).
-    pub digest: String,
-    pub grant: Grant,
-    pub redirect_uri: String,
-    pub code_challenge: Option<String>,
-    pub code_challenge_method: Option<String>,
-    pub expires_at: Timestamp,
+    pub(crate) digest: String,
+    pub(crate) grant: Grant,
+    pub(crate) redirect_uri: String,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) code_challenge_method: Option<String>,
+    pub(crate) expires_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessToken {
     /// base64url(SHA-256(token)).
-    pub digest: String,
-    pub grant: Grant,
-    pub issued_at: Timestamp,
-    pub expires_at: Timestamp,
+    pub(crate) digest: String,
+    pub(crate) grant: Grant,
+    pub(crate) issued_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshToken {
     /// base64url(SHA-256(token)).
-    pub digest: String,
-    pub grant: Grant,
-    pub issued_at: Timestamp,
-    pub expires_at: Timestamp,
+    pub(crate) digest: String,
+    pub(crate) grant: Grant,
+    pub(crate) issued_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
     /// When it was exchanged for a new one (rotation); `None` while unused.
-    pub used_at: Option<Timestamp>,
+    pub(crate) used_at: Option<Timestamp>,
     /// Once rotated: what the rotation issued, sealed under a key only the holder of this token
     /// can derive (`oidc::token::successor`), so that a retry within the grace window gets the
     /// same tokens back. Like `used_at`, kept in a column of its own, not in the JSON record.
     #[serde(default, skip_serializing)]
-    pub successor: Option<String>,
+    pub(crate) successor: Option<String>,
 }
 
 #[cfg(test)]

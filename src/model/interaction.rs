@@ -12,95 +12,95 @@ pub struct Interaction {
     /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
     /// every record from before faces); only that face finds it (`store::face`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face: Option<String>,
+    pub(crate) face: Option<String>,
     /// Random, appears in the login page URL.
-    pub id: String,
+    pub(crate) id: String,
     /// The request waiting for this login, `None` for a ceremony of the account page (a
     /// security key being registered), which no protocol waits for. A record written before
     /// requests were typed has none either, and is no login any more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending: Option<PendingRequest>,
+    pub(crate) pending: Option<PendingRequest>,
     /// The CSRF token the forms of this interaction carry.
-    pub csrf: String,
+    pub(crate) csrf: String,
     /// Digest of the browser-binding cookie value: the forms only work in the browser that started.
-    pub browser: String,
+    pub(crate) browser: String,
     /// Set once the person has authenticated within this interaction.
-    pub authn: Option<Authentication>,
+    pub(crate) authn: Option<Authentication>,
     /// The `sid` of the SSO session `authn` belongs to: the interaction goes on only while that
     /// session lives (records from before this field have none, and are refused once past login).
     #[serde(default)]
-    pub sid: Option<String>,
+    pub(crate) sid: Option<String>,
     /// Failed password attempts within this interaction.
-    pub failures: u32,
+    pub(crate) failures: u32,
     /// The code sent by SMS that the person is to type (NIA ID's second step), once their
     /// password has been checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sms: Option<SmsChallenge>,
+    pub(crate) sms: Option<SmsChallenge>,
     /// The challenge an eObčanka reader is to sign, and what came of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub card: Option<CardChallenge>,
+    pub(crate) card: Option<CardChallenge>,
     /// The login at a bank this login waits for (the bank identity means), once the person has
     /// picked their bank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bank: Option<BankPending>,
+    pub(crate) bank: Option<BankPending>,
     /// The security key ceremony of mojeID + WebAuthn (after the password), or of registering a
     /// key on the account page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<KeyCeremony>,
+    pub(crate) key: Option<KeyCeremony>,
     /// The challenge a paired MEG device is to approve, and what came of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meg: Option<super::MegChallenge>,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
+    pub(crate) meg: Option<super::MegChallenge>,
+    pub(crate) created_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
 }
 
 /// The request a login waits to resume: what every login page needs, whichever protocol asked
 /// ([`LoginRequest`]), and the asking protocol's own request, which only that protocol reads back
 /// and resumes once the person has authenticated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PendingRequest {
-    pub protocol: Protocol,
-    pub login: LoginRequest,
+pub(crate) struct PendingRequest {
+    pub(crate) protocol: Protocol,
+    pub(crate) login: LoginRequest,
     /// The protocol's validated request, as it wrote it (OpenID Connect: its authorization
     /// request); opaque to the login flow.
-    pub request: serde_json::Value,
+    pub(crate) request: serde_json::Value,
 }
 
 /// The protocol a login was started by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Oidc,
 }
 
 /// What the login flow needs of a request, the same for every protocol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     /// The relying party the person logs in to.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The level of assurance the request needs.
-    pub loa: Requirement,
+    pub(crate) loa: Requirement,
     /// Who the relying party thinks is logging in (OIDC `login_hint`): the login form's username.
-    pub login_hint: Option<String>,
+    pub(crate) login_hint: Option<String>,
     /// The languages the relying party asks the pages in (OIDC `ui_locales`).
-    pub ui_locales: Option<String>,
+    pub(crate) ui_locales: Option<String>,
 }
 
 /// A one-time code sent by SMS, waiting to be typed: NIA ID's second step, after the password.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmsChallenge {
     /// Random; names this code's attempt counter and its single use.
-    pub id: String,
+    pub(crate) id: String,
     /// The account whose password was checked.
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// The number the code went to (E.164, `+420…`).
-    pub phone: String,
+    pub(crate) phone: String,
     /// Digest of the code with [`SmsChallenge::id`]; the code itself is not kept.
-    pub code_digest: String,
-    pub sent_at: Timestamp,
-    pub expires_at: Timestamp,
+    pub(crate) code_digest: String,
+    pub(crate) sent_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
     /// Codes sent within this login, this one included.
-    pub sends: u32,
+    pub(crate) sends: u32,
 }
 
 impl std::fmt::Debug for SmsChallenge {
@@ -119,11 +119,11 @@ impl std::fmt::Debug for SmsChallenge {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardChallenge {
     /// Random; the last part of the URL the reader posts its signature to.
-    pub nonce: String,
-    pub expires_at: Timestamp,
+    pub(crate) nonce: String,
+    pub(crate) expires_at: Timestamp,
     /// Set by the reader's post: the card that signed, or why its signature was refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<CardOutcome>,
+    pub(crate) outcome: Option<CardOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,7 +162,7 @@ pub enum CardRefusal {
 
 impl CardRefusal {
     /// The error code the reader gets, and the log's reason.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             CardRefusal::UnknownCard => "unknown_card",
             CardRefusal::WrongCertificate => "wrong_certificate",
@@ -183,13 +183,13 @@ impl CardRefusal {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct BankPending {
     /// The bank's id in `[[banks]]`.
-    pub bank: String,
+    pub(crate) bank: String,
     /// Digest of the random part of the `state` sent to the bank.
-    pub state_digest: String,
+    pub(crate) state_digest: String,
     /// The `nonce` the bank's ID token must carry.
-    pub nonce: String,
+    pub(crate) nonce: String,
     /// The PKCE code verifier of the request.
-    pub pkce_verifier: String,
+    pub(crate) pkce_verifier: String,
 }
 
 impl std::fmt::Debug for BankPending {
@@ -204,10 +204,10 @@ impl std::fmt::Debug for BankPending {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyCeremony {
     /// The account the ceremony is for (whose password was checked, or who is signed in).
-    pub user_id: String,
-    pub options: serde_json::Value,
-    pub state: serde_json::Value,
-    pub expires_at: Timestamp,
+    pub(crate) user_id: String,
+    pub(crate) options: serde_json::Value,
+    pub(crate) state: serde_json::Value,
+    pub(crate) expires_at: Timestamp,
 }
 
 impl std::fmt::Debug for KeyCeremony {

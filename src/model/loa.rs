@@ -39,10 +39,10 @@ pub enum Loa {
 
 impl Loa {
     /// Every level, weakest first.
-    pub const ALL: [Loa; 3] = [Loa::Low, Loa::Substantial, Loa::High];
+    pub(crate) const ALL: [Loa; 3] = [Loa::Low, Loa::Substantial, Loa::High];
 
     /// The eIDAS URI, as `acr` and SAML's `AuthnContextClassRef` carry it.
-    pub fn uri(self) -> &'static str {
+    pub(crate) fn uri(self) -> &'static str {
         match self {
             Loa::Low => "http://eidas.europa.eu/LoA/low",
             Loa::Substantial => "http://eidas.europa.eu/LoA/substantial",
@@ -56,7 +56,7 @@ impl Loa {
     }
 
     /// The level of one of NIA's scopes `loalow`, `loasubstantial`, `loahigh`.
-    pub fn from_scope(scope: &str) -> Option<Self> {
+    pub(crate) fn from_scope(scope: &str) -> Option<Self> {
         match scope {
             "loalow" => Some(Loa::Low),
             "loasubstantial" => Some(Loa::Substantial),
@@ -104,7 +104,7 @@ impl<'de> Deserialize<'de> for Loa {
 
 /// How a named level is compared (SAML's `RequestedAuthnContext@Comparison`, NIA's `loa*` scopes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
+pub(crate) enum Comparison {
     /// The level or a stronger one (the default).
     Minimum,
     Exact,
@@ -116,7 +116,7 @@ pub enum Comparison {
 
 impl Comparison {
     /// The comparison of one of NIA's scopes `loamin`, `loaexact`, `loabetter`, `loamax`.
-    pub fn from_scope(scope: &str) -> Option<Self> {
+    pub(crate) fn from_scope(scope: &str) -> Option<Self> {
         match scope {
             "loamin" => Some(Comparison::Minimum),
             "loaexact" => Some(Comparison::Exact),
@@ -127,7 +127,7 @@ impl Comparison {
     }
 
     /// The levels that compare well with `level`, the closest first.
-    pub fn levels(self, level: Loa) -> Vec<Loa> {
+    pub(crate) fn levels(self, level: Loa) -> Vec<Loa> {
         match self {
             Comparison::Minimum => Loa::ALL.into_iter().filter(|l| *l >= level).collect(),
             Comparison::Exact => vec![level],
@@ -140,30 +140,30 @@ impl Comparison {
 /// The `acr` member of a `claims` parameter (`id_token` or `userinfo`): whether it is essential
 /// and the values it names (`value` and `values`), as the request wrote them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AcrClaim {
-    pub essential: bool,
-    pub values: Vec<String>,
+pub(crate) struct AcrClaim {
+    pub(crate) essential: bool,
+    pub(crate) values: Vec<String>,
 }
 
 /// Everything in a request that names a level of assurance, as written.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Signals<'a> {
+pub(crate) struct Signals<'a> {
     /// `acr_values`, split at spaces (or the client's `default_acr_values`).
-    pub acr_values: &'a [String],
+    pub(crate) acr_values: &'a [String],
     /// The `claims` parameter's `acr` members: `id_token`'s first, then `userinfo`'s.
-    pub claims_acr: &'a [AcrClaim],
+    pub(crate) claims_acr: &'a [AcrClaim],
     /// The requested scopes, all of them (NIA's `loa*` scopes are not granted scopes).
-    pub scopes: &'a [&'a str],
+    pub(crate) scopes: &'a [&'a str],
 }
 
 /// The request names two comparisons (`loamin loamax`): it cannot mean both.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the scopes {0} and {1} cannot be combined")]
-pub struct ConflictingComparisons(pub String, pub String);
+pub(crate) struct ConflictingComparisons(pub String, pub String);
 
 /// Which levels of assurance a request accepts, and whether that is essential.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Requirement {
+pub(crate) struct Requirement {
     /// The accepted levels, the most preferred first; `None` when the request names no level.
     /// `Some` of an empty list accepts nothing this provider issues.
     levels: Option<Vec<Loa>>,
@@ -172,12 +172,12 @@ pub struct Requirement {
 
 impl Requirement {
     /// Any level, voluntarily: what a request that names none requires.
-    pub fn any() -> Self {
+    pub(crate) fn any() -> Self {
         Self::default()
     }
 
     /// Exactly these levels (duplicates dropped), in this order of preference.
-    pub fn one_of(levels: impl IntoIterator<Item = Loa>, essential: bool) -> Self {
+    pub(crate) fn one_of(levels: impl IntoIterator<Item = Loa>, essential: bool) -> Self {
         let mut list: Vec<Loa> = Vec::new();
         for level in levels {
             if !list.contains(&level) {
@@ -188,13 +188,14 @@ impl Requirement {
     }
 
     /// The levels that compare well with `level`.
-    pub fn compared(comparison: Comparison, level: Loa, essential: bool) -> Self {
+    #[cfg(test)]
+    pub(crate) fn compared(comparison: Comparison, level: Loa, essential: bool) -> Self {
         Self::one_of(comparison.levels(level), essential)
     }
 
     /// The one place a request's signals become its requirement; see the module documentation
     /// for the precedence.
-    pub fn from_signals(signals: Signals<'_>) -> Result<Self, ConflictingComparisons> {
+    pub(crate) fn from_signals(signals: Signals<'_>) -> Result<Self, ConflictingComparisons> {
         let named = |values: &[String]| !values.is_empty();
         let loas = |values: &[String]| values.iter().filter_map(|v| Loa::parse(v).ok()).collect::<Vec<_>>();
 
@@ -214,22 +215,22 @@ impl Requirement {
     }
 
     /// The accepted levels, most preferred first; `None` when any level will do.
-    pub fn levels(&self) -> Option<&[Loa]> {
+    pub(crate) fn levels(&self) -> Option<&[Loa]> {
         self.levels.as_deref()
     }
 
     /// Whether failing the requirement must fail the request.
-    pub fn is_essential(&self) -> bool {
+    pub(crate) fn is_essential(&self) -> bool {
         self.essential
     }
 
     /// Whether an authentication at `level` satisfies the requirement.
-    pub fn accepts(&self, level: Loa) -> bool {
+    pub(crate) fn accepts(&self, level: Loa) -> bool {
         self.levels.as_ref().is_none_or(|levels| levels.contains(&level))
     }
 
     /// How far `level` is from the most preferred accepted level (0 when any level will do).
-    pub fn distance(&self, level: Loa) -> i32 {
+    pub(crate) fn distance(&self, level: Loa) -> i32 {
         match self.levels.as_ref().and_then(|l| l.first()) {
             Some(preferred) => (preferred.rank() - level.rank()).abs(),
             None => 0,

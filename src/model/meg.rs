@@ -15,7 +15,7 @@ pub enum DeviceStatus {
 }
 
 impl DeviceStatus {
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             DeviceStatus::Active => "active",
             DeviceStatus::Revoked => "revoked",
@@ -48,10 +48,10 @@ pub struct Device {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MegChallenge {
     /// Random; the last part of the URL the device posts its answer to.
-    pub nonce: String,
-    pub expires_at: Timestamp,
+    pub(crate) nonce: String,
+    pub(crate) expires_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<MegOutcome>,
+    pub(crate) outcome: Option<MegOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,7 +90,7 @@ pub enum MegRefusal {
 
 impl MegRefusal {
     /// The error code the device gets, and the log's reason.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             MegRefusal::UnknownDevice => "unknown_device",
             MegRefusal::BadSignature => "bad_signature",

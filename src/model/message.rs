@@ -9,14 +9,14 @@ use crate::clock::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Sorts by when the message was made (see `notify`), so the newest of one second come last.
-    pub id: String,
-    pub channel: Channel,
+    pub(crate) id: String,
+    pub(crate) channel: Channel,
     /// An E.164 phone number (`+420601123456`) for an SMS, an address for an e-mail.
-    pub to: String,
+    pub(crate) to: String,
     /// An e-mail's subject; an SMS has none.
-    pub subject: Option<String>,
+    pub(crate) subject: Option<String>,
     pub body: String,
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
 }
 
 /// How a message travels.
@@ -29,7 +29,7 @@ pub enum Channel {
 
 impl Channel {
     /// The name stored and shown: `sms`, `email`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Channel::Sms => "sms",
             Channel::Email => "email",

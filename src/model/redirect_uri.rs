@@ -34,13 +34,13 @@ impl ApplicationType {
 /// channel to it (implicit and hybrid response types), which needs https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UriRules {
-    pub application_type: ApplicationType,
-    pub front_channel_tokens: bool,
+    pub(crate) application_type: ApplicationType,
+    pub(crate) front_channel_tokens: bool,
 }
 
 impl UriRules {
     /// Rules for post-logout redirect URIs: no token goes there.
-    pub fn without_tokens(self) -> Self {
+    pub(crate) fn without_tokens(self) -> Self {
         Self { front_channel_tokens: false, ..self }
     }
 }
@@ -98,14 +98,6 @@ impl RedirectUri {
             scheme => Err(RedirectUriError::Scheme(value.into(), scheme.into())),
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl fmt::Display for RedirectUri {
@@ -115,7 +107,7 @@ impl fmt::Display for RedirectUri {
 }
 
 /// `localhost`, 127.0.0.0/8 or `[::1]`: the machine the browser runs on.
-pub fn is_loopback(url: &url::Url) -> bool {
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -10,14 +10,14 @@ use crate::clock::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecurityKeyRecord {
     /// The credential id, base64url without padding (as WebAuthn sends it).
-    pub credential_id: String,
-    pub user_id: String,
+    pub(crate) credential_id: String,
+    pub(crate) user_id: String,
     /// A name the citizen recognises the key by.
-    pub name: String,
+    pub(crate) name: String,
     /// The authenticator model's AAGUID from its attestation, when it gave one (lower-case UUID).
-    pub aaguid: Option<String>,
+    pub(crate) aaguid: Option<String>,
     /// webauthn-rs's `SecurityKey`, serialised.
-    pub key: serde_json::Value,
-    pub created_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
+    pub(crate) key: serde_json::Value,
+    pub(crate) created_at: Timestamp,
+    pub(crate) last_used_at: Option<Timestamp>,
 }

@@ -11,14 +11,14 @@ pub struct Session {
     /// The face (`[[faces]]` name) this record belongs to, `None` for the primary face (and for
     /// every record from before faces); only that face finds it (`store::face`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face: Option<String>,
+    pub(crate) face: Option<String>,
     /// base64url(SHA-256(cookie value)).
     pub key: String,
     /// The public session id (`sid` claim); not the cookie value.
-    pub sid: String,
+    pub(crate) sid: String,
     pub authn: Authentication,
     /// Clients that received tokens in this session, for logout.
-    pub clients: Vec<String>,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
+    pub(crate) clients: Vec<String>,
+    pub(crate) created_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
 }

@@ -6,17 +6,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub formatted: Option<String>,
+    pub(crate) formatted: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub street_address: Option<String>,
+    pub(crate) street_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locality: Option<String>,
+    pub(crate) locality: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub(crate) postal_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub(crate) country: Option<String>,
 }
 
 /// The standard claims of a person (OpenID Connect Core §5.1); all optional.
@@ -24,42 +24,42 @@ pub struct Address {
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
+    pub(crate) given_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family_name: Option<String>,
+    pub(crate) family_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub middle_name: Option<String>,
+    pub(crate) middle_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nickname: Option<String>,
+    pub(crate) nickname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_username: Option<String>,
+    pub(crate) preferred_username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub picture: Option<String>,
+    pub(crate) picture: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
+    pub(crate) website: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
+    pub(crate) gender: Option<String>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub birthdate: Option<String>,
+    pub(crate) birthdate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zoneinfo: Option<String>,
+    pub(crate) zoneinfo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
+    pub(crate) locale: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_verified: Option<bool>,
+    pub(crate) email_verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
+    pub(crate) phone_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number_verified: Option<bool>,
+    pub(crate) phone_number_verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
+    pub(crate) address: Option<Address>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use crate::model::{Client, RedirectUri, RedirectUriError, UriRules};
 use crate::oidc::authorize::ResponseType;
 
 /// Checks the redirect and post-logout redirect URIs of `client` by the rules of registration.
-pub fn check_redirect_uris(client: &Client) -> Result<(), RedirectUriError> {
+pub(crate) fn check_redirect_uris(client: &Client) -> Result<(), RedirectUriError> {
     let front_channel_tokens =
         client.response_types.iter().filter_map(|rt| ResponseType::parse(rt)).any(ResponseType::front_channel_token);
     let rules = UriRules { application_type: client.application_type, front_channel_tokens };

@@ -14,24 +14,24 @@ use crate::oidc::client_keys;
 use crate::oidc::error::OAuthError;
 use crate::secret;
 
-pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Algorithms accepted for `private_key_jwt` assertions.
-pub const ASSERTION_ALGS: [&str; 7] = ["RS256", "PS256", "ES256", "EdDSA", "RS384", "RS512", "ES384"];
+pub(crate) const ASSERTION_ALGS: [&str; 7] = ["RS256", "PS256", "ES256", "EdDSA", "RS384", "RS512", "ES384"];
 
 /// What the request carried to authenticate the client.
 #[derive(Default, Clone)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// The `Authorization` header's value, if any.
-    pub authorization: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub client_assertion: Option<String>,
-    pub client_assertion_type: Option<String>,
+    pub(crate) authorization: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret: Option<String>,
+    pub(crate) client_assertion: Option<String>,
+    pub(crate) client_assertion_type: Option<String>,
 }
 
 impl Credentials {
     /// The credentials among a request's form parameters, and its `Authorization` header.
-    pub fn from_params(params: &HashMap<String, String>, authorization: Option<String>) -> Self {
+    pub(crate) fn from_params(params: &HashMap<String, String>, authorization: Option<String>) -> Self {
         Self {
             authorization,
             client_id: params.get("client_id").cloned(),
@@ -57,9 +57,9 @@ impl std::fmt::Debug for Credentials {
 
 /// Why authentication failed; `basic` says a 401 with `WWW-Authenticate: Basic` is due.
 #[derive(Debug)]
-pub struct AuthFailure {
-    pub error: OAuthError,
-    pub basic: bool,
+pub(crate) struct AuthFailure {
+    pub(crate) error: OAuthError,
+    pub(crate) basic: bool,
 }
 
 impl From<OAuthError> for AuthFailure {
@@ -92,7 +92,11 @@ impl From<OAuthError> for Refusal {
 const CLOCK_SKEW: i64 = 60;
 
 /// Authenticates the client; `endpoint` is the URL the assertion's `aud` may name.
-pub async fn authenticate(provider: &Provider, creds: &Credentials, endpoint: &str) -> Result<Client, AuthFailure> {
+pub(crate) async fn authenticate(
+    provider: &Provider,
+    creds: &Credentials,
+    endpoint: &str,
+) -> Result<Client, AuthFailure> {
     // A challenge answers a request that used the header, whatever else went wrong with it
     // (RFC 6749 §5.2): this depends on the request only, not on the client.
     let basic = creds.authorization.is_some();

@@ -8,7 +8,7 @@ use crate::oidc::fetch::Document;
 
 /// The client's JWKS; `refresh` asks for a fresh copy of a `jwks_uri` (an unknown `kid`, a
 /// signature that did not verify).
-pub async fn jwks(provider: &Provider, client: &Client, refresh: bool) -> Result<serde_json::Value, OAuthError> {
+pub(crate) async fn jwks(provider: &Provider, client: &Client, refresh: bool) -> Result<serde_json::Value, OAuthError> {
     if let Some(jwks) = &client.jwks {
         return Ok(jwks.clone());
     }

@@ -10,9 +10,9 @@ use crate::oidc::client_auth::ASSERTION_ALGS;
 use crate::oidc::scopes;
 use crate::oidc::token::GRANT_TYPES;
 
-pub const UI_LOCALES: [&str; 2] = ["cs", "en"];
+pub(crate) const UI_LOCALES: [&str; 2] = ["cs", "en"];
 
-pub fn metadata(provider: &Provider) -> Value {
+pub(crate) fn metadata(provider: &Provider) -> Value {
     let p = &provider.persona;
     let url = |path: &str| p.url(path);
     let algs = provider.keys.signing_algs();
@@ -62,11 +62,11 @@ pub fn metadata(provider: &Provider) -> Value {
 }
 
 /// The LoA URIs the available means of authentication reach, weakest first.
-pub fn acr_values_supported(provider: &Provider) -> Vec<&'static str> {
+pub(crate) fn acr_values_supported(provider: &Provider) -> Vec<&'static str> {
     crate::authn::means::reachable(&provider.persona).into_iter().map(|l| l.uri()).collect()
 }
 
-pub fn request_object_algs() -> Vec<&'static str> {
+pub(crate) fn request_object_algs() -> Vec<&'static str> {
     let mut algs = vec!["none"];
     algs.extend(crate::oidc::authorize::REQUEST_OBJECT_ALGS);
     algs

@@ -38,7 +38,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         use ErrorCode::*;
         match self {
             InvalidRequest => "invalid_request",
@@ -73,33 +73,33 @@ impl ErrorCode {
 /// An error a client is told about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthError {
-    pub code: ErrorCode,
-    pub description: String,
+    pub(crate) code: ErrorCode,
+    pub(crate) description: String,
 }
 
 impl OAuthError {
-    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         Self { code, description: sanitize(&description.into()) }
     }
 
-    pub fn invalid_request(description: impl Into<String>) -> Self {
+    pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, description)
     }
 
-    pub fn invalid_grant(description: impl Into<String>) -> Self {
+    pub(crate) fn invalid_grant(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidGrant, description)
     }
 
-    pub fn invalid_client(description: impl Into<String>) -> Self {
+    pub(crate) fn invalid_client(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidClient, description)
     }
 
     /// The opaque error for anything that went wrong on our side.
-    pub fn server_error() -> Self {
+    pub(crate) fn server_error() -> Self {
         Self::new(ErrorCode::ServerError, "the server could not complete the request")
     }
 
-    pub fn unavailable() -> Self {
+    pub(crate) fn unavailable() -> Self {
         Self::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable, try again later")
     }
 }

@@ -34,7 +34,7 @@ const FAILURE_TTL: Duration = Duration::from_secs(10);
 
 /// What was fetched, as the client is told when it could not be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Document {
+pub(crate) enum Document {
     Jwks,
     RequestObject,
     SectorIdentifier,
@@ -42,7 +42,7 @@ pub enum Document {
 
 impl Document {
     /// The one error text a client gets, whatever went wrong.
-    pub fn unavailable(self) -> &'static str {
+    pub(crate) fn unavailable(self) -> &'static str {
         match self {
             Self::Jwks => "could not fetch the client's JWKS (jwks_uri)",
             Self::RequestObject => "could not fetch the client's request object (request_uri)",
@@ -53,7 +53,7 @@ impl Document {
 
 /// Why a fetch failed; for the log (see the module doc).
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum FetchError {
+pub(crate) enum FetchError {
     #[error("{0}: {1}")]
     Refused(String, outbound::ClientUrlError),
     #[error("{0}: {1}")]
@@ -73,7 +73,7 @@ struct Cached {
 }
 
 #[derive(Clone)]
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     http: reqwest::Client,
     allow_loopback: bool,
     cache: Arc<Mutex<HashMap<String, Cached>>>,
@@ -106,7 +106,7 @@ impl Resolve for GuardedResolver {
 impl Fetcher {
     /// A fetcher for `outbound.allow_loopback`, trusting the CA certificates in the PEM file
     /// `ca_file` besides the usual ones.
-    pub fn new(allow_loopback: bool, ca_file: Option<&std::path::Path>) -> Result<Self, String> {
+    pub(crate) fn new(allow_loopback: bool, ca_file: Option<&std::path::Path>) -> Result<Self, String> {
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))
@@ -128,7 +128,7 @@ impl Fetcher {
     }
 
     /// Whether client URLs may point to this machine (`outbound.allow_loopback`).
-    pub fn allows_loopback(&self) -> bool {
+    pub(crate) fn allows_loopback(&self) -> bool {
         self.allow_loopback
     }
 
@@ -157,14 +157,14 @@ impl Fetcher {
     }
 
     /// The JSON document at `url`; not cached (a `sector_identifier_uri` is read at registration).
-    pub async fn json(&self, url: &str) -> Result<serde_json::Value, FetchError> {
+    pub(crate) async fn json(&self, url: &str) -> Result<serde_json::Value, FetchError> {
         let text = self.text(url).await?;
         serde_json::from_str(&text).map_err(|_| FetchError::NotJson(url.into()))
     }
 
     /// A request object from a `request_uri`, reused for [`REQUEST_URI_TTL`] (keyed by the URI
     /// with its fragment); a failure is remembered for [`FAILURE_TTL`].
-    pub async fn request_object(&self, url: &str) -> Result<String, FetchError> {
+    pub(crate) async fn request_object(&self, url: &str) -> Result<String, FetchError> {
         if let Some(cached) = self.cached(&format!("request_uri {url}"), REQUEST_URI_TTL, false) {
             return cached.and_then(|v| v.as_str().map(str::to_owned).ok_or_else(|| FetchError::NotJson(url.into())));
         }
@@ -178,7 +178,12 @@ impl Fetcher {
     /// the last [`JWKS_MIN_REFRESH`], so a client's key rotation is picked up at once. The cache is
     /// the client's own: a client newly registered with the URL of another (or of one deleted a
     /// moment ago) reads the document afresh instead of being held to the other's copy.
-    pub async fn jwks(&self, client_id: &str, url: &str, refresh: bool) -> Result<serde_json::Value, FetchError> {
+    pub(crate) async fn jwks(
+        &self,
+        client_id: &str,
+        url: &str,
+        refresh: bool,
+    ) -> Result<serde_json::Value, FetchError> {
         let key = format!("jwks {client_id} {url}");
         if let Some(cached) = self.cached(&key, JWKS_TTL, refresh) {
             return cached;
@@ -214,7 +219,7 @@ impl Fetcher {
     }
 
     /// POSTs `form` to a client's URL (back-channel logout); returns the HTTP status.
-    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, FetchError> {
+    pub(crate) async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, FetchError> {
         let target = self.checked(url)?;
         let response = self
             .http

@@ -9,7 +9,7 @@ use crate::oidc::scopes;
 use crate::oidc::subject;
 use crate::secret;
 
-pub async fn introspect(
+pub(crate) async fn introspect(
     provider: &Provider,
     client: &Client,
     token: &str,

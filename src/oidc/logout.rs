@@ -15,18 +15,18 @@ use crate::oidc::{subject, tokens};
 use crate::secret;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
-pub struct LogoutParams {
-    pub id_token_hint: Option<String>,
-    pub client_id: Option<String>,
-    pub post_logout_redirect_uri: Option<String>,
-    pub state: Option<String>,
-    pub ui_locales: Option<String>,
-    pub logout_hint: Option<String>,
+pub(crate) struct LogoutParams {
+    pub(crate) id_token_hint: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) post_logout_redirect_uri: Option<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) ui_locales: Option<String>,
+    pub(crate) logout_hint: Option<String>,
 }
 
 impl LogoutParams {
     /// The parameters as (name, value) pairs, to carry through the confirmation form.
-    pub fn pairs(&self) -> Vec<(String, String)> {
+    pub(crate) fn pairs(&self) -> Vec<(String, String)> {
         [
             ("id_token_hint", &self.id_token_hint),
             ("client_id", &self.client_id),
@@ -42,19 +42,19 @@ impl LogoutParams {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogoutPlan {
+pub(crate) struct LogoutPlan {
     /// Ask the person before logging out.
-    pub confirm: bool,
+    pub(crate) confirm: bool,
     /// Where to send the browser afterwards (with `state`), or `None` for the logged-out page.
-    pub redirect: Option<String>,
-    pub client_name: Option<String>,
+    pub(crate) redirect: Option<String>,
+    pub(crate) client_name: Option<String>,
     /// The `sid` of a valid `id_token_hint`: the session to end when the browser did not send
     /// its cookie (a cross-site POST does not carry `SameSite=Lax` cookies).
-    pub hint_sid: Option<String>,
+    pub(crate) hint_sid: Option<String>,
 }
 
 /// Validates a logout request; an error is shown on a page, never redirected.
-pub async fn plan(
+pub(crate) async fn plan(
     provider: &Provider,
     params: &LogoutParams,
     session: Option<&Session>,
@@ -141,7 +141,7 @@ fn with_state(uri: &str, state: Option<&str>) -> String {
 
 /// Ends the session: revokes its online tokens, forgets it and tells every client that has a
 /// back-channel logout URI (waiting for them, at most a few seconds each).
-pub async fn end_session(provider: &Provider, session: &Session) -> Result<(), OAuthError> {
+pub(crate) async fn end_session(provider: &Provider, session: &Session) -> Result<(), OAuthError> {
     // Tokens first: they may live in another backend than the session (the database and Redis),
     // and if either step fails the session is still there for a retry to end. The other way
     // round, a failed revocation would leave live tokens of a session nobody can end any more.
@@ -168,7 +168,7 @@ pub async fn end_session(provider: &Provider, session: &Session) -> Result<(), O
     Ok(())
 }
 
-pub const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+pub(crate) const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 fn logout_token(provider: &Provider, client: &Client, session: &Session) -> Result<String, OAuthError> {
     let now = provider.now();

@@ -11,7 +11,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether identita may connect to `ip` on a client's behalf.
-pub fn allowed(ip: IpAddr, allow_loopback: bool) -> bool {
+pub(crate) fn allowed(ip: IpAddr, allow_loopback: bool) -> bool {
     match ip {
         IpAddr::V4(v4) => allowed_v4(v4, allow_loopback),
         IpAddr::V6(v6) => allowed_v6(v6, allow_loopback),
@@ -71,7 +71,7 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ClientUrlError {
+pub(crate) enum ClientUrlError {
     #[error("{0} is not an absolute URL")]
     NotAbsolute(String),
     #[error("{0} must be an https URL")]
@@ -87,7 +87,11 @@ pub enum ClientUrlError {
 /// A URL identita will fetch from or post to for a client: https (plain http only to loopback,
 /// and loopback only with `allow_loopback`), no user information, and no literal address that
 /// [`allowed`] refuses. Host names are resolved, and checked, when fetched.
-pub fn check_client_url(uri: &str, allow_fragment: bool, allow_loopback: bool) -> Result<url::Url, ClientUrlError> {
+pub(crate) fn check_client_url(
+    uri: &str,
+    allow_fragment: bool,
+    allow_loopback: bool,
+) -> Result<url::Url, ClientUrlError> {
     let parsed = url::Url::parse(uri).map_err(|_| ClientUrlError::NotAbsolute(uri.into()))?;
     if parsed.fragment().is_some() && !allow_fragment {
         return Err(ClientUrlError::Fragment(uri.into()));

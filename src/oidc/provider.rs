@@ -17,16 +17,16 @@ use super::tokens::IdTokenSigner;
 #[derive(Clone)]
 pub struct Provider {
     pub config: Arc<Config>,
-    pub persona: Arc<Persona>,
+    pub(crate) persona: Arc<Persona>,
     pub stores: Stores,
     pub keys: KeyRing,
-    pub clock: SharedClock,
+    pub(crate) clock: SharedClock,
     /// Outbound HTTP: client `jwks_uri`, `request_uri`, `sector_identifier_uri`, back-channel logout.
-    pub fetcher: Fetcher,
+    pub(crate) fetcher: Fetcher,
     /// Secret input to pairwise subject identifiers.
-    pub pairwise_salt: Arc<String>,
+    pub(crate) pairwise_salt: Arc<String>,
     /// Signs ID tokens: `keys`, unless the composition root (src/app.rs) wrapped it.
-    pub id_token_signer: Arc<dyn IdTokenSigner>,
+    pub(crate) id_token_signer: Arc<dyn IdTokenSigner>,
     /// The other faces (`[[faces]]`) served beside this one: set on the primary face, empty on
     /// the others. Each is a provider of its own (issuer, keys, its view of the stores).
     pub faces: Arc<[Provider]>,
@@ -43,18 +43,18 @@ impl Provider {
 
     /// Whether a record tagged with face `tag` is this face's (the primary face's records have no
     /// tag); the stores apply it to every lookup (`store::face`).
-    pub fn owns(&self, tag: Option<&str>) -> bool {
+    pub(crate) fn owns(&self, tag: Option<&str>) -> bool {
         tag == self.persona.face.as_deref()
     }
 
     /// The face that owns a record tagged `tag`: this one, or one of its `faces` (this one when
     /// no face of that name is served any more).
-    pub fn face_of(&self, tag: Option<&str>) -> &Provider {
+    pub(crate) fn face_of(&self, tag: Option<&str>) -> &Provider {
         self.faces.iter().find(|face| face.owns(tag)).unwrap_or(self)
     }
 
     /// This face's single sign-on sessions, as of now.
-    pub fn sessions(&self) -> Sessions<'_> {
+    pub(crate) fn sessions(&self) -> Sessions<'_> {
         Sessions {
             store: &*self.stores.sessions,
             face: self.persona.face.clone(),
@@ -64,7 +64,7 @@ impl Provider {
     }
 
     /// How long retired signing keys stay published: until every token they signed has expired.
-    pub fn key_retention(&self) -> i64 {
+    pub(crate) fn key_retention(&self) -> i64 {
         self.config.tokens.id_token_ttl.max(self.config.tokens.access_token_ttl) + 300
     }
 }

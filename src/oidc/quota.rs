@@ -11,17 +11,17 @@ use crate::oidc::{OAuthError, Provider};
 
 /// What is counted, with its limit and window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
+pub(crate) struct Quota {
     /// Names the counter, e.g. `register`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Units per window; 0 means no limit.
-    pub limit: u32,
+    pub(crate) limit: u32,
     /// Seconds.
-    pub window: i64,
+    pub(crate) window: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QuotaError {
+pub(crate) enum QuotaError {
     /// The source used up its quota; it may try again after `retry_after` seconds at the latest.
     #[error("too many requests from this address; try again in {retry_after} seconds")]
     Exceeded { retry_after: i64 },
@@ -31,18 +31,18 @@ pub enum QuotaError {
 }
 
 impl Quota {
-    pub fn registrations(provider: &Provider) -> Self {
+    pub(crate) fn registrations(provider: &Provider) -> Self {
         let reg = &provider.config.registration;
         Self { name: "register", limit: reg.per_source_limit, window: reg.per_source_window }
     }
 
-    pub fn interactions(provider: &Provider) -> Self {
+    pub(crate) fn interactions(provider: &Provider) -> Self {
         let limits = &provider.config.interactions;
         Self { name: "interactions", limit: limits.per_source, window: limits.window }
     }
 
     /// Reserves one unit of this quota for `source`.
-    pub async fn reserve(self, provider: &Provider, source: IpAddr) -> Result<(), QuotaError> {
+    pub(crate) async fn reserve(self, provider: &Provider, source: IpAddr) -> Result<(), QuotaError> {
         if self.limit == 0 {
             return Ok(());
         }

@@ -20,37 +20,37 @@ use crate::secret;
 #[serde(default)]
 pub struct ClientMetadata {
     pub client_id: Option<String>,
-    pub client_name: Option<String>,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
-    pub response_types: Option<Vec<String>>,
-    pub grant_types: Option<Vec<String>>,
-    pub token_endpoint_auth_method: Option<String>,
-    pub scope: Option<String>,
-    pub jwks: Option<Value>,
-    pub jwks_uri: Option<String>,
-    pub id_token_signed_response_alg: Option<String>,
-    pub userinfo_signed_response_alg: Option<String>,
-    pub request_object_signing_alg: Option<String>,
-    pub token_endpoint_auth_signing_alg: Option<String>,
-    pub request_uris: Vec<String>,
-    pub subject_type: Option<String>,
-    pub sector_identifier_uri: Option<String>,
-    pub backchannel_logout_uri: Option<String>,
-    pub backchannel_logout_session_required: Option<bool>,
-    pub default_max_age: Option<i64>,
-    pub require_auth_time: Option<bool>,
-    pub default_acr_values: Vec<String>,
-    pub contacts: Vec<String>,
-    pub logo_uri: Option<String>,
-    pub policy_uri: Option<String>,
-    pub tos_uri: Option<String>,
-    pub client_uri: Option<String>,
-    pub application_type: Option<String>,
+    pub(crate) client_name: Option<String>,
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) post_logout_redirect_uris: Vec<String>,
+    pub(crate) response_types: Option<Vec<String>>,
+    pub(crate) grant_types: Option<Vec<String>>,
+    pub(crate) token_endpoint_auth_method: Option<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) jwks: Option<Value>,
+    pub(crate) jwks_uri: Option<String>,
+    pub(crate) id_token_signed_response_alg: Option<String>,
+    pub(crate) userinfo_signed_response_alg: Option<String>,
+    pub(crate) request_object_signing_alg: Option<String>,
+    pub(crate) token_endpoint_auth_signing_alg: Option<String>,
+    pub(crate) request_uris: Vec<String>,
+    pub(crate) subject_type: Option<String>,
+    pub(crate) sector_identifier_uri: Option<String>,
+    pub(crate) backchannel_logout_uri: Option<String>,
+    pub(crate) backchannel_logout_session_required: Option<bool>,
+    pub(crate) default_max_age: Option<i64>,
+    pub(crate) require_auth_time: Option<bool>,
+    pub(crate) default_acr_values: Vec<String>,
+    pub(crate) contacts: Vec<String>,
+    pub(crate) logo_uri: Option<String>,
+    pub(crate) policy_uri: Option<String>,
+    pub(crate) tos_uri: Option<String>,
+    pub(crate) client_uri: Option<String>,
+    pub(crate) application_type: Option<String>,
     /// Operators only; ignored in dynamic registration.
-    pub first_party: Option<bool>,
+    pub(crate) first_party: Option<bool>,
     /// Operators only: a chosen secret (for fixtures); otherwise one is generated.
-    pub client_secret: Option<String>,
+    pub(crate) client_secret: Option<String>,
 }
 
 fn bad(text: impl Into<String>) -> OAuthError {
@@ -266,7 +266,12 @@ async fn sector(
 }
 
 /// The registration response (RFC 7591 §3.2.1): the metadata plus credentials.
-pub fn response(provider: &Provider, client: &Client, secret: Option<&str>, registration_token: Option<&str>) -> Value {
+pub(crate) fn response(
+    provider: &Provider,
+    client: &Client,
+    secret: Option<&str>,
+    registration_token: Option<&str>,
+) -> Value {
     let mut out = match serde_json::to_value(client) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -290,16 +295,16 @@ pub fn response(provider: &Provider, client: &Client, secret: Option<&str>, regi
 
 /// A registration request as the endpoint received it.
 #[derive(Debug, Clone, Copy)]
-pub struct RegisterInput<'a> {
-    pub body: &'a [u8],
+pub(crate) struct RegisterInput<'a> {
+    pub(crate) body: &'a [u8],
     /// The bearer token the request carried, if any.
-    pub initial_token: Option<&'a str>,
+    pub(crate) initial_token: Option<&'a str>,
     /// Where the request came from, for the quota per source.
-    pub source: IpAddr,
+    pub(crate) source: IpAddr,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum RegisterError {
+pub(crate) enum RegisterError {
     #[error("{0}")]
     OAuth(#[from] OAuthError),
     /// The source made too many registrations; it may try again after `retry_after` seconds.
@@ -310,7 +315,7 @@ pub enum RegisterError {
 /// RFC 7591: registers a client. Served only when `registration.enabled`; with an
 /// `initial_access_token` only to its holder; at most `per_source_limit` times per window from
 /// one address (reserved before anything else is checked, so guessing the token counts too).
-pub async fn register(provider: &Provider, input: RegisterInput<'_>) -> Result<Value, RegisterError> {
+pub(crate) async fn register(provider: &Provider, input: RegisterInput<'_>) -> Result<Value, RegisterError> {
     let reg = &provider.config.registration;
     if !reg.enabled {
         return Err(OAuthError::new(
@@ -343,7 +348,7 @@ pub async fn register(provider: &Provider, input: RegisterInput<'_>) -> Result<V
 }
 
 /// RFC 7592: the client a registration access token manages.
-pub async fn managed(provider: &Provider, client_id: &str, token: Option<&str>) -> Result<Client, OAuthError> {
+pub(crate) async fn managed(provider: &Provider, client_id: &str, token: Option<&str>) -> Result<Client, OAuthError> {
     let denied = || OAuthError::new(ErrorCode::InvalidToken, "the registration access token is invalid");
     let token = token.ok_or_else(denied)?;
     let client = provider.stores.clients.get(client_id).await?.ok_or_else(denied)?;
@@ -354,7 +359,7 @@ pub async fn managed(provider: &Provider, client_id: &str, token: Option<&str>) 
 }
 
 /// RFC 7592 §2.2: replaces the metadata; the client keeps its id, secret and token.
-pub async fn update(provider: &Provider, current: Client, body: &[u8]) -> Result<Value, OAuthError> {
+pub(crate) async fn update(provider: &Provider, current: Client, body: &[u8]) -> Result<Value, OAuthError> {
     let mut meta: ClientMetadata =
         serde_json::from_slice(body).map_err(|e| bad(format!("the request body is not valid client metadata: {e}")))?;
     if meta.client_id.as_deref().is_some_and(|id| id != current.client_id) {

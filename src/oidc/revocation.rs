@@ -6,7 +6,12 @@ use crate::oidc::Provider;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::secret;
 
-pub async fn revoke(provider: &Provider, client: &Client, token: &str, hint: Option<&str>) -> Result<(), OAuthError> {
+pub(crate) async fn revoke(
+    provider: &Provider,
+    client: &Client,
+    token: &str,
+    hint: Option<&str>,
+) -> Result<(), OAuthError> {
     let digest = secret::bearer_digest(token);
     let now = provider.now();
     let tokens = &provider.stores.tokens;

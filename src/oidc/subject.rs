@@ -9,7 +9,7 @@ use crate::model::{Client, SubjectType};
 use crate::oidc::Provider;
 
 /// The `sub` a client sees for the account `user_id`.
-pub fn of(provider: &Provider, client: &Client, user_id: &str) -> String {
+pub(crate) fn of(provider: &Provider, client: &Client, user_id: &str) -> String {
     match client.subject_type {
         SubjectType::Public => user_id.to_owned(),
         SubjectType::Pairwise => {
@@ -19,7 +19,7 @@ pub fn of(provider: &Provider, client: &Client, user_id: &str) -> String {
     }
 }
 
-pub fn pairwise(sector: &str, user_id: &str, salt: &str) -> String {
+pub(crate) fn pairwise(sector: &str, user_id: &str, salt: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [sector, user_id, salt] {
         hasher.update((part.len() as u64).to_be_bytes());

@@ -11,14 +11,14 @@ use crate::oidc::subject;
 use crate::secret;
 
 /// A new access token for `grant`, and its lifetime in seconds.
-pub async fn access_token(provider: &Provider, grant: &Grant) -> Result<(String, i64), OAuthError> {
+pub(crate) async fn access_token(provider: &Provider, grant: &Grant) -> Result<(String, i64), OAuthError> {
     let (token, record) = new_access(provider, grant);
     provider.stores.tokens.insert_access(&record).await?;
     Ok((token, provider.config.tokens.access_token_ttl))
 }
 
 /// A new access token for `grant` and its record, not yet stored.
-pub fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
+pub(crate) fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
     let now = provider.now();
     let token = secret::bearer_token(now);
     let record = AccessToken {
@@ -31,7 +31,7 @@ pub fn new_access(provider: &Provider, grant: &Grant) -> (String, AccessToken) {
 }
 
 /// A new refresh token for `grant` and its record, not yet stored.
-pub fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken) {
+pub(crate) fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken) {
     let now = provider.now();
     let token = secret::bearer_token(now);
     let record = RefreshToken {
@@ -45,19 +45,19 @@ pub fn new_refresh(provider: &Provider, grant: &Grant) -> (String, RefreshToken)
     (token, record)
 }
 
-pub struct IdTokenInput<'a> {
+pub(crate) struct IdTokenInput<'a> {
     /// Adds `at_hash`.
-    pub access_token: Option<&'a str>,
+    pub(crate) access_token: Option<&'a str>,
     /// Adds `c_hash`.
-    pub code: Option<&'a str>,
+    pub(crate) code: Option<&'a str>,
     /// Release the granted scopes' claims in the ID token itself.
-    pub scope_claims: bool,
+    pub(crate) scope_claims: bool,
     /// Include the request's `nonce` (not on refresh).
-    pub nonce: bool,
+    pub(crate) nonce: bool,
 }
 
 /// A signed ID token for a grant made to a person.
-pub async fn id_token(
+pub(crate) async fn id_token(
     provider: &Provider,
     client: &Client,
     grant: &Grant,
@@ -113,7 +113,7 @@ pub async fn id_token(
 
 /// Signs ID tokens: the key ring (with the header `{alg, kid}`), unless the composition root
 /// wrapped it. The one seam between building an ID token's claims and the token handed out.
-pub trait IdTokenSigner: Send + Sync {
+pub(crate) trait IdTokenSigner: Send + Sync {
     fn sign_id_token(&self, alg: &str, claims: Map<String, Value>) -> Result<String, KeyError>;
 }
 
@@ -124,7 +124,7 @@ impl IdTokenSigner for KeyRing {
 }
 
 /// Signs claims with the provider's active key for `alg`.
-pub fn sign(
+pub(crate) fn sign(
     provider: &Provider,
     alg: &str,
     typ: Option<&str>,

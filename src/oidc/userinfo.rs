@@ -11,7 +11,7 @@ use crate::secret;
 
 /// Userinfo as JSON, or as a signed JWT when the client registered `userinfo_signed_response_alg`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UserInfo {
+pub(crate) enum UserInfo {
     Json(Map<String, Value>),
     Jwt(String),
 }
@@ -19,9 +19,9 @@ pub enum UserInfo {
 /// A refused userinfo request: the error the client is sent and, once the token was found, the
 /// client it was issued to (for the log line; an unknown token names no client).
 #[derive(Debug)]
-pub struct Refusal {
-    pub error: OAuthError,
-    pub client_id: Option<String>,
+pub(crate) struct Refusal {
+    pub(crate) error: OAuthError,
+    pub(crate) client_id: Option<String>,
 }
 
 impl From<OAuthError> for Refusal {
@@ -36,7 +36,7 @@ impl From<crate::store::StoreError> for Refusal {
     }
 }
 
-pub async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, Refusal> {
+pub(crate) async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserInfo, Refusal> {
     let invalid = |text: &str| OAuthError::new(ErrorCode::InvalidToken, text);
     let token = provider
         .stores

@@ -79,8 +79,6 @@ const STANDARD_PATHS: Paths = Paths {
 };
 
 impl Persona {
-    pub const NAMES: [&'static str; 1] = ["standard"];
-
     pub fn by_name(name: &str, issuer: &str) -> Option<Self> {
         match name {
             "standard" => Some(Self::standard(issuer)),

@@ -10,21 +10,21 @@ use crate::oidc::error::OAuthError;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClaimsRequest {
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub userinfo: Map<String, Value>,
+    pub(crate) userinfo: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub id_token: Map<String, Value>,
+    pub(crate) id_token: Map<String, Value>,
 }
 
 impl ClaimsRequest {
     /// Parses the parameter's JSON text; every member must be `null` or an object with the
     /// optional `essential` (boolean), `value` or `values` (array) members.
-    pub fn parse(text: &str) -> Result<Self, OAuthError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, OAuthError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|_| OAuthError::invalid_request("the claims parameter is not valid JSON"))?;
         Self::from_value(value)
     }
 
-    pub fn from_value(value: Value) -> Result<Self, OAuthError> {
+    pub(crate) fn from_value(value: Value) -> Result<Self, OAuthError> {
         let Value::Object(top) = value else {
             return Err(OAuthError::invalid_request("the claims parameter must be a JSON object"));
         };
@@ -47,13 +47,14 @@ impl ClaimsRequest {
     }
 
     /// The claim names requested for `userinfo` or `id_token`.
-    pub fn names(members: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    #[cfg(test)]
+    pub(crate) fn names(members: &Map<String, Value>) -> impl Iterator<Item = &str> {
         members.keys().map(String::as_str)
     }
 
     /// The `acr` members, `id_token`'s first then `userinfo`'s: whether each is essential and the
     /// values it names (`value`, then `values`; values that are not strings are left out).
-    pub fn acr_claims(&self) -> Vec<AcrClaim> {
+    pub(crate) fn acr_claims(&self) -> Vec<AcrClaim> {
         let member = |claims: &Map<String, Value>| {
             let spec = claims.get("acr")?.as_object()?;
             let essential = spec.get("essential").and_then(Value::as_bool).unwrap_or(false);

@@ -23,15 +23,15 @@ use crate::model::loa::Requirement;
 
 /// Which of `code`, `id_token` and `token` the client asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResponseType {
-    pub code: bool,
-    pub id_token: bool,
-    pub token: bool,
+pub(crate) struct ResponseType {
+    pub(crate) code: bool,
+    pub(crate) id_token: bool,
+    pub(crate) token: bool,
 }
 
 impl ResponseType {
     /// The response types this provider serves, as advertised in discovery.
-    pub const SUPPORTED: [&'static str; 6] =
+    pub(crate) const SUPPORTED: [&'static str; 6] =
         ["code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"];
 
     pub fn parse(value: &str) -> Option<Self> {
@@ -52,7 +52,7 @@ impl ResponseType {
         (rt.code || rt.id_token).then_some(rt)
     }
 
-    pub fn as_str(self) -> String {
+    pub(crate) fn as_str(self) -> String {
         [(self.code, "code"), (self.id_token, "id_token"), (self.token, "token")]
             .iter()
             .filter(|(on, _)| *on)
@@ -62,25 +62,25 @@ impl ResponseType {
     }
 
     /// Whether the front channel carries a token (then `query` mode is not allowed).
-    pub fn front_channel_token(self) -> bool {
+    pub(crate) fn front_channel_token(self) -> bool {
         self.id_token || self.token
     }
 
-    pub fn default_mode(self) -> ResponseMode {
+    pub(crate) fn default_mode(self) -> ResponseMode {
         if self.front_channel_token() { ResponseMode::Fragment } else { ResponseMode::Query }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ResponseMode {
+pub(crate) enum ResponseMode {
     Query,
     Fragment,
     FormPost,
 }
 
 impl ResponseMode {
-    pub const SUPPORTED: [&'static str; 3] = ["query", "fragment", "form_post"];
+    pub(crate) const SUPPORTED: [&'static str; 3] = ["query", "fragment", "form_post"];
 
     pub fn parse(value: &str) -> Option<Self> {
         Some(match value {
@@ -94,60 +94,56 @@ impl ResponseMode {
 
 /// The `prompt` parameter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Prompt {
-    pub none: bool,
-    pub login: bool,
-    pub consent: bool,
-    pub select_account: bool,
+pub(crate) struct Prompt {
+    pub(crate) none: bool,
+    pub(crate) login: bool,
+    pub(crate) consent: bool,
+    pub(crate) select_account: bool,
 }
 
 /// Where an authorization response (or an error) goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseTarget {
-    pub redirect_uri: String,
-    pub mode: ResponseMode,
-    pub state: Option<String>,
+    pub(crate) redirect_uri: String,
+    pub(crate) mode: ResponseMode,
+    pub(crate) state: Option<String>,
 }
 
 /// A validated authorization request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub response_type: ResponseType,
-    pub response_mode: ResponseMode,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) response_type: ResponseType,
+    pub(crate) response_mode: ResponseMode,
     /// The scopes this provider knows and the client may have, in request order.
-    pub scopes: Vec<String>,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub prompt: Prompt,
-    pub max_age: Option<i64>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) prompt: Prompt,
+    pub(crate) max_age: Option<i64>,
     /// The level of assurance required, from `acr_values`, the `claims` parameter's `acr` and
     /// NIA's `loa*` scopes (see [`crate::model::loa`]).
     #[serde(default)]
-    pub loa: Requirement,
-    pub login_hint: Option<String>,
+    pub(crate) loa: Requirement,
+    pub(crate) login_hint: Option<String>,
     /// The `sub` of a valid `id_token_hint`.
-    pub hint_sub: Option<String>,
-    pub ui_locales: Option<String>,
-    pub claims_locales: Option<String>,
-    pub display: Option<String>,
-    pub claims: Option<ClaimsRequest>,
-    pub code_challenge: Option<String>,
-    pub code_challenge_method: Option<String>,
+    pub(crate) hint_sub: Option<String>,
+    pub(crate) ui_locales: Option<String>,
+    pub(crate) claims_locales: Option<String>,
+    pub(crate) display: Option<String>,
+    pub(crate) claims: Option<ClaimsRequest>,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) code_challenge_method: Option<String>,
 }
 
 impl AuthorizationRequest {
-    pub fn target(&self) -> ResponseTarget {
+    pub(crate) fn target(&self) -> ResponseTarget {
         ResponseTarget { redirect_uri: self.redirect_uri.clone(), mode: self.response_mode, state: self.state.clone() }
     }
 
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
-    }
-
     /// This request waiting for a login: what the login flow needs of it, and itself.
-    pub fn to_pending(&self) -> Result<PendingRequest, OAuthError> {
+    pub(crate) fn to_pending(&self) -> Result<PendingRequest, OAuthError> {
         Ok(PendingRequest {
             protocol: Protocol::Oidc,
             login: LoginRequest {
@@ -161,7 +157,7 @@ impl AuthorizationRequest {
     }
 
     /// The request a login was started for, if it is an OpenID Connect one and reads back.
-    pub fn from_pending(pending: &PendingRequest) -> Option<Self> {
+    pub(crate) fn from_pending(pending: &PendingRequest) -> Option<Self> {
         match pending.protocol {
             Protocol::Oidc => serde_json::from_value(pending.request.clone()).ok(),
         }

@@ -14,7 +14,7 @@ use crate::oidc::Provider;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::scopes;
 
-pub type Params = BTreeMap<String, String>;
+pub(crate) type Params = BTreeMap<String, String>;
 
 /// Parses and validates an authorization request given as (name, value) pairs, from the query
 /// string or a form body; with the client it names, looked up once here.

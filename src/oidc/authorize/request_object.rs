@@ -17,7 +17,7 @@ use crate::oidc::fetch::Document;
 /// Signing algorithms accepted for request objects (besides `none`).
 pub const SIGNING_ALGS: [&str; 7] = ["RS256", "PS256", "ES256", "EdDSA", "RS384", "RS512", "ES384"];
 
-pub async fn merge(provider: &Provider, client: &Client, params: &mut Params) -> Result<(), OAuthError> {
+pub(crate) async fn merge(provider: &Provider, client: &Client, params: &mut Params) -> Result<(), OAuthError> {
     let token = match (params.remove("request"), params.remove("request_uri")) {
         (Some(_), Some(_)) => return Err(OAuthError::invalid_request("request and request_uri cannot both be used")),
         (Some(token), None) => token,

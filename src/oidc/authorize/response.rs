@@ -6,14 +6,14 @@ use crate::oidc::error::OAuthError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationResponse {
-    pub target: ResponseTarget,
+    pub(crate) target: ResponseTarget,
     /// The response parameters, `state` and `iss` included.
-    pub params: Vec<(String, String)>,
+    pub(crate) params: Vec<(String, String)>,
 }
 
 impl AuthorizationResponse {
     /// A successful response: `fields` plus `state` (when the request had one) and `iss` (RFC 9207).
-    pub fn success(target: ResponseTarget, issuer: &str, fields: Vec<(String, String)>) -> Self {
+    pub(crate) fn success(target: ResponseTarget, issuer: &str, fields: Vec<(String, String)>) -> Self {
         let mut params = fields;
         if let Some(state) = &target.state {
             params.push(("state".into(), state.clone()));
@@ -22,7 +22,7 @@ impl AuthorizationResponse {
         Self { target, params }
     }
 
-    pub fn error(target: ResponseTarget, issuer: &str, error: &OAuthError) -> Self {
+    pub(crate) fn error(target: ResponseTarget, issuer: &str, error: &OAuthError) -> Self {
         let fields = vec![
             ("error".to_string(), error.code.as_str().to_string()),
             ("error_description".to_string(), error.description.clone()),
@@ -31,7 +31,7 @@ impl AuthorizationResponse {
     }
 
     /// The URL to redirect to, for the query and fragment modes; `None` for form_post.
-    pub fn redirect_url(&self) -> Option<String> {
+    pub(crate) fn redirect_url(&self) -> Option<String> {
         let encoded = serde_urlencoded::to_string(&self.params).unwrap_or_default();
         let uri = &self.target.redirect_uri;
         match self.target.mode {

@@ -21,7 +21,7 @@ use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
 use crate::store::{Issue, Redemption};
 
-pub async fn exchange(
+pub(crate) async fn exchange(
     provider: &Provider,
     client: &Client,
     request: &CodeRequest,

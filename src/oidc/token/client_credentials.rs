@@ -9,7 +9,7 @@ use crate::oidc::scopes;
 use crate::oidc::tokens;
 use crate::secret;
 
-pub async fn exchange(
+pub(crate) async fn exchange(
     provider: &Provider,
     client: &Client,
     request: &ClientCredentialsRequest,

@@ -19,19 +19,19 @@ use super::error::{ErrorCode, OAuthError};
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Clone, Serialize)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_in: i64,
+pub(crate) struct TokenResponse {
+    pub(crate) access_token: String,
+    pub(crate) token_type: &'static str,
+    pub(crate) expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub(crate) refresh_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
-    pub scope: String,
+    pub(crate) id_token: Option<String>,
+    pub(crate) scope: String,
 }
 
 /// Serves a token request: authenticates the client, then the grant it asks for.
-pub async fn exchange(provider: &Provider, request: TokenRequest) -> Result<TokenResponse, AuthFailure> {
+pub(crate) async fn exchange(provider: &Provider, request: TokenRequest) -> Result<TokenResponse, AuthFailure> {
     let endpoint = provider.persona.url(provider.persona.paths.token);
     let client = client_auth::authenticate(provider, &request.credentials, &endpoint).await?;
     let grant_type = match &request.grant {
@@ -55,4 +55,4 @@ pub async fn exchange(provider: &Provider, request: TokenRequest) -> Result<Toke
     result.map_err(AuthFailure::from)
 }
 
-pub const GRANT_TYPES: [&str; 4] = ["authorization_code", "implicit", "refresh_token", "client_credentials"];
+pub(crate) const GRANT_TYPES: [&str; 4] = ["authorization_code", "implicit", "refresh_token", "client_credentials"];

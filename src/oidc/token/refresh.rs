@@ -17,7 +17,7 @@ use crate::oidc::tokens::{self, IdTokenInput};
 use crate::secret;
 use crate::store::{RefreshUse, Rotation};
 
-pub async fn exchange(
+pub(crate) async fn exchange(
     provider: &Provider,
     client: &Client,
     request: &RefreshRequest,

@@ -29,7 +29,7 @@ impl GrantType {
     }
 
     /// The name a client registers (`grant_types`) and sends (`grant_type`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
@@ -41,8 +41,8 @@ impl GrantType {
 /// A token request: the client's credentials, and its grant or why that cannot be served.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
-    pub credentials: Credentials,
-    pub grant: Result<GrantRequest, GrantError>,
+    pub(crate) credentials: Credentials,
+    pub(crate) grant: Result<GrantRequest, GrantError>,
 }
 
 /// The grant asked for, with its parameters.
@@ -56,26 +56,26 @@ pub enum GrantRequest {
 /// RFC 6749 §4.1.3 and RFC 7636 §4.5.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeRequest {
-    pub code: Secret,
+    pub(crate) code: Secret,
     /// As sent, compared with the authorization request's.
-    pub redirect_uri: Option<String>,
+    pub(crate) redirect_uri: Option<String>,
     /// As sent; its form is checked against the code's challenge.
-    pub code_verifier: Option<Secret>,
+    pub(crate) code_verifier: Option<Secret>,
 }
 
 /// RFC 6749 §6.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshRequest {
-    pub refresh_token: Secret,
+    pub(crate) refresh_token: Secret,
     /// The scopes to narrow the grant to; `None` keeps the grant's.
-    pub scope: Option<Vec<String>>,
+    pub(crate) scope: Option<Vec<String>>,
 }
 
 /// RFC 6749 §4.4.2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientCredentialsRequest {
     /// `None` asks for no scope.
-    pub scope: Option<Vec<String>>,
+    pub(crate) scope: Option<Vec<String>>,
 }
 
 /// Why the grant part of a request cannot be served.
@@ -83,12 +83,12 @@ pub struct ClientCredentialsRequest {
 pub struct GrantError {
     /// The grant type, when the request names one this provider serves (and a parameter of it
     /// is missing): a client not registered for it is told that instead.
-    pub grant_type: Option<GrantType>,
-    pub error: OAuthError,
+    pub(crate) grant_type: Option<GrantType>,
+    pub(crate) error: OAuthError,
 }
 
 impl GrantRequest {
-    pub fn grant_type(&self) -> GrantType {
+    pub(crate) fn grant_type(&self) -> GrantType {
         match self {
             Self::AuthorizationCode(_) => GrantType::AuthorizationCode,
             Self::RefreshToken(_) => GrantType::RefreshToken,

@@ -20,9 +20,9 @@ const INFO: &[u8] = b"AES-256-GCM v1";
 
 /// What a rotation handed out, as the client got it.
 #[derive(Serialize, Deserialize)]
-pub struct Successor {
-    pub refresh_token: String,
-    pub access_token: String,
+pub(crate) struct Successor {
+    pub(crate) refresh_token: String,
+    pub(crate) access_token: String,
 }
 
 impl std::fmt::Debug for Successor {
@@ -39,7 +39,7 @@ fn key(old: &str) -> Option<LessSafeKey> {
 }
 
 /// `successor` sealed under the key of `old`: base64url of the nonce, the ciphertext and the tag.
-pub fn seal(old: &str, successor: &Successor) -> Option<String> {
+pub(crate) fn seal(old: &str, successor: &Successor) -> Option<String> {
     let key = key(old)?;
     let mut nonce = [0u8; NONCE_LEN];
     rand::rng().fill_bytes(&mut nonce);
@@ -51,7 +51,7 @@ pub fn seal(old: &str, successor: &Successor) -> Option<String> {
 }
 
 /// The successor sealed in `sealed`, if `old` is the token it was sealed under.
-pub fn open(old: &str, sealed: &str) -> Option<Successor> {
+pub(crate) fn open(old: &str, sealed: &str) -> Option<Successor> {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
     if bytes.len() < NONCE_LEN {
         return None;
