@@ -16,7 +16,7 @@ use super::i18n::Notice;
 use super::interaction;
 use super::page_context::PageContext;
 use super::respond;
-use crate::oidc::authorize::{self, AuthorizationResponse, AuthorizeError, Decision, PageReason};
+use crate::oidc::authorize::{self, AuthorizeError, Decision, PageReason};
 use crate::oidc::quota::{Quota, QuotaError};
 use crate::oidc::{ErrorCode, OAuthError, Provider};
 
@@ -82,20 +82,18 @@ async fn handle(
             .into_response();
         }
         Err(AuthorizeError::Redirect(error, target)) => {
-            return respond::authorization_response(&AuthorizationResponse::error(target, provider.issuer(), &error));
+            return respond::authorization_response(&target.refused(provider, &error));
         }
     };
-    let fail = |error: OAuthError| {
-        respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error))
-    };
+    let fail = |error: OAuthError| respond::authorization_response(&request.refused(provider, &error));
     let cookie = ctx.jar.get(headers, super::cookies::SESSION);
     let session = match provider.sessions().current(cookie.as_deref()).await {
         Ok(session) => session,
         Err(error) => return fail(error.into()),
     };
     match authorize::decide(provider, &client, &request, session.as_ref()).await {
-        Ok(Decision::Respond(response)) => respond::authorization_response(&response),
-        Ok(decision) => {
+        Decision::Respond(response) => respond::authorization_response(&response),
+        decision => {
             let known = match decision {
                 Decision::Consent | Decision::SelectAccount => session.as_ref(),
                 _ => None,
@@ -112,7 +110,6 @@ async fn handle(
                 Err(error) => fail(error),
             }
         }
-        Err(error) => fail(error),
     }
 }
 

@@ -15,7 +15,7 @@ use super::page_context::PageContext;
 use super::respond;
 use crate::model::interaction::{LoginRequest, Protocol};
 use crate::model::{Authentication, Client, Interaction, Session};
-use crate::oidc::authorize::{self, AuthorizationRequest, AuthorizationResponse, Decision};
+use crate::oidc::authorize::{self, AuthorizationRequest, Decision};
 use crate::oidc::{ErrorCode, OAuthError, Provider, logout};
 use crate::secret;
 
@@ -231,23 +231,15 @@ pub async fn proceed(
     let Loaded { mut interaction, pending: Pending::Oidc(request), client, page, .. } = loaded;
     let decision = authorize::after_login(provider, &client, &request, &authn, Some(session), consent_given).await;
     match decision {
-        Ok(Decision::Respond(response)) => {
+        Decision::Respond(response) => {
             provider.stores.interactions.delete(&interaction.id).await.map_err(|e| page.error(e))?;
             Ok(respond::authorization_response(&response))
         }
-        Ok(next) => {
+        next => {
             interaction.authn = Some(authn);
             interaction.sid = Some(session.sid.clone());
             provider.stores.interactions.put(&interaction).await.map_err(|e| page.error(e))?;
             Ok(respond::redirect(&page_url(provider, &next, &interaction.id)))
-        }
-        Err(error) => {
-            provider.stores.interactions.delete(&interaction.id).await.map_err(|e| page.error(e))?;
-            Ok(respond::authorization_response(&AuthorizationResponse::error(
-                request.target(),
-                provider.issuer(),
-                &error,
-            )))
         }
     }
 }
@@ -257,7 +249,7 @@ pub async fn proceed(
 pub async fn refuse(provider: &Provider, loaded: Loaded, error: OAuthError) -> Result<Response, HttpError> {
     provider.stores.interactions.delete(&loaded.interaction.id).await.map_err(|e| loaded.error(e))?;
     let Pending::Oidc(request) = loaded.pending;
-    Ok(respond::authorization_response(&AuthorizationResponse::error(request.target(), provider.issuer(), &error)))
+    Ok(respond::authorization_response(&request.refused(provider, &error)))
 }
 
 /// Adds a `Set-Cookie` header to a response.

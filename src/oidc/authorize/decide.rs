@@ -23,7 +23,35 @@ pub enum Decision {
     Consent,
 }
 
+/// The decision on a request as it arrives, with the person's SSO session if any. A request that
+/// fails is answered at its redirect URI ([`Decision::Respond`] with the error).
 pub async fn decide(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    session: Option<&Session>,
+) -> Decision {
+    answered(provider, request, decide_or_fail(provider, client, request, session).await)
+}
+
+/// The step after the person is known: consent if needed, else the response (a failure too).
+pub async fn after_login(
+    provider: &Provider,
+    client: &Client,
+    request: &AuthorizationRequest,
+    authn: &Authentication,
+    session: Option<&Session>,
+    consent_given: bool,
+) -> Decision {
+    let decided = after_login_or_fail(provider, client, request, authn, session, consent_given).await;
+    answered(provider, request, decided)
+}
+
+fn answered(provider: &Provider, request: &AuthorizationRequest, decided: Result<Decision, OAuthError>) -> Decision {
+    decided.unwrap_or_else(|error| Decision::Respond(request.refused(provider, &error)))
+}
+
+async fn decide_or_fail(
     provider: &Provider,
     client: &Client,
     request: &AuthorizationRequest,
@@ -40,11 +68,10 @@ pub async fn decide(
     if request.prompt.select_account {
         return Ok(Decision::SelectAccount);
     }
-    after_login(provider, client, request, &session.authn, Some(session), false).await
+    after_login_or_fail(provider, client, request, &session.authn, Some(session), false).await
 }
 
-/// The step after the person is known: consent if needed, else the response.
-pub async fn after_login(
+async fn after_login_or_fail(
     provider: &Provider,
     client: &Client,
     request: &AuthorizationRequest,

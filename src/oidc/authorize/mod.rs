@@ -17,6 +17,7 @@ pub use parse::parse;
 pub use request_object::SIGNING_ALGS as REQUEST_OBJECT_ALGS;
 pub use response::AuthorizationResponse;
 
+use super::Provider;
 use super::error::OAuthError;
 use crate::model::interaction::{LoginRequest, PendingRequest, Protocol};
 use crate::model::loa::Requirement;
@@ -140,6 +141,12 @@ pub struct AuthorizationRequest {
 impl AuthorizationRequest {
     pub(crate) fn target(&self) -> ResponseTarget {
         ResponseTarget { redirect_uri: self.redirect_uri.clone(), mode: self.response_mode, state: self.state.clone() }
+    }
+
+    /// The error response to this request (at its redirect URI, in its response mode, with its
+    /// `state` and the issuer's `iss`).
+    pub(crate) fn refused(&self, provider: &Provider, error: &OAuthError) -> AuthorizationResponse {
+        self.target().refused(provider, error)
     }
 
     /// This request waiting for a login: what the login flow needs of it, and itself.

@@ -2,6 +2,7 @@
 //! the fragment, or an auto-submitted form (OAuth 2.0 Form Post Response Mode).
 
 use super::{ResponseMode, ResponseTarget};
+use crate::oidc::Provider;
 use crate::oidc::error::OAuthError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -9,6 +10,13 @@ pub struct AuthorizationResponse {
     pub(crate) target: ResponseTarget,
     /// The response parameters, `state` and `iss` included.
     pub(crate) params: Vec<(String, String)>,
+}
+
+impl ResponseTarget {
+    /// The error response at this target, from `provider` (its `iss`).
+    pub(crate) fn refused(self, provider: &Provider, error: &OAuthError) -> AuthorizationResponse {
+        AuthorizationResponse::error(self, provider.issuer(), error)
+    }
 }
 
 impl AuthorizationResponse {
