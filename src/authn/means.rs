@@ -3,6 +3,8 @@
 //! level-of-assurance plan ([`super::loa`]): only the means whose level the plan accepts.
 
 use super::loa::{self, Plan, Unmet};
+use crate::clock::Timestamp;
+use crate::model::Authentication;
 use crate::model::loa::{Loa, Requirement};
 use crate::persona::Persona;
 
@@ -55,6 +57,17 @@ impl Means {
             Means::Password => persona.password_acr,
             Means::NiaId | Means::Meg | Means::Bank | Means::Mojeid => Loa::Substantial,
             Means::Eobcanka => Loa::High,
+        }
+    }
+
+    /// What a login with this means that ended at `at` says: this person authenticated with these
+    /// methods at this means' level on `persona`.
+    pub(crate) fn authenticated(self, user_id: String, at: Timestamp, persona: &Persona) -> Authentication {
+        Authentication {
+            user_id,
+            auth_time: at,
+            acr: self.level(persona),
+            amr: self.amr().iter().map(|m| m.to_string()).collect(),
         }
     }
 

@@ -18,7 +18,7 @@ use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
 use crate::authn::means::{self, Means};
 use crate::authn::nia_id::{self, SendRefusal};
-use crate::model::{Authentication, CardRefusal, MegRefusal, User};
+use crate::model::{CardRefusal, MegRefusal, User};
 use crate::oidc::{ErrorCode, OAuthError, Provider};
 
 /// Failed attempts after which an interaction must start again.
@@ -224,12 +224,7 @@ pub async fn submit(
     };
     match chosen {
         Means::Password => {
-            let authn = Authentication {
-                user_id: user.id.clone(),
-                auth_time: provider.now(),
-                acr: chosen.level(&provider.persona),
-                amr: chosen.amr().iter().map(|m| m.to_string()).collect(),
-            };
+            let authn = chosen.authenticated(user.id.clone(), provider.now(), &provider.persona);
             interaction::finish_login(&provider, &headers, loaded, authn).await
         }
         Means::NiaId => send_sms(&provider, &authn, loaded, &user).await,

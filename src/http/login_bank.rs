@@ -17,7 +17,6 @@ use super::respond;
 use crate::authn::Authn;
 use crate::authn::bank::{self, BankError, BankRefusal};
 use crate::authn::means::Means;
-use crate::model::Authentication;
 use crate::oidc::Provider;
 
 #[derive(Deserialize)]
@@ -114,12 +113,7 @@ pub async fn callback(
     };
     tracing::info!(user_id = %user.id, bank = %pending.bank, "bank identity accepted");
     let means = Means::Bank;
-    let authn = Authentication {
-        user_id: user.id,
-        auth_time: provider.now(),
-        acr: means.level(&provider.persona),
-        amr: means.amr().iter().map(|m| m.to_string()).collect(),
-    };
+    let authn = means.authenticated(user.id, provider.now(), &provider.persona);
     interaction::finish_login(&provider, &headers, loaded, authn).await
 }
 

@@ -25,7 +25,7 @@ use super::{i18n, security};
 use crate::authn::Authn;
 use crate::authn::eobcanka::{self, Answer};
 use crate::authn::means::Means;
-use crate::model::{Authentication, CardOutcome, CardRefusal};
+use crate::model::{CardOutcome, CardRefusal};
 use crate::oidc::{OAuthError, Provider};
 use crate::secret;
 
@@ -98,12 +98,7 @@ pub async fn submit(
             let user = authn.users.get(&user_id).await.map_err(|e| loaded.error(e))?;
             if user.is_some_and(|u| !u.disabled) {
                 let means = Means::Eobcanka;
-                let authn = Authentication {
-                    user_id,
-                    auth_time: now,
-                    acr: means.level(&provider.persona),
-                    amr: means.amr().iter().map(|m| m.to_string()).collect(),
-                };
+                let authn = means.authenticated(user_id, now, &provider.persona);
                 loaded.interaction.card = None;
                 return interaction::finish_login(&provider, &headers, loaded, authn).await;
             }

@@ -30,7 +30,7 @@ use crate::authn::means::Means;
 use crate::authn::meg;
 use crate::authn::meg_push::{PUSH_WINDOW, PUSHES_PER_USER};
 use crate::meg::LINK_SCHEME;
-use crate::model::{Authentication, MegOutcome, MegRefusal};
+use crate::model::{MegOutcome, MegRefusal};
 use crate::oidc::Provider;
 use crate::secret;
 
@@ -130,12 +130,7 @@ pub async fn submit(
             loaded.interaction.meg = None;
             if user.is_some_and(|u| !u.disabled) {
                 let means = Means::Meg;
-                let authn = Authentication {
-                    user_id,
-                    auth_time: now,
-                    acr: means.level(&provider.persona),
-                    amr: means.amr().iter().map(|m| m.to_string()).collect(),
-                };
+                let authn = means.authenticated(user_id, now, &provider.persona);
                 return interaction::finish_login(&provider, &headers, loaded, authn).await;
             }
             tracing::info!(user_id = %user_id, "MEG login refused: the device's account is gone or disabled");

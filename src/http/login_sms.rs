@@ -17,7 +17,7 @@ use crate::authn::Authn;
 use crate::authn::means::Means;
 use crate::authn::nia_id::{self, CodeRefusal, NiaIdError, SendRefusal};
 use crate::clock::Timestamp;
-use crate::model::{Authentication, SmsChallenge};
+use crate::model::SmsChallenge;
 use crate::oidc::{OAuthError, Provider};
 
 #[derive(Deserialize)]
@@ -79,12 +79,7 @@ pub async fn submit(
         return forget_code(&provider, loaded, LoginError::BadCredentials).await;
     }
     let means = Means::NiaId;
-    let authn = Authentication {
-        user_id: challenge.user_id.clone(),
-        auth_time: now,
-        acr: means.level(&provider.persona),
-        amr: means.amr().iter().map(|m| m.to_string()).collect(),
-    };
+    let authn = means.authenticated(challenge.user_id.clone(), now, &provider.persona);
     interaction::finish_login(&provider, &headers, loaded, authn).await
 }
 
