@@ -8,6 +8,7 @@
 
 pub mod bank;
 pub mod eobcanka;
+pub(crate) mod flow;
 pub mod login;
 pub mod means;
 pub mod meg;

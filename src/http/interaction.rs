@@ -13,6 +13,7 @@ use super::error::HttpError;
 use super::i18n::Notice;
 use super::page_context::PageContext;
 use super::respond;
+use crate::authn::flow::{FlowError, Refusal};
 use crate::model::interaction::{LoginRequest, Protocol};
 use crate::model::{Authentication, Client, Interaction, Session};
 use crate::oidc::authorize::{self, AuthorizationRequest, Decision};
@@ -36,25 +37,7 @@ pub async fn start(
         Some(value) => (value, false),
         None => (secret::random_token(32), true),
     };
-    let now = provider.now();
-    let interaction = Interaction {
-        face: provider.persona.face.clone(),
-        id: secret::random_token(24),
-        pending: Some(request.to_pending()?),
-        csrf: secret::random_token(24),
-        browser: secret::digest(&browser),
-        authn: session.map(|s| s.authn.clone()),
-        sid: session.map(|s| s.sid.clone()),
-        failures: 0,
-        sms: None,
-        card: None,
-        bank: None,
-        key: None,
-        meg: None,
-        created_at: now,
-        expires_at: now + provider.config.tokens.interaction_ttl,
-    };
-    provider.stores.interactions.put(&interaction).await?;
+    let interaction = provider.logins().begin(request.to_pending()?, &browser, session).await?;
     let mut response = respond::redirect(&page_url(provider, decision, &interaction.id));
     if new_cookie && let Some(cookie) = jar.set(cookies::BROWSER, &browser, BROWSER_COOKIE_AGE) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -92,67 +75,83 @@ pub enum Pending {
 
 /// Loads an interaction for a page. `csrf` is checked when given (form posts).
 pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Option<&str>) -> Result<Loaded, HttpError> {
-    let expired = || {
-        HttpError::notice(
+    let jar = PageContext::new(provider, headers, None).jar;
+    let browser = jar.get(headers, cookies::BROWSER);
+    let (interaction, pending) = match provider.logins().resume(id, browser.as_deref(), csrf).await {
+        Ok(resumed) => resumed,
+        Err(FlowError::Store(e)) => return Err(HttpError::page(e)),
+        Err(FlowError::Refused(refusal)) => return Err(refused(provider, refusal).await),
+    };
+    // A record from before typed requests is no login any more.
+    let request = match pending.protocol {
+        Protocol::Oidc => match AuthorizationRequest::from_pending(&pending) {
+            Some(request) => Pending::Oidc(Box::new(request)),
+            None => return Err(refused(provider, Refusal::Expired).await),
+        },
+    };
+    let login = pending.login;
+    let page = PageContext::new(provider, headers, login.ui_locales.as_deref());
+    let client = provider.stores.clients.get(&login.client_id).await.map_err(|e| page.error(e))?;
+    let client = client.ok_or_else(|| page.error(OAuthError::invalid_request("the client no longer exists")))?;
+    Ok(Loaded { interaction, login, pending: request, client, page })
+}
+
+/// The page for a login that cannot go on, in the browser's language (the login's own is not
+/// trusted before its checks pass), with the way back to its client's website when known.
+async fn refused(provider: &Provider, refusal: Refusal) -> HttpError {
+    let (notice, error, client_id) = match refusal {
+        Refusal::Expired => (
             Notice::LoginExpired,
             OAuthError::invalid_request(
                 "this login has expired, was already completed or does not exist; return to the application and start again",
             ),
-        )
-    };
-    // A page opened without a pending request (a bookmark, a link shared or typed in).
-    if id.is_empty() {
-        return Err(expired());
-    }
-    let interaction =
-        provider.stores.interactions.get(id, provider.now()).await.map_err(HttpError::page)?.ok_or_else(expired)?;
-    // An account page's ceremony is no login; a record from before typed requests is none either.
-    let pending = interaction.pending.clone().ok_or_else(expired)?;
-    let request = match pending.protocol {
-        Protocol::Oidc => Pending::Oidc(Box::new(AuthorizationRequest::from_pending(&pending).ok_or_else(expired)?)),
-    };
-    let login = pending.login;
-    let page = PageContext::new(provider, headers, login.ui_locales.as_deref());
-    let locale = page.locale;
-    let client =
-        provider.stores.clients.get(&login.client_id).await.map_err(|e| page.error(e))?.ok_or_else(|| {
-            HttpError::page(OAuthError::invalid_request("the client no longer exists")).in_locale(locale)
-        })?;
-    let browser = page.jar.get(headers, cookies::BROWSER).map(|b| secret::digest(&b));
-    if !browser.is_some_and(|b| secret::constant_time_eq(&b, &interaction.browser)) {
-        return Err(HttpError::notice(
+            None,
+        ),
+        Refusal::OtherBrowser { client_id } => (
             Notice::OtherBrowser,
             OAuthError::new(
                 ErrorCode::AccessDenied,
                 "this login was started in another browser; start again from the application",
             ),
-        )
-        .back_to(&client));
-    }
-    if let Some(csrf) = csrf
-        && !secret::constant_time_eq(csrf, &interaction.csrf)
-    {
-        return Err(HttpError::notice(
+            Some(client_id),
+        ),
+        Refusal::FormOutdated { client_id } => (
             Notice::FormOutdated,
             OAuthError::new(
                 ErrorCode::AccessDenied,
                 "the form is out of date (CSRF check failed); start again from the application",
             ),
-        )
-        .back_to(&client));
+            Some(client_id),
+        ),
+        Refusal::NotLoggedIn => (
+            Notice::NotLoggedIn,
+            OAuthError::invalid_request("you are not logged in; start again from the application"),
+            None,
+        ),
+        Refusal::SessionEnded => (
+            Notice::SessionEnded,
+            OAuthError::new(
+                ErrorCode::LoginRequired,
+                "the session this login belongs to has ended (signed out or expired); start again from the application",
+            ),
+            None,
+        ),
+    };
+    let page = HttpError::notice(notice, error);
+    let client = match client_id {
+        Some(id) => provider.stores.clients.get(&id).await.ok().flatten(),
+        None => None,
+    };
+    match client {
+        Some(client) => page.back_to(&client),
+        None => page,
     }
-    Ok(Loaded { interaction, login, pending: request, client, page })
 }
 
 impl Loaded {
     /// An error page for this login: in its language, with the way back to its client's website.
     pub fn error(&self, error: impl Into<OAuthError>) -> HttpError {
         self.page.error(error).back_to(&self.client)
-    }
-
-    /// An error page for this login that says what happened.
-    pub fn notice(&self, notice: Notice, error: impl Into<OAuthError>) -> HttpError {
-        self.page.notice(notice, error).back_to(&self.client)
     }
 }
 
@@ -164,29 +163,16 @@ pub async fn person(
     headers: &HeaderMap,
     loaded: &Loaded,
 ) -> Result<(Authentication, Session), HttpError> {
-    let Some(authn) = loaded.interaction.authn.clone() else {
-        return Err(loaded.notice(
-            Notice::NotLoggedIn,
-            OAuthError::invalid_request("you are not logged in; start again from the application"),
-        ));
-    };
     let cookie = loaded.page.jar.get(headers, cookies::SESSION);
     let current = provider.sessions().current(cookie.as_deref()).await.map_err(|e| loaded.error(e))?;
-    let sid = loaded.interaction.sid.as_deref();
-    match current {
-        Some(session) if sid == Some(session.sid.as_str()) && session.authn.user_id == authn.user_id => {
-            Ok((authn, session))
-        }
-        _ => {
-            provider.stores.interactions.delete(&loaded.interaction.id).await.map_err(|e| loaded.error(e))?;
-            Err(loaded.notice(
-                Notice::SessionEnded,
-                OAuthError::new(
-                    ErrorCode::LoginRequired,
-                    "the session this login belongs to has ended (signed out or expired); start again from the application",
-                ),
-            ))
-        }
+    match provider.logins().person(&loaded.interaction, current).await {
+        Ok(person) => Ok(person),
+        Err(FlowError::Store(e)) => Err(loaded.error(e)),
+        // In the login's language, and back to its client.
+        Err(FlowError::Refused(refusal)) => match refused(provider, refusal).await {
+            HttpError::Page(page) => Err(HttpError::Page(page).in_locale(loaded.page.locale).back_to(&loaded.client)),
+            other => Err(other),
+        },
     }
 }
 

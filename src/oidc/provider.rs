@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::authn::flow::Logins;
 use crate::authn::session::Sessions;
 use crate::clock::{SharedClock, Timestamp};
 use crate::config::Config;
@@ -51,6 +52,16 @@ impl Provider {
     /// no face of that name is served any more).
     pub(crate) fn face_of(&self, tag: Option<&str>) -> &Provider {
         self.faces.iter().find(|face| face.owns(tag)).unwrap_or(self)
+    }
+
+    /// This face's logins in progress, as of now.
+    pub(crate) fn logins(&self) -> Logins<'_> {
+        Logins {
+            store: &*self.stores.interactions,
+            face: self.persona.face.clone(),
+            ttl: self.config.tokens.interaction_ttl,
+            now: self.now(),
+        }
     }
 
     /// This face's single sign-on sessions, as of now.
