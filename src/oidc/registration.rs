@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::model::{ApplicationType, AuthMethod, Client, RedirectUri, SubjectType, UriRules};
 use crate::oidc::Provider;
 use crate::oidc::authorize::{REQUEST_OBJECT_ALGS, ResponseType};
+use crate::oidc::encryption;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::fetch::Document;
 use crate::oidc::outbound;
@@ -30,6 +31,8 @@ pub struct ClientMetadata {
     pub jwks: Option<Value>,
     pub jwks_uri: Option<String>,
     pub id_token_signed_response_alg: Option<String>,
+    pub id_token_encrypted_response_alg: Option<String>,
+    pub id_token_encrypted_response_enc: Option<String>,
     pub userinfo_signed_response_alg: Option<String>,
     pub request_object_signing_alg: Option<String>,
     pub token_endpoint_auth_signing_alg: Option<String>,
@@ -131,6 +134,12 @@ pub async fn build(
     if !algs.contains(&id_alg) {
         return Err(bad(format!("id_token_signed_response_alg {id_alg} is not supported")));
     }
+    let id_token_encryption = encryption::registered(
+        meta.id_token_encrypted_response_alg.as_deref(),
+        meta.id_token_encrypted_response_enc.as_deref(),
+        meta.jwks.as_ref(),
+        meta.jwks_uri.as_deref(),
+    )?;
     if let Some(alg) = &meta.userinfo_signed_response_alg
         && alg != "none"
         && !algs.contains(alg)
@@ -177,6 +186,8 @@ pub async fn build(
         jwks: meta.jwks,
         jwks_uri: meta.jwks_uri,
         id_token_signed_response_alg: id_alg,
+        id_token_encrypted_response_alg: id_token_encryption.as_ref().map(|(alg, _)| alg.clone()),
+        id_token_encrypted_response_enc: id_token_encryption.map(|(_, enc)| enc),
         userinfo_signed_response_alg: meta.userinfo_signed_response_alg,
         request_object_signing_alg: meta.request_object_signing_alg,
         token_endpoint_auth_signing_alg: meta.token_endpoint_auth_signing_alg,

@@ -37,6 +37,8 @@ pub fn client(client_id: &str) -> Client {
         jwks: None,
         jwks_uri: None,
         id_token_signed_response_alg: "RS256".into(),
+        id_token_encrypted_response_alg: None,
+        id_token_encrypted_response_enc: None,
         userinfo_signed_response_alg: None,
         request_object_signing_alg: None,
         token_endpoint_auth_signing_alg: None,
