@@ -91,6 +91,12 @@ pub struct Client {
     pub id_token_encrypted_response_enc: Option<String>,
     #[serde(default)]
     pub userinfo_signed_response_alg: Option<String>,
+    /// The JWE `alg` its userinfo responses are encrypted with, like ID tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_alg: Option<String>,
+    /// The JWE `enc` of its encrypted userinfo; set exactly when the `alg` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_encrypted_response_enc: Option<String>,
     #[serde(default)]
     pub request_object_signing_alg: Option<String>,
     /// The one algorithm its `private_key_jwt` assertions may be signed with; any supported one

@@ -64,6 +64,8 @@ pub fn metadata(provider: &Provider) -> Value {
     {
         map.insert("id_token_encryption_alg_values_supported".into(), encryption::algs_supported().into());
         map.insert("id_token_encryption_enc_values_supported".into(), encryption::encs_supported().into());
+        map.insert("userinfo_encryption_alg_values_supported".into(), encryption::algs_supported().into());
+        map.insert("userinfo_encryption_enc_values_supported".into(), encryption::encs_supported().into());
     }
     doc
 }

@@ -34,6 +34,8 @@ pub struct ClientMetadata {
     pub id_token_encrypted_response_alg: Option<String>,
     pub id_token_encrypted_response_enc: Option<String>,
     pub userinfo_signed_response_alg: Option<String>,
+    pub userinfo_encrypted_response_alg: Option<String>,
+    pub userinfo_encrypted_response_enc: Option<String>,
     pub request_object_signing_alg: Option<String>,
     pub token_endpoint_auth_signing_alg: Option<String>,
     pub request_uris: Vec<String>,
@@ -135,8 +137,16 @@ pub async fn build(
         return Err(bad(format!("id_token_signed_response_alg {id_alg} is not supported")));
     }
     let id_token_encryption = encryption::registered(
+        "id_token",
         meta.id_token_encrypted_response_alg.as_deref(),
         meta.id_token_encrypted_response_enc.as_deref(),
+        meta.jwks.as_ref(),
+        meta.jwks_uri.as_deref(),
+    )?;
+    let userinfo_encryption = encryption::registered(
+        "userinfo",
+        meta.userinfo_encrypted_response_alg.as_deref(),
+        meta.userinfo_encrypted_response_enc.as_deref(),
         meta.jwks.as_ref(),
         meta.jwks_uri.as_deref(),
     )?;
@@ -189,6 +199,8 @@ pub async fn build(
         id_token_encrypted_response_alg: id_token_encryption.as_ref().map(|(alg, _)| alg.clone()),
         id_token_encrypted_response_enc: id_token_encryption.map(|(_, enc)| enc),
         userinfo_signed_response_alg: meta.userinfo_signed_response_alg,
+        userinfo_encrypted_response_alg: userinfo_encryption.as_ref().map(|(alg, _)| alg.clone()),
+        userinfo_encrypted_response_enc: userinfo_encryption.map(|(_, enc)| enc),
         request_object_signing_alg: meta.request_object_signing_alg,
         token_endpoint_auth_signing_alg: meta.token_endpoint_auth_signing_alg,
         request_uris: meta.request_uris,

@@ -62,7 +62,8 @@ pub struct Persona {
 /// header has no `kid`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncryptionStyle {
-    /// Discovery lists `id_token_encryption_alg_values_supported` and `..._enc_values_supported`.
+    /// Discovery lists `id_token_encryption_alg_values_supported`, `..._enc_values_supported` and
+    /// their `userinfo_encryption_*` twins.
     pub advertised: bool,
     /// The JWE header names the client's key (`kid`) when the key has one. The OpenID
     /// Foundation's suite wants it (`ValidateEncryptedIdTokenHasKid`) when the client has a JWKS.

@@ -40,6 +40,8 @@ pub fn client(client_id: &str) -> Client {
         id_token_encrypted_response_alg: None,
         id_token_encrypted_response_enc: None,
         userinfo_signed_response_alg: None,
+        userinfo_encrypted_response_alg: None,
+        userinfo_encrypted_response_enc: None,
         request_object_signing_alg: None,
         token_endpoint_auth_signing_alg: None,
         request_uris: vec![],

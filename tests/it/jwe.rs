@@ -1,7 +1,8 @@
 //! Encrypted ID tokens (OpenID Connect Core §10.2, Registration 1.0 §2) as a relying party meets
 //! them: it registers an encryption key and `id_token_encrypted_response_alg`, and every ID token
 //! it receives — token endpoint, refresh, front channel — is a JWE that its private key opens to
-//! a JWS that identita's JWKS verifies.
+//! a JWS that identita's JWKS verifies; likewise its userinfo with
+//! `userinfo_encrypted_response_alg`.
 
 use crate::common;
 
@@ -243,10 +244,64 @@ async fn discovery_lists_the_encryption_algorithms() {
     let server = start().await;
     let doc: Value = reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["id_token_encryption_alg_values_supported"], json!(["RSA-OAEP", "RSA-OAEP-256", "ECDH-ES"]));
-    assert_eq!(
-        doc["id_token_encryption_enc_values_supported"],
-        json!(["A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"])
-    );
+    let encs = json!(["A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"]);
+    assert_eq!(doc["id_token_encryption_enc_values_supported"], encs);
+    assert_eq!(doc["userinfo_encryption_alg_values_supported"], doc["id_token_encryption_alg_values_supported"]);
+    assert_eq!(doc["userinfo_encryption_enc_values_supported"], encs);
+}
+
+/// Decrypts a JWE with the RSA-OAEP key `private`: its header and its content.
+fn decrypt(jwe: &str, private: &Jwk) -> (Value, Vec<u8>) {
+    assert_eq!(jwe.split('.').count(), 5, "a compact JWE: {jwe}");
+    let decrypter = josekit::jwe::RSA_OAEP.decrypter_from_jwk(private).unwrap();
+    let (content, _) = josekit::jwe::deserialize_compact(jwe, &decrypter).expect("the client's key opens it");
+    (part(jwe, 0), content)
+}
+
+#[tokio::test]
+async fn userinfo_is_encrypted_around_the_json_or_around_the_signed_jwt() {
+    let server = start().await;
+    let (private, public) = rsa_key(json!({ "kid": "ui-enc", "use": "enc" }));
+    let jwks = json!({ "keys": [public] });
+    let plain = registered(&server, json!({ "jwks": jwks, "userinfo_encrypted_response_alg": "RSA-OAEP" })).await;
+    let signed = registered(
+        &server,
+        json!({
+            "jwks": jwks,
+            "userinfo_signed_response_alg": "RS256",
+            "userinfo_encrypted_response_alg": "RSA-OAEP",
+            "userinfo_encrypted_response_enc": "A256GCM",
+        }),
+    )
+    .await;
+    assert_eq!(plain["userinfo_encrypted_response_enc"], "A128CBC-HS256");
+
+    for (client, nested) in [(&plain, false), (&signed, true)] {
+        let params = log_in(&server, client["client_id"].as_str().unwrap(), "code").await;
+        let (status, tokens) = exchange(&server, client, &params["code"]).await;
+        assert_eq!(status, 200, "{tokens}");
+        assert_eq!(tokens["id_token"].as_str().unwrap().split('.').count(), 3, "only userinfo asked for encryption");
+        let sub = part(tokens["id_token"].as_str().unwrap(), 1)["sub"].clone();
+        let response = reqwest::Client::new()
+            .get(server.url("/userinfo"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/jwt");
+        let (header, content) = decrypt(&response.text().await.unwrap(), &private);
+        assert_eq!(header["kid"], "ui-enc");
+        let claims: Value = if nested {
+            assert_eq!((header["enc"].as_str(), header["cty"].as_str()), (Some("A256GCM"), Some("JWT")));
+            verify(&server, &String::from_utf8(content).unwrap()).await
+        } else {
+            assert_eq!(header.get("cty"), None, "{header}");
+            serde_json::from_slice(&content).unwrap()
+        };
+        assert_eq!(claims["sub"], sub);
+        assert_eq!(claims["email"], "jan@example.cz");
+    }
 }
 
 /// Serves `jwks` at `http://127.0.0.1:<port>/jwks.json`; returns the URL.
