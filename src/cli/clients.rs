@@ -44,6 +44,14 @@ pub struct AddClient {
     /// A response type (repeatable; default code).
     #[arg(long = "response-type")]
     pub response_types: Vec<String>,
+    /// Encrypt its ID tokens with this JWE alg (RSA-OAEP, RSA-OAEP-256 or ECDH-ES), to a key of
+    /// its jwks or jwks_uri (given with --metadata).
+    #[arg(long = "id-token-encrypted-response-alg", value_name = "ALG")]
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// The JWE enc of its encrypted ID tokens (default A128CBC-HS256; also A256CBC-HS512, A128GCM,
+    /// A256GCM).
+    #[arg(long = "id-token-encrypted-response-enc", value_name = "ENC")]
+    pub id_token_encrypted_response_enc: Option<String>,
     /// Skip the consent page for this client.
     #[arg(long)]
     pub first_party: bool,
@@ -75,6 +83,14 @@ pub struct UpdateClient {
     /// A response type (repeatable); the ones given replace the stored list.
     #[arg(long = "response-type")]
     pub response_types: Vec<String>,
+    /// Encrypt its ID tokens with this JWE alg (RSA-OAEP, RSA-OAEP-256 or ECDH-ES) to a key of
+    /// its jwks or jwks_uri; an empty value turns encryption off.
+    #[arg(long = "id-token-encrypted-response-alg", value_name = "ALG")]
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// The JWE enc of its encrypted ID tokens; an empty value goes back to the default
+    /// (A128CBC-HS256).
+    #[arg(long = "id-token-encrypted-response-enc", value_name = "ENC")]
+    pub id_token_encrypted_response_enc: Option<String>,
     /// Whether the client skips the consent page.
     #[arg(long, value_name = "true|false")]
     pub first_party: Option<bool>,
@@ -134,6 +150,18 @@ async fn update(provider: &Provider, update: UpdateClient) -> Result<(), CliErro
     if !update.response_types.is_empty() {
         meta.response_types = Some(update.response_types);
     }
+    match update.id_token_encrypted_response_alg {
+        // An empty value turns encryption off, and takes the stored enc with it.
+        Some(alg) if alg.is_empty() => {
+            meta.id_token_encrypted_response_alg = None;
+            meta.id_token_encrypted_response_enc = None;
+        }
+        Some(alg) => meta.id_token_encrypted_response_alg = Some(alg),
+        None => {}
+    }
+    if let Some(enc) = update.id_token_encrypted_response_enc {
+        meta.id_token_encrypted_response_enc = Some(enc).filter(|enc| !enc.is_empty());
+    }
     meta.token_endpoint_auth_method = update.auth_method.or(meta.token_endpoint_auth_method);
     meta.client_name = update.name.or(meta.client_name);
     meta.first_party = update.first_party.or(meta.first_party);
@@ -192,6 +220,10 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
                 // has no response type; RFC 7591's default of `code` would ask for redirect URIs.
                 meta.response_types = Some(Vec::new());
             }
+            meta.id_token_encrypted_response_alg =
+                add.id_token_encrypted_response_alg.or(meta.id_token_encrypted_response_alg);
+            meta.id_token_encrypted_response_enc =
+                add.id_token_encrypted_response_enc.or(meta.id_token_encrypted_response_enc);
             meta.token_endpoint_auth_method = add.auth_method.or(meta.token_endpoint_auth_method);
             meta.client_name = add.name.or(meta.client_name);
             meta.first_party = Some(add.first_party || meta.first_party.unwrap_or(false));

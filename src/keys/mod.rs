@@ -1,5 +1,6 @@
 //! identita's keys and its JOSE layer: the [`KeyRing`] of its own signing keys (ID tokens,
-//! signed userinfo, logout tokens) and [`jose`], which reads and checks what clients sign.
+//! signed userinfo, logout tokens), [`jose`], which reads and checks what clients sign, and
+//! [`jwe`], which encrypts to the keys clients registered.
 //!
 //! The JOSE library (josekit) is used only inside this module, behind these types, so it can be
 //! swapped. Private key material never leaves it: no error message or `Debug` output shows any.
@@ -7,6 +8,7 @@
 mod alg;
 mod hash;
 pub mod jose;
+pub mod jwe;
 mod ring;
 mod store;
 

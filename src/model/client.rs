@@ -81,8 +81,22 @@ pub struct Client {
     pub jwks_uri: Option<String>,
     #[serde(default = "default_alg")]
     pub(crate) id_token_signed_response_alg: String,
+    /// The JWE `alg` its ID tokens are encrypted with (to a key of its `jwks` or `jwks_uri`);
+    /// `None`: they are only signed. Checked against what identita supports at registration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) id_token_encrypted_response_alg: Option<String>,
+    /// The JWE `enc` of its encrypted ID tokens; set (to the default `A128CBC-HS256` if the client
+    /// named none) exactly when `id_token_encrypted_response_alg` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) id_token_encrypted_response_enc: Option<String>,
     #[serde(default)]
     pub(crate) userinfo_signed_response_alg: Option<String>,
+    /// The JWE `alg` its userinfo responses are encrypted with, like ID tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) userinfo_encrypted_response_alg: Option<String>,
+    /// The JWE `enc` of its encrypted userinfo; set exactly when the `alg` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) userinfo_encrypted_response_enc: Option<String>,
     #[serde(default)]
     pub(crate) request_object_signing_alg: Option<String>,
     /// The one algorithm its `private_key_jwt` assertions may be signed with; any supported one

@@ -7,6 +7,7 @@ use crate::model::AuthMethod;
 use crate::oidc::Provider;
 use crate::oidc::authorize::{ResponseMode, ResponseType};
 use crate::oidc::client_auth::ASSERTION_ALGS;
+use crate::oidc::encryption;
 use crate::oidc::scopes;
 use crate::oidc::token::GRANT_TYPES;
 
@@ -57,6 +58,14 @@ pub(crate) fn metadata(provider: &Provider) -> Value {
         && let Value::Object(map) = &mut doc
     {
         map.insert("registration_endpoint".into(), Value::from(url(p.paths.registration)));
+    }
+    if p.encryption.advertised
+        && let Value::Object(map) = &mut doc
+    {
+        map.insert("id_token_encryption_alg_values_supported".into(), encryption::algs_supported().into());
+        map.insert("id_token_encryption_enc_values_supported".into(), encryption::encs_supported().into());
+        map.insert("userinfo_encryption_alg_values_supported".into(), encryption::algs_supported().into());
+        map.insert("userinfo_encryption_enc_values_supported".into(), encryption::encs_supported().into());
     }
     doc
 }

@@ -5,6 +5,7 @@ pub mod client;
 pub mod client_auth;
 pub mod client_keys;
 pub mod discovery;
+pub mod encryption;
 pub mod error;
 pub mod fetch;
 pub mod introspection;

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::model::{ApplicationType, AuthMethod, Client, RedirectUri, SubjectType, UriRules};
 use crate::oidc::Provider;
 use crate::oidc::authorize::{REQUEST_OBJECT_ALGS, ResponseType};
+use crate::oidc::encryption;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::fetch::Document;
 use crate::oidc::outbound;
@@ -30,7 +31,11 @@ pub struct ClientMetadata {
     pub(crate) jwks: Option<Value>,
     pub(crate) jwks_uri: Option<String>,
     pub(crate) id_token_signed_response_alg: Option<String>,
+    pub(crate) id_token_encrypted_response_alg: Option<String>,
+    pub(crate) id_token_encrypted_response_enc: Option<String>,
     pub(crate) userinfo_signed_response_alg: Option<String>,
+    pub(crate) userinfo_encrypted_response_alg: Option<String>,
+    pub(crate) userinfo_encrypted_response_enc: Option<String>,
     pub(crate) request_object_signing_alg: Option<String>,
     pub(crate) token_endpoint_auth_signing_alg: Option<String>,
     pub(crate) request_uris: Vec<String>,
@@ -131,6 +136,20 @@ pub async fn build(
     if !algs.contains(&id_alg) {
         return Err(bad(format!("id_token_signed_response_alg {id_alg} is not supported")));
     }
+    let id_token_encryption = encryption::registered(
+        "id_token",
+        meta.id_token_encrypted_response_alg.as_deref(),
+        meta.id_token_encrypted_response_enc.as_deref(),
+        meta.jwks.as_ref(),
+        meta.jwks_uri.as_deref(),
+    )?;
+    let userinfo_encryption = encryption::registered(
+        "userinfo",
+        meta.userinfo_encrypted_response_alg.as_deref(),
+        meta.userinfo_encrypted_response_enc.as_deref(),
+        meta.jwks.as_ref(),
+        meta.jwks_uri.as_deref(),
+    )?;
     if let Some(alg) = &meta.userinfo_signed_response_alg
         && alg != "none"
         && !algs.contains(alg)
@@ -177,7 +196,11 @@ pub async fn build(
         jwks: meta.jwks,
         jwks_uri: meta.jwks_uri,
         id_token_signed_response_alg: id_alg,
+        id_token_encrypted_response_alg: id_token_encryption.as_ref().map(|(alg, _)| alg.clone()),
+        id_token_encrypted_response_enc: id_token_encryption.map(|(_, enc)| enc),
         userinfo_signed_response_alg: meta.userinfo_signed_response_alg,
+        userinfo_encrypted_response_alg: userinfo_encryption.as_ref().map(|(alg, _)| alg.clone()),
+        userinfo_encrypted_response_enc: userinfo_encryption.map(|(_, enc)| enc),
         request_object_signing_alg: meta.request_object_signing_alg,
         token_endpoint_auth_signing_alg: meta.token_endpoint_auth_signing_alg,
         request_uris: meta.request_uris,

@@ -1,4 +1,5 @@
-//! Issuing tokens: opaque access and refresh tokens (stored as digests), and signed ID tokens.
+//! Issuing tokens: opaque access and refresh tokens (stored as digests), and signed ID tokens
+//! (then encrypted for a client that registered for it, [`encryption`]).
 
 use serde_json::{Map, Value, json};
 
@@ -6,6 +7,7 @@ use crate::identity::claims;
 use crate::keys::{KeyError, KeyRing, jose};
 use crate::model::{AccessToken, Client, Grant, RefreshToken};
 use crate::oidc::Provider;
+use crate::oidc::encryption;
 use crate::oidc::error::OAuthError;
 use crate::oidc::subject;
 use crate::secret;
@@ -56,7 +58,7 @@ pub(crate) struct IdTokenInput<'a> {
     pub(crate) nonce: bool,
 }
 
-/// A signed ID token for a grant made to a person.
+/// A signed ID token for a grant made to a person, encrypted if the client registered for it.
 pub(crate) async fn id_token(
     provider: &Provider,
     client: &Client,
@@ -105,10 +107,11 @@ pub(crate) async fn id_token(
     if let Some(code) = input.code {
         body.insert("c_hash".into(), Value::from(hash(code)?));
     }
-    provider.id_token_signer.sign_id_token(alg, body).map_err(|e| {
+    let signed = provider.id_token_signer.sign_id_token(alg, body).map_err(|e| {
         tracing::error!(error = %e, alg, "signing an ID token failed");
         OAuthError::server_error()
-    })
+    })?;
+    encryption::id_token(provider, client, signed).await
 }
 
 /// Signs ID tokens: the key ring (with the header `{alg, kid}`), unless the composition root

@@ -4,12 +4,14 @@ use serde_json::{Map, Value};
 
 use crate::identity::claims;
 use crate::oidc::Provider;
+use crate::oidc::encryption;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::subject;
 use crate::oidc::tokens;
 use crate::secret;
 
-/// Userinfo as JSON, or as a signed JWT when the client registered `userinfo_signed_response_alg`.
+/// Userinfo as JSON, or as a JWT when the client registered `userinfo_signed_response_alg`
+/// (signed) or `userinfo_encrypted_response_alg` (encrypted, around the signed JWT or the JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum UserInfo {
     Json(Map<String, Value>),
@@ -69,12 +71,19 @@ pub(crate) async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserIn
     let mut body = claims::release(&user, &grant.scopes, true, grant.claims.as_ref().map(|r| &r.userinfo));
     body.insert("sub".into(), Value::from(subject::of(provider, &client, &user.id)));
 
-    match client.userinfo_signed_response_alg.as_deref() {
-        None | Some("none") => Ok(UserInfo::Json(body)),
+    let signed = match client.userinfo_signed_response_alg.as_deref() {
+        None | Some("none") => None,
         Some(alg) => {
             body.insert("iss".into(), Value::from(provider.issuer()));
             body.insert("aud".into(), Value::from(client.client_id.clone()));
-            Ok(UserInfo::Jwt(tokens::sign(provider, alg, None, &body).map_err(refused)?))
+            Some(tokens::sign(provider, alg, None, &body).map_err(refused)?)
         }
+    };
+    if let Some(sealed) = encryption::userinfo(provider, &client, signed.as_deref(), &body).await.map_err(refused)? {
+        return Ok(UserInfo::Jwt(sealed));
     }
+    Ok(match signed {
+        Some(jwt) => UserInfo::Jwt(jwt),
+        None => UserInfo::Json(body),
+    })
 }

@@ -52,6 +52,27 @@ pub struct Persona {
     pub paths: Paths,
     /// The level of assurance of a password login.
     pub password_acr: Loa,
+    /// How this face shows its encrypted ID tokens.
+    pub encryption: EncryptionStyle,
+}
+
+/// How a face shows the ID tokens it encrypts to clients that registered for them
+/// (`id_token_encrypted_response_alg`): a plain provider advertises what it can do and names the
+/// recipient's key; NIA encrypts without either (its discovery lists no encryption, and its JWE
+/// header has no `kid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncryptionStyle {
+    /// Discovery lists `id_token_encryption_alg_values_supported`, `..._enc_values_supported` and
+    /// their `userinfo_encryption_*` twins.
+    pub advertised: bool,
+    /// The JWE header names the client's key (`kid`) when the key has one. The OpenID
+    /// Foundation's suite wants it (`ValidateEncryptedIdTokenHasKid`) when the client has a JWKS.
+    pub names_key: bool,
+}
+
+impl EncryptionStyle {
+    /// A plain OpenID Provider's: advertised, with the key named.
+    pub const STANDARD: EncryptionStyle = EncryptionStyle { advertised: true, names_key: true };
 }
 
 const STANDARD_PATHS: Paths = Paths {
@@ -93,6 +114,7 @@ impl Persona {
             issuer: issuer.trim_end_matches('/').to_string(),
             paths: STANDARD_PATHS,
             password_acr: Loa::Low,
+            encryption: EncryptionStyle::STANDARD,
         }
     }
 

@@ -205,6 +205,38 @@ fn removed_client_is_gone() {
 }
 
 #[test]
+fn client_add_and_update_set_and_clear_id_token_encryption() {
+    use josekit::jwk::KeyPair;
+    let work = Workdir::new();
+    let pair = josekit::jwk::alg::rsa::RsaKeyPair::generate(2048).unwrap();
+    let mut public: serde_json::Map<String, Value> = pair.to_jwk_public_key().into();
+    public.insert("use".into(), "enc".into());
+    let metadata = serde_json::json!({ "jwks": { "keys": [public] } }).to_string();
+    let add = |extra: &[&str]| {
+        let mut args = vec!["client", "add", "--redirect-uri", "http://127.0.0.1:9/cb", "--metadata", &metadata];
+        args.extend(extra);
+        work.run(&args)
+    };
+    let added = add(&["--id", "portal", "--id-token-encrypted-response-alg", "RSA-OAEP"]);
+    assert_eq!(added.code, 0, "{added:?}");
+    assert_eq!(added.json["id_token_encrypted_response_alg"], "RSA-OAEP");
+    assert_eq!(added.json["id_token_encrypted_response_enc"], "A128CBC-HS256");
+    let error = assert_fails(&add(&["--id", "other", "--id-token-encrypted-response-enc", "A256GCM"]));
+    assert!(error.contains("id_token_encrypted_response_alg"), "{error}");
+
+    let updated =
+        work.ok(&["client", "update", "portal", "--id-token-encrypted-response-enc", "A256CBC-HS512", "--name", "P"]);
+    assert_eq!(updated["id_token_encrypted_response_alg"], "RSA-OAEP", "{updated}");
+    assert_eq!(updated["id_token_encrypted_response_enc"], "A256CBC-HS512", "{updated}");
+    let shown = work.ok(&["client", "show", "portal"]);
+    assert_eq!(shown["id_token_encrypted_response_enc"], "A256CBC-HS512", "{shown}");
+
+    let off = work.ok(&["client", "update", "portal", "--id-token-encrypted-response-alg", ""]);
+    assert!(off.get("id_token_encrypted_response_alg").is_none(), "{off}");
+    assert!(off.get("id_token_encrypted_response_enc").is_none(), "{off}");
+}
+
+#[test]
 fn adding_a_client_id_twice_fails() {
     let work = Workdir::new();
     work.ok(&["client", "add", "--id", "portal", "--redirect-uri", "http://127.0.0.1:9/cb"]);

@@ -15,6 +15,7 @@ mod email;
 mod eobcanka;
 mod faces;
 mod faults;
+mod jwe;
 mod loa;
 mod login_limits;
 mod logout;
