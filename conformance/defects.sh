@@ -3,9 +3,13 @@
 # (`--features defects`, see src/defects/) it starts that build on https://127.0.0.1:8444 with
 # the defect switched on (RP endpoints on 4402, run config identita-8444.toml, the seed derived
 # from identita-seed.toml), runs the module that must catch it — of the Basic plan
-# (client_secret_basic) or of the RP-Initiated Logout plan — (or the whole plan with --full) and
-# asserts that the runner exits non-zero AND that the module failed on the expected condition.
+# (client_secret_basic), of the RP-Initiated Logout plan or of the Dynamic plan (code) — (or the
+# whole plan with --full) and asserts that the runner exits non-zero AND that the module failed on
+# the expected condition. A defect whose condition is a WARNING (the suite's level) must make the
+# module end WARNING on that condition instead (the runner then exits 0, as certification allows).
 # A defect may be tried against a second module as `<defect>@<what>` (e.g. error-page-500@logout).
+# Two defects are of the deployment, not of the build (`deployment` below): how the OP is started
+# or how its keys are rotated, for oidcc-server-rotate-keys.
 # First, a control run per plan of the same build with no defect switched on must pass all those
 # modules. Prints a table; exits 1 when a defect went unnoticed (or a control failed).
 # Arguments: [--full] and the entries to try (default: all).
@@ -27,7 +31,8 @@ cargo build -q -p identita -p identita-conformance
 identita="$bin/identita"
 runner="$bin/conformance"
 
-# defect -> "module condition" that must have failed (by the reference, conformance.md):
+# defect -> "plan module condition [level]" that must have failed (by the reference,
+# conformance.md; the level is FAILURE unless named):
 # replayable-code: oidcc-codereuse only WARNS when the replay gets 200 (3.28); the 30-second
 # replay has no such exemption (3.29), so it is the module that must fail.
 # The last three are caught by the runner's own checks where the suite asks a person: the login
@@ -45,20 +50,37 @@ declare -A expect=(
   [error-page-500]="basic oidcc-ensure-registered-redirect-uri RunnerCheckErrorPageHttpStatus4xx"
   [error-page-500@logout]="logout oidcc-rp-initiated-logout-bad-post-logout-redirect-uri RunnerCheckLogoutErrorOrLoggedOutPage"
   [logout-keeps-session]="logout oidcc-rp-initiated-logout-no-params RunnerCheckSessionEndedAfterLogoutPage"
+  [stale-keys]="dynamic oidcc-server-rotate-keys VerifyNewJwksHasNewSigningKey"
+  [rotate-drops-old-key]="dynamic oidcc-server-rotate-keys VerifyNewJwksStillHasOldSigningKey WARNING"
+)
+# The deployment defects: no IDENTITA_DEFECTS, but the OP started with other settings ("env
+# VAR=VALUE ...") or its keys rotated by another command ("rotate COMMAND", the run config's
+# rotate_keys_command, run in the OP's directory).
+# stale-keys: the server never reads its key directory again (a reload interval of an hour), so
+# a rotation by `identita keys rotate` is not published: the JWKS has no new signing key.
+# rotate-drops-old-key: the operator "rotates" by deleting the key files and letting identita make
+# new ones, so the old key is unpublished at once and tokens it signed cannot be verified any more
+# (OIDC Core 10.1.1: SHOULD retain it; the suite's check is a WARNING). While no algorithm has an
+# active key the server's reload fails and it keeps its ring, so it never publishes a half-way
+# state.
+declare -A deployment=(
+  [stale-keys]="env IDENTITA_KEYS_RELOAD_INTERVAL=3600"
+  [rotate-drops-old-key]="rotate rm -f keys/*.json && \"\$CONFORMANCE_OP_BIN\" keys rotate >/dev/null"
 )
 # The plans, by the short names above: the plan and its variant arguments.
 declare -A plan_args=(
   [basic]="--plan oidcc-basic-certification-test-plan --variant client_secret_basic"
   [logout]="--plan oidcc-rp-initiated-logout-certification-test-plan"
+  [dynamic]="--plan oidcc-dynamic-certification-test-plan --variant code"
 )
 # The control runs every module named above (and oidcc-codereuse), one run per plan; each defect
 # run only its module. With `--full` as the first argument, every run is the whole plan (35
-# modules of Basic, several minutes each).
+# modules of Basic, 23 of Dynamic, several minutes each).
 full=no
 if [ "${1:-}" = --full ]; then full=yes; shift; fi
 defects=("$@")
 [ ${#defects[@]} -eq 0 ] && defects=(replayable-code drop-nonce wrong-kid drop-state ignore-prompt-login \
-  prompt-none-page error-page-500 error-page-500@logout logout-keeps-session)
+  prompt-none-page error-page-500 error-page-500@logout logout-keeps-session stale-keys rotate-drops-old-key)
 
 work="$(mktemp -d)"
 pid=""
@@ -67,20 +89,25 @@ stop() {
 }
 trap 'stop; rm -rf "$work" "$bin"' EXIT
 
-# start_op DIR DEFECT: a fresh defects build on $port in DIR, with DEFECT switched on ("" for none).
+# start_op DIR DEFECT [VAR=VALUE ...]: a fresh defects build on $port in DIR, with DEFECT switched
+# on ("" for none) and the server's environment changed by the VAR=VALUE arguments.
 start_op() {
   local dir="$1" defect="$2"
+  shift 2
   mkdir -p "$dir" && cd "$dir"
   export IDENTITA_ISSUER=https://127.0.0.1:$port IDENTITA_LISTEN=127.0.0.1:$port \
     IDENTITA_TLS__CERT_FILE=keys/tls.crt IDENTITA_TLS__KEY_FILE=keys/tls.key IDENTITA_OUTBOUND_CA_FILE=keys/tls.crt \
     IDENTITA_PASSWORD__MEMORY_KIB=1024 IDENTITA_PASSWORD__ITERATIONS=1 \
     IDENTITA_REGISTRATION__ENABLED=true IDENTITA_OUTBOUND__ALLOW_LOOPBACK=true \
     IDENTITA_REGISTRATION__PER_SOURCE_LIMIT=0 IDENTITA_INTERACTIONS__PER_SOURCE=0 IDENTITA_PASSWORD__ADDRESS_LIMIT=0
+  # oidcc-server-rotate-keys, as run-identita.sh: the run config's rotate_keys_command runs
+  # `$CONFORMANCE_OP_BIN keys rotate` here, and the server reloads its keys every second.
+  export CONFORMANCE_OP_BIN="$identita" IDENTITA_KEYS_RELOAD_INTERVAL=1
   "$identita" tls self-signed >/dev/null
   "$identita" init >/dev/null
   sed 's/127\.0\.0\.1:4400/127.0.0.1:4402/g' "$root/conformance/identita-seed.toml" >seed.toml
   "$identita" seed seed.toml >/dev/null
-  IDENTITA_DEFECTS="$defect" "$identita" serve 2>"$dir/identita.log" &
+  env IDENTITA_DEFECTS="$defect" "$@" "$identita" serve 2>"$dir/identita.log" &
   pid=$!
   for _ in $(seq 100); do
     curl -sf --cacert keys/tls.crt "https://127.0.0.1:$port/readyz" >/dev/null && break
@@ -88,11 +115,12 @@ start_op() {
   done
 }
 
-# verdict RESULTS MODULE CONDITION: "<outcome> <condition failed: yes|no> <#FAILED in the run>".
+# verdict RESULTS MODULE CONDITION LEVEL: "<outcome> <condition failed at LEVEL: yes|no> <#FAILED
+# in the run>".
 verdict() {
   python3 - "$@" <<'PY'
 import json, sys
-path, module, condition = sys.argv[1:]
+path, module, condition, level = sys.argv[1:]
 try:
     modules = json.load(open(path))["modules"]
 except OSError:
@@ -100,7 +128,7 @@ except OSError:
 m = next((m for m in modules if m["module"] == module), None)
 failed = [m["module"] for m in modules if m["outcome"] == "FAILED"]
 hit = m is not None and any(
-    e["condition"] == condition and not e["ok"] and e["level"] == "FAILURE" for e in m["entries"])
+    e["condition"] == condition and not e["ok"] and e["level"] == level for e in m["entries"])
 print(f"{m['outcome'] if m else 'absent'} {'yes' if hit else 'no'} {len(failed)}")
 PY
 }
@@ -136,23 +164,53 @@ done
 rows=()
 for entry in "${defects[@]}"; do
   defect="${entry%@*}"
-  read -r plan module condition <<<"${expect[$entry]}"
-  read -r clean_outcome _ _ <<<"$(verdict "$root/target/conformance/defects/control-$plan/results.json" "$module" "$condition")"
+  read -r plan module condition level <<<"${expect[$entry]}"
+  level="${level:-FAILURE}"
+  read -r clean_outcome _ _ <<<"$(verdict "$root/target/conformance/defects/control-$plan/results.json" "$module" "$condition" "$level")"
   dir="$work/$entry"
-  start_op "$dir" "$defect"
+  # A build defect is switched on by name; a deployment defect changes the server's environment or
+  # the run config's rotate_keys_command.
+  switch="$defect" server_env=() config="$root/conformance/identita-8444.toml"
+  case "${deployment[$defect]:-}" in
+    env\ *) switch="" && read -ra server_env <<<"${deployment[$defect]#env }" ;;
+    rotate\ *)
+      switch=""
+      mkdir -p "$dir"
+      config="$dir/run.toml"
+      command="${deployment[$defect]#rotate }"
+      python3 - "$root/conformance/identita-8444.toml" "$config" "$command" <<'PY'
+import json, re, sys
+source, target, command = sys.argv[1:]
+text = open(source).read()
+# A TOML basic string is a JSON string.
+text, n = re.subn(r"(?m)^rotate_keys_command = .*$", lambda _: "rotate_keys_command = " + json.dumps(command), text)
+assert n == 1, "identita-8444.toml has no rotate_keys_command line"
+open(target, "w").write(text)
+PY
+      ;;
+  esac
+  start_op "$dir" "$switch" "${server_env[@]}"
   out="$root/target/conformance/defects/$entry"
-  echo "== $entry (expecting $module / $condition)"
+  echo "== $entry (expecting $module / $condition, $level)"
   code=0
   one=()
   [ $full = no ] && one=(--only "$module")
   # shellcheck disable=SC2086
   "$runner" run ${plan_args[$plan]} \
-    --config "$root/conformance/identita-8444.toml" --out "$out" "${one[@]}" >"$dir/run.log" 2>&1 || code=$?
+    --config "$config" --out "$out" "${one[@]}" >"$dir/run.log" 2>&1 || code=$?
   stop
-  read -r outcome caught nfailed <<<"$(verdict "$out/results.json" "$module" "$condition")"
+  read -r outcome caught nfailed <<<"$(verdict "$out/results.json" "$module" "$condition" "$level")"
+  # A FAILURE must fail the module and the run; a WARNING must leave the module WARNING (the run
+  # may pass: the suite's certification accepts warnings).
   result=caught
-  if [ "$code" -eq 0 ] || [ "$outcome" != FAILED ] || [ "$caught" != yes ]; then result=MISSED; status=1; fi
-  if [ "$clean_outcome" = FAILED ] || [ "$clean_outcome" = absent ] || [ "$clean_outcome" = none ]; then
+  if [ "$level" = WARNING ]; then
+    result=warned
+    if [ "$outcome" != WARNING ] || [ "$caught" != yes ]; then result=MISSED; status=1; fi
+  elif [ "$code" -eq 0 ] || [ "$outcome" != FAILED ] || [ "$caught" != yes ]; then
+    result=MISSED; status=1
+  fi
+  if [ "$clean_outcome" = FAILED ] || [ "$clean_outcome" = absent ] || [ "$clean_outcome" = none ] \
+    || { [ "$level" = WARNING ] && [ "$clean_outcome" != PASSED ]; }; then
     result="$result, control $clean_outcome"; status=1
   fi
   rows+=("$(printf '| %-21s | %-60s | %-38s | %-8s | %-7s | %-4s | %-3s | %-7s |' \
@@ -166,6 +224,7 @@ printf '| %-21s | %-60s | %-38s | %-8s | %-7s | %-4s | %-3s | %-7s |\n' \
 echo '|---|---|---|---|---|---|---|---|'
 printf '%s\n' "${rows[@]}"
 echo "(no defect: the module's outcome in the control run; defect: its outcome with the defect on;"
-echo " exit: the runner's exit status; #F: modules FAILED in that run;"
+echo " exit: the runner's exit status; #F: modules FAILED in that run; warned: a WARNING-level"
+echo " condition, the module WARNING;"
 echo " reports in target/conformance/defects/{control-<plan>,<entry>}/)"
 exit $status

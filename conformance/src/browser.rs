@@ -93,13 +93,16 @@ pub enum Landing {
     Timeout { url: String, screenshot: Option<PathBuf> },
 }
 
-/// The landing, the login-page screenshots taken, and what the user did on the way.
+/// The landing, the login- and consent-page screenshots taken, and what the user did on the way.
 #[derive(Debug)]
 pub struct Driven {
     pub landing: Landing,
     pub login_shots: Vec<PathBuf>,
     /// With `screenshot_login`: the `img` sources and `a` targets (absolute) of those login pages.
     pub login_urls: Vec<String>,
+    pub consent_shots: Vec<PathBuf>,
+    /// With `screenshot_consent`: the `img` sources and `a` targets (absolute) of those consent pages.
+    pub consent_urls: Vec<String>,
     pub trace: Vec<String>,
 }
 
@@ -112,6 +115,9 @@ pub struct Drive<'a> {
     pub log_in: bool,
     /// Take a screenshot of every login page seen (modules whose placeholder is the login page).
     pub screenshot_login: bool,
+    /// Take a screenshot of every consent page seen (the modules that look for the registered
+    /// client's logo, policy or terms, which an OP may show while the person approves).
+    pub screenshot_consent: bool,
     /// Wait for the callback page to post the fragment back.
     pub fragment: bool,
     /// The RP mark taken before the request.
@@ -130,6 +136,7 @@ impl Default for Drive<'_> {
             until: &["/callback"],
             log_in: true,
             screenshot_login: false,
+            screenshot_consent: false,
             fragment: false,
             mark: 0,
             press: &[],
@@ -280,6 +287,8 @@ impl Session {
         let settle = Duration::from_secs(self.config.settle_seconds);
         let mut login_shots = Vec::new();
         let mut login_urls = Vec::new();
+        let mut consent_shots = Vec::new();
+        let mut consent_urls = Vec::new();
         let mut trace = Vec::new();
         let mut acted: Option<Instant> = None;
         let mut logins = 0;
@@ -293,12 +302,26 @@ impl Session {
                 } else {
                     None
                 };
-                return Ok(Driven { landing: Landing::Redirected { hit, fragment }, login_shots, login_urls, trace });
+                return Ok(Driven {
+                    landing: Landing::Redirected { hit, fragment },
+                    login_shots,
+                    login_urls,
+                    consent_shots,
+                    consent_urls,
+                    trace,
+                });
             }
             if start.elapsed() > timeout {
                 let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
                 let screenshot = self.screenshot(out, stem).await.ok();
-                return Ok(Driven { landing: Landing::Timeout { url, screenshot }, login_shots, login_urls, trace });
+                return Ok(Driven {
+                    landing: Landing::Timeout { url, screenshot },
+                    login_shots,
+                    login_urls,
+                    consent_shots,
+                    consent_urls,
+                    trace,
+                });
             }
             let quiet = acted.is_none_or(|t| t.elapsed() > Duration::from_secs(2));
             match self.look(d.press).await {
@@ -310,6 +333,8 @@ impl Session {
                         landing: Landing::Interaction { url: page.url, kind, screenshot },
                         login_shots,
                         login_urls,
+                        consent_shots,
+                        consent_urls,
                         trace,
                     });
                 }
@@ -329,6 +354,10 @@ impl Session {
                 Some(page) if page.consent => {
                     stayed = None;
                     if quiet {
+                        if d.screenshot_consent {
+                            consent_shots.push(self.screenshot(out, &format!("{stem}-consent")).await?);
+                            consent_urls.extend(self.page_urls().await);
+                        }
                         trace.push(format!("consented on {}", page.url));
                         self.click(&self.config.consent_allow.clone()).await?;
                         acted = Some(Instant::now());
@@ -345,7 +374,7 @@ impl Session {
                         let screenshot = self.screenshot(out, stem).await?;
                         let (status, error_marker, logged_out) = (page.status, page.error_marker, page.logged_out);
                         let landing = Landing::Page { url: page.url, screenshot, status, error_marker, logged_out };
-                        return Ok(Driven { landing, login_shots, login_urls, trace });
+                        return Ok(Driven { landing, login_shots, login_urls, consent_shots, consent_urls, trace });
                     }
                     Some((url, _)) if *url == page.url => {}
                     _ => stayed = Some((page.url, Instant::now())),

@@ -173,24 +173,26 @@ fn new_registration(ctx: &Ctx, log: &mut TestLog) -> Step<Registration> {
     log.need("GenerateRS256ClientJWKs", reg)
 }
 
-/// logo/policy/tos: registered, then the login page must show it: for `logo_uri` an image with
-/// that source, for `policy_uri`/`tos_uri` a link to it. The suite's placeholder
-/// (`ExpectLoginPageWithLogo` and its policy/tos siblings) asks a person to look; the runner
-/// checks the page's images and links and keeps the screenshot as evidence.
+/// logo/policy/tos: registered, then the OP's login or consent page must show it: for
+/// `logo_uri` an image with that source, for `policy_uri`/`tos_uri` a link to it. The suite's
+/// placeholder (`ExpectLoginPageWithLogo` and its policy/tos siblings) asks a person to look at
+/// the login page; Dynamic Client Registration 1.0 section 2 has the OP show them to the person
+/// "during approval", which may be its consent page (node-oidc-provider shows the logo there).
+/// The runner checks the images and links of both pages and keeps their screenshots as evidence.
 async fn registration_uri(ctx: &mut Ctx, log: &mut TestLog, member: &str, path: &str) -> Step {
     let uri = format!("{}/{path}", ctx.config.rp_base_url);
     registration::setup_changed(ctx, log, |r| r.set(member, json!(uri))).await?;
     let req = AuthRequest::new(ctx, "openid");
-    let send = Send { screenshot_login: true, ..LOG_IN };
+    let send = Send { screenshot_login: true, screenshot_consent: true, ..LOG_IN };
     let before = log.evidence.len();
     flow::happy_flow(ctx, log, &req, HfOptions { send, ..HfOptions::default() }).await?;
     let result = if log.evidence.len() == before {
-        Err(format!("no login page was shown, so there is no page that shows the {member}"))
-    } else if ctx.login_page_urls.contains(&uri) {
+        Err(format!("no login or consent page was shown, so there is no page that shows the {member}"))
+    } else if ctx.login_page_urls.contains(&uri) || ctx.consent_page_urls.contains(&uri) {
         Ok(())
     } else {
         let what = if member == "logo_uri" { "an image" } else { "a link" };
-        Err(format!("the login page has no {what} to the registered {member} {uri}"))
+        Err(format!("neither the login page nor the consent page has {what} to the registered {member} {uri}"))
     };
     log.check("RunnerCheckLoginPageShowsClientInformation", Level::Failure, result);
     Ok(())

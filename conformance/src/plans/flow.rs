@@ -157,13 +157,15 @@ pub struct Send {
     pub post: bool,
     pub log_in: bool,
     pub screenshot_login: bool,
+    pub screenshot_consent: bool,
 }
 
-pub const LOG_IN: Send = Send { post: false, log_in: true, screenshot_login: false };
+pub const LOG_IN: Send = Send { post: false, log_in: true, screenshot_login: false, screenshot_consent: false };
 
 /// Sends the request through the module's browser and plays the user (see `browser`). A request
 /// with `prompt=none` is driven silently: a login or consent page ends it (`Landing::Interaction`).
-/// The login pages seen with `how.screenshot_login` are kept as evidence (`TestLog::evidence`).
+/// The login pages seen with `how.screenshot_login` and the consent pages seen with
+/// `how.screenshot_consent` are kept as evidence (`TestLog::evidence`).
 pub async fn authorize(ctx: &mut Ctx, log: &mut TestLog, req: &AuthRequest, how: Send) -> Step<Landing> {
     let endpoint = ctx.endpoint("authorization_endpoint");
     let url = req.url(&endpoint);
@@ -178,6 +180,7 @@ pub async fn authorize(ctx: &mut Ctx, log: &mut TestLog, req: &AuthRequest, how:
     let drive = Drive {
         log_in: how.log_in && !silent,
         screenshot_login: how.screenshot_login,
+        screenshot_consent: how.screenshot_consent,
         fragment,
         mark,
         silent,
@@ -190,6 +193,11 @@ pub async fn authorize(ctx: &mut Ctx, log: &mut TestLog, req: &AuthRequest, how:
     ctx.login_page_urls = driven.login_urls;
     for shot in driven.login_shots {
         log.info("RunnerBrowserLoginPage", format!("the OP showed its login page: {}", shot.display()));
+        log.evidence(shot);
+    }
+    ctx.consent_page_urls = driven.consent_urls;
+    for shot in driven.consent_shots {
+        log.info("RunnerBrowserConsentPage", format!("the OP showed its consent page: {}", shot.display()));
         log.evidence(shot);
     }
     if let Landing::Redirected { hit, .. } = &driven.landing {

@@ -187,6 +187,9 @@ pub struct Ctx {
     /// The image sources and link targets (absolute URLs) of the login pages seen by the last
     /// authorization driven with `screenshot_login`.
     pub login_page_urls: Vec<String>,
+    /// The same for the consent pages seen by the last authorization driven with
+    /// `screenshot_consent`.
+    pub consent_page_urls: Vec<String>,
 }
 
 impl Ctx {
@@ -215,6 +218,7 @@ impl Ctx {
             dynamic: false,
             registered: Vec::new(),
             login_page_urls: Vec::new(),
+            consent_page_urls: Vec::new(),
         }
     }
 
