@@ -41,7 +41,7 @@ pub enum StartError {
 /// creates the key ring and the pairwise salt.
 pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, StartError> {
     config.validate().map_err(|e| StartError::Config(e.to_string()))?;
-    let persona = Persona::by_name(&config.persona, &config.issuer)
+    let persona = Persona::by_name(&config.persona, Some(&config.issuer), None)
         .ok_or_else(|| StartError::Config(format!("unknown persona {}", config.persona)))?;
     let url = config.database_url();
     let durable = match config.database_backend().map_err(|e| StartError::Config(e.to_string()))? {
@@ -102,12 +102,10 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
 /// The provider of a face of `[[faces]]`: the primary's configuration, clock and outbound
 /// clients; its own issuer, keys (`<keys_dir>/faces/<name>/`) and view of the `shared` stores.
 fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<Provider, StartError> {
-    let persona = Persona::by_name(&face.persona, &face.issuer)
-        .ok_or_else(|| StartError::Config(format!("faces.{}: unknown persona {}", face.name, face.persona)))?
-        .into_face(&face.name);
+    let persona = face.persona().map_err(|e| StartError::Config(e.to_string()))?;
     let keys_dir = primary.config.keys_dir.join("faces").join(&face.name);
     let keys = KeyRing::load_or_create(&keys_dir, primary.now())?;
-    tracing::info!(face = %face.name, issuer = %face.issuer, keys_dir = %keys_dir.display(), "face ready");
+    tracing::info!(face = %face.name, issuer = %persona.issuer, url = %persona.base_url, keys_dir = %keys_dir.display(), "face ready");
     let stores = Face { name: persona.face.clone() }.view(shared.clone());
     Ok(Provider {
         persona: Arc::new(persona),

@@ -345,8 +345,12 @@ impl Config {
     /// Checks what types cannot: URLs, ranges, known names.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_issuer(&self.issuer).map_err(ConfigError::Invalid)?;
-        let Some(primary) = crate::persona::Persona::by_name(&self.persona, &self.issuer) else {
-            return Err(ConfigError::Invalid(format!("unknown persona {:?} (known: standard)", self.persona)));
+        let Some(primary) = crate::persona::Persona::by_name(&self.persona, Some(&self.issuer), None) else {
+            return Err(ConfigError::Invalid(format!(
+                "unknown persona {:?} (known: {})",
+                self.persona,
+                crate::persona::NAMES
+            )));
         };
         faces::validate(&self.faces, &self.issuer, &primary.served_paths())?;
         let t = &self.tokens;

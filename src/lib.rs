@@ -24,7 +24,7 @@ pub mod metrics;
 pub mod model;
 pub(crate) mod notify;
 pub mod oidc;
-pub(crate) mod persona;
+pub mod persona;
 pub mod secret;
 pub(crate) mod server;
 pub(crate) mod store;

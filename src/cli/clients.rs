@@ -52,6 +52,9 @@ pub struct AddClient {
     /// A256GCM).
     #[arg(long = "id-token-encrypted-response-enc", value_name = "ENC")]
     pub id_token_encrypted_response_enc: Option<String>,
+    /// Its public keys (a JWK Set file): for encrypting its ID tokens, or for private_key_jwt.
+    #[arg(long = "jwks-file", value_name = "FILE")]
+    pub jwks_file: Option<std::path::PathBuf>,
     /// Skip the consent page for this client.
     #[arg(long)]
     pub first_party: bool,
@@ -219,6 +222,13 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
                 // A client with no grant at the authorization endpoint (client credentials only)
                 // has no response type; RFC 7591's default of `code` would ask for redirect URIs.
                 meta.response_types = Some(Vec::new());
+            }
+            if let Some(file) = &add.jwks_file {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| CliError(format!("--jwks-file {}: {e}", file.display())))?;
+                let jwks = serde_json::from_str(&text)
+                    .map_err(|e| CliError(format!("--jwks-file {}: not JSON: {e}", file.display())))?;
+                meta.jwks = Some(jwks);
             }
             meta.id_token_encrypted_response_alg =
                 add.id_token_encrypted_response_alg.or(meta.id_token_encrypted_response_alg);

@@ -13,6 +13,7 @@ mod location;
 mod meg;
 mod notify;
 mod outbox;
+mod persona;
 pub(crate) mod seed;
 mod transfer;
 mod users;
@@ -85,6 +86,9 @@ pub enum Command {
     /// Send a test e-mail or SMS text through `[notifier]`, to check its settings.
     #[command(subcommand)]
     Notify(notify::NotifyCommand),
+    /// What a portal registers and configures for a persona's face (`persona show nia`).
+    #[command(subcommand)]
+    Persona(persona::PersonaCommand),
     #[command(flatten)]
     Transfer(transfer::TransferCommand),
 }
@@ -234,6 +238,7 @@ async fn run_on(
         Command::Seed { file } => seed::run(&acting, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Notify(cmd) => notify::run(&authn, cmd).await,
+        Command::Persona(cmd) => persona::run(&provider, cmd),
         Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }
 }

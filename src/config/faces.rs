@@ -9,11 +9,19 @@
 //! [[faces]]
 //! name = "second"
 //! issuer = "https://login.example/second"
+//!
+//! [[faces]]
+//! name = "nia"
+//! persona = "nia"                       # issuer: urn:microsoft:cgg2010:fpsts, NIA's own
+//! url = "https://login.example/nia"     # where its endpoints are: /nia/FPSTS/oidc/authorize, …
+//! [faces.quirks]
+//! token_without_secret = false          # a "strict" NIA: the client secret is checked
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
+use crate::persona::{Persona, QuirkSettings};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,9 +31,51 @@ pub struct FaceConfig {
     /// The face's persona; `standard` unless set.
     #[serde(default = "standard")]
     pub persona: String,
-    /// The face's issuer identifier. Its path (non-empty, e.g. `/second`) is where its endpoints
-    /// are routed on the listener.
-    pub issuer: String,
+    /// The face's issuer identifier: a URL, whose path (non-empty, e.g. `/second`) is where its
+    /// endpoints are routed on the listener unless `url` says otherwise; or a URN (NIA's
+    /// `urn:microsoft:cgg2010:fpsts`, its persona's default), with `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Where the face's endpoints are served (its path non-empty, e.g. `/nia`), when that is not
+    /// the issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The persona's quirks turned on or off (`persona::Quirks`).
+    #[serde(default)]
+    pub quirks: QuirkSettings,
+}
+
+impl FaceConfig {
+    /// The face's persona, issuer and base URL, with its quirks.
+    pub(crate) fn persona(&self) -> Result<Persona, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid(format!("faces.{}: {message}", self.name));
+        let issuer = self.issuer.as_deref().or(Persona::default_issuer(&self.persona));
+        let Some(issuer) = issuer else {
+            return Err(invalid("an issuer is needed (the persona has none of its own)".into()));
+        };
+        let issuer_is_url = issuer.starts_with("http://") || issuer.starts_with("https://");
+        if issuer_is_url {
+            super::check_issuer(issuer).map_err(invalid)?;
+        } else if !is_urn(issuer) {
+            return Err(invalid(format!("the issuer {issuer:?} must be an http(s) URL or a URN (urn:…)")));
+        } else if self.url.is_none() {
+            return Err(invalid(format!("the issuer {issuer:?} is not a URL: say where the face is served with url")));
+        }
+        if let Some(url) = &self.url {
+            super::check_issuer(url).map_err(|e| invalid(e.replace("issuer", "url")))?;
+        }
+        let persona = Persona::by_name(&self.persona, Some(issuer), self.url.as_deref())
+            .ok_or_else(|| invalid(format!("unknown persona {:?} (known: {})", self.persona, crate::persona::NAMES)))?;
+        Ok(persona.with_quirks(&self.quirks).into_face(&self.name))
+    }
+}
+
+/// `urn:<nid>:<nss>` (RFC 8141), loosely: a scheme-like prefix and no spaces.
+fn is_urn(value: &str) -> bool {
+    value.len() > 6
+        && value[..4].eq_ignore_ascii_case("urn:")
+        && value[4..].contains(':')
+        && value.bytes().all(|b| b.is_ascii_graphic())
 }
 
 fn standard() -> String {
@@ -51,19 +101,18 @@ pub(crate) fn validate(
         if faces.iter().filter(|f| f.name == face.name).count() > 1 {
             return invalid(format!("faces: the name {:?} is used twice", face.name));
         }
-        if crate::persona::Persona::by_name(&face.persona, &face.issuer).is_none() {
-            return invalid(format!("faces.{}: unknown persona {:?} (known: standard)", face.name, face.persona));
-        }
-        let url =
-            super::check_issuer(&face.issuer).map_err(|e| ConfigError::Invalid(format!("faces.{}: {e}", face.name)))?;
-        if face.issuer == primary_issuer {
+        let persona = face.persona()?;
+        if persona.issuer == primary_issuer {
             return invalid(format!("faces.{}: the issuer is the primary issuer", face.name));
         }
-        let base = url.path().trim_end_matches('/').to_owned();
+        if faces.iter().filter(|f| f.persona().is_ok_and(|p| p.issuer == persona.issuer)).count() > 1 {
+            return invalid(format!("faces.{}: another face has the issuer {}", face.name, persona.issuer));
+        }
+        let base = persona.base_path();
         if base.is_empty() {
             return invalid(format!(
-                "faces.{}: the issuer {:?} needs a path (e.g. {}/{}), where its endpoints are served",
-                face.name, face.issuer, primary_issuer, face.name
+                "faces.{}: {} needs a path (e.g. {}/{}), where its endpoints are served",
+                face.name, persona.base_url, primary_issuer, face.name
             ));
         }
         let overlaps = |other: &str| {
@@ -88,11 +137,17 @@ mod tests {
     const PRIMARY: &str = "https://login.example";
 
     fn face(name: &str, issuer: &str) -> FaceConfig {
-        FaceConfig { name: name.into(), persona: standard(), issuer: issuer.into() }
+        FaceConfig {
+            name: name.into(),
+            persona: standard(),
+            issuer: Some(issuer.into()),
+            url: None,
+            quirks: QuirkSettings::default(),
+        }
     }
 
     fn check(faces: &[FaceConfig]) -> Result<(), String> {
-        let primary = crate::persona::Persona::standard(PRIMARY);
+        let primary = Persona::standard(PRIMARY);
         validate(faces, PRIMARY, &primary.served_paths()).map_err(|e| e.to_string())
     }
 
@@ -122,5 +177,28 @@ mod tests {
         assert!(check(&nested).unwrap_err().contains("overlaps /a"));
         // A path that only starts with the same letters is another path.
         check(&[face("logins", "https://login.example/logins")]).unwrap();
+    }
+
+    #[test]
+    fn a_nia_face_takes_nias_issuer_and_needs_a_url() {
+        let nia = |url: Option<&str>| FaceConfig {
+            persona: "nia".into(),
+            issuer: None,
+            url: url.map(Into::into),
+            ..face("nia", "unused")
+        };
+        let persona = nia(Some("https://login.example/nia")).persona().unwrap();
+        assert_eq!(persona.issuer, "urn:microsoft:cgg2010:fpsts");
+        assert_eq!(persona.url(persona.paths.token), "https://login.example/nia/FPSTS/oidc/token");
+        check(&[nia(Some("https://login.example/nia"))]).unwrap();
+        assert!(check(&[nia(None)]).unwrap_err().contains("url"));
+        assert!(check(&[nia(Some("https://login.example"))]).unwrap_err().contains("needs a path"));
+        let two = [
+            nia(Some("https://login.example/nia")),
+            FaceConfig { name: "nia2".into(), ..nia(Some("https://login.example/n2")) },
+        ];
+        assert!(check(&two).unwrap_err().contains("another face has the issuer"));
+        let bad = FaceConfig { issuer: Some("not a urn".into()), ..nia(Some("https://login.example/nia")) };
+        assert!(check(&[bad]).unwrap_err().contains("URN"));
     }
 }

@@ -78,7 +78,7 @@ pub async fn submit(
         return page(&provider, &authn, &ctx, &headers, Some(AccountMessage::FormOutdated)).await;
     };
     provider.stores.interactions.delete(&ceremony.id).await.map_err(HttpError::page)?;
-    let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
+    let keys = authn.security_keys(&provider.persona.base_url, &provider.config.webauthn);
     let user_id = &session.authn.user_id;
     let message = match form.action.as_str() {
         "remove" => match keys.remove(user_id, &form.credential_id).await {
@@ -142,13 +142,13 @@ async fn page(
     let Some((session, user)) = signed_in(provider, authn, ctx, headers).await? else {
         return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), Some(&nonce)));
     };
-    if !crate::authn::webauthn::usable(provider.issuer()) {
+    if !crate::authn::webauthn::usable(&provider.persona.base_url) {
         return Err(ctx.error(OAuthError::invalid_request(
             "security keys need this service's issuer on a host name: a browser refuses WebAuthn on an IP address",
         )));
     }
     let now = provider.now();
-    let keys = authn.security_keys(provider.issuer(), &provider.config.webauthn);
+    let keys = authn.security_keys(&provider.persona.base_url, &provider.config.webauthn);
     let registration = keys.start_registration(&user, now).await.map_err(failed)?;
     let (browser, new_cookie) = match ctx.jar.get(headers, cookies::BROWSER).filter(|v| v.len() >= 32) {
         Some(value) => (value, false),

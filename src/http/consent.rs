@@ -20,10 +20,9 @@ use super::interaction::{self, Pending, person};
 use super::login::InteractionQuery;
 use super::pages::{ClientDisplay, ConsentPage};
 use super::{cookies, respond, security};
-use crate::identity::claims;
 use crate::model::Session;
 use crate::oidc::authorize::Decision;
-use crate::oidc::{ErrorCode, OAuthError, Provider, logout};
+use crate::oidc::{ErrorCode, OAuthError, Provider, logout, release};
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
@@ -45,8 +44,10 @@ pub async fn show(
     let user = provider.stores.users.get(&authn.user_id).await.map_err(|e| loaded.error(e))?;
     // Consent to scopes and claims is OpenID Connect's.
     let Pending::Oidc(request) = &loaded.pending;
-    let requested: Vec<_> = request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
-    let values = user.as_ref().map(|u| claims::shared_values(u, &request.scopes, &requested)).unwrap_or_default();
+    let values = match &user {
+        Some(user) => release::shared_values(&provider, &loaded.client, user, request),
+        None => Vec::new(),
+    };
     let user_name = user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default();
     let page = ConsentPage {
         locale: loaded.page.locale,
@@ -59,6 +60,7 @@ pub async fn show(
         scopes: request.scopes.clone(),
         values,
         client: ClientDisplay::from(&loaded.client),
+        refusal_keeps_login: provider.persona.quirks.refusal_gives_empty_token,
     };
     Ok(security::page(StatusCode::OK, page.render(), None))
 }
@@ -73,6 +75,14 @@ pub async fn submit(
     let locale = loaded.page.locale;
     if form.decision == "switch" {
         return switch_account(&provider, &headers, loaded, &session).await;
+    }
+    if form.decision != "allow" && provider.persona.quirks.refusal_gives_empty_token {
+        // NIA: "Nechci poskytnout údaje" logs the person in with no attributes; nothing is
+        // remembered, so the next login asks again.
+        let mut loaded = loaded;
+        let Pending::Oidc(request) = &mut loaded.pending;
+        request.withhold_attributes();
+        return interaction::proceed(&provider, loaded, authn, &session, true).await;
     }
     if form.decision != "allow" {
         let error = OAuthError::new(ErrorCode::AccessDenied, "the person denied the request");

@@ -25,7 +25,7 @@ pub async fn list(State(provider): State<Provider>, RawQuery(query): RawQuery) -
             security::no_store(response.headers_mut());
             response
         }
-        Ok(None) => super::not_found().await,
+        Ok(None) => super::not_found(),
         Err(error) => {
             tracing::warn!(%error, "reading the outbox failed");
             HttpError::json(OAuthError::unavailable()).into_response()

@@ -302,6 +302,15 @@ pub fn claim_label(locale: Locale, claim: &str) -> String {
         "email" => ("E-mail", "Email"),
         "phone_number" => ("Telefon", "Phone"),
         "address" => ("Adresa", "Address"),
+        "PersonIdentifier" => ("Identifikátor osoby", "Person identifier"),
+        "CurrentGivenName" => ("Jméno", "Given name"),
+        "CurrentFamilyName" => ("Příjmení", "Family name"),
+        "DateOfBirth" => ("Datum narození", "Date of birth"),
+        "CurrentAddress" => ("Adresa pobytu", "Address"),
+        "age" => ("Věk", "Age"),
+        "isAgeOver" => ("Dosažený věk", "Age over"),
+        "phonenumber" => ("Telefon", "Phone"),
+        "eMail" => ("E-mail", "Email"),
         other => (other, other),
     };
     match locale {

@@ -74,7 +74,7 @@ pub async fn show(
 fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
     let mut available = means::available(!provider.config.banks.is_empty());
     // WebAuthn needs a host name for the relying party: not offered on an IP-address issuer.
-    if !crate::authn::webauthn::usable(provider.issuer()) {
+    if !crate::authn::webauthn::usable(&provider.persona.base_url) {
         available.retain(|m| *m != Means::Mojeid);
     }
     means::offered(&loaded.login.loa, &provider.persona, &available).map_err(|_| {

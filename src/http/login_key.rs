@@ -48,7 +48,7 @@ pub fn url(provider: &Provider, interaction: &str) -> String {
 }
 
 fn keys<'a>(provider: &'a Provider, authn: &'a Authn) -> SecurityKeys<'a> {
-    authn.security_keys(provider.issuer(), &provider.config.webauthn)
+    authn.security_keys(&provider.persona.base_url, &provider.config.webauthn)
 }
 
 /// mojeID after the password: a challenge for the account's keys and the key page, or the page

@@ -83,7 +83,7 @@ pub async fn pair(State(provider): State<Provider>, State(authn): State<Authn>, 
     };
     let mut response = (
         StatusCode::CREATED,
-        Json(json!({ "device": device.id, "username": username, "name": device.name, "server": provider.issuer() })),
+        Json(json!({ "device": device.id, "username": username, "name": device.name, "server": provider.persona.base_url })),
     )
         .into_response();
     security::no_store(response.headers_mut());

@@ -33,7 +33,7 @@ pub mod trace;
 pub mod userinfo;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -63,10 +63,11 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     // The outbox exists over HTTP in dev mode only.
     let site = if provider.config.dev.is_some() { site.route(dev_outbox::PATH, get(dev_outbox::list)) } else { site };
     let config = provider.config.clone();
+    let any_case = AnyCase::of(&provider, faces.clone());
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
     let site = landing::mount(site, &base).layer(localise).with_state(AppState { provider, authn });
     crate::metrics::routes(faces.merge(site), &config.metrics)
-        .fallback(not_found)
+        .fallback(move |request: Request| any_case.clone().route(request))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::map_response(common_headers))
         .layer(axum::middleware::map_response_with_state(config.secure_cookies(), security::strict_transport))
@@ -124,6 +125,54 @@ async fn common_headers(mut response: Response) -> Response {
     response
 }
 
-async fn not_found() -> Response {
+fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// The endpoints of the faces that answer in any letter case (`Quirks::paths_any_case`): a path
+/// no route matched is matched again without regard to case, and routed under its own spelling.
+#[derive(Clone)]
+struct AnyCase {
+    /// (the path in lower case, the path as routed)
+    paths: std::sync::Arc<[(String, String)]>,
+    faces: Router,
+}
+
+impl AnyCase {
+    fn of(provider: &Provider, faces: Router) -> Self {
+        let paths = std::iter::once(provider)
+            .chain(provider.faces.iter())
+            .filter(|face| face.persona.quirks.paths_any_case)
+            .flat_map(|face| {
+                let base = face.persona.base_path();
+                face.persona.fixed_routes().map(|route| format!("{base}{route}"))
+            })
+            .map(|path| (path.to_ascii_lowercase(), path))
+            .collect();
+        Self { paths, faces }
+    }
+
+    async fn route(self, mut request: Request) -> Response {
+        let path = request.uri().path().to_ascii_lowercase();
+        let Some((_, routed)) = self.paths.iter().find(|(lower, _)| *lower == path) else {
+            return not_found();
+        };
+        let path_and_query = match request.uri().query() {
+            Some(query) => format!("{routed}?{query}"),
+            None => routed.clone(),
+        };
+        let mut parts = request.uri().clone().into_parts();
+        match path_and_query.parse() {
+            Ok(p) => parts.path_and_query = Some(p),
+            Err(_) => return not_found(),
+        }
+        match axum::http::Uri::from_parts(parts) {
+            Ok(uri) => *request.uri_mut() = uri,
+            Err(_) => return not_found(),
+        }
+        match tower::ServiceExt::oneshot(self.faces, request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
 }

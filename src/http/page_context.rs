@@ -31,7 +31,7 @@ impl PageContext {
         let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let base = provider.persona.base_path();
         let jar = CookieJar {
-            secure: provider.persona.issuer.starts_with("https://"),
+            secure: provider.persona.is_https(),
             path: if base.is_empty() { "/".into() } else { base.clone() },
             face: provider.persona.face.clone(),
         };

@@ -362,6 +362,8 @@ pub struct ConsentPage {
     /// each under its [`i18n::claim_label`].
     pub values: Vec<(String, String)>,
     pub client: ClientDisplay,
+    /// Refusing logs the person in without their data (NIA's "Nechci poskytnout údaje").
+    pub refusal_keeps_login: bool,
 }
 
 impl ConsentPage {
@@ -714,6 +716,7 @@ mod tests {
             scopes: vec!["openid".to_owned(), "email".to_owned(), "x<y".to_owned()],
             values: vec![("email".to_owned(), "jan@<example>.cz".to_owned())],
             client: ClientDisplay::default(),
+            refusal_keeps_login: false,
         };
         let html = page.render();
         assert!(html.contains(r#"<form id="consent" method="post" action="/interaction/abc/consent">"#));

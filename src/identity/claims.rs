@@ -104,7 +104,7 @@ pub fn shared_values(user: &User, scopes: &[String], requested: &[&Map<String, V
 }
 
 /// A postal address on one line: its `formatted` text, else its parts joined by commas.
-fn one_line(address: &crate::model::Address) -> String {
+pub(crate) fn one_line(address: &crate::model::Address) -> String {
     if let Some(formatted) = address.formatted.as_deref().filter(|f| !f.trim().is_empty()) {
         return formatted.split_whitespace().collect::<Vec<_>>().join(" ");
     }

@@ -142,6 +142,15 @@ async fn attempt(provider: &Provider, creds: &Credentials, endpoint: &str) -> Re
     }
     let id = creds.client_id.as_deref().ok_or(Refusal::Malformed("no client authentication was included"))?;
     let client = load(provider, id).await?;
+    // NIA issues no secret: its token endpoint knows a portal by its client_id (and the code's
+    // registered redirect URI), whatever secret a client library sends.
+    let quirks = &provider.persona.quirks;
+    if quirks.token_without_secret
+        && client.token_endpoint_auth_method == AuthMethod::ClientSecretPost
+        && endpoint == provider.persona.url(provider.persona.paths.token)
+    {
+        return Ok(client);
+    }
     match &creds.client_secret {
         Some(secret) => check_secret(client, secret, AuthMethod::ClientSecretPost),
         None if client.token_endpoint_auth_method == AuthMethod::None => Ok(client),

@@ -2,18 +2,59 @@
 
 use serde_json::{Value, json};
 
-use crate::identity::claims;
+use crate::identity::{claims, eidas};
 use crate::model::AuthMethod;
 use crate::oidc::Provider;
 use crate::oidc::authorize::{ResponseMode, ResponseType};
 use crate::oidc::client_auth::ASSERTION_ALGS;
 use crate::oidc::encryption;
-use crate::oidc::scopes;
 use crate::oidc::token::GRANT_TYPES;
+use crate::persona::Surface;
 
 pub(crate) const UI_LOCALES: [&str; 2] = ["cs", "en"];
 
 pub(crate) fn metadata(provider: &Provider) -> Value {
+    match provider.persona.surface {
+        Surface::Standard => standard(provider),
+        Surface::Nia => nia(provider),
+    }
+}
+
+/// What NIA's discovery document lists (`shared/reference/nia_mojeid.md` §2.1–§2.2): the
+/// endpoints a web portal uses, `client_secret_post` only, NIA's scopes and eIDAS claim names,
+/// no encryption values (its ID tokens are encrypted all the same) and no PKCE unless the face
+/// checks `code_verifier`.
+fn nia(provider: &Provider) -> Value {
+    let p = &provider.persona;
+    let url = |path: &str| p.url(path);
+    let mut doc = json!({
+        "issuer": p.issuer,
+        "authorization_endpoint": url(p.paths.authorization),
+        "token_endpoint": url(p.paths.token),
+        "userinfo_endpoint": url(p.paths.userinfo),
+        "end_session_endpoint": url(p.paths.end_session),
+        "jwks_uri": url(p.paths.jwks),
+        "scopes_supported": p.scopes,
+        "claims_supported": eidas::SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "claims_parameter_supported": true,
+        "acr_values_supported": acr_values_supported(provider),
+        "ui_locales_supported": UI_LOCALES,
+    });
+    if !p.quirks.ignore_code_verifier
+        && let Value::Object(map) = &mut doc
+    {
+        map.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+    }
+    doc
+}
+
+fn standard(provider: &Provider) -> Value {
     let p = &provider.persona;
     let url = |path: &str| p.url(path);
     let algs = provider.keys.signing_algs();
@@ -26,7 +67,7 @@ pub(crate) fn metadata(provider: &Provider) -> Value {
         "end_session_endpoint": url(p.paths.end_session),
         "revocation_endpoint": url(p.paths.revocation),
         "introspection_endpoint": url(p.paths.introspection),
-        "scopes_supported": scopes::SUPPORTED,
+        "scopes_supported": p.scopes,
         "response_types_supported": ResponseType::SUPPORTED,
         "response_modes_supported": ResponseMode::SUPPORTED,
         "grant_types_supported": GRANT_TYPES,

@@ -18,6 +18,10 @@ use crate::oidc::Provider;
 use crate::oidc::client_keys;
 use crate::oidc::error::{ErrorCode, OAuthError};
 
+/// What a face that encrypts every ID token (`Quirks::encrypt_id_tokens`) uses for a client
+/// that registered nothing: NIA's `RSA-OAEP` with `A256CBC-HS512`.
+pub(crate) const ALWAYS: (&str, &str) = ("RSA-OAEP", "A256CBC-HS512");
+
 /// The JWE `alg` values discovery lists and registration accepts.
 pub(crate) fn algs_supported() -> Vec<&'static str> {
     KeyAlg::ALL.iter().map(|alg| alg.name()).collect()

@@ -63,8 +63,14 @@ pub(crate) async fn plan(
     let mut hint_sub = None;
     let mut hint_sid = None;
     let mut client_id = params_client.map(str::to_owned);
+    let quirks = &provider.persona.quirks;
     if let Some(hint) = params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
-        let (aud, sub, sid) = verify_hint(provider, hint)?;
+        let (aud, sub, sid) = verify_hint(provider, hint).map_err(|e| match quirks.logout_hint_error_202 {
+            true => OAuthError::invalid_request(
+                "erc=202: Invalid OpenID Connect protocol request (the id_token_hint cannot be read)",
+            ),
+            false => e,
+        })?;
         hint_sid = sid;
         if params_client.is_some_and(|c| c != aud) {
             return Err(OAuthError::invalid_request("client_id differs from the id_token_hint's audience"));
@@ -84,6 +90,10 @@ pub(crate) async fn plan(
         None => None,
     };
     let redirect = match (params.post_logout_redirect_uri.as_deref().filter(|u| !u.is_empty()), &client) {
+        // NIA returns to the portal's registered sign-out URL.
+        (None, Some(client)) if quirks.logout_to_registered_url => {
+            client.post_logout_redirect_uris.first().map(|uri| with_state(uri, params.state.as_deref()))
+        }
         (None, _) => None,
         (Some(_), None) => {
             return Err(OAuthError::invalid_request(
@@ -102,8 +112,10 @@ pub(crate) async fn plan(
         (Some(_), Some(_), None) => true,
         _ => false,
     };
+    // NIA logs out at once on a portal's front-channel request naming it by client_id.
+    let named_by_client = quirks.logout_to_registered_url && client.is_some();
     Ok(LogoutPlan {
-        confirm: session.is_some() && !hint_matches_session,
+        confirm: session.is_some() && !hint_matches_session && !named_by_client,
         redirect,
         client_name: client.map(|c| c.client_name.unwrap_or(c.client_id)),
         hint_sid,

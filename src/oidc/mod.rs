@@ -14,6 +14,7 @@ pub mod outbound;
 pub mod provider;
 pub mod quota;
 pub mod registration;
+pub(crate) mod release;
 pub mod revocation;
 pub mod scopes;
 pub mod subject;

@@ -136,13 +136,26 @@ pub async fn build(
     if !algs.contains(&id_alg) {
         return Err(bad(format!("id_token_signed_response_alg {id_alg} is not supported")));
     }
-    let id_token_encryption = encryption::registered(
-        "id_token",
-        meta.id_token_encrypted_response_alg.as_deref(),
-        meta.id_token_encrypted_response_enc.as_deref(),
-        meta.jwks.as_ref(),
-        meta.jwks_uri.as_deref(),
-    )?;
+    // A face that encrypts every ID token (NIA) gives a client that asked for nothing its
+    // default, and so needs the client's encryption key.
+    let (id_alg_asked, id_enc_asked) = match meta.id_token_encrypted_response_alg.as_deref() {
+        None if provider.persona.quirks.encrypt_id_tokens => {
+            let (alg, enc) = encryption::ALWAYS;
+            (Some(alg), Some(meta.id_token_encrypted_response_enc.as_deref().unwrap_or(enc)))
+        }
+        alg => (alg, meta.id_token_encrypted_response_enc.as_deref()),
+    };
+    let id_token_encryption =
+        encryption::registered("id_token", id_alg_asked, id_enc_asked, meta.jwks.as_ref(), meta.jwks_uri.as_deref())
+            .map_err(|e| match meta.id_token_encrypted_response_alg {
+                None => bad(format!(
+                    "this face encrypts every ID token ({} with {}, setting encrypt_id_tokens): {}",
+                    encryption::ALWAYS.0,
+                    encryption::ALWAYS.1,
+                    e.description
+                )),
+                Some(_) => e,
+            })?;
     let userinfo_encryption = encryption::registered(
         "userinfo",
         meta.userinfo_encrypted_response_alg.as_deref(),

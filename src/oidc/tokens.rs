@@ -3,13 +3,12 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::identity::claims;
 use crate::keys::{KeyError, KeyRing, jose};
 use crate::model::{AccessToken, Client, Grant, RefreshToken};
 use crate::oidc::Provider;
 use crate::oidc::encryption;
 use crate::oidc::error::OAuthError;
-use crate::oidc::subject;
+use crate::oidc::release;
 use crate::secret;
 
 /// A new access token for `grant`, and its lifetime in seconds.
@@ -76,11 +75,10 @@ pub(crate) async fn id_token(
     let alg = client.id_token_signed_response_alg.as_str();
     let now = provider.now();
 
-    let mut body: Map<String, Value> =
-        claims::release(&user, &grant.scopes, input.scope_claims, grant.claims.as_ref().map(|r| &r.id_token));
+    let place = release::Place::IdToken { scope_claims: input.scope_claims };
+    let mut body: Map<String, Value> = release::claims(provider, client, &user, grant, place);
     let protocol = json!({
         "iss": provider.issuer(),
-        "sub": subject::of(provider, client, &user.id),
         "aud": client.client_id,
         "exp": now + provider.config.tokens.id_token_ttl,
         "iat": now,

@@ -2,11 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::identity::claims;
 use crate::oidc::Provider;
 use crate::oidc::encryption;
 use crate::oidc::error::{ErrorCode, OAuthError};
-use crate::oidc::subject;
+use crate::oidc::release;
 use crate::oidc::tokens;
 use crate::secret;
 
@@ -68,8 +67,7 @@ pub(crate) async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserIn
         .map_err(|e| refused(e.into()))?
         .filter(|u| !u.disabled)
         .ok_or_else(|| refused(invalid("the account no longer exists or is disabled")))?;
-    let mut body = claims::release(&user, &grant.scopes, true, grant.claims.as_ref().map(|r| &r.userinfo));
-    body.insert("sub".into(), Value::from(subject::of(provider, &client, &user.id)));
+    let mut body = release::claims(provider, &client, &user, &grant, release::Place::Userinfo);
 
     let signed = match client.userinfo_signed_response_alg.as_deref() {
         None | Some("none") => None,

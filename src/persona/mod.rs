@@ -1,8 +1,14 @@
 //! Protocol faces: the issuer, endpoint paths and claim naming a relying party sees.
 //!
-//! `standard` is a plain OpenID Provider. The `nia` and `mojeid` personas of DESIGN.md will sit
-//! beside it as further values of [`Persona`]; the protocol core reads every path and name from
-//! here instead of from constants.
+//! `standard` is a plain OpenID Provider; `nia` reproduces the OpenID Connect surface of the
+//! Czech National Identity Authority (`nia.rs`), quirks included, each quirk a setting
+//! ([`Quirks`]) so a portal can also be tested against a "strict" NIA. The protocol core reads
+//! every path, name and quirk from here instead of from constants.
+
+mod nia;
+mod quirks;
+
+pub use quirks::{QuirkSettings, Quirks};
 
 use crate::model::loa::Loa;
 
@@ -47,9 +53,18 @@ pub struct Persona {
     /// The face's name in `[[faces]]`; `None` for the primary face (`issuer`, `persona`). Its
     /// cookies carry it in their names, so the faces of one host keep theirs apart.
     pub face: Option<String>,
-    /// The issuer identifier, without a trailing slash.
+    /// The issuer identifier, without a trailing slash: a URL, or NIA's URN.
     pub issuer: String,
+    /// Where the face's endpoints are served (an absolute URL without a trailing slash): the
+    /// issuer itself unless the issuer is not a URL (NIA's `urn:microsoft:cgg2010:fpsts`).
+    pub base_url: String,
     pub paths: Paths,
+    /// What discovery lists, which claims the face releases and under which names.
+    pub surface: Surface,
+    /// The scopes discovery lists.
+    pub scopes: &'static [&'static str],
+    /// How the face deviates from a plain OpenID Provider.
+    pub quirks: Quirks,
     /// The level of assurance of a password login.
     pub password_acr: Loa,
     /// How this face shows its encrypted ID tokens.
@@ -75,6 +90,8 @@ impl EncryptionStyle {
     pub const STANDARD: EncryptionStyle = EncryptionStyle { advertised: true, names_key: true };
 }
 
+const STANDARD_SCOPES: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
+
 const STANDARD_PATHS: Paths = Paths {
     discovery: "/.well-known/openid-configuration",
     jwks: "/jwks",
@@ -99,23 +116,56 @@ const STANDARD_PATHS: Paths = Paths {
     select_account: "/select-account",
 };
 
+/// The protocol surface a face shows: a plain OpenID Provider's discovery and claims (by scope
+/// and `claims`), or NIA's discovery and eIDAS-named attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Standard,
+    Nia,
+}
+
+/// The personas a face can take, for messages.
+pub const NAMES: &str = "standard, nia";
+
 impl Persona {
-    pub fn by_name(name: &str, issuer: &str) -> Option<Self> {
-        match name {
-            "standard" => Some(Self::standard(issuer)),
-            _ => None,
-        }
+    /// The persona `name` with `issuer` (or the persona's own default issuer), served at
+    /// `base_url` (or at the issuer, when it is a URL).
+    pub fn by_name(name: &str, issuer: Option<&str>, base_url: Option<&str>) -> Option<Self> {
+        let persona = match name {
+            "standard" => Self::standard(issuer?),
+            "nia" => nia::persona(issuer.unwrap_or(nia::ISSUER), base_url.or(issuer)?),
+            _ => return None,
+        };
+        Some(match base_url {
+            Some(url) => Self { base_url: url.trim_end_matches('/').to_owned(), ..persona },
+            None => persona,
+        })
+    }
+
+    /// Whether the persona has an issuer of its own when none is configured.
+    pub fn default_issuer(name: &str) -> Option<&'static str> {
+        (name == "nia").then_some(nia::ISSUER)
     }
 
     pub fn standard(issuer: &str) -> Self {
+        let issuer = issuer.trim_end_matches('/').to_string();
         Self {
             name: "standard",
             face: None,
-            issuer: issuer.trim_end_matches('/').to_string(),
+            base_url: issuer.clone(),
+            issuer,
             paths: STANDARD_PATHS,
+            surface: Surface::Standard,
+            scopes: STANDARD_SCOPES,
+            quirks: Quirks::NONE,
             password_acr: Loa::Low,
             encryption: EncryptionStyle::STANDARD,
         }
+    }
+
+    /// This persona with the quirks a face's configuration turns on or off.
+    pub fn with_quirks(self, settings: &QuirkSettings) -> Self {
+        Self { quirks: self.quirks.overlay(settings), ..self }
     }
 
     /// This persona as the face `name` of `[[faces]]`.
@@ -158,12 +208,34 @@ impl Persona {
 
     /// The absolute URL of one of this persona's paths.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.issuer, path)
+        format!("{}{}", self.base_url, path)
     }
 
-    /// The path prefix of the issuer (empty when the issuer is a bare origin), so routes can be
+    /// The path prefix of the base URL (empty when it is a bare origin), so routes can be
     /// mounted under an issuer such as `https://host/realm`.
     pub fn base_path(&self) -> String {
-        url::Url::parse(&self.issuer).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default()
+        url::Url::parse(&self.base_url).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default()
+    }
+
+    /// Whether the face is served over https (its cookies are then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// The face's routes without parameters, for answering them in any letter case
+    /// ([`Quirks::paths_any_case`]).
+    pub fn fixed_routes(&self) -> [&'static str; 9] {
+        let p = &self.paths;
+        [
+            p.discovery,
+            p.jwks,
+            p.authorization,
+            p.token,
+            p.userinfo,
+            p.revocation,
+            p.introspection,
+            p.end_session,
+            p.registration,
+        ]
     }
 }

@@ -24,7 +24,9 @@ async fn two_faces() -> TestServer {
         config.faces = vec![FaceConfig {
             name: "second".into(),
             persona: "standard".into(),
-            issuer: format!("{}/second", config.issuer),
+            issuer: Some(format!("{}/second", config.issuer)),
+            url: None,
+            quirks: Default::default(),
         }];
     })
     .await;

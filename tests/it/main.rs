@@ -23,6 +23,7 @@ mod meg;
 mod metrics;
 mod migrate;
 mod multinode;
+mod nia;
 mod nia_id;
 mod outbox;
 mod pages;

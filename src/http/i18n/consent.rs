@@ -11,6 +11,8 @@ pub struct Consent {
     pub account: &'static str,
     pub allow: &'static str,
     pub deny: &'static str,
+    /// NIA's refusal, which still logs the person in, without their data.
+    pub refuse_data: &'static str,
     /// Above the list of the person's values the client will receive.
     pub values_title: &'static str,
     /// The "not you?" switch: signs this account out and shows the login for the same request.
@@ -24,6 +26,7 @@ pub const CS: Consent = Consent {
     account: "Účet:",
     allow: "Povolit",
     deny: "Zamítnout",
+    refuse_data: "Nechci poskytnout údaje",
     values_title: "Aplikace od nás dostane tyto údaje:",
     not_you: "Nejste to vy? Přihlásit se jinak",
 };
@@ -35,6 +38,7 @@ pub const EN: Consent = Consent {
     account: "Account:",
     allow: "Allow",
     deny: "Deny",
+    refuse_data: "I don't want to provide data",
     values_title: "The application will receive:",
     not_you: "Not you? Sign in as someone else",
 };

@@ -139,6 +139,12 @@ pub struct AuthorizationRequest {
 }
 
 impl AuthorizationRequest {
+    /// The request as answered when the person refuses to share their data but still logs in
+    /// (NIA's "Nechci poskytnout údaje"): no claims named, so the token carries no attributes.
+    pub(crate) fn withhold_attributes(&mut self) {
+        self.claims = None;
+    }
+
     pub(crate) fn target(&self) -> ResponseTarget {
         ResponseTarget { redirect_uri: self.redirect_uri.clone(), mode: self.response_mode, state: self.state.clone() }
     }

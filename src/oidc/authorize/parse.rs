@@ -133,8 +133,17 @@ async fn validate(
     if !openid && response_type.id_token {
         return Err(OAuthError::new(ErrorCode::InvalidScope, "the openid scope is required for an id_token"));
     }
-    let mut scopes = scopes::grantable(client, requested.iter().copied());
-    let prompt = parse_prompt(params.get("prompt").map(String::as_str))?;
+    let mut scopes = scopes::grantable(provider.persona.scopes, client, requested.iter().copied());
+    let mut prompt = parse_prompt(params.get("prompt").map(String::as_str))?;
+    // NIA's scopes for SAML's ForceAuthn and IsPassive.
+    let granted = |name: &str| scopes.iter().any(|s| s == name);
+    prompt.login |= granted("forceauthn");
+    prompt.none |= granted("ispassive");
+    if prompt.none && (prompt.login || prompt.consent || prompt.select_account) {
+        return Err(OAuthError::invalid_request(
+            "ispassive (prompt none) cannot be combined with forceauthn or prompt",
+        ));
+    }
     // OpenID Connect Core §11: offline access needs explicit consent (or a first-party client),
     // and only a code can be exchanged for the refresh token it brings.
     if !(response_type.code && (prompt.consent || client.first_party)) {

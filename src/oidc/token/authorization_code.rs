@@ -29,18 +29,20 @@ pub(crate) async fn exchange(
     let digest = secret::bearer_digest(request.code.expose());
     let redirect_uri = request.redirect_uri.as_deref();
     let verifier = request.code_verifier.as_ref().map(secret::Secret::expose);
+    // NIA documents `code_verifier` as ignored (`Quirks::ignore_code_verifier`).
+    let pkce = !provider.persona.quirks.ignore_code_verifier;
     let refreshable = client.allows_grant("refresh_token");
     let unknown = || OAuthError::invalid_grant("the authorization code is invalid or has expired");
     // Checked against the code as stored, before anything is spent or revoked.
     let stored = provider.stores.codes.peek(&digest, provider.now()).await?.ok_or_else(unknown)?;
-    check(&stored, client, redirect_uri, verifier)?;
+    check(&stored, client, redirect_uri, verifier, pkce)?;
     // What the checks decided for the code and, when they passed, the tokens made for it; set by
     // `issue`, which the store calls with the code while redeeming it, so that the code is spent
     // and its tokens stored in one write. The checks are made again on the code being redeemed,
     // which is the one just checked: a code's record never changes.
     let outcome: Mutex<Option<Result<Tokens, OAuthError>>> = Mutex::new(None);
     let issue = |code: &AuthCode| -> Option<Issue> {
-        let (result, issued) = match check(code, client, redirect_uri, verifier) {
+        let (result, issued) = match check(code, client, redirect_uri, verifier, pkce) {
             Err(e) => (Err(e), None),
             Ok(()) => {
                 let (access_token, access) = tokens::new_access(provider, &code.grant);
@@ -111,6 +113,7 @@ fn check(
     client: &Client,
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
+    pkce: bool,
 ) -> Result<(), OAuthError> {
     if code.grant.client_id != client.client_id {
         return Err(OAuthError::invalid_grant("the authorization code was issued to another client"));
@@ -118,7 +121,7 @@ fn check(
     if redirect_uri != Some(code.redirect_uri.as_str()) {
         return Err(OAuthError::invalid_grant("redirect_uri differs from the one in the authorization request"));
     }
-    check_pkce(code.code_challenge.as_deref(), verifier)
+    if pkce { check_pkce(code.code_challenge.as_deref(), verifier) } else { Ok(()) }
 }
 
 /// Whether the SSO session the code was issued in (if any) is still there: a code issued before

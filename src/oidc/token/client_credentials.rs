@@ -21,7 +21,7 @@ pub(crate) async fn exchange(
     for scope in request.scope.iter().flatten().map(String::as_str) {
         // Person-related scopes make no sense without a person.
         let registered = client.scope.as_deref().is_some_and(|list| list.split(' ').any(|s| s == scope));
-        if scopes::SUPPORTED.contains(&scope) || !registered {
+        if provider.persona.scopes.contains(&scope) || !registered {
             return Err(OAuthError::new(
                 ErrorCode::InvalidScope,
                 format!("scope {scope} is not registered for this client's own use"),

@@ -1,0 +1,90 @@
+//! `identita persona show NAME`: what a portal must register and configure to log people in
+//! through a face of that persona — its issuer, discovery and endpoints, the client metadata it
+//! registers, the request it sends, and the face's quirks with their settings.
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use super::{CliError, print};
+use crate::oidc::Provider;
+use crate::persona::{Persona, Surface};
+
+#[derive(Debug, Subcommand)]
+pub enum PersonaCommand {
+    /// What a portal registers and configures for the face of persona NAME (standard, nia).
+    Show {
+        /// The persona (`standard`, `nia`); the face of `[[faces]]` with it is described.
+        name: String,
+    },
+}
+
+pub(crate) fn run(provider: &Provider, command: PersonaCommand) -> Result<(), CliError> {
+    let PersonaCommand::Show { name } = command;
+    let faces = std::iter::once(provider).chain(provider.faces.iter());
+    let Some(face) = faces.clone().find(|f| f.persona.name == name) else {
+        if Persona::by_name(&name, Some("https://unused.example"), None).is_none() {
+            return Err(CliError(format!("no persona {name:?} (known: {})", crate::persona::NAMES)));
+        }
+        return Err(CliError(format!(
+            "no face serves the persona {name:?}; add one to the configuration, e.g.\n\n[[faces]]\nname = \"{name}\"\npersona = \"{name}\"\nurl = \"{}/{name}\"\n",
+            provider.persona.base_url
+        )));
+    };
+    print(&describe(face))
+}
+
+fn describe(face: &Provider) -> Value {
+    let p = &face.persona;
+    let quirks: serde_json::Map<String, Value> =
+        p.quirks.list().into_iter().map(|(name, on)| (name.to_owned(), Value::from(on))).collect();
+    let cli_face = p.face.as_deref().map(|f| format!(" --face {f}")).unwrap_or_default();
+    let mut out = json!({
+        "persona": p.name,
+        "face": p.face,
+        "issuer": p.issuer,
+        "discovery": p.url(p.paths.discovery),
+        "authorization_endpoint": p.url(p.paths.authorization),
+        "token_endpoint": p.url(p.paths.token),
+        "userinfo_endpoint": p.url(p.paths.userinfo),
+        "end_session_endpoint": p.url(p.paths.end_session),
+        "jwks_uri": p.url(p.paths.jwks),
+        "quirks": quirks,
+        "quirks_setting": format!("[faces.quirks] of the face {:?} in the configuration", p.face.as_deref().unwrap_or("")),
+    });
+    let portal = match p.surface {
+        Surface::Nia => json!({
+            "register": {
+                "client_id": "the portal's unique URL (\"Unikátní URL adresa zabezpečené části Vašeho webu\"), e.g. https://portal.example/app",
+                "redirect_uris": "the address that receives the code (\"Adresa pro příjem vydaného tokenu\")",
+                "post_logout_redirect_uris": "where people return after logout (\"Adresa pro přesměrování uživatele po odhlášení\")",
+                "jwks": if p.quirks.encrypt_id_tokens {
+                    "the portal's RSA public key for encryption (use \"enc\"): ID tokens are JWE, RSA-OAEP with A256CBC-HS512, without kid"
+                } else {
+                    "optional: an encryption key, if the portal registers id_token_encrypted_response_alg"
+                },
+                "token_endpoint_auth_method": "client_secret_post",
+            },
+            "command": format!(
+                "identita{cli_face} client add --id https://portal.example/app --redirect-uri https://portal.example/app/callback --post-logout-redirect-uri https://portal.example/ --auth-method client_secret_post --jwks-file portal-enc.jwks.json"
+            ),
+            "request": {
+                "scope": "openid (+ loalow | loasubstantial | loahigh, loamin | loaexact | loamax | loabetter, forceauthn, ispassive)",
+                "claims": "{\"id_token\":{\"PersonIdentifier\":null,\"CurrentGivenName\":null,\"CurrentFamilyName\":null,\"DateOfBirth\":null}} — nothing is released without it; name \"sub\" there to get one",
+                "token": if p.quirks.token_without_secret { "POST grant_type, code, redirect_uri and client_id (a client_secret is ignored)" } else { "POST grant_type, code, redirect_uri, client_id and client_secret" },
+                "logout": format!("GET {}?client_id=…&state=… (returns to the registered logout URL)", p.url(p.paths.end_session)),
+            },
+        }),
+        Surface::Standard => json!({
+            "register": {
+                "redirect_uris": "the relying party's callback URLs",
+                "token_endpoint_auth_method": "client_secret_basic (or another of discovery's)",
+            },
+            "command": format!("identita{cli_face} client add --redirect-uri https://portal.example/callback"),
+            "request": { "scope": "openid profile email", "pkce": "S256" },
+        }),
+    };
+    if let (Value::Object(out), Value::Object(portal)) = (&mut out, portal) {
+        out.extend(portal);
+    }
+    out
+}

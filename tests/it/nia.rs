@@ -1,0 +1,383 @@
+//! The `nia` persona as NIA's portals meet it: discovery at `/fpsts/oidc/openid-configuration`
+//! in any letter case, the URN issuer, a portal whose client_id is its URL logging in the way
+//! DIA's own Keycloak broker does (client_id and code at the token endpoint, no PKCE, the
+//! attributes named in `claims`, the ID token a JWE to the portal's key, RSA-OAEP and
+//! A256CBC-HS512 without `kid`), `PersonIdentifier` per portal, userinfo `{}`, "Nechci poskytnout
+//! údaje", the front-channel logout to the registered URL and `erc=202`; and a "strict" NIA
+//! with its quirks turned off.
+
+use crate::common;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use common::{Browser, Landing, TestServer};
+use identita::config::FaceConfig;
+use identita::oidc::Provider;
+use identita::oidc::registration::{self, ClientMetadata};
+use identita::persona::QuirkSettings;
+use josekit::jwk::Jwk;
+use josekit::jwk::KeyPair;
+use josekit::jwk::alg::rsa::RsaKeyPair;
+use serde_json::{Value, json};
+
+const PORTAL_A: &str = "https://portal-a.example/app";
+const PORTAL_B: &str = "https://portal-b.example/agenda";
+const REDIRECT: &str = "http://127.0.0.1:9/nia/cb";
+const LOGGED_OUT: &str = "http://127.0.0.1:9/nia/bye";
+const USER: &str = "jana";
+const PASS: &str = "heslo-123";
+const ISSUER: &str = "urn:microsoft:cgg2010:fpsts";
+const CLAIMS: &str = r#"{"id_token":{"PersonIdentifier":null,"CurrentGivenName":null,"CurrentFamilyName":null,"DateOfBirth":null,"CurrentAddress":null,"age":null,"isAgeOver":{"value":"18"},"eMail":null}}"#;
+
+/// A server with a `nia` face at `/nia` (its quirks set by `quirks`) and one citizen.
+async fn start(quirks: QuirkSettings) -> TestServer {
+    let server = TestServer::start_with(|config| {
+        config.faces = vec![FaceConfig {
+            name: "nia".into(),
+            persona: "nia".into(),
+            issuer: None,
+            url: Some(format!("{}/nia", config.issuer)),
+            quirks,
+        }];
+    })
+    .await;
+    let profile = json!({
+        "given_name": "Jana", "family_name": "Nováková", "birthdate": "1990-05-17",
+        "email": "jana@example.cz",
+        "address": {"street_address": "Dlouhá 12", "locality": "Praha", "postal_code": "110 00"},
+    });
+    server.add_user(USER, PASS, profile).await;
+    server
+}
+
+fn nia(server: &TestServer) -> &Provider {
+    &server.provider.faces[0]
+}
+
+/// The URL of a path of the nia face.
+fn at(server: &TestServer, path: &str) -> String {
+    server.url(&format!("/nia{path}"))
+}
+
+/// A portal's encryption key pair: the private JWK it keeps, and the JWKS it registers.
+fn portal_key() -> (Jwk, Value) {
+    let pair = RsaKeyPair::generate(2048).unwrap();
+    let mut public: serde_json::Map<String, Value> = pair.to_jwk_public_key().into();
+    public.insert("use".into(), json!("enc"));
+    (pair.to_jwk_private_key(), json!({ "keys": [public] }))
+}
+
+/// Registers portal `id` on the nia face, as NIA's registration form has it: the portal's URL as
+/// client_id, its redirect and logout URLs, its encryption key, client_secret_post.
+async fn register(server: &TestServer, id: &str, jwks: Option<Value>) -> Result<(), String> {
+    let mut metadata = json!({
+        "redirect_uris": [REDIRECT],
+        "post_logout_redirect_uris": [LOGGED_OUT],
+        "token_endpoint_auth_method": "client_secret_post",
+        "client_name": "Portál občana",
+    });
+    if let Some(jwks) = jwks {
+        metadata["jwks"] = jwks;
+    }
+    let meta: ClientMetadata = serde_json::from_value(metadata).unwrap();
+    let face = nia(server);
+    let (client, _) = registration::build(face, meta, id.into(), face.now()).await.map_err(|e| e.to_string())?;
+    face.stores.clients.insert(&client).await.unwrap();
+    Ok(())
+}
+
+/// The authorization request a DIA-style broker sends: code flow, no PKCE, the attributes named
+/// in `claims`.
+fn authorize_url(server: &TestServer, client_id: &str, scope: &str, claims: &str) -> String {
+    let mut url = url::Url::parse(&at(server, "/FPSTS/oidc/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", scope)
+        .append_pair("state", "st-nia")
+        .append_pair("nonce", "n-nia-1")
+        .append_pair("claims", claims);
+    url.into()
+}
+
+/// Goes through the pages (login, consent with `decision`) to the redirect back to the portal.
+async fn through_pages(server: &TestServer, browser: &Browser, url: &str, decision: &str) -> (String, Vec<String>) {
+    let mut landing = browser.visit(&server.issuer, url).await;
+    let mut seen = Vec::new();
+    loop {
+        match landing {
+            Landing::Redirect(to) => return (to, seen),
+            Landing::Page(_, html) if html.contains("id=\"login\"") => {
+                seen.push("login".to_owned());
+                landing =
+                    browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASS)]).await;
+            }
+            Landing::Page(_, html) if html.contains("id=\"consent\"") => {
+                seen.push(format!("consent:{}", html.contains("Nechci poskytnout údaje")));
+                landing = browser.submit(&server.issuer, &html, "consent", &[("decision", decision)]).await;
+            }
+            Landing::Page(status, html) => panic!("unexpected page ({status}):\n{html}"),
+        }
+    }
+}
+
+/// The code of a redirect back to the portal (checking its `state` and NIA's issuer).
+fn code_of(redirect: &str) -> String {
+    assert!(redirect.starts_with(REDIRECT), "{redirect}");
+    let params = common::params_of(redirect);
+    assert_eq!(params["state"], "st-nia");
+    params["code"].clone()
+}
+
+/// The token request a DIA-style broker sends: client_secret_post with whatever secret it was
+/// configured with (NIA issues none), the redirect URI, a code_verifier NIA ignores.
+async fn token(server: &TestServer, client_id: &str, code: &str, secret: &str) -> (u16, Value) {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("code_verifier", "ignored-ignored-ignored-ignored-ignored-ignored"),
+    ];
+    let response = reqwest::Client::new().post(at(server, "/FPSTS/oidc/token")).form(&form).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn part(token: &str, index: usize) -> Value {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(index).unwrap()).unwrap()).unwrap()
+}
+
+/// Opens the ID token as the portal does: a JWE (RSA-OAEP, A256CBC-HS512, no `kid`) that its
+/// key decrypts to a JWS that the face's JWKS verifies. Returns the claims.
+async fn open(server: &TestServer, id_token: &str, private: &Jwk) -> Value {
+    assert_eq!(id_token.split('.').count(), 5, "a compact JWE: {id_token}");
+    let header = part(id_token, 0);
+    assert_eq!(header["alg"], "RSA-OAEP");
+    assert_eq!(header["enc"], "A256CBC-HS512");
+    assert!(header.get("kid").is_none(), "NIA's JWE names no key: {header}");
+    let decrypter = josekit::jwe::RSA_OAEP.decrypter_from_jwk(private).unwrap();
+    let (inner, _) = josekit::jwe::deserialize_compact(id_token, &decrypter).expect("the portal's key opens it");
+    verify(server, &String::from_utf8(inner).unwrap()).await
+}
+
+async fn verify(server: &TestServer, jws: &str) -> Value {
+    let jwks: Value =
+        reqwest::get(at(server, "/FPSTS/oidc/openid-configuration-jwks")).await.unwrap().json().await.unwrap();
+    let header = part(jws, 0);
+    assert_eq!(header["alg"], "RS256");
+    let key = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header["kid"]).expect("a key of the JWKS");
+    let jwk = Jwk::from_bytes(serde_json::to_vec(key).unwrap()).unwrap();
+    let verifier = josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap();
+    let (payload, _) = josekit::jwt::decode_with_verifier(jws, &verifier).expect("the face's signature verifies");
+    Value::Object(payload.claims_set().clone())
+}
+
+fn is_person_identifier(value: &Value) -> bool {
+    let Some(id) = value.as_str().and_then(|v| v.strip_prefix("CZ/CZ/")) else { return false };
+    let groups: Vec<_> = id.split('-').map(str::len).collect();
+    groups == [8, 4, 4, 4, 12] && id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit())
+}
+
+#[tokio::test]
+async fn discovery_is_nias_at_its_own_path_in_any_letter_case() {
+    let server = start(QuirkSettings::default()).await;
+    let lower: Value =
+        reqwest::get(at(&server, "/fpsts/oidc/openid-configuration")).await.unwrap().json().await.unwrap();
+    let upper: Value =
+        reqwest::get(at(&server, "/FPSTS/oidc/openid-configuration")).await.unwrap().json().await.unwrap();
+    let mixed = reqwest::get(at(&server, "/Fpsts/OIDC/Openid-Configuration")).await.unwrap();
+    assert_eq!(mixed.status(), 200);
+    assert_eq!(lower, upper);
+    assert_eq!(lower["issuer"], ISSUER);
+    for (member, path) in [
+        ("authorization_endpoint", "/FPSTS/oidc/authorize"),
+        ("token_endpoint", "/FPSTS/oidc/token"),
+        ("userinfo_endpoint", "/FPSTS/oidc/userinfo"),
+        ("end_session_endpoint", "/FPSTS/oidc/endsession"),
+        ("jwks_uri", "/FPSTS/oidc/openid-configuration-jwks"),
+    ] {
+        assert_eq!(lower[member], at(&server, path), "{member}");
+    }
+    assert_eq!(lower["token_endpoint_auth_methods_supported"], json!(["client_secret_post"]));
+    let scopes = lower["scopes_supported"].as_array().unwrap();
+    for scope in ["openid", "loalow", "loasubstantial", "loahigh", "loaexact", "forceauthn", "ispassive"] {
+        assert!(scopes.contains(&json!(scope)), "{scope}");
+    }
+    assert!(!scopes.contains(&json!("profile")));
+    let claims = lower["claims_supported"].as_array().unwrap();
+    for claim in ["PersonIdentifier", "CurrentGivenName", "CurrentFamilyName", "DateOfBirth", "CurrentAddress", "eMail"]
+    {
+        assert!(claims.contains(&json!(claim)), "{claim}");
+    }
+    for absent in
+        ["code_challenge_methods_supported", "id_token_encryption_alg_values_supported", "registration_endpoint"]
+    {
+        assert!(lower.get(absent).is_none(), "{absent}: {lower}");
+    }
+    // The primary face is untouched.
+    let standard: Value =
+        reqwest::get(server.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
+    assert_eq!(standard["issuer"], server.issuer);
+    assert!(standard["scopes_supported"].as_array().unwrap().contains(&json!("profile")));
+}
+
+#[tokio::test]
+async fn a_portal_gets_the_attributes_it_names_encrypted_to_its_key_and_another_portal_another_person_identifier() {
+    let server = start(QuirkSettings::default()).await;
+    let (key_a, jwks_a) = portal_key();
+    let (key_b, jwks_b) = portal_key();
+    register(&server, PORTAL_A, Some(jwks_a)).await.unwrap();
+    register(&server, PORTAL_B, Some(jwks_b)).await.unwrap();
+    let browser = Browser::new();
+
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["login", "consent:true"]);
+    let (status, tokens) = token(&server, PORTAL_A, &code_of(&redirect), "whatever-the-broker-sends").await;
+    assert_eq!(status, 200, "{tokens}");
+    let claims = open(&server, tokens["id_token"].as_str().unwrap(), &key_a).await;
+    assert_eq!(claims["iss"], ISSUER);
+    assert_eq!(claims["aud"], PORTAL_A);
+    assert!(claims.get("sub").is_none(), "no sub unless asked for: {claims}");
+    assert!(is_person_identifier(&claims["PersonIdentifier"]), "{claims}");
+    assert_eq!(claims["CurrentGivenName"], "Jana");
+    assert_eq!(claims["CurrentFamilyName"], "Nováková");
+    assert_eq!(claims["DateOfBirth"], "1990-05-17");
+    assert_eq!(claims["eMail"], "jana@example.cz");
+    assert_eq!(claims["isAgeOver"], true);
+    assert!(claims["age"].as_u64().unwrap() >= 36);
+    let address = String::from_utf8(STANDARD.decode(claims["CurrentAddress"].as_str().unwrap()).unwrap()).unwrap();
+    assert!(address.contains("<eidas:Thoroughfare>Dlouhá</eidas:Thoroughfare>"), "{address}");
+    assert!(address.contains("<eidas:PostName>Praha</eidas:PostName>"), "{address}");
+    for standard_name in ["given_name", "family_name", "email", "name"] {
+        assert!(claims.get(standard_name).is_none(), "{standard_name}: {claims}");
+    }
+    // Userinfo answers {} with the access token.
+    let userinfo = reqwest::Client::new()
+        .get(at(&server, "/FPSTS/oidc/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 200);
+    assert_eq!(userinfo.json::<Value>().await.unwrap(), json!({}));
+
+    // Portal B, in the same SSO session: no login, its own consent, another PersonIdentifier.
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_B, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["consent:true"]);
+    let (_, tokens_b) = token(&server, PORTAL_B, &code_of(&redirect), "").await;
+    let claims_b = open(&server, tokens_b["id_token"].as_str().unwrap(), &key_b).await;
+    assert!(is_person_identifier(&claims_b["PersonIdentifier"]));
+    assert_ne!(claims_b["PersonIdentifier"], claims["PersonIdentifier"]);
+    // Portal A again: consent remembered, the same PersonIdentifier; only what is named now.
+    let only_id = r#"{"id_token":{"PersonIdentifier":null}}"#;
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", only_id), "allow").await;
+    assert!(pages.is_empty(), "{pages:?}");
+    let (_, again) = token(&server, PORTAL_A, &code_of(&redirect), "").await;
+    let claims_again = open(&server, again["id_token"].as_str().unwrap(), &key_a).await;
+    assert_eq!(claims_again["PersonIdentifier"], claims["PersonIdentifier"]);
+    assert!(claims_again.get("CurrentGivenName").is_none(), "{claims_again}");
+    // Without claims, nothing at all.
+    let (redirect, _) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", "{}"), "allow").await;
+    let (_, bare) = token(&server, PORTAL_A, &code_of(&redirect), "").await;
+    let bare_claims = open(&server, bare["id_token"].as_str().unwrap(), &key_a).await;
+    assert!(bare_claims.get("PersonIdentifier").is_none(), "{bare_claims}");
+}
+
+#[tokio::test]
+async fn refusing_to_provide_data_gives_a_token_without_attributes_and_keeps_the_session() {
+    let server = start(QuirkSettings::default()).await;
+    let (key, jwks) = portal_key();
+    register(&server, PORTAL_A, Some(jwks)).await.unwrap();
+    let browser = Browser::new();
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "deny").await;
+    assert_eq!(pages, ["login", "consent:true"]);
+    let (status, tokens) = token(&server, PORTAL_A, &code_of(&redirect), "").await;
+    assert_eq!(status, 200, "{tokens}");
+    let claims = open(&server, tokens["id_token"].as_str().unwrap(), &key).await;
+    for attribute in ["PersonIdentifier", "CurrentGivenName", "CurrentFamilyName", "DateOfBirth", "eMail", "sub"] {
+        assert!(claims.get(attribute).is_none(), "{attribute}: {claims}");
+    }
+    assert_eq!(claims["aud"], PORTAL_A);
+    // The session stays: the next login asks only for consent again (nothing was remembered).
+    let (_, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["consent:true"]);
+}
+
+#[tokio::test]
+async fn logout_returns_to_the_registered_url_and_an_unreadable_hint_is_erc_202() {
+    let server = start(QuirkSettings::default()).await;
+    let (_, jwks) = portal_key();
+    register(&server, PORTAL_A, Some(jwks)).await.unwrap();
+    let browser = Browser::new();
+    through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+
+    // An id_token_hint NIA cannot read (the JWE itself, here any garbage): erc=202.
+    let mut bad = url::Url::parse(&at(&server, "/FPSTS/oidc/endsession")).unwrap();
+    bad.query_pairs_mut().append_pair("client_id", PORTAL_A).append_pair("id_token_hint", "a.b.c.d.e");
+    match browser.visit(&server.issuer, bad.as_str()).await {
+        Landing::Page(status, html) => {
+            assert_eq!(status, 400);
+            assert!(html.contains("erc=202"), "{html}");
+        }
+        other => panic!("expected the error page, got {other:?}"),
+    }
+    // The front-channel GET with client_id and state: back to the registered URL, logged out.
+    let mut url = url::Url::parse(&at(&server, "/FPSTS/oidc/EndSession")).unwrap();
+    url.query_pairs_mut().append_pair("client_id", PORTAL_A).append_pair("state", "bye-1");
+    match browser.visit(&server.issuer, url.as_str()).await {
+        Landing::Redirect(to) => assert_eq!(to, format!("{LOGGED_OUT}?state=bye-1")),
+        other => panic!("expected the way back to the portal, got {other:?}"),
+    }
+    let (_, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["login"], "the session ended; the consent was remembered");
+}
+
+#[tokio::test]
+async fn a_portal_without_an_encryption_key_is_refused_by_a_face_that_encrypts() {
+    let server = start(QuirkSettings::default()).await;
+    let error = register(&server, PORTAL_A, None).await.unwrap_err();
+    assert!(error.contains("encrypt_id_tokens"), "{error}");
+}
+
+#[tokio::test]
+async fn a_strict_nia_checks_the_secret_and_gives_sub_when_claims_names_it() {
+    let quirks = QuirkSettings {
+        token_without_secret: Some(false),
+        encrypt_id_tokens: Some(false),
+        userinfo_empty: Some(false),
+        ..QuirkSettings::default()
+    };
+    let server = start(quirks).await;
+    let metadata: ClientMetadata = serde_json::from_value(json!({
+        "redirect_uris": [REDIRECT],
+        "token_endpoint_auth_method": "client_secret_post",
+        "client_secret": "portal-secret-123",
+    }))
+    .unwrap();
+    let face = nia(&server);
+    let (client, _) = registration::build(face, metadata, PORTAL_A.into(), face.now()).await.unwrap();
+    face.stores.clients.insert(&client).await.unwrap();
+    let browser = Browser::new();
+    let with_sub = r#"{"id_token":{"sub":null,"PersonIdentifier":null}}"#;
+    let (redirect, _) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", with_sub), "allow").await;
+    let code = code_of(&redirect);
+    let (status, refused) = token(&server, PORTAL_A, &code, "not-the-secret").await;
+    assert_eq!((status, refused["error"].as_str()), (401, Some("invalid_client")), "{refused}");
+    let (status, tokens) = token(&server, PORTAL_A, &code, "portal-secret-123").await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(id_token.split('.').count(), 3, "not encrypted when the face does not encrypt");
+    let claims = verify(&server, id_token).await;
+    assert!(is_person_identifier(&claims["sub"]), "{claims}");
+    assert_eq!(claims["sub"], claims["PersonIdentifier"]);
+}
