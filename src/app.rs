@@ -223,15 +223,71 @@ where
         header_read: Duration::from_secs(provider.config.http.header_read_timeout),
         idle: Duration::from_secs(provider.config.http.idle_timeout),
     };
+    // One shutdown for every listener: the main one's and those of faces with their own.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stopped = move |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let own = own_listeners(&provider, &authn, &timeouts, stopped, &stopping).await?;
     #[cfg(feature = "defects")]
     let defects = crate::defects::Defects::from_env().unwrap_or_default().layers(&provider);
     let router = crate::http::router(provider, authn);
     #[cfg(feature = "defects")]
     let router = defects.around(router);
-    let result = crate::server::serve(listener, router, timeouts, shutdown).await;
+    let main = crate::server::serve(listener, router, timeouts, stopped(stopping));
+    tokio::pin!(main);
+    let result = tokio::select! {
+        result = &mut main => result,
+        () = shutdown => {
+            let _ = stop.send(true);
+            main.await
+        }
+    };
+    let _ = stop.send(true);
+    for served in own {
+        let _ = served.await;
+    }
     housekeeping.abort();
     key_reloading.iter().for_each(tokio::task::JoinHandle::abort);
     result
+}
+
+/// Binds the listeners of the faces that have their own (`[[faces]] listen`) and serves each
+/// face there until `stopped`.
+async fn own_listeners<F, Fut>(
+    provider: &Provider,
+    authn: &Authn,
+    timeouts: &crate::server::Timeouts,
+    stopped: F,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<Vec<tokio::task::JoinHandle<std::io::Result<()>>>>
+where
+    F: Fn(tokio::sync::watch::Receiver<bool>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut served = Vec::new();
+    for face in provider.faces.iter() {
+        let listen =
+            provider.config.faces.iter().find(|f| Some(&f.name) == face.persona.face.as_ref()).and_then(|f| f.listen);
+        let Some(addr) = listen else { continue };
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("binding {addr} for the face {}: {e}", face.persona.name))
+        })?;
+        tracing::info!(%addr, face = face.persona.face.as_deref().unwrap_or_default(), url = %face.persona.base_url, "face listening");
+        let router = crate::http::router_of_face(face, authn.clone());
+        let timeouts = *timeouts;
+        let stop = stopped(stopping.clone());
+        let tls = (&provider.config.tls.cert_file, &provider.config.tls.key_file);
+        served.push(match tls {
+            (Some(cert), Some(key)) => {
+                let acceptor = crate::tls::acceptor(cert, key).map_err(|e| std::io::Error::other(e.to_string()))?;
+                let listener = crate::tls::TlsListener::new(listener, acceptor)?;
+                tokio::spawn(crate::server::serve(listener, router, timeouts, stop))
+            }
+            _ => tokio::spawn(crate::server::serve(listener, router, timeouts, stop)),
+        });
+    }
+    Ok(served)
 }
 
 /// Binds to the configured address and serves until SIGTERM or Ctrl-C.

@@ -352,7 +352,7 @@ impl Config {
                 crate::persona::NAMES
             )));
         };
-        faces::validate(&self.faces, &self.issuer, &primary.served_paths())?;
+        faces::validate(&self.faces, &self.issuer, &primary.served_paths(), self.listen)?;
         let t = &self.tokens;
         for (name, value) in [
             ("tokens.code_ttl", t.code_ttl),

@@ -40,6 +40,11 @@ pub struct FaceConfig {
     /// the issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A listener of the face's own, where it answers at its real paths (NIA's
+    /// `/FPSTS/oidc/authorize`, without a prefix) — besides the prefix of `url` on the main
+    /// listener, when `url` has a path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<std::net::SocketAddr>,
     /// The persona's quirks turned on or off (`persona::Quirks`).
     #[serde(default)]
     pub quirks: QuirkSettings,
@@ -66,6 +71,7 @@ impl FaceConfig {
         }
         let persona = Persona::by_name(&self.persona, Some(issuer), self.url.as_deref())
             .ok_or_else(|| invalid(format!("unknown persona {:?} (known: {})", self.persona, crate::persona::NAMES)))?;
+        let persona = Persona { own_listener: self.listen.is_some(), ..persona };
         Ok(persona.with_quirks(&self.quirks).into_face(&self.name))
     }
 }
@@ -88,6 +94,7 @@ pub(crate) fn validate(
     faces: &[FaceConfig],
     primary_issuer: &str,
     primary_paths: &[String],
+    primary_listen: std::net::SocketAddr,
 ) -> Result<(), ConfigError> {
     let invalid = |message: String| Err(ConfigError::Invalid(message));
     let mut bases: Vec<String> = Vec::new();
@@ -108,7 +115,18 @@ pub(crate) fn validate(
         if faces.iter().filter(|f| f.persona().is_ok_and(|p| p.issuer == persona.issuer)).count() > 1 {
             return invalid(format!("faces.{}: another face has the issuer {}", face.name, persona.issuer));
         }
+        if let Some(listen) = face.listen {
+            let taken = listen == primary_listen || faces.iter().filter(|f| f.listen == Some(listen)).count() > 1;
+            if taken {
+                return invalid(format!("faces.{}: listen {listen} is another listener's address", face.name));
+            }
+        }
         let base = persona.base_path();
+        // A face on a listener of its own may have the whole of it; on the main one it needs a
+        // path of its own.
+        if base.is_empty() && face.listen.is_some() {
+            continue;
+        }
         if base.is_empty() {
             return invalid(format!(
                 "faces.{}: {} needs a path (e.g. {}/{}), where its endpoints are served",
@@ -142,13 +160,14 @@ mod tests {
             persona: standard(),
             issuer: Some(issuer.into()),
             url: None,
+            listen: None,
             quirks: QuirkSettings::default(),
         }
     }
 
     fn check(faces: &[FaceConfig]) -> Result<(), String> {
         let primary = Persona::standard(PRIMARY);
-        validate(faces, PRIMARY, &primary.served_paths()).map_err(|e| e.to_string())
+        validate(faces, PRIMARY, &primary.served_paths(), ([127, 0, 0, 1], 8080).into()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -200,5 +219,10 @@ mod tests {
         assert!(check(&two).unwrap_err().contains("another face has the issuer"));
         let bad = FaceConfig { issuer: Some("not a urn".into()), ..nia(Some("https://login.example/nia")) };
         assert!(check(&[bad]).unwrap_err().contains("URN"));
+        // On a listener of its own, the face may have the whole origin.
+        let own = FaceConfig { listen: Some(([127, 0, 0, 1], 8443).into()), ..nia(Some("https://nia.example")) };
+        check(std::slice::from_ref(&own)).unwrap();
+        let clash = FaceConfig { listen: Some(([127, 0, 0, 1], 8080).into()), ..own };
+        assert!(check(&[clash]).unwrap_err().contains("another listener"));
     }
 }

@@ -54,19 +54,43 @@ pub struct AppState {
 /// Every route of the provider: each face's (the primary's and those of `[[faces]]`) under its
 /// issuer's path, and the site's own (health, landing page, metrics).
 pub fn router(provider: Provider, authn: Authn) -> Router {
+    // A face at the root of a listener of its own is served only there (`router_of_face`).
     let faces = provider
         .faces
         .iter()
+        .filter(|other| !other.persona.base_path().is_empty())
         .fold(face(provider.clone(), authn.clone()), |app, other| app.merge(face(other.clone(), authn.clone())));
     let base = provider.persona.base_path();
     let site = Router::new().route("/healthz", get(discovery::healthz)).route("/readyz", get(discovery::readyz));
     // The outbox exists over HTTP in dev mode only.
     let site = if provider.config.dev.is_some() { site.route(dev_outbox::PATH, get(dev_outbox::list)) } else { site };
     let config = provider.config.clone();
-    let any_case = AnyCase::of(&provider, faces.clone());
+    let faces_served = std::iter::once(&provider).chain(provider.faces.iter()).map(|f| (f, f.persona.base_path()));
+    let any_case = AnyCase::of(faces_served, faces.clone());
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
     let site = landing::mount(site, &base).layer(localise).with_state(AppState { provider, authn });
-    crate::metrics::routes(faces.merge(site), &config.metrics)
+    outer(crate::metrics::routes(faces.merge(site), &config.metrics), any_case, &config)
+}
+
+/// The routes of a face on a listener of its own: at its real paths (NIA's `/FPSTS/oidc/…`),
+/// and under its base path too when it has one, where its pages link to.
+pub fn router_of_face(face: &Provider, authn: Authn) -> Router {
+    let base = face.persona.base_path();
+    let at_root = face_at(face.clone(), authn.clone(), "");
+    let routes = if base.is_empty() { at_root } else { at_root.merge(face_at(face.clone(), authn, &base)) };
+    let mut mounts = vec![(face, String::new())];
+    if !base.is_empty() {
+        mounts.push((face, base));
+    }
+    let any_case = AnyCase::of(mounts.into_iter(), routes.clone());
+    let health = Router::new().route("/healthz", get(discovery::healthz));
+    outer(routes.merge(health), any_case, &face.config)
+}
+
+/// What every listener has around its routes: the fallback (an endpoint in another letter case,
+/// or 404), the body limit, the security headers, tracing and metrics.
+fn outer(routes: Router, any_case: AnyCase, config: &crate::config::Config) -> Router {
+    routes
         .fallback(move |request: Request| any_case.clone().route(request))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::map_response(common_headers))
@@ -75,8 +99,14 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
         .layer(axum::middleware::from_fn(crate::metrics::track))
 }
 
-/// The routes of one face, mounted under its issuer's path.
+/// The routes of one face, mounted under its base URL's path.
 fn face(provider: Provider, authn: Authn) -> Router {
+    let base = provider.persona.base_path();
+    face_at(provider, authn, &base)
+}
+
+/// The routes of one face, mounted under `base`.
+fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
     let paths = &provider.persona.paths;
     let registration_item = format!("{}/{{client_id}}", paths.registration);
     let card_challenge = format!("{}/{{interaction}}/{{nonce}}", paths.login_card);
@@ -114,10 +144,9 @@ fn face(provider: Provider, authn: Authn) -> Router {
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))
         .merge(api);
-    let base = provider.persona.base_path();
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
     let routes = routes.layer(localise).with_state(AppState { provider, authn });
-    if base.is_empty() { routes } else { Router::new().nest(&base, routes) }
+    if base.is_empty() { routes } else { Router::new().nest(base, routes) }
 }
 
 async fn common_headers(mut response: Response) -> Response {
@@ -139,14 +168,11 @@ struct AnyCase {
 }
 
 impl AnyCase {
-    fn of(provider: &Provider, faces: Router) -> Self {
-        let paths = std::iter::once(provider)
-            .chain(provider.faces.iter())
-            .filter(|face| face.persona.quirks.paths_any_case)
-            .flat_map(|face| {
-                let base = face.persona.base_path();
-                face.persona.fixed_routes().map(|route| format!("{base}{route}"))
-            })
+    /// For the faces served under the given base paths, routed by `faces`.
+    fn of<'a>(served: impl Iterator<Item = (&'a Provider, String)>, faces: Router) -> Self {
+        let paths = served
+            .filter(|(face, _)| face.persona.quirks.paths_any_case)
+            .flat_map(|(face, base)| face.persona.fixed_routes().map(move |route| format!("{base}{route}")))
             .map(|path| (path.to_ascii_lowercase(), path))
             .collect();
         Self { paths, faces }

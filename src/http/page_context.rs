@@ -32,7 +32,7 @@ impl PageContext {
         let base = provider.persona.base_path();
         let jar = CookieJar {
             secure: provider.persona.is_https(),
-            path: if base.is_empty() { "/".into() } else { base.clone() },
+            path: if base.is_empty() || provider.persona.own_listener { "/".into() } else { base.clone() },
             face: provider.persona.face.clone(),
         };
         Self { locale: Locale::negotiate(ui_locales, accept), base, jar }

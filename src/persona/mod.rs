@@ -65,6 +65,9 @@ pub struct Persona {
     pub scopes: &'static [&'static str],
     /// How the face deviates from a plain OpenID Provider.
     pub quirks: Quirks,
+    /// The face has a listener of its own (`[[faces]] listen`), where it answers at its paths
+    /// with and without its base path; its cookies are then for the whole host (`Path=/`).
+    pub own_listener: bool,
     /// The level of assurance of a password login.
     pub password_acr: Loa,
     /// How this face shows its encrypted ID tokens.
@@ -158,6 +161,7 @@ impl Persona {
             surface: Surface::Standard,
             scopes: STANDARD_SCOPES,
             quirks: Quirks::NONE,
+            own_listener: false,
             password_acr: Loa::Low,
             encryption: EncryptionStyle::STANDARD,
         }

@@ -26,6 +26,7 @@ async fn two_faces() -> TestServer {
             persona: "standard".into(),
             issuer: Some(format!("{}/second", config.issuer)),
             url: None,
+            listen: None,
             quirks: Default::default(),
         }];
     })

@@ -37,6 +37,7 @@ async fn start(quirks: QuirkSettings) -> TestServer {
             persona: "nia".into(),
             issuer: None,
             url: Some(format!("{}/nia", config.issuer)),
+            listen: None,
             quirks,
         }];
     })
@@ -380,4 +381,184 @@ async fn a_strict_nia_checks_the_secret_and_gives_sub_when_claims_names_it() {
     let claims = verify(&server, id_token).await;
     assert!(is_person_identifier(&claims["sub"]), "{claims}");
     assert_eq!(claims["sub"], claims["PersonIdentifier"]);
+}
+
+/// A free port on loopback, for a face's own listener.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_face_on_a_listener_of_its_own_answers_at_nias_real_paths() {
+    let (own, both) = (free_port(), free_port());
+    let server = TestServer::start_with(|config| {
+        let face = |name: &str, url: String, port: u16| FaceConfig {
+            name: name.into(),
+            persona: "nia".into(),
+            issuer: Some(format!("urn:example:{name}")),
+            url: Some(url),
+            listen: Some(([127, 0, 0, 1], port).into()),
+            quirks: QuirkSettings::default(),
+        };
+        // One at the root of its own port only; one also under /nia2 on the main port.
+        config.faces = vec![
+            face("nia", format!("http://127.0.0.1:{own}"), own),
+            face("nia2", format!("{}/nia2", config.issuer), both),
+        ];
+    })
+    .await;
+    server.add_user(USER, PASS, json!({ "given_name": "Jana" })).await;
+    let origin = format!("http://127.0.0.1:{own}");
+    let discovery: Value =
+        reqwest::get(format!("{origin}/fpsts/oidc/openid-configuration")).await.unwrap().json().await.unwrap();
+    assert_eq!(discovery["issuer"], "urn:example:nia");
+    assert_eq!(discovery["authorization_endpoint"], format!("{origin}/FPSTS/oidc/authorize"));
+    // Not on the main port: it has no path there.
+    assert_eq!(reqwest::get(server.url("/FPSTS/oidc/openid-configuration")).await.unwrap().status(), 404);
+    // The other is at both places, and says the main port's prefix is its URL.
+    for at in [
+        format!("http://127.0.0.1:{both}/FPSTS/oidc/openid-configuration"),
+        server.url("/nia2/fpsts/oidc/openid-configuration"),
+    ] {
+        let doc: Value = reqwest::get(&at).await.unwrap().json().await.unwrap();
+        assert_eq!(doc["token_endpoint"], server.url("/nia2/FPSTS/oidc/token"), "{at}");
+    }
+
+    // A portal of the first logs in at the real paths of its port.
+    let (key, jwks) = portal_key();
+    let face = &server.provider.faces[0];
+    let meta: ClientMetadata = serde_json::from_value(json!({
+        "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_post", "jwks": jwks,
+    }))
+    .unwrap();
+    let (client, _) = registration::build(face, meta, PORTAL_A.into(), face.now()).await.unwrap();
+    face.stores.clients.insert(&client).await.unwrap();
+    let mut url = url::Url::parse(&format!("{origin}/FPSTS/oidc/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", PORTAL_A)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", "openid")
+        .append_pair("state", "st-nia")
+        .append_pair("claims", r#"{"id_token":{"PersonIdentifier":null,"CurrentGivenName":null}}"#);
+    let redirect = Browser::new().authorize(&origin, url.as_str(), USER, PASS).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code_of(&redirect)),
+        ("redirect_uri", REDIRECT),
+        ("client_id", PORTAL_A),
+    ];
+    let response = reqwest::Client::new().post(format!("{origin}/FPSTS/oidc/token")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let decrypter = josekit::jwe::RSA_OAEP.decrypter_from_jwk(&key).unwrap();
+    let (inner, _) = josekit::jwe::deserialize_compact(tokens["id_token"].as_str().unwrap(), &decrypter).unwrap();
+    let claims = part(&String::from_utf8(inner).unwrap(), 1);
+    assert_eq!(claims["iss"], "urn:example:nia");
+    assert_eq!(claims["CurrentGivenName"], "Jana");
+    assert!(is_person_identifier(&claims["PersonIdentifier"]));
+}
+
+#[tokio::test]
+async fn a_portal_with_the_openidconnect_crate_logs_in_at_a_nia_that_does_not_encrypt() {
+    use openidconnect::core::{CoreClient, CoreJsonWebKeySet, CoreProviderMetadata, CoreResponseType};
+    use openidconnect::{
+        AuthType, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, RedirectUrl,
+        TokenResponse,
+    };
+    // The crate cannot open a JWE and needs `sub`: a NIA without encryption, `sub` named.
+    let server = start(QuirkSettings { encrypt_id_tokens: Some(false), ..QuirkSettings::default() }).await;
+    let meta: ClientMetadata = serde_json::from_value(json!({
+        "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_post",
+    }))
+    .unwrap();
+    let face = nia(&server);
+    let (client, _) = registration::build(face, meta, PORTAL_A.into(), face.now()).await.unwrap();
+    face.stores.clients.insert(&client).await.unwrap();
+
+    // NIA's discovery is not under the issuer (a URN), so the portal reads it from its address.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let doc: Value =
+        http.get(at(&server, "/fpsts/oidc/openid-configuration")).send().await.unwrap().json().await.unwrap();
+    let jwks: CoreJsonWebKeySet =
+        http.get(doc["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+    let metadata: CoreProviderMetadata = serde_json::from_value::<CoreProviderMetadata>(doc).unwrap().set_jwks(jwks);
+    let rp = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(PORTAL_A.into()),
+        Some(ClientSecret::new("any".into())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap())
+    .set_auth_type(AuthType::RequestBody);
+    let (url, state, nonce) = rp
+        .authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_extra_param("claims", r#"{"id_token":{"sub":null,"PersonIdentifier":null,"CurrentGivenName":null}}"#)
+        .url();
+    let landing = server.browser().authorize(&server.issuer, url.as_str(), USER, PASS).await;
+    let params = common::params_of(&landing);
+    assert_eq!(params.get("state"), Some(state.secret()));
+    let tokens =
+        rp.exchange_code(AuthorizationCode::new(params["code"].clone())).unwrap().request_async(&http).await.unwrap();
+    let claims = tokens.id_token().expect("an ID token").claims(&rp.id_token_verifier(), &nonce).unwrap();
+    assert_eq!(claims.issuer().as_str(), ISSUER);
+    assert!(claims.subject().as_str().starts_with("CZ/CZ/"), "{}", claims.subject().as_str());
+    let raw = part(&tokens.id_token().unwrap().to_string(), 1);
+    assert_eq!(raw["PersonIdentifier"], raw["sub"]);
+    assert_eq!(raw["CurrentGivenName"], "Jana");
+}
+
+#[tokio::test]
+async fn the_cli_shows_a_portal_what_to_register_and_registers_it_with_its_key() {
+    let server = start(QuirkSettings::default()).await;
+    let toml = format!(
+        "issuer = {:?}\n\n[[faces]]\nname = \"nia\"\npersona = \"nia\"\nurl = \"{}/nia\"\n",
+        server.issuer, server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    let shown = common::cli_beside(&server, &["persona", "show", "nia"], &[]);
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["issuer"], ISSUER);
+    assert_eq!(shown["discovery"], at(&server, "/FPSTS/oidc/openid-configuration"));
+    assert_eq!(shown["register"]["token_endpoint_auth_method"], "client_secret_post");
+    assert_eq!(shown["quirks"]["encrypt_id_tokens"], true);
+    assert!(shown["command"].as_str().unwrap().contains("--face nia client add"), "{shown}");
+
+    let (_, jwks) = portal_key();
+    let jwks_file = server.dir.join("portal-enc.jwks.json");
+    std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+    let add = |with_key: bool| {
+        let mut args = vec![
+            "--face",
+            "nia",
+            "client",
+            "add",
+            "--id",
+            PORTAL_A,
+            "--redirect-uri",
+            REDIRECT,
+            "--auth-method",
+            "client_secret_post",
+        ];
+        if with_key {
+            args.extend(["--jwks-file", jwks_file.to_str().unwrap()]);
+        }
+        common::cli_beside(&server, &args, &[])
+    };
+    let refused = add(false);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("encrypt_id_tokens"), "{refused:?}");
+    let added = add(true);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let added: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(added["client_id"], PORTAL_A);
+    assert_eq!(added["id_token_encrypted_response_alg"], "RSA-OAEP");
+    assert_eq!(added["id_token_encrypted_response_enc"], "A256CBC-HS512");
+
+    let unknown = common::cli_beside(&server, &["persona", "show", "keycloak"], &[]);
+    assert!(!unknown.status.success());
 }
