@@ -58,6 +58,9 @@ pub struct AddClient {
     /// Skip the consent page for this client.
     #[arg(long)]
     pub first_party: bool,
+    /// mojeID's full access: the client also receives `mojeid_valid` and `mojeid_status`.
+    #[arg(long)]
+    pub full_access: bool,
     /// Use this secret instead of a generated one (fixtures and tests only).
     #[arg(long)]
     pub secret: Option<String>,
@@ -97,6 +100,9 @@ pub struct UpdateClient {
     /// Whether the client skips the consent page.
     #[arg(long, value_name = "true|false")]
     pub first_party: Option<bool>,
+    /// Whether the client has mojeID's full access (`mojeid_valid`, `mojeid_status`).
+    #[arg(long, value_name = "true|false")]
+    pub full_access: Option<bool>,
     /// Use this secret from now on (fixtures and tests only).
     #[arg(long, conflicts_with = "rotate_secret")]
     pub secret: Option<String>,
@@ -168,6 +174,7 @@ async fn update(provider: &Provider, update: UpdateClient) -> Result<(), CliErro
     meta.token_endpoint_auth_method = update.auth_method.or(meta.token_endpoint_auth_method);
     meta.client_name = update.name.or(meta.client_name);
     meta.first_party = update.first_party.or(meta.first_party);
+    meta.full_access = update.full_access.or(meta.full_access);
     let new_secret = update.rotate_secret || update.secret.is_some();
     meta.client_secret = update.secret;
     let (mut client, secret) = registration::build(provider, meta, id.clone(), provider.now()).await?;
@@ -237,6 +244,7 @@ pub async fn run(provider: &Provider, cmd: ClientCommand) -> Result<(), CliError
             meta.token_endpoint_auth_method = add.auth_method.or(meta.token_endpoint_auth_method);
             meta.client_name = add.name.or(meta.client_name);
             meta.first_party = Some(add.first_party || meta.first_party.unwrap_or(false));
+            meta.full_access = Some(add.full_access || meta.full_access.unwrap_or(false));
             meta.client_secret = add.secret.or(meta.client_secret);
             let id = add.id.or(meta.client_id.take()).unwrap_or_else(|| crate::secret::random_token(16));
             if provider.stores.clients.get(&id).await?.is_some() {

@@ -74,6 +74,20 @@ fn describe(face: &Provider) -> Value {
                 "logout": format!("GET {}?client_id=…&state=… (returns to the registered logout URL)", p.url(p.paths.end_session)),
             },
         }),
+        Surface::MojeId => json!({
+            "register": {
+                "redirect_uris": "the service's callback URLs",
+                "token_endpoint_auth_method": "client_secret_basic (recommended) or client_secret_post",
+                "full_access": "set by the operator (--full-access): the service also receives mojeid_valid and mojeid_status",
+            },
+            "command": format!("identita{cli_face} client add --redirect-uri https://service.example/callback"),
+            "dynamic_registration": p.url(p.paths.registration),
+            "request": {
+                "scope": "openid profile email phone address",
+                "claims": "{\"id_token\":{\"email\":{\"essential\":true}},\"userinfo\":{\"mojeid_valid\":null}} — email reaches the ID token only this way",
+                "logout": format!("send people to {} (no RP-initiated logout)", p.url(p.paths.end_session)),
+            },
+        }),
         Surface::Standard => json!({
             "register": {
                 "redirect_uris": "the relying party's callback URLs",

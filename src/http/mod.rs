@@ -120,8 +120,13 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(paths.token, post(token::exchange).fallback(token::wrong_method))
         .route(paths.userinfo, get(userinfo::handle).post(userinfo::handle))
         .route(paths.introspection, post(token::introspect).fallback(token::wrong_method))
-        .route(paths.revocation, post(token::revoke).fallback(token::wrong_method))
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers(Any));
+        .route(paths.revocation, post(token::revoke).fallback(token::wrong_method));
+    let api = match provider.persona.discovery_alias() {
+        Some(alias) => api.route(alias, get(discovery::configuration)),
+        None => api,
+    };
+    let api =
+        api.layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers(Any));
     let routes = Router::new()
         .route(paths.authorization, get(authorize::get).post(authorize::post))
         .route(paths.end_session, get(logout::get).post(logout::post))

@@ -136,6 +136,10 @@ pub struct Client {
     /// First-party clients skip the consent page.
     #[serde(default)]
     pub(crate) first_party: bool,
+    /// mojeID's "full access" services: they also receive the account's validation
+    /// (`mojeid_valid`, `mojeid_status`). Set by operators only.
+    #[serde(default)]
+    pub(crate) full_access: bool,
     /// `web` (the default) or `native`: what its redirect URIs may be (see [`RedirectUri`](super::RedirectUri)).
     #[serde(default)]
     pub(crate) application_type: ApplicationType,

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::identity::{claims, eidas};
+use crate::identity::{claims, eidas, mojeid};
 use crate::model::AuthMethod;
 use crate::oidc::Provider;
 use crate::oidc::authorize::{ResponseMode, ResponseType};
@@ -17,7 +17,34 @@ pub(crate) fn metadata(provider: &Provider) -> Value {
     match provider.persona.surface {
         Surface::Standard => standard(provider),
         Surface::Nia => nia(provider),
+        Surface::MojeId => mojeid(provider),
     }
+}
+
+/// mojeID's discovery (`shared/reference/nia_mojeid.md` §8.1–§8.2): a plain provider's, with
+/// client_secret_basic and client_secret_post, the `mojeid_*` claims, no end_session endpoint
+/// (people log out at its logout page) and no PKCE advertised (it is honoured all the same).
+fn mojeid(provider: &Provider) -> Value {
+    let mut doc = standard(provider);
+    if let Value::Object(map) = &mut doc {
+        let methods = json!(["client_secret_basic", "client_secret_post"]);
+        for member in ["token_endpoint", "revocation_endpoint", "introspection_endpoint"] {
+            map.insert(format!("{member}_auth_methods_supported"), methods.clone());
+            map.remove(&format!("{member}_auth_signing_alg_values_supported"));
+        }
+        for member in [
+            "end_session_endpoint",
+            "code_challenge_methods_supported",
+            "backchannel_logout_supported",
+            "backchannel_logout_session_supported",
+        ] {
+            map.remove(member);
+        }
+        let mut claims = claims::supported();
+        claims.extend(mojeid::SUPPORTED);
+        map.insert("claims_supported".into(), claims.into());
+    }
+    doc
 }
 
 /// What NIA's discovery document lists (`shared/reference/nia_mojeid.md` §2.1–§2.2): the

@@ -54,6 +54,8 @@ pub struct ClientMetadata {
     pub(crate) application_type: Option<String>,
     /// Operators only; ignored in dynamic registration.
     pub(crate) first_party: Option<bool>,
+    /// Operators only (mojeID's full access); ignored in dynamic registration.
+    pub(crate) full_access: Option<bool>,
     /// Operators only: a chosen secret (for fixtures); otherwise one is generated.
     pub(crate) client_secret: Option<String>,
 }
@@ -231,6 +233,7 @@ pub async fn build(
         tos_uri: meta.tos_uri,
         client_uri: meta.client_uri,
         first_party: meta.first_party.unwrap_or(false),
+        full_access: meta.full_access.unwrap_or(false),
         application_type,
         registration_token_digest: None,
         created_at: now,
@@ -373,6 +376,7 @@ pub(crate) async fn register(provider: &Provider, input: RegisterInput<'_>) -> R
     let mut meta: ClientMetadata = serde_json::from_slice(input.body)
         .map_err(|e| bad(format!("the request body is not valid client metadata: {e}")))?;
     meta.first_party = None;
+    meta.full_access = None;
     meta.client_secret = None;
     meta.client_id = None;
     let client_id = secret::random_token(16);
@@ -402,6 +406,7 @@ pub(crate) async fn update(provider: &Provider, current: Client, body: &[u8]) ->
         return Err(bad("client_id cannot be changed"));
     }
     meta.first_party = None;
+    meta.full_access = None;
     meta.client_secret = None;
     let (mut client, _) = build(provider, meta, current.client_id.clone(), current.created_at).await?;
     if client.token_endpoint_auth_method.uses_secret() != current.token_endpoint_auth_method.uses_secret() {
@@ -409,6 +414,9 @@ pub(crate) async fn update(provider: &Provider, current: Client, body: &[u8]) ->
     }
     client.secret_digest = current.secret_digest;
     client.registration_token_digest = current.registration_token_digest;
+    // What only an operator sets stays as the operator set it.
+    client.first_party = current.first_party;
+    client.full_access = current.full_access;
     provider.stores.clients.put(&client).await?;
     Ok(response(provider, &client, None, None))
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::identity::{claims, eidas};
+use crate::identity::{claims, eidas, mojeid};
 use crate::model::{Client, Grant, User};
 use crate::oidc::authorize::AuthorizationRequest;
 use crate::oidc::{Provider, subject};
@@ -18,11 +18,10 @@ pub(crate) fn shared_values(
 ) -> Vec<(String, String)> {
     let requested: Vec<_> = request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
     match provider.persona.surface {
-        Surface::Standard => claims::shared_values(user, &request.scopes, &requested),
+        Surface::Standard | Surface::MojeId => claims::shared_values(user, &request.scopes, &requested),
         Surface::Nia => {
             let person_identifier = subject::person_identifier(provider, client, &user.id);
-            let today = chrono::DateTime::from_timestamp(provider.now(), 0).unwrap_or_default().date_naive();
-            let context = eidas::Context { person_identifier: &person_identifier, today };
+            let context = eidas::Context { person_identifier: &person_identifier, today: today(provider) };
             requested.into_iter().flat_map(|r| eidas::shared_values(user, r, &context)).fold(
                 Vec::new(),
                 |mut all, v| {
@@ -74,13 +73,44 @@ pub(crate) fn claims(
         }
         Surface::Nia => {
             let person_identifier = subject::person_identifier(provider, client, &user.id);
-            let today = chrono::DateTime::from_timestamp(provider.now(), 0).unwrap_or_default().date_naive();
-            eidas::release(user, requested, &eidas::Context { person_identifier: &person_identifier, today })
+            eidas::release(
+                user,
+                requested,
+                &eidas::Context { person_identifier: &person_identifier, today: today(provider) },
+            )
+        }
+        Surface::MojeId => {
+            let scope_claims = match place {
+                Place::IdToken { scope_claims } => scope_claims,
+                Place::Userinfo => true,
+            };
+            let mut out = claims::release(user, &grant.scopes, scope_claims, requested);
+            let context = mojeid::Context {
+                today: today(provider),
+                full_access: client.full_access,
+                addresses_as_strings: quirks.mojeid_addresses_as_strings,
+                base_url: provider.persona.base_url.clone(),
+            };
+            out.extend(mojeid::release(user, requested, &context));
+            out
         }
     };
+    // mojeID: the e-mail address in the ID token only when `claims` asks for it there.
+    if matches!(place, Place::IdToken { .. }) && quirks.email_in_id_token_only_when_claimed {
+        for name in ["email", "email_verified"] {
+            if !requested.is_some_and(|r| r.contains_key(name)) {
+                out.remove(name);
+            }
+        }
+    }
     let sub_asked = requested.is_some_and(|r| r.contains_key("sub"));
     if quirks.sub_in_id_token || matches!(place, Place::Userinfo) || sub_asked {
         out.insert("sub".into(), Value::from(subject::of(provider, client, &user.id)));
     }
     out
+}
+
+/// Today's date (UTC), for ages.
+fn today(provider: &Provider) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp(provider.now(), 0).unwrap_or_default().date_naive()
 }

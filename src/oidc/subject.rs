@@ -15,8 +15,10 @@ use crate::persona::Surface;
 pub(crate) fn of(provider: &Provider, client: &Client, user_id: &str) -> String {
     match (provider.persona.surface, client.subject_type) {
         (Surface::Nia, _) => person_identifier(provider, client, user_id),
-        (Surface::Standard, SubjectType::Public) => user_id.to_owned(),
-        (Surface::Standard, SubjectType::Pairwise) => pairwise(sector(client), user_id, &provider.pairwise_salt),
+        (Surface::Standard | Surface::MojeId, SubjectType::Public) => user_id.to_owned(),
+        (Surface::Standard | Surface::MojeId, SubjectType::Pairwise) => {
+            pairwise(sector(client), user_id, &provider.pairwise_salt)
+        }
     }
 }
 

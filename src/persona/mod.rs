@@ -5,6 +5,7 @@
 //! ([`Quirks`]) so a portal can also be tested against a "strict" NIA. The protocol core reads
 //! every path, name and quirk from here instead of from constants.
 
+mod mojeid;
 mod nia;
 mod quirks;
 
@@ -125,10 +126,13 @@ const STANDARD_PATHS: Paths = Paths {
 pub enum Surface {
     Standard,
     Nia,
+    /// mojeID's: the standard claims and the `mojeid_*` ones; the full-access ones (`mojeid_valid`,
+    /// the account status) only to clients marked `full_access`.
+    MojeId,
 }
 
 /// The personas a face can take, for messages.
-pub const NAMES: &str = "standard, nia";
+pub const NAMES: &str = "standard, nia, mojeid";
 
 impl Persona {
     /// The persona `name` with `issuer` (or the persona's own default issuer), served at
@@ -137,6 +141,10 @@ impl Persona {
         let persona = match name {
             "standard" => Self::standard(issuer?),
             "nia" => nia::persona(issuer.unwrap_or(nia::ISSUER), base_url.or(issuer)?),
+            "mojeid" => {
+                let base = base_url.or_else(|| issuer?.trim_end_matches('/').strip_suffix("/oidc"))?;
+                mojeid::persona(issuer, base)
+            }
             _ => return None,
         };
         Some(match base_url {
@@ -224,6 +232,12 @@ impl Persona {
     /// Whether the face is served over https (its cookies are then `Secure`).
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// A second address of the discovery document: mojeID's, under its issuer, where an OpenID
+    /// Connect library looks for it (`<issuer>/.well-known/openid-configuration`).
+    pub fn discovery_alias(&self) -> Option<&'static str> {
+        (self.surface == Surface::MojeId).then_some(mojeid::DISCOVERY_UNDER_ISSUER)
     }
 
     /// The face's routes without parameters, for answering them in any letter case

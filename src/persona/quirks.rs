@@ -39,6 +39,12 @@ pub struct Quirks {
     /// token that carries no attributes, and keeps the session; when false, refusing answers
     /// `access_denied` as a plain OpenID Provider does.
     pub refusal_gives_empty_token: bool,
+    /// `email` (and `email_verified`) go into the ID token only when the `claims` parameter asks
+    /// for them there; the `email` scope releases them at userinfo (mojeID).
+    pub email_in_id_token_only_when_claimed: bool,
+    /// mojeID's address claims (`mojeid_address_*`) come as JSON-encoded strings, not objects,
+    /// as the real service sometimes sends them (CZ.NIC's own JavaScript library fixes them up).
+    pub mojeid_addresses_as_strings: bool,
 }
 
 /// A face's configuration of its quirks: each one set overrides the persona's default.
@@ -54,6 +60,8 @@ pub struct QuirkSettings {
     pub logout_to_registered_url: Option<bool>,
     pub logout_hint_error_202: Option<bool>,
     pub refusal_gives_empty_token: Option<bool>,
+    pub email_in_id_token_only_when_claimed: Option<bool>,
+    pub mojeid_addresses_as_strings: Option<bool>,
 }
 
 impl Quirks {
@@ -68,7 +76,13 @@ impl Quirks {
         logout_to_registered_url: false,
         logout_hint_error_202: false,
         refusal_gives_empty_token: false,
+        email_in_id_token_only_when_claimed: false,
+        mojeid_addresses_as_strings: false,
     };
+
+    /// The real mojeID's.
+    pub const MOJEID: Quirks =
+        Quirks { email_in_id_token_only_when_claimed: true, mojeid_addresses_as_strings: true, ..Quirks::NONE };
 
     /// The real NIA's.
     pub const NIA: Quirks = Quirks {
@@ -81,6 +95,8 @@ impl Quirks {
         logout_to_registered_url: true,
         logout_hint_error_202: true,
         refusal_gives_empty_token: true,
+        email_in_id_token_only_when_claimed: false,
+        mojeid_addresses_as_strings: false,
     };
 
     /// These quirks with each one `settings` sets replaced.
@@ -96,6 +112,11 @@ impl Quirks {
             logout_to_registered_url: pick(settings.logout_to_registered_url, self.logout_to_registered_url),
             logout_hint_error_202: pick(settings.logout_hint_error_202, self.logout_hint_error_202),
             refusal_gives_empty_token: pick(settings.refusal_gives_empty_token, self.refusal_gives_empty_token),
+            email_in_id_token_only_when_claimed: pick(
+                settings.email_in_id_token_only_when_claimed,
+                self.email_in_id_token_only_when_claimed,
+            ),
+            mojeid_addresses_as_strings: pick(settings.mojeid_addresses_as_strings, self.mojeid_addresses_as_strings),
         }
     }
 
@@ -111,6 +132,8 @@ impl Quirks {
             ("logout_to_registered_url", self.logout_to_registered_url),
             ("logout_hint_error_202", self.logout_hint_error_202),
             ("refusal_gives_empty_token", self.refusal_gives_empty_token),
+            ("email_in_id_token_only_when_claimed", self.email_in_id_token_only_when_claimed),
+            ("mojeid_addresses_as_strings", self.mojeid_addresses_as_strings),
         ]
     }
 }

@@ -60,6 +60,7 @@ pub fn client(client_id: &str) -> Client {
         client_uri: None,
         application_type: Default::default(),
         first_party: false,
+        full_access: false,
         registration_token_digest: None,
         created_at: NOW,
     }

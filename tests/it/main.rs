@@ -22,6 +22,7 @@ mod logout;
 mod meg;
 mod metrics;
 mod migrate;
+mod mojeid;
 mod multinode;
 mod nia;
 mod nia_id;
