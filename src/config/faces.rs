@@ -209,6 +209,25 @@ mod tests {
     }
 
     #[test]
+    fn a_mojeid_face_has_its_issuer_under_its_url_with_the_trailing_slash() {
+        let mojeid = FaceConfig {
+            persona: "mojeid".into(),
+            issuer: None,
+            url: Some("https://login.example/mojeid".into()),
+            ..face("mojeid", "unused")
+        };
+        let persona = mojeid.persona().unwrap();
+        assert_eq!(persona.issuer, "https://login.example/mojeid/oidc/");
+        assert_eq!(persona.url(persona.paths.token), "https://login.example/mojeid/oidc/token/");
+        check(std::slice::from_ref(&mojeid)).unwrap();
+        // Given only as an issuer, it is served above its /oidc/.
+        let by_issuer = FaceConfig { issuer: Some("https://login.example/m/oidc/".into()), url: None, ..mojeid };
+        assert_eq!(by_issuer.persona().unwrap().base_url, "https://login.example/m");
+        let none = FaceConfig { issuer: None, url: None, ..by_issuer };
+        assert!(none.persona().unwrap_err().to_string().contains("an issuer or a url"));
+    }
+
+    #[test]
     fn a_nia_face_takes_nias_issuer_and_needs_a_url() {
         let nia = |url: Option<&str>| FaceConfig {
             persona: "nia".into(),

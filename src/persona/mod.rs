@@ -142,7 +142,9 @@ impl Persona {
             "standard" => Self::standard(issuer?),
             "nia" => nia::persona(issuer.unwrap_or(nia::ISSUER), base_url.or(issuer)?),
             "mojeid" => {
-                let base = base_url.or_else(|| issuer?.trim_end_matches('/').strip_suffix("/oidc"))?;
+                // Served where its issuer says: `<base>/oidc/`, or the issuer itself.
+                let base =
+                    base_url.or_else(|| issuer.map(|i| i.trim_end_matches('/').strip_suffix("/oidc").unwrap_or(i)))?;
                 mojeid::persona(issuer, base)
             }
             _ => return None,
