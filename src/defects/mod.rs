@@ -4,8 +4,9 @@
 //! Only a debug build with the `defects` cargo feature has this module (a release build with the
 //! feature does not compile), and only the defects named in `IDENTITA_DEFECTS` (comma-separated)
 //! are switched on. None of them lives in the protocol code: the composition root (src/app.rs)
-//! wraps what it assembles — a store, the ID-token signer, the router — so that the honest code
-//! does the wrong thing or its right answer is spoiled on the way out:
+//! wraps what it assembles — a store, the ID-token signer, the router — or sets the persona
+//! otherwise, so that the honest code does the wrong thing or its right answer is spoiled on the
+//! way out:
 //!
 //! | name | what breaks | how |
 //! |---|---|---|
