@@ -3,7 +3,8 @@
 # (`--features defects`, see src/defects/) it starts that build on https://127.0.0.1:8444 with
 # the defect switched on (RP endpoints on 4402, run config identita-8444.toml, the seed derived
 # from identita-seed.toml), runs the module that must catch it — of the Basic plan
-# (client_secret_basic), of the RP-Initiated Logout plan or of the Dynamic plan (code) — (or the
+# (client_secret_basic; `encrypted`: with identita-encrypted.toml's client, which gets encrypted
+# ID tokens), of the RP-Initiated Logout plan or of the Dynamic plan (code) — (or the
 # whole plan with --full) and asserts that the runner exits non-zero AND that the module failed on
 # the expected condition. A defect whose condition is a WARNING (the suite's level) must make the
 # module end WARNING on that condition instead (the runner then exits 0, as certification allows).
@@ -40,6 +41,13 @@ runner="$bin/conformance"
 # "Conditions that differ from the suite").
 # The logout entries are caught by the runner's judgement of the logout plan's pages (the logged-out
 # page must be shown and the session ended; an error page must be 4xx and show an error).
+# jwe-no-kid: the ID tokens of a client that registered for encryption (identita-encrypted.toml)
+# still decrypt (the runner tries every fitting key, as the suite selects one without a kid), but
+# the JWE header names no key: ValidateEncryptedIdTokenHasKid (PerformStandardIdTokenChecks).
+# drop-acr: no module of the OIDCC plans, the suite's or this runner's, asks for `acr` in the
+# `claims` parameter (the suite does so only in its FAPI plans, AddAcrClaimToAuthorizationEndpointRequest),
+# so ValidateIdTokenACRClaimAgainstRequest has nothing to compare there; the module that asks for an
+# acr is the acr_values one, whose check is a WARNING in the suite.
 declare -A expect=(
   [replayable-code]="basic oidcc-codereuse-30seconds CheckTokenEndpointHttpStatus400"
   [drop-nonce]="basic oidcc-server ValidateIdTokenNonce"
@@ -52,6 +60,8 @@ declare -A expect=(
   [logout-keeps-session]="logout oidcc-rp-initiated-logout-no-params RunnerCheckSessionEndedAfterLogoutPage"
   [stale-keys]="dynamic oidcc-server-rotate-keys VerifyNewJwksHasNewSigningKey"
   [rotate-drops-old-key]="dynamic oidcc-server-rotate-keys VerifyNewJwksStillHasOldSigningKey WARNING"
+  [jwe-no-kid]="encrypted oidcc-server ValidateEncryptedIdTokenHasKid"
+  [drop-acr]="basic oidcc-ensure-request-with-acr-values-succeeds ValidateIdTokenACRClaimAgainstAcrValuesRequest WARNING"
 )
 # The deployment defects: no IDENTITA_DEFECTS, but the OP started with other settings ("env
 # VAR=VALUE ...") or its keys rotated by another command ("rotate COMMAND", the run config's
@@ -72,7 +82,11 @@ declare -A plan_args=(
   [basic]="--plan oidcc-basic-certification-test-plan --variant client_secret_basic"
   [logout]="--plan oidcc-rp-initiated-logout-certification-test-plan"
   [dynamic]="--plan oidcc-dynamic-certification-test-plan --variant code"
+  [encrypted]="--plan oidcc-basic-certification-test-plan --variant client_secret_basic"
 )
+# The run config of each plan: identita-8444.toml, or for `encrypted` (its `client` registered for
+# encrypted ID tokens) a copy of identita-encrypted.toml moved to port 8444 and RP port 4402.
+declare -A plan_config=()
 # The control runs every module named above (and oidcc-codereuse), one run per plan; each defect
 # run only its module. With `--full` as the first argument, every run is the whole plan (35
 # modules of Basic, 23 of Dynamic, several minutes each).
@@ -80,9 +94,14 @@ full=no
 if [ "${1:-}" = --full ]; then full=yes; shift; fi
 defects=("$@")
 [ ${#defects[@]} -eq 0 ] && defects=(replayable-code drop-nonce wrong-kid drop-state ignore-prompt-login \
-  prompt-none-page error-page-500 error-page-500@logout logout-keeps-session stale-keys rotate-drops-old-key)
+  prompt-none-page error-page-500 error-page-500@logout logout-keeps-session stale-keys rotate-drops-old-key \
+  jwe-no-kid drop-acr)
 
 work="$(mktemp -d)"
+for plan in "${!plan_args[@]}"; do plan_config[$plan]="$root/conformance/identita-8444.toml"; done
+sed -e 's/127\.0\.0\.1:8443/127.0.0.1:8444/g' -e 's/127\.0\.0\.1:4400/127.0.0.1:4402/g' \
+  "$root/conformance/identita-encrypted.toml" >"$work/identita-8444-encrypted.toml"
+plan_config[encrypted]="$work/identita-8444-encrypted.toml"
 pid=""
 stop() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi
@@ -149,7 +168,7 @@ for plan in "${!only[@]}"; do
   start_op "$work/control-$plan" ""
   control_code=0
   # shellcheck disable=SC2086 # the arguments are words
-  "$runner" run ${plan_args[$plan]} --config "$root/conformance/identita-8444.toml" \
+  "$runner" run ${plan_args[$plan]} --config "${plan_config[$plan]}" \
     --out "$root/target/conformance/defects/control-$plan" ${only[$plan]} \
     >"$work/control-$plan/run.log" 2>&1 || control_code=$?
   stop
@@ -170,7 +189,7 @@ for entry in "${defects[@]}"; do
   dir="$work/$entry"
   # A build defect is switched on by name; a deployment defect changes the server's environment or
   # the run config's rotate_keys_command.
-  switch="$defect" server_env=() config="$root/conformance/identita-8444.toml"
+  switch="$defect" server_env=() config="${plan_config[$plan]}"
   case "${deployment[$defect]:-}" in
     env\ *) switch="" && read -ra server_env <<<"${deployment[$defect]#env }" ;;
     rotate\ *)
@@ -178,7 +197,7 @@ for entry in "${defects[@]}"; do
       mkdir -p "$dir"
       config="$dir/run.toml"
       command="${deployment[$defect]#rotate }"
-      python3 - "$root/conformance/identita-8444.toml" "$config" "$command" <<'PY'
+      python3 - "${plan_config[$plan]}" "$config" "$command" <<'PY'
 import json, re, sys
 source, target, command = sys.argv[1:]
 text = open(source).read()

@@ -6,11 +6,14 @@
 #   ci       what CI runs: the default and the day's scheduled entry (below);
 #   scheduled  only the day's scheduled entry;
 #   all      every plan and variant of `conformance list`;
-#   PLAN or PLAN:VARIANT entries ('+' for spaces in a variant).
-# The schedule: every plan and variant not in the default, in `conformance list` order; CI runs
+#   PLAN or PLAN:VARIANT entries ('+' for spaces in a variant), each optionally with @NAME for
+#            the run config identita-NAME.toml instead of identita.toml (@encrypted: the `client`
+#            gets encrypted ID tokens).
+# The schedule: every plan and variant not in the default, in `conformance list` order, then the
+# runs with encrypted ID tokens (Basic client_secret_basic, Hybrid code id_token); CI runs
 # entry number (days since 1970-01-01) modulo their number, so each runs every N days
 # (CONFORMANCE_SCHEDULE_DAY=<n> picks another day's entry). Exits non-zero when a module fails.
-# Reports go to target/conformance/<plan>[-<variant>]/ (results.json, report.html, screenshots).
+# Reports go to target/conformance/<plan>[-<variant>][@<name>]/ (results.json, report.html, screenshots).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -33,12 +36,18 @@ default=(
   oidcc-rp-initiated-logout-certification-test-plan
   oidcc-backchannel-rp-initiated-logout-certification-test-plan
 )
+# The runs with the client of identita-encrypted.toml, whose ID tokens identita encrypts: the code
+# flow's (token endpoint) and a hybrid one's (authorization and token endpoints).
+encrypted=(
+  oidcc-basic-certification-test-plan:client_secret_basic@encrypted
+  oidcc-hybrid-certification-test-plan:code+id_token@encrypted
+)
 # The day's entry of the schedule (see above).
 scheduled() {
   local rest=() entry day
   while read -r entry; do
     [[ " ${default[*]} " == *" $entry "* ]] || rest+=("$entry")
-  done < <("$runner" list | python3 "$root/conformance/all-plans.py")
+  done < <("$runner" list | python3 "$root/conformance/all-plans.py"; printf '%s\n' "${encrypted[@]}")
   day="${CONFORMANCE_SCHEDULE_DAY:-$(($(date -u +%s) / 86400))}"
   echo "${rest[$((day % ${#rest[@]}))]}"
 }
@@ -52,7 +61,7 @@ elif [ "${plans[*]}" = ci ]; then
 elif [ "${plans[*]}" = scheduled ]; then
   plans=("$(scheduled)")
 elif [ "${plans[*]}" = all ]; then
-  mapfile -t plans < <("$runner" list | python3 "$root/conformance/all-plans.py")
+  mapfile -t plans < <("$runner" list | python3 "$root/conformance/all-plans.py"; printf '%s\n' "${encrypted[@]}")
 fi
 
 work="$(mktemp -d)"
@@ -86,15 +95,20 @@ done
 
 status=0
 for entry in "${plans[@]}"; do
-  plan="${entry%%:*}"
-  args=(run --plan "$plan" --config "$root/conformance/identita.toml"
+  # PLAN[:VARIANT][@NAME]: NAME picks the run config identita-NAME.toml.
+  config=identita suffix=""
+  if [[ "$entry" == *@* ]]; then config="identita-${entry##*@}" suffix="@${entry##*@}"; fi
+  run="${entry%@*}"
+  plan="${run%%:*}"
+  args=(run --plan "$plan" --config "$root/conformance/$config.toml"
         --expected-failures "$root/conformance/expected-failures.toml"
         --reviewed "$root/conformance/reviewed.toml")
   out="$root/target/conformance/$plan"
-  if [ "$entry" != "$plan" ]; then
-    args+=(--variant "${entry#*:}")
-    out="$out-${entry#*:}"
+  if [ "$run" != "$plan" ]; then
+    args+=(--variant "${run#*:}")
+    out="$out-${run#*:}"
   fi
+  out="$out$suffix"
   rm -rf "$out"
   echo "== $entry"
   "$runner" "${args[@]}" --out "$out" || status=1

@@ -3,14 +3,15 @@
 # package oidc-provider 9.13.3, itself OpenID-certified), the known-good OP that tells runner bugs
 # from identita bugs. Like run-identita.sh: the Config plan and the Basic plan with each
 # client-authentication variant by default, the plans named as arguments ("PLAN" or
-# "PLAN:VARIANT", '+' for spaces), or `all` (every plan and variant of `conformance list`).
+# "PLAN:VARIANT", '+' for spaces; "…@NAME" for the run config runner-NAME.toml instead of
+# runner.toml, e.g. @encrypted), or `all` (every plan and variant of `conformance list`).
 #
 # It installs the OP (`npm ci`) when node_modules is missing, makes a self-signed certificate,
 # starts the OP on https://127.0.0.1:9443 with the runner's RP on 127.0.0.1:4401, runs the plans
 # with conformance/node-oidc-provider/runner.toml and the expected failures of
 # conformance/node-oidc-provider/expected-failures.toml (each with its reason), and stops the OP.
 # Exits non-zero when a module fails that is not an expected failure.
-# Reports go to target/conformance/node/<plan>[-<variant>]/.
+# Reports go to target/conformance/node/<plan>[-<variant>][@<name>]/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -55,8 +56,11 @@ mkdir "$work/tls"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
   -addext keyUsage=digitalSignature -addext extendedKeyUsage=serverAuth -keyout "$work/tls/tls.key" -out "$work/tls/tls.crt" 2>/dev/null
-# runner.toml with this certificate (its own ca_cert is the README's manual set-up).
-sed "s|^ca_cert = .*|ca_cert = \"$work/tls/tls.crt\"|" "$op_dir/runner.toml" >"$work/runner.toml"
+# The run configs (runner.toml, runner-<name>.toml) with this certificate (their own ca_cert is
+# the README's manual set-up).
+for config in "$op_dir"/runner*.toml; do
+  sed "s|^ca_cert = .*|ca_cert = \"$work/tls/tls.crt\"|" "$config" >"$work/$(basename "$config")"
+done
 
 node "$op_dir/server.mjs" --port "$port" --issuer "https://127.0.0.1:$port" \
   --cert "$work/tls/tls.crt" --key "$work/tls/tls.key" --rp-base "http://127.0.0.1:$rp_port" \
@@ -70,15 +74,20 @@ done
 
 status=0
 for entry in "${plans[@]}"; do
-  plan="${entry%%:*}"
-  args=(run --plan "$plan" --config "$work/runner.toml"
+  # PLAN[:VARIANT][@NAME]: NAME picks the run config runner-NAME.toml.
+  config=runner suffix=""
+  if [[ "$entry" == *@* ]]; then config="runner-${entry##*@}" suffix="@${entry##*@}"; fi
+  run="${entry%@*}"
+  plan="${run%%:*}"
+  args=(run --plan "$plan" --config "$work/$config.toml"
         --expected-failures "$op_dir/expected-failures.toml"
         --reviewed "$op_dir/reviewed.toml")
   out="$root/target/conformance/node/$plan"
-  if [ "$entry" != "$plan" ]; then
-    args+=(--variant "${entry#*:}")
-    out="$out-${entry#*:}"
+  if [ "$run" != "$plan" ]; then
+    args+=(--variant "${run#*:}")
+    out="$out-${run#*:}"
   fi
+  out="$out$suffix"
   rm -rf "$out"
   echo "== $entry"
   "$runner" "${args[@]}" --out "$out" || status=1

@@ -78,10 +78,10 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
     let id_token_signer: Arc<dyn IdTokenSigner> = Arc::new(keys.clone());
     // The deliberate defects of a test build wrap what was assembled above (src/defects/).
     #[cfg(feature = "defects")]
-    let (stores, id_token_signer) = {
+    let (stores, id_token_signer, persona) = {
         let defects = crate::defects::Defects::from_env().map_err(StartError::Config)?;
         defects.warn();
-        (defects.wrap_stores(stores), defects.wrap_id_token_signer(id_token_signer))
+        (defects.wrap_stores(stores), defects.wrap_id_token_signer(id_token_signer), defects.spoil_persona(persona))
     };
     let primary = Provider {
         config: Arc::new(config),

@@ -195,6 +195,9 @@ const configuration = {
     registrationManagement: { enabled: true },
     // Signed userinfo for oidcc-userinfo-rs256 (dynamic plan).
     jwtUserinfo: { enabled: true },
+    // Encrypted ID tokens (and userinfo) for clients that register for them: the client of
+    // runner-encrypted.toml (clients.json's client_encrypted).
+    encryption: { enabled: true },
   },
   ttl: {
     AccessToken: 3600,

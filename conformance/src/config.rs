@@ -62,6 +62,10 @@ pub struct ClientConfig {
     pub client_secret: Option<String>,
     /// The private JWK (with `alg` and `kid`) for private_key_jwt.
     pub jwk: Option<serde_json::Value>,
+    /// The client's private keys, `{"keys": [...]}` (the suite's `client.jwks`): an ID token the
+    /// OP encrypts to the client (registered `id_token_encrypted_response_alg`) is decrypted
+    /// with them.
+    pub jwks: Option<serde_json::Value>,
     /// How this client authenticates when the run's variant does not decide it (client2);
     /// default: private_key_jwt with a `jwk`, otherwise client_secret_basic.
     pub token_endpoint_auth_method: Option<String>,

@@ -1,5 +1,6 @@
-//! `drop-nonce` and `wrong-kid`: an ID-token signer around the honest one that removes the
-//! `nonce` claim before signing, or names a key that does not exist in the signed header.
+//! `drop-nonce`, `wrong-kid` and `drop-acr`: an ID-token signer around the honest one that removes
+//! the `nonce` claim before signing, names a key that does not exist in the signed header, or
+//! removes the `acr` claim (whatever the request asked for).
 
 use std::sync::Arc;
 
@@ -17,12 +18,16 @@ pub struct Spoiled {
     pub(crate) inner: Arc<dyn IdTokenSigner>,
     pub drop_nonce: bool,
     pub wrong_kid: bool,
+    pub drop_acr: bool,
 }
 
 impl IdTokenSigner for Spoiled {
     fn sign_id_token(&self, alg: &str, mut claims: Map<String, Value>) -> Result<String, KeyError> {
         if self.drop_nonce {
             claims.remove("nonce");
+        }
+        if self.drop_acr {
+            claims.remove("acr");
         }
         let token = self.inner.sign_id_token(alg, claims)?;
         Ok(if self.wrong_kid { with_wrong_kid(&token) } else { token })
@@ -63,26 +68,35 @@ mod tests {
         let mut claims = Map::new();
         claims.insert("sub".into(), "alice".into());
         claims.insert("nonce".into(), "n-1".into());
+        claims.insert("acr".into(), "loa-low".into());
         claims
     }
 
     #[test]
     fn each_defect_spoils_only_its_part() {
-        let signer = |drop_nonce, wrong_kid| Spoiled { inner: Arc::new(Plain), drop_nonce, wrong_kid };
+        let signer =
+            |drop_nonce, wrong_kid, drop_acr| Spoiled { inner: Arc::new(Plain), drop_nonce, wrong_kid, drop_acr };
 
-        let token = signer(false, false).sign_id_token("RS256", claims()).unwrap();
+        let token = signer(false, false, false).sign_id_token("RS256", claims()).unwrap();
         assert_eq!(part(&token, 0)["kid"], "k1");
         assert_eq!(part(&token, 1)["nonce"], "n-1");
+        assert_eq!(part(&token, 1)["acr"], "loa-low");
 
-        let token = signer(true, false).sign_id_token("RS256", claims()).unwrap();
+        let token = signer(true, false, false).sign_id_token("RS256", claims()).unwrap();
         assert_eq!(part(&token, 0)["kid"], "k1");
         assert!(part(&token, 1).get("nonce").is_none());
         assert_eq!(part(&token, 1)["sub"], "alice");
+        assert_eq!(part(&token, 1)["acr"], "loa-low");
 
-        let token = signer(false, true).sign_id_token("RS256", claims()).unwrap();
+        let token = signer(false, true, false).sign_id_token("RS256", claims()).unwrap();
         assert_eq!(part(&token, 0)["kid"], WRONG_KID);
         assert_eq!(part(&token, 0)["alg"], "RS256");
         assert_eq!(part(&token, 1)["nonce"], "n-1");
         assert!(token.ends_with(".sig"));
+
+        let token = signer(false, false, true).sign_id_token("RS256", claims()).unwrap();
+        assert_eq!(part(&token, 0)["kid"], "k1");
+        assert!(part(&token, 1).get("acr").is_none());
+        assert_eq!(part(&token, 1)["nonce"], "n-1");
     }
 }

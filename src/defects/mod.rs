@@ -4,8 +4,9 @@
 //! Only a debug build with the `defects` cargo feature has this module (a release build with the
 //! feature does not compile), and only the defects named in `IDENTITA_DEFECTS` (comma-separated)
 //! are switched on. None of them lives in the protocol code: the composition root (src/app.rs)
-//! wraps what it assembles — a store, the ID-token signer, the router — so that the honest code
-//! does the wrong thing or its right answer is spoiled on the way out:
+//! wraps what it assembles — a store, the ID-token signer, the router — or sets the persona
+//! otherwise, so that the honest code does the wrong thing or its right answer is spoiled on the
+//! way out:
 //!
 //! | name | what breaks | how |
 //! |---|---|---|
@@ -17,6 +18,8 @@
 //! | `prompt-none-page` | `prompt=none` shows the login page instead of answering | a layer that turns the request's `prompt=none` into `prompt=login` ([`requests`]) |
 //! | `error-page-500` | the error page for a request that cannot be redirected is a bare 500 | a layer that turns a 4xx error page into a bare 500 ([`responses`]) |
 //! | `logout-keeps-session` | the end-session endpoint shows the logged-out page but the person stays logged in | a layer that takes the cookies off end-session requests ([`requests`]) |
+//! | `drop-acr` | ID tokens lose their `acr` | an ID-token signer that removes it ([`id_token`]) |
+//! | `jwe-no-kid` | encrypted ID tokens (and userinfo) do not name the client's key in the JWE header | the face's encryption style with `names_key` off (as NIA's), set on the persona ([`Defects::spoil_persona`]) |
 //!
 //! The request layers rewrite the `prompt` parameter of the query or form of the authorization
 //! endpoint; a `prompt` inside a request object is left alone.
@@ -38,6 +41,7 @@ use axum::Router;
 
 use crate::oidc::Provider;
 use crate::oidc::tokens::IdTokenSigner;
+use crate::persona::Persona;
 use crate::store::Stores;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,10 +54,12 @@ pub enum Defect {
     PromptNonePage,
     ErrorPage500,
     LogoutKeepsSession,
+    DropAcr,
+    JweNoKid,
 }
 
 impl Defect {
-    pub const ALL: [Defect; 8] = [
+    pub const ALL: [Defect; 10] = [
         Self::ReplayableCode,
         Self::DropNonce,
         Self::WrongKid,
@@ -62,6 +68,8 @@ impl Defect {
         Self::PromptNonePage,
         Self::ErrorPage500,
         Self::LogoutKeepsSession,
+        Self::DropAcr,
+        Self::JweNoKid,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +82,8 @@ impl Defect {
             Self::PromptNonePage => "prompt-none-page",
             Self::ErrorPage500 => "error-page-500",
             Self::LogoutKeepsSession => "logout-keeps-session",
+            Self::DropAcr => "drop-acr",
+            Self::JweNoKid => "jwe-no-kid",
         }
     }
 
@@ -130,15 +140,25 @@ impl Defects {
         if self.on(Defect::ReplayableCode) { codes::forgetful(stores) } else { stores }
     }
 
-    /// The ID-token signer, spoiled by `drop-nonce` and `wrong-kid` when they are on.
+    /// The ID-token signer, spoiled by `drop-nonce`, `wrong-kid` and `drop-acr` when they are on.
     pub(crate) fn wrap_id_token_signer(&self, signer: Arc<dyn IdTokenSigner>) -> Arc<dyn IdTokenSigner> {
         let drop_nonce = self.on(Defect::DropNonce);
         let wrong_kid = self.on(Defect::WrongKid);
-        if drop_nonce || wrong_kid {
-            Arc::new(id_token::Spoiled { inner: signer, drop_nonce, wrong_kid })
+        let drop_acr = self.on(Defect::DropAcr);
+        if drop_nonce || wrong_kid || drop_acr {
+            Arc::new(id_token::Spoiled { inner: signer, drop_nonce, wrong_kid, drop_acr })
         } else {
             signer
         }
+    }
+
+    /// The primary face's persona; with `jwe-no-kid`, its JWE headers no longer name the client's
+    /// key (the encryption code itself is the honest one, run with NIA's style).
+    pub(crate) fn spoil_persona(&self, mut persona: Persona) -> Persona {
+        if self.on(Defect::JweNoKid) {
+            persona.encryption.names_key = false;
+        }
+        persona
     }
 
     /// The layers for the router of `provider`, made before the router takes the provider.
@@ -197,5 +217,15 @@ mod tests {
         for defect in Defect::ALL {
             assert_eq!(Defect::parse(defect.name()), Some(defect));
         }
+    }
+
+    #[test]
+    fn jwe_no_kid_keeps_encryption_but_stops_naming_the_key() {
+        let honest = Persona::standard("https://op.example");
+        assert!(honest.encryption.names_key);
+        let spoiled = Defects::parse("jwe-no-kid").unwrap().spoil_persona(honest.clone());
+        assert!(!spoiled.encryption.names_key);
+        assert!(spoiled.encryption.advertised);
+        assert_eq!(Defects::parse("drop-acr").unwrap().spoil_persona(honest.clone()), honest);
     }
 }

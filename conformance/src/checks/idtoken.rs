@@ -1,5 +1,6 @@
-//! The standard ID-token checks (`PerformStandardIdTokenChecks`, section 1.7) with the suite's
-//! exact thresholds, the `c_hash`/`at_hash` computation, and the claim comparisons of the
+//! The standard ID-token checks (`PerformStandardIdTokenChecks`, section 1.7, with
+//! `ValidateEncryptedIdTokenHasKid` for an ID token that came encrypted) with the suite's exact
+//! thresholds, the `c_hash`/`at_hash` computation, and the claim comparisons of the
 //! prompt/max_age/refresh modules.
 
 use base64::Engine;
@@ -136,6 +137,13 @@ pub fn standard_checks(log: &mut TestLog, jwt: &Jwt, e: &Expect<'_>) {
     }
     log.check("ValidateIdTokenStandardClaims", Level::Failure, claims::validate_standard_claims(&identity));
     log.check("ValidateIdTokenSignature", Level::Failure, super::signature::verify_jws(jwt, e.jwks));
+    // Skipped (INFO) for a token that did not come encrypted, as the suite's skipIfElementMissing.
+    match &jwt.jwe_header {
+        Some(header) => {
+            log.check("ValidateEncryptedIdTokenHasKid", Level::Failure, super::jwe::has_kid(header));
+        }
+        None => log.info("ValidateEncryptedIdTokenHasKid", "skipped: the ID token is not encrypted (no jwe_header)"),
+    }
 }
 
 /// `ValidateCHash` / `ValidateAtHash` / `ValidateSHash`: `required` makes absence a FAILURE.
@@ -207,8 +215,7 @@ mod tests {
 
     #[test]
     fn nonce_rules() {
-        let jwt =
-            |c: Value| Jwt { raw: String::new(), header: Default::default(), claims: c.as_object().unwrap().clone() };
+        let jwt = |c: Value| Jwt { claims: c.as_object().unwrap().clone(), ..Default::default() };
         assert!(nonce(&jwt(serde_json::json!({"nonce": "n"})), Some("n")).is_ok());
         assert!(nonce(&jwt(serde_json::json!({"nonce": "m"})), Some("n")).is_err());
         assert!(nonce(&jwt(serde_json::json!({})), None).is_ok());
@@ -217,8 +224,7 @@ mod tests {
 
     #[test]
     fn acr_must_be_one_of_the_values_the_claims_parameter_asked_for() {
-        let jwt =
-            |c: Value| Jwt { raw: String::new(), header: Default::default(), claims: c.as_object().unwrap().clone() };
+        let jwt = |c: Value| Jwt { claims: c.as_object().unwrap().clone(), ..Default::default() };
         let asked = r#"{"id_token": {"acr": {"essential": true, "values": ["loa2", "loa3"]}}}"#;
         assert!(acr_against_request(&jwt(serde_json::json!({"acr": "loa3"})), Some(asked)).is_ok());
         assert!(acr_against_request(&jwt(serde_json::json!({"acr": "loa1"})), Some(asked)).is_err());
@@ -231,7 +237,7 @@ mod tests {
     }
 
     fn failures(claims: Value) -> Vec<String> {
-        let jwt = Jwt { raw: String::new(), header: Default::default(), claims: claims.as_object().unwrap().clone() };
+        let jwt = Jwt { claims: claims.as_object().unwrap().clone(), ..Default::default() };
         let jwks = serde_json::json!({"keys": []});
         let mut log = TestLog::default();
         validate_id_token(
@@ -266,5 +272,25 @@ mod tests {
         c["auth_time"] = serde_json::json!(now);
         c["acr"] = serde_json::json!("");
         assert_eq!(failures(c).len(), 1, "empty acr");
+    }
+
+    #[test]
+    fn an_encrypted_id_token_must_name_its_key() {
+        let kid_check = |jwe_header: Option<Value>| {
+            let jwt = Jwt { jwe_header: jwe_header.and_then(|h| h.as_object().cloned()), ..Default::default() };
+            let jwks = serde_json::json!({"keys": []});
+            let mut log = TestLog::default();
+            let expect = Expect { issuer: "https://op", client_id: "c", nonce: None, jwks: &jwks, claims: None };
+            standard_checks(&mut log, &jwt, &expect);
+            let entry = log.entries.into_iter().find(|e| e.condition == "ValidateEncryptedIdTokenHasKid").unwrap();
+            (entry.level, entry.ok)
+        };
+        let header = |h: Value| Some(h);
+        assert_eq!(kid_check(header(serde_json::json!({"alg": "RSA-OAEP-256", "kid": "k"}))), (Level::Failure, true));
+        assert_eq!(kid_check(header(serde_json::json!({"alg": "RSA-OAEP-256"}))), (Level::Failure, false));
+        assert_eq!(kid_check(header(serde_json::json!({"alg": "ECDH-ES", "kid": ""}))), (Level::Failure, false));
+        assert_eq!(kid_check(header(serde_json::json!({"alg": "dir"}))), (Level::Failure, true));
+        // Not encrypted: skipped, as the suite's skipIfElementMissing (INFO).
+        assert_eq!(kid_check(None), (Level::Info, true));
     }
 }

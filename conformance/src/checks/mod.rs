@@ -7,6 +7,7 @@ pub mod claims;
 pub mod discovery;
 pub mod entropy;
 pub mod idtoken;
+pub mod jwe;
 pub mod jwks;
 pub mod logout;
 pub mod metadata_schema;
@@ -19,18 +20,22 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 /// A compact JWS split and decoded, unverified.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Jwt {
+    /// The compact JWS (of an encrypted token: the signed token it carried, as the suite keeps
+    /// it; it is what an `id_token_hint` sends back).
     pub raw: String,
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,
+    /// The JWE header of a token that came encrypted.
+    pub jwe_header: Option<Map<String, Value>>,
 }
 
 impl Jwt {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let parts: Vec<&str> = raw.split('.').collect();
         if parts.len() == 5 {
-            return Err("the token is a JWE (encrypted); this runner has no client decryption key".into());
+            return Err("the token is a JWE (encrypted), not a signed JWT".into());
         }
         if parts.len() != 3 {
             return Err(format!("not a compact JWT: {} parts", parts.len()));
@@ -42,7 +47,26 @@ impl Jwt {
                 _ => Err(format!("{what} is not a JSON object")),
             }
         };
-        Ok(Self { raw: raw.into(), header: object(parts[0], "header")?, claims: object(parts[1], "payload")? })
+        Ok(Self {
+            raw: raw.into(),
+            header: object(parts[0], "header")?,
+            claims: object(parts[1], "payload")?,
+            jwe_header: None,
+        })
+    }
+
+    /// A token the OP may have encrypted to the client (an ID token): a JWE is decrypted with
+    /// the client's private `keys` and what it carried parsed, its JWE header kept.
+    pub fn parse_for_client(raw: &str, keys: Option<&Value>) -> Result<Self, String> {
+        if raw.split('.').count() != 5 {
+            return Self::parse(raw);
+        }
+        let keys =
+            keys.ok_or("the token is a JWE (encrypted), and the client has no private keys (jwks) to decrypt it")?;
+        let (jwe_header, payload) = jwe::decrypt(raw, keys)?;
+        let inner = String::from_utf8(payload).map_err(|_| "the decrypted JWE is not UTF-8".to_string())?;
+        let jwt = Self::parse(inner.trim()).map_err(|e| format!("the JWE has been decrypted, but {e}"))?;
+        Ok(Self { jwe_header: Some(jwe_header), ..jwt })
     }
 
     pub fn alg(&self) -> &str {

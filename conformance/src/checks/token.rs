@@ -15,8 +15,14 @@ fn expires_in(v: &Value) -> Result<(), String> {
     }
 }
 
-/// 1.6 up to the ID token: returns the response body and the ID token.
-pub fn happy_token_response(log: &mut TestLog, reply: &Reply, warn_missing_expires_in: bool) -> Step<(Value, Jwt)> {
+/// 1.6 up to the ID token: returns the response body and the ID token (decrypted with the
+/// client's private `keys` when the OP encrypted it).
+pub fn happy_token_response(
+    log: &mut TestLog,
+    reply: &Reply,
+    warn_missing_expires_in: bool,
+    keys: Option<&Value>,
+) -> Step<(Value, Jwt)> {
     log.require("CheckTokenEndpointHttpStatus200", if reply.status == 200 { Ok(()) } else { Err(reply.summary()) })?;
     let body = log.need("RunnerValidateTokenEndpointResponseIsJsonObject", reply.json_object())?;
     let error = str_of(&body, "error").map(|e| format!("the token endpoint returned error '{e}'"));
@@ -47,7 +53,7 @@ pub fn happy_token_response(log: &mut TestLog, reply: &Reply, warn_missing_expir
         log.info("ExtractRefreshTokenFromTokenResponse", "a refresh_token was issued");
     }
     let raw = str_of(&body, "id_token").ok_or_else(|| "no id_token in the token response".to_string());
-    let jwt = log.need("ExtractIdTokenFromTokenResponse", raw.and_then(Jwt::parse))?;
+    let jwt = log.need("ExtractIdTokenFromTokenResponse", raw.and_then(|r| Jwt::parse_for_client(r, keys)))?;
     Ok((body, jwt))
 }
 
@@ -97,7 +103,7 @@ pub fn error_response(log: &mut TestLog, reply: &Reply, expected_error: &str) ->
 }
 
 /// The refresh response of `oidcc-refresh-token` (section 3, item 37, step 3). Returns the body.
-pub fn refresh_response(log: &mut TestLog, reply: &Reply, original: &Jwt) -> Step<Value> {
+pub fn refresh_response(log: &mut TestLog, reply: &Reply, original: &Jwt, keys: Option<&Value>) -> Step<Value> {
     log.check(
         "CheckTokenEndpointHttpStatus200",
         Level::Failure,
@@ -151,7 +157,7 @@ pub fn refresh_response(log: &mut TestLog, reply: &Reply, original: &Jwt) -> Ste
         log.check("EnsureMinimumRefreshTokenEntropy", Level::Failure, entropy::ensure_entropy("refresh_token", rt));
     }
     if let Some(raw) = str_of(&body, "id_token") {
-        match Jwt::parse(raw) {
+        match Jwt::parse_for_client(raw, keys) {
             Ok(new) => log.check("CompareIdTokenClaims", Level::Failure, compare_refreshed(original, &new)),
             Err(e) => log.check("CompareIdTokenClaims", Level::Failure, Err(e)),
         };

@@ -384,7 +384,7 @@ async fn rp_key_rotation(ctx: &mut Ctx, log: &mut TestLog) -> Step {
     let client = ctx.client.clone();
     let reply = refresh::refresh_request(ctx, &client, &rt, Some(scope)).await;
     let reply = log.need("CallTokenEndpointAllowingUseAttestationChallengeErrorAndReturnFullResponse", reply)?;
-    let body = crate::checks::token::refresh_response(log, &reply, &hf.id_token)?;
+    let body = crate::checks::token::refresh_response(log, &reply, &hf.id_token, ctx.client.keys.as_ref())?;
     let at = body.get("access_token").and_then(Value::as_str).unwrap_or_default();
     let tt = body.get("token_type").and_then(Value::as_str).unwrap_or("Bearer");
     crate::checks::userinfo::check_token_type(log, tt)?;

@@ -46,7 +46,7 @@ pub async fn idtoken_unsigned(ctx: &mut Ctx, log: &mut TestLog) -> Step {
         ("redirect_uri".to_string(), req.redirect_uri.clone()),
     ];
     let reply = log.need("CallTokenEndpoint", flow::token_request(ctx, form).await)?;
-    let (_, id_token) = token::happy_token_response(log, &reply, false)?;
+    let (_, id_token) = token::happy_token_response(log, &reply, false, ctx.client.keys.as_ref())?;
     log.check(
         "CheckIdTokenSignatureAlgorithm",
         Level::Failure,
@@ -254,7 +254,7 @@ pub async fn client_assertion_iss_aud(ctx: &mut Ctx, log: &mut TestLog) -> Step 
         authz::error_field_charsets(log, Some(error), description, uri, "TokenEndpointResponse");
         return Ok(());
     }
-    let (_, id_token) = token::happy_token_response(log, &reply, false)?;
+    let (_, id_token) = token::happy_token_response(log, &reply, false, ctx.client.keys.as_ref())?;
     let claims = req.params.iter().find(|(k, _)| k == "claims").map(|(_, v)| v.as_str());
     let expect =
         Expect { issuer: &issuer, client_id: &ctx.client.id, nonce: req.nonce.as_deref(), jwks: &ctx.jwks, claims };

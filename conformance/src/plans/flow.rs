@@ -68,7 +68,13 @@ pub fn variant_client(ctx: &Ctx, variant: &str) -> Result<Client, String> {
         }
         other => (&c.client, other.to_string()),
     };
-    Ok(Client { id: block.client_id.clone(), secret: block.client_secret.clone(), jwk: block.jwk.clone(), auth })
+    Ok(Client {
+        id: block.client_id.clone(),
+        secret: block.client_secret.clone(),
+        jwk: block.jwk.clone(),
+        auth,
+        keys: block.jwks.clone(),
+    })
 }
 
 /// An authorization request (1.4): parameters in order, plus what the module remembers.
@@ -373,7 +379,9 @@ pub async fn complete(
     let mut front_id_token = None;
     if parts.id_token {
         let raw = owned("id_token").ok_or_else(|| "no id_token in the authorization response".to_string());
-        let jwt = log.need("ExtractIdTokenFromAuthorizationResponse", raw.and_then(|r| Jwt::parse(&r)))?;
+        let keys = ctx.client.keys.as_ref();
+        let jwt =
+            log.need("ExtractIdTokenFromAuthorizationResponse", raw.and_then(|r| Jwt::parse_for_client(&r, keys)))?;
         idtoken::standard_checks(log, &jwt, &expect);
         if opts.server_checks {
             idtoken::check_hash(log, &jwt, "c_hash", &code, parts.code);
@@ -393,7 +401,8 @@ pub async fn complete(
             form.push(("code_verifier".into(), v));
         }
         let reply = token_request(ctx, form.clone()).await.map_err(|e| fail(log, "CallTokenEndpoint", e))?;
-        let (token_body, id_token) = token::happy_token_response(log, &reply, opts.server_checks)?;
+        let (token_body, id_token) =
+            token::happy_token_response(log, &reply, opts.server_checks, ctx.client.keys.as_ref())?;
         idtoken::standard_checks(log, &id_token, &expect);
         access_token = str_of(&token_body, "access_token").unwrap_or_default().to_string();
         token_type = str_of(&token_body, "token_type").unwrap_or_default().to_string();

@@ -161,6 +161,9 @@ pub struct Client {
     pub jwk: Option<Value>,
     /// `client_secret_basic`, `client_secret_post` or `private_key_jwt`.
     pub auth: String,
+    /// The client's private keys (the run config's `jwks`), for the ID tokens the OP encrypts
+    /// to it.
+    pub keys: Option<Value>,
 }
 
 /// Everything a module works with. Discovery and JWKS are fetched per module (setup), as the
@@ -213,7 +216,7 @@ impl Ctx {
             module: "",
             discovery: Value::Null,
             jwks: Value::Null,
-            client: Client { id: String::new(), secret: None, jwk: None, auth: String::new() },
+            client: Client { id: String::new(), secret: None, jwk: None, auth: String::new(), keys: None },
             browser: None,
             dynamic: false,
             registered: Vec::new(),

@@ -70,7 +70,7 @@ async fn flow_and_refresh(ctx: &mut Ctx, log: &mut TestLog, scope: &str, send_sc
     let reply = refresh_request(ctx, &client, &rt, send_scope.then_some(scope)).await;
     let reply = log.need("CallTokenEndpointAllowingUseAttestationChallengeErrorAndReturnFullResponse", reply)?;
     let original: Jwt = hf.id_token.clone();
-    let body = token::refresh_response(log, &reply, &original)?;
+    let body = token::refresh_response(log, &reply, &original, ctx.client.keys.as_ref())?;
     let at = str_of(&body, "access_token").unwrap_or_default();
     // INFO in the suite: a refresh may return the same access token.
     log.check(

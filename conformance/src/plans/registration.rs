@@ -164,7 +164,7 @@ pub async fn register(ctx: &mut Ctx, log: &mut TestLog, reg: Registration) -> St
     );
     let auth = reg.body.get("token_endpoint_auth_method").and_then(Value::as_str).unwrap_or("client_secret_basic");
     log.info("SetScopeInClientConfigurationToOpenId", format!("registered client {client_id}"));
-    Ok(Client { id: client_id, secret, jwk: Some(reg.private_jwk), auth: auth.to_string() })
+    Ok(Client { id: client_id, secret, jwk: Some(reg.private_jwk), auth: auth.to_string(), keys: None })
 }
 
 /// `registration_client_uri` and `registration_access_token`: both or neither, non-empty, a URL.
