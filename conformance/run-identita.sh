@@ -83,6 +83,19 @@ export IDENTITA_ISSUER=https://127.0.0.1:8443 IDENTITA_LISTEN=127.0.0.1:8443 \
 # oidcc-server-rotate-keys: the run config's rotate_keys_command runs `$CONFORMANCE_OP_BIN keys rotate`
 # here; the server reloads its keys every second, so the new key is published at once.
 export CONFORMANCE_OP_BIN="$identita" IDENTITA_KEYS_RELOAD_INTERVAL=1
+# The NIA and mojeID personas are served beside the standard face, under their own paths, so the
+# runs show the standard face passing with all three served at once.
+cat > identita.toml <<'TOML'
+[[faces]]
+name = "nia"
+persona = "nia"
+url = "https://127.0.0.1:8443/nia"
+
+[[faces]]
+name = "mojeid"
+persona = "mojeid"
+url = "https://127.0.0.1:8443/mojeid"
+TOML
 "$identita" tls self-signed >/dev/null
 "$identita" init >/dev/null
 "$identita" seed "$root/conformance/identita-seed.toml" >/dev/null

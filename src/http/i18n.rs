@@ -12,6 +12,7 @@ mod bank;
 mod card;
 mod client;
 mod consent;
+mod consents;
 mod error;
 mod form_post;
 pub mod keys;
@@ -127,6 +128,7 @@ pub struct Texts {
     pub bank: bank::Bank,
     pub card: card::Card,
     pub consent: consent::Consent,
+    pub consents: consents::Consents,
     pub select: select::SelectAccount,
     pub logout: logout::Logout,
     pub error: error::Error,
@@ -143,6 +145,7 @@ static CS: Texts = Texts {
     bank: bank::CS,
     card: card::CS,
     consent: consent::CS,
+    consents: consents::CS,
     select: select::CS,
     logout: logout::CS,
     error: error::CS,
@@ -159,6 +162,7 @@ static EN: Texts = Texts {
     bank: bank::EN,
     card: card::EN,
     consent: consent::EN,
+    consents: consents::EN,
     select: select::EN,
     logout: logout::EN,
     error: error::EN,

@@ -1,5 +1,6 @@
 //! The HTTP edge: axum routes, one file per endpoint; no protocol rules here.
 
+pub mod account_consents;
 pub mod account_keys;
 pub mod authorize;
 pub mod client_addr;
@@ -145,6 +146,7 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(paths.login_bank_callback, get(login_bank::callback))
         .route(paths.login_key, get(login_key::show).post(login_key::submit))
         .route(paths.account_keys, get(account_keys::show).post(account_keys::submit))
+        .route(paths.account_consents, get(account_consents::show).post(account_consents::submit))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

@@ -384,6 +384,46 @@ impl ConsentPage {
     }
 }
 
+/// The services a signed-in citizen has consented to, each with a revoke button.
+#[derive(Debug, Template)]
+#[template(path = "account_consents.html")]
+pub struct AccountConsentsPage {
+    pub locale: Locale,
+    pub base: String,
+    pub action: String,
+    /// Empty when nobody is signed in: the page says to sign in first.
+    pub csrf: String,
+    pub user_name: String,
+    /// (client id, the name shown)
+    pub services: Vec<(String, String)>,
+    pub message: Option<ConsentsMessage>,
+}
+
+/// What the consents page says above its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentsMessage {
+    Revoked,
+    Outdated,
+}
+
+impl AccountConsentsPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "account_consents")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+
+    fn status_text(&self) -> Option<&'static str> {
+        (self.message == Some(ConsentsMessage::Revoked)).then_some(self.t().consents.revoked)
+    }
+
+    fn error_text(&self) -> Option<&'static str> {
+        (self.message == Some(ConsentsMessage::Outdated)).then_some(self.t().consents.outdated)
+    }
+}
+
 /// "Continue as X" or "use another account", for `prompt=select_account`.
 #[derive(Debug, Template)]
 #[template(path = "select_account.html")]

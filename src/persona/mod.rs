@@ -44,6 +44,8 @@ pub struct Paths {
     pub login_key: &'static str,
     /// The signed-in citizen's security keys (list, add, remove).
     pub account_keys: &'static str,
+    /// The services the signed-in citizen has consented to, each revocable.
+    pub account_consents: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -116,6 +118,7 @@ const STANDARD_PATHS: Paths = Paths {
     login_bank_callback: "/login/bank/callback",
     login_key: "/login/key",
     account_keys: "/account/keys",
+    account_consents: "/account/consents",
     consent: "/consent",
     select_account: "/select-account",
 };
@@ -209,6 +212,7 @@ impl Persona {
             p.meg_pair,
             p.meg_devices,
             p.account_keys,
+            p.account_consents,
             p.consent,
             p.select_account,
             "/static",

@@ -31,6 +31,7 @@ const PATHS: Paths = Paths {
     login_bank_callback: "/login/bank/callback",
     login_key: "/login/key",
     account_keys: "/account/keys",
+    account_consents: "/account/consents",
     consent: "/consent",
     select_account: "/select-account",
 };

@@ -47,6 +47,7 @@ const PATHS: Paths = Paths {
     login_bank_callback: "/FPSTS/login/bank/callback",
     login_key: "/FPSTS/login/key",
     account_keys: "/FPSTS/account/keys",
+    account_consents: "/FPSTS/account/consents",
     consent: "/FPSTS/consent",
     select_account: "/FPSTS/select-account",
 };

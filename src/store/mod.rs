@@ -127,6 +127,8 @@ pub trait ConsentStore: Send + Sync {
     /// Adds `scopes` to what the user has granted the client.
     async fn grant(&self, user_id: &str, client_id: &str, scopes: &[String], now: Timestamp) -> StoreResult<()>;
     async fn revoke(&self, user_id: &str, client_id: &str) -> StoreResult<()>;
+    /// The clients the user has consented to, sorted.
+    async fn clients_of(&self, user_id: &str) -> StoreResult<Vec<String>>;
     /// Forgets every consent the user has given; returns the clients they were given to.
     async fn revoke_all(&self, user_id: &str) -> StoreResult<Vec<String>>;
 }

@@ -562,3 +562,32 @@ async fn the_cli_shows_a_portal_what_to_register_and_registers_it_with_its_key()
     let unknown = common::cli_beside(&server, &["persona", "show", "keycloak"], &[]);
     assert!(!unknown.status.success());
 }
+
+#[tokio::test]
+async fn the_citizen_revokes_a_portals_consent_on_their_consents_page() {
+    let server = start(QuirkSettings::default()).await;
+    let (_, jwks) = portal_key();
+    register(&server, PORTAL_A, Some(jwks)).await.unwrap();
+    let browser = Browser::new();
+    let consents = at(&server, "/FPSTS/account/consents");
+    let (status, html) = common::page(browser.visit(&server.issuer, &consents).await);
+    assert!(status == 200 && html.contains("id=\"consents-sign-in\""), "nobody signed in yet: {html}");
+
+    through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    let (_, html) = common::page(browser.visit(&server.issuer, &consents).await);
+    assert!(html.contains(&format!("data-client=\"{PORTAL_A}\"")), "{html}");
+    assert!(html.contains("Portál občana"), "{html}");
+    // A forged form (the browser's session, a wrong token) changes nothing.
+    let forged = browser.http.post(&consents).form(&[("client_id", PORTAL_A), ("csrf", "x")]).send().await.unwrap();
+    let forged = forged.text().await.unwrap();
+    assert!(
+        forged.contains("id=\"consents-error\"") && forged.contains(&format!("data-client=\"{PORTAL_A}\"")),
+        "{forged}"
+    );
+    let (_, html) = common::page(browser.submit(&server.issuer, &html, "consent-revoke-1", &[]).await);
+    assert!(html.contains("id=\"consents-status\"") && html.contains("id=\"consents-none\""), "{html}");
+    // The next login at the portal asks again (the session stays).
+    let (_, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["consent:true"]);
+}

@@ -54,6 +54,19 @@ impl ConsentStore for PostgresStore {
         Ok(())
     }
 
+    async fn clients_of(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        if !storable(user_id) {
+            return Ok(Vec::new());
+        }
+        let mut clients: Vec<String> = sqlx::query_scalar("SELECT client_id FROM consents WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        clients.sort_unstable();
+        Ok(clients)
+    }
+
     async fn revoke_all(&self, user_id: &str) -> StoreResult<Vec<String>> {
         if !storable(user_id) {
             return Ok(Vec::new());

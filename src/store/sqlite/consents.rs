@@ -37,6 +37,15 @@ impl ConsentStore for SqliteStore {
         Ok(())
     }
 
+    async fn clients_of(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        self.read(|db| {
+            db.prepare_cached("SELECT client_id FROM consents WHERE user_id = ? ORDER BY client_id")?
+                .query_map((user_id,), |row| row.get(0))?
+                .collect()
+        })
+        .await
+    }
+
     async fn revoke_all(&self, user_id: &str) -> StoreResult<Vec<String>> {
         let mut clients: Vec<String> = self
             .write_statement(|db| {
@@ -82,7 +91,10 @@ mod tests {
     async fn revoke_forgets_the_consent() {
         let store = SqliteStore::memory().await.unwrap();
         store.grant("u1", "rp", &scopes(&["openid"]), NOW).await.unwrap();
+        store.grant("u1", "other", &scopes(&["openid"]), NOW).await.unwrap();
+        assert_eq!(store.clients_of("u1").await.unwrap(), scopes(&["other", "rp"]));
         store.revoke("u1", "rp").await.unwrap();
         assert_eq!(ConsentStore::get(&store, "u1", "rp").await.unwrap(), None);
+        assert_eq!(store.clients_of("u1").await.unwrap(), scopes(&["other"]));
     }
 }
