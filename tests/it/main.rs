@@ -25,6 +25,7 @@ mod migrate;
 mod multinode;
 mod nia;
 mod nia_id;
+mod nia_rp;
 mod outbox;
 mod pages;
 mod postgres;
