@@ -14,6 +14,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::time::Duration;
 
 use common::{Browser, TestServer};
 use identita::config::FaceConfig;
@@ -126,16 +127,20 @@ async fn run_portal(server: &TestServer, private: &Value, program: &str, script:
     let browser = Browser::new();
     let mut printed = Vec::new();
     let mut result = None;
-    while let Some(line) = stdout.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix("open: ") {
-            let back = browser.authorize(&server.issuer, url, USER, PASS).await;
-            stdin.write_all(format!("{back}\n").as_bytes()).await.unwrap();
-        } else if let Ok(value @ Value::Object(_)) = serde_json::from_str(&line) {
-            result = Some(value);
-        } else {
-            printed.push(line);
+    let conversation = async {
+        while let Some(line) = stdout.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("open: ") {
+                let back = browser.authorize(&server.issuer, url, USER, PASS).await;
+                stdin.write_all(format!("{back}\n").as_bytes()).await.unwrap();
+            } else if let Ok(value @ Value::Object(_)) = serde_json::from_str(&line) {
+                result = Some(value);
+            } else {
+                printed.push(line);
+            }
         }
-    }
+    };
+    // A script stuck waiting is killed (kill_on_drop) when the test fails here.
+    tokio::time::timeout(Duration::from_secs(120), conversation).await.expect("the script finished in time");
     drop(stdin);
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
