@@ -93,10 +93,22 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         pairwise_salt: Arc::new(pairwise_salt),
         id_token_signer,
         faces: Arc::new([]),
+        siblings: Arc::new([]),
     };
-    let faces =
+    let faces: Vec<Provider> =
         primary.config.faces.iter().map(|face| other_face(&primary, &shared, face)).collect::<Result<_, _>>()?;
-    Ok(Provider { faces, ..primary })
+    // The faces that share sessions know each other (one level deep: siblings have none).
+    let sharing: Vec<Provider> =
+        std::iter::once(&primary).chain(faces.iter()).filter(|f| f.persona.shares_sessions).cloned().collect();
+    let siblings_of = |face: &Provider| -> Arc<[Provider]> {
+        match face.persona.shares_sessions {
+            true => sharing.iter().filter(|s| s.persona.face != face.persona.face).cloned().collect(),
+            false => Arc::new([]),
+        }
+    };
+    let faces: Arc<[Provider]> =
+        faces.iter().map(|face| Provider { siblings: siblings_of(face), ..face.clone() }).collect();
+    Ok(Provider { siblings: siblings_of(&primary), faces, ..primary })
 }
 
 /// The provider of a face of `[[faces]]`: the primary's configuration, clock and outbound
@@ -113,6 +125,7 @@ fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<
         id_token_signer: Arc::new(keys.clone()),
         keys,
         faces: Arc::new([]),
+        siblings: Arc::new([]),
         ..primary.clone()
     })
 }

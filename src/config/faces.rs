@@ -45,6 +45,11 @@ pub struct FaceConfig {
     /// listener, when `url` has a path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Whether the face shares single sign-on sessions with the primary face and the other
+    /// faces that share (`Persona::shares_sessions`); by default the NIA and mojeID faces do, a
+    /// further standard face does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_sessions: Option<bool>,
     /// The persona's quirks turned on or off (`persona::Quirks`).
     #[serde(default)]
     pub quirks: QuirkSettings,
@@ -81,7 +86,8 @@ impl FaceConfig {
             true => invalid(format!("the persona {} needs an issuer", self.persona)),
             false => invalid(format!("unknown persona {:?} (known: {})", self.persona, crate::persona::NAMES)),
         })?;
-        let persona = Persona { own_listener: self.listen.is_some(), ..persona };
+        let shares_sessions = self.share_sessions.unwrap_or(persona.surface != crate::persona::Surface::Standard);
+        let persona = Persona { own_listener: self.listen.is_some(), shares_sessions, ..persona };
         Ok(persona.with_quirks(&self.quirks).into_face(&self.name))
     }
 }
@@ -171,6 +177,7 @@ mod tests {
             issuer: Some(issuer.into()),
             url: None,
             listen: None,
+            share_sessions: None,
             quirks: QuirkSettings::default(),
         }
     }

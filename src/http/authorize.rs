@@ -16,6 +16,7 @@ use super::i18n::Notice;
 use super::interaction;
 use super::page_context::PageContext;
 use super::respond;
+use super::shared_sessions;
 use crate::oidc::authorize::{self, AuthorizeError, Decision, PageReason};
 use crate::oidc::quota::{Quota, QuotaError};
 use crate::oidc::{ErrorCode, OAuthError, Provider};
@@ -91,21 +92,45 @@ async fn handle(
         Ok(session) => session,
         Err(error) => return fail(error.into()),
     };
-    match authorize::decide(provider, &client, &request, session.as_ref()).await {
+    // Signed in at a face that shares sessions with this one: known here too.
+    let (session, adopted) = match session {
+        Some(session) => (Some(session), None),
+        None => match shared_sessions::adopt(provider, &ctx, headers).await {
+            Ok(Some((session, cookie))) => (Some(session), cookie),
+            Ok(None) => (None, None),
+            Err(error) => return fail(error),
+        },
+    };
+    let response = decide(provider, source, headers, &ctx, &request, &client, session.as_ref()).await;
+    interaction::with_cookie(response, adopted)
+}
+
+/// The answer to a parsed request for the browser's `session`: a response, or a login started.
+async fn decide(
+    provider: &Provider,
+    source: IpAddr,
+    headers: &HeaderMap,
+    ctx: &PageContext,
+    request: &authorize::AuthorizationRequest,
+    client: &crate::model::Client,
+    session: Option<&crate::model::Session>,
+) -> Response {
+    let fail = |error: OAuthError| respond::authorization_response(&request.refused(provider, &error));
+    match authorize::decide(provider, client, request, session).await {
         Decision::Respond(response) => respond::authorization_response(&response),
         decision => {
             let known = match decision {
-                Decision::Consent | Decision::SelectAccount => session.as_ref(),
+                Decision::Consent | Decision::SelectAccount => session,
                 _ => None,
             };
             // Each login in progress is stored until it ends or expires: one source may start
             // only so many, counted before anything is stored.
             match Quota::interactions(provider).reserve(provider, source).await {
                 Ok(()) => {}
-                Err(QuotaError::Exceeded { retry_after }) => return too_many(&ctx, retry_after),
+                Err(QuotaError::Exceeded { retry_after }) => return too_many(ctx, retry_after),
                 Err(QuotaError::Store(error)) => return fail(error),
             }
-            match interaction::start(provider, headers, &request, &decision, known).await {
+            match interaction::start(provider, headers, request, &decision, known).await {
                 Ok(response) => response,
                 Err(error) => fail(error),
             }

@@ -110,11 +110,17 @@ async fn handle(
     if let Some(session) = &session {
         logout::end_session(provider, session).await.map_err(|e| ctx.error(e))?;
     }
+    // The faces that share sessions with this one forget this browser too.
+    let siblings = match session.is_some() || clear_cookie {
+        true => super::shared_sessions::end_at_siblings(provider, headers).await.map_err(|e| ctx.error(e))?,
+        false => Vec::new(),
+    };
     let response = match plan.redirect {
         Some(url) => respond::redirect(&url),
         None => logged_out_page(&ctx, plan.client_name),
     };
-    Ok(interaction::with_cookie(response, clear_cookie.then(|| jar.clear(cookies::SESSION)).flatten()))
+    let response = interaction::with_cookie(response, clear_cookie.then(|| jar.clear(cookies::SESSION)).flatten());
+    Ok(siblings.into_iter().fold(response, |response, cookie| interaction::with_cookie(response, Some(cookie))))
 }
 
 fn confirm_page(

@@ -28,6 +28,7 @@ pub mod registration;
 pub mod respond;
 pub mod security;
 pub mod select_account;
+pub(crate) mod shared_sessions;
 pub mod static_files;
 pub mod token;
 pub mod trace;

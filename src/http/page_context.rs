@@ -32,7 +32,13 @@ impl PageContext {
         let base = provider.persona.base_path();
         let jar = CookieJar {
             secure: provider.persona.is_https(),
-            path: if base.is_empty() || provider.persona.own_listener { "/".into() } else { base.clone() },
+            // A face on a listener of its own, or sharing its sessions with the other faces
+            // (which read its cookie), has its cookies on the whole host; their names differ.
+            path: if base.is_empty() || provider.persona.own_listener || provider.persona.shares_sessions {
+                "/".into()
+            } else {
+                base.clone()
+            },
             face: provider.persona.face.clone(),
         };
         Self { locale: Locale::negotiate(ui_locales, accept), base, jar }

@@ -31,6 +31,10 @@ pub struct Provider {
     /// The other faces (`[[faces]]`) served beside this one: set on the primary face, empty on
     /// the others. Each is a provider of its own (issuer, keys, its view of the stores).
     pub faces: Arc<[Provider]>,
+    /// The faces whose single sign-on sessions this face adopts and ends with its own
+    /// (`Persona::shares_sessions`: the primary and the NIA and mojeID faces by default), each
+    /// without faces or siblings of its own. Empty on a face that does not share.
+    pub(crate) siblings: Arc<[Provider]>,
 }
 
 impl Provider {

@@ -71,6 +71,11 @@ pub struct Persona {
     /// The face has a listener of its own (`[[faces]] listen`), where it answers at its paths
     /// with and without its base path; its cookies are then for the whole host (`Path=/`).
     pub own_listener: bool,
+    /// The face adopts the live single sign-on session a browser has at another face that
+    /// shares (the same person and authentication, a session of its own), and a logout at one
+    /// ends them all: the primary face, and the NIA and mojeID faces unless
+    /// `share_sessions = false`; a further standard face only with `share_sessions = true`.
+    pub shares_sessions: bool,
     /// The level of assurance of a password login.
     pub password_acr: Loa,
     /// How this face shows its encrypted ID tokens.
@@ -175,6 +180,7 @@ impl Persona {
             scopes: STANDARD_SCOPES,
             quirks: Quirks::NONE,
             own_listener: false,
+            shares_sessions: true,
             password_acr: Loa::Low,
             encryption: EncryptionStyle::STANDARD,
         }

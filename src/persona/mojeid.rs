@@ -52,6 +52,7 @@ pub(super) fn persona(issuer: Option<&str>, base_url: &str) -> Persona {
         scopes: SCOPES,
         quirks: Quirks::MOJEID,
         own_listener: false,
+        shares_sessions: true,
         // The password alone; a security key makes it substantial or high.
         password_acr: Loa::Low,
         encryption: EncryptionStyle::STANDARD,

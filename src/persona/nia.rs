@@ -64,6 +64,7 @@ pub(super) fn persona(issuer: &str, base_url: &str) -> Persona {
         scopes: SCOPES,
         quirks: Quirks::NIA,
         own_listener: false,
+        shares_sessions: true,
         // NIA ID is a password and an SMS code; a password alone is the lowest level.
         password_acr: Loa::Low,
         // NIA's discovery lists no encryption and its JWE header names no key.

@@ -27,6 +27,7 @@ async fn two_faces() -> TestServer {
             issuer: Some(format!("{}/second", config.issuer)),
             url: None,
             listen: None,
+            share_sessions: None,
             quirks: Default::default(),
         }];
     })

@@ -30,6 +30,7 @@ async fn start() -> TestServer {
             issuer: None,
             url: Some(format!("{}/mojeid", config.issuer)),
             listen: None,
+            share_sessions: None,
             quirks: QuirkSettings::default(),
         }];
     })

@@ -38,6 +38,7 @@ async fn start(quirks: QuirkSettings) -> TestServer {
             issuer: None,
             url: Some(format!("{}/nia", config.issuer)),
             listen: None,
+            share_sessions: None,
             quirks,
         }];
     })
@@ -398,6 +399,7 @@ async fn a_face_on_a_listener_of_its_own_answers_at_nias_real_paths() {
             issuer: Some(format!("urn:example:{name}")),
             url: Some(url),
             listen: Some(([127, 0, 0, 1], port).into()),
+            share_sessions: None,
             quirks: QuirkSettings::default(),
         };
         // One at the root of its own port only; one also under /nia2 on the main port.
@@ -590,4 +592,48 @@ async fn the_citizen_revokes_a_portals_consent_on_their_consents_page() {
     let (_, pages) =
         through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
     assert_eq!(pages, ["consent:true"]);
+}
+
+#[tokio::test]
+async fn a_citizen_signed_in_at_the_standard_face_is_known_at_the_nia_face_and_a_nia_logout_ends_both() {
+    let server = start(QuirkSettings::default()).await;
+    let (key, jwks) = portal_key();
+    register(&server, PORTAL_A, Some(jwks)).await.unwrap();
+    let (standard_client, _) = server
+        .add_client(json!({ "client_id": "standard-rp", "redirect_uris": [REDIRECT], "first_party": true }))
+        .await;
+    let browser = Browser::new();
+    let standard_url = |prompt: &str| {
+        let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &standard_client)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("scope", "openid")
+            .append_pair("state", "st-std")
+            .append_pair("prompt", prompt);
+        url.to_string()
+    };
+    // Signed in at the standard face (a PKCE-less confidential client).
+    let to = browser.authorize(&server.issuer, &standard_url("login"), USER, PASS).await;
+    assert!(common::params_of(&to).contains_key("code"), "{to}");
+
+    // At the nia face: no login page, a consent only; the portal gets the citizen's attributes.
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["consent:true"], "the session is known at the nia face");
+    let (_, tokens) = token(&server, PORTAL_A, &code_of(&redirect), "").await;
+    let claims = open(&server, tokens["id_token"].as_str().unwrap(), &key).await;
+    assert_eq!(claims["CurrentGivenName"], "Jana");
+
+    // NIA's logout ends the standard face's session too.
+    let mut url = url::Url::parse(&at(&server, "/FPSTS/oidc/endsession")).unwrap();
+    url.query_pairs_mut().append_pair("client_id", PORTAL_A);
+    assert!(matches!(browser.visit(&server.issuer, url.as_str()).await, Landing::Redirect(_)));
+    match browser.visit(&server.issuer, &standard_url("none")).await {
+        Landing::Redirect(to) => {
+            assert_eq!(common::params_of(&to).get("error").map(String::as_str), Some("login_required"), "{to}")
+        }
+        other => panic!("expected an answer to the client, got {other:?}"),
+    }
 }

@@ -76,6 +76,7 @@ async fn start() -> (TestServer, Value) {
             issuer: None,
             url: Some(format!("{}/nia", config.issuer)),
             listen: None,
+            share_sessions: None,
             quirks: QuirkSettings::default(),
         }];
     })
