@@ -103,7 +103,7 @@ impl EncryptionStyle {
 
 const STANDARD_SCOPES: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
 
-const STANDARD_PATHS: Paths = Paths {
+pub(super) const STANDARD_PATHS: Paths = Paths {
     discovery: "/.well-known/openid-configuration",
     jwks: "/jwks",
     authorization: "/authorize",
@@ -204,30 +204,11 @@ impl Persona {
             return vec![base];
         }
         let p = &self.paths;
-        let routes = [
-            p.discovery,
-            p.jwks,
-            p.authorization,
-            p.token,
-            p.userinfo,
-            p.revocation,
-            p.introspection,
-            p.end_session,
-            p.registration,
-            p.login,
-            p.meg_pair,
-            p.meg_devices,
-            p.account_keys,
-            p.account_consents,
-            p.consent,
-            p.select_account,
-            "/static",
-            "/healthz",
-            "/readyz",
-            "/metrics",
-            "/dev",
-        ];
-        routes.iter().map(|r| (*r).to_owned()).collect()
+        let pages =
+            [p.login, p.meg_pair, p.meg_devices, p.account_keys, p.account_consents, p.consent, p.select_account];
+        let routes =
+            self.fixed_routes().into_iter().chain(pages).chain(["/static", "/healthz", "/readyz", "/metrics", "/dev"]);
+        routes.map(str::to_owned).collect()
     }
 
     /// The absolute URL of one of this persona's paths.

@@ -21,19 +21,8 @@ const PATHS: Paths = Paths {
     // No RP-initiated logout: the person confirms at the logout page.
     end_session: "/logout/",
     registration: "/oidc/registration/",
-    login: "/login",
-    login_sms: "/login/sms",
-    login_card: "/login/card",
-    login_meg: "/login/meg",
-    meg_pair: "/meg/pair",
-    meg_devices: "/meg/devices",
-    login_bank: "/login/bank",
-    login_bank_callback: "/login/bank/callback",
-    login_key: "/login/key",
-    account_keys: "/account/keys",
-    account_consents: "/account/consents",
-    consent: "/consent",
-    select_account: "/select-account",
+    // The person-facing pages where a plain provider has them.
+    ..super::STANDARD_PATHS
 };
 
 /// Where an OpenID Connect library looks for discovery under the issuer `<url>/oidc/`.
