@@ -182,8 +182,9 @@ pub async fn save(provider: &Provider, loaded: &Loaded) -> Result<(), HttpError>
 }
 
 /// Goes on after the person has authenticated in this interaction: the browser's SSO session
-/// starts (or, for the same person, is upgraded and keeps its `sid`), then the request goes on
-/// with the session's authentication.
+/// starts (or, for the same person, is upgraded and keeps its `sid`; another person's sessions
+/// here and at the faces sharing sign-on end), then the request goes on with the session's
+/// authentication.
 pub async fn finish_login(
     provider: &Provider,
     headers: &HeaderMap,
@@ -199,11 +200,14 @@ pub async fn finish_login(
         .await
         .map_err(|e| loaded.error(e))?;
     let set_cookie = jar.set(cookies::SESSION, &cookie, provider.config.tokens.session_ttl);
+    let cleared = super::shared_sessions::end_others_at_siblings(provider, headers, &session.authn.user_id)
+        .await
+        .map_err(|e| loaded.error(e))?;
     loaded.interaction.sms = None;
     loaded.interaction.key = None;
     let authn = session.authn.clone();
     let response = proceed(provider, loaded, authn, &session, false).await?;
-    Ok(with_cookie(response, set_cookie))
+    Ok(cleared.into_iter().map(Some).fold(with_cookie(response, set_cookie), with_cookie))
 }
 
 /// Goes on after the person is known (or has consented): to the next page, or back to the client.

@@ -2,7 +2,8 @@
 //! signed in at one of them is known at the others. A face without a session of its own adopts
 //! a sibling's live one — the same person and authentication (`auth_time`, `acr`, `amr`) in a
 //! session of the face's own, with its own cookie, `sid` and relying parties, so no record or
-//! token crosses faces. Ending a session ends the browser's sessions at the siblings too.
+//! token crosses faces. Ending a session ends the browser's sessions at the siblings too, and a
+//! login as another person ends the previous person's sessions there.
 
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -37,11 +38,35 @@ pub(crate) async fn adopt(
 /// Ends this browser's sessions at the sibling faces (each tells its own relying parties), and
 /// returns the cookies that clear them.
 pub(crate) async fn end_at_siblings(provider: &Provider, headers: &HeaderMap) -> Result<Vec<HeaderValue>, OAuthError> {
+    end_at_siblings_unless(provider, headers, None).await
+}
+
+/// After `user_id` has logged in at `provider`'s face: ends this browser's sessions of another
+/// person at the sibling faces, so the faces that share sign-on know one person per browser
+/// (the next visit to a sibling adopts the new login). Returns the cookies that clear them.
+pub(crate) async fn end_others_at_siblings(
+    provider: &Provider,
+    headers: &HeaderMap,
+    user_id: &str,
+) -> Result<Vec<HeaderValue>, OAuthError> {
+    end_at_siblings_unless(provider, headers, Some(user_id)).await
+}
+
+/// Ends the browser's sessions at the siblings, except those of `keep` (a user id).
+async fn end_at_siblings_unless(
+    provider: &Provider,
+    headers: &HeaderMap,
+    keep: Option<&str>,
+) -> Result<Vec<HeaderValue>, OAuthError> {
     let mut cleared = Vec::new();
     for sibling in provider.siblings.iter() {
         let jar = PageContext::new(sibling, headers, None).jar;
         let cookie = jar.get(headers, cookies::SESSION);
-        if let Some(session) = sibling.sessions().current(cookie.as_deref()).await? {
+        let session = sibling.sessions().current(cookie.as_deref()).await?;
+        if session.as_ref().is_some_and(|s| Some(s.authn.user_id.as_str()) == keep) {
+            continue;
+        }
+        if let Some(session) = session {
             logout::end_session(sibling, &session).await?;
         }
         if cookie.is_some() {

@@ -637,3 +637,40 @@ async fn a_citizen_signed_in_at_the_standard_face_is_known_at_the_nia_face_and_a
         other => panic!("expected an answer to the client, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_login_as_another_person_at_the_standard_face_ends_the_first_persons_session_at_the_nia_face() {
+    let server = start(QuirkSettings::default()).await;
+    server.add_user("petr", "heslo-456", json!({ "given_name": "Petr", "family_name": "Svoboda" })).await;
+    let (key, jwks) = portal_key();
+    register(&server, PORTAL_A, Some(jwks)).await.unwrap();
+    let (standard_client, _) = server
+        .add_client(json!({ "client_id": "standard-rp", "redirect_uris": [REDIRECT], "first_party": true }))
+        .await;
+    let browser = Browser::new();
+    // Jana signs in at the nia face.
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["login", "consent:true"]);
+    code_of(&redirect);
+
+    // In the same browser, Petr signs in at the standard face.
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &standard_client)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", "openid")
+        .append_pair("state", "st-std")
+        .append_pair("prompt", "login");
+    let to = browser.authorize(&server.issuer, url.as_str(), "petr", "heslo-456").await;
+    assert!(common::params_of(&to).contains_key("code"), "{to}");
+
+    // The nia face now knows Petr (adopted), not Jana: no login page, Petr's attributes.
+    let (redirect, pages) =
+        through_pages(&server, &browser, &authorize_url(&server, PORTAL_A, "openid", CLAIMS), "allow").await;
+    assert_eq!(pages, ["consent:true"], "Petr's consent, without a login");
+    let (_, tokens) = token(&server, PORTAL_A, &code_of(&redirect), "").await;
+    let claims = open(&server, tokens["id_token"].as_str().unwrap(), &key).await;
+    assert_eq!(claims["CurrentGivenName"], "Petr");
+}
