@@ -8,14 +8,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::cookies;
+use super::account_keys::signed_in;
 use super::error::HttpError;
 use super::form::PageForm;
 use super::page_context::PageContext;
 use super::pages::{AccountConsentsPage, ConsentsMessage};
 use super::security;
 use crate::authn::Authn;
-use crate::model::Session;
+use crate::model::{Session, User};
 use crate::oidc::Provider;
 use crate::secret;
 
@@ -33,8 +33,8 @@ pub async fn show(
     ctx: PageContext,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let session = current(&provider, &ctx, &headers).await?;
-    page(&provider, &authn, &ctx, session.as_ref(), None).await
+    let signed_in = signed_in(&provider, &authn, &ctx, &headers).await?;
+    page(&provider, &ctx, signed_in.as_ref(), None).await
 }
 
 pub async fn submit(
@@ -44,25 +44,20 @@ pub async fn submit(
     headers: HeaderMap,
     PageForm(form): PageForm<RevokeForm>,
 ) -> Result<Response, HttpError> {
-    let session = current(&provider, &ctx, &headers).await?;
-    let Some(session) = session else {
-        return page(&provider, &authn, &ctx, None, None).await;
+    let Some(signed_in) = signed_in(&provider, &authn, &ctx, &headers).await? else {
+        return page(&provider, &ctx, None, None).await;
     };
-    if form.csrf.is_empty() || !secret::constant_time_eq(&form.csrf, &csrf(&provider, &session)) {
-        return page(&provider, &authn, &ctx, Some(&session), Some(ConsentsMessage::Outdated)).await;
+    let (session, user) = &signed_in;
+    if form.csrf.is_empty() || !secret::constant_time_eq(&form.csrf, &csrf(&provider, session)) {
+        return page(&provider, &ctx, Some(&signed_in), Some(ConsentsMessage::Outdated)).await;
     }
     // Only this face's services: another face's client is not found through this face's view.
     let client = provider.stores.clients.get(&form.client_id).await.map_err(|e| ctx.error(e))?;
     if let Some(client) = client {
-        provider.stores.consents.revoke(&session.authn.user_id, &client.client_id).await.map_err(|e| ctx.error(e))?;
+        provider.stores.consents.revoke(&user.id, &client.client_id).await.map_err(|e| ctx.error(e))?;
         tracing::info!(client_id = %client.client_id, "a person revoked a consent");
     }
-    page(&provider, &authn, &ctx, Some(&session), Some(ConsentsMessage::Revoked)).await
-}
-
-async fn current(provider: &Provider, ctx: &PageContext, headers: &HeaderMap) -> Result<Option<Session>, HttpError> {
-    let cookie = ctx.jar.get(headers, cookies::SESSION);
-    provider.sessions().current(cookie.as_deref()).await.map_err(|e| ctx.error(e))
+    page(&provider, &ctx, Some(&signed_in), Some(ConsentsMessage::Revoked)).await
 }
 
 /// The revoke form's token: bound to the session, unforgeable without the server's secret salt.
@@ -70,11 +65,11 @@ fn csrf(provider: &Provider, session: &Session) -> String {
     secret::digest(&format!("account-consents\u{0}{}\u{0}{}", session.sid, provider.pairwise_salt))
 }
 
+/// The page: for a signed-in citizen the services they consented to, each with a revoke form.
 async fn page(
     provider: &Provider,
-    authn: &Authn,
     ctx: &PageContext,
-    session: Option<&Session>,
+    signed_in: Option<&(Session, User)>,
     message: Option<ConsentsMessage>,
 ) -> Result<Response, HttpError> {
     let mut view = AccountConsentsPage {
@@ -86,11 +81,7 @@ async fn page(
         services: Vec::new(),
         message,
     };
-    let user = match session {
-        Some(session) => authn.users.get(&session.authn.user_id).await.map_err(|e| ctx.error(e))?,
-        None => None,
-    };
-    if let (Some(session), Some(user)) = (session, user.filter(|u| !u.disabled)) {
+    if let Some((session, user)) = signed_in {
         view.csrf = csrf(provider, session);
         view.user_name = user.profile.name.clone().unwrap_or_else(|| user.username.clone());
         for client_id in provider.stores.consents.clients_of(&user.id).await.map_err(|e| ctx.error(e))? {

@@ -102,8 +102,8 @@ pub async fn submit(
     page(&provider, &authn, &ctx, &headers, Some(message)).await
 }
 
-/// The browser's live SSO session and its account, if any.
-async fn signed_in(
+/// The browser's live SSO session and its account, if any (also the consents page's).
+pub(super) async fn signed_in(
     provider: &Provider,
     authn: &Authn,
     ctx: &PageContext,
