@@ -103,6 +103,7 @@ impl Eobcanka<'_> {
         // Only the card's holder learns what became of it: the signature is the card's.
         match card.status {
             CardStatus::Valid => {}
+            CardStatus::Applied | CardStatus::Issued => return Ok(Err(CardRefusal::NotCollected)),
             CardStatus::Lost => return Ok(Err(CardRefusal::Lost)),
             CardStatus::Stolen => return Ok(Err(CardRefusal::Stolen)),
             CardStatus::Revoked => return Ok(Err(CardRefusal::Revoked)),

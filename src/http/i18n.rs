@@ -224,6 +224,12 @@ pub fn card_refusal(locale: Locale, refusal: CardRefusal) -> &'static str {
         (Locale::En, R::WrongCertificate | R::BadSignature) => {
             "The card's signature cannot be verified: it is not the card issued under this number. Please use your own card."
         }
+        (Locale::Cs, R::NotCollected) => {
+            "Tento průkaz zatím nebyl převzat. Převezměte ho na úřadě, kde jste o něj požádali; při převzetí si můžete aktivovat čip a zvolit IOK a DOK."
+        }
+        (Locale::En, R::NotCollected) => {
+            "This card has not been collected yet. Collect it at the office where you applied; when you collect it you can activate its chip and choose your IOK and DOK."
+        }
         (Locale::Cs, R::Lost) => {
             "Tento průkaz byl nahlášen jako ztracený a nelze se jím přihlásit. Pokud jste ho našli, obraťte se na úřad, který ho vydal; požádejte o nový průkaz."
         }

@@ -170,9 +170,11 @@ pub async fn answer(
                 CardRefusal::UnknownCard | CardRefusal::WrongCertificate | CardRefusal::BadSignature => {
                     StatusCode::UNAUTHORIZED
                 }
-                CardRefusal::Lost | CardRefusal::Stolen | CardRefusal::Revoked | CardRefusal::Expired => {
-                    StatusCode::FORBIDDEN
-                }
+                CardRefusal::NotCollected
+                | CardRefusal::Lost
+                | CardRefusal::Stolen
+                | CardRefusal::Revoked
+                | CardRefusal::Expired => StatusCode::FORBIDDEN,
                 CardRefusal::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 CardRefusal::Used => StatusCode::CONFLICT,
                 CardRefusal::ChallengeExpired => StatusCode::GONE,

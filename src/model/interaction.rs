@@ -147,6 +147,8 @@ pub enum CardRefusal {
     WrongCertificate,
     /// The signature is not the card's.
     BadSignature,
+    /// Applied for or made, but not collected by its holder yet.
+    NotCollected,
     Lost,
     Stolen,
     Revoked,
@@ -167,6 +169,7 @@ impl CardRefusal {
             CardRefusal::UnknownCard => "unknown_card",
             CardRefusal::WrongCertificate => "wrong_certificate",
             CardRefusal::BadSignature => "bad_signature",
+            CardRefusal::NotCollected => "card_not_collected",
             CardRefusal::Lost => "card_lost",
             CardRefusal::Stolen => "card_stolen",
             CardRefusal::Revoked => "card_revoked",

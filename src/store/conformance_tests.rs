@@ -265,10 +265,23 @@ pub async fn cards_register_by_number_and_holder(stores: Stores) {
     assert_eq!(stores.cards.get("000000009").await.unwrap(), None);
     let numbers: Vec<String> = stores.cards.of_user("u1").await.unwrap().into_iter().map(|c| c.number).collect();
     assert_eq!(numbers, ["000000002", "000000001"], "newest first");
-    assert!(stores.cards.set_status("000000001", CardStatus::Stolen).await.unwrap());
-    assert!(!stores.cards.set_status("000000009", CardStatus::Stolen).await.unwrap());
+    let lost_or_valid = [CardStatus::Valid, CardStatus::Lost];
+    assert!(stores.cards.set_status("000000001", &lost_or_valid, CardStatus::Stolen).await.unwrap());
+    assert!(!stores.cards.set_status("000000009", &lost_or_valid, CardStatus::Stolen).await.unwrap());
+    assert!(
+        !stores.cards.set_status("000000001", &lost_or_valid, CardStatus::Lost).await.unwrap(),
+        "a stolen card is not in the statuses it may be moved from"
+    );
     assert_eq!(stores.cards.get("000000001").await.unwrap().map(|c| c.status), Some(CardStatus::Stolen));
     assert_eq!(stores.cards.get("000000002").await.unwrap().map(|c| c.status), Some(CardStatus::Valid));
+    // An application becomes a card once, and only for its holder.
+    let application = Card { status: CardStatus::Applied, public_key: String::new(), ..card("000000004", "u2", NOW) };
+    stores.cards.insert(&application).await.unwrap();
+    let made = Card { status: CardStatus::Issued, issued_at: NOW + 9, ..card("000000004", "u2", NOW) };
+    assert!(!stores.cards.replace(&Card { user_id: "u1".into(), ..made.clone() }, CardStatus::Applied).await.unwrap());
+    assert!(stores.cards.replace(&made, CardStatus::Applied).await.unwrap());
+    assert!(!stores.cards.replace(&made, CardStatus::Applied).await.unwrap(), "not twice");
+    assert_eq!(stores.cards.get("000000004").await.unwrap(), Some(made));
 }
 
 pub async fn security_keys_belong_to_one_account(stores: Stores) {

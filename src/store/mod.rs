@@ -96,8 +96,12 @@ pub trait CardStore: Send + Sync {
     async fn get(&self, number: &str) -> StoreResult<Option<Card>>;
     /// The user's cards, newest first.
     async fn of_user(&self, user_id: &str) -> StoreResult<Vec<Card>>;
-    /// Returns whether the card exists.
-    async fn set_status(&self, number: &str, status: CardStatus) -> StoreResult<bool>;
+    /// Sets the card's status to `to` when it is one of `from` (in one statement, so two clerks
+    /// cannot both move it); returns whether it did.
+    async fn set_status(&self, number: &str, from: &[CardStatus], to: CardStatus) -> StoreResult<bool>;
+    /// Replaces the stored card with `card` (same number) when its status is `from`: an
+    /// application becoming a card with its chip; returns whether it did.
+    async fn replace(&self, card: &Card, from: CardStatus) -> StoreResult<bool>;
 }
 
 /// The register of paired MEG devices and the pairing codes handed out for them (kept in SQL,

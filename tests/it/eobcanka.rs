@@ -140,7 +140,15 @@ async fn refused_cards_are_told_why_on_the_reader_and_on_the_page() {
         let mut chip = match status {
             Some(status) => {
                 let (card, chip) = valid_card(&server, &user.id).await;
-                assert!(server.provider.stores.cards.set_status(&card.number, status).await.unwrap());
+                assert!(
+                    server
+                        .provider
+                        .stores
+                        .cards
+                        .set_status(&card.number, status.reported_from(), status)
+                        .await
+                        .unwrap()
+                );
                 chip
             }
             None => issue(&server, &user.id, now - TEN_YEARS - 86_400, now - 86_400).await.1,
@@ -358,6 +366,79 @@ async fn three_wrong_ioks_block_the_card_the_dok_unblocks_it_and_the_cli_logs_in
     assert!(text_of(&again, "login-error").unwrap().contains("odcizený"), "{again}");
     let (_, list) = card_cli(&server, &["list", "--user", USER]).await;
     assert_eq!(list[0]["status"], "stolen", "{list}");
+}
+
+#[tokio::test]
+async fn a_card_is_applied_for_made_and_collected_and_only_a_collected_card_logs_in() {
+    let (server, rp, _) = setup().await;
+    let (code, applied) = card_cli(&server, &["apply", "--user", USER]).await;
+    assert_eq!((code, applied["status"].as_str()), (0, Some("applied")), "{applied}");
+    let number = applied["number"].as_str().unwrap().to_owned();
+    let file = card_file(&server, "nova-karta.json");
+    let (code, issued) = card_cli(&server, &["issue", "--application", &number, "--out", path(&file)]).await;
+    assert_eq!((code, issued["status"].as_str()), (0, Some("issued")), "{issued}");
+    let years = (issued["valid_until"].as_i64().unwrap() - server.provider.now()) / 86_400 / 365;
+    assert_eq!(years, 10, "no date of birth: ten years {issued}");
+    let again = card_file(&server, "podruhe.json");
+    let (code, out) = card_cli(&server, &["issue", "--application", &number, "--out", path(&again)]).await;
+    assert_eq!(code, 1, "an application is made once: {out}");
+
+    // The card waits at the office: even with its chip activated it does not log in.
+    let (code, out) = card_cli(&server, &["activate", path(&file), "--iok", IOK, "--dok", DOK]).await;
+    assert_eq!(code, 0, "{out}");
+    let browser = server.browser();
+    let (html, url) = card_page(&server, &browser, &rp).await;
+    let (code, out) = card_cli(&server, &["login", path(&file), "--url", &url, "--iok", IOK]).await;
+    assert_eq!(code, 1);
+    assert!(out["error"].as_str().unwrap().starts_with("card_not_collected: "), "{out}");
+    let (_, refused) = page(press_continue(&server, &browser, &html).await);
+    assert!(text_of(&refused, "login-error").unwrap().contains("nebyl převzat"), "{refused}");
+
+    // Collected, it does.
+    let (code, out) = card_cli(&server, &["collect", &number]).await;
+    assert_eq!((code, out["status"].as_str()), (0, Some("valid")), "{out}");
+    let (code, out) = card_cli(&server, &["collect", &number]).await;
+    assert_eq!(code, 1, "collected once: {out}");
+    let browser = server.browser();
+    let (html, url) = card_page(&server, &browser, &rp).await;
+    let (code, out) = card_cli(&server, &["login", path(&file), "--url", &url, "--iok", IOK]).await;
+    assert_eq!(code, 0, "{out}");
+    let claims = rp.id_token(&rp.back(press_continue(&server, &browser, &html).await)).await;
+    assert_eq!(claims["acr"], HIGH);
+
+    // Revoked, it stays revoked.
+    let (code, out) = card_cli(&server, &["set-status", &number, "revoked"]).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = card_cli(&server, &["set-status", &number, "valid"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("is revoked"), "{out}");
+}
+
+#[tokio::test]
+async fn a_childs_card_is_valid_five_years_and_its_chip_is_not_activated_at_collection() {
+    let (server, _, _) = setup().await;
+    let born =
+        chrono::DateTime::from_timestamp(server.provider.now(), 0).unwrap().date_naive() - chrono::Months::new(12 * 9);
+    let birthdate = born.format("%Y-%m-%d").to_string();
+    server.add_user("anicka", "heslo-anicky-1", json!({ "name": "Anička Svobodová", "birthdate": birthdate })).await;
+    let (_, applied) = card_cli(&server, &["apply", "--user", "anicka"]).await;
+    let number = applied["number"].as_str().unwrap().to_owned();
+    let file = card_file(&server, "detska-karta.json");
+    let (code, issued) = card_cli(&server, &["issue", "--application", &number, "--out", path(&file)]).await;
+    assert_eq!(code, 0, "{issued}");
+    let years = (issued["valid_until"].as_i64().unwrap() - server.provider.now()) / 86_400 / 365;
+    assert_eq!(years, 5, "{issued}");
+    let (code, out) = card_cli(&server, &["collect", &number, "--file", path(&file), "--iok", IOK, "--dok", DOK]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("under 15"), "{out}");
+    let (code, out) = card_cli(&server, &["collect", &number]).await;
+    assert_eq!((code, out["activated"].as_bool()), (0, Some(false)), "{out}");
+    let (code, out) = card_cli(
+        &server,
+        &["issue", "--user", "anicka", "--out", path(&card_file(&server, "x.json")), "--iok", IOK, "--dok", DOK],
+    )
+    .await;
+    assert_eq!(code, 1, "nor when issued at once: {out}");
 }
 
 #[tokio::test]

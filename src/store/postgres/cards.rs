@@ -54,16 +54,35 @@ impl CardStore for PostgresStore {
         rows.into_iter().map(card_from_row).collect()
     }
 
-    async fn set_status(&self, number: &str, status: CardStatus) -> StoreResult<bool> {
+    async fn set_status(&self, number: &str, from: &[CardStatus], to: CardStatus) -> StoreResult<bool> {
         if !storable(number) {
             return Ok(false);
         }
-        let done = sqlx::query("UPDATE cards SET status = $1 WHERE number = $2")
-            .bind(status.id())
+        let from: Vec<&str> = from.iter().map(|status| status.id()).collect();
+        let done = sqlx::query("UPDATE cards SET status = $1 WHERE number = $2 AND status = ANY($3)")
+            .bind(to.id())
             .bind(number)
+            .bind(from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn replace(&self, card: &Card, from: CardStatus) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE cards SET record = $1, status = $2, issued_at = $3 \
+             WHERE number = $4 AND user_id = $5 AND status = $6",
+        )
+        .bind(to_json(card)?)
+        .bind(card.status.id())
+        .bind(card.issued_at)
+        .bind(&card.number)
+        .bind(&card.user_id)
+        .bind(from.id())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
         Ok(done.rows_affected() > 0)
     }
 }

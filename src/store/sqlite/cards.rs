@@ -47,8 +47,29 @@ impl CardStore for SqliteStore {
         rows.into_iter().map(card_from_row).collect()
     }
 
-    async fn set_status(&self, number: &str, status: CardStatus) -> StoreResult<bool> {
-        let changed = self.execute("UPDATE cards SET status = ? WHERE number = ?", (status.id(), number)).await?;
+    async fn set_status(&self, number: &str, from: &[CardStatus], to: CardStatus) -> StoreResult<bool> {
+        let from = statuses(from);
+        let changed = self
+            .execute(
+                "UPDATE cards SET status = ? WHERE number = ? AND instr(?, ',' || status || ',') > 0",
+                (to.id(), number, from),
+            )
+            .await?;
         Ok(changed > 0)
     }
+
+    async fn replace(&self, card: &Card, from: CardStatus) -> StoreResult<bool> {
+        let changed = self
+            .execute(
+                "UPDATE cards SET record = ?, status = ?, issued_at = ? WHERE number = ? AND user_id = ? AND status = ?",
+                (to_json(card)?, card.status.id(), card.issued_at, &card.number, &card.user_id, from.id()),
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+}
+
+/// The statuses as `,a,b,` for a membership test in SQL.
+fn statuses(list: &[CardStatus]) -> String {
+    list.iter().fold(",".to_owned(), |out, status| format!("{out}{},", status.id()))
 }
