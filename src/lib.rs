@@ -33,3 +33,4 @@ pub(crate) mod store;
 #[path = "../tests/support/skips.rs"]
 mod test_skips;
 pub mod tls;
+pub(crate) mod validation;

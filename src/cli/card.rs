@@ -14,7 +14,7 @@ use crate::card::chip::Chip;
 use chrono::NaiveDate;
 
 use crate::clock::Timestamp;
-use crate::model::{CardStatus, User, card};
+use crate::model::{Card, CardStatus, User, card};
 use crate::oidc::Provider;
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +194,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: CardCommand) -> Result
         CardCommand::Apply { user } => {
             let account = account(authn, &user).await?;
             let card = crate::card::issue::apply(cards, &account.id, provider.now()).await.map_err(issue_error)?;
+            audited(provider, "card.apply", &card).await?;
             print(&json!({ "number": card.number, "user": user, "status": card.status.id() }))
         }
         CardCommand::Issue { user, application, out, valid_years, iok, dok } => {
@@ -231,6 +232,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: CardCommand) -> Result
                 (None, None) => return Err(CliError::new("--user or --application")),
             };
             chip.write(&out).map_err(chip_error)?;
+            audited(provider, "card.issue", &card).await?;
             print(&json!({
                 "number": card.number,
                 "user": holder,
@@ -268,6 +270,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: CardCommand) -> Result
             if !cards.set_status(&number, &[CardStatus::Issued], CardStatus::Valid).await? {
                 return Err(CliError(format!("card {number} is no longer waiting to be collected")));
             }
+            audited(provider, "card.collect", &Card { status: CardStatus::Valid, ..card }).await?;
             if let (Some(chip), Some(file), Some(iok), Some(dok)) = (chip.as_mut(), &file, &iok, &dok) {
                 chip.activate(iok, dok).map_err(chip_error)?;
                 chip.write(file).map_err(chip_error)?;
@@ -294,6 +297,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: CardCommand) -> Result
                 let now = card.status.id();
                 return Err(CliError(format!("card {number} is {now}: it cannot be set to {}", status.id())));
             }
+            audited(provider, "card.set_status", &Card { status, ..card }).await?;
             print(&json!({ "number": number, "status": status.id() }))
         }
         CardCommand::Status { file } => {
@@ -305,6 +309,12 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: CardCommand) -> Result
         }
         other => run_on_card(other).await,
     }
+}
+
+/// Records the operator's decision about a card in the audit log, on its holder's account.
+async fn audited(provider: &Provider, action: &str, card: &Card) -> Result<(), CliError> {
+    let detail = json!({ "number": card.number, "status": card.status.id(), "valid_until": card.valid_until });
+    super::audit::operator(provider, action, Some(&card.user_id), detail).await
 }
 
 /// Why a child's card is collected without its chip activated.

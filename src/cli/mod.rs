@@ -1,9 +1,10 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `consent`, `card`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them,
+//! `consent`, `card`, `audit`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them,
 //! and `outbox`, which prints lines for people (JSON with `--json`).
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
 
+mod audit;
 mod card;
 mod clients;
 mod consents;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// The audit log of decisions (clerks' and operators'): list, export, verify its chain.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// eObčanka cards: issue and register them (operator), and use a card file as a reader does.
     #[command(subcommand)]
     Card(card::CardCommand),
@@ -234,6 +238,7 @@ async fn run_on(
         Command::Client(cmd) => clients::run(&acting, cmd).await,
         Command::User(cmd) => users::run(&provider, &authn, cmd).await,
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
+        Command::Audit(cmd) => audit::run(&provider, cmd).await,
         Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&acting, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,

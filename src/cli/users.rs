@@ -207,6 +207,12 @@ async fn cut_off(provider: &Provider, user: &User) -> Result<(usize, u64), CliEr
     Ok((sessions.len(), tokens))
 }
 
+/// Records the operator's decision about `user` in the audit log (never the password).
+async fn audited(provider: &Provider, action: &str, user: &User) -> Result<(), CliError> {
+    let detail = serde_json::json!({ "username": user.username });
+    super::audit::operator(provider, action, Some(&user.id), detail).await
+}
+
 pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result<(), CliError> {
     match cmd {
         UserCommand::Add(add) => {
@@ -226,6 +232,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             }
             let password = add.password.read()?;
             let user = create(provider, authn, &add.username, &password, profile).await?;
+            audited(provider, "user.add", &user).await?;
             print(&user)
         }
         UserCommand::List => print(&provider.stores.users.list().await?),
@@ -235,6 +242,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             user.password_hash = authn.passwords.hash(&password).await.map_err(|e| CliError(e.to_string()))?;
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
+            audited(provider, "user.set_password", &user).await?;
             print(&serde_json::json!({ "username": user.username, "password": "changed" }))
         }
         UserCommand::Disable { username } => {
@@ -244,6 +252,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
             let (sessions, tokens) = cut_off(provider, &user).await?;
+            audited(provider, "user.disable", &user).await?;
             print(&serde_json::json!({
                 "username": user.username, "disabled": true, "sessions_ended": sessions, "tokens_revoked": tokens,
             }))
@@ -253,6 +262,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             user.disabled = false;
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
+            audited(provider, "user.enable", &user).await?;
             print(&serde_json::json!({ "username": user.username, "disabled": false }))
         }
         UserCommand::SetPhone { username, phone } => {
@@ -270,6 +280,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             user.profile.phone_number_verified = None;
             user.updated_at = provider.now();
             provider.stores.users.update(&user).await?;
+            audited(provider, "user.set_phone", &user).await?;
             let nia_id = crate::authn::nia_id::phone_of(&user).is_some();
             print(&serde_json::json!({
                 "username": user.username, "phone_number": user.profile.phone_number, "nia_id": nia_id,
@@ -281,6 +292,7 @@ pub async fn run(provider: &Provider, authn: &Authn, cmd: UserCommand) -> Result
             provider.stores.users.update(&user).await?;
             let (sessions, tokens) = cut_off(provider, &user).await?;
             provider.stores.users.delete(&user.id).await?;
+            audited(provider, "user.remove", &user).await?;
             print(&serde_json::json!({
                 "removed": user.username, "id": user.id, "sessions_ended": sessions, "tokens_revoked": tokens,
             }))

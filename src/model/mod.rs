@@ -6,6 +6,7 @@
 //! flow build these values, the stores keep them (see `crate::store`), and nothing here knows
 //! about HTTP, OpenID Connect's endpoints or a database.
 
+pub mod audit;
 pub mod authentication;
 pub mod card;
 pub mod client;
@@ -19,6 +20,7 @@ pub mod security_key;
 pub mod session;
 pub mod user;
 
+pub use audit::{AuditEntry, AuditRecord};
 pub use authentication::Authentication;
 pub use card::{Card, CardStatus};
 pub use client::{AuthMethod, Client, SubjectType};

@@ -36,6 +36,7 @@ macro_rules! conformance_suite {
             users_update_replaces_and_keeps_usernames_unique,
             users_are_listed_in_byte_order,
             cards_register_by_number_and_holder,
+            audit_entries_take_their_place_once_and_chain,
             security_keys_belong_to_one_account,
             meg_devices_register_and_pairing_codes_are_spent_once,
             consents_accumulate_as_a_sorted_set,
@@ -282,6 +283,38 @@ pub async fn cards_register_by_number_and_holder(stores: Stores) {
     assert!(stores.cards.replace(&made, CardStatus::Applied).await.unwrap());
     assert!(!stores.cards.replace(&made, CardStatus::Applied).await.unwrap(), "not twice");
     assert_eq!(stores.cards.get("000000004").await.unwrap(), Some(made));
+}
+
+pub async fn audit_entries_take_their_place_once_and_chain(stores: Stores) {
+    use crate::model::AuditRecord;
+    use crate::validation::audit::{self, Verdict};
+    let record = |action: &str, subject: &str| AuditRecord {
+        at: NOW,
+        actor: "clerk-1".into(),
+        role: "czech_point".into(),
+        action: action.into(),
+        subject: Some(subject.into()),
+        origin: "192.0.2.7".into(),
+        detail: serde_json::json!({ "ičo": "17651921", "zpráva": "ABC-123" }),
+    };
+    assert_eq!(stores.audit.last().await.unwrap(), None);
+    let first = audit::record(&*stores.audit, record("nia_id.bind", "p1")).await.unwrap();
+    let second = audit::record(&*stores.audit, record("card.set_status", "p2")).await.unwrap();
+    let third = audit::record(&*stores.audit, record("user.disable", "p1")).await.unwrap();
+    assert_eq!((first.seq, second.seq, third.seq), (1, 2, 3));
+    assert_eq!((second.prev.as_str(), third.prev.as_str()), (first.hash.as_str(), second.hash.as_str()));
+    // A writer that chained to an old head loses the place.
+    let late = crate::model::AuditEntry::chained(record("late", "p3"), 3, &second.hash);
+    assert!(matches!(stores.audit.append(&late).await, Err(StoreError::Conflict(_))));
+    assert_eq!(stores.audit.last().await.unwrap(), Some(third.clone()));
+    assert_eq!(stores.audit.after(1, 10).await.unwrap(), [second.clone(), third.clone()]);
+    assert_eq!(stores.audit.after(0, 1).await.unwrap(), std::slice::from_ref(&first));
+    assert_eq!(stores.audit.about("p1").await.unwrap(), [first, third.clone()]);
+    match audit::verify(&*stores.audit, Some(&second.hash)).await.unwrap() {
+        Verdict::Intact { entries, head } => assert_eq!((entries, head), (3, third.hash)),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(audit::verify(&*stores.audit, Some("elsewhere")).await.unwrap(), Verdict::Shortened { .. }));
 }
 
 pub async fn security_keys_belong_to_one_account(stores: Stores) {

@@ -190,6 +190,12 @@ pub const TABLES: &[Table] = {
             columns: &[col("digest", Text), col("user_id", Text), col("expires_at", Int)],
             key_columns: 1,
         },
+        // The audit log travels as written (its hash chain is checked on the entries' content).
+        Table {
+            name: "audit_log",
+            columns: &[col("seq", Int), col("entry", Text), nullable("subject", Text), col("at", Int)],
+            key_columns: 1,
+        },
     ]
 };
 

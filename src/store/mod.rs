@@ -27,8 +27,8 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Timestamp;
 use crate::model::{
-    AccessToken, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, RefreshToken,
-    SecurityKeyRecord, Session, User,
+    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message,
+    RefreshToken, SecurityKeyRecord, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +86,21 @@ pub trait SecurityKeyStore: Send + Sync {
     async fn update(&self, key: &SecurityKeyRecord) -> StoreResult<bool>;
     /// Removes the user's key; returns whether it was theirs and existed.
     async fn delete(&self, user_id: &str, credential_id: &str) -> StoreResult<bool>;
+}
+
+/// The audit log (kept in SQL, also when Redis holds the expiring data): append-only — there
+/// is no way here to change or remove an entry, and the schema refuses it too.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// The newest entry.
+    async fn last(&self) -> StoreResult<Option<AuditEntry>>;
+    /// Appends `entry` at its place (`seq`); `Conflict` when the place is taken (another entry
+    /// was appended first: the caller chains to that one and tries again).
+    async fn append(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// At most `limit` entries after the place `after`, oldest first.
+    async fn after(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+    /// The entries about `subject` (a person or an account), oldest first.
+    async fn about(&self, subject: &str) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// The eObčanka card register (kept in SQL, also when Redis holds the expiring data).
@@ -398,6 +413,7 @@ pub struct Stores {
     pub clients: Arc<dyn ClientStore>,
     pub users: Arc<dyn UserStore>,
     pub cards: Arc<dyn CardStore>,
+    pub audit: Arc<dyn AuditStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub consents: Arc<dyn ConsentStore>,
@@ -422,6 +438,7 @@ impl Stores {
         S: ClientStore
             + UserStore
             + CardStore
+            + AuditStore
             + SecurityKeyStore
             + DeviceStore
             + ConsentStore
@@ -441,6 +458,7 @@ impl Stores {
             clients: store.clone(),
             users: store.clone(),
             cards: store.clone(),
+            audit: store.clone(),
             security_keys: store.clone(),
             devices: store.clone(),
             consents: store.clone(),

@@ -12,6 +12,7 @@
 //! PostgreSQL text cannot hold U+0000, which requests may carry; see [`storable`] and
 //! [`opaque_key`] for how that is kept from turning into errors.
 
+mod audit;
 mod cards;
 mod clients;
 mod codes;

@@ -21,6 +21,7 @@
 //! transaction and so sees the writes of requests that are still waiting for their commit;
 //! should that commit fail, those requests answer with an error.
 
+mod audit;
 mod cards;
 mod clients;
 mod codes;

@@ -1,0 +1,4 @@
+//! The back office's domain: what clerks and operators decide about people, and the audit log
+//! that records every decision.
+
+pub mod audit;
