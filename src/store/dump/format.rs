@@ -276,7 +276,10 @@ mod tests {
         let text = written(&dump);
         assert_eq!(text.lines().count(), 18, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
-        assert!(text.ends_with("\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1}}\n"), "{text}");
+        assert!(
+            text.ends_with("\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1}}\n"),
+            "{text}"
+        );
         assert_eq!(read_text(&text).unwrap(), dump);
         assert_eq!(written(&read_text(&text).unwrap()), text);
     }
