@@ -104,7 +104,9 @@ impl DocumentKind {
             "ID" => Ok(DocumentKind::IdCard),
             "P" => Ok(DocumentKind::Passport),
             "IR" => Ok(DocumentKind::ResidencePermit),
-            _ => Err(format!("{text:?} is not a document type: ID (identity card), P (passport) or IR (residence permit)")),
+            _ => Err(format!(
+                "{text:?} is not a document type: ID (identity card), P (passport) or IR (residence permit)"
+            )),
         }
     }
 
@@ -345,7 +347,11 @@ impl Person {
             )));
         }
         if number.sex() != self.sex {
-            return Err(at("birth_number")(format!("{number} is of sex {}, not {}", number.sex().code(), self.sex.code())));
+            return Err(at("birth_number")(format!(
+                "{number} is of sex {}, not {}",
+                number.sex().code(),
+                self.sex.code()
+            )));
         }
         Ok(())
     }

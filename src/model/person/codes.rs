@@ -162,7 +162,8 @@ mod tests {
     #[test]
     fn data_box_ids_are_seven_characters_of_their_alphabet() {
         assert!(DataBoxId::parse("ab5cd9e").is_ok());
-        for bad in ["ab5cd9", "ab5cd9ef", "AB5CD9E", "ab0cd9e", "ab1cd9e", "ablcd9e", "abocd9e", "ab-cd9e", "ábcd9ef"] {
+        for bad in ["ab5cd9", "ab5cd9ef", "AB5CD9E", "ab0cd9e", "ab1cd9e", "ablcd9e", "abocd9e", "ab-cd9e", "ábcd9ef"]
+        {
             assert!(DataBoxId::parse(bad).is_err(), "{bad}");
         }
     }

@@ -108,7 +108,8 @@ mod tests {
     fn addresses_need_a_local_part_and_a_domain() {
         assert!(Email::parse("jan.novak@example.cz").is_ok());
         assert!(Email::parse("eliška@příklad.cz").is_ok());
-        for bad in ["jan.novak", "@example.cz", "jan@example", "jan@.cz", "jan@cz.", "jan novak@example.cz", "a@b@c.cz"] {
+        for bad in ["jan.novak", "@example.cz", "jan@example", "jan@.cz", "jan@cz.", "jan novak@example.cz", "a@b@c.cz"]
+        {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         let long = format!("{}@example.cz", "a".repeat(250));

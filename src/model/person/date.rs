@@ -34,8 +34,9 @@ impl Date {
         }
         let number = |range: std::ops::Range<usize>| text[range].parse::<u16>().unwrap_or(0);
         let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-        Date::new(year, u8::try_from(month).unwrap_or(0), u8::try_from(day).unwrap_or(0))
-            .ok_or_else(|| format!("{text:?} is not a day of the calendar between {} and {}", YEARS.start(), YEARS.end()))
+        Date::new(year, u8::try_from(month).unwrap_or(0), u8::try_from(day).unwrap_or(0)).ok_or_else(|| {
+            format!("{text:?} is not a day of the calendar between {} and {}", YEARS.start(), YEARS.end())
+        })
     }
 
     pub fn year(self) -> u16 {

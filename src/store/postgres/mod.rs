@@ -22,6 +22,7 @@ mod interactions;
 mod maintenance;
 mod meg;
 mod outbox;
+mod persons;
 mod probe;
 mod replay;
 mod security_keys;
