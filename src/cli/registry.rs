@@ -5,7 +5,7 @@
 //! field (and, in a file, the line). An import writes the whole file in one transaction or,
 //! when any line is bad or any person is there already, nothing.
 
-mod file;
+pub(super) mod file;
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -137,7 +137,7 @@ async fn add(provider: &Provider, text: &str) -> Result<(), CliError> {
         members.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
     }
     let person = checked(&value)?;
-    provider.stores.persons.insert(&person).await.map_err(|e| conflict(e, &person))?;
+    provider.stores.persons.insert(&person).await.map_err(|e| conflict(e, &person, true))?;
     print(&json!({ "person": person.record(), "accounts": [] }))
 }
 
@@ -152,13 +152,16 @@ fn refused(error: FieldError) -> CliError {
 }
 
 /// A conflict names the values that must be unique.
-fn conflict(error: StoreError, person: &Person) -> CliError {
+fn conflict(error: StoreError, person: &Person, adding: bool) -> CliError {
     match error {
-        StoreError::Conflict(_) => CliError(format!(
-            "refused, nothing was changed: the register holds a person with the id {}, the birth number or the \
-             data-box ID already",
+        StoreError::Conflict(_) if adding => CliError(format!(
+            "refused, nothing was changed: the register holds a person with the id {}, or with this birth number or \
+             data-box ID, already",
             person.id()
         )),
+        StoreError::Conflict(_) => CliError::new(
+            "refused, nothing was changed: another person in the register has this birth number or data-box ID",
+        ),
         other => other.into(),
     }
 }
@@ -219,7 +222,7 @@ async fn set(provider: &Provider, id: &str, field: &str, value: &str) -> Result<
     let slot = slot(&mut record, field).ok_or_else(|| CliError(format!("{field}: there is no such field")))?;
     *slot = new;
     let changed = checked(&record)?;
-    if !provider.stores.persons.update(&changed).await.map_err(|e| conflict(e, &changed))? {
+    if !provider.stores.persons.update(&changed).await.map_err(|e| conflict(e, &changed, false))? {
         return Err(CliError(format!("there is no person {id:?} in the register")));
     }
     print(&json!({ "person": changed.record(), "accounts": accounts(provider, id).await? }))
