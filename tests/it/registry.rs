@@ -224,3 +224,46 @@ async fn migration_0008_over_a_database_with_accounts_keeps_them() {
     assert_eq!(log_in(&server, &portal, "jan", "heslo-123").await, "u-old");
     drop(server.stop().await);
 }
+
+#[tokio::test]
+async fn migration_0008_over_a_postgres_database_with_accounts_keeps_them() {
+    let test = "migration_0008_over_a_postgres_database_with_accounts_keeps_them";
+    let Some(database) = common::TestDatabase::create(test).await else { return };
+    let hasher = TestServer::start_with(|c| c.database_url = None).await;
+    let hash = hasher.authn.passwords.hash("heslo-123").await.unwrap();
+    drop(hasher.stop().await);
+
+    // The schema as identita left it before the register: migrations 0001 to 0007 and an account.
+    let older = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_str().unwrap() < "0008" {
+            std::fs::copy(&path, older.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+    sqlx::migrate::Migrator::new(older.path()).await.unwrap().run(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, username, password_hash, profile, updated_at, created_at, disabled) \
+         VALUES ('u-old', 'jan', $1, '{\"name\":\"Jan Novák\"}', 1, 1, FALSE)",
+    )
+    .bind(&hash)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let url = database.url.clone();
+    let server = TestServer::start_with(|c| {
+        c.database_url = Some(url);
+        c.redis_url = None;
+    })
+    .await;
+    let portal = add_portal(&server).await;
+    assert_eq!(log_in(&server, &portal, "jan", "heslo-123").await, "u-old", "the account logs in as before");
+    assert_eq!(server.provider.stores.persons.person_of_account("u-old").await.unwrap(), None);
+    ok(&server, &["registry", "import", FIXTURE]);
+    ok(&server, &["registry", "link", "jan-novak", "jan"]);
+    assert_eq!(log_in(&server, &portal, "jan", "heslo-123").await, "u-old");
+    drop(server.stop().await);
+}
