@@ -91,6 +91,9 @@ enum Command {
         /// JSON lines from `meg`, if it ran.
         #[arg(long)]
         meg: Option<PathBuf>,
+        /// JSON lines from `registry`, if it ran.
+        #[arg(long)]
+        registry: Option<PathBuf>,
     },
 }
 
@@ -114,8 +117,8 @@ fn main() -> ExitCode {
                 "label": label, "kib": kib, "note": note,
             })
         }),
-        Command::Table { results, bounds, memory, meg } => {
-            match report::table(&results, &bounds, &memory, meg.as_deref()) {
+        Command::Table { results, bounds, memory, meg, registry } => {
+            match report::table(&results, &bounds, &memory, meg.as_deref(), registry.as_deref()) {
                 Ok(markdown) => {
                     print!("{markdown}");
                     return ExitCode::SUCCESS;

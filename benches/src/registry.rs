@@ -124,14 +124,14 @@ pub fn citizen(i: u64) -> Value {
         "email": format!("obcan{i}@example.cz"),
         "documents": [{ "type": "ID", "number": format!("{:09}", i), "valid_until": "2031-06-30" }],
     });
-    if i % 10 != 0 {
+    if !i.is_multiple_of(10) {
         person["address"] = json!({
             "text": format!("Hlavní {}/{}, {place}", i % 2000 + 1, i % 90 + 1),
             "address_place": 10_000_000 + i,
             "municipality": municipality,
         });
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         person["data_box"] = data_box(i).into();
     }
     person

@@ -39,9 +39,12 @@ fn a_good_record_reads_and_writes_back_in_canonical_form() {
     assert_eq!(json["address"]["municipality"], 554782, "codes are written as numbers");
 }
 
+/// A change that spoils one field of a good record.
+type Spoil = Box<dyn Fn(&mut PersonRecord)>;
+
 #[test]
 fn each_bad_field_is_named() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut PersonRecord)>)> = vec![
+    let cases: Vec<(&str, Spoil)> = vec![
         ("id", Box::new(|r| r.id = "jana novakova".into())),
         ("given_names", Box::new(|r| r.given_names = " ".into())),
         ("family_name", Box::new(|r| r.family_name = "N".repeat(NAME_MAX + 1))),
