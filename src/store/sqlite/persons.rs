@@ -17,7 +17,7 @@ const INSERT: &str = "INSERT INTO persons (id, family_name, given_names, birth_d
 const IMPORT_CACHE_KIB: i64 = 256 * 1024;
 
 /// A person as kept: its record's JSON, checked again when read.
-pub(super) fn person_from_json(json: &str) -> StoreResult<Person> {
+fn person_from_json(json: &str) -> StoreResult<Person> {
     let record: PersonRecord = from_json(json)?;
     Person::parse(&record).map_err(|e| StoreError::Corrupt(format!("person {}: {e}", record.id)))
 }
