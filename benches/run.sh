@@ -6,7 +6,7 @@
 #
 #   benches/run.sh [--database-url postgres://…] [--redis-url redis://…] [--repeat N]
 #                  [--duration S] [--warmup S] [--sessions N] [--scenarios "login userinfo …"]
-#                  [--meg-devices N] [--meg-logins N] [--no-build] [--debug]
+#                  [--meg-devices N] [--meg-logins N] [--registry N] [--no-build] [--debug]
 #
 # --database-url (or BENCH_DATABASE_URL) runs on PostgreSQL: the script creates a schema of its
 # own in that database (psql must be able to connect with the URL) and drops it at the end.
@@ -22,6 +22,9 @@
 # device count (the script raises the soft limit to the hard one).
 # The MEG login scenario (meg_login) pairs a device (a new P-256 key) for each of 16 bench users
 # before each round's run, with pairing codes made just before by `identita meg enroll`.
+# The register phase generates --registry (default 1000000, 0 skips it) citizens, times
+# `identita registry import` of them into a new SQLite store on core 0 and then a lookup by
+# identifier at that size (always SQLite, whatever --database-url says).
 # --debug runs the debug build: to try the script out, not for figures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,6 +34,7 @@ command_line="$(echo "benches/run.sh $*" | sed -E 's#://[^/@ ]*@#://…@#g')"
 database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
 repeat=2 duration=10 warmup=2 sessions=100000 build=1 profile=release meg_devices=10000 meg_logins=1000
+registry=1000000
 scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login meg_login bank_login"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
     --sessions) sessions="$2"; shift 2 ;;
     --meg-devices) meg_devices="$2"; shift 2 ;;
     --meg-logins) meg_logins="$2"; shift 2 ;;
+    --registry) registry="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --debug) profile=debug; shift ;;
@@ -322,6 +327,14 @@ if [ "$meg_devices" -gt 0 ]; then
   stop_server
 fi
 
+# Phase 4: the register of inhabitants at scale: the import and a lookup, on core 0.
+if [ "$registry" -gt 0 ]; then
+  echo "importing $registry generated citizens into the register …" >&2
+  taskset -c 0 "$bench" registry --citizens "$registry" --identita "$identita" --dir "$work/registry" \
+    >>"$work/registry.jsonl"
+  rm -rf "$work/registry"
+fi
+
 echo "## identita benchmark"
 echo
 echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)"
@@ -341,8 +354,9 @@ echo
 # The raw results stay, to render again (identita-bench table) or compare runs.
 kept="$target_dir/bench/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$kept" && cp "$work"/*.jsonl "$kept/" && echo "raw results: $kept" >&2
-meg_table=()
-if [ "$meg_devices" -gt 0 ]; then meg_table=(--meg "$work/meg.jsonl"); fi
+tables=()
+if [ "$meg_devices" -gt 0 ]; then tables=(--meg "$work/meg.jsonl"); fi
+if [ "$registry" -gt 0 ]; then tables+=(--registry "$work/registry.jsonl"); fi
 "$bench" table --results "$work/results.jsonl" --bounds "$work/bounds.jsonl" --memory "$work/memory.jsonl" \
-  "${meg_table[@]}"
+  "${tables[@]}"
 if [ -f "$work/redis.txt" ]; then echo; cat "$work/redis.txt"; fi

@@ -13,6 +13,8 @@ use crate::store::{StoreResult, Stores};
 /// The demo client and test citizens dev mode seeds, in the format `identita seed` reads. Its
 /// secrets and passwords are public.
 pub const FIXTURE: &str = include_str!("../examples/dev-seed.toml");
+/// The test citizens of the register, seeded by `serve --dev` too.
+pub const REGISTER: &str = include_str!("../examples/registry.jsonl");
 
 /// At most this many accounts and clients are listed: a developer's store is small, and a page
 /// of thousands helps no one.

@@ -12,6 +12,7 @@ mod http;
 mod load;
 mod meg;
 mod meg_device;
+mod registry;
 mod report;
 mod run;
 mod scenarios;
@@ -64,6 +65,9 @@ enum Command {
     /// MEG: push connections held by paired devices (the server's VmRSS with them) and the
     /// latency from a device's approval to the waiting login page's event stream.
     Meg(meg::MegArgs),
+    /// The register of inhabitants: generate citizens, time `identita registry import` of them
+    /// into a new SQLite store, then the latency of a lookup by identifier at that size.
+    Registry(registry::RegistryArgs),
     /// The resident memory (VmRSS) of a process, in KiB.
     Rss {
         #[arg(long)]
@@ -87,6 +91,9 @@ enum Command {
         /// JSON lines from `meg`, if it ran.
         #[arg(long)]
         meg: Option<PathBuf>,
+        /// JSON lines from `registry`, if it ran.
+        #[arg(long)]
+        registry: Option<PathBuf>,
     },
 }
 
@@ -104,13 +111,14 @@ fn main() -> ExitCode {
         Command::Run(args) => on_local_runtime(run::scenario(args)),
         Command::Sessions(args) => on_local_runtime(run::sessions(args)),
         Command::Meg(args) => on_local_runtime(meg::run(args)),
+        Command::Registry(args) => on_local_runtime(registry::run(args)),
         Command::Rss { pid, label, note } => run::rss_kib(pid).map(|kib| {
             serde_json::json!({
                 "label": label, "kib": kib, "note": note,
             })
         }),
-        Command::Table { results, bounds, memory, meg } => {
-            match report::table(&results, &bounds, &memory, meg.as_deref()) {
+        Command::Table { results, bounds, memory, meg, registry } => {
+            match report::table(&results, &bounds, &memory, meg.as_deref(), registry.as_deref()) {
                 Ok(markdown) => {
                     print!("{markdown}");
                     return ExitCode::SUCCESS;

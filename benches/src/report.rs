@@ -113,7 +113,13 @@ fn num(value: &Value, name: &str) -> f64 {
 
 /// The Markdown report. `bounds` holds one `bounds` result per round (`{"round": n, ...}`),
 /// each measured just before that round's scenarios.
-pub fn table(results: &Path, bounds: &Path, memory: &Path, meg: Option<&Path>) -> Result<String, Error> {
+pub fn table(
+    results: &Path,
+    bounds: &Path,
+    memory: &Path,
+    meg: Option<&Path>,
+    registry: Option<&Path>,
+) -> Result<String, Error> {
     let mut per_round = Vec::new();
     for line in lines(bounds)? {
         let round = line.get("round").and_then(Value::as_u64).unwrap_or(1);
@@ -222,7 +228,40 @@ pub fn table(results: &Path, bounds: &Path, memory: &Path, meg: Option<&Path>) -
             meg_table(&mut out, &m)?;
         }
     }
+    if let Some(registry) = registry {
+        for r in lines(registry)? {
+            registry_table(&mut out, &r)?;
+        }
+    }
     Ok(out)
+}
+
+/// The register of inhabitants at scale (`identita-bench registry`): the import's time and a
+/// lookup's latency at that size.
+fn registry_table(out: &mut String, r: &Value) -> Result<(), Error> {
+    let citizens = num(r, "registry");
+    let import_s = num(r, "import_s");
+    let p99 = num(r, "lookup_p99_us");
+    let met = |ok: bool| if ok { "yes" } else { "**no**" };
+    writeln!(out)?;
+    writeln!(out, "| register of inhabitants, SQLite, one core | value | target | met? |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    writeln!(
+        out,
+        "| `identita registry import` of {citizens:.0} citizens ({:.0} MB of JSON Lines) | {import_s:.1} s ({:.0}/s) | ≤ 60 s for 1,000,000 | {} |",
+        num(r, "file_mb"),
+        num(r, "import_per_s"),
+        met(import_s * 1_000_000.0 / citizens.max(1.0) <= 60.0),
+    )?;
+    writeln!(
+        out,
+        "| lookup by identifier, {:.0} lookups: p50 / p99 / max | {:.1} / {p99:.1} / {:.1} µs | p99 < 1 ms | {} |",
+        num(r, "lookups"),
+        num(r, "lookup_p50_us"),
+        num(r, "lookup_max_us"),
+        met(p99 < 1000.0),
+    )?;
+    Ok(())
 }
 
 /// MEG's push at scale (`identita-bench meg`): the server's memory with the devices connected

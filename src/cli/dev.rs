@@ -86,6 +86,7 @@ pub async fn start(provider: Provider, authn: &Authn) -> Result<Provider, CliErr
     for (i, entry) in fixture.clients.into_iter().enumerate() {
         clients.push(seed_client(&provider, entry, i).await?);
     }
+    let registered = seed_register(&provider).await?;
     let mut citizens = Vec::new();
     for entry in fixture.users {
         citizens.push(seed_citizen(&provider, authn, entry).await?);
@@ -111,6 +112,7 @@ pub async fn start(provider: Provider, authn: &Authn) -> Result<Provider, CliErr
     tracing::warn!(
         clients = clients.len(),
         citizens = citizens.len(),
+        registered,
         kept_changed = ?changed,
         "dev mode is on: demo client and test citizens with public credentials, serving on loopback only"
     );
@@ -197,15 +199,45 @@ async fn seed_phone(provider: &Provider, username: &str) -> Result<Option<std::p
     Ok(Some(file))
 }
 
+/// Adds the register's test citizens (examples/registry.jsonl) that are missing; a person
+/// there already is left as it is. Returns how many were added.
+async fn seed_register(provider: &Provider) -> Result<usize, CliError> {
+    let persons = super::registry::file::read(crate::dev::REGISTER.as_bytes())
+        .map_err(|e| CliError(format!("examples/registry.jsonl: {e}")))?;
+    let mut added = 0;
+    for (_, person) in persons {
+        if provider.stores.persons.get(person.id()).await?.is_none() {
+            match provider.stores.persons.insert(&person).await {
+                Ok(()) => added += 1,
+                // Another person took its birth number or data box since: theirs stays.
+                Err(crate::store::StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+    Ok(added)
+}
+
 async fn seed_citizen(provider: &Provider, authn: &Authn, entry: FixtureUser) -> Result<SeededCitizen, CliError> {
-    let FixtureUser { username, password, profile } = entry;
+    let FixtureUser { username, password, profile, person } = entry;
     let Some(existing) = provider.stores.users.find_by_username(&username).await? else {
         let user = super::users::create(provider, authn, &username, &password, profile)
             .await
             .map_err(|e| CliError(format!("user {username:?}: {e}")))?;
+        // An account made now belongs to its person of the register, when that one is there.
+        if let Some(person) = person {
+            provider.stores.persons.link_account(&user.id, Some(&person)).await?;
+        }
         let name = user.profile.name.unwrap_or_default();
         return Ok(SeededCitizen { username, name, password: Some(password), found: Found::Created });
     };
+    // An account seeded before the register was belongs to its person from now on; one linked
+    // to someone else keeps that link.
+    if let Some(person) = person
+        && provider.stores.persons.person_of_account(&existing.id).await?.is_none()
+    {
+        provider.stores.persons.link_account(&existing.id, Some(&person)).await?;
+    }
     let verdict = authn
         .passwords
         .verify(Some(&existing.password_hash), &password)

@@ -1,6 +1,6 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `consent`, `card`, `audit`, `seed`, `export`, `import`, `migrate`), which print JSON so scripts can read them,
-//! and `outbox`, which prints lines for people (JSON with `--json`).
+//! `registry`, `consent`, `card`, `audit`, `seed`, `export`, `import`, `migrate`), which print
+//! JSON so scripts can read them, and `outbox`, which prints lines for people (JSON with `--json`).
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
 
@@ -15,6 +15,7 @@ mod meg;
 mod notify;
 mod outbox;
 mod persona;
+mod registry;
 pub(crate) mod seed;
 mod transfer;
 mod users;
@@ -66,6 +67,10 @@ pub enum Command {
     /// The audit log of decisions (clerks' and operators'): list, export, verify its chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The register of inhabitants' test citizens: import a fixture, add, show, change, list,
+    /// and link accounts to persons.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// eObčanka cards: issue and register them (operator), and use a card file as a reader does.
     #[command(subcommand)]
     Card(card::CardCommand),
@@ -237,6 +242,7 @@ async fn run_on(
         Command::Keys(cmd) => keys::run(&acting, cmd),
         Command::Client(cmd) => clients::run(&acting, cmd).await,
         Command::User(cmd) => users::run(&provider, &authn, cmd).await,
+        Command::Registry(cmd) => registry::run(&provider, cmd).await,
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Audit(cmd) => audit::run(&provider, cmd).await,
         Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,

@@ -48,6 +48,9 @@ pub struct FixtureUser {
     pub password: String,
     #[serde(default)]
     pub profile: Profile,
+    /// The id of the person of the register (`identita registry`) the account belongs to.
+    #[serde(default)]
+    pub person: Option<String>,
 }
 
 /// The fixture kinds `seed` reads, by file extension.
@@ -170,21 +173,29 @@ pub async fn run(provider: &Provider, authn: &Authn, path: &Path) -> Result<(), 
     }
     let mut users = Vec::new();
     for entry in fixture.users {
-        match provider.stores.users.find_by_username(&entry.username).await? {
+        let person = entry.person.clone();
+        let user = match provider.stores.users.find_by_username(&entry.username).await? {
             Some(mut existing) => {
                 existing.password_hash =
                     authn.passwords.hash(&entry.password).await.map_err(|e| CliError(e.to_string()))?;
                 existing.profile = entry.profile;
                 existing.updated_at = provider.now();
                 provider.stores.users.update(&existing).await?;
-                users.push(existing);
+                existing
             }
-            None => users.push(
-                super::users::create(provider, authn, &entry.username, &entry.password, entry.profile)
-                    .await
-                    .map_err(|e| CliError(format!("user {:?}: {e}", entry.username)))?,
-            ),
+            None => super::users::create(provider, authn, &entry.username, &entry.password, entry.profile)
+                .await
+                .map_err(|e| CliError(format!("user {:?}: {e}", entry.username)))?,
+        };
+        if let Some(person) = person
+            && !provider.stores.persons.link_account(&user.id, Some(&person)).await?
+        {
+            return Err(CliError(format!(
+                "user {:?}: there is no person {person:?} in the register (identita registry import)",
+                user.username
+            )));
         }
+        users.push(user);
     }
     print(&serde_json::json!({ "clients": clients, "users": users }))
 }

@@ -15,6 +15,7 @@ pub mod interaction;
 pub mod loa;
 pub mod meg;
 pub mod message;
+pub mod person;
 pub mod redirect_uri;
 pub mod security_key;
 pub mod session;
@@ -29,6 +30,7 @@ pub use interaction::{BankPending, CardChallenge, CardOutcome, CardRefusal, Inte
 pub use loa::Loa;
 pub use meg::{Device, DeviceStatus, MegChallenge, MegOutcome, MegRefusal};
 pub use message::{Channel, Message};
+pub use person::{Person, PersonRecord};
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use security_key::SecurityKeyRecord;
 pub use session::Session;

@@ -2,6 +2,8 @@
 //! [`Stores`] and run for each backend by [`conformance_suite!`]: the same answers, the same
 //! expiry, and — in the `racing_*` cases — the same at-most-once decisions under concurrency.
 
+mod persons;
+
 use std::future::Future;
 
 use super::fixtures::{NOW, authn, client, grant, user};
@@ -11,6 +13,8 @@ use super::{
 };
 use crate::clock::Timestamp;
 use crate::model::{Channel, Message};
+
+pub use persons::*;
 
 /// Expands to one `#[tokio::test]` per case, each calling `$run(test_name, case)`; `$run` gives
 /// the case a fresh, empty `Stores` of its backend (or skips it). `purged = N` says how many of
@@ -74,6 +78,10 @@ macro_rules! conformance_suite {
             tokens_of_a_user_are_revoked_offline_ones_too,
             outbox_lists_the_newest_first_by_recipient,
             outbox_keeps_messages_a_day,
+            persons_are_found_by_each_key,
+            persons_keep_their_keys_unique,
+            persons_import_all_or_nothing,
+            accounts_belong_to_a_person_or_to_no_one,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {

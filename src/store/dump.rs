@@ -72,6 +72,20 @@ pub const TABLES: &[Table] = {
             columns: &[col("client_id", Text), col("data", Json), col("created_at", Int)],
             key_columns: 1,
         },
+        // The register before the accounts that belong to its persons.
+        Table {
+            name: "persons",
+            columns: &[
+                col("id", Text),
+                col("family_name", Text),
+                col("given_names", Text),
+                col("birth_date", Text),
+                nullable("birth_number", Text),
+                nullable("data_box", Text),
+                col("data", Json),
+            ],
+            key_columns: 1,
+        },
         Table {
             name: "users",
             columns: &[
@@ -82,6 +96,7 @@ pub const TABLES: &[Table] = {
                 col("updated_at", Int),
                 col("created_at", Int),
                 col("disabled", Bool),
+                nullable("person_id", Text),
             ],
             key_columns: 1,
         },
@@ -362,9 +377,9 @@ mod tests {
             vec![Value::Text(user.into()), Value::Text(client.into()), Value::List(vec![]), Value::Int(0)]
         };
         let mut rows = vec![Vec::new(); TABLES.len()];
-        rows[2] = vec![row("b", "a"), row("a", "z"), row("a", "Z"), row("a", "é")];
+        rows[3] = vec![row("b", "a"), row("a", "z"), row("a", "Z"), row("a", "é")];
         let dump = Dump::new(rows);
-        assert_eq!(dump.rows[2], vec![row("a", "Z"), row("a", "z"), row("a", "é"), row("b", "a")]);
+        assert_eq!(dump.rows[3], vec![row("a", "Z"), row("a", "z"), row("a", "é"), row("b", "a")]);
         assert_eq!(dump.counts()["consents"], 4);
         assert_eq!(dump.total(), 4);
     }

@@ -81,3 +81,22 @@ pub fn user(id: &str, username: &str) -> User {
         disabled: false,
     }
 }
+
+/// A person of the register born on 1985-03-14 as Jan Novák, with the birth number and data box
+/// given (each unique when given).
+pub fn person(id: &str, birth_number: Option<&str>, data_box: Option<&str>) -> crate::model::Person {
+    let record = serde_json::json!({
+        "id": id,
+        "given_names": "Jan",
+        "family_name": "Novák",
+        "birth_date": "1985-03-14",
+        "birth_number": birth_number,
+        "birth_place": "Praha",
+        "birth_country": "CZ",
+        "sex": "M",
+        "citizenship": ["CZ"],
+        "data_box": data_box,
+        "documents": [{ "type": "ID", "number": "123456789", "valid_until": "2031-05-01" }],
+    });
+    crate::model::Person::parse(&serde_json::from_value(record).unwrap()).unwrap()
+}

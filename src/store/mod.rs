@@ -26,8 +26,9 @@ use async_trait::async_trait;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Timestamp;
+use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
-    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message,
+    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, Person,
     RefreshToken, SecurityKeyRecord, Session, User,
 };
 
@@ -72,6 +73,37 @@ pub trait UserStore: Send + Sync {
     /// Its sessions and tokens are ended first by the caller ([`SessionStore::of_user`],
     /// [`TokenStore::revoke_user`]).
     async fn delete(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// The register of inhabitants (kept in SQL, also when Redis holds the expiring data), and which
+/// person each account belongs to.
+#[async_trait]
+pub trait PersonStore: Send + Sync {
+    /// `Conflict` when the id, the birth number or the data-box ID is taken.
+    async fn insert(&self, person: &Person) -> StoreResult<()>;
+    /// Inserts every one of `persons` in one transaction: all of them, or none when one
+    /// conflicts (with a stored person or another of them).
+    async fn import(&self, persons: &[Person]) -> StoreResult<()>;
+    /// Replaces the stored person with the same id; returns whether one existed. `Conflict` as
+    /// for [`PersonStore::insert`].
+    async fn update(&self, person: &Person) -> StoreResult<bool>;
+    async fn get(&self, id: &str) -> StoreResult<Option<Person>>;
+    /// The persons of exactly these names born on `birth_date` (namesakes happen), by id.
+    async fn find_by_name(&self, family_name: &str, given_names: &str, birth_date: Date) -> StoreResult<Vec<Person>>;
+    async fn find_by_birth_number(&self, number: &BirthNumber) -> StoreResult<Option<Person>>;
+    async fn find_by_data_box(&self, data_box: &DataBoxId) -> StoreResult<Option<Person>>;
+    /// At most `limit` persons whose id sorts after `after` (from the first when `None`), in
+    /// byte order of their ids: the register a page at a time.
+    async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<Person>>;
+    /// The number of persons in the register.
+    async fn count(&self) -> StoreResult<u64>;
+    /// Makes the account `user_id` belong to the person `person_id`, or to no one (`None`);
+    /// returns whether the account, and the person named, exist (nothing changes otherwise).
+    async fn link_account(&self, user_id: &str, person_id: Option<&str>) -> StoreResult<bool>;
+    /// The id of the person the account belongs to, if any.
+    async fn person_of_account(&self, user_id: &str) -> StoreResult<Option<String>>;
+    /// The ids of the accounts that belong to the person, sorted.
+    async fn accounts_of(&self, person_id: &str) -> StoreResult<Vec<String>>;
 }
 
 /// The security keys of mojeID + WebAuthn (kept in SQL, also when Redis holds the expiring data).
@@ -412,6 +444,7 @@ impl Broadcast for LocalBroadcast {
 pub struct Stores {
     pub clients: Arc<dyn ClientStore>,
     pub users: Arc<dyn UserStore>,
+    pub persons: Arc<dyn PersonStore>,
     pub cards: Arc<dyn CardStore>,
     pub audit: Arc<dyn AuditStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
@@ -437,6 +470,7 @@ impl Stores {
     where
         S: ClientStore
             + UserStore
+            + PersonStore
             + CardStore
             + AuditStore
             + SecurityKeyStore
@@ -457,6 +491,7 @@ impl Stores {
         Self {
             clients: store.clone(),
             users: store.clone(),
+            persons: store.clone(),
             cards: store.clone(),
             audit: store.clone(),
             security_keys: store.clone(),

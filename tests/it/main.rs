@@ -34,6 +34,7 @@ mod postgres;
 mod quickstart;
 mod registration;
 mod registration_access;
+mod registry;
 mod serving;
 mod sessions;
 mod smoke;

@@ -394,6 +394,14 @@ async fn a_second_dev_start_duplicates_nothing_and_keeps_a_changed_password() {
     };
     assert_eq!(list("user").as_array().unwrap().len(), 3);
     assert_eq!(list("client").as_array().unwrap().len(), 1);
+    // The register's test citizens, once, and the demo accounts belong to theirs.
+    let register: Value =
+        serde_json::from_slice(&identita(dir.path(), &["registry", "list"]).output().unwrap().stdout).unwrap();
+    assert_eq!(register["total"], 9, "{register}");
+    let jan: Value =
+        serde_json::from_slice(&identita(dir.path(), &["registry", "show", "jan-novak"]).output().unwrap().stdout)
+            .unwrap();
+    assert_eq!(jan["accounts"], serde_json::json!(["jan.novak"]), "{jan}");
 
     // A password the developer changed is theirs: the next start keeps it and says so.
     let set =

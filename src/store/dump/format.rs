@@ -226,6 +226,15 @@ mod tests {
         Dump::new(vec![
             vec![vec![t("portal"), t(r#"{"client_id": "portal", "b":1,"a":2}"#), Value::Int(1_790_000_000)]],
             vec![vec![
+                t("per1"),
+                t("Novák"),
+                t("Jan"),
+                t("1985-03-14"),
+                t("8503141251"),
+                Value::Null,
+                t(r#"{"id":"per1"}"#),
+            ]],
+            vec![vec![
                 t("u1"),
                 t("jan"),
                 t("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
@@ -233,6 +242,7 @@ mod tests {
                 Value::Int(2),
                 Value::Int(1),
                 Value::Bool(true),
+                t("per1"),
             ]],
             vec![vec![t("u1"), t("portal"), Value::List(vec!["email".into(), "openid".into()]), Value::Int(3)]],
             vec![vec![t("k1"), t("sid1"), t(r#"{"clients":["portal"]}"#), Value::Int(4)]],
@@ -274,7 +284,7 @@ mod tests {
     fn a_written_dump_reads_back_the_same() {
         let dump = sample();
         let text = written(&dump);
-        assert_eq!(text.lines().count(), 18, "{text}");
+        assert_eq!(text.lines().count(), 19, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
         assert!(
             text.ends_with("\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1}}\n"),
@@ -298,7 +308,7 @@ mod tests {
         // Cut inside a line.
         let cut = &text[..text.find("\"table\":\"users\"").unwrap() + 20];
         let err = read_text(cut).unwrap_err();
-        assert_eq!(err.line, 3, "{err}");
+        assert_eq!(err.line, 4, "{err}");
         assert!(err.to_string().contains("not valid JSON"), "{err}");
         // Cut between two lines.
         let lines: Vec<&str> = text.lines().collect();
@@ -306,8 +316,8 @@ mod tests {
         assert_eq!(err.line, 6, "{err}");
         assert!(err.to_string().contains("cut short"), "{err}");
         // The end line kept, a row lost.
-        let err = read_text(&(lines[..4].join("\n") + "\n" + &lines[5..].join("\n"))).unwrap_err();
-        assert_eq!(err.line, 17, "{err}");
+        let err = read_text(&(lines[..5].join("\n") + "\n" + &lines[6..].join("\n"))).unwrap_err();
+        assert_eq!(err.line, 18, "{err}");
         assert!(err.to_string().contains("sessions"), "{err}");
         assert_eq!(read_text("").unwrap_err().line, 1);
     }
@@ -319,13 +329,13 @@ mod tests {
         assert!(swap("\"version\":1", "\"version\":2").contains("version 2 is not supported"));
         assert!(swap("identita-export", "something-else").contains("not an identita export"));
         let err = swap("\"table\":\"users\"", "\"table\":\"people\"");
-        assert!(err.starts_with("line 3:") && err.contains("unknown table `people`"), "{err}");
+        assert!(err.starts_with("line 4:") && err.contains("unknown table `people`"), "{err}");
         let err = swap("\"password_hash\"", "\"password\"");
         assert!(err.starts_with("line 1:") && err.contains("`users` has no column `password`"), "{err}");
         let err = swap("\"username\":\"jan\"", "\"login\":\"jan\"");
-        assert!(err.starts_with("line 3:") && err.contains("`users` has no column `login`"), "{err}");
+        assert!(err.starts_with("line 4:") && err.contains("`users` has no column `login`"), "{err}");
         let err = swap(",\"disabled\":true", ",\"disabled\":true,\"admin\":true");
-        assert!(err.starts_with("line 3:") && err.contains("`users` has no column `admin`"), "{err}");
+        assert!(err.starts_with("line 4:") && err.contains("`users` has no column `admin`"), "{err}");
         assert!(swap(",\"disabled\":true", "").contains("users.disabled is missing"));
         assert!(swap("\"disabled\":true", "\"disabled\":1").contains("users.disabled must be true or false"));
         assert!(swap("\"created_at\":1790000000", "\"created_at\":\"1\"").contains("clients.created_at must be"));
@@ -333,7 +343,7 @@ mod tests {
         assert!(swap("\"sid\":null", "\"sid\":7").contains("access_tokens.sid must be a string"));
         // A nullable column added later reads as null from an export written before it.
         let older = read_text(&text.replacen(",\"successor\":\"c2VhbGVk\"", "", 1)).unwrap();
-        assert_eq!(older.rows[7][0][7], Value::Null);
+        assert_eq!(older.rows[8][0][7], Value::Null);
         assert!(swap("\"grant_id\":\"g1\"", "\"grant_id\":null").contains("must not be null"));
         assert!(swap("\"data\":\"{}\"", "\"data\":\"{\"").contains("codes.data does not hold valid JSON"));
     }
@@ -347,7 +357,7 @@ mod tests {
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("same primary key"), "{err}");
         let err = read_text(&(text.clone() + &lines[2..3].join(""))).unwrap_err();
-        assert_eq!(err.line, 19, "{err}");
+        assert_eq!(err.line, 20, "{err}");
     }
 
     /// An export made before the outbox (and the cards and security keys) existed reads as one

@@ -190,8 +190,16 @@ mod tests {
         let t = |s: &str| Value::Text(s.into());
         let mut rows = vec![Vec::new(); TABLES.len()];
         rows[0] = vec![vec![t("rp"), t("{}"), Value::Int(NOW)]];
-        rows[1] =
-            vec![vec![t("u1"), t("jan\0"), t("hash"), t("{}"), Value::Int(NOW), Value::Int(NOW), Value::Bool(false)]];
+        rows[2] = vec![vec![
+            t("u1"),
+            t("jan\0"),
+            t("hash"),
+            t("{}"),
+            Value::Int(NOW),
+            Value::Int(NOW),
+            Value::Bool(false),
+            Value::Null,
+        ]];
         let err = Database::Postgres(target.clone()).import(&Dump::new(rows)).await.unwrap_err();
         assert!(err.to_string().contains("users.username holds U+0000"), "{err}");
         assert_eq!(Database::Postgres(target.clone()).export().await.unwrap().total(), 0, "the client was kept");

@@ -23,6 +23,7 @@ mod interactions;
 mod maintenance;
 mod meg;
 mod outbox;
+mod persons;
 mod probe;
 mod replay;
 mod security_keys;

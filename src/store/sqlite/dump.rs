@@ -169,11 +169,12 @@ mod tests {
     async fn a_failing_row_rolls_back_the_rows_before_it() {
         let mut dump = Database::Sqlite(SqliteStore::memory().await.unwrap()).export().await.unwrap();
         let t = |s: &str| Value::Text(s.into());
-        let person =
-            |id: &str| vec![t(id), t("jan"), t("hash"), t("{}"), Value::Int(NOW), Value::Int(NOW), Value::Bool(false)];
+        let person = |id: &str| {
+            vec![t(id), t("jan"), t("hash"), t("{}"), Value::Int(NOW), Value::Int(NOW), Value::Bool(false), Value::Null]
+        };
         // Two accounts with one username: the second insert fails on the UNIQUE constraint.
         dump.rows[0] = vec![vec![t("rp"), t("{}"), Value::Int(NOW)]];
-        dump.rows[1] = vec![person("u1"), person("u2")];
+        dump.rows[2] = vec![person("u1"), person("u2")];
         let dump = Dump::new(dump.rows);
         let target = SqliteStore::memory().await.unwrap();
         assert!(Database::Sqlite(target.clone()).import(&dump).await.is_err());

@@ -33,6 +33,7 @@ mod maintenance;
 mod meg;
 mod migrate;
 mod outbox;
+mod persons;
 mod replay;
 mod security_keys;
 mod sessions;
