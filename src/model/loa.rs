@@ -126,6 +126,17 @@ impl Comparison {
         }
     }
 
+    /// SAML's `RequestedAuthnContext@Comparison` (`exact` when absent, SAML Core §3.3.2.2.1).
+    pub(crate) fn from_saml(comparison: Option<&str>) -> Option<Self> {
+        match comparison.unwrap_or("exact") {
+            "minimum" => Some(Comparison::Minimum),
+            "exact" => Some(Comparison::Exact),
+            "better" => Some(Comparison::Better),
+            "maximum" => Some(Comparison::Maximum),
+            _ => None,
+        }
+    }
+
     /// The levels that compare well with `level`, the closest first.
     pub(crate) fn levels(self, level: Loa) -> Vec<Loa> {
         match self {
@@ -191,6 +202,15 @@ impl Requirement {
     #[cfg(test)]
     pub(crate) fn compared(comparison: Comparison, level: Loa, essential: bool) -> Self {
         Self::one_of(comparison.levels(level), essential)
+    }
+
+    /// SAML's `RequestedAuthnContext`: the levels any of its class references accepts under its
+    /// comparison, the closest first — essential, as an identity provider must satisfy it or
+    /// refuse. Class references that are not LoA URIs accept nothing this provider issues.
+    pub(crate) fn from_authn_context(comparison: Comparison, class_refs: &[String]) -> Self {
+        let mut named: Vec<Loa> = class_refs.iter().filter_map(|c| Loa::parse(c.trim()).ok()).collect();
+        named.sort();
+        Self::one_of(named.iter().flat_map(|l| comparison.levels(*l)), true)
     }
 
     /// The one place a request's signals become its requirement; see the module documentation

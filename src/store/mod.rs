@@ -28,7 +28,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::clock::Timestamp;
 use crate::model::{
     AccessToken, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, RefreshToken,
-    SecurityKeyRecord, Session, User,
+    SecurityKeyRecord, ServiceProvider, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +86,19 @@ pub trait SecurityKeyStore: Send + Sync {
     async fn update(&self, key: &SecurityKeyRecord) -> StoreResult<bool>;
     /// Removes the user's key; returns whether it was theirs and existed.
     async fn delete(&self, user_id: &str, credential_id: &str) -> StoreResult<bool>;
+}
+
+/// The SAML service providers registered from their metadata, each at one face (kept in SQL, also
+/// when Redis holds the expiring data). `face` is the face's name, `None` for the primary face.
+#[async_trait]
+pub trait SamlSpStore: Send + Sync {
+    /// Inserts the service provider, or replaces the one with the same face and entityID.
+    async fn put(&self, sp: &ServiceProvider) -> StoreResult<()>;
+    async fn get(&self, face: Option<&str>, entity_id: &str) -> StoreResult<Option<ServiceProvider>>;
+    /// The face's service providers, by entityID.
+    async fn list(&self, face: Option<&str>) -> StoreResult<Vec<ServiceProvider>>;
+    /// Returns whether one was removed.
+    async fn delete(&self, face: Option<&str>, entity_id: &str) -> StoreResult<bool>;
 }
 
 /// The eObčanka card register (kept in SQL, also when Redis holds the expiring data).
@@ -395,6 +408,7 @@ pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub cards: Arc<dyn CardStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
+    pub saml_sps: Arc<dyn SamlSpStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub consents: Arc<dyn ConsentStore>,
     pub sessions: Arc<dyn SessionStore>,
@@ -419,6 +433,7 @@ impl Stores {
             + UserStore
             + CardStore
             + SecurityKeyStore
+            + SamlSpStore
             + DeviceStore
             + ConsentStore
             + SessionStore
@@ -438,6 +453,7 @@ impl Stores {
             users: store.clone(),
             cards: store.clone(),
             security_keys: store.clone(),
+            saml_sps: store.clone(),
             devices: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),

@@ -33,6 +33,7 @@ mod postgres;
 mod quickstart;
 mod registration;
 mod registration_access;
+mod saml;
 mod serving;
 mod sessions;
 mod smoke;

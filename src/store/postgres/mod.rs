@@ -24,6 +24,7 @@ mod meg;
 mod outbox;
 mod probe;
 mod replay;
+mod saml_sps;
 mod security_keys;
 mod sessions;
 mod tokens;

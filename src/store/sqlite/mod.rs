@@ -33,6 +33,7 @@ mod meg;
 mod migrate;
 mod outbox;
 mod replay;
+mod saml_sps;
 mod security_keys;
 mod sessions;
 mod tokens;
