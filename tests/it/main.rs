@@ -34,6 +34,7 @@ mod quickstart;
 mod registration;
 mod registration_access;
 mod saml;
+mod saml_requests;
 mod serving;
 mod sessions;
 mod smoke;

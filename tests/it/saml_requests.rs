@@ -1,0 +1,185 @@
+//! SAML requests the nia face must refuse, sent as a hand-made service provider does (its key
+//! made here with openssl): an unknown SP, an unsigned or wrongly signed request, an ACS not in
+//! the SP's metadata, missing parameters — each an error page and no login; a stale or replayed
+//! request from a genuine SP — a signed response with a SAML status and no assertion.
+
+use crate::common;
+
+use std::io::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::TestServer;
+use identita::config::FaceConfig;
+use identita::persona::QuirkSettings;
+use openssl::pkey::{PKey, Private};
+
+const SP: &str = "https://portal.example/saml";
+const ACS: &str = "http://127.0.0.1:9/saml/acs";
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
+/// A service provider's signing key and its certificate (base64 DER).
+struct SpKey {
+    key: PKey<Private>,
+    cert: String,
+}
+
+impl SpKey {
+    fn new() -> Self {
+        use openssl::x509::{X509, X509NameBuilder};
+        let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "sp").unwrap();
+        let name = name.build();
+        let mut cert = X509::builder().unwrap();
+        cert.set_version(2).unwrap();
+        cert.set_subject_name(&name).unwrap();
+        cert.set_issuer_name(&name).unwrap();
+        cert.set_pubkey(&key).unwrap();
+        let (from, to) = (openssl::asn1::Asn1Time::days_from_now(0).unwrap(), openssl::asn1::Asn1Time::days_from_now(2).unwrap());
+        cert.set_not_before(&from).unwrap();
+        cert.set_not_after(&to).unwrap();
+        cert.sign(&key, openssl::hash::MessageDigest::sha256()).unwrap();
+        Self { key, cert: STANDARD.encode(cert.build().to_der().unwrap()) }
+    }
+
+    fn metadata(&self) -> String {
+        format!(
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{SP}"><md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:Extensions><eidas:SPType xmlns:eidas="http://eidas.europa.eu/saml-extensions">public</eidas:SPType></md:Extensions><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{ACS}" index="1" isDefault="true"/></md:SPSSODescriptor></md:EntityDescriptor>"#,
+            cert = self.cert
+        )
+    }
+
+    /// The query of an HTTP-Redirect AuthnRequest `xml`, signed with this key unless `unsigned`.
+    fn redirect_query(&self, xml: &str, signed: bool) -> String {
+        let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        deflate.write_all(xml.as_bytes()).unwrap();
+        let message = STANDARD.encode(deflate.finish().unwrap());
+        let encode = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let mut query = format!("SAMLRequest={}&RelayState={}", encode(&message), encode("state~1"));
+        if signed {
+            query.push_str(&format!("&SigAlg={}", encode(RSA_SHA256)));
+            let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &self.key).unwrap();
+            signer.update(query.as_bytes()).unwrap();
+            query.push_str(&format!("&Signature={}", encode(&STANDARD.encode(signer.sign_to_vec().unwrap()))));
+        }
+        query
+    }
+}
+
+/// An AuthnRequest of the SP, issued `age` seconds ago.
+fn authn_request(server: &TestServer, id: &str, acs: &str, age: i64) -> String {
+    let instant = chrono::Utc::now() - chrono::Duration::seconds(age);
+    format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{sso}" AssertionConsumerServiceURL="{acs}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{SP}</saml:Issuer><samlp:RequestedAuthnContext Comparison="minimum"><saml:AuthnContextClassRef>http://eidas.europa.eu/LoA/low</saml:AuthnContextClassRef></samlp:RequestedAuthnContext></samlp:AuthnRequest>"#,
+        instant = instant.format("%Y-%m-%dT%H:%M:%SZ"),
+        sso = server.url("/nia/FPSTS/saml2/basic"),
+    )
+}
+
+/// A server with a `nia` face at `/nia`, and (unless `register` is false) the SP registered.
+async fn start(sp: &SpKey, register: bool) -> TestServer {
+    let server = TestServer::start_with(|config| {
+        config.faces = vec![FaceConfig {
+            name: "nia".into(),
+            persona: "nia".into(),
+            issuer: None,
+            url: Some(format!("{}/nia", config.issuer)),
+            listen: None,
+            share_sessions: None,
+            quirks: QuirkSettings::default(),
+        }];
+    })
+    .await;
+    if register {
+        let face = &server.provider.faces[0];
+        let registered = identita::saml::sp_metadata::parse(&sp.metadata(), Some("nia"), None, face.now()).unwrap();
+        assert_eq!(registered.sp_type.as_deref(), Some("public"));
+        face.stores.saml_sps.put(&registered).await.unwrap();
+    }
+    server
+}
+
+/// GETs the SSO URL with `query`: the status, the `Location` if any, and the body.
+async fn send(server: &TestServer, query: &str) -> (u16, Option<String>, String) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = http.get(format!("{}?{query}", server.url("/nia/FPSTS/saml2/basic"))).send().await.unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    (status, location, response.text().await.unwrap())
+}
+
+/// The decoded `SAMLResponse` of a form-post page.
+fn saml_response(html: &str) -> String {
+    let (action, fields) = common::first_form(html).unwrap_or_else(|| panic!("no form in {html}"));
+    assert_eq!(action, ACS);
+    let value = &fields.iter().find(|(k, _)| k == "SAMLResponse").unwrap().1;
+    String::from_utf8(STANDARD.decode(value).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_request_goes_to_the_login_page_and_the_metadata_is_served() {
+    let sp = SpKey::new();
+    let server = start(&sp, true).await;
+    let (status, location, _) = send(&server, &sp.redirect_query(&authn_request(&server, "_r1", ACS, 0), true)).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().starts_with("/nia/FPSTS/login?interaction="));
+
+    let metadata = reqwest::get(server.url("/nia/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml")).await.unwrap();
+    assert_eq!(metadata.headers()["content-type"], "application/samlmetadata+xml");
+    let xml = metadata.text().await.unwrap();
+    assert!(xml.contains(r#"entityID="urn:microsoft:cgg2010:fpsts""#), "{xml}");
+    assert!(xml.contains("<ds:SignatureValue>") && !xml.contains("<ds:SignatureValue></ds:SignatureValue>"), "{xml}");
+    assert!(xml.contains(&format!(r#"Location="{}""#, server.url("/nia/FPSTS/saml2/basic"))), "{xml}");
+}
+
+#[tokio::test]
+async fn untrusted_requests_get_an_error_page_and_no_login() {
+    let sp = SpKey::new();
+    let server = start(&sp, true).await;
+    let cases = [
+        ("unsigned", sp.redirect_query(&authn_request(&server, "_u1", ACS, 0), false), "not signed"),
+        ("another key", SpKey::new().redirect_query(&authn_request(&server, "_u2", ACS, 0), true), "signature"),
+        ("unknown ACS", sp.redirect_query(&authn_request(&server, "_u3", "https://attacker.example/acs", 0), true), "attacker.example"),
+        ("no message", "RelayState=x".to_owned(), "no SAMLRequest"),
+        ("not base64", "SAMLRequest=%%%".to_owned(), "malformed"),
+        ("signature without SigAlg", "SAMLRequest=AAAA&Signature=AAAA".to_owned(), "malformed"),
+        ("twice", "SAMLRequest=AAAA&SAMLRequest=AAAA".to_owned(), "twice"),
+    ];
+    for (case, query, says) in cases {
+        let (status, location, body) = send(&server, &query).await;
+        assert_eq!((status, location), (400, None), "{case}: {body}");
+        assert!(body.contains(says), "{case}: {body}");
+        assert!(!body.contains("SAMLResponse"), "{case}: {body}");
+    }
+    // A tampered signed query: the message changed after signing.
+    let query = sp.redirect_query(&authn_request(&server, "_u4", ACS, 0), true).replace("RelayState=state", "RelayState=other");
+    let (status, _, body) = send(&server, &query).await;
+    assert_eq!(status, 400, "{body}");
+
+    let unknown = SpKey::new();
+    let stranger = start(&unknown, false).await;
+    let (status, _, body) = send(&stranger, &unknown.redirect_query(&authn_request(&stranger, "_u5", ACS, 0), true)).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("not registered"), "{body}");
+}
+
+#[tokio::test]
+async fn a_stale_or_replayed_request_is_answered_with_a_saml_status() {
+    let sp = SpKey::new();
+    let server = start(&sp, true).await;
+    let (status, _, html) = send(&server, &sp.redirect_query(&authn_request(&server, "_s1", ACS, 3600), true)).await;
+    assert_eq!(status, 200);
+    let response = saml_response(&html);
+    assert!(response.contains(r#"InResponseTo="_s1""#), "{response}");
+    assert!(response.contains("status:Requester") && response.contains("status:RequestDenied"), "{response}");
+    assert!(!response.contains("Assertion"), "{response}");
+
+    let fresh = sp.redirect_query(&authn_request(&server, "_s2", ACS, 0), true);
+    assert_eq!(send(&server, &fresh).await.0, 303);
+    let (status, _, html) = send(&server, &fresh).await;
+    assert_eq!(status, 200);
+    let response = saml_response(&html);
+    assert!(response.contains("already been served"), "{response}");
+    assert!(html.contains(r#"name="RelayState" value="state~1""#), "{html}");
+}
