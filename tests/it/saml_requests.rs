@@ -36,7 +36,8 @@ impl SpKey {
         cert.set_subject_name(&name).unwrap();
         cert.set_issuer_name(&name).unwrap();
         cert.set_pubkey(&key).unwrap();
-        let (from, to) = (openssl::asn1::Asn1Time::days_from_now(0).unwrap(), openssl::asn1::Asn1Time::days_from_now(2).unwrap());
+        let (from, to) =
+            (openssl::asn1::Asn1Time::days_from_now(0).unwrap(), openssl::asn1::Asn1Time::days_from_now(2).unwrap());
         cert.set_not_before(&from).unwrap();
         cert.set_not_after(&to).unwrap();
         cert.sign(&key, openssl::hash::MessageDigest::sha256()).unwrap();
@@ -125,7 +126,8 @@ async fn a_signed_request_goes_to_the_login_page_and_the_metadata_is_served() {
     assert_eq!(status, 303);
     assert!(location.unwrap().starts_with("/nia/FPSTS/login?interaction="));
 
-    let metadata = reqwest::get(server.url("/nia/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml")).await.unwrap();
+    let metadata =
+        reqwest::get(server.url("/nia/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml")).await.unwrap();
     assert_eq!(metadata.headers()["content-type"], "application/samlmetadata+xml");
     let xml = metadata.text().await.unwrap();
     assert!(xml.contains(r#"entityID="urn:microsoft:cgg2010:fpsts""#), "{xml}");
@@ -140,7 +142,11 @@ async fn untrusted_requests_get_an_error_page_and_no_login() {
     let cases = [
         ("unsigned", sp.redirect_query(&authn_request(&server, "_u1", ACS, 0), false), "not signed"),
         ("another key", SpKey::new().redirect_query(&authn_request(&server, "_u2", ACS, 0), true), "signature"),
-        ("unknown ACS", sp.redirect_query(&authn_request(&server, "_u3", "https://attacker.example/acs", 0), true), "attacker.example"),
+        (
+            "unknown ACS",
+            sp.redirect_query(&authn_request(&server, "_u3", "https://attacker.example/acs", 0), true),
+            "attacker.example",
+        ),
         ("no message", "RelayState=x".to_owned(), "no SAMLRequest"),
         ("not base64", "SAMLRequest=%%%".to_owned(), "malformed"),
         ("signature without SigAlg", "SAMLRequest=AAAA&Signature=AAAA".to_owned(), "malformed"),
@@ -153,13 +159,15 @@ async fn untrusted_requests_get_an_error_page_and_no_login() {
         assert!(!body.contains("SAMLResponse"), "{case}: {body}");
     }
     // A tampered signed query: the message changed after signing.
-    let query = sp.redirect_query(&authn_request(&server, "_u4", ACS, 0), true).replace("RelayState=state", "RelayState=other");
+    let query =
+        sp.redirect_query(&authn_request(&server, "_u4", ACS, 0), true).replace("RelayState=state", "RelayState=other");
     let (status, _, body) = send(&server, &query).await;
     assert_eq!(status, 400, "{body}");
 
     let unknown = SpKey::new();
     let stranger = start(&unknown, false).await;
-    let (status, _, body) = send(&stranger, &unknown.redirect_query(&authn_request(&stranger, "_u5", ACS, 0), true)).await;
+    let (status, _, body) =
+        send(&stranger, &unknown.redirect_query(&authn_request(&stranger, "_u5", ACS, 0), true)).await;
     assert_eq!(status, 400);
     assert!(body.contains("not registered"), "{body}");
 }
