@@ -436,4 +436,19 @@ mod tests {
         assert_eq!(json["levels"], serde_json::json!([SUBSTANTIAL, LOW]));
         assert_eq!(serde_json::from_value::<Requirement>(json).unwrap(), r);
     }
+
+    #[test]
+    fn a_saml_authn_context_is_essential_and_compared() {
+        let refs = |r: &[&str]| r.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let minimum = Requirement::from_authn_context(Comparison::Minimum, &refs(&[Loa::Substantial.uri()]));
+        assert_eq!(minimum, Requirement::one_of([Loa::Substantial, Loa::High], true));
+        let exact = Requirement::from_authn_context(Comparison::Exact, &refs(&[Loa::High.uri(), Loa::Low.uri()]));
+        assert_eq!(exact.levels(), Some(&[Loa::Low, Loa::High][..]));
+        let maximum = Requirement::from_authn_context(Comparison::Maximum, &refs(&[Loa::Substantial.uri()]));
+        assert_eq!(maximum.levels(), Some(&[Loa::Substantial, Loa::Low][..]));
+        let unknown = Requirement::from_authn_context(Comparison::Minimum, &refs(&["urn:other:password"]));
+        assert!(unknown.is_essential() && !Loa::ALL.into_iter().any(|l| unknown.accepts(l)));
+        assert_eq!(Comparison::from_saml(None), Some(Comparison::Exact));
+        assert_eq!(Comparison::from_saml(Some("sideways")), None);
+    }
 }

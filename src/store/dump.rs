@@ -190,6 +190,12 @@ pub const TABLES: &[Table] = {
             columns: &[col("digest", Text), col("user_id", Text), col("expires_at", Int)],
             key_columns: 1,
         },
+        // The SAML service providers, each at a face (the empty name: the primary face).
+        Table {
+            name: "saml_sps",
+            columns: &[col("face", Text), col("entity_id", Text), col("record", Json), col("created_at", Int)],
+            key_columns: 2,
+        },
     ]
 };
 
