@@ -62,11 +62,20 @@ async fn start() -> TestServer {
     server
 }
 
-/// What the browser does with the SP's AuthnRequest URL: logs in on the pages it is sent to and
-/// returns the `SAMLResponse` and `RelayState` of the form that posts back to the ACS.
-async fn log_in(server: &TestServer, url: &str) -> (String, String) {
-    let browser = Browser::new();
-    let mut landing = browser.visit(&server.issuer, url).await;
+/// How the SP sends its request, and what an attacker does to it on the way.
+#[derive(Clone, Copy, PartialEq)]
+enum Send {
+    Redirect,
+    Post,
+    /// HTTP-POST with the SP's signed request wrapped, untouched, in `samlp:Extensions` of a
+    /// request of the attacker's naming another ACS (XML signature wrapping).
+    PostWrapped,
+}
+
+/// What the browser does with the SP's request (`landing` is where sending it led): logs in on
+/// the pages it is sent to and returns the `SAMLResponse` and `RelayState` of the form that posts
+/// back to the ACS.
+async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing) -> (String, String) {
     loop {
         match landing {
             Landing::Page(_, html) if html.contains("id=\"login\"") => {
@@ -87,13 +96,13 @@ async fn log_in(server: &TestServer, url: &str) -> (String, String) {
 
 /// Runs the SP script: registers it at the nia face from the metadata it writes, hands it the
 /// face's metadata, plays the browser at the URL it prints, and returns the JSON it prints last.
-async fn run_sp(server: &TestServer, loa: &str) -> Value {
+async fn run_sp(server: &TestServer, loa: &str, send: Send) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/third_party/nia_saml_sp.py");
     let mut child = Command::new("python3")
         .arg(&script)
         .arg(dir.path())
-        .args([SP, ACS, loa])
+        .args([SP, ACS, loa, if send == Send::Redirect { "redirect" } else { "post" }])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -121,7 +130,18 @@ async fn run_sp(server: &TestServer, loa: &str) -> Value {
                 std::fs::write(&idp_path, idp).unwrap();
                 stdin.write_all(format!("idp {}\n", idp_path.display()).as_bytes()).await.unwrap();
             } else if let Some(url) = line.strip_prefix("open: ") {
-                let (response, relay_state) = log_in(server, url).await;
+                let browser = Browser::new();
+                let landing = browser.visit(&server.issuer, url).await;
+                let (response, relay_state) = log_in(server, &browser, landing).await;
+                stdin.write_all(format!("response {response} {relay_state}\n").as_bytes()).await.unwrap();
+            } else if let Some(form) = line.strip_prefix("post: ") {
+                let mut parts = form.split(' ');
+                let (url, request, relay_state) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+                let request = if send == Send::PostWrapped { wrapped(server, request) } else { request.to_owned() };
+                let browser = Browser::new();
+                let posted = browser.http.post(url).form(&[("SAMLRequest", &*request), ("RelayState", relay_state)]);
+                let landing = browser.follow(&server.issuer, posted.send().await.unwrap()).await;
+                let (response, relay_state) = log_in(server, &browser, landing).await;
                 stdin.write_all(format!("response {response} {relay_state}\n").as_bytes()).await.unwrap();
             } else if let Ok(value @ Value::Object(_)) = serde_json::from_str(&line) {
                 result = Some(value);
@@ -140,6 +160,23 @@ async fn run_sp(server: &TestServer, loa: &str) -> Value {
         Some(value) if status.success() => value,
         _ => panic!("{} failed ({status}):\n{}\n{stderr}", script.display(), printed.join("\n")),
     }
+}
+
+/// The SP's signed request (base64) wrapped, untouched, inside a request naming the attacker's ACS.
+fn wrapped(server: &TestServer, request: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let signed = String::from_utf8(STANDARD.decode(request).unwrap()).unwrap();
+    let signed = match signed.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").unwrap().1.trim_start().to_owned(),
+        None => signed,
+    };
+    let instant = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let wrapper = format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_wrapper" Version="2.0" IssueInstant="{instant}" Destination="{sso}" AssertionConsumerServiceURL="https://attacker.example/acs"><saml:Issuer>{SP}</saml:Issuer><samlp:Extensions>{signed}</samlp:Extensions></samlp:AuthnRequest>"#,
+        sso = server.url("/nia/FPSTS/saml2/basic"),
+    );
+    STANDARD.encode(wrapper)
 }
 
 fn is_person_identifier(value: &str) -> bool {
@@ -164,7 +201,7 @@ async fn a_pysaml2_sp_logs_in_over_redirect_and_reads_the_encrypted_assertion() 
         return;
     }
     let server = start().await;
-    let seen = run_sp(&server, LOW).await;
+    let seen = run_sp(&server, LOW, Send::Redirect).await;
 
     assert_eq!(seen["metadata_signature_ok"], true, "{seen}");
     assert_eq!(seen["issuer"], ISSUER);
@@ -194,4 +231,21 @@ async fn a_pysaml2_sp_logs_in_over_redirect_and_reads_the_encrypted_assertion() 
     let face = &server.provider.faces[0];
     let user = face.stores.users.find_by_username(USER).await.unwrap().unwrap();
     assert_eq!(name_id, identita::saml::sso::person_identifier(face, SP, &user.id));
+}
+
+#[tokio::test]
+async fn a_pysaml2_sp_logs_in_over_post_and_a_wrapped_request_still_answers_the_genuine_acs() {
+    let test = "a_pysaml2_sp_logs_in_over_post_and_a_wrapped_request_still_answers_the_genuine_acs";
+    if !saml_ready(test) {
+        return;
+    }
+    let server = start().await;
+    for send in [Send::Post, Send::PostWrapped] {
+        // `log_in` checks that the response goes to the SP's own ACS, never the attacker's.
+        let seen = run_sp(&server, LOW, send).await;
+        assert_eq!(seen["issuer"], ISSUER);
+        assert!(is_person_identifier(seen["name_id"].as_str().unwrap()), "{seen}");
+        assert_eq!(attribute(&seen, "CurrentFamilyName")["values"], json!(["Nováková"]));
+        assert_eq!(seen["relay_state"], "/after/login?x=1");
+    }
 }

@@ -4,10 +4,11 @@
 # its age) in samlp:Extensions, responses over HTTP-POST, signed, with the assertion signed and
 # encrypted to a key of its own (a second KeyDescriptor, use="encryption").
 #
-# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA
+# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post
 #  1. writes its keys and its signed metadata to DIR/sp.xml and prints `metadata: <path>`;
 #  2. reads `idp <path of the IdP's metadata>` from stdin, checks that metadata's signature with
-#     xmlsec1 against the certificate inside it, and prints `open: <AuthnRequest URL>`;
+#     xmlsec1 against the certificate inside it, and prints `open: <AuthnRequest URL>` (redirect)
+#     or `post: <URL> <SAMLRequest> <RelayState>` (post, the request signed inside the XML);
 #  3. reads `response <base64 SAMLResponse> <RelayState>` from stdin, has pysaml2 verify and
 #     decrypt it, and prints one JSON line with what it saw. Exits non-zero on any failure.
 import datetime
@@ -28,7 +29,7 @@ from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
 
-directory, entity_id, acs_url, loa = sys.argv[1:5]
+directory, entity_id, acs_url, loa, binding = sys.argv[1:6]
 EIDAS = "http://eidas.europa.eu/saml-extensions"
 XMLSEC = "/usr/bin/xmlsec1"
 
@@ -143,14 +144,20 @@ client = Saml2Client(config(idp_metadata))
 request_id, info = client.prepare_for_authenticate(
     entityid=idp_entity_id,
     relay_state="/after/login?x=1",
-    binding=BINDING_HTTP_REDIRECT,
+    binding=BINDING_HTTP_REDIRECT if binding == "redirect" else BINDING_HTTP_POST,
     sign=True,
     sigalg=xmldsig.SIG_RSA_SHA256,
+    digest_alg=xmldsig.DIGEST_SHA256,
     requested_authn_context=RequestedAuthnContext(authn_context_class_ref=[AuthnContextClassRef(text=loa)], comparison="minimum"),
     extensions=requested_attributes(),
 )
-location = dict(info["headers"])["Location"]
-print(f"open: {location}", flush=True)
+if binding == "redirect":
+    print(f"open: {dict(info['headers'])['Location']}", flush=True)
+else:
+    form = info["data"]
+    action = re.search(r'action="([^"]+)"', form).group(1)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    print(f"post: {action} {fields['SAMLRequest']} {fields['RelayState']}", flush=True)
 
 saml_response, _, relay_state = read_line("response").partition(" ")
 response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={request_id: "/"})
