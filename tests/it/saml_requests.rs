@@ -70,9 +70,14 @@ impl SpKey {
 
 /// An AuthnRequest of the SP, issued `age` seconds ago.
 fn authn_request(server: &TestServer, id: &str, acs: &str, age: i64) -> String {
+    authn_request_with(server, id, acs, age, "")
+}
+
+/// An AuthnRequest with further attributes on its root (`ForceAuthn="true"`).
+fn authn_request_with(server: &TestServer, id: &str, acs: &str, age: i64, attributes: &str) -> String {
     let instant = chrono::Utc::now() - chrono::Duration::seconds(age);
     format!(
-        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{sso}" AssertionConsumerServiceURL="{acs}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{SP}</saml:Issuer><samlp:RequestedAuthnContext Comparison="minimum"><saml:AuthnContextClassRef>http://eidas.europa.eu/LoA/low</saml:AuthnContextClassRef></samlp:RequestedAuthnContext></samlp:AuthnRequest>"#,
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{sso}" AssertionConsumerServiceURL="{acs}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"{attributes}><saml:Issuer>{SP}</saml:Issuer><samlp:RequestedAuthnContext Comparison="minimum"><saml:AuthnContextClassRef>http://eidas.europa.eu/LoA/low</saml:AuthnContextClassRef></samlp:RequestedAuthnContext></samlp:AuthnRequest>"#,
         instant = instant.format("%Y-%m-%dT%H:%M:%SZ"),
         sso = server.url("/nia/FPSTS/saml2/basic"),
     )
@@ -190,4 +195,43 @@ async fn a_stale_or_replayed_request_is_answered_with_a_saml_status() {
     let response = saml_response(&html);
     assert!(response.contains("already been served"), "{response}");
     assert!(html.contains(r#"name="RelayState" value="state~1""#), "{html}");
+}
+
+#[tokio::test]
+async fn a_second_request_uses_the_sso_session_unless_it_forces_a_login_and_a_passive_one_without_is_refused() {
+    let sp = SpKey::new();
+    let server = start(&sp, true).await;
+    server.add_user("jana", "heslo-123", serde_json::json!({ "family_name": "Nováková" })).await;
+    let browser = common::Browser::new();
+    let sso = server.url("/nia/FPSTS/saml2/basic");
+    let first = sp.redirect_query(&authn_request(&server, "_f1", ACS, 0), true);
+    let common::Landing::Page(_, login) = browser.visit(&server.issuer, &format!("{sso}?{first}")).await else {
+        panic!("no login page");
+    };
+    let fields = [("username", "jana"), ("password", "heslo-123")];
+    let common::Landing::Page(200, posted) = browser.submit(&server.issuer, &login, "login", &fields).await else {
+        panic!("no response after the login");
+    };
+    let response = saml_response(&posted);
+    assert!(response.contains("status:Success") && response.contains("EncryptedAssertion"), "{response}");
+    assert!(response.contains(r#"InResponseTo="_f1""#), "{response}");
+
+    // Signed in: answered at once.
+    let second = sp.redirect_query(&authn_request(&server, "_f2", ACS, 0), true);
+    let common::Landing::Page(200, html) = browser.visit(&server.issuer, &format!("{sso}?{second}")).await else {
+        panic!("the session was not used");
+    };
+    assert!(saml_response(&html).contains("status:Success"));
+    // ForceAuthn: the login page again.
+    let forced = sp.redirect_query(&authn_request_with(&server, "_f3", ACS, 0, r#" ForceAuthn="true""#), true);
+    let common::Landing::Page(200, html) = browser.visit(&server.issuer, &format!("{sso}?{forced}")).await else {
+        panic!("no page");
+    };
+    assert!(html.contains(r#"id="login""#), "{html}");
+    // IsPassive in a browser without a session: NoPassive, no login page.
+    let passive = sp.redirect_query(&authn_request_with(&server, "_f4", ACS, 0, r#" IsPassive="true""#), true);
+    let (status, _, html) = send(&server, &passive).await;
+    assert_eq!(status, 200);
+    let response = saml_response(&html);
+    assert!(response.contains("status:Responder") && response.contains("status:NoPassive"), "{response}");
 }
