@@ -235,3 +235,52 @@ async fn a_second_request_uses_the_sso_session_unless_it_forces_a_login_and_a_pa
     let response = saml_response(&html);
     assert!(response.contains("status:Responder") && response.contains("status:NoPassive"), "{response}");
 }
+
+/// POSTs a form to the SSO URL: the status and the body.
+async fn post(server: &TestServer, fields: &[(&str, &str)]) -> (u16, String) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = http.post(server.url("/nia/FPSTS/saml2/basic")).form(fields).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn post_requests_with_entities_or_without_a_signature_are_refused() {
+    let sp = SpKey::new();
+    let server = start(&sp, true).await;
+    let external = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>{}"#,
+        authn_request(&server, "_x1", ACS, 0).replace(&format!("<saml:Issuer>{SP}"), &format!("<saml:Issuer>{SP}&x;"))
+    );
+    let laughs = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>{}"#,
+        authn_request(&server, "_x2", ACS, 0).replace("<saml:Issuer>", "<saml:Issuer>&d;")
+    );
+    let unsigned = authn_request(&server, "_x3", ACS, 0);
+    for (case, xml) in [("external entity", external), ("entity expansion", laughs), ("unsigned", unsigned)] {
+        let (status, body) = post(&server, &[("SAMLRequest", &STANDARD.encode(xml)), ("RelayState", "r")]).await;
+        assert_eq!(status, 400, "{case}: {body}");
+        assert!(!body.contains("root:") && !body.contains("SAMLResponse"), "{case}: {body}");
+    }
+    let (status, body) = post(&server, &[("RelayState", "r")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no SAMLRequest"), "{body}");
+}
+
+#[tokio::test]
+async fn a_cancelled_login_answers_the_sp_with_authn_failed() {
+    let sp = SpKey::new();
+    let server = start(&sp, true).await;
+    let browser = common::Browser::new();
+    let query = sp.redirect_query(&authn_request(&server, "_c1", ACS, 0), true);
+    let sso = server.url("/nia/FPSTS/saml2/basic");
+    let common::Landing::Page(_, login) = browser.visit(&server.issuer, &format!("{sso}?{query}")).await else {
+        panic!("no login page");
+    };
+    let common::Landing::Page(200, html) = browser.submit(&server.issuer, &login, "login", &[("cancel", "yes")]).await
+    else {
+        panic!("no response after the cancel");
+    };
+    let response = saml_response(&html);
+    assert!(response.contains("status:Responder") && response.contains("status:AuthnFailed"), "{response}");
+    assert!(!response.contains("Assertion"), "{response}");
+}
