@@ -284,3 +284,40 @@ async fn a_cancelled_login_answers_the_sp_with_authn_failed() {
     assert!(response.contains("status:Responder") && response.contains("status:AuthnFailed"), "{response}");
     assert!(!response.contains("Assertion"), "{response}");
 }
+
+#[tokio::test]
+async fn the_cli_registers_lists_and_removes_a_service_provider_from_its_metadata() {
+    let sp = SpKey::new();
+    let server = start(&sp, false).await;
+    let toml = format!(
+        "issuer = {:?}\n\n[[faces]]\nname = \"nia\"\npersona = \"nia\"\nurl = \"{}/nia\"\n",
+        server.issuer, server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    let file = server.dir.join("sp.xml");
+    std::fs::write(&file, sp.metadata()).unwrap();
+    let run = |args: &[&str]| {
+        let output = common::cli_beside(&server, args, &[]);
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        (output.status.success(), value)
+    };
+    let (ok, added) = run(&["saml", "sp", "add", "--metadata", file.to_str().unwrap(), "--name", "Portál"]);
+    assert!(ok, "{added}");
+    assert_eq!(added["entity_id"], SP);
+    assert_eq!(added["face"], "nia");
+    assert_eq!(added["sp_type"], "public");
+    assert_eq!(added["acs"][0]["location"], ACS);
+    let (ok, listed) = run(&["saml", "sp", "list"]);
+    assert!(ok && listed.as_array().unwrap().len() == 1, "{listed}");
+    std::fs::write(&file, "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\"/>")
+        .unwrap();
+    let (ok, refused) = run(&["saml", "sp", "add", "--metadata", file.to_str().unwrap()]);
+    assert!(!ok && refused["error"].as_str().unwrap().contains("SPSSODescriptor"), "{refused}");
+    let (ok, removed) = run(&["saml", "sp", "remove", SP]);
+    assert!(ok, "{removed}");
+    let (status, _, _) = send(&server, &sp.redirect_query(&authn_request(&server, "_cli2", ACS, 0), true)).await;
+    assert_eq!(status, 400);
+    let (ok, _) = run(&["--face", "nia", "saml", "sp", "remove", SP]);
+    assert!(!ok, "removed twice");
+}
