@@ -86,7 +86,8 @@ fn response(to: &Addressing<'_>, status: &str, assertion: &str, key: &IdpKey) ->
 }
 
 /// The assertion as a standalone element declaring every prefix it uses (it is decrypted out
-/// of context, and `xsi:type` values are QNames c14n does not carry along), signed if `key`.
+/// of context, and `xsi:type` values are QNames c14n does not carry along), signed if `key`. Each
+/// attribute names its original issuer as NIA's (a Microsoft claims-namespace attribute) do.
 fn assertion(to: &Addressing<'_>, s: &Statement<'_>, key: Option<&IdpKey>) -> Result<String, SamlError> {
     let id = new_id();
     let (now, until) = (instant(to.now), instant(to.now + VALIDITY));
@@ -95,17 +96,18 @@ fn assertion(to: &Addressing<'_>, s: &Statement<'_>, key: Option<&IdpKey>) -> Re
         .iter()
         .map(|a| {
             format!(
-                r#"<saml:Attribute Name="{name}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" FriendlyName="{friendly}"><saml:AttributeValue xsi:type="{xsi_type}">{value}</saml:AttributeValue></saml:Attribute>"#,
+                r#"<saml:Attribute Name="{name}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" FriendlyName="{friendly}" a:OriginalIssuer="{issuer}"><saml:AttributeValue xsi:type="{xsi_type}">{value}</saml:AttributeValue></saml:Attribute>"#,
                 name = escape(&a.name),
                 friendly = a.friendly_name,
                 xsi_type = a.xsi_type,
                 value = escape(&a.value),
+                issuer = escape(to.issuer),
             )
         })
         .collect();
     let signature = key.map(|k| signature_template(&id, &k.cert_b64)).unwrap_or_default();
     let xml = format!(
-        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tn="http://eidas.europa.eu/attributes/naturalperson" ID="{id}" Version="2.0" IssueInstant="{now}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{now}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attributes}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{auth_time}" SessionIndex="{session_index}"><saml:SubjectLocality Address="{address}"/><saml:AuthnContext><saml:AuthnContextClassRef>{loa}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
+        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tn="http://eidas.europa.eu/attributes/naturalperson" xmlns:a="http://schemas.xmlsoap.org/ws/2009/09/identity/claims" ID="{id}" Version="2.0" IssueInstant="{now}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{now}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attributes}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{auth_time}" SessionIndex="{session_index}"><saml:SubjectLocality Address="{address}"/><saml:AuthnContext><saml:AuthnContextClassRef>{loa}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
         issuer = escape(to.issuer),
         name_id = escape(s.name_id),
         irt = escape(to.in_response_to),

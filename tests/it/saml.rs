@@ -220,6 +220,7 @@ async fn a_pysaml2_sp_logs_in_over_redirect_and_reads_the_encrypted_assertion() 
     assert_eq!(person["values"], json!([name_id]));
     assert_eq!(person["name"], "http://eidas.europa.eu/attributes/naturalperson/PersonIdentifier");
     assert_eq!(person["types"], json!(["tn:PersonIdentifierType"]));
+    assert_eq!(person["original_issuer"], ISSUER);
     assert_eq!(attribute(&seen, "CurrentFamilyName")["values"], json!(["Nováková"]));
     assert_eq!(attribute(&seen, "CurrentGivenName")["values"], json!(["Jana"]));
     assert_eq!(attribute(&seen, "DateOfBirth")["values"], json!(["1990-05-17"]));

@@ -222,6 +222,34 @@ async fn a_second_request_uses_the_sso_session_unless_it_forces_a_login_and_a_pa
         panic!("the session was not used");
     };
     assert!(saml_response(&html).contains("status:Success"));
+    // The same session serves the face's OpenID Connect portals: no login page, only consent.
+    let face = &server.provider.faces[0];
+    let pair = josekit::jwk::alg::rsa::RsaKeyPair::generate(2048).unwrap();
+    let mut public: serde_json::Map<String, serde_json::Value> = josekit::jwk::KeyPair::to_jwk_public_key(&pair).into();
+    public.insert("use".into(), "enc".into());
+    let meta = serde_json::from_value(serde_json::json!({
+        "redirect_uris": ["http://127.0.0.1:9/oidc/cb"], "token_endpoint_auth_method": "client_secret_post",
+        "jwks": { "keys": [public] },
+    }))
+    .unwrap();
+    let (client, _) = identita::oidc::registration::build(face, meta, SP.into(), face.now()).await.unwrap();
+    face.stores.clients.insert(&client).await.unwrap();
+    let authorize = format!(
+        "{}?client_id={}&response_type=code&scope=openid&redirect_uri={}&state=s&nonce=n",
+        server.url("/nia/FPSTS/oidc/authorize"),
+        url::form_urlencoded::byte_serialize(SP.as_bytes()).collect::<String>(),
+        url::form_urlencoded::byte_serialize(b"http://127.0.0.1:9/oidc/cb").collect::<String>(),
+    );
+    let common::Landing::Page(_, consent) = browser.visit(&server.issuer, &authorize).await else {
+        panic!("no consent page");
+    };
+    assert!(consent.contains(r#"id="consent""#) && !consent.contains(r#"id="login""#), "{consent}");
+    let common::Landing::Redirect(back) =
+        browser.submit(&server.issuer, &consent, "consent", &[("decision", "allow")]).await
+    else {
+        panic!("not back at the portal");
+    };
+    assert!(common::params_of(&back).contains_key("code"), "{back}");
     // ForceAuthn: the login page again.
     let forced = sp.redirect_query(&authn_request_with(&server, "_f3", ACS, 0, r#" ForceAuthn="true""#), true);
     let common::Landing::Page(200, html) = browser.visit(&server.issuer, &format!("{sso}?{forced}")).await else {

@@ -165,7 +165,13 @@ if response is None or response.assertion is None:
     sys.exit("the response carried no assertion that could be decrypted and verified")
 assertion = response.assertion
 raw = [
-    {"name": a.name, "friendly_name": a.friendly_name, "types": [v.get_type() for v in a.attribute_value], "values": [v.text for v in a.attribute_value]}
+    {
+        "name": a.name,
+        "friendly_name": a.friendly_name,
+        "original_issuer": a.extension_attributes.get("{http://schemas.xmlsoap.org/ws/2009/09/identity/claims}OriginalIssuer"),
+        "types": [v.get_type() for v in a.attribute_value],
+        "values": [v.text for v in a.attribute_value],
+    }
     for statement in assertion.attribute_statement
     for a in statement.attribute
 ]
