@@ -83,6 +83,8 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         defects.warn();
         (defects.wrap_stores(stores), defects.wrap_id_token_signer(id_token_signer), defects.spoil_persona(persona))
     };
+    let (persona_saml, config_keys_dir, persona_issuer) =
+        (persona.saml, config.keys_dir.clone(), persona.issuer.clone());
     let primary = Provider {
         config: Arc::new(config),
         persona: Arc::new(persona),
@@ -94,6 +96,7 @@ pub async fn provider(config: Config, clock: SharedClock) -> Result<Provider, St
         id_token_signer,
         faces: Arc::new([]),
         siblings: Arc::new([]),
+        saml: saml_key(&persona_saml, &config_keys_dir, &persona_issuer)?,
     };
     let faces: Vec<Provider> =
         primary.config.faces.iter().map(|face| other_face(&primary, &shared, face)).collect::<Result<_, _>>()?;
@@ -119,6 +122,7 @@ fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<
     let keys = KeyRing::load_or_create(&keys_dir, primary.now())?;
     tracing::info!(face = %face.name, issuer = %persona.issuer, url = %persona.base_url, keys_dir = %keys_dir.display(), "face ready");
     let stores = Face { name: persona.face.clone() }.view(shared.clone());
+    let saml = saml_key(&persona.saml, &keys_dir, &persona.issuer)?;
     Ok(Provider {
         persona: Arc::new(persona),
         stores,
@@ -126,8 +130,21 @@ fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<
         keys,
         faces: Arc::new([]),
         siblings: Arc::new([]),
+        saml,
         ..primary.clone()
     })
+}
+
+/// The SAML signing key of a face that serves SAML (`<keys dir>/saml/`, made when missing).
+fn saml_key(
+    surface: &Option<crate::persona::SamlSurface>,
+    keys_dir: &Path,
+    issuer: &str,
+) -> Result<Option<Arc<crate::saml::IdpKey>>, StartError> {
+    match surface {
+        Some(_) => Ok(Some(Arc::new(crate::saml::IdpKey::load_or_create(&keys_dir.join("saml"), issuer)?))),
+        None => Ok(None),
+    }
 }
 
 /// The authentication services over the provider's stores, with its password settings and the

@@ -25,6 +25,7 @@ pub mod model;
 pub(crate) mod notify;
 pub mod oidc;
 pub mod persona;
+pub mod saml;
 pub mod secret;
 pub(crate) mod server;
 pub(crate) mod store;

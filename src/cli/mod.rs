@@ -16,6 +16,7 @@ mod notify;
 mod outbox;
 mod persona;
 mod registry;
+mod saml;
 pub(crate) mod seed;
 mod transfer;
 mod users;
@@ -98,6 +99,9 @@ pub enum Command {
     /// What a portal registers and configures for a persona's face (`persona show nia`).
     #[command(subcommand)]
     Persona(persona::PersonaCommand),
+    /// SAML: register the service providers of the face that serves SAML from their metadata.
+    #[command(subcommand)]
+    Saml(saml::SamlCommand),
     #[command(flatten)]
     Transfer(transfer::TransferCommand),
 }
@@ -250,6 +254,7 @@ async fn run_on(
         Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Notify(cmd) => notify::run(&authn, cmd).await,
         Command::Persona(cmd) => persona::run(&provider, cmd),
+        Command::Saml(cmd) => saml::run(&provider, &acting, cmd).await,
         Command::Tls(_) | Command::Transfer(_) => Ok(()),
     }
 }

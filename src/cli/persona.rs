@@ -100,5 +100,16 @@ fn describe(face: &Provider) -> Value {
     if let (Value::Object(out), Value::Object(portal)) = (&mut out, portal) {
         out.extend(portal);
     }
+    if let (Value::Object(out), Some(saml)) = (&mut out, p.saml) {
+        out.insert(
+            "saml".into(),
+            json!({
+                "entity_id": p.issuer,
+                "metadata": p.url(saml.metadata),
+                "single_sign_on": format!("{} (HTTP-Redirect and HTTP-POST; AuthnRequests signed with rsa-sha256)", p.url(saml.sso)),
+                "register": format!("identita{cli_face} saml sp add --metadata sp-metadata.xml (an SPSSODescriptor with a signing and an encryption certificate and an HTTP-POST AssertionConsumerService)"),
+            }),
+        );
+    }
     out
 }

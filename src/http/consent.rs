@@ -43,7 +43,9 @@ pub async fn show(
     let (authn, _) = person(&provider, &headers, &loaded).await?;
     let user = provider.stores.users.get(&authn.user_id).await.map_err(|e| loaded.error(e))?;
     // Consent to scopes and claims is OpenID Connect's.
-    let Pending::Oidc(request) = &loaded.pending;
+    let Pending::Oidc(request) = &loaded.pending else {
+        return Err(loaded.error(not_oidc()));
+    };
     let values = match &user {
         Some(user) => release::shared_values(&provider, &loaded.client, user, request),
         None => Vec::new(),
@@ -80,7 +82,9 @@ pub async fn submit(
         // NIA: "Nechci poskytnout údaje" logs the person in with no attributes; nothing is
         // remembered, so the next login asks again.
         let mut loaded = loaded;
-        let Pending::Oidc(request) = &mut loaded.pending;
+        let Pending::Oidc(request) = &mut loaded.pending else {
+            return Err(loaded.error(not_oidc()));
+        };
         request.withhold_attributes();
         return interaction::proceed(&provider, loaded, authn, &session, true).await;
     }
@@ -88,7 +92,9 @@ pub async fn submit(
         let error = OAuthError::new(ErrorCode::AccessDenied, "the person denied the request");
         return interaction::refuse(&provider, loaded, error).await;
     }
-    let Pending::Oidc(request) = &loaded.pending;
+    let Pending::Oidc(request) = &loaded.pending else {
+        return Err(loaded.error(not_oidc()));
+    };
     provider
         .stores
         .consents
@@ -116,4 +122,9 @@ async fn switch_account(
     let cleared = jar.get(headers, cookies::SESSION).and_then(|_| jar.clear(cookies::SESSION));
     let response = respond::redirect(&interaction::page_url(provider, &Decision::Login, &record.id));
     Ok(interaction::with_cookie(response, cleared))
+}
+
+/// A login of another protocol never reaches the consent page (SAML asks for none yet).
+fn not_oidc() -> OAuthError {
+    OAuthError::invalid_request("this login asks for no consent")
 }

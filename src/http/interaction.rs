@@ -14,10 +14,12 @@ use super::i18n::Notice;
 use super::page_context::PageContext;
 use super::respond;
 use crate::authn::flow::{FlowError, Refusal};
-use crate::model::interaction::{LoginRequest, Protocol};
-use crate::model::{Authentication, Client, Interaction, Session};
+use crate::model::interaction::{LoginRequest, PendingRequest, Protocol};
+use crate::model::{Authentication, Client, Interaction, ServiceProvider, Session};
 use crate::oidc::authorize::{self, AuthorizationRequest, Decision};
 use crate::oidc::{ErrorCode, OAuthError, Provider, logout};
+use crate::saml::SamlRequest;
+use crate::saml::sso as saml_sso;
 use crate::secret;
 
 /// One year: the browser binding outlives sessions, it only ties forms to a browser.
@@ -32,13 +34,32 @@ pub async fn start(
     decision: &Decision,
     session: Option<&Session>,
 ) -> Result<Response, OAuthError> {
+    let paths = &provider.persona.paths;
+    let page = match decision {
+        Decision::Consent => paths.consent,
+        Decision::SelectAccount => paths.select_account,
+        _ => paths.login,
+    };
+    begin(provider, headers, request.to_pending()?, page, session).await
+}
+
+/// Starts an interaction for a protocol's `pending` request and sends the browser to the page
+/// at `page` (a path of the persona's); with the live `session` when no login is needed.
+pub async fn begin(
+    provider: &Provider,
+    headers: &HeaderMap,
+    pending: PendingRequest,
+    page: &str,
+    session: Option<&Session>,
+) -> Result<Response, OAuthError> {
     let jar = PageContext::new(provider, headers, None).jar;
     let (browser, new_cookie) = match jar.get(headers, cookies::BROWSER).filter(|v| v.len() >= 32 && v.len() <= 128) {
         Some(value) => (value, false),
         None => (secret::random_token(32), true),
     };
-    let interaction = provider.logins().begin(request.to_pending()?, &browser, session).await?;
-    let mut response = respond::redirect(&page_url(provider, decision, &interaction.id));
+    let interaction = provider.logins().begin(pending, &browser, session).await?;
+    let url = format!("{}{}?interaction={}", provider.persona.base_path(), page, interaction.id);
+    let mut response = respond::redirect(&url);
     if new_cookie && let Some(cookie) = jar.set(cookies::BROWSER, &browser, BROWSER_COOKIE_AGE) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -71,6 +92,8 @@ pub struct Loaded {
 /// which protocol resumes (or refuses) it.
 pub enum Pending {
     Oidc(Box<AuthorizationRequest>),
+    /// A SAML request, and its service provider as registered.
+    Saml(Box<SamlRequest>, Box<ServiceProvider>),
 }
 
 /// Loads an interaction for a page. `csrf` is checked when given (form posts).
@@ -83,17 +106,31 @@ pub async fn load(provider: &Provider, headers: &HeaderMap, id: &str, csrf: Opti
         Err(FlowError::Refused(refusal)) => return Err(refused(provider, refusal).await),
     };
     // A record from before typed requests is no login any more.
-    let request = match pending.protocol {
-        Protocol::Oidc => match AuthorizationRequest::from_pending(&pending) {
-            Some(request) => Pending::Oidc(Box::new(request)),
-            None => return Err(refused(provider, Refusal::Expired).await),
-        },
+    let page = PageContext::new(provider, headers, pending.login.ui_locales.as_deref());
+    let (request, client) = match pending.protocol {
+        Protocol::Oidc => {
+            let Some(request) = AuthorizationRequest::from_pending(&pending) else {
+                return Err(refused(provider, Refusal::Expired).await);
+            };
+            let client = provider.stores.clients.get(&pending.login.client_id).await.map_err(|e| page.error(e))?;
+            let client =
+                client.ok_or_else(|| page.error(OAuthError::invalid_request("the client no longer exists")))?;
+            (Pending::Oidc(Box::new(request)), client)
+        }
+        Protocol::Saml => {
+            let Some(request) = SamlRequest::from_pending(&pending) else {
+                return Err(refused(provider, Refusal::Expired).await);
+            };
+            let face = provider.persona.face.as_deref();
+            let sp = provider.stores.saml_sps.get(face, &request.sp).await.map_err(|e| page.error(e))?;
+            let sp = sp.ok_or_else(|| {
+                page.error(OAuthError::invalid_request("the service provider is no longer registered"))
+            })?;
+            let client = saml_sso::client_view(&sp);
+            (Pending::Saml(Box::new(request), Box::new(sp)), client)
+        }
     };
-    let login = pending.login;
-    let page = PageContext::new(provider, headers, login.ui_locales.as_deref());
-    let client = provider.stores.clients.get(&login.client_id).await.map_err(|e| page.error(e))?;
-    let client = client.ok_or_else(|| page.error(OAuthError::invalid_request("the client no longer exists")))?;
-    Ok(Loaded { interaction, login, pending: request, client, page })
+    Ok(Loaded { interaction, login: pending.login, pending: request, client, page })
 }
 
 /// The page for a login that cannot go on, in the browser's language (the login's own is not
@@ -218,7 +255,15 @@ pub async fn proceed(
     session: &Session,
     consent_given: bool,
 ) -> Result<Response, HttpError> {
-    let Loaded { mut interaction, pending: Pending::Oidc(request), client, page, .. } = loaded;
+    let Loaded { mut interaction, pending, client, page, .. } = loaded;
+    let request = match pending {
+        Pending::Oidc(request) => request,
+        Pending::Saml(request, sp) => {
+            let delivery = saml_sso::after_login(provider, &sp, &request, &authn, session).await;
+            provider.stores.interactions.delete(&interaction.id).await.map_err(|e| page.error(e))?;
+            return Ok(super::saml::deliver_or_fail(&page, delivery));
+        }
+    };
     let decision = authorize::after_login(provider, &client, &request, &authn, Some(session), consent_given).await;
     match decision {
         Decision::Respond(response) => {
@@ -238,8 +283,13 @@ pub async fn proceed(
 /// waiting for it answers its relying party with `error` (OIDC: at the redirect URI, with `state`).
 pub async fn refuse(provider: &Provider, loaded: Loaded, error: OAuthError) -> Result<Response, HttpError> {
     provider.stores.interactions.delete(&loaded.interaction.id).await.map_err(|e| loaded.error(e))?;
-    let Pending::Oidc(request) = loaded.pending;
-    Ok(respond::authorization_response(&request.refused(provider, &error)))
+    match loaded.pending {
+        Pending::Oidc(request) => Ok(respond::authorization_response(&request.refused(provider, &error))),
+        Pending::Saml(request, _) => {
+            let status = crate::saml::Status::responder(Some(crate::saml::Status::AUTHN_FAILED), &error.description);
+            Ok(super::saml::deliver_or_fail(&loaded.page, saml_sso::refuse(provider, &request, &status)))
+        }
+    }
 }
 
 /// Adds a `Set-Cookie` header to a response.

@@ -26,6 +26,7 @@ pub mod page_context;
 pub mod pages;
 pub mod registration;
 pub mod respond;
+pub mod saml;
 pub mod security;
 pub mod select_account;
 pub(crate) mod shared_sessions;
@@ -152,6 +153,13 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))
         .merge(api);
+    // SAML at a face whose persona serves it: single sign-on at one URL for both bindings.
+    let routes = match provider.persona.saml {
+        Some(surface) => routes
+            .route(surface.sso, get(saml::sso_get).post(saml::sso_post))
+            .route(surface.metadata, get(saml::metadata)),
+        None => routes,
+    };
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
     let routes = routes.layer(localise).with_state(AppState { provider, authn });
     if base.is_empty() { routes } else { Router::new().nest(base, routes) }

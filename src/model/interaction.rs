@@ -71,6 +71,7 @@ pub(crate) struct PendingRequest {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Protocol {
     Oidc,
+    Saml,
 }
 
 /// What the login flow needs of a request, the same for every protocol.

@@ -126,6 +126,17 @@ impl Comparison {
         }
     }
 
+    /// SAML's `RequestedAuthnContext@Comparison` (`exact` when absent, SAML Core §3.3.2.2.1).
+    pub(crate) fn from_saml(comparison: Option<&str>) -> Option<Self> {
+        match comparison.unwrap_or("exact") {
+            "minimum" => Some(Comparison::Minimum),
+            "exact" => Some(Comparison::Exact),
+            "better" => Some(Comparison::Better),
+            "maximum" => Some(Comparison::Maximum),
+            _ => None,
+        }
+    }
+
     /// The levels that compare well with `level`, the closest first.
     pub(crate) fn levels(self, level: Loa) -> Vec<Loa> {
         match self {
@@ -191,6 +202,15 @@ impl Requirement {
     #[cfg(test)]
     pub(crate) fn compared(comparison: Comparison, level: Loa, essential: bool) -> Self {
         Self::one_of(comparison.levels(level), essential)
+    }
+
+    /// SAML's `RequestedAuthnContext`: the levels any of its class references accepts under its
+    /// comparison, the closest first — essential, as an identity provider must satisfy it or
+    /// refuse. Class references that are not LoA URIs accept nothing this provider issues.
+    pub(crate) fn from_authn_context(comparison: Comparison, class_refs: &[String]) -> Self {
+        let mut named: Vec<Loa> = class_refs.iter().filter_map(|c| Loa::parse(c.trim()).ok()).collect();
+        named.sort();
+        Self::one_of(named.iter().flat_map(|l| comparison.levels(*l)), true)
     }
 
     /// The one place a request's signals become its requirement; see the module documentation
@@ -415,5 +435,20 @@ mod tests {
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["levels"], serde_json::json!([SUBSTANTIAL, LOW]));
         assert_eq!(serde_json::from_value::<Requirement>(json).unwrap(), r);
+    }
+
+    #[test]
+    fn a_saml_authn_context_is_essential_and_compared() {
+        let refs = |r: &[&str]| r.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let minimum = Requirement::from_authn_context(Comparison::Minimum, &refs(&[Loa::Substantial.uri()]));
+        assert_eq!(minimum, Requirement::one_of([Loa::Substantial, Loa::High], true));
+        let exact = Requirement::from_authn_context(Comparison::Exact, &refs(&[Loa::High.uri(), Loa::Low.uri()]));
+        assert_eq!(exact.levels(), Some(&[Loa::Low, Loa::High][..]));
+        let maximum = Requirement::from_authn_context(Comparison::Maximum, &refs(&[Loa::Substantial.uri()]));
+        assert_eq!(maximum.levels(), Some(&[Loa::Substantial, Loa::Low][..]));
+        let unknown = Requirement::from_authn_context(Comparison::Minimum, &refs(&["urn:other:password"]));
+        assert!(unknown.is_essential() && !Loa::ALL.into_iter().any(|l| unknown.accepts(l)));
+        assert_eq!(Comparison::from_saml(None), Some(Comparison::Exact));
+        assert_eq!(Comparison::from_saml(Some("sideways")), None);
     }
 }

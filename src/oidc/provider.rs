@@ -35,6 +35,8 @@ pub struct Provider {
     /// (`Persona::shares_sessions`: the primary and the NIA and mojeID faces by default), each
     /// without faces or siblings of its own. Empty on a face that does not share.
     pub(crate) siblings: Arc<[Provider]>,
+    /// The SAML signing key of a face that serves SAML (`Persona::saml`), `None` elsewhere.
+    pub(crate) saml: Option<Arc<crate::saml::IdpKey>>,
 }
 
 impl Provider {

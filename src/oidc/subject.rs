@@ -26,7 +26,14 @@ pub(crate) fn of(provider: &Provider, client: &Client, user_id: &str) -> String 
 /// at another — a portal being its `client_id` (its "unique URL"), not the host of its redirect
 /// URIs, since portals of different bodies may share a host.
 pub(crate) fn person_identifier(provider: &Provider, client: &Client, user_id: &str) -> String {
-    eidas::person_identifier(&digest(&["PersonIdentifier", &client.client_id, user_id, &provider.pairwise_salt]))
+    person_identifier_of(provider, &client.client_id, user_id)
+}
+
+/// The `PersonIdentifier` towards the portal `portal`: an OpenID Connect `client_id`, or a SAML
+/// service provider's entityID — the same portal registered under the same identifier gets the
+/// same value over both protocols.
+pub(crate) fn person_identifier_of(provider: &Provider, portal: &str, user_id: &str) -> String {
+    eidas::person_identifier(&digest(&["PersonIdentifier", portal, user_id, &provider.pairwise_salt]))
 }
 
 fn sector(client: &Client) -> &str {

@@ -80,6 +80,17 @@ pub struct Persona {
     pub password_acr: Loa,
     /// How this face shows its encrypted ID tokens.
     pub encryption: EncryptionStyle,
+    /// The SAML 2.0 identity provider the face also is (`src/saml/`), if any: NIA's.
+    pub saml: Option<SamlSurface>,
+}
+
+/// Where a face serves SAML 2.0, relative to its base URL; its entityID is the face's issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SamlSurface {
+    /// Single sign-on, HTTP-Redirect and HTTP-POST (and, later, single logout).
+    pub sso: &'static str,
+    /// The identity provider's signed metadata.
+    pub metadata: &'static str,
 }
 
 /// How a face shows the ID tokens it encrypts to clients that registered for them
@@ -183,6 +194,7 @@ impl Persona {
             shares_sessions: true,
             password_acr: Loa::Low,
             encryption: EncryptionStyle::STANDARD,
+            saml: None,
         }
     }
 
@@ -206,8 +218,13 @@ impl Persona {
         let p = &self.paths;
         let pages =
             [p.login, p.meg_pair, p.meg_devices, p.account_keys, p.account_consents, p.consent, p.select_account];
-        let routes =
-            self.fixed_routes().into_iter().chain(pages).chain(["/static", "/healthz", "/readyz", "/metrics", "/dev"]);
+        let saml = self.saml.iter().flat_map(|s| [s.sso, s.metadata]);
+        let routes = self
+            .fixed_routes()
+            .into_iter()
+            .chain(pages)
+            .chain(saml)
+            .chain(["/static", "/healthz", "/readyz", "/metrics", "/dev"]);
         routes.map(str::to_owned).collect()
     }
 

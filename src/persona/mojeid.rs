@@ -45,5 +45,6 @@ pub(super) fn persona(issuer: Option<&str>, base_url: &str) -> Persona {
         // The password alone; a security key makes it substantial or high.
         password_acr: Loa::Low,
         encryption: EncryptionStyle::STANDARD,
+        saml: None,
     }
 }

@@ -42,6 +42,7 @@ macro_rules! conformance_suite {
             cards_register_by_number_and_holder,
             audit_entries_take_their_place_once_and_chain,
             security_keys_belong_to_one_account,
+            saml_sps_are_kept_per_face_and_replaced_by_entity_id,
             meg_devices_register_and_pairing_codes_are_spent_once,
             consents_accumulate_as_a_sorted_set,
             consents_revoke_forgets,
@@ -323,6 +324,38 @@ pub async fn audit_entries_take_their_place_once_and_chain(stores: Stores) {
         other => panic!("{other:?}"),
     }
     assert!(matches!(audit::verify(&*stores.audit, Some("elsewhere")).await.unwrap(), Verdict::Shortened { .. }));
+}
+
+pub async fn saml_sps_are_kept_per_face_and_replaced_by_entity_id(stores: Stores) {
+    use crate::model::ServiceProvider;
+    use crate::model::saml::{BINDING_POST, Endpoint};
+    let sp = |face: Option<&str>, entity_id: &str, acs: &str| ServiceProvider {
+        face: face.map(str::to_owned),
+        entity_id: entity_id.into(),
+        name: None,
+        acs: vec![Endpoint { binding: BINDING_POST.into(), location: acs.into(), index: Some(1), is_default: true }],
+        slo: vec![],
+        signing_certs: vec!["c2lnbg==".into()],
+        encryption_certs: vec!["ZW5j".into()],
+        sp_type: Some("public".into()),
+        authn_requests_signed: true,
+        want_assertions_signed: true,
+        created_at: NOW,
+    };
+    let sps = &stores.saml_sps;
+    sps.put(&sp(Some("nia"), "https://b.example/", "https://b.example/acs")).await.unwrap();
+    sps.put(&sp(Some("nia"), "https://a.example/", "https://a.example/acs")).await.unwrap();
+    sps.put(&sp(None, "https://a.example/", "https://a.example/primary")).await.unwrap();
+    let replaced = sp(Some("nia"), "https://a.example/", "https://a.example/acs2");
+    sps.put(&replaced).await.unwrap();
+    assert_eq!(sps.get(Some("nia"), "https://a.example/").await.unwrap(), Some(replaced));
+    let ids: Vec<String> = sps.list(Some("nia")).await.unwrap().into_iter().map(|s| s.entity_id).collect();
+    assert_eq!(ids, ["https://a.example/", "https://b.example/"], "one per entityID, by entityID");
+    assert_eq!(sps.list(None).await.unwrap().len(), 1, "another face's are not listed");
+    assert_eq!(sps.get(Some("mojeid"), "https://a.example/").await.unwrap(), None);
+    assert!(sps.delete(Some("nia"), "https://a.example/").await.unwrap());
+    assert!(!sps.delete(Some("nia"), "https://a.example/").await.unwrap());
+    assert!(sps.get(None, "https://a.example/").await.unwrap().is_some(), "the primary face's stays");
 }
 
 pub async fn security_keys_belong_to_one_account(stores: Stores) {

@@ -211,6 +211,12 @@ pub const TABLES: &[Table] = {
             columns: &[col("seq", Int), col("entry", Text), nullable("subject", Text), col("at", Int)],
             key_columns: 1,
         },
+        // The SAML service providers, each at a face (the empty name: the primary face).
+        Table {
+            name: "saml_sps",
+            columns: &[col("face", Text), col("entity_id", Text), col("record", Json), col("created_at", Int)],
+            key_columns: 2,
+        },
     ]
 };
 

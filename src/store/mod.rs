@@ -29,7 +29,7 @@ use crate::clock::Timestamp;
 use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
     AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, Person,
-    RefreshToken, SecurityKeyRecord, Session, User,
+    RefreshToken, SecurityKeyRecord, ServiceProvider, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +133,19 @@ pub trait AuditStore: Send + Sync {
     async fn after(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>>;
     /// The entries about `subject` (a person or an account), oldest first.
     async fn about(&self, subject: &str) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// The SAML service providers registered from their metadata, each at one face (kept in SQL, also
+/// when Redis holds the expiring data). `face` is the face's name, `None` for the primary face.
+#[async_trait]
+pub trait SamlSpStore: Send + Sync {
+    /// Inserts the service provider, or replaces the one with the same face and entityID.
+    async fn put(&self, sp: &ServiceProvider) -> StoreResult<()>;
+    async fn get(&self, face: Option<&str>, entity_id: &str) -> StoreResult<Option<ServiceProvider>>;
+    /// The face's service providers, by entityID.
+    async fn list(&self, face: Option<&str>) -> StoreResult<Vec<ServiceProvider>>;
+    /// Returns whether one was removed.
+    async fn delete(&self, face: Option<&str>, entity_id: &str) -> StoreResult<bool>;
 }
 
 /// The eObčanka card register (kept in SQL, also when Redis holds the expiring data).
@@ -448,6 +461,7 @@ pub struct Stores {
     pub cards: Arc<dyn CardStore>,
     pub audit: Arc<dyn AuditStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
+    pub saml_sps: Arc<dyn SamlSpStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub consents: Arc<dyn ConsentStore>,
     pub sessions: Arc<dyn SessionStore>,
@@ -474,6 +488,7 @@ impl Stores {
             + CardStore
             + AuditStore
             + SecurityKeyStore
+            + SamlSpStore
             + DeviceStore
             + ConsentStore
             + SessionStore
@@ -495,6 +510,7 @@ impl Stores {
             cards: store.clone(),
             audit: store.clone(),
             security_keys: store.clone(),
+            saml_sps: store.clone(),
             devices: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),

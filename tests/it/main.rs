@@ -35,6 +35,8 @@ mod quickstart;
 mod registration;
 mod registration_access;
 mod registry;
+mod saml;
+mod saml_requests;
 mod serving;
 mod sessions;
 mod smoke;

@@ -528,6 +528,9 @@ async fn the_cli_shows_a_portal_what_to_register_and_registers_it_with_its_key()
     assert_eq!(shown["discovery"], at(&server, "/FPSTS/oidc/openid-configuration"));
     assert_eq!(shown["register"]["token_endpoint_auth_method"], "client_secret_post");
     assert_eq!(shown["quirks"]["encrypt_id_tokens"], true);
+    assert_eq!(shown["saml"]["entity_id"], ISSUER);
+    assert_eq!(shown["saml"]["metadata"], at(&server, "/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml"));
+    assert!(shown["saml"]["register"].as_str().unwrap().contains("--face nia saml sp add"), "{shown}");
     assert!(shown["command"].as_str().unwrap().contains("--face nia client add"), "{shown}");
 
     let (_, jwks) = portal_key();

@@ -28,6 +28,8 @@ pub enum Needs {
     Python,
     /// python3 with aiosmtpd (`pip install aiosmtpd`), the SMTP server of the e-mail tests.
     Smtp,
+    /// python3 with pysaml2 (`pip install pysaml2`) and xmlsec1, the SAML service provider.
+    Saml,
 }
 
 impl Needs {
@@ -39,6 +41,7 @@ impl Needs {
             Needs::Node => "Node.js",
             Needs::Python => "Python (Authlib)",
             Needs::Smtp => "Python (aiosmtpd)",
+            Needs::Saml => "Python (pysaml2) and xmlsec1",
         }
     }
 }

@@ -173,6 +173,7 @@ impl AuthorizationRequest {
     pub(crate) fn from_pending(pending: &PendingRequest) -> Option<Self> {
         match pending.protocol {
             Protocol::Oidc => serde_json::from_value(pending.request.clone()).ok(),
+            Protocol::Saml => None,
         }
     }
 }

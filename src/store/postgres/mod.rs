@@ -26,6 +26,7 @@ mod outbox;
 mod persons;
 mod probe;
 mod replay;
+mod saml_sps;
 mod security_keys;
 mod sessions;
 mod tokens;

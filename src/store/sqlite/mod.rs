@@ -35,6 +35,7 @@ mod migrate;
 mod outbox;
 mod persons;
 mod replay;
+mod saml_sps;
 mod security_keys;
 mod sessions;
 mod tokens;

@@ -1,0 +1,90 @@
+//! `identita saml sp add|list|remove`: the SAML service providers of a face that serves SAML
+//! (the one of `--face`, else the only such face), registered from their metadata.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use super::{CliError, print};
+use crate::model::ServiceProvider;
+use crate::oidc::Provider;
+use crate::saml::sp_metadata;
+
+#[derive(Debug, Subcommand)]
+pub enum SamlCommand {
+    /// Service providers.
+    #[command(subcommand)]
+    Sp(SpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpCommand {
+    /// Register a service provider from its metadata (replacing one with the same entityID).
+    Add {
+        /// The SP's metadata (an `EntityDescriptor` with an `SPSSODescriptor`).
+        #[arg(long, value_name = "FILE")]
+        metadata: PathBuf,
+        /// A name to show people on the login pages.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    List,
+    Remove {
+        entity_id: String,
+    },
+}
+
+pub(crate) async fn run(provider: &Provider, acting: &Provider, command: SamlCommand) -> Result<(), CliError> {
+    let face = serving(provider, acting)?;
+    let tag = face.persona.face.as_deref();
+    let SamlCommand::Sp(command) = command;
+    match command {
+        SpCommand::Add { metadata, name } => {
+            let xml = std::fs::read_to_string(&metadata)
+                .map_err(|e| CliError(format!("reading {}: {e}", metadata.display())))?;
+            let sp = sp_metadata::parse(&xml, tag, name.as_deref(), face.now()).map_err(|e| CliError(e.to_string()))?;
+            face.stores.saml_sps.put(&sp).await?;
+            print(&describe(&sp))
+        }
+        SpCommand::List => {
+            let sps = face.stores.saml_sps.list(tag).await?;
+            print(&sps.iter().map(describe).collect::<Vec<_>>())
+        }
+        SpCommand::Remove { entity_id } => {
+            if !face.stores.saml_sps.delete(tag, &entity_id).await? {
+                return Err(CliError(format!("no service provider {entity_id:?}")));
+            }
+            print(&json!({ "removed": entity_id }))
+        }
+    }
+}
+
+/// The face the command acts on: `--face`'s if it serves SAML, else the one face that does.
+fn serving<'a>(provider: &'a Provider, acting: &'a Provider) -> Result<&'a Provider, CliError> {
+    if acting.persona.saml.is_some() {
+        return Ok(acting);
+    }
+    let mut serving = std::iter::once(provider).chain(provider.faces.iter()).filter(|f| f.persona.saml.is_some());
+    match (serving.next(), serving.next(), acting.persona.face.is_some()) {
+        (Some(face), None, false) => Ok(face),
+        (_, _, true) => Err(CliError::new("--face: this face serves no SAML (a face of the nia persona does)")),
+        (None, _, _) => Err(CliError::new("no face serves SAML; add a face of the nia persona to [[faces]]")),
+        (Some(_), Some(_), _) => Err(CliError::new("several faces serve SAML; choose one with --face")),
+    }
+}
+
+fn describe(sp: &ServiceProvider) -> Value {
+    json!({
+        "entity_id": sp.entity_id,
+        "face": sp.face,
+        "name": sp.name,
+        "acs": sp.acs,
+        "slo": sp.slo,
+        "signing_certificates": sp.signing_certs.len(),
+        "encryption_certificates": sp.encryption_certs.len(),
+        "sp_type": sp.sp_type,
+        "authn_requests_signed": sp.authn_requests_signed,
+        "want_assertions_signed": sp.want_assertions_signed,
+    })
+}

@@ -1,0 +1,56 @@
+//! The SAML 2.0 identity provider, a sibling of `oidc/`: NIA's eIDAS profile on the faces whose
+//! persona serves SAML (`Persona::saml`; reference `nia_mojeid.md` §3). It shares the citizens,
+//! the SSO sessions, the login pages, the level-of-assurance policy and the PersonIdentifier
+//! with OpenID Connect; a request waits for a login as a `PendingRequest` of its own protocol.
+//!
+//! What works: signed metadata (`metadata`); SPs registered from their metadata
+//! (`sp_metadata`, `identita saml sp`); `AuthnRequest` over HTTP-Redirect and HTTP-POST, signed
+//! requests only (`request`); the response — an assertion with the persistent PersonIdentifier,
+//! the achieved LoA and the eIDAS attributes, signed when the SP wants it, encrypted to the SP
+//! (`encrypt`), in a signed Response (`response`), refusals as SAML statuses.
+//!
+//! XML security: signatures are made and checked by xmlsec through samael; of a POST request
+//! only the subset xmlsec verified is read (signature wrapping yields the genuine request), of a
+//! Redirect request nothing before its signature over the raw query verified. libxml2 (inside
+//! samael) parses without entity substitution or DTD loading; quick-xml (samael's structs and
+//! `extensions`) refuses undeclared entities and loads nothing.
+
+mod attributes;
+mod encrypt;
+mod extensions;
+mod keys;
+pub mod metadata;
+pub mod request;
+mod response;
+pub mod sp_metadata;
+pub mod sso;
+pub mod status;
+mod xml;
+
+pub use keys::IdpKey;
+pub use request::{Inbound, RequestError, SamlRequest};
+pub use status::Status;
+
+use crate::store::StoreError;
+
+/// What can go wrong serving SAML once a request is trusted, or registering an SP.
+#[derive(Debug, thiserror::Error)]
+pub enum SamlError {
+    /// The SP metadata cannot be registered.
+    #[error("unusable SAML metadata: {0}")]
+    Metadata(String),
+    #[error("signing failed: {0}")]
+    Signing(String),
+    #[error("encrypting the assertion failed: {0}")]
+    Encryption(String),
+    #[error("the service provider has no encryption certificate")]
+    NoEncryptionCertificate,
+    #[error("the person's account no longer exists")]
+    NoSuchPerson,
+    #[error("this face serves no SAML")]
+    NotServed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
