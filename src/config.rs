@@ -5,7 +5,9 @@
 
 mod banks;
 mod faces;
+mod mojeid;
 mod notifier;
+mod upstream;
 mod webauthn;
 
 use std::net::SocketAddr;
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use banks::BankConfig;
 pub use faces::FaceConfig;
+pub use mojeid::MojeidUpstreamConfig;
 pub use notifier::{EmailRoute, NotifierConfig, SmsRoute, SmtpSecurity, SmtpServer};
 pub use webauthn::WebauthnConfig;
 

@@ -168,6 +168,7 @@ fn interaction(id: &str) -> Interaction {
         sms: None,
         card: None,
         bank: None,
+        mojeid: None,
         key: None,
         meg: None,
         created_at: NOW,

@@ -39,6 +39,7 @@ async fn start(quirks: QuirkSettings) -> TestServer {
             url: Some(format!("{}/nia", config.issuer)),
             listen: None,
             share_sessions: None,
+            mojeid: None,
             quirks,
         }];
     })
@@ -400,6 +401,7 @@ async fn a_face_on_a_listener_of_its_own_answers_at_nias_real_paths() {
             url: Some(url),
             listen: Some(([127, 0, 0, 1], port).into()),
             share_sessions: None,
+            mojeid: None,
             quirks: QuirkSettings::default(),
         };
         // One at the root of its own port only; one also under /nia2 on the main port.
