@@ -136,13 +136,13 @@ fn redirect(landing: Landing) -> String {
 /// From the portal's request to NIA's login page with mojeID chosen.
 async fn to_mojeid_choice(server: &TestServer, browser: &Browser, scope: &str) -> String {
     let nia = server.url("/nia");
-    let (status, html) = page(visit(&browser, &nia, &authorize_url(server, scope)).await);
+    let (status, html) = page(visit(browser, &nia, &authorize_url(server, scope)).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"data-means="mojeid-federated""#), "mojeID is offered:\n{html}");
     assert!(!html.contains(r#"data-means="mojeid""#), "not also the face's own mojeID + key:\n{html}");
     let interaction = common::interaction_of(&html);
     let chosen = format!("{}?interaction={interaction}&means=mojeid-federated", server.url("/nia/FPSTS/login"));
-    let (status, html) = page(visit(&browser, &nia, &chosen).await);
+    let (status, html) = page(visit(browser, &nia, &chosen).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"id="mojeid-continue""#), "{html}");
     html
@@ -150,19 +150,19 @@ async fn to_mojeid_choice(server: &TestServer, browser: &Browser, scope: &str) -
 
 /// Continue: the redirect to mojeID's authorization endpoint.
 async fn go_to_mojeid(server: &TestServer, browser: &Browser, html: &str) -> String {
-    redirect(submit(&browser, &server.url("/nia"), html, "mojeid", &[]).await)
+    redirect(submit(browser, &server.url("/nia"), html, "mojeid", &[]).await)
 }
 
 /// The citizen logs in at this server's mojeID face with NIA ID there (substantial): the
 /// redirect back to the NIA face's callback.
 async fn log_in_at_local_mojeid(server: &TestServer, browser: &Browser, at_mojeid: &str) -> String {
     let mojeid = server.url("/mojeid");
-    let (status, html) = page(visit(&browser, &mojeid, at_mojeid).await);
+    let (status, html) = page(visit(browser, &mojeid, at_mojeid).await);
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"name="means" value="nia-id""#), "mojeID asks for substantial:\n{html}");
-    let (_, html) = page(submit(&browser, &mojeid, &html, "login", &[("username", USER), ("password", PASS)]).await);
+    let (_, html) = page(submit(browser, &mojeid, &html, "login", &[("username", USER), ("password", PASS)]).await);
     let back = redirect(
-        submit(&browser, &mojeid, &html, "sms", &[("code", &sms_code(server).await), ("action", "verify")]).await,
+        submit(browser, &mojeid, &html, "sms", &[("code", &sms_code(server).await), ("action", "verify")]).await,
     );
     assert!(back.starts_with(&server.url("/nia/FPSTS/login/mojeid/callback")), "{back}");
     back
