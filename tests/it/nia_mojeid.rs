@@ -5,7 +5,8 @@
 //! mojeID configured in `[faces.mojeid]` (a second identita, or a tiny provider that answers what
 //! the test tells it) the citizen is matched by name and birth date. Levels below substantial,
 //! unknown levels, substantial where high is asked, a cancel at mojeID, an unreachable mojeID, a
-//! tampered `state` and a replayed answer are refused clearly.
+//! tampered `state` and a replayed answer are refused clearly. In headless Chromium, the citizen
+//! uses mojeID's own means there (the password and a certified security key) and NIA gets high.
 
 use crate::common;
 
@@ -175,13 +176,18 @@ async fn sms_code(server: &TestServer) -> String {
 
 /// The portal's token request at the NIA face: the ID token's claims.
 async fn id_token(server: &TestServer, back: &str) -> Value {
-    assert!(back.starts_with(REDIRECT), "{back}");
+    id_token_at(server, back, REDIRECT).await
+}
+
+/// The same for a portal whose redirect URI is `redirect`.
+async fn id_token_at(server: &TestServer, back: &str, redirect: &str) -> Value {
+    assert!(back.starts_with(redirect), "{back}");
     let params = params_of(back);
     assert_eq!(params["state"], "st-fed");
     let form = [
         ("grant_type", "authorization_code"),
         ("code", params["code"].as_str()),
-        ("redirect_uri", REDIRECT),
+        ("redirect_uri", redirect),
         ("client_id", PORTAL),
         ("client_secret", "any"),
     ];
@@ -495,4 +501,84 @@ async fn an_answer_naming_no_one_citizen_or_an_error_at_mojeid_is_refused_clearl
     let (status, html) = page(visit(&browser, &server.url("/nia"), back.as_str()).await);
     assert_eq!(status, 502, "{html}");
     assert!(html.contains("nepodařilo dokončit") || html.contains("could not be completed"), "{html}");
+}
+
+/// The whole way in headless Chromium, with mojeID's own means at this server's mojeID face: the
+/// citizen registers a certified security key there, a portal asks NIA for high, the citizen
+/// chooses mojeID, signs in there with the password and the key (high), and the portal gets high.
+#[tokio::test]
+async fn in_a_real_browser_a_certified_key_at_mojeid_gives_high_at_nia() {
+    use crate::browser::{browser_in, driver, relying_party, wait_for};
+    use crate::webauthn::{CHROMIUM_VIRTUAL_AAGUID, add_authenticator};
+    use fantoccini::Locator;
+    const TEST: &str = "in_a_real_browser_a_certified_key_at_mojeid_gives_high_at_nia";
+    let Some(driver) = driver(TEST).await else { return };
+    // On localhost: a browser refuses WebAuthn on an IP address.
+    let server = TestServer::start_with(|config| {
+        config.issuer = config.issuer.replace("127.0.0.1", "localhost");
+        config.webauthn.certified_aaguids = vec![CHROMIUM_VIRTUAL_AAGUID.into()];
+        config.faces = vec![
+            face("nia", "nia", format!("{}/nia", config.issuer)),
+            face("mojeid", "mojeid", format!("{}/mojeid", config.issuer)),
+        ];
+    })
+    .await;
+    server.add_user(USER, PASS, profile()).await;
+    let issuer = server.provider.issuer().to_owned();
+    let (callback, seen) = relying_party().await;
+    for (index, id) in [(0, PORTAL), (1, "mojeid-service")] {
+        let face = &server.provider.faces[index];
+        let meta: ClientMetadata = serde_json::from_value(json!({
+            "redirect_uris": [callback], "token_endpoint_auth_method": "client_secret_post", "first_party": true,
+        }))
+        .unwrap();
+        let (client, _) = registration::build(face, meta, id.into(), face.now()).await.unwrap();
+        face.stores.clients.insert(&client).await.unwrap();
+    }
+    let client = browser_in(&driver, "en").await;
+    add_authenticator(&client, true).await;
+
+    // A password login at the mojeID face, and a key registered on its account page.
+    let query = format!("response_type=code&client_id=mojeid-service&redirect_uri={callback}&scope=openid&state=s");
+    client.goto(&format!("{issuer}/mojeid/oidc/authorization/?{query}")).await.unwrap();
+    client.wait().for_element(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(PASS).await.unwrap();
+    client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    wait_for("the service's callback", || !seen.lock().unwrap().is_empty()).await;
+    seen.lock().unwrap().clear();
+    client.goto(&format!("{issuer}/mojeid/account/keys")).await.unwrap();
+    client.wait().for_element(Locator::Id("key-name")).await.unwrap().send_keys("Klíč").await.unwrap();
+    client.find(Locator::Id("key-add-start")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("keys-status")).await.unwrap();
+
+    // The portal asks NIA for high; the citizen chooses mojeID.
+    let mut authorize = url::Url::parse(&format!("{issuer}/nia/FPSTS/oidc/authorize")).unwrap();
+    authorize.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", PORTAL),
+        ("redirect_uri", &callback),
+        ("scope", "openid loahigh"),
+        ("state", "st-fed"),
+        ("claims", CLAIMS),
+    ]);
+    client.goto(authorize.as_str()).await.unwrap();
+    let choice = Locator::Css(r#"a[data-means="mojeid-federated"]"#);
+    client.wait().for_element(choice).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("mojeid-continue")).await.unwrap().click().await.unwrap();
+    // At mojeID: its own means, the password and the key.
+    client.wait().for_element(Locator::Css("a[data-means=mojeid]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("input[name=means][value=mojeid]")).await.unwrap();
+    assert!(client.current_url().await.unwrap().as_str().starts_with(&format!("{issuer}/mojeid/")));
+    client.find(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(PASS).await.unwrap();
+    client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("key-start")).await.unwrap().click().await.unwrap();
+    wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
+    let query = seen.lock().unwrap()[0].clone();
+    let claims = id_token_at(&server, &format!("{callback}?{query}"), &callback).await;
+    assert_eq!(claims["acr"], HIGH, "{claims}");
+    // The browser's password session (shared by the faces) stepped up: its `pwd` stays.
+    assert_eq!(claims["amr"], json!(["pwd", "fed"]), "{claims}");
+    assert!(claims["PersonIdentifier"].as_str().is_some_and(|p| p.starts_with("CZ/CZ/")), "{claims}");
+    client.close().await.unwrap();
 }
