@@ -144,10 +144,11 @@ pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
     .map_err(|e| StartError::Config(e.to_string()))?;
     let mut authn =
         Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))?;
-    authn.banks = crate::authn::bank::Banks::new(&config.banks, provider.clock.clone())
+    let (clock, ca_file) = (provider.clock.clone(), config.outbound_ca_file.as_deref());
+    authn.banks = crate::authn::bank::Banks::new(&config.banks, clock.clone(), ca_file)
         .map_err(|e| StartError::Config(e.to_string()))?;
     let faces = std::iter::once(provider).chain(provider.faces.iter()).map(|f| &*f.persona);
-    authn.mojeid = Federation::new(config, faces, &provider.pairwise_salt, provider.clock.clone())
+    authn.mojeid = Federation::new(config, faces, &provider.pairwise_salt, clock, ca_file)
         .map_err(|e| StartError::Config(e.to_string()))?;
     Ok(authn)
 }

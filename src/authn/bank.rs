@@ -75,8 +75,13 @@ pub(crate) struct Banks {
 }
 
 impl Banks {
-    /// The banks of `[[banks]]` (validated by the config), their secrets read.
-    pub(crate) fn new(configs: &[BankConfig], clock: SharedClock) -> Result<Self, UpstreamError> {
+    /// The banks of `[[banks]]` (validated by the config), their secrets read, reached trusting
+    /// `outbound_ca_file` too.
+    pub(crate) fn new(
+        configs: &[BankConfig],
+        clock: SharedClock,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, UpstreamError> {
         let mut banks = Vec::new();
         for config in configs {
             let what = format!("banks ({})", config.id);
@@ -91,7 +96,7 @@ impl Banks {
             };
             banks.push(Bank { config: config.clone(), upstream });
         }
-        Ok(Self { banks: Arc::new(banks), relying: Relying::new(clock)? })
+        Ok(Self { banks: Arc::new(banks), relying: Relying::new(clock, ca_file)? })
     }
 
     fn bank(&self, id: &str) -> Result<&Bank, BankError> {

@@ -166,12 +166,13 @@ pub(crate) struct Federation {
 
 impl Federation {
     /// The upstreams of `faces` (their secrets read), with the server's secret that the local
-    /// clients' secrets derive from.
+    /// clients' secrets derive from, reached trusting `outbound_ca_file` too.
     pub(crate) fn new<'a>(
         config: &Config,
         faces: impl Iterator<Item = &'a Persona>,
         server_secret: &str,
         clock: SharedClock,
+        ca_file: Option<&std::path::Path>,
     ) -> Result<Self, UpstreamError> {
         let mut upstreams = HashMap::new();
         for face in faces {
@@ -203,7 +204,7 @@ impl Federation {
             };
             upstreams.insert(face.face.clone(), upstream);
         }
-        Ok(Self { faces: Arc::new(upstreams), relying: Relying::new(clock)? })
+        Ok(Self { faces: Arc::new(upstreams), relying: Relying::new(clock, ca_file)? })
     }
 
     fn of(&self, face: &Persona) -> Result<&FaceUpstream, FederationError> {

@@ -139,13 +139,20 @@ type DiscoveredClient =
     CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 impl Relying {
-    pub(crate) fn new(clock: SharedClock) -> Result<Self, UpstreamError> {
+    /// Upstreams checked against `clock`, reached trusting the CA certificates of the PEM file
+    /// `ca_file` (`outbound_ca_file`) besides the usual ones.
+    pub(crate) fn new(clock: SharedClock, ca_file: Option<&std::path::Path>) -> Result<Self, UpstreamError> {
+        let setup = |what: String| UpstreamError::Setup(format!("the HTTP client for upstream providers: {what}"));
         // No redirects: an upstream's endpoints answer directly (the openidconnect crate's advice).
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| UpstreamError::Setup(format!("the HTTP client for upstream providers: {e}")))?;
+        let mut builder =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(10));
+        if let Some(file) = ca_file {
+            let pem = std::fs::read(file).map_err(|e| setup(format!("reading {}: {e}", file.display())))?;
+            let roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| setup(format!("outbound_ca_file {}: {e}", file.display())))?;
+            builder = roots.into_iter().fold(builder, |b, root| b.add_root_certificate(root));
+        }
+        let http = builder.build().map_err(|e| setup(e.to_string()))?;
         Ok(Self { http, discovered: Arc::default(), clock: Some(clock) })
     }
 

@@ -531,6 +531,7 @@ async fn the_cli_shows_a_portal_what_to_register_and_registers_it_with_its_key()
     assert_eq!(shown["register"]["token_endpoint_auth_method"], "client_secret_post");
     assert_eq!(shown["quirks"]["encrypt_id_tokens"], true);
     assert!(shown["command"].as_str().unwrap().contains("--face nia client add"), "{shown}");
+    assert_eq!(shown["mojeid_means"]["offered"], false, "no mojeID to log in at: {shown}");
 
     let (_, jwks) = portal_key();
     let jwks_file = server.dir.join("portal-enc.jwks.json");

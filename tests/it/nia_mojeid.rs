@@ -299,6 +299,24 @@ async fn mojeid_is_offered_only_with_an_upstream_and_an_unreachable_one_gets_a_c
 }
 
 #[tokio::test]
+async fn persona_show_nia_names_the_upstream_mojeid_and_the_redirect_uri() {
+    let server = start(true, None).await;
+    let toml = format!(
+        "issuer = {:?}\n\n[[faces]]\nname = \"nia\"\npersona = \"nia\"\nurl = \"{}/nia\"\n\n\
+         [[faces]]\nname = \"mojeid\"\npersona = \"mojeid\"\nurl = \"{}/mojeid\"\n",
+        server.issuer, server.issuer, server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    let shown = common::cli_beside(&server, &["persona", "show", "nia"], &[]);
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let means = &shown["mojeid_means"];
+    assert_eq!(means["upstream"], server.url("/mojeid/oidc/"), "{shown}");
+    assert_eq!(means["client_id"], "identita-nia");
+    assert_eq!(means["redirect_uri"], server.url("/nia/FPSTS/login/mojeid/callback"));
+}
+
+#[tokio::test]
 async fn an_external_mojeid_configured_explicitly_matches_the_citizen_by_name_and_birth_date() {
     // mojeID: a second identita with a mojeID face, where the citizen has an account of their own.
     let external = TestServer::start_with(|config| {
