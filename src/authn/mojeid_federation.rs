@@ -185,7 +185,7 @@ impl Federation {
                     let upstream = Upstream {
                         id: UPSTREAM_ID.into(),
                         issuer: c.issuer,
-                        discovery: None,
+                        discovery: c.discovery,
                         client_id: c.client_id,
                         secret,
                     };

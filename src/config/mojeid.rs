@@ -9,6 +9,7 @@
 //! url = "https://login.example/nia"
 //! [faces.mojeid]
 //! issuer = "https://mojeid.regtest.nic.cz/oidc/"
+//! discovery = "https://mojeid.regtest.nic.cz/.well-known/openid-configuration/"  # if not under the issuer
 //! client_id = "…"
 //! client_secret_file = "/run/secrets/mojeid"
 //! ```
@@ -27,6 +28,11 @@ pub struct MojeidUpstreamConfig {
     /// mojeID's issuer identifier (the real one's is `https://mojeid.cz/oidc/`, its slash
     /// included); its discovery document is at `{issuer}/.well-known/openid-configuration`.
     pub issuer: String,
+    /// Where its discovery document is, when not at `{issuer}/.well-known/openid-configuration`:
+    /// mojeID documents `https://mojeid.cz/.well-known/openid-configuration/` (reference §8.1).
+    /// It must state `issuer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<String>,
     pub client_id: String,
     /// The client secret identita has at mojeID; never logged.
     #[serde(default, skip_serializing)]
@@ -44,7 +50,11 @@ impl MojeidUpstreamConfig {
             &self.client_id,
             self.client_secret.as_ref(),
             self.client_secret_file.as_ref(),
-        )
+        )?;
+        match &self.discovery {
+            Some(url) => super::upstream::check_url(url).map_err(|_| "discovery must be https (http only on loopback)"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -55,6 +65,7 @@ mod tests {
     fn upstream(issuer: &str) -> MojeidUpstreamConfig {
         MojeidUpstreamConfig {
             issuer: issuer.into(),
+            discovery: None,
             client_id: "nia".into(),
             client_secret: Some(Secret::new("s3cret")),
             client_secret_file: None,
@@ -69,5 +80,9 @@ mod tests {
         let both = MojeidUpstreamConfig { client_secret_file: Some("/run/s".into()), ..upstream("https://mojeid.cz") };
         assert_eq!(both.check(), Err("set client_secret or client_secret_file, not both"));
         assert!(!format!("{:?}", upstream("https://mojeid.cz")).contains("s3cret"));
+        let elsewhere =
+            |url: &str| MojeidUpstreamConfig { discovery: Some(url.into()), ..upstream("https://mojeid.cz/oidc/") };
+        elsewhere("https://mojeid.cz/.well-known/openid-configuration/").check().unwrap();
+        assert!(elsewhere("http://mojeid.cz/.well-known/openid-configuration/").check().is_err());
     }
 }

@@ -22,7 +22,13 @@ pub(crate) fn check(
         (None, None) => return Err("client_secret or client_secret_file is needed"),
         _ => {}
     }
-    let Ok(url) = url::Url::parse(issuer) else {
+    check_url(issuer)
+}
+
+/// Why `url` (an issuer, a discovery document) is not one identita calls: https, or plain http
+/// on loopback, without query or fragment.
+pub(crate) fn check_url(url: &str) -> Result<(), &'static str> {
+    let Ok(url) = url::Url::parse(url) else {
         return Err("issuer is not a URL");
     };
     let loopback = match url.host() {

@@ -285,6 +285,7 @@ async fn mojeid_is_offered_only_with_an_upstream_and_an_unreachable_one_gets_a_c
 
     let unreachable = MojeidUpstreamConfig {
         issuer: "http://127.0.0.1:9/oidc/".into(),
+        discovery: None,
         client_id: "nia".into(),
         client_secret: Some(Secret::new("s3cret-at-mojeid")),
         client_secret_file: None,
@@ -329,6 +330,8 @@ async fn an_external_mojeid_configured_explicitly_matches_the_citizen_by_name_an
         false,
         Some(MojeidUpstreamConfig {
             issuer: external.url("/mojeid/oidc/"),
+            // Where mojeID documents it, not under the issuer.
+            discovery: Some(external.url("/mojeid/.well-known/openid-configuration/")),
             client_id: "nia-portal-broker".into(),
             client_secret: Some(Secret::new(secret)),
             client_secret_file: None,
@@ -431,6 +434,7 @@ impl MockMojeid {
     fn upstream(&self) -> MojeidUpstreamConfig {
         MojeidUpstreamConfig {
             issuer: self.issuer.clone(),
+            discovery: None,
             client_id: "nia-at-mock".into(),
             client_secret: Some(Secret::new("mock-secret")),
             client_secret_file: None,
