@@ -27,6 +27,7 @@ use super::means::{self, Means};
 use super::upstream::{self, Ask, NoMatch, Relying, Started, Upstream, UpstreamError};
 use crate::clock::SharedClock;
 use crate::config::{Config, MojeidUpstreamConfig};
+use crate::model::interaction::LoginRequest;
 use crate::model::loa::{Loa, Requirement};
 use crate::model::{UpstreamPending, User};
 use crate::persona::{Persona, Surface};
@@ -211,18 +212,18 @@ impl Federation {
         self.faces.get(&face.face).ok_or(FederationError::NotConfigured)
     }
 
-    /// The authorization request at the upstream of `face` for a login that requires
-    /// `requirement`, answered at `redirect_uri`; the `state` starts with `interaction`.
+    /// The authorization request at the upstream of `face` for `login` (the levels it requires,
+    /// whether afresh), answered at `redirect_uri`; the `state` starts with `interaction`.
     pub(crate) async fn begin(
         &self,
         face: &Persona,
-        requirement: &Requirement,
+        login: &LoginRequest,
         redirect_uri: &str,
         interaction: &str,
         locale: &'static str,
     ) -> Result<Started, FederationError> {
         let upstream = &self.of(face)?.upstream;
-        let levels: Vec<String> = levels_to_ask(requirement, face).iter().map(|l| l.uri().to_owned()).collect();
+        let levels: Vec<String> = levels_to_ask(&login.loa, face).iter().map(|l| l.uri().to_owned()).collect();
         let ask = Ask {
             scopes: vec!["profile", "email"],
             claims: Some(json!({
@@ -233,6 +234,7 @@ impl Federation {
             })),
             acr_values: levels,
             ui_locales: Some(locale),
+            fresh: login.force_authn,
         };
         Ok(self.relying.begin(upstream, redirect_uri, interaction, &ask).await?)
     }

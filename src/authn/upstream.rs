@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use openidconnect::core::{CoreClient, CoreGenderClaim, CoreJsonWebKeySet, CoreProviderMetadata, CoreResponseType};
+use openidconnect::core::{
+    CoreAuthPrompt, CoreClient, CoreGenderClaim, CoreJsonWebKeySet, CoreProviderMetadata, CoreResponseType,
+};
 use openidconnect::{
     AdditionalClaims, AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret,
     CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, LocalizedClaim, Nonce, PkceCodeChallenge,
@@ -72,6 +74,8 @@ pub(crate) struct Ask {
     pub(crate) claims: Option<serde_json::Value>,
     /// `ui_locales`: the language the person is reading.
     pub(crate) ui_locales: Option<&'static str>,
+    /// `prompt=login`: the person authenticates afresh at the upstream.
+    pub(crate) fresh: bool,
 }
 
 /// The authorization request to send the browser to, and what the callback checks it against.
@@ -227,6 +231,9 @@ impl Relying {
         }
         if let Some(locales) = ask.ui_locales {
             request = request.add_extra_param("ui_locales", locales);
+        }
+        if ask.fresh {
+            request = request.add_prompt(CoreAuthPrompt::Login);
         }
         let (url, _, _) = request.url();
         let pending = UpstreamPending {

@@ -57,7 +57,7 @@ pub async fn start(
     let locale = loaded.page.locale.tag();
     let started = authn
         .mojeid
-        .begin(&provider.persona, &loaded.login.loa, &callback_url(&provider), &loaded.interaction.id, locale)
+        .begin(&provider.persona, &loaded.login, &callback_url(&provider), &loaded.interaction.id, locale)
         .await;
     match started {
         Ok(started) => {

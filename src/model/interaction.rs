@@ -88,6 +88,11 @@ pub(crate) struct LoginRequest {
     pub(crate) login_hint: Option<String>,
     /// The languages the relying party asks the pages in (OIDC `ui_locales`).
     pub(crate) ui_locales: Option<String>,
+    /// The relying party wants the person to authenticate afresh (OIDC `prompt=login` or
+    /// `max_age=0`, NIA's `forceauthn`): a means that logs in at an upstream provider asks it
+    /// for a fresh authentication too, rather than let its session answer.
+    #[serde(default)]
+    pub(crate) force_authn: bool,
 }
 
 /// A one-time code sent by SMS, waiting to be typed: NIA ID's second step, after the password.

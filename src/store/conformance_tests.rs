@@ -157,6 +157,7 @@ fn interaction(id: &str) -> Interaction {
                 loa: Default::default(),
                 login_hint: Some("jan.novák".into()),
                 ui_locales: None,
+                force_authn: false,
             },
             request: serde_json::json!({ "client_id": "rp", "scope": "openid", "state": "Žluťoučký kůň" }),
         }),

@@ -222,6 +222,7 @@ async fn a_citizen_logs_in_at_nia_through_mojeid_and_keeps_their_person_identifi
     assert!(at_mojeid.starts_with(&server.url("/mojeid/oidc/authorization/")), "{at_mojeid}");
     let asked = params_of(&at_mojeid);
     assert_eq!(asked["client_id"], "identita-nia");
+    assert!(!asked.contains_key("prompt"), "{at_mojeid}");
     assert_eq!(asked["acr_values"], format!("{SUBSTANTIAL} {HIGH}"));
     assert!(asked["scope"].contains("profile") && asked["scope"].contains("email"), "{at_mojeid}");
     let claims: Value = serde_json::from_str(&asked["claims"]).unwrap();
@@ -246,6 +247,14 @@ async fn a_citizen_logs_in_at_nia_through_mojeid_and_keeps_their_person_identifi
 
     // The same citizen with NIA ID: the same PersonIdentifier.
     assert_eq!(person_identifier_with_nia_id(&server).await, person_identifier);
+
+    // A portal that forces a fresh authentication at NIA (forceauthn) gets one at mojeID too:
+    // mojeID's session in this browser does not answer for the citizen.
+    let html = to_mojeid_choice(&server, &browser, "openid loasubstantial forceauthn").await;
+    let at_mojeid = go_to_mojeid(&server, &browser, &html).await;
+    assert_eq!(params_of(&at_mojeid).get("prompt").map(String::as_str), Some("login"), "{at_mojeid}");
+    let (status, html) = page(visit(&browser, &server.url("/mojeid"), &at_mojeid).await);
+    assert!(status == 200 && html.contains(r#"id="login""#), "{status}: {html}");
 
     // The client NIA has at the mojeID face: made at start, with full access; a restart makes
     // the same one (its secret derives from the server's).
