@@ -23,6 +23,7 @@ use crate::authn::upstream;
 use crate::model::Authentication;
 use crate::oidc::Provider;
 
+/// Continue (or Cancel) on the login page with mojeID chosen.
 #[derive(Deserialize)]
 pub struct MojeidForm {
     #[serde(default)]
@@ -39,6 +40,7 @@ pub fn callback_url(provider: &Provider) -> String {
     provider.persona.url(provider.persona.paths.login_mojeid_callback)
 }
 
+/// The means these pages serve.
 const MEANS: Means = Means::MojeidFederated;
 
 pub async fn start(
