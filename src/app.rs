@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::authn::Authn;
+use crate::authn::mojeid_federation::{self, Federation, Source};
 use crate::clock::SharedClock;
 use crate::config::{Config, DatabaseBackend, FaceConfig};
 use crate::keys::KeyRing;
@@ -160,9 +161,51 @@ pub fn authn(provider: &Provider) -> Result<Authn, StartError> {
     .map_err(|e| StartError::Config(e.to_string()))?;
     let mut authn =
         Authn::new(&config.password, &provider.stores, notifier).map_err(|e| StartError::Config(e.to_string()))?;
-    authn.banks = crate::authn::bank::Banks::new(&config.banks, provider.clock.clone())
+    let (clock, ca_file) = (provider.clock.clone(), config.outbound_ca_file.as_deref());
+    authn.banks = crate::authn::bank::Banks::new(&config.banks, clock.clone(), ca_file)
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    let faces = std::iter::once(provider).chain(provider.faces.iter()).map(|f| &*f.persona);
+    authn.mojeid = Federation::new(config, faces, &provider.pairwise_salt, clock, ca_file)
         .map_err(|e| StartError::Config(e.to_string()))?;
     Ok(authn)
+}
+
+/// Makes (or brings up to date) the client of each face that logs citizens in at this server's
+/// `mojeid` face (`authn::mojeid_federation`, [`Source::Local`]): its redirect URI the face's
+/// mojeID callback, its secret derived from the server's secret (so every node and every start
+/// makes the same one), first-party (the citizen consents at the face that asked), with full
+/// access (mojeID's status and validity claims) and the account's id as its `sub`.
+async fn ensure_mojeid_clients(provider: &Provider) -> Result<(), StartError> {
+    let faces: Vec<&Provider> = std::iter::once(provider).chain(provider.faces.iter()).collect();
+    for face in &faces {
+        let Some(Source::Local(mojeid)) = mojeid_federation::source(&provider.config, &face.persona) else { continue };
+        let Some(at) = faces.iter().find(|f| f.persona.face == mojeid.face) else { continue };
+        let id = mojeid_federation::local_client_id(&face.persona);
+        let secret = mojeid_federation::local_client_secret(&provider.pairwise_salt, &face.persona);
+        let meta = crate::oidc::registration::ClientMetadata {
+            client_name: Some("Národní identitní autorita (NIA)".into()),
+            redirect_uris: vec![face.persona.url(face.persona.paths.login_mojeid_callback)],
+            token_endpoint_auth_method: Some("client_secret_basic".into()),
+            subject_type: Some("public".into()),
+            first_party: Some(true),
+            full_access: Some(true),
+            client_secret: Some(secret.expose().to_owned()),
+            ..Default::default()
+        };
+        let invalid = |e: String| StartError::Config(format!("the client {id} at the face {:?}: {e}", mojeid.face));
+        let (mut client, _) = crate::oidc::registration::build(at, meta, id.clone(), provider.now())
+            .await
+            .map_err(|e| invalid(e.to_string()))?;
+        if let Some(existing) = at.stores.clients.get(&id).await? {
+            client.created_at = existing.created_at;
+            if existing == client {
+                continue;
+            }
+        }
+        at.stores.clients.put(&client).await?;
+        tracing::info!(client_id = %id, face = ?mojeid.face, "the client for mojeID as a means is ready");
+    }
+    Ok(())
 }
 
 /// Starts handing MEG pushes sent by any node to the devices connected to this one; while the
@@ -245,6 +288,7 @@ pub async fn serve<L>(
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
+    ensure_mojeid_clients(&provider).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     let housekeeping = tokio::spawn(housekeeping(provider.clone()));
     let key_reloading: Vec<_> =
         std::iter::once(&provider).chain(provider.faces.iter()).map(|p| tokio::spawn(reload_keys(p.clone()))).collect();

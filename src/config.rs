@@ -5,7 +5,9 @@
 
 mod banks;
 mod faces;
+mod mojeid;
 mod notifier;
+mod upstream;
 mod webauthn;
 
 use std::net::SocketAddr;
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use banks::BankConfig;
 pub use faces::FaceConfig;
+pub use mojeid::MojeidUpstreamConfig;
 pub use notifier::{EmailRoute, NotifierConfig, SmsRoute, SmtpSecurity, SmtpServer};
 pub use webauthn::WebauthnConfig;
 
@@ -57,8 +60,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub tls: TlsConfig,
     /// Extra CA certificates (PEM) to trust for outgoing https: client `jwks_uri`, `request_uri`,
-    /// `sector_identifier_uri`, back-channel logout, the SMS gateway and the SMTP server — e.g. a
-    /// local conformance suite's.
+    /// `sector_identifier_uri`, back-channel logout, the SMS gateway, the SMTP server, the banks and
+    /// mojeID — e.g. a local conformance suite's.
     pub outbound_ca_file: Option<PathBuf>,
     /// Addresses or ranges (`10.0.0.0/8`) of reverse proxies in front of identita (e.g. the
     /// compose file's nginx). A

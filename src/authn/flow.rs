@@ -65,6 +65,7 @@ impl Logins<'_> {
             sms: None,
             card: None,
             bank: None,
+            mojeid: None,
             key: None,
             meg: None,
             created_at: self.now,

@@ -26,12 +26,23 @@ pub(crate) enum Means {
     /// Bank identity: a login at the citizen's bank, an upstream OpenID Provider
     /// ([`super::bank`]); offered only where banks are configured.
     Bank,
+    /// NIA's "mojeID": a login at an upstream mojeID ([`super::mojeid_federation`]), which
+    /// vouches for substantial or high; offered by the faces whose persona federates mojeID,
+    /// when they have an upstream, instead of [`Means::Mojeid`].
+    MojeidFederated,
 }
 
 impl Means {
     /// Every means, in the order a page lists them.
-    pub(crate) const ALL: [Means; 6] =
-        [Means::Password, Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid, Means::Bank];
+    pub(crate) const ALL: [Means; 7] = [
+        Means::Password,
+        Means::NiaId,
+        Means::Meg,
+        Means::Eobcanka,
+        Means::Mojeid,
+        Means::Bank,
+        Means::MojeidFederated,
+    ];
 
     /// The name in URLs and forms.
     pub(crate) fn id(self) -> &'static str {
@@ -42,6 +53,7 @@ impl Means {
             Means::Eobcanka => "eobcanka",
             Means::Mojeid => "mojeid",
             Means::Bank => "bank",
+            Means::MojeidFederated => "mojeid-federated",
         }
     }
 
@@ -55,7 +67,7 @@ impl Means {
     pub(crate) fn level(self, persona: &Persona) -> Loa {
         match self {
             Means::Password => persona.password_acr,
-            Means::NiaId | Means::Meg | Means::Bank | Means::Mojeid => Loa::Substantial,
+            Means::NiaId | Means::Meg | Means::Bank | Means::Mojeid | Means::MojeidFederated => Loa::Substantial,
             Means::Eobcanka => Loa::High,
         }
     }
@@ -75,7 +87,7 @@ impl Means {
     /// itself says which one it achieved; that is the one that counts.
     pub(crate) fn levels(self, persona: &Persona) -> Vec<Loa> {
         match self {
-            Means::Mojeid => vec![Loa::Substantial, Loa::High],
+            Means::Mojeid | Means::MojeidFederated => vec![Loa::Substantial, Loa::High],
             _ => vec![self.level(persona)],
         }
     }
@@ -90,6 +102,10 @@ impl Means {
             // With a certified key that verified its user: `pwd hwk pin mfa` (super::webauthn).
             Means::Mojeid => &["pwd", "hwk", "mfa"],
             Means::Bank => &["fed"],
+            // As the bank identity: this face did not see the methods, mojeID did and vouched
+            // for a level (`acr`); mojeID's own `amr` is its statement, not one this face can
+            // check or stand behind towards a portal.
+            Means::MojeidFederated => &["fed"],
         }
     }
 }
@@ -102,9 +118,19 @@ pub(crate) fn reachable(persona: &Persona) -> Vec<Loa> {
     levels
 }
 
-/// The means this deployment has: every one, but the bank identity only with a bank to log in at.
-pub(crate) fn available(banks_configured: bool) -> Vec<Means> {
-    Means::ALL.into_iter().filter(|m| *m != Means::Bank || banks_configured).collect()
+/// The means a face has: every one, but the bank identity only with a bank to log in at, and
+/// mojeID through an upstream only with an upstream mojeID — in place of the face's own mojeID +
+/// WebAuthn, so that the page does not list two "mojeID".
+pub(crate) fn available(banks_configured: bool, mojeid_upstream: bool) -> Vec<Means> {
+    Means::ALL
+        .into_iter()
+        .filter(|m| match m {
+            Means::Bank => banks_configured,
+            Means::MojeidFederated => mojeid_upstream,
+            Means::Mojeid => !mojeid_upstream,
+            _ => true,
+        })
+        .collect()
 }
 
 /// The means a login for `requirement` may use on `persona`, out of the `available` ones, in
@@ -146,16 +172,16 @@ mod tests {
     fn at_least_substantial_offers_nia_id_meg_eobcanka_and_mojeid() {
         let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
         assert_eq!(
-            offered(&minimum, &standard(), &available(false)).unwrap(),
+            offered(&minimum, &standard(), &available(false, false)).unwrap(),
             vec![Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid]
         );
         assert_eq!(
-            offered(&minimum, &standard(), &available(true)).unwrap(),
+            offered(&minimum, &standard(), &available(true, false)).unwrap(),
             vec![Means::NiaId, Means::Meg, Means::Eobcanka, Means::Mojeid, Means::Bank]
         );
         let exact = Requirement::one_of([Loa::Substantial], true);
         assert_eq!(
-            offered(&exact, &standard(), &available(true)).unwrap(),
+            offered(&exact, &standard(), &available(true, false)).unwrap(),
             vec![Means::NiaId, Means::Meg, Means::Mojeid, Means::Bank]
         );
     }
@@ -172,12 +198,30 @@ mod tests {
     #[test]
     fn high_offers_eobcanka_and_mojeid_which_may_reach_it() {
         let high = Requirement::one_of([Loa::High], true);
-        assert_eq!(offered(&high, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka, Means::Mojeid]);
+        let local = available(true, false);
+        assert_eq!(offered(&high, &standard(), &local).unwrap(), vec![Means::Eobcanka, Means::Mojeid]);
         let voluntary = Requirement::one_of([Loa::High], false);
-        assert_eq!(offered(&voluntary, &standard(), &Means::ALL).unwrap(), vec![Means::Eobcanka, Means::Mojeid]);
+        assert_eq!(offered(&voluntary, &standard(), &local).unwrap(), vec![Means::Eobcanka, Means::Mojeid]);
         assert_eq!(Means::Eobcanka.amr(), ["sc", "pin", "mfa"]);
         assert_eq!(Means::Mojeid.levels(&standard()), [Loa::Substantial, Loa::High]);
         assert_eq!(Means::Mojeid.amr(), ["pwd", "hwk", "mfa"]);
+    }
+
+    #[test]
+    fn mojeid_through_an_upstream_replaces_the_local_mojeid_and_reaches_substantial_or_high() {
+        let minimum = Requirement::compared(Comparison::Minimum, Loa::Substantial, true);
+        assert_eq!(
+            offered(&minimum, &standard(), &available(false, true)).unwrap(),
+            vec![Means::NiaId, Means::Meg, Means::Eobcanka, Means::MojeidFederated]
+        );
+        let high = Requirement::one_of([Loa::High], true);
+        assert_eq!(
+            offered(&high, &standard(), &available(false, true)).unwrap(),
+            vec![Means::Eobcanka, Means::MojeidFederated]
+        );
+        let low = Requirement::compared(Comparison::Exact, Loa::Low, true);
+        assert!(!offered(&low, &standard(), &available(false, true)).unwrap().contains(&Means::MojeidFederated));
+        assert_eq!(Means::MojeidFederated.amr(), ["fed"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Means of authentication ([`means`]): username and password (argon2id), with the limits on
 //! guessing it, NIA ID (the password, then a code by SMS) and eObčanka (a chip card signs a
-//! challenge).
+//! challenge); and the means that log the person in at an upstream OpenID Provider
+//! ([`upstream`]): the bank identity and NIA's mojeID.
 //!
 //! [`Authn`] is what they run on, built once at start and held beside the protocols' context
 //! (`oidc::Provider`), which it does not need: a protocol asks authn to authenticate a person
@@ -13,10 +14,12 @@ pub mod login;
 pub mod means;
 pub mod meg;
 pub mod meg_push;
+pub(crate) mod mojeid_federation;
 pub mod nia_id;
 pub mod password;
 pub mod session;
 pub mod throttle;
+pub(crate) mod upstream;
 pub mod webauthn;
 
 use std::sync::Arc;
@@ -55,6 +58,8 @@ pub struct Authn {
     pub notifier: Notifier,
     /// The banks of the bank identity means (none unless configured).
     pub(crate) banks: bank::Banks,
+    /// The upstream mojeID of each face that offers NIA's mojeID means (none unless it has one).
+    pub(crate) mojeid: mojeid_federation::Federation,
 }
 
 impl Authn {
@@ -72,6 +77,7 @@ impl Authn {
             config: Arc::new(config.clone()),
             notifier,
             banks: bank::Banks::default(),
+            mojeid: mojeid_federation::Federation::default(),
         })
     }
 

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::{CliError, print};
+use crate::authn::mojeid_federation::{self, Source};
 use crate::oidc::Provider;
 use crate::persona::{Persona, Surface};
 
@@ -111,5 +112,34 @@ fn describe(face: &Provider) -> Value {
             }),
         );
     }
+    if p.federates_mojeid {
+        out["mojeid_means"] = mojeid_means(face);
+    }
     out
+}
+
+/// The face's mojeID means (`authn::mojeid_federation`): where its upstream mojeID is, and the
+/// redirect URI to register there.
+fn mojeid_means(face: &Provider) -> Value {
+    let p = &face.persona;
+    let redirect_uri = p.url(p.paths.login_mojeid_callback);
+    match mojeid_federation::source(&face.config, p) {
+        Some(Source::Configured(upstream)) => json!({
+            "upstream": upstream.issuer,
+            "client_id": upstream.client_id,
+            "redirect_uri": redirect_uri,
+            "register": "at mojeID, a client with this redirect URI (client_secret_basic)",
+        }),
+        Some(Source::Local(mojeid)) => json!({
+            "upstream": mojeid.issuer,
+            "client_id": mojeid_federation::local_client_id(p),
+            "redirect_uri": redirect_uri,
+            "register": format!("nothing: the client is made at the face {:?} at start", mojeid.face.as_deref().unwrap_or_default()),
+        }),
+        None => json!({
+            "upstream": null,
+            "offered": false,
+            "configure": "[faces.mojeid] (issuer, client_id, client_secret_file) on this face, or a face with persona = \"mojeid\"",
+        }),
+    }
 }

@@ -62,30 +62,13 @@ pub(crate) fn validate(banks: &[BankConfig]) -> Result<(), ConfigError> {
         if bank.name.trim().is_empty() {
             return invalid("name is empty");
         }
-        if bank.client_id.is_empty() {
-            return invalid("client_id is empty");
-        }
-        match (&bank.client_secret, &bank.client_secret_file) {
-            (Some(_), Some(_)) => return invalid("set client_secret or client_secret_file, not both"),
-            (None, None) => return invalid("client_secret or client_secret_file is needed"),
-            _ => {}
-        }
-        let Ok(issuer) = url::Url::parse(&bank.issuer) else {
-            return invalid("issuer is not a URL");
-        };
-        let loopback = match issuer.host() {
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        let secure = issuer.scheme() == "https" && issuer.host().is_some();
-        if !(secure || issuer.scheme() == "http" && loopback) {
-            return invalid("issuer must be https (http only on loopback)");
-        }
-        if issuer.query().is_some() || issuer.fragment().is_some() {
-            return invalid("issuer must have no query or fragment");
-        }
+        super::upstream::check(
+            &bank.issuer,
+            &bank.client_id,
+            bank.client_secret.as_ref(),
+            bank.client_secret_file.as_ref(),
+        )
+        .or_else(invalid)?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
+use super::{ConfigError, MojeidUpstreamConfig};
 use crate::persona::{Persona, QuirkSettings};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,6 +53,10 @@ pub struct FaceConfig {
     /// The persona's quirks turned on or off (`persona::Quirks`).
     #[serde(default)]
     pub quirks: QuirkSettings,
+    /// The mojeID a face of the `nia` persona logs citizens in at (`[faces.mojeid]`); without
+    /// it, the `mojeid` face of this server, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mojeid: Option<MojeidUpstreamConfig>,
 }
 
 impl FaceConfig {
@@ -125,6 +129,15 @@ pub(crate) fn validate(
             return invalid(format!("faces: the name {:?} is used twice", face.name));
         }
         let persona = face.persona()?;
+        if let Some(mojeid) = &face.mojeid {
+            if !persona.federates_mojeid {
+                return invalid(format!(
+                    "faces.{}.mojeid: the persona {} offers no mojeID means (only nia does)",
+                    face.name, persona.name
+                ));
+            }
+            mojeid.check().or_else(|text| invalid(format!("faces.{}.mojeid: {text}", face.name)))?;
+        }
         if persona.issuer == primary_issuer {
             return invalid(format!("faces.{}: the issuer is the primary issuer", face.name));
         }
@@ -178,6 +191,7 @@ mod tests {
             url: None,
             listen: None,
             share_sessions: None,
+            mojeid: None,
             quirks: QuirkSettings::default(),
         }
     }

@@ -166,6 +166,7 @@ async fn page(
         sms: None,
         card: None,
         bank: None,
+        mojeid: None,
         key: Some(registration.clone()),
         meg: None,
         created_at: now,

@@ -4,7 +4,7 @@
 //! `Accept-Language` header, then falls back to Czech; it never fails, whatever the input.
 //! [`Texts`] holds every string a page shows, once per language, so a page cannot show a string
 //! that exists in only one of them. The strings live in one module per page (`login`, `consent`,
-//! `logout`, …; a means with pages of its own has its own: `sms`, `card`, `bank`, [`meg`],
+//! `logout`, …; a means with pages of its own has its own: `sms`, `card`, `bank`, `mojeid`, [`meg`],
 //! [`keys`]), each with its Czech and English table: a new page adds a module, not lines to a
 //! shared struct.
 
@@ -20,6 +20,7 @@ mod landing;
 mod login;
 mod logout;
 pub mod meg;
+mod mojeid;
 mod scope;
 mod select;
 mod site;
@@ -126,6 +127,7 @@ pub struct Texts {
     pub client: client::ClientLinks,
     pub sms: sms::Sms,
     pub bank: bank::Bank,
+    pub mojeid: mojeid::Mojeid,
     pub card: card::Card,
     pub consent: consent::Consent,
     pub consents: consents::Consents,
@@ -143,6 +145,7 @@ static CS: Texts = Texts {
     client: client::CS,
     sms: sms::CS,
     bank: bank::CS,
+    mojeid: mojeid::CS,
     card: card::CS,
     consent: consent::CS,
     consents: consents::CS,
@@ -160,6 +163,7 @@ static EN: Texts = Texts {
     client: client::EN,
     sms: sms::EN,
     bank: bank::EN,
+    mojeid: mojeid::EN,
     card: card::EN,
     consent: consent::EN,
     consents: consents::EN,

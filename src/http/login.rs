@@ -17,6 +17,7 @@ use super::{i18n, respond, security};
 use crate::authn::Authn;
 use crate::authn::login::{self, Attempt, Refusal};
 use crate::authn::means::{self, Means};
+use crate::authn::mojeid_federation;
 use crate::authn::nia_id::{self, SendRefusal};
 use crate::model::{CardRefusal, MegRefusal, User};
 use crate::oidc::{ErrorCode, OAuthError, Provider};
@@ -72,7 +73,8 @@ pub async fn show(
 
 /// The means the pending request accepts (never empty).
 fn offered(provider: &Provider, loaded: &Loaded) -> Result<Vec<Means>, HttpError> {
-    let mut available = means::available(!provider.config.banks.is_empty());
+    let mojeid_upstream = mojeid_federation::source(&provider.config, &provider.persona).is_some();
+    let mut available = means::available(!provider.config.banks.is_empty(), mojeid_upstream);
     // WebAuthn needs a host name for the relying party: not offered on an IP-address issuer.
     if !crate::authn::webauthn::usable(&provider.persona.base_url) {
         available.retain(|m| *m != Means::Mojeid);
@@ -121,6 +123,7 @@ fn render(
                 Means::Eobcanka => texts.card.means,
                 Means::Bank => texts.bank.means,
                 Means::Mojeid => i18n::keys::texts(loaded.page.locale).means_mojeid,
+                Means::MojeidFederated => texts.mojeid.means,
             },
             href: url(provider, &loaded.interaction.id, *m),
             current: *m == chosen,
@@ -142,6 +145,7 @@ fn render(
         meg: if chosen == Means::Meg { super::login_meg::prompt(provider, loaded) } else { None },
         banks: provider.config.banks.iter().map(|b| BankChoice { id: b.id.clone(), name: b.name.clone() }).collect(),
         bank_action: loaded.page.url(provider.persona.paths.login_bank),
+        mojeid_action: loaded.page.url(provider.persona.paths.login_mojeid),
     };
     let status = match error {
         None => StatusCode::OK,
@@ -158,6 +162,9 @@ fn render(
         Some(LoginError::BankCancelled) => StatusCode::OK,
         Some(LoginError::BankFailed) => StatusCode::BAD_GATEWAY,
         Some(LoginError::BankLowAssurance | LoginError::BankNoMatch) => StatusCode::FORBIDDEN,
+        Some(LoginError::MojeidCancelled) => StatusCode::OK,
+        Some(LoginError::MojeidFailed) => StatusCode::BAD_GATEWAY,
+        Some(LoginError::MojeidLowAssurance | LoginError::MojeidNoMatch) => StatusCode::FORBIDDEN,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
     let script_nonce = page.meg.as_ref().map(|m| m.script_nonce.clone());
@@ -201,9 +208,9 @@ pub async fn submit(
     if chosen == Means::Eobcanka || chosen == Means::Meg {
         return Ok(respond::redirect(&url(&provider, &loaded.interaction.id, chosen)));
     }
-    if chosen == Means::Bank {
-        // The bank picker posts to its own path ([`super::login_bank`]); a password form sent
-        // with the bank chosen shows the picker.
+    if chosen == Means::Bank || chosen == Means::MojeidFederated {
+        // The bank picker and mojeID's Continue post to their own paths ([`super::login_bank`],
+        // [`super::login_mojeid`]); a password form sent with either chosen shows its form.
         return Ok(render(&provider, &loaded, &offered, chosen, String::new(), None));
     }
     let attempt = Attempt { username: &form.username, password: &form.password, source, now: provider.now() };
@@ -231,7 +238,7 @@ pub async fn submit(
         Means::Mojeid => super::login_key::start(&provider, &authn, loaded, &user).await,
         // Sent to its page before the password was looked at (above).
         Means::Eobcanka | Means::Meg => Ok(respond::redirect(&url(&provider, &loaded.interaction.id, chosen))),
-        Means::Bank => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),
+        Means::Bank | Means::MojeidFederated => Ok(render(&provider, &loaded, &offered, chosen, String::new(), None)),
     }
 }
 

@@ -15,8 +15,9 @@ use super::login;
 use super::pages::LoginError;
 use super::respond;
 use crate::authn::Authn;
-use crate::authn::bank::{self, BankError, BankRefusal};
+use crate::authn::bank::{BankError, BankRefusal};
 use crate::authn::means::Means;
+use crate::authn::upstream;
 use crate::oidc::Provider;
 
 #[derive(Deserialize)]
@@ -83,24 +84,24 @@ pub async fn callback(
     PageQuery(query): PageQuery<CallbackQuery>,
 ) -> Result<Response, HttpError> {
     // An unreadable state finds no login: the page says it expired (an empty id does).
-    let (id, random) = bank::interaction_of(&query.state).unwrap_or(("", ""));
+    let (id, random) = upstream::interaction_of(&query.state).unwrap_or(("", ""));
     let mut loaded = interaction::load(&provider, &headers, id, None).await?;
     // The answer is good once: the pending login is forgotten before the code is used.
     let pending = loaded.interaction.bank.take();
-    let Some(pending) = pending.filter(|p| bank::state_matches(p, random)) else {
+    let Some(pending) = pending.filter(|p| upstream::state_matches(p, random)) else {
         tracing::info!("a bank answer with an unknown or used state");
         return login::again(&provider, &loaded, Means::Bank, LoginError::Expired);
     };
     interaction::save(&provider, &loaded).await?;
     if !query.error.is_empty() || query.code.is_empty() {
-        tracing::info!(bank = %pending.bank, error = %query.error, "the bank sent no code");
+        tracing::info!(bank = %pending.upstream, error = %query.error, "the bank sent no code");
         let error = if query.error == "access_denied" { LoginError::BankCancelled } else { LoginError::BankFailed };
         return login::again(&provider, &loaded, Means::Bank, error);
     }
     let redirect_uri = callback_url(&provider);
-    let user = match bank::login(&authn.banks, &*authn.users, &pending, &query.code, &redirect_uri).await {
+    let user = match authn.banks.login(&*authn.users, &pending, &query.code, &redirect_uri).await {
         Ok(Ok(user)) => user,
-        Ok(Err(refusal)) => return refuse(&provider, &loaded, &pending.bank, refusal),
+        Ok(Err(refusal)) => return refuse(&provider, &loaded, &pending.upstream, refusal),
         Err(BankError::Store(e)) => {
             crate::metrics::store_error(&e);
             return Err(loaded.error(e));
@@ -111,7 +112,7 @@ pub async fn callback(
             return login::again(&provider, &loaded, Means::Bank, LoginError::BankFailed);
         }
     };
-    tracing::info!(user_id = %user.id, bank = %pending.bank, "bank identity accepted");
+    tracing::info!(user_id = %user.id, bank = %pending.upstream, "bank identity accepted");
     let means = Means::Bank;
     let authn = means.authenticated(user.id, provider.now(), &provider.persona);
     interaction::finish_login(&provider, &headers, loaded, authn).await

@@ -19,6 +19,7 @@ pub mod login_bank;
 pub mod login_card;
 pub mod login_key;
 pub mod login_meg;
+pub mod login_mojeid;
 pub mod login_sms;
 pub mod logout;
 pub mod meg_device;
@@ -146,6 +147,8 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(&meg_push, get(meg_device::push))
         .route(paths.login_bank, post(login_bank::start))
         .route(paths.login_bank_callback, get(login_bank::callback))
+        .route(paths.login_mojeid, post(login_mojeid::start))
+        .route(paths.login_mojeid_callback, get(login_mojeid::callback))
         .route(paths.login_key, get(login_key::show).post(login_key::submit))
         .route(paths.account_keys, get(account_keys::show).post(account_keys::submit))
         .route(paths.account_consents, get(account_consents::show).post(account_consents::submit))

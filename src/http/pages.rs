@@ -27,6 +27,9 @@
 //!   `form#bank[method=post]` with hidden `interaction` and `csrf`, one
 //!   `button[name=bank][value=ID]` per bank (also for a single one) and
 //!   `button#bank-cancel[name=cancel][value=yes]`.
+//!   With NIA's mojeID chosen (`mojeid-federated`), no `form#login` either: `form#mojeid[method=post]`
+//!   with hidden `interaction` and `csrf`, `button#mojeid-continue` (off to mojeID) and
+//!   `button#mojeid-cancel[name=cancel][value=yes]`.
 //! - NIA ID's SMS code ([`SmsPage`]): `form#sms[method=post]` with hidden `interaction` and `csrf`;
 //!   `input#code[name=code][autocomplete=one-time-code]`; `button#sms-submit[name=action][value=verify]`,
 //!   `button#sms-resend[name=action][value=resend]`, `button#sms-cancel[name=action][value=cancel]`;
@@ -133,6 +136,14 @@ pub enum LoginError {
     BankLowAssurance,
     /// The bank's name and birth date match no one account (none, several, or not given).
     BankNoMatch,
+    /// The person cancelled the login at mojeID (NIA's mojeID means).
+    MojeidCancelled,
+    /// mojeID could not be reached, or its answer did not verify.
+    MojeidFailed,
+    /// mojeID vouched for no level this login accepts.
+    MojeidLowAssurance,
+    /// mojeID's answer names no one account of the register.
+    MojeidNoMatch,
 }
 
 /// One bank in the bank identity's picker.
@@ -216,6 +227,8 @@ pub struct LoginPage {
     /// With the bank identity chosen: the banks to pick from, and where the picker posts.
     pub banks: Vec<BankChoice>,
     pub bank_action: String,
+    /// With NIA's mojeID means chosen: where its form posts (off to mojeID).
+    pub mojeid_action: String,
 }
 
 impl LoginPage {
@@ -249,6 +262,10 @@ impl LoginPage {
             LoginError::BankFailed => t.bank.error_failed.to_owned(),
             LoginError::BankLowAssurance => t.bank.error_low_assurance.to_owned(),
             LoginError::BankNoMatch => t.bank.error_no_match.to_owned(),
+            LoginError::MojeidCancelled => t.mojeid.error_cancelled.to_owned(),
+            LoginError::MojeidFailed => t.mojeid.error_failed.to_owned(),
+            LoginError::MojeidLowAssurance => t.mojeid.error_low_assurance.to_owned(),
+            LoginError::MojeidNoMatch => t.mojeid.error_no_match.to_owned(),
         })
     }
 
@@ -268,6 +285,7 @@ impl LoginPage {
             "eobcanka" => self.t().card.title,
             "meg" => self.m().title,
             "bank" => self.t().bank.title,
+            "mojeid-federated" => self.t().mojeid.title,
             _ => self.t().login.title,
         }
     }
@@ -650,6 +668,7 @@ mod tests {
             meg: None,
             banks: Vec::new(),
             bank_action: String::new(),
+            mojeid_action: String::new(),
         }
     }
 

@@ -42,7 +42,11 @@ pub struct Interaction {
     /// The login at a bank this login waits for (the bank identity means), once the person has
     /// picked their bank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) bank: Option<BankPending>,
+    pub(crate) bank: Option<UpstreamPending>,
+    /// The login at mojeID this login waits for (NIA's mojeID means), once the person has
+    /// chosen it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) mojeid: Option<UpstreamPending>,
     /// The security key ceremony of mojeID + WebAuthn (after the password), or of registering a
     /// key on the account page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +89,11 @@ pub(crate) struct LoginRequest {
     pub(crate) login_hint: Option<String>,
     /// The languages the relying party asks the pages in (OIDC `ui_locales`).
     pub(crate) ui_locales: Option<String>,
+    /// The relying party wants the person to authenticate afresh (OIDC `prompt=login` or
+    /// `max_age=0`, NIA's `forceauthn`): a means that logs in at an upstream provider asks it
+    /// for a fresh authentication too, rather than let its session answer.
+    #[serde(default)]
+    pub(crate) force_authn: bool,
 }
 
 /// A one-time code sent by SMS, waiting to be typed: NIA ID's second step, after the password.
@@ -182,23 +191,24 @@ impl CardRefusal {
     }
 }
 
-/// A login sent to a bank, waiting for its answer at the callback: what checks that the answer
-/// is the one this login asked for.
+/// A login sent to an upstream OpenID Provider (a bank, mojeID), waiting for its answer at the
+/// callback: what checks that the answer is the one this login asked for.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct BankPending {
-    /// The bank's id in `[[banks]]`.
-    pub(crate) bank: String,
-    /// Digest of the random part of the `state` sent to the bank.
+pub struct UpstreamPending {
+    /// The upstream: a bank's id in `[[banks]]`, `mojeid`. (Written as `bank` before mojeID.)
+    #[serde(alias = "bank")]
+    pub(crate) upstream: String,
+    /// Digest of the random part of the `state` sent to the upstream.
     pub(crate) state_digest: String,
-    /// The `nonce` the bank's ID token must carry.
+    /// The `nonce` the upstream's ID token must carry.
     pub(crate) nonce: String,
     /// The PKCE code verifier of the request.
     pub(crate) pkce_verifier: String,
 }
 
-impl std::fmt::Debug for BankPending {
+impl std::fmt::Debug for UpstreamPending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BankPending").field("bank", &self.bank).finish_non_exhaustive()
+        f.debug_struct("UpstreamPending").field("upstream", &self.upstream).finish_non_exhaustive()
     }
 }
 

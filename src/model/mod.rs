@@ -27,7 +27,9 @@ pub use authentication::Authentication;
 pub use card::{Card, CardStatus};
 pub use client::{AuthMethod, Client, SubjectType};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
-pub use interaction::{BankPending, CardChallenge, CardOutcome, CardRefusal, Interaction, KeyCeremony, SmsChallenge};
+pub use interaction::{
+    CardChallenge, CardOutcome, CardRefusal, Interaction, KeyCeremony, SmsChallenge, UpstreamPending,
+};
 pub use loa::Loa;
 pub use meg::{Device, DeviceStatus, MegChallenge, MegOutcome, MegRefusal};
 pub use message::{Channel, Message};

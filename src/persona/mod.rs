@@ -40,6 +40,9 @@ pub struct Paths {
     /// The bank identity means: the bank picked (POST), and the bank's answer.
     pub login_bank: &'static str,
     pub login_bank_callback: &'static str,
+    /// NIA's mojeID means: the person's choice (POST, off to mojeID), and mojeID's answer.
+    pub login_mojeid: &'static str,
+    pub login_mojeid_callback: &'static str,
     /// mojeID + WebAuthn's second step: the security key.
     pub login_key: &'static str,
     /// The signed-in citizen's security keys (list, add, remove).
@@ -78,6 +81,10 @@ pub struct Persona {
     pub shares_sessions: bool,
     /// The level of assurance of a password login.
     pub password_acr: Loa,
+    /// The face offers "mojeID" as a means that logs the person in at an upstream mojeID (NIA's
+    /// login page does), when it has one (`authn::mojeid_federation`). The face's own mojeID +
+    /// WebAuthn login is then not offered beside it.
+    pub federates_mojeid: bool,
     /// How this face shows its encrypted ID tokens.
     pub encryption: EncryptionStyle,
     /// The SAML 2.0 identity provider the face also is (`src/saml/`), if any: NIA's.
@@ -132,6 +139,8 @@ pub(super) const STANDARD_PATHS: Paths = Paths {
     meg_devices: "/meg/devices",
     login_bank: "/login/bank",
     login_bank_callback: "/login/bank/callback",
+    login_mojeid: "/login/mojeid",
+    login_mojeid_callback: "/login/mojeid/callback",
     login_key: "/login/key",
     account_keys: "/account/keys",
     account_consents: "/account/consents",
@@ -193,6 +202,7 @@ impl Persona {
             own_listener: false,
             shares_sessions: true,
             password_acr: Loa::Low,
+            federates_mojeid: false,
             encryption: EncryptionStyle::STANDARD,
             saml: None,
         }

@@ -44,6 +44,7 @@ pub(super) fn persona(issuer: Option<&str>, base_url: &str) -> Persona {
         shares_sessions: true,
         // The password alone; a security key makes it substantial or high.
         password_acr: Loa::Low,
+        federates_mojeid: false,
         encryption: EncryptionStyle::STANDARD,
         saml: None,
     }

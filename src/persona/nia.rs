@@ -45,6 +45,8 @@ const PATHS: Paths = Paths {
     meg_devices: "/FPSTS/meg/devices",
     login_bank: "/FPSTS/login/bank",
     login_bank_callback: "/FPSTS/login/bank/callback",
+    login_mojeid: "/FPSTS/login/mojeid",
+    login_mojeid_callback: "/FPSTS/login/mojeid/callback",
     login_key: "/FPSTS/login/key",
     account_keys: "/FPSTS/account/keys",
     account_consents: "/FPSTS/account/consents",
@@ -72,6 +74,8 @@ pub(super) fn persona(issuer: &str, base_url: &str) -> Persona {
         shares_sessions: true,
         // NIA ID is a password and an SMS code; a password alone is the lowest level.
         password_acr: Loa::Low,
+        // NIA's "mojeID" is a login at mojeID (reference §5: substantial, or high).
+        federates_mojeid: true,
         // NIA's discovery lists no encryption and its JWE header names no key.
         encryption: EncryptionStyle { advertised: false, names_key: false },
         saml: Some(SAML),

@@ -134,6 +134,7 @@ impl SamlRequest {
                 loa: self.loa.clone(),
                 login_hint: None,
                 ui_locales: None,
+                force_authn: self.force_authn,
             },
             request: serde_json::to_value(self).map_err(|e| SamlError::Internal(e.to_string()))?,
         })

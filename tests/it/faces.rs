@@ -28,6 +28,7 @@ async fn two_faces() -> TestServer {
             url: None,
             listen: None,
             share_sessions: None,
+            mojeid: None,
             quirks: Default::default(),
         }];
     })

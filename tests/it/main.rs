@@ -27,6 +27,7 @@ mod mojeid;
 mod multinode;
 mod nia;
 mod nia_id;
+mod nia_mojeid;
 mod nia_rp;
 mod outbox;
 mod pages;

@@ -31,6 +31,7 @@ async fn start() -> TestServer {
             url: Some(format!("{}/mojeid", config.issuer)),
             listen: None,
             share_sessions: None,
+            mojeid: None,
             quirks: QuirkSettings::default(),
         }];
     })

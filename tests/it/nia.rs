@@ -39,6 +39,7 @@ async fn start(quirks: QuirkSettings) -> TestServer {
             url: Some(format!("{}/nia", config.issuer)),
             listen: None,
             share_sessions: None,
+            mojeid: None,
             quirks,
         }];
     })
@@ -400,6 +401,7 @@ async fn a_face_on_a_listener_of_its_own_answers_at_nias_real_paths() {
             url: Some(url),
             listen: Some(([127, 0, 0, 1], port).into()),
             share_sessions: None,
+            mojeid: None,
             quirks: QuirkSettings::default(),
         };
         // One at the root of its own port only; one also under /nia2 on the main port.
@@ -532,6 +534,7 @@ async fn the_cli_shows_a_portal_what_to_register_and_registers_it_with_its_key()
     assert_eq!(shown["saml"]["metadata"], at(&server, "/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml"));
     assert!(shown["saml"]["register"].as_str().unwrap().contains("--face nia saml sp add"), "{shown}");
     assert!(shown["command"].as_str().unwrap().contains("--face nia client add"), "{shown}");
+    assert_eq!(shown["mojeid_means"]["offered"], false, "no mojeID to log in at: {shown}");
 
     let (_, jwks) = portal_key();
     let jwks_file = server.dir.join("portal-enc.jwks.json");

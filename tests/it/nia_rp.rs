@@ -77,6 +77,7 @@ async fn start() -> (TestServer, Value) {
             url: Some(format!("{}/nia", config.issuer)),
             listen: None,
             share_sessions: None,
+            mojeid: None,
             quirks: QuirkSettings::default(),
         }];
     })

@@ -52,6 +52,7 @@ async fn start() -> TestServer {
             listen: None,
             share_sessions: None,
             quirks: QuirkSettings::default(),
+            mojeid: None,
         }];
     })
     .await;

@@ -94,6 +94,7 @@ async fn start(sp: &SpKey, register: bool) -> TestServer {
             listen: None,
             share_sessions: None,
             quirks: QuirkSettings::default(),
+            mojeid: None,
         }];
     })
     .await;

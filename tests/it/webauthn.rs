@@ -22,7 +22,7 @@ const PASSWORD: &str = "heslo-jany-1";
 const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
 const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 /// The AAGUID Chromium's virtual CTAP2 authenticator states in its (packed) attestation.
-const CHROMIUM_VIRTUAL_AAGUID: &str = "01020304-0506-0708-0102-030405060708";
+pub(crate) const CHROMIUM_VIRTUAL_AAGUID: &str = "01020304-0506-0708-0102-030405060708";
 
 /// A WebDriver command chromedriver knows and fantoccini has no method for (the WebAuthn
 /// extension: `/session/{id}/webauthn/...`).
@@ -45,7 +45,7 @@ impl WebDriverCompatibleCommand for Raw {
 
 /// Adds a virtual security key (USB, CTAP2) to the browser, with a PIN that it verifies or
 /// without any user verification; its id.
-async fn add_authenticator(client: &Client, user_verification: bool) -> String {
+pub(crate) async fn add_authenticator(client: &Client, user_verification: bool) -> String {
     let options = json!({
         "protocol": "ctap2", "transport": "usb", "hasResidentKey": false,
         "hasUserVerification": user_verification, "isUserConsenting": true, "isUserVerified": user_verification,

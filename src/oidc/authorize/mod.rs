@@ -164,6 +164,7 @@ impl AuthorizationRequest {
                 loa: self.loa.clone(),
                 login_hint: self.login_hint.clone(),
                 ui_locales: self.ui_locales.clone(),
+                force_authn: self.prompt.login || self.max_age == Some(0),
             },
             request: serde_json::to_value(self).map_err(|_| OAuthError::server_error())?,
         })

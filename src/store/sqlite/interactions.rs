@@ -50,6 +50,7 @@ mod tests {
             sms: None,
             card: None,
             bank: None,
+            mojeid: None,
             key: None,
             meg: None,
             created_at: NOW,
