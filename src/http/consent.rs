@@ -47,7 +47,10 @@ pub async fn show(
         return Err(loaded.error(not_oidc()));
     };
     let values = match &user {
-        Some(user) => release::shared_values(&provider, &loaded.client, user, request),
+        Some(user) => {
+            let person = provider.person_of(user).await.map_err(|e| loaded.error(e))?;
+            release::shared_values(&provider, &loaded.client, user, person.as_ref(), request)
+        }
         None => Vec::new(),
     };
     let user_name = user.map(|u| u.profile.name.unwrap_or(u.username)).unwrap_or_default();

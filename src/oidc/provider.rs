@@ -9,8 +9,9 @@ use crate::authn::session::Sessions;
 use crate::clock::{SharedClock, Timestamp};
 use crate::config::Config;
 use crate::keys::KeyRing;
-use crate::persona::Persona;
-use crate::store::Stores;
+use crate::model::{Person, User};
+use crate::persona::{Persona, Surface};
+use crate::store::{StoreError, Stores};
 
 use super::fetch::Fetcher;
 use super::tokens::IdTokenSigner;
@@ -42,6 +43,18 @@ pub struct Provider {
 impl Provider {
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The register's record of the person `user` belongs to, where this face releases the
+    /// register's data (NIA's attributes); `None` elsewhere, or for an account of no person.
+    pub(crate) async fn person_of(&self, user: &User) -> Result<Option<Person>, StoreError> {
+        if self.persona.surface != Surface::Nia {
+            return Ok(None);
+        }
+        match self.stores.persons.person_of_account(&user.id).await? {
+            Some(id) => self.stores.persons.get(&id).await,
+            None => Ok(None),
+        }
     }
 
     pub fn issuer(&self) -> &str {

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::identity::{claims, eidas, mojeid};
-use crate::model::{Client, Grant, User};
+use crate::model::{Client, Grant, Person, User};
 use crate::oidc::authorize::AuthorizationRequest;
 use crate::oidc::{Provider, subject};
 use crate::persona::Surface;
@@ -14,6 +14,7 @@ pub(crate) fn shared_values(
     provider: &Provider,
     client: &Client,
     user: &User,
+    person: Option<&Person>,
     request: &AuthorizationRequest,
 ) -> Vec<(String, String)> {
     let requested: Vec<_> = request.claims.iter().flat_map(|c| [&c.id_token, &c.userinfo]).collect();
@@ -21,7 +22,7 @@ pub(crate) fn shared_values(
         Surface::Standard | Surface::MojeId => claims::shared_values(user, &request.scopes, &requested),
         Surface::Nia => {
             let person_identifier = subject::person_identifier(provider, client, &user.id);
-            let context = eidas::Context { person_identifier: &person_identifier, today: today(provider) };
+            let context = eidas::Context { person_identifier: &person_identifier, person, today: today(provider) };
             requested.into_iter().flat_map(|r| eidas::shared_values(user, r, &context)).fold(
                 Vec::new(),
                 |mut all, v| {
@@ -52,6 +53,7 @@ pub(crate) fn claims(
     provider: &Provider,
     client: &Client,
     user: &User,
+    person: Option<&Person>,
     grant: &Grant,
     place: Place,
 ) -> Map<String, Value> {
@@ -76,7 +78,7 @@ pub(crate) fn claims(
             eidas::release(
                 user,
                 requested,
-                &eidas::Context { person_identifier: &person_identifier, today: today(provider) },
+                &eidas::Context { person_identifier: &person_identifier, person, today: today(provider) },
             )
         }
         Surface::MojeId => {

@@ -76,7 +76,8 @@ pub(crate) async fn id_token(
     let now = provider.now();
 
     let place = release::Place::IdToken { scope_claims: input.scope_claims };
-    let mut body: Map<String, Value> = release::claims(provider, client, &user, grant, place);
+    let person = provider.person_of(&user).await?;
+    let mut body: Map<String, Value> = release::claims(provider, client, &user, person.as_ref(), grant, place);
     let protocol = json!({
         "iss": provider.issuer(),
         "aud": client.client_id,

@@ -67,7 +67,8 @@ pub(crate) async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserIn
         .map_err(|e| refused(e.into()))?
         .filter(|u| !u.disabled)
         .ok_or_else(|| refused(invalid("the account no longer exists or is disabled")))?;
-    let mut body = release::claims(provider, &client, &user, &grant, release::Place::Userinfo);
+    let person = provider.person_of(&user).await.map_err(|e| refused(e.into()))?;
+    let mut body = release::claims(provider, &client, &user, person.as_ref(), &grant, release::Place::Userinfo);
 
     let signed = match client.userinfo_signed_response_alg.as_deref() {
         None | Some("none") => None,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::extensions::RequestedAttribute;
 use crate::identity::eidas;
-use crate::model::User;
+use crate::model::{Person, User};
 
 const NATURAL_PERSON: &str = "http://eidas.europa.eu/attributes/naturalperson/";
 const STORK: &str = "http://www.stork.gov.eu/1.0/";
@@ -59,6 +59,7 @@ fn short_name(uri: &str) -> Option<&str> {
 /// the person has, in the formats of the OpenID Connect nia face.
 pub(crate) fn release(
     user: &User,
+    person: Option<&Person>,
     requested: &[RequestedAttribute],
     person_identifier: &str,
     today: chrono::NaiveDate,
@@ -76,7 +77,7 @@ pub(crate) fn release(
     if requested.is_empty() {
         asked.extend(MINIMUM.iter().map(|name| ((*name).to_owned(), Value::Null)));
     }
-    let context = eidas::Context { person_identifier, today };
+    let context = eidas::Context { person_identifier, person, today };
     let values = eidas::release(user, Some(&asked), &context);
     asked
         .keys()

@@ -94,7 +94,8 @@ async fn respond(
     let user = provider.stores.users.get(&authn.user_id).await?.ok_or(SamlError::NoSuchPerson)?;
     let name_id = person_identifier(provider, &sp.entity_id, &user.id);
     let today = chrono::DateTime::from_timestamp(provider.now(), 0).unwrap_or_default().date_naive();
-    let released = attributes::release(&user, &request.requested, &name_id, today);
+    let person = provider.person_of(&user).await?;
+    let released = attributes::release(&user, person.as_ref(), &request.requested, &name_id, today);
     let statement = Statement {
         audience: &sp.entity_id,
         name_id: &name_id,

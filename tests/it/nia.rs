@@ -680,3 +680,35 @@ async fn a_login_as_another_person_at_the_standard_face_ends_the_first_persons_s
     let claims = open(&server, tokens["id_token"].as_str().unwrap(), &key).await;
     assert_eq!(claims["CurrentGivenName"], "Petr");
 }
+
+#[tokio::test]
+async fn a_citizen_of_the_register_gets_the_registers_place_of_birth_document_and_ruian_codes() {
+    let server = start(QuirkSettings::default()).await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/registry.jsonl");
+    for args in [&["registry", "import", fixture][..], &["registry", "link", "jan-novak", USER]] {
+        let out = common::cli_beside(&server, args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    let (key, jwks) = portal_key();
+    register(&server, PORTAL_A, Some(jwks)).await.unwrap();
+    let asked = r#"{"id_token":{"PersonIdentifier":null,"CurrentGivenName":null,"CurrentFamilyName":null,"DateOfBirth":null,"PlaceOfBirth":null,"countryCodeOfBirth":null,"idtype":null,"idnumber":null,"tradresaid":null,"CurrentAddress":null}}"#;
+    let (redirect, _) =
+        through_pages(&server, &Browser::new(), &authorize_url(&server, PORTAL_A, "openid", asked), "allow").await;
+    let (_, tokens) = token(&server, PORTAL_A, &code_of(&redirect), "").await;
+    let claims = open(&server, tokens["id_token"].as_str().unwrap(), &key).await;
+    // The register's person, not the account's profile (Jana Nováková).
+    assert_eq!(
+        (claims["CurrentGivenName"].as_str(), claims["CurrentFamilyName"].as_str()),
+        (Some("Jan"), Some("Novák"))
+    );
+    assert_eq!(claims["DateOfBirth"], "1985-03-14");
+    assert_eq!((claims["PlaceOfBirth"].as_str(), claims["countryCodeOfBirth"].as_str()), (Some("Praha"), Some("CZ")));
+    assert_eq!((claims["idtype"].as_str(), claims["idnumber"].as_str()), (Some("ID"), Some("204518736")));
+    let decoded = |name: &str| String::from_utf8(STANDARD.decode(claims[name].as_str().unwrap()).unwrap()).unwrap();
+    let codes = decoded("tradresaid");
+    assert!(
+        codes.contains("<obecKod>554782</obecKod>") && codes.contains("<adresniMistoKod>21717036</adresniMistoKod>"),
+        "{codes}"
+    );
+    assert!(decoded("CurrentAddress").contains("<eidas:Thoroughfare>Vodičkova</eidas:Thoroughfare>"));
+}
