@@ -8,6 +8,9 @@
 //! record is created, an equal one left alone, and one changed since (another secret, password,
 //! profile, redirect URI; a disabled account) is kept as it is and named in the summary.
 //!
+//! The register's test citizens (examples/registry.jsonl) are added when missing, and each demo
+//! account belongs to its person there (`person` in the seed file) unless it belongs to another.
+//!
 //! Each test citizen also gets an eObčanka ([`DEV_IOK`], [`DEV_DOK`]) in `<data_dir>/dev-cards/`,
 //! issued once: a card file there is left alone, and a citizen who has a card but no file there
 //! gets none.
