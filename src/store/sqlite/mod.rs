@@ -263,11 +263,22 @@ impl SqliteStore {
         scope: Scope,
         work: impl Fn(&Connection) -> rusqlite::Result<T> + Send + Sync,
     ) -> Result<T, StoreError> {
-        let (value, group) = self.retrying(|db| db.join(scope, &work)).await?;
+        // A write that fails (a conflict, say) waits for its group like the others: it may have
+        // opened the group, whose transaction would otherwise keep the write lock, with no
+        // write left to commit it, until the next write came — and lock the CLI out meanwhile.
+        let (outcome, group) = self
+            .retrying(|db| match db.join(scope, &work) {
+                Ok((value, group)) => Ok((Ok(value), group)),
+                Err(e) if !is_busy(&e) => Ok((Err(e), db.group)),
+                Err(e) => Err(e),
+            })
+            .await?;
         let pending = Pending { store: self, group, settled: false };
         // Lets the other requests that are ready run first, and join this group.
         tokio::task::yield_now().await;
-        pending.settle()?;
+        let settled = pending.settle();
+        let value = outcome.map_err(db_error)?;
+        settled?;
         Ok(value)
     }
 
@@ -524,6 +535,23 @@ mod tests {
         for digest in ["a", "b", "c", "taken"] {
             assert!(store.get_access(digest, fixtures::NOW).await.unwrap().is_some(), "{digest}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_alone_does_not_keep_the_write_lock() {
+        use crate::store::TokenStore;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("identita.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        store.insert_access(&token("taken")).await.unwrap();
+        let again = store.insert_access(&token("taken")).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        // Another process (the CLI) writes at once, not after the busy timeout.
+        let other = SqliteStore::connect(&url).await.unwrap();
+        let started = Instant::now();
+        other.insert_access(&token("from-the-cli")).await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(store.get_access("from-the-cli", fixtures::NOW).await.unwrap().is_some());
     }
 
     #[tokio::test]
