@@ -189,6 +189,14 @@ impl TestServer {
             .await
             .unwrap();
         });
+        // The faces with a listener of their own bind it as serving starts: wait until they do.
+        for listen in provider.config.faces.iter().filter_map(|face| face.listen) {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while tokio::net::TcpStream::connect(listen).await.is_err() {
+                assert!(std::time::Instant::now() < deadline, "the face's listener {listen} did not start");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
         Self {
             issuer,
             addr,
