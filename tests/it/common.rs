@@ -459,3 +459,18 @@ pub fn under_ci_a_skip_fails(test: &str, what: &str) {
         panic!("{test}: needs {what}; under CI=true a skip is a failure");
     }
 }
+
+/// A `[[faces]]` entry: face `name` of `persona`, served at `url` on the main listener, with the
+/// persona's own issuer and quirks.
+pub fn face(name: &str, persona: &str, url: String) -> identita::config::FaceConfig {
+    identita::config::FaceConfig {
+        name: name.into(),
+        persona: persona.into(),
+        issuer: None,
+        url: Some(url),
+        listen: None,
+        share_sessions: None,
+        mojeid: None,
+        quirks: identita::persona::QuirkSettings::default(),
+    }
+}

@@ -7,10 +7,8 @@
 use crate::common;
 
 use common::{Browser, Landing, TestServer};
-use identita::config::FaceConfig;
 use identita::oidc::Provider;
 use identita::oidc::registration::{self, ClientMetadata};
-use identita::persona::QuirkSettings;
 use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
@@ -24,16 +22,7 @@ const PASS: &str = "heslo-456";
 
 async fn start() -> TestServer {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![FaceConfig {
-            name: "mojeid".into(),
-            persona: "mojeid".into(),
-            issuer: None,
-            url: Some(format!("{}/mojeid", config.issuer)),
-            listen: None,
-            share_sessions: None,
-            mojeid: None,
-            quirks: QuirkSettings::default(),
-        }];
+        config.faces = vec![common::face("mojeid", "mojeid", format!("{}/mojeid", config.issuer))];
     })
     .await;
     let profile = json!({

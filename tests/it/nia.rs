@@ -32,16 +32,7 @@ const CLAIMS: &str = r#"{"id_token":{"PersonIdentifier":null,"CurrentGivenName":
 /// A server with a `nia` face at `/nia` (its quirks set by `quirks`) and one citizen.
 async fn start(quirks: QuirkSettings) -> TestServer {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![FaceConfig {
-            name: "nia".into(),
-            persona: "nia".into(),
-            issuer: None,
-            url: Some(format!("{}/nia", config.issuer)),
-            listen: None,
-            share_sessions: None,
-            mojeid: None,
-            quirks,
-        }];
+        config.faces = vec![FaceConfig { quirks, ..common::face("nia", "nia", format!("{}/nia", config.issuer)) }];
     })
     .await;
     let profile = json!({

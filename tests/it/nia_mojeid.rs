@@ -43,16 +43,7 @@ fn face(name: &str, persona: &str, url: String) -> FaceConfig {
         "nia" => QuirkSettings { encrypt_id_tokens: Some(false), ..QuirkSettings::default() },
         _ => QuirkSettings::default(),
     };
-    FaceConfig {
-        name: name.into(),
-        persona: persona.into(),
-        issuer: None,
-        url: Some(url),
-        listen: None,
-        share_sessions: None,
-        mojeid: None,
-        quirks,
-    }
+    FaceConfig { quirks, ..common::face(name, persona, url) }
 }
 
 /// A server with a `nia` face (its `[faces.mojeid]` as given), a `mojeid` face if `with_mojeid`,

@@ -17,9 +17,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{Browser, TestServer};
-use identita::config::FaceConfig;
 use identita::oidc::registration::{self, ClientMetadata};
-use identita::persona::QuirkSettings;
 use josekit::jwk::KeyPair;
 use josekit::jwk::alg::rsa::RsaKeyPair;
 use serde_json::{Value, json};
@@ -70,16 +68,7 @@ fn node_ready(test: &str) -> bool {
 /// and the portal's private JWK.
 async fn start() -> (TestServer, Value) {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![FaceConfig {
-            name: "nia".into(),
-            persona: "nia".into(),
-            issuer: None,
-            url: Some(format!("{}/nia", config.issuer)),
-            listen: None,
-            share_sessions: None,
-            mojeid: None,
-            quirks: QuirkSettings::default(),
-        }];
+        config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
     })
     .await;
     let profile = json!({

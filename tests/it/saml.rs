@@ -14,8 +14,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{Browser, Landing, TestServer};
-use identita::config::FaceConfig;
-use identita::persona::QuirkSettings;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
@@ -44,16 +42,7 @@ fn saml_ready(test: &str) -> bool {
 /// A server with a `nia` face at `/nia` and one citizen.
 async fn start() -> TestServer {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![FaceConfig {
-            name: "nia".into(),
-            persona: "nia".into(),
-            issuer: None,
-            url: Some(format!("{}/nia", config.issuer)),
-            listen: None,
-            share_sessions: None,
-            quirks: QuirkSettings::default(),
-            mojeid: None,
-        }];
+        config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
     })
     .await;
     let profile = json!({

@@ -10,8 +10,6 @@ use std::io::Write;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::TestServer;
-use identita::config::FaceConfig;
-use identita::persona::QuirkSettings;
 use openssl::pkey::{PKey, Private};
 
 const SP: &str = "https://portal.example/saml";
@@ -86,16 +84,7 @@ fn authn_request_with(server: &TestServer, id: &str, acs: &str, age: i64, attrib
 /// A server with a `nia` face at `/nia`, and (unless `register` is false) the SP registered.
 async fn start(sp: &SpKey, register: bool) -> TestServer {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![FaceConfig {
-            name: "nia".into(),
-            persona: "nia".into(),
-            issuer: None,
-            url: Some(format!("{}/nia", config.issuer)),
-            listen: None,
-            share_sessions: None,
-            quirks: QuirkSettings::default(),
-            mojeid: None,
-        }];
+        config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
     })
     .await;
     if register {
