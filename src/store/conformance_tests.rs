@@ -3,6 +3,7 @@
 //! expiry, and — in the `racing_*` cases — the same at-most-once decisions under concurrency.
 
 mod persons;
+mod registrations;
 
 use std::future::Future;
 
@@ -15,6 +16,7 @@ use crate::clock::Timestamp;
 use crate::model::{Channel, Message};
 
 pub use persons::*;
+pub use registrations::*;
 
 /// Expands to one `#[tokio::test]` per case, each calling `$run(test_name, case)`; `$run` gives
 /// the case a fresh, empty `Stores` of its backend (or skips it). `purged = N` says how many of
@@ -83,6 +85,7 @@ macro_rules! conformance_suite {
             persons_keep_their_keys_unique,
             persons_import_all_or_nothing,
             accounts_belong_to_a_person_or_to_no_one,
+            registrations_advance_once_activate_once_and_lapse,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {

@@ -217,6 +217,19 @@ pub const TABLES: &[Table] = {
             columns: &[col("face", Text), col("entity_id", Text), col("record", Json), col("created_at", Int)],
             key_columns: 2,
         },
+        // NIA ID's online registrations, each of an account above.
+        Table {
+            name: "nia_registrations",
+            columns: &[
+                col("user_id", Text),
+                col("state", Text),
+                col("email_token", Text),
+                nullable("identification_code", Text),
+                col("record", Json),
+                col("expires_at", Int),
+            ],
+            key_columns: 1,
+        },
     ]
 };
 

@@ -28,8 +28,8 @@ use tokio::sync::{broadcast, mpsc};
 use crate::clock::Timestamp;
 use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
-    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, Person,
-    RefreshToken, SecurityKeyRecord, ServiceProvider, Session, User,
+    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, NiaRegistration,
+    Person, RefreshToken, RegistrationState, SecurityKeyRecord, ServiceProvider, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +146,28 @@ pub trait SamlSpStore: Send + Sync {
     async fn list(&self, face: Option<&str>) -> StoreResult<Vec<ServiceProvider>>;
     /// Returns whether one was removed.
     async fn delete(&self, face: Option<&str>, entity_id: &str) -> StoreResult<bool>;
+}
+
+/// NIA ID's online registrations (kept in SQL, also when Redis holds the expiring data): each
+/// with its account, which stays disabled until the registration is activated.
+#[async_trait]
+pub trait RegistrationStore: Send + Sync {
+    /// Inserts the account (disabled) and its registration in one step, after removing the
+    /// registrations still awaiting their e-mail that lapsed by `now`, with their accounts, so
+    /// that a lapsed username is free again. `Conflict` when the username is taken.
+    async fn register(&self, user: &User, registration: &NiaRegistration, now: Timestamp) -> StoreResult<()>;
+    async fn of_user(&self, user_id: &str) -> StoreResult<Option<NiaRegistration>>;
+    /// The registration whose confirmation link's token has this digest.
+    async fn by_email_token(&self, digest: &str) -> StoreResult<Option<NiaRegistration>>;
+    /// The registration whose identification code is `code`.
+    async fn by_code(&self, code: &str) -> StoreResult<Option<NiaRegistration>>;
+    /// Stores `registration` in place of the stored one if that is still in state `from`;
+    /// returns whether it was (one request of two racing wins). `Conflict` when its
+    /// identification code is another registration's.
+    async fn advance(&self, registration: &NiaRegistration, from: RegistrationState) -> StoreResult<bool>;
+    /// Stores `registration` (activated) if the stored one still awaits identity and, in the
+    /// same step, `account` (bound to its person and enabled); returns whether it still awaited.
+    async fn activate(&self, registration: &NiaRegistration, account: &User) -> StoreResult<bool>;
 }
 
 /// The eObčanka card register (kept in SQL, also when Redis holds the expiring data).
@@ -462,6 +484,7 @@ pub struct Stores {
     pub audit: Arc<dyn AuditStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
     pub saml_sps: Arc<dyn SamlSpStore>,
+    pub registrations: Arc<dyn RegistrationStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub consents: Arc<dyn ConsentStore>,
     pub sessions: Arc<dyn SessionStore>,
@@ -489,6 +512,7 @@ impl Stores {
             + AuditStore
             + SecurityKeyStore
             + SamlSpStore
+            + RegistrationStore
             + DeviceStore
             + ConsentStore
             + SessionStore
@@ -511,6 +535,7 @@ impl Stores {
             audit: store.clone(),
             security_keys: store.clone(),
             saml_sps: store.clone(),
+            registrations: store.clone(),
             devices: store.clone(),
             consents: store.clone(),
             sessions: store.clone(),

@@ -2,3 +2,4 @@
 //! that records every decision.
 
 pub mod audit;
+pub mod nia_id;

@@ -25,6 +25,7 @@ mod meg;
 mod outbox;
 mod persons;
 mod probe;
+mod registrations;
 mod replay;
 mod saml_sps;
 mod security_keys;

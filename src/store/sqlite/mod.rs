@@ -34,6 +34,7 @@ mod meg;
 mod migrate;
 mod outbox;
 mod persons;
+mod registrations;
 mod replay;
 mod saml_sps;
 mod security_keys;

@@ -1,0 +1,356 @@
+//! NIA ID's online registration (seed 000, "How to set up your NIA ID"), the citizen's side:
+//!
+//! 1. The registration form: a username, a password, an e-mail address and a +420 number. The
+//!    account is created disabled, and a confirmation e-mail carries a link.
+//! 2. The link verifies the address; a second e-mail gives the **identification code** and what
+//!    to ask for at a Czech POINT office.
+//! 3. A Czech POINT clerk checks the citizen's document and records the request to provide
+//!    reference data from the register to DIA (IČO [`RECIPIENT_ICO`]) with the code as its
+//!    message; [`activate`] then binds the account to the person found and enables it.
+//!
+//! A mistyped code finds no registration: the request stays with the register and the account
+//! waits (the clerk is told, so the request can be made again with the right code).
+
+use rand::Rng;
+
+use crate::authn::password::PasswordHasher;
+use crate::clock::Timestamp;
+use crate::model::person::{Email, Phone};
+use crate::model::{NiaRegistration, Person, Profile, RegistrationState, User};
+use crate::notify::{Notifier, NotifyError};
+use crate::secret;
+use crate::store::{StoreError, Stores};
+
+/// The recipient of the Czech POINT request that activates NIA ID: Digitální a informační
+/// agentura.
+pub const RECIPIENT_ICO: &str = "17651921";
+/// The recipient's name, as the clerk's form shows it.
+pub const RECIPIENT_NAME: &str = "Digitální a informační agentura";
+/// How long the confirmation link works: three days.
+pub const LINK_TTL: i64 = 3 * 24 * 3600;
+/// The identification code's length and alphabet (no 0/O, 1/I/L to misread at the counter).
+const CODE_LENGTH: usize = 12;
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const USERNAME_MAX: usize = 64;
+const PASSWORD_MIN: usize = 8;
+const PASSWORD_MAX: usize = 128;
+
+/// What the citizen filled in.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationForm {
+    pub username: String,
+    pub password: String,
+    pub password_again: String,
+    pub email: String,
+    pub phone: String,
+    pub terms_accepted: bool,
+}
+
+/// A field of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Username,
+    Password,
+    PasswordAgain,
+    Email,
+    Phone,
+    Terms,
+}
+
+impl Field {
+    /// The form's name of the field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::PasswordAgain => "password_again",
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::Terms => "terms",
+        }
+    }
+}
+
+/// What is wrong with a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    /// Not of the field's form (an e-mail address, a +420 number, the username's characters).
+    Malformed,
+    TooLong,
+    /// A password shorter than [`PASSWORD_MIN`] or without a lower-case letter, an upper-case
+    /// letter and a digit.
+    Weak,
+    /// The repeated password differs.
+    Mismatch,
+    /// The username belongs to another account.
+    Taken,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("{}: {problem:?}", field.name())]
+    Invalid { field: Field, problem: Problem },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("sending the e-mail failed: {0}")]
+    Notify(#[from] NotifyError),
+    #[error("hashing the password failed: {0}")]
+    Password(String),
+}
+
+fn invalid(field: Field, problem: Problem) -> RegistrationError {
+    RegistrationError::Invalid { field, problem }
+}
+
+/// The checked form: the first problem found, in the form's order.
+fn check(form: &RegistrationForm) -> Result<(String, Email, Phone), RegistrationError> {
+    let username = form.username.trim();
+    if username.is_empty() {
+        return Err(invalid(Field::Username, Problem::Missing));
+    }
+    if username.chars().count() > USERNAME_MAX {
+        return Err(invalid(Field::Username, Problem::TooLong));
+    }
+    if !username.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
+        return Err(invalid(Field::Username, Problem::Malformed));
+    }
+    let password = &form.password;
+    if password.is_empty() {
+        return Err(invalid(Field::Password, Problem::Missing));
+    }
+    if password.chars().count() > PASSWORD_MAX {
+        return Err(invalid(Field::Password, Problem::TooLong));
+    }
+    let strong = password.chars().count() >= PASSWORD_MIN
+        && password.chars().any(char::is_lowercase)
+        && password.chars().any(char::is_uppercase)
+        && password.chars().any(|c| c.is_ascii_digit());
+    if !strong {
+        return Err(invalid(Field::Password, Problem::Weak));
+    }
+    if form.password_again != *password {
+        return Err(invalid(Field::PasswordAgain, Problem::Mismatch));
+    }
+    let email = match form.email.trim() {
+        "" => return Err(invalid(Field::Email, Problem::Missing)),
+        text => Email::parse(text).map_err(|_| invalid(Field::Email, Problem::Malformed))?,
+    };
+    let phone = match form.phone.trim() {
+        "" => return Err(invalid(Field::Phone, Problem::Missing)),
+        text => Phone::parse(text).map_err(|_| invalid(Field::Phone, Problem::Malformed))?,
+    };
+    if !phone.as_str().starts_with("+420") {
+        return Err(invalid(Field::Phone, Problem::Malformed));
+    }
+    if !form.terms_accepted {
+        return Err(invalid(Field::Terms, Problem::Missing));
+    }
+    Ok((username.to_owned(), email, phone))
+}
+
+/// Registers: the disabled account and its registration, and the confirmation e-mail with the
+/// link `{confirm_url}?token=…`.
+pub async fn register(
+    stores: &Stores,
+    passwords: &PasswordHasher,
+    notifier: &Notifier,
+    form: &RegistrationForm,
+    confirm_url: &str,
+    now: Timestamp,
+) -> Result<NiaRegistration, RegistrationError> {
+    let (username, email, phone) = check(form)?;
+    let password_hash = passwords.hash(&form.password).await.map_err(|e| RegistrationError::Password(e.to_string()))?;
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        username,
+        password_hash,
+        profile: Profile {
+            email: Some(email.to_string()),
+            email_verified: Some(false),
+            phone_number: Some(phone.as_str().to_owned()),
+            phone_number_verified: Some(false),
+            ..Profile::default()
+        },
+        updated_at: now,
+        created_at: now,
+        disabled: true,
+    };
+    let token = secret::random_token(32);
+    let registration = NiaRegistration {
+        user_id: user.id.clone(),
+        state: RegistrationState::AwaitingEmail,
+        email: email.to_string(),
+        phone: phone.as_str().to_owned(),
+        email_token: secret::digest(&token),
+        identification_code: None,
+        created_at: now,
+        expires_at: now + LINK_TTL,
+        verified_at: None,
+        activated_at: None,
+        person_id: None,
+    };
+    stores.registrations.register(&user, &registration, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => invalid(Field::Username, Problem::Taken),
+        other => other.into(),
+    })?;
+    let link = format!("{confirm_url}?token={token}");
+    notifier
+        .send_email(
+            &registration.email,
+            "NIA ID: potvrzení e-mailové adresy / confirm your e-mail address",
+            &format!(
+                "Dobrý den,\n\nregistraci identifikačního prostředku NIA ID pro uživatele {username} dokončíte \
+                 potvrzením e-mailové adresy na tomto odkazu (platí 3 dny):\n\n{link}\n\n\
+                 To finish registering the NIA ID of the user {username}, confirm your e-mail address at the \
+                 link above (valid for 3 days).\n",
+                username = user.username,
+            ),
+        )
+        .await?;
+    tracing::info!(user_id = %user.id, "a NIA ID registration awaits its e-mail");
+    Ok(registration)
+}
+
+/// What following the confirmation link did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirmation {
+    /// The address is verified and the identification code sent.
+    Confirmed(NiaRegistration),
+    /// The link was followed before; the code went out then.
+    AlreadyConfirmed(NiaRegistration),
+    /// The link lapsed (register again).
+    Expired,
+    /// No registration has this link (mistyped, or lapsed and removed).
+    Unknown,
+}
+
+/// Follows the confirmation link: verifies the address and sends the identification code with
+/// what to do at Czech POINT.
+pub async fn confirm(
+    stores: &Stores,
+    notifier: &Notifier,
+    token: &str,
+    now: Timestamp,
+) -> Result<Confirmation, RegistrationError> {
+    let Some(stored) = stores.registrations.by_email_token(&secret::digest(token)).await? else {
+        return Ok(Confirmation::Unknown);
+    };
+    if stored.state != RegistrationState::AwaitingEmail {
+        return Ok(Confirmation::AlreadyConfirmed(stored));
+    }
+    if stored.expires_at <= now {
+        return Ok(Confirmation::Expired);
+    }
+    let mut confirmed = stored.clone();
+    confirmed.state = RegistrationState::AwaitingIdentity;
+    confirmed.verified_at = Some(now);
+    // A code taken already (one chance in 31^12) is drawn again.
+    for _ in 0..3 {
+        confirmed.identification_code = Some(identification_code());
+        match stores.registrations.advance(&confirmed, RegistrationState::AwaitingEmail).await {
+            Ok(true) => {
+                send_code(notifier, &confirmed).await?;
+                tracing::info!(user_id = %confirmed.user_id, "a NIA ID registration awaits identity");
+                return Ok(Confirmation::Confirmed(confirmed));
+            }
+            // Another click of the same link won the race.
+            Ok(false) => {
+                let now_stored = stores.registrations.of_user(&stored.user_id).await?;
+                return Ok(now_stored.map_or(Confirmation::Unknown, Confirmation::AlreadyConfirmed));
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict("no free identification code".into()).into())
+}
+
+/// The second e-mail: the code and the request to ask for at Czech POINT.
+async fn send_code(notifier: &Notifier, registration: &NiaRegistration) -> Result<(), NotifyError> {
+    let code = registration.identification_code.as_deref().unwrap_or_default();
+    notifier
+        .send_email(
+            &registration.email,
+            "NIA ID: identifikační kód / your identification code",
+            &format!(
+                "Dobrý den,\n\nvaše e-mailová adresa je ověřena. Váš IDENTIFIKAČNÍ KÓD: {code}\n\n\
+                 Registraci dokončíte na kterémkoli pracovišti Czech POINT s platným dokladem totožnosti. \
+                 Požádejte o „Žádost o poskytnutí referenčních údajů z registru obyvatel jiné osobě“:\n\
+                 - příjemce: IČO {RECIPIENT_ICO} ({RECIPIENT_NAME}),\n\
+                 - souhlas: jednorázový,\n\
+                 - rozsah údajů: všechny,\n\
+                 - zpráva pro příjemce: identifikační kód {code}.\n\
+                 Před podpisem zkontrolujte, že je identifikační kód zapsán správně.\n\n\
+                 Your e-mail address is verified. Your IDENTIFICATION CODE: {code}\n\
+                 Visit any Czech POINT office with your identity document and ask for the \"Request to provide \
+                 reference data from the Registry of Inhabitants to another person\": recipient IČO \
+                 {RECIPIENT_ICO} ({RECIPIENT_NAME}), one-time consent, scope \"všechny\", message: the \
+                 identification code {code}. Check that the code is written correctly before you sign.\n"
+            ),
+        )
+        .await
+}
+
+/// A fresh identification code.
+fn identification_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LENGTH).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+}
+
+/// What a Czech POINT request carrying `code` did to NIA ID's registrations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Activation {
+    /// The account `username` is the person's and can log in.
+    Activated { user_id: String, username: String },
+    /// No registration awaits this code: mistyped, or the address is not yet confirmed.
+    NoRegistration,
+    /// The registration with this code is active already.
+    AlreadyActive,
+}
+
+/// Whether `message` can be an identification code (the request's message is free text: the
+/// clerk may have typed spaces or lower case).
+pub fn normalised_code(message: &str) -> String {
+    message.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase()
+}
+
+/// Activates the registration awaiting identity whose code is `message`: binds its account to
+/// `person` (the register's names and date of birth become the account's) and enables it.
+pub async fn activate(
+    stores: &Stores,
+    message: &str,
+    person: &Person,
+    now: Timestamp,
+) -> Result<Activation, StoreError> {
+    let Some(mut registration) = stores.registrations.by_code(&normalised_code(message)).await? else {
+        return Ok(Activation::NoRegistration);
+    };
+    match registration.state {
+        RegistrationState::Active => return Ok(Activation::AlreadyActive),
+        RegistrationState::AwaitingEmail => return Ok(Activation::NoRegistration),
+        RegistrationState::AwaitingIdentity => {}
+    }
+    let Some(mut account) = stores.users.get(&registration.user_id).await? else {
+        return Ok(Activation::NoRegistration);
+    };
+    registration.state = RegistrationState::Active;
+    registration.activated_at = Some(now);
+    registration.person_id = Some(person.id().to_owned());
+    let profile = &mut account.profile;
+    profile.given_name = Some(person.given_names().to_owned());
+    profile.family_name = Some(person.family_name().to_owned());
+    profile.name = Some(format!("{} {}", person.given_names(), person.family_name()));
+    profile.birthdate = Some(person.birth_date().to_string());
+    profile.email_verified = Some(true);
+    account.updated_at = now;
+    account.disabled = false;
+    if !stores.registrations.activate(&registration, &account).await? {
+        return Ok(Activation::AlreadyActive);
+    }
+    tracing::info!(user_id = %account.id, "a NIA ID registration was activated");
+    Ok(Activation::Activated { user_id: account.id, username: account.username })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::clock::{Clock, ManualClock};
+use crate::config::{NotifierConfig, PasswordConfig};
+use crate::model::PersonRecord;
+use crate::store::sqlite::SqliteStore;
+
+const CONFIRM_URL: &str = "https://nia.example/ProfileRegistration/confirm";
+
+struct World {
+    stores: Stores,
+    notifier: Notifier,
+    passwords: PasswordHasher,
+    clock: ManualClock,
+}
+
+async fn world() -> World {
+    let stores = Stores::from_one(SqliteStore::memory().await.unwrap());
+    let clock = ManualClock::default();
+    let notifier =
+        Notifier::new(&NotifierConfig::default(), None, stores.outbox.clone(), Arc::new(clock.clone())).unwrap();
+    let passwords =
+        PasswordHasher::new(&PasswordConfig { memory_kib: 64, iterations: 1, max_concurrent: 2, ..Default::default() })
+            .unwrap();
+    World { stores, notifier, passwords, clock }
+}
+
+fn form(username: &str) -> RegistrationForm {
+    RegistrationForm {
+        username: username.into(),
+        password: "Heslo-2026".into(),
+        password_again: "Heslo-2026".into(),
+        email: "olena@example.cz".into(),
+        phone: "+420 601 123 456".into(),
+        terms_accepted: true,
+    }
+}
+
+fn olena() -> Person {
+    let record: PersonRecord = serde_json::from_value(serde_json::json!({
+        "id": "per-olena",
+        "given_names": "Olena",
+        "family_name": "Kovalenko",
+        "birth_date": "1990-07-02",
+        "birth_place": "Kyjiv",
+        "birth_country": "UA",
+        "sex": "F",
+        "citizenship": ["UA"],
+        "documents": [{ "type": "IR", "number": "RP1234567", "valid_until": "2030-01-01" }],
+    }))
+    .unwrap();
+    Person::parse(&record).unwrap()
+}
+
+impl World {
+    async fn register(&self, form: &RegistrationForm) -> Result<NiaRegistration, RegistrationError> {
+        register(&self.stores, &self.passwords, &self.notifier, form, CONFIRM_URL, self.clock.now()).await
+    }
+
+    /// The newest e-mail's body.
+    async fn last_email(&self) -> String {
+        self.stores.outbox.recent(Some("olena@example.cz"), 1).await.unwrap().remove(0).body
+    }
+
+    /// The token of the confirmation link in the newest e-mail.
+    async fn link_token(&self) -> String {
+        let body = self.last_email().await;
+        let start = body.find("?token=").expect("a link") + "?token=".len();
+        body[start..].split_whitespace().next().unwrap().to_owned()
+    }
+}
+
+fn problem(result: Result<NiaRegistration, RegistrationError>) -> (Field, Problem) {
+    match result {
+        Err(RegistrationError::Invalid { field, problem }) => (field, problem),
+        other => panic!("expected a refused field, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_registration_is_confirmed_by_its_link_and_activated_by_the_czech_point_request() {
+    let w = world().await;
+    let registration = w.register(&form("olena.k")).await.unwrap();
+    let account = w.stores.users.get(&registration.user_id).await.unwrap().unwrap();
+    assert!(account.disabled, "the account waits");
+    assert!(w.last_email().await.contains(CONFIRM_URL));
+
+    let token = w.link_token().await;
+    let Confirmation::Confirmed(confirmed) = confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap()
+    else {
+        panic!("not confirmed")
+    };
+    let code = confirmed.identification_code.clone().unwrap();
+    assert_eq!(code.len(), 12);
+    let email = w.last_email().await;
+    assert!(email.contains(&code) && email.contains("17651921") && email.contains("všechny"), "{email}");
+    // The link again: confirmed before, no new code.
+    let again = confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap();
+    assert_eq!(again, Confirmation::AlreadyConfirmed(confirmed.clone()));
+
+    w.stores.persons.insert(&olena()).await.unwrap();
+    // The clerk typed it with spaces and in lower case.
+    let typed = format!("{} {}", &code[..6].to_lowercase(), &code[6..]);
+    let activation = activate(&w.stores, &typed, &olena(), w.clock.now()).await.unwrap();
+    assert_eq!(
+        activation,
+        Activation::Activated { user_id: registration.user_id.clone(), username: "olena.k".into() }
+    );
+    let account = w.stores.users.get(&registration.user_id).await.unwrap().unwrap();
+    assert!(!account.disabled);
+    assert_eq!(account.profile.family_name.as_deref(), Some("Kovalenko"));
+    assert_eq!(account.profile.birthdate.as_deref(), Some("1990-07-02"));
+    assert_eq!(w.stores.persons.person_of_account(&account.id).await.unwrap().as_deref(), Some("per-olena"));
+    let stored = w.stores.registrations.of_user(&account.id).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.person_id.as_deref()), (RegistrationState::Active, Some("per-olena")));
+    assert_eq!(activate(&w.stores, &code, &olena(), w.clock.now()).await.unwrap(), Activation::AlreadyActive);
+}
+
+#[tokio::test]
+async fn a_mistyped_code_or_an_unconfirmed_registration_activates_nothing() {
+    let w = world().await;
+    let registration = w.register(&form("olena.k")).await.unwrap();
+    assert_eq!(activate(&w.stores, "ABCDEFGHJKMN", &olena(), w.clock.now()).await.unwrap(), Activation::NoRegistration);
+    let token = w.link_token().await;
+    confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap();
+    assert_eq!(activate(&w.stores, "", &olena(), w.clock.now()).await.unwrap(), Activation::NoRegistration);
+    assert!(w.stores.users.get(&registration.user_id).await.unwrap().unwrap().disabled);
+}
+
+#[tokio::test]
+async fn a_lapsed_link_confirms_nothing_and_frees_the_username() {
+    let w = world().await;
+    w.register(&form("olena.k")).await.unwrap();
+    let token = w.link_token().await;
+    assert_eq!(problem(w.register(&form("olena.k")).await), (Field::Username, Problem::Taken));
+    w.clock.advance(LINK_TTL);
+    assert_eq!(confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap(), Confirmation::Expired);
+    assert_eq!(confirm(&w.stores, &w.notifier, "nonsense", w.clock.now()).await.unwrap(), Confirmation::Unknown);
+    let again = w.register(&form("olena.k")).await.unwrap();
+    assert_eq!(w.stores.users.find_by_username("olena.k").await.unwrap().unwrap().id, again.user_id);
+    assert_eq!(confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap(), Confirmation::Unknown);
+}
+
+#[tokio::test]
+async fn each_bad_field_is_named_and_nothing_is_stored() {
+    let w = world().await;
+    let cases: Vec<(RegistrationForm, Field, Problem)> = vec![
+        (RegistrationForm { username: " ".into(), ..form("x") }, Field::Username, Problem::Missing),
+        (form("olena k"), Field::Username, Problem::Malformed),
+        (form(&"o".repeat(65)), Field::Username, Problem::TooLong),
+        (RegistrationForm { password: "heslo".into(), password_again: "heslo".into(), ..form("a") }, Field::Password, Problem::Weak),
+        (
+            RegistrationForm { password: "heslohesl0".into(), password_again: "heslohesl0".into(), ..form("a") },
+            Field::Password,
+            Problem::Weak,
+        ),
+        (RegistrationForm { password_again: "Heslo-2027".into(), ..form("a") }, Field::PasswordAgain, Problem::Mismatch),
+        (RegistrationForm { email: "olena.example.cz".into(), ..form("a") }, Field::Email, Problem::Malformed),
+        (RegistrationForm { phone: "".into(), ..form("a") }, Field::Phone, Problem::Missing),
+        (RegistrationForm { phone: "+421 905 123 456".into(), ..form("a") }, Field::Phone, Problem::Malformed),
+        (RegistrationForm { phone: "+420 123".into(), ..form("a") }, Field::Phone, Problem::Malformed),
+        (RegistrationForm { terms_accepted: false, ..form("a") }, Field::Terms, Problem::Missing),
+    ];
+    for (bad, field, expected) in cases {
+        assert_eq!(problem(w.register(&bad).await), (field, expected), "{bad:?}");
+    }
+    assert!(w.stores.users.list().await.unwrap().is_empty());
+    assert!(w.stores.outbox.recent(None, 10).await.unwrap().is_empty());
+}
