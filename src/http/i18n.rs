@@ -21,6 +21,7 @@ mod login;
 mod logout;
 pub mod meg;
 mod mojeid;
+pub mod registration;
 mod scope;
 mod select;
 mod site;
@@ -138,6 +139,7 @@ pub struct Texts {
     pub scope: scope::Scopes,
     pub landing: landing::Landing,
     pub login: login::Login,
+    pub registration: registration::Registration,
 }
 
 static CS: Texts = Texts {
@@ -156,6 +158,7 @@ static CS: Texts = Texts {
     scope: scope::CS,
     landing: landing::CS,
     login: login::CS,
+    registration: registration::CS,
 };
 
 static EN: Texts = Texts {
@@ -174,6 +177,7 @@ static EN: Texts = Texts {
     scope: scope::EN,
     landing: landing::EN,
     login: login::EN,
+    registration: registration::EN,
 };
 
 /// The strings of one language.

@@ -146,6 +146,10 @@ fn render(
         banks: provider.config.banks.iter().map(|b| BankChoice { id: b.id.clone(), name: b.name.clone() }).collect(),
         bank_action: loaded.page.url(provider.persona.paths.login_bank),
         mojeid_action: loaded.page.url(provider.persona.paths.login_mojeid),
+        registration: match provider.persona.nia_id_registration {
+            Some(path) if chosen == Means::NiaId => Some(loaded.page.url(path)),
+            _ => None,
+        },
     };
     let status = match error {
         None => StatusCode::OK,

@@ -23,6 +23,7 @@ pub mod login_mojeid;
 pub mod login_sms;
 pub mod logout;
 pub mod meg_device;
+pub mod nia_registration;
 pub mod page_context;
 pub mod pages;
 pub mod registration;
@@ -161,6 +162,12 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         Some(surface) => routes
             .route(surface.sso, get(saml::sso_get).post(saml::sso_post))
             .route(surface.metadata, get(saml::metadata)),
+        None => routes,
+    };
+    let routes = match provider.persona.nia_id_registration {
+        Some(path) => routes
+            .route(path, get(nia_registration::show).post(nia_registration::submit))
+            .route(&format!("{path}/confirm"), get(nia_registration::confirm)),
         None => routes,
     };
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);

@@ -58,6 +58,7 @@ use askama::Template;
 use super::i18n::meg as meg_texts;
 use super::i18n::{self, Locale, Texts};
 use crate::model::{CardRefusal, Client, MegRefusal};
+use crate::validation::nia_id::{Field, Problem};
 
 /// Shown if a template fails to render, which would be a bug; it contains no request data.
 const FALLBACK: &str = "<!DOCTYPE html>\n<html lang=\"cs\"><head><meta charset=\"utf-8\">\
@@ -229,6 +230,8 @@ pub struct LoginPage {
     pub bank_action: String,
     /// With NIA's mojeID means chosen: where its form posts (off to mojeID).
     pub mojeid_action: String,
+    /// With NIA ID chosen at a face that registers it: where to register one.
+    pub registration: Option<String>,
 }
 
 impl LoginPage {
@@ -669,6 +672,7 @@ mod tests {
             banks: Vec::new(),
             bank_action: String::new(),
             mojeid_action: String::new(),
+            registration: None,
         }
     }
 
@@ -952,5 +956,80 @@ mod tests {
         assert_eq!(html.matches("<script").count(), 1);
         assert!(html.contains("<noscript>"));
         assert!(html.contains(r#"<button type="submit">"#));
+    }
+}
+
+/// NIA ID's registration: the form, or where the registration has got to.
+#[derive(Debug, Template)]
+#[template(path = "registration.html")]
+pub struct RegistrationPage {
+    pub locale: Locale,
+    pub base: String,
+    pub action: String,
+    pub csrf: String,
+    pub view: RegistrationView,
+    /// What was typed (never the passwords), to fill the form in again.
+    pub username: String,
+    pub email: String,
+    pub phone: String,
+    /// The field at fault and what is wrong with it.
+    pub invalid: Option<(Field, Problem)>,
+    /// Said above the form (an out-of-date form, too many registrations).
+    pub alert: Option<RegistrationAlert>,
+}
+
+/// Which of the registration's pages this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationView {
+    Form,
+    /// The confirmation e-mail went out.
+    Sent,
+    /// The link verified the address; the code went out.
+    Confirmed,
+    Expired,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationAlert {
+    Outdated,
+    TooMany,
+}
+
+impl RegistrationPage {
+    pub fn render(&self) -> String {
+        render_or_fallback(self, "registration")
+    }
+
+    fn t(&self) -> &'static Texts {
+        i18n::texts(self.locale)
+    }
+
+    fn alert_text(&self) -> Option<&'static str> {
+        let t = &self.t().registration;
+        match (self.alert, self.invalid) {
+            (Some(RegistrationAlert::Outdated), _) => Some(t.outdated),
+            (Some(RegistrationAlert::TooMany), _) => Some(t.too_many),
+            (None, Some(_)) => Some(t.fix_fields),
+            (None, None) => None,
+        }
+    }
+
+    /// The message under the field `name`, if it is the one at fault.
+    fn problem_of(&self, name: &str) -> Option<&'static str> {
+        let t = &self.t().registration;
+        let (field, problem) = self.invalid.filter(|(field, _)| field.name() == name)?;
+        Some(match (field, problem) {
+            (Field::Terms, _) => t.terms_missing,
+            (_, Problem::Missing) => t.missing,
+            (Field::Username, Problem::TooLong) => t.username_too_long,
+            (Field::Username, Problem::Taken) => t.username_taken,
+            (Field::Username, _) => t.username_malformed,
+            (Field::Password, Problem::TooLong) => t.password_too_long,
+            (Field::Password, _) => t.password_weak,
+            (Field::PasswordAgain, _) => t.password_mismatch,
+            (Field::Email, _) => t.email_malformed,
+            (Field::Phone, _) => t.phone_malformed,
+        })
     }
 }

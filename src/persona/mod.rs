@@ -85,6 +85,9 @@ pub struct Persona {
     /// login page does), when it has one (`authn::mojeid_federation`). The face's own mojeID +
     /// WebAuthn login is then not offered beside it.
     pub federates_mojeid: bool,
+    /// Where the face offers NIA ID's online registration (NIA's `/ProfileRegistration`), if it
+    /// does; the confirmation link is `{path}/confirm`.
+    pub nia_id_registration: Option<&'static str>,
     /// How this face shows its encrypted ID tokens.
     pub encryption: EncryptionStyle,
     /// The SAML 2.0 identity provider the face also is (`src/saml/`), if any: NIA's.
@@ -203,6 +206,7 @@ impl Persona {
             shares_sessions: true,
             password_acr: Loa::Low,
             federates_mojeid: false,
+            nia_id_registration: None,
             encryption: EncryptionStyle::STANDARD,
             saml: None,
         }
@@ -234,6 +238,7 @@ impl Persona {
             .into_iter()
             .chain(pages)
             .chain(saml)
+            .chain(self.nia_id_registration)
             .chain(["/static", "/healthz", "/readyz", "/metrics", "/dev"]);
         routes.map(str::to_owned).collect()
     }

@@ -45,6 +45,7 @@ pub(super) fn persona(issuer: Option<&str>, base_url: &str) -> Persona {
         // The password alone; a security key makes it substantial or high.
         password_acr: Loa::Low,
         federates_mojeid: false,
+        nia_id_registration: None,
         encryption: EncryptionStyle::STANDARD,
         saml: None,
     }

@@ -76,6 +76,8 @@ pub(super) fn persona(issuer: &str, base_url: &str) -> Persona {
         password_acr: Loa::Low,
         // NIA's "mojeID" is a login at mojeID (reference §5: substantial, or high).
         federates_mojeid: true,
+        // Where identitaobcana.cz registers a NIA ID.
+        nia_id_registration: Some("/ProfileRegistration"),
         // NIA's discovery lists no encryption and its JWE header names no key.
         encryption: EncryptionStyle { advertised: false, names_key: false },
         saml: Some(SAML),

@@ -28,8 +28,8 @@ use tokio::sync::{broadcast, mpsc};
 use crate::clock::Timestamp;
 use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
-    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message, NiaRegistration,
-    Person, RefreshToken, RegistrationState, SecurityKeyRecord, ServiceProvider, Session, User,
+    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message,
+    NiaRegistration, Person, RefreshToken, RegistrationState, SecurityKeyRecord, ServiceProvider, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]

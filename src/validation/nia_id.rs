@@ -11,6 +11,8 @@
 //! A mistyped code finds no registration: the request stays with the register and the account
 //! waits (the clerk is told, so the request can be made again with the right code).
 
+use std::net::IpAddr;
+
 use rand::Rng;
 
 use crate::authn::password::PasswordHasher;
@@ -34,6 +36,10 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const USERNAME_MAX: usize = 64;
 const PASSWORD_MIN: usize = 8;
 const PASSWORD_MAX: usize = 128;
+/// Registrations from one address per [`SOURCE_WINDOW`]: each sends an e-mail and hashes a
+/// password, so the count is reserved before either.
+pub const REGISTRATIONS_PER_SOURCE: u32 = 10;
+pub const SOURCE_WINDOW: i64 = 3600;
 
 /// What the citizen filled in.
 #[derive(Debug, Clone, Default)]
@@ -97,6 +103,9 @@ pub enum RegistrationError {
     Notify(#[from] NotifyError),
     #[error("hashing the password failed: {0}")]
     Password(String),
+    /// [`REGISTRATIONS_PER_SOURCE`] registrations came from this address in the window.
+    #[error("too many registrations from this address")]
+    TooMany { retry_at: Timestamp },
 }
 
 fn invalid(field: Field, problem: Problem) -> RegistrationError {
@@ -149,17 +158,31 @@ fn check(form: &RegistrationForm) -> Result<(String, Email, Phone), Registration
     Ok((username.to_owned(), email, phone))
 }
 
-/// Registers: the disabled account and its registration, and the confirmation e-mail with the
-/// link `{confirm_url}?token=…`.
+/// Where a registration comes from and goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The browser's address: registrations from one are limited.
+    pub source: IpAddr,
+    /// The absolute URL of the confirmation page; the e-mail's link is `{confirm_url}?token=…`.
+    pub confirm_url: &'a str,
+    pub now: Timestamp,
+}
+
+/// Registers: the disabled account and its registration, and the confirmation e-mail.
 pub async fn register(
     stores: &Stores,
     passwords: &PasswordHasher,
     notifier: &Notifier,
     form: &RegistrationForm,
-    confirm_url: &str,
-    now: Timestamp,
+    request: Request<'_>,
 ) -> Result<NiaRegistration, RegistrationError> {
+    let Request { source, confirm_url, now } = request;
     let (username, email, phone) = check(form)?;
+    let key = format!("nia-registration:{source}");
+    let tally = stores.counters.tally(&key, now + SOURCE_WINDOW, now).await?;
+    if tally.count > REGISTRATIONS_PER_SOURCE {
+        return Err(RegistrationError::TooMany { retry_at: tally.ends_at });
+    }
     let password_hash = passwords.hash(&form.password).await.map_err(|e| RegistrationError::Password(e.to_string()))?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -195,7 +218,7 @@ pub async fn register(
         other => other.into(),
     })?;
     let link = format!("{confirm_url}?token={token}");
-    notifier
+    let sent = notifier
         .send_email(
             &registration.email,
             "NIA ID: potvrzení e-mailové adresy / confirm your e-mail address",
@@ -207,7 +230,13 @@ pub async fn register(
                 username = user.username,
             ),
         )
-        .await?;
+        .await;
+    if let Err(e) = sent {
+        // Without its link the registration could never be confirmed: it is taken back, so the
+        // citizen can simply send the form again.
+        stores.users.delete(&user.id).await?;
+        return Err(e.into());
+    }
     tracing::info!(user_id = %user.id, "a NIA ID registration awaits its e-mail");
     Ok(registration)
 }

@@ -28,6 +28,7 @@ mod multinode;
 mod nia;
 mod nia_id;
 mod nia_mojeid;
+mod nia_registration;
 mod nia_rp;
 mod outbox;
 mod pages;

@@ -268,7 +268,14 @@ mod tests {
             vec![vec![t("p1"), t("u1"), Value::Int(12)]],
             vec![vec![Value::Int(1), t(r#"{"seq":1}"#), t("u1"), Value::Int(13)]],
             vec![vec![t("nia"), t("https://sp.example/"), t(r#"{"entity_id":"https://sp.example/"}"#), Value::Int(13)]],
-            vec![vec![t("u1"), t("active"), t("ZGlnZXN0"), t("K7M2Q9X4T8W3"), t(r#"{"user_id":"u1"}"#), Value::Int(14)]],
+            vec![vec![
+                t("u1"),
+                t("active"),
+                t("ZGlnZXN0"),
+                t("K7M2Q9X4T8W3"),
+                t(r#"{"user_id":"u1"}"#),
+                Value::Int(14),
+            ]],
         ])
     }
 
@@ -289,9 +296,7 @@ mod tests {
         assert_eq!(text.lines().count(), 21, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
         assert!(
-            text.ends_with(
-                "\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"nia_registrations\":1}}\n"
-            ),
+            text.ends_with("\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"nia_registrations\":1}}\n"),
             "{text}"
         );
         assert_eq!(read_text(&text).unwrap(), dump);
@@ -382,8 +387,8 @@ mod tests {
                     "saml_sps",
                     "nia_registrations",
                 ]
-                    .iter()
-                    .any(|table| l.starts_with(&format!("{{\"table\":\"{table}\"")))
+                .iter()
+                .any(|table| l.starts_with(&format!("{{\"table\":\"{table}\"")))
             })
             .collect();
         let older =

@@ -21,7 +21,15 @@ impl RegistrationStore for SqliteStore {
             db.execute(
                 "INSERT INTO users (id, username, password_hash, profile, updated_at, created_at, disabled) \
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (&user.id, &user.username, &user.password_hash, &profile, user.updated_at, user.created_at, user.disabled),
+                (
+                    &user.id,
+                    &user.username,
+                    &user.password_hash,
+                    &profile,
+                    user.updated_at,
+                    user.created_at,
+                    user.disabled,
+                ),
             )?;
             db.execute(
                 "INSERT INTO nia_registrations (user_id, state, email_token, identification_code, record, expires_at) \

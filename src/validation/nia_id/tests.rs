@@ -7,6 +7,7 @@ use crate::model::PersonRecord;
 use crate::store::sqlite::SqliteStore;
 
 const CONFIRM_URL: &str = "https://nia.example/ProfileRegistration/confirm";
+const SOURCE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
 
 struct World {
     stores: Stores,
@@ -55,7 +56,8 @@ fn olena() -> Person {
 
 impl World {
     async fn register(&self, form: &RegistrationForm) -> Result<NiaRegistration, RegistrationError> {
-        register(&self.stores, &self.passwords, &self.notifier, form, CONFIRM_URL, self.clock.now()).await
+        let request = Request { source: SOURCE, confirm_url: CONFIRM_URL, now: self.clock.now() };
+        register(&self.stores, &self.passwords, &self.notifier, form, request).await
     }
 
     /// The newest e-mail's body.
@@ -103,10 +105,7 @@ async fn a_registration_is_confirmed_by_its_link_and_activated_by_the_czech_poin
     // The clerk typed it with spaces and in lower case.
     let typed = format!("{} {}", &code[..6].to_lowercase(), &code[6..]);
     let activation = activate(&w.stores, &typed, &olena(), w.clock.now()).await.unwrap();
-    assert_eq!(
-        activation,
-        Activation::Activated { user_id: registration.user_id.clone(), username: "olena.k".into() }
-    );
+    assert_eq!(activation, Activation::Activated { user_id: registration.user_id.clone(), username: "olena.k".into() });
     let account = w.stores.users.get(&registration.user_id).await.unwrap().unwrap();
     assert!(!account.disabled);
     assert_eq!(account.profile.family_name.as_deref(), Some("Kovalenko"));
@@ -149,13 +148,21 @@ async fn each_bad_field_is_named_and_nothing_is_stored() {
         (RegistrationForm { username: " ".into(), ..form("x") }, Field::Username, Problem::Missing),
         (form("olena k"), Field::Username, Problem::Malformed),
         (form(&"o".repeat(65)), Field::Username, Problem::TooLong),
-        (RegistrationForm { password: "heslo".into(), password_again: "heslo".into(), ..form("a") }, Field::Password, Problem::Weak),
+        (
+            RegistrationForm { password: "heslo".into(), password_again: "heslo".into(), ..form("a") },
+            Field::Password,
+            Problem::Weak,
+        ),
         (
             RegistrationForm { password: "heslohesl0".into(), password_again: "heslohesl0".into(), ..form("a") },
             Field::Password,
             Problem::Weak,
         ),
-        (RegistrationForm { password_again: "Heslo-2027".into(), ..form("a") }, Field::PasswordAgain, Problem::Mismatch),
+        (
+            RegistrationForm { password_again: "Heslo-2027".into(), ..form("a") },
+            Field::PasswordAgain,
+            Problem::Mismatch,
+        ),
         (RegistrationForm { email: "olena.example.cz".into(), ..form("a") }, Field::Email, Problem::Malformed),
         (RegistrationForm { phone: "".into(), ..form("a") }, Field::Phone, Problem::Missing),
         (RegistrationForm { phone: "+421 905 123 456".into(), ..form("a") }, Field::Phone, Problem::Malformed),
@@ -167,4 +174,19 @@ async fn each_bad_field_is_named_and_nothing_is_stored() {
     }
     assert!(w.stores.users.list().await.unwrap().is_empty());
     assert!(w.stores.outbox.recent(None, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn registrations_from_one_address_are_limited() {
+    let w = world().await;
+    for n in 0..REGISTRATIONS_PER_SOURCE {
+        w.register(&form(&format!("user{n}"))).await.unwrap();
+    }
+    let refused = w.register(&form("one.more")).await;
+    assert!(
+        matches!(refused, Err(RegistrationError::TooMany { retry_at }) if retry_at == w.clock.now() + SOURCE_WINDOW)
+    );
+    assert!(w.stores.users.find_by_username("one.more").await.unwrap().is_none());
+    w.clock.advance(SOURCE_WINDOW);
+    w.register(&form("one.more")).await.unwrap();
 }

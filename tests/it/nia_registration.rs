@@ -1,0 +1,141 @@
+//! NIA ID's online registration at the nia face (seed 000), as a citizen goes through it: the
+//! form at `/ProfileRegistration`, the confirmation link from the first e-mail, the
+//! identification code in the second, the account waiting (disabled) for Czech POINT; each bad
+//! field named on the form, an out-of-date form, an unknown or lapsed link.
+
+use crate::common;
+
+use common::{Browser, Landing, TestServer};
+
+const EMAIL: &str = "olena@example.cz";
+
+async fn start() -> TestServer {
+    TestServer::start_with(|config| {
+        config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
+    })
+    .await
+}
+
+fn at(server: &TestServer, path: &str) -> String {
+    server.url(&format!("/nia{path}"))
+}
+
+fn page(landing: Landing) -> (u16, String) {
+    match landing {
+        Landing::Page(status, html) => (status, html),
+        Landing::Redirect(to) => panic!("redirected to {to}"),
+    }
+}
+
+/// The newest e-mail to the citizen.
+async fn last_email(server: &TestServer) -> String {
+    let face = &server.provider.faces[0];
+    face.stores.outbox.recent(Some(EMAIL), 1).await.unwrap().into_iter().next().expect("an e-mail").body
+}
+
+fn link_in(body: &str) -> String {
+    let start = body.find("http").expect("a link");
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+const GOOD: &[(&str, &str)] = &[
+    ("username", "olena.k"),
+    ("password", "Heslo-2026"),
+    ("password_again", "Heslo-2026"),
+    ("email", EMAIL),
+    ("phone", "+420 601 123 456"),
+    ("terms", "yes"),
+];
+
+fn with(field: &str, value: &str) -> Vec<(&'static str, String)> {
+    GOOD.iter().map(|(k, v)| (*k, if *k == field { value.to_owned() } else { (*v).to_owned() })).collect()
+}
+
+#[tokio::test]
+async fn a_citizen_registers_confirms_the_address_and_gets_the_identification_code() {
+    let server = start().await;
+    let issuer = server.url("");
+    let browser = Browser::new();
+    let (status, form) = page(browser.visit(&issuer, &at(&server, "/ProfileRegistration")).await);
+    assert_eq!(status, 200);
+    assert!(form.contains("Registrace NIA ID") || form.contains("NIA ID registration"), "{form}");
+
+    let (status, sent) = page(browser.submit(&issuer, &form, "registration", GOOD).await);
+    assert_eq!(status, 200, "{sent}");
+    assert!(sent.contains("id=\"registration-sent\""), "{sent}");
+    let account = server.provider.stores.users.find_by_username("olena.k").await.unwrap().expect("the account");
+    assert!(account.disabled, "it waits for Czech POINT");
+
+    let link = link_in(&last_email(&server).await);
+    assert!(link.starts_with(&at(&server, "/ProfileRegistration/confirm?token=")), "{link}");
+    let (status, confirmed) = page(browser.visit(&issuer, &link).await);
+    assert_eq!(status, 200, "{confirmed}");
+    assert!(confirmed.contains("id=\"registration-confirmed\"") && confirmed.contains("17651921"), "{confirmed}");
+    let second = last_email(&server).await;
+    assert!(second.contains("IDENTIFIKAČNÍ KÓD") && second.contains("všechny"), "{second}");
+    // Following the link again says the same, without a new code.
+    let (status, _) = page(browser.visit(&issuer, &link).await);
+    assert_eq!(status, 200);
+    assert_eq!(last_email(&server).await, second);
+
+    // Until Czech POINT, the account cannot log in: the login refuses it like a wrong password.
+    let registered = server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap();
+    assert!(registered.disabled);
+}
+
+#[tokio::test]
+async fn each_bad_field_is_named_on_the_form_and_nothing_is_registered() {
+    let server = start().await;
+    let issuer = server.url("");
+    let browser = Browser::new();
+    let (_, form) = page(browser.visit(&issuer, &at(&server, "/ProfileRegistration")).await);
+    let cases = [
+        ("phone", "+421 905 123 456", "phone-problem"),
+        ("email", "olena.example.cz", "email-problem"),
+        ("password", "heslo", "password-problem"),
+        ("password_again", "Heslo-2027", "password_again-problem"),
+        ("username", "olena k", "username-problem"),
+    ];
+    for (field, value, problem) in cases {
+        let fields = with(field, value);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, html) = page(browser.submit(&issuer, &form, "registration", &fields).await);
+        assert_eq!(status, 400, "{field}: {html}");
+        assert!(html.contains(&format!("id=\"{problem}\"")), "{field}: {html}");
+        assert!(html.contains("value=\"olena.k\"") || field == "username", "what was typed stays: {html}");
+        assert!(!html.contains("Heslo-2026"), "a password is never sent back");
+    }
+    let no_terms: Vec<(&str, &str)> = GOOD.iter().copied().filter(|(k, _)| *k != "terms").collect();
+    let (status, html) = page(browser.submit(&issuer, &form, "registration", &no_terms).await);
+    assert_eq!(status, 400);
+    assert!(html.contains("id=\"terms-problem\""), "{html}");
+    assert!(server.provider.stores.users.find_by_username("olena.k").await.unwrap().is_none());
+    assert!(server.provider.stores.outbox.recent(Some(EMAIL), 1).await.unwrap().is_empty());
+
+    // A second registration of a username taken.
+    let (status, _) = page(browser.submit(&issuer, &form, "registration", GOOD).await);
+    assert_eq!(status, 200);
+    let (_, form) = page(browser.visit(&issuer, &at(&server, "/ProfileRegistration")).await);
+    let (status, html) = page(browser.submit(&issuer, &form, "registration", GOOD).await);
+    assert_eq!(status, 400);
+    assert!(html.contains("id=\"username-problem\""), "{html}");
+}
+
+#[tokio::test]
+async fn a_form_from_elsewhere_and_an_unknown_link_are_refused_with_a_page() {
+    let server = start().await;
+    let issuer = server.url("");
+    // A form posted without the browser's cookie (from another site, or a copied page).
+    let (_, form) = page(Browser::new().visit(&issuer, &at(&server, "/ProfileRegistration")).await);
+    let (status, html) = page(Browser::new().submit(&issuer, &form, "registration", GOOD).await);
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("id=\"registration-error\""), "{html}");
+    assert!(server.provider.stores.users.find_by_username("olena.k").await.unwrap().is_none());
+
+    let unknown = at(&server, "/ProfileRegistration/confirm?token=nonsense");
+    let (status, html) = page(Browser::new().visit(&issuer, &unknown).await);
+    assert_eq!(status, 404);
+    assert!(html.contains("id=\"registration-unknown\""), "{html}");
+    let (status, _) = page(Browser::new().visit(&issuer, &at(&server, "/ProfileRegistration/confirm")).await);
+    assert_eq!(status, 404);
+}
