@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::{CliError, print};
 use crate::model::AuditRecord;
 use crate::oidc::Provider;
+use crate::validation::actor::Actor;
 use crate::validation::audit::{self, Verdict};
 
 #[derive(Debug, Subcommand)]
@@ -92,10 +93,9 @@ pub async fn run(provider: &Provider, cmd: AuditCommand) -> Result<(), CliError>
 /// Records a decision made on the command line by the operator running it (an administrator),
 /// about `subject` (an account or person id).
 pub async fn operator(provider: &Provider, action: &str, subject: Option<&str>, detail: Value) -> Result<(), CliError> {
-    let name = std::env::var("USER").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "unknown".into());
     let record = AuditRecord {
         at: provider.now(),
-        actor: format!("operator:{name}"),
+        actor: operator_actor().who().to_owned(),
         role: "administrator".into(),
         action: action.into(),
         subject: subject.map(str::to_owned),
@@ -104,4 +104,11 @@ pub async fn operator(provider: &Provider, action: &str, subject: Option<&str>, 
     };
     audit::record(&*provider.stores.audit, record).await?;
     Ok(())
+}
+
+/// The operator running the command line, as the back office's domain records them: an
+/// administrator named by `$USER`, acting from `cli`.
+pub fn operator_actor() -> Actor {
+    let name = std::env::var("USER").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "unknown".into());
+    Actor::operator(&name)
 }

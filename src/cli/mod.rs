@@ -1,13 +1,15 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `registry`, `consent`, `card`, `audit`, `seed`, `export`, `import`, `migrate`), which print
+//! `registry`, `consent`, `card`, `audit`, `clerk`, `czech-point`, `seed`, `export`, `import`, `migrate`), which print
 //! JSON so scripts can read them, and `outbox`, which prints lines for people (JSON with `--json`).
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
 
 mod audit;
 mod card;
+mod clerk;
 mod clients;
 mod consents;
+mod czech_point;
 pub mod dev;
 mod keys;
 mod location;
@@ -68,6 +70,13 @@ pub enum Command {
     /// The audit log of decisions (clerks' and operators'): list, export, verify its chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The back office's clerks: add, list, change roles, disable, make an API token.
+    #[command(subcommand)]
+    Clerk(clerk::ClerkCommand),
+    /// Czech POINT: record a request to provide reference data to another person, or take one
+    /// as its recipient.
+    #[command(subcommand)]
+    CzechPoint(czech_point::CzechPointCommand),
     /// The register of inhabitants' test citizens: import a fixture, add, show, change, list,
     /// and link accounts to persons.
     #[command(subcommand)]
@@ -249,6 +258,8 @@ async fn run_on(
         Command::Registry(cmd) => registry::run(&provider, cmd).await,
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Audit(cmd) => audit::run(&provider, cmd).await,
+        Command::Clerk(cmd) => clerk::run(&provider, &authn, cmd).await,
+        Command::CzechPoint(cmd) => czech_point::run(&provider, cmd).await,
         Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&acting, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,

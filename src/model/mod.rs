@@ -9,7 +9,9 @@
 pub mod audit;
 pub mod authentication;
 pub mod card;
+pub mod clerk;
 pub mod client;
+pub mod czech_point;
 pub mod grant;
 pub mod interaction;
 pub mod loa;
@@ -26,7 +28,9 @@ pub mod user;
 pub use audit::{AuditEntry, AuditRecord};
 pub use authentication::Authentication;
 pub use card::{Card, CardStatus};
+pub use clerk::{Clerk, ClerkLogin, ClerkRecord, Role};
 pub use client::{AuthMethod, Client, SubjectType};
+pub use czech_point::CzechPointRequest;
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
 pub use interaction::{
     CardChallenge, CardOutcome, CardRefusal, Interaction, KeyCeremony, SmsChallenge, UpstreamPending,

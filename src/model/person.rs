@@ -416,6 +416,24 @@ impl Person {
     pub fn data_box(&self) -> Option<&DataBoxId> {
         self.data_box.as_ref()
     }
+
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+}
+
+impl Document {
+    pub fn kind(&self) -> DocumentKind {
+        self.kind
+    }
+
+    pub fn number(&self) -> &str {
+        &self.number
+    }
+
+    pub fn valid_until(&self) -> Date {
+        self.valid_until
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! [`Stores`] and run for each backend by [`conformance_suite!`]: the same answers, the same
 //! expiry, and — in the `racing_*` cases — the same at-most-once decisions under concurrency.
 
+mod back_office;
 mod persons;
 mod registrations;
 
@@ -15,6 +16,7 @@ use super::{
 use crate::clock::Timestamp;
 use crate::model::{Channel, Message};
 
+pub use back_office::*;
 pub use persons::*;
 pub use registrations::*;
 
@@ -86,6 +88,11 @@ macro_rules! conformance_suite {
             persons_import_all_or_nothing,
             accounts_belong_to_a_person_or_to_no_one,
             registrations_advance_once_activate_once_and_lapse,
+            clerks_are_kept_by_login_with_their_tokens,
+            back_office_sessions_are_kept_until_they_expire,
+            persons_are_found_by_document_number,
+            czech_point_requests_are_taken_once,
+            racing_czech_point_takes_have_one_winner,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {

@@ -217,6 +217,37 @@ pub const TABLES: &[Table] = {
             columns: &[col("face", Text), col("entity_id", Text), col("record", Json), col("created_at", Int)],
             key_columns: 2,
         },
+        // The back office: clerks before their tokens; the Czech POINT requests after the persons
+        // they are about.
+        Table {
+            name: "clerks",
+            columns: &[col("login", Text), col("data", Json), col("created_at", Int)],
+            key_columns: 1,
+        },
+        Table {
+            name: "clerk_tokens",
+            columns: &[col("digest", Text), col("login", Text), col("created_at", Int)],
+            key_columns: 1,
+        },
+        Table {
+            name: "backoffice_sessions",
+            columns: &[col("id", Text), col("data", Json), col("expires_at", Int)],
+            key_columns: 1,
+        },
+        Table {
+            name: "czech_point_requests",
+            columns: &[
+                col("id", Text),
+                col("person_id", Text),
+                col("recipient_ico", Text),
+                col("message", Text),
+                col("one_time", Bool),
+                col("data", Json),
+                col("created_at", Int),
+                nullable("taken_at", Int),
+            ],
+            key_columns: 1,
+        },
         // NIA ID's online registrations, each of an account above.
         Table {
             name: "nia_registrations",

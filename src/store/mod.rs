@@ -28,8 +28,9 @@ use tokio::sync::{broadcast, mpsc};
 use crate::clock::Timestamp;
 use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
-    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Client, Device, DeviceStatus, Interaction, Message,
-    NiaRegistration, Person, RefreshToken, RegistrationState, SecurityKeyRecord, ServiceProvider, Session, User,
+    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Clerk, Client, CzechPointRequest, Device, DeviceStatus,
+    Interaction, Message, NiaRegistration, Person, RefreshToken, RegistrationState, SecurityKeyRecord, ServiceProvider,
+    Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +93,8 @@ pub trait PersonStore: Send + Sync {
     async fn find_by_name(&self, family_name: &str, given_names: &str, birth_date: Date) -> StoreResult<Vec<Person>>;
     async fn find_by_birth_number(&self, number: &BirthNumber) -> StoreResult<Option<Person>>;
     async fn find_by_data_box(&self, data_box: &DataBoxId) -> StoreResult<Option<Person>>;
+    /// The persons holding an identity document of this number (of any type), by id.
+    async fn find_by_document(&self, number: &str) -> StoreResult<Vec<Person>>;
     /// At most `limit` persons whose id sorts after `after` (from the first when `None`), in
     /// byte order of their ids: the register a page at a time.
     async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<Person>>;
@@ -133,6 +136,49 @@ pub trait AuditStore: Send + Sync {
     async fn after(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>>;
     /// The entries about `subject` (a person or an account), oldest first.
     async fn about(&self, subject: &str) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// The back office's clerks and the API tokens made for them (kept in SQL, also when Redis holds
+/// the expiring data). A token is kept as its digest only.
+#[async_trait]
+pub trait ClerkStore: Send + Sync {
+    /// `Conflict` when the login is taken.
+    async fn insert(&self, clerk: &Clerk) -> StoreResult<()>;
+    async fn get(&self, login: &str) -> StoreResult<Option<Clerk>>;
+    /// Every clerk, by login.
+    async fn list(&self) -> StoreResult<Vec<Clerk>>;
+    /// Replaces the stored clerk with the same login; returns whether one existed.
+    async fn update(&self, clerk: &Clerk) -> StoreResult<bool>;
+    /// Keeps an API token's digest for the clerk `login`; `Conflict` when the digest is taken.
+    async fn insert_token(&self, digest: &str, login: &str, now: Timestamp) -> StoreResult<()>;
+    /// The clerk an API token (its digest) was made for.
+    async fn clerk_of_token(&self, digest: &str) -> StoreResult<Option<Clerk>>;
+}
+
+/// The back office's sessions (kept in SQL when there is no Redis; Redis has its own store):
+/// each an opaque record until it expires.
+#[async_trait]
+pub trait BackOfficeSessionStore: Send + Sync {
+    /// Inserts or replaces the record of session `id`.
+    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<()>;
+    /// Inserts the record unless the id is taken; returns whether it did.
+    async fn create(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool>;
+    /// The record, unless expired at `now`.
+    async fn load(&self, id: &str, now: Timestamp) -> StoreResult<Option<String>>;
+    async fn delete(&self, id: &str) -> StoreResult<()>;
+}
+
+/// The Czech POINT requests clerks record (kept in SQL, also when Redis holds the expiring data).
+#[async_trait]
+pub trait CzechPointStore: Send + Sync {
+    /// `Conflict` when the id is taken.
+    async fn insert(&self, request: &CzechPointRequest) -> StoreResult<()>;
+    /// Takes the oldest request to `recipient_ico` with exactly this message that is not yet
+    /// taken, in one atomic step: a one-time request is marked taken at `now` (of two racing
+    /// takes exactly one gets it), a repeated one stays. `None` when there is none.
+    async fn take(&self, recipient_ico: &str, message: &str, now: Timestamp) -> StoreResult<Option<CzechPointRequest>>;
+    /// The requests recorded for a person, oldest first.
+    async fn of_person(&self, person_id: &str) -> StoreResult<Vec<CzechPointRequest>>;
 }
 
 /// The SAML service providers registered from their metadata, each at one face (kept in SQL, also
@@ -474,6 +520,16 @@ impl Broadcast for LocalBroadcast {
     }
 }
 
+/// What a person's stored JSON holds for a document of this number, as a `LIKE` pattern: its
+/// lookup reads every person (there is no index on documents; a clerk's lookup, not a login's),
+/// and the caller checks the documents of what it finds. `None` for a number no document has
+/// (only capital letters and digits: nothing that `LIKE` would read as a wildcard).
+pub(crate) fn document_pattern(number: &str) -> Option<String> {
+    let plain =
+        (1..=20).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    plain.then(|| format!("%\"number\":\"{number}\"%"))
+}
+
 /// Every store the provider uses, as cheap handles.
 #[derive(Clone)]
 pub struct Stores {
@@ -482,6 +538,9 @@ pub struct Stores {
     pub persons: Arc<dyn PersonStore>,
     pub cards: Arc<dyn CardStore>,
     pub audit: Arc<dyn AuditStore>,
+    pub clerks: Arc<dyn ClerkStore>,
+    pub backoffice_sessions: Arc<dyn BackOfficeSessionStore>,
+    pub czech_point: Arc<dyn CzechPointStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
     pub saml_sps: Arc<dyn SamlSpStore>,
     pub registrations: Arc<dyn RegistrationStore>,
@@ -510,6 +569,9 @@ impl Stores {
             + PersonStore
             + CardStore
             + AuditStore
+            + ClerkStore
+            + BackOfficeSessionStore
+            + CzechPointStore
             + SecurityKeyStore
             + SamlSpStore
             + RegistrationStore
@@ -533,6 +595,9 @@ impl Stores {
             persons: store.clone(),
             cards: store.clone(),
             audit: store.clone(),
+            clerks: store.clone(),
+            backoffice_sessions: store.clone(),
+            czech_point: store.clone(),
             security_keys: store.clone(),
             saml_sps: store.clone(),
             registrations: store.clone(),

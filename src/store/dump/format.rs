@@ -268,13 +268,26 @@ mod tests {
             vec![vec![t("p1"), t("u1"), Value::Int(12)]],
             vec![vec![Value::Int(1), t(r#"{"seq":1}"#), t("u1"), Value::Int(13)]],
             vec![vec![t("nia"), t("https://sp.example/"), t(r#"{"entity_id":"https://sp.example/"}"#), Value::Int(13)]],
+            vec![vec![t("jana"), t(r#"{"login":"jana"}"#), Value::Int(14)]],
+            vec![vec![t("ZGlnZXN0"), t("jana"), Value::Int(14)]],
+            vec![vec![t("s1"), t(r#"{"clerk":"jana"}"#), Value::Int(15)]],
+            vec![vec![
+                t("cp1"),
+                t("per1"),
+                t("17651921"),
+                t("AB12CD34EF"),
+                Value::Bool(true),
+                t(r#"{"id":"cp1"}"#),
+                Value::Int(16),
+                Value::Null,
+            ]],
             vec![vec![
                 t("u1"),
                 t("active"),
                 t("ZGlnZXN0"),
                 t("K7M2Q9X4T8W3"),
                 t(r#"{"user_id":"u1"}"#),
-                Value::Int(14),
+                Value::Int(17),
             ]],
         ])
     }
@@ -293,10 +306,12 @@ mod tests {
     fn a_written_dump_reads_back_the_same() {
         let dump = sample();
         let text = written(&dump);
-        assert_eq!(text.lines().count(), 21, "{text}");
+        assert_eq!(text.lines().count(), 25, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
         assert!(
-            text.ends_with("\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"nia_registrations\":1}}\n"),
+            text.ends_with(
+                "\"audit_log\":1,\"saml_sps\":1,\"clerks\":1,\"clerk_tokens\":1,\"backoffice_sessions\":1,\"czech_point_requests\":1,\"nia_registrations\":1}}\n"
+            ),
             "{text}"
         );
         assert_eq!(read_text(&text).unwrap(), dump);
@@ -326,7 +341,7 @@ mod tests {
         assert!(err.to_string().contains("cut short"), "{err}");
         // The end line kept, a row lost.
         let err = read_text(&(lines[..5].join("\n") + "\n" + &lines[6..].join("\n"))).unwrap_err();
-        assert_eq!(err.line, 20, "{err}");
+        assert_eq!(err.line, 24, "{err}");
         assert!(err.to_string().contains("sessions"), "{err}");
         assert_eq!(read_text("").unwrap_err().line, 1);
     }
@@ -366,7 +381,7 @@ mod tests {
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("same primary key"), "{err}");
         let err = read_text(&(text.clone() + &lines[2..3].join(""))).unwrap_err();
-        assert_eq!(err.line, 22, "{err}");
+        assert_eq!(err.line, 26, "{err}");
     }
 
     /// An export made before the outbox (and the cards and security keys) existed reads as one
@@ -385,6 +400,10 @@ mod tests {
                     "meg_pairings",
                     "audit_log",
                     "saml_sps",
+                    "clerks",
+                    "clerk_tokens",
+                    "backoffice_sessions",
+                    "czech_point_requests",
                     "nia_registrations",
                 ]
                 .iter()
@@ -404,13 +423,21 @@ mod tests {
         let older = older.replacen(",\"meg_pairings\":[\"digest\",\"user_id\",\"expires_at\"]", "", 1);
         let older = older.replacen(",\"audit_log\":[\"seq\",\"entry\",\"subject\",\"at\"]", "", 1);
         let older = older.replacen(",\"saml_sps\":[\"face\",\"entity_id\",\"record\",\"created_at\"]", "", 1);
+        let older = older.replacen(",\"clerks\":[\"login\",\"data\",\"created_at\"]", "", 1);
+        let older = older.replacen(",\"clerk_tokens\":[\"digest\",\"login\",\"created_at\"]", "", 1);
+        let older = older.replacen(",\"backoffice_sessions\":[\"id\",\"data\",\"expires_at\"]", "", 1);
         let older = older.replacen(
             ",\"nia_registrations\":[\"user_id\",\"state\",\"email_token\",\"identification_code\",\"record\",\"expires_at\"]",
             "",
             1,
         );
         let older = older.replacen(
-            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"nia_registrations\":1}",
+            ",\"czech_point_requests\":[\"id\",\"person_id\",\"recipient_ico\",\"message\",\"one_time\",\"data\",\"created_at\",\"taken_at\"]",
+            "",
+            1,
+        );
+        let older = older.replacen(
+            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"clerks\":1,\"clerk_tokens\":1,\"backoffice_sessions\":1,\"czech_point_requests\":1,\"nia_registrations\":1}",
             "}",
             1,
         ) + "\n";
@@ -423,6 +450,7 @@ mod tests {
         assert_eq!(dump.counts()["meg_devices"], 0);
         assert_eq!(dump.counts()["saml_sps"], 0);
         assert_eq!(dump.counts()["nia_registrations"], 0);
+        assert_eq!(dump.counts()["czech_point_requests"], 0);
         assert_eq!(dump.rows[..10], sample().rows[..10]);
     }
 }

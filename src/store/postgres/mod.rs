@@ -14,6 +14,7 @@
 
 mod audit;
 mod cards;
+mod clerks;
 mod clients;
 mod codes;
 mod consents;

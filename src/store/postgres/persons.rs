@@ -138,6 +138,17 @@ impl PersonStore for PostgresStore {
         self.person_where("SELECT data FROM persons WHERE data_box = $1", data_box.as_str()).await
     }
 
+    async fn find_by_document(&self, number: &str) -> StoreResult<Vec<Person>> {
+        let Some(pattern) = crate::store::document_pattern(number) else { return Ok(Vec::new()) };
+        let found = self
+            .persons_where(
+                sqlx::query_scalar("SELECT data FROM persons WHERE data LIKE $1 ORDER BY id COLLATE \"C\"")
+                    .bind(pattern),
+            )
+            .await?;
+        Ok(found.into_iter().filter(|p| p.documents().iter().any(|d| d.number() == number)).collect())
+    }
+
     async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<Person>> {
         if !after.is_none_or(storable) {
             return Ok(Vec::new());

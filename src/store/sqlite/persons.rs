@@ -122,6 +122,12 @@ impl PersonStore for SqliteStore {
         self.person_where("SELECT data FROM persons WHERE data_box = ?", data_box.as_str()).await
     }
 
+    async fn find_by_document(&self, number: &str) -> StoreResult<Vec<Person>> {
+        let Some(pattern) = crate::store::document_pattern(number) else { return Ok(Vec::new()) };
+        let found = self.persons_where("SELECT data FROM persons WHERE data LIKE ? ORDER BY id", (pattern,)).await?;
+        Ok(found.into_iter().filter(|p| p.documents().iter().any(|d| d.number() == number)).collect())
+    }
+
     async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<Person>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.persons_where(

@@ -1,0 +1,153 @@
+//! Czech POINT: the clerk records the "request to provide reference data from the register of
+//! inhabitants to another person" for a person whose identity document they checked, and the
+//! recipient (NIA's registration, MEG's enrollment, mojeID) later takes it by its message.
+//!
+//! [`record`] finds the person by the number of the document the clerk holds, refuses a
+//! document that is not valid today, keeps the request and records the decision in the audit
+//! log. [`take`] is the recipient's one atomic step: a one-time request is given once.
+
+use serde_json::json;
+
+use crate::clock::Timestamp;
+use crate::model::clerk::Role;
+use crate::model::czech_point::{Consent, CzechPointRequest, DIA_ICO, RequestMessage, SCOPE_ALL};
+use crate::model::person::{Date, FieldError, Ico, Person};
+use crate::store::{AuditStore, CzechPointStore, PersonStore, StoreError};
+use crate::validation::actor::{Actor, Forbidden};
+use crate::validation::audit;
+
+/// What the clerk fills in; the recipient, the consent and the scope have the guide's defaults.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RequestForm {
+    /// The number of the identity document the clerk checked.
+    pub document_number: String,
+    /// The recipient's IČO; [`DIA_ICO`] when empty.
+    #[serde(default)]
+    pub recipient_ico: Option<String>,
+    /// `one_time` (the default) or `repeated`.
+    #[serde(default)]
+    pub consent: Option<String>,
+    /// The scope; [`SCOPE_ALL`] when empty.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The message to the recipient (the identification code).
+    pub message: String,
+}
+
+/// Why a request was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// A field does not read.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// No person of the register holds a document of this number.
+    #[error("document_number: no person of the register holds the document {0}")]
+    UnknownDocument(String),
+    /// The document expired (or more than one person holds the number: the register is wrong).
+    #[error("document_number: the document {number} is not valid (valid until {valid_until})")]
+    NotValid { number: String, valid_until: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The places a request touches.
+pub struct Places<'a> {
+    pub persons: &'a dyn PersonStore,
+    pub requests: &'a dyn CzechPointStore,
+    pub audit: &'a dyn AuditStore,
+}
+
+fn field(name: &str) -> impl FnOnce(String) -> FieldError + '_ {
+    move |problem| FieldError { field: name.to_owned(), problem }
+}
+
+/// A text given, or `None` when missing or blank.
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The calendar day (UTC) of `at`.
+pub fn day_of(at: Timestamp) -> Option<Date> {
+    let date = chrono::DateTime::from_timestamp(at, 0)?.date_naive();
+    use chrono::Datelike;
+    Date::new(u16::try_from(date.year()).ok()?, u8::try_from(date.month()).ok()?, u8::try_from(date.day()).ok()?)
+}
+
+/// Records the request of the person holding the document, as `actor` (a Czech POINT clerk),
+/// at `now`; the audit log gets the decision.
+pub async fn record(
+    places: &Places<'_>,
+    actor: &Actor,
+    form: &RequestForm,
+    now: Timestamp,
+) -> Result<(CzechPointRequest, Person), RecordError> {
+    let role = actor.require(&[Role::CzechPoint])?;
+    let recipient =
+        Ico::parse(given(form.recipient_ico.as_deref()).unwrap_or(DIA_ICO)).map_err(field("recipient_ico"))?;
+    let consent = Consent::parse(given(form.consent.as_deref()).unwrap_or("one_time")).map_err(field("consent"))?;
+    let scope = given(form.scope.as_deref()).unwrap_or(SCOPE_ALL);
+    if scope.chars().count() > 100 || scope.chars().any(char::is_control) {
+        return Err(field("scope")("at most 100 characters, without line breaks".into()).into());
+    }
+    let message = RequestMessage::parse(&form.message).map_err(field("message"))?;
+    let number = form.document_number.trim().to_uppercase();
+    if number.is_empty() {
+        return Err(field("document_number")("must not be empty".into()).into());
+    }
+    let holders = places.persons.find_by_document(&number).await?;
+    let [person] = holders.as_slice() else {
+        return Err(if holders.is_empty() {
+            RecordError::UnknownDocument(number)
+        } else {
+            RecordError::NotValid { number, valid_until: "held by more than one person".into() }
+        });
+    };
+    let Some(document) = person.documents().iter().find(|d| d.number() == number) else {
+        return Err(RecordError::UnknownDocument(number));
+    };
+    let today = day_of(now).ok_or_else(|| StoreError::Unavailable("the clock is out of range".into()))?;
+    if document.valid_until() < today {
+        return Err(RecordError::NotValid { number, valid_until: document.valid_until().to_string() });
+    }
+    let request = CzechPointRequest {
+        id: crate::secret::ordered_id(now),
+        person_id: person.id().to_owned(),
+        recipient_ico: recipient.to_string(),
+        consent,
+        scope: scope.to_owned(),
+        message,
+        document: format!("{} {}", document.kind().code(), number),
+        recorded_by: actor.who().to_owned(),
+        created_at: now,
+        taken_at: None,
+    };
+    places.requests.insert(&request).await?;
+    let detail = json!({
+        "request": request.id,
+        "recipient_ico": request.recipient_ico,
+        "consent": consent.code(),
+        "scope": request.scope,
+        "document": request.document,
+    });
+    audit::record(places.audit, actor.record(role, "czech_point.request", Some(person.id()), detail, now)).await?;
+    Ok((request, person.clone()))
+}
+
+/// Takes the request to `recipient_ico` with this message, for the recipient: the person it
+/// gives, or `None` when there is none (a mistyped code, or one already taken). A one-time
+/// request is given once, also when two nodes race for it.
+pub async fn take(
+    requests: &dyn CzechPointStore,
+    persons: &dyn PersonStore,
+    recipient_ico: &Ico,
+    message: &str,
+    now: Timestamp,
+) -> Result<Option<Person>, StoreError> {
+    let Ok(message) = RequestMessage::parse(message) else { return Ok(None) };
+    let Some(request) = requests.take(&recipient_ico.to_string(), message.as_str(), now).await? else {
+        return Ok(None);
+    };
+    persons.get(&request.person_id).await
+}
