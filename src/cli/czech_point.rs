@@ -11,6 +11,7 @@ use crate::model::czech_point::DIA_ICO;
 use crate::model::person::Ico;
 use crate::oidc::Provider;
 use crate::validation::czech_point::{self, Places, RequestForm};
+use crate::validation::nia_id::{self, Activation};
 
 #[derive(Debug, Subcommand)]
 pub enum CzechPointCommand {
@@ -54,7 +55,14 @@ pub async fn run(provider: &Provider, cmd: CzechPointCommand) -> Result<(), CliE
             let (request, _) = czech_point::record(&places, &operator_actor(), &form, now)
                 .await
                 .map_err(|e| CliError(e.to_string()))?;
-            print(&request)
+            // DIA processes the request at once: a NIA ID registration awaiting this code is
+            // activated.
+            let nia_id = match nia_id::deliver(stores, &request, now).await? {
+                Activation::Activated { username, .. } => json!({ "activated": username }),
+                Activation::AlreadyActive => json!({ "activated": null, "note": "already active" }),
+                Activation::NoRegistration => json!({ "activated": null }),
+            };
+            print(&json!({ "request": request, "nia_id": nia_id }))
         }
         CzechPointCommand::Take { message, recipient_ico } => {
             let ico = Ico::parse(&recipient_ico).map_err(|e| CliError(format!("--recipient-ico: {e}")))?;

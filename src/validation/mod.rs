@@ -3,6 +3,6 @@
 
 pub mod actor;
 pub mod audit;
-pub mod nia_id;
 pub mod clerks;
 pub mod czech_point;
+pub mod nia_id;

@@ -6,7 +6,7 @@
 //!    to ask for at a Czech POINT office.
 //! 3. A Czech POINT clerk checks the citizen's document and records the request to provide
 //!    reference data from the register to DIA (IČO [`RECIPIENT_ICO`]) with the code as its
-//!    message; [`activate`] then binds the account to the person found and enables it.
+//!    message; [`deliver`] then binds the account to the person found and enables it.
 //!
 //! A mistyped code finds no registration: the request stays with the register and the account
 //! waits (the clerk is told, so the request can be made again with the right code).
@@ -17,15 +17,18 @@ use rand::Rng;
 
 use crate::authn::password::PasswordHasher;
 use crate::clock::Timestamp;
+use crate::model::czech_point::DIA_ICO;
+use crate::model::person::Ico;
 use crate::model::person::{Email, Phone};
-use crate::model::{NiaRegistration, Person, Profile, RegistrationState, User};
+use crate::model::{CzechPointRequest, NiaRegistration, Profile, RegistrationState, User};
 use crate::notify::{Notifier, NotifyError};
 use crate::secret;
 use crate::store::{StoreError, Stores};
+use crate::validation::czech_point;
 
 /// The recipient of the Czech POINT request that activates NIA ID: Digitální a informační
 /// agentura.
-pub const RECIPIENT_ICO: &str = "17651921";
+pub const RECIPIENT_ICO: &str = DIA_ICO;
 /// The recipient's name, as the clerk's form shows it.
 pub const RECIPIENT_NAME: &str = "Digitální a informační agentura";
 /// How long the confirmation link works: three days.
@@ -327,32 +330,33 @@ fn identification_code() -> String {
     (0..CODE_LENGTH).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
 }
 
-/// What a Czech POINT request carrying `code` did to NIA ID's registrations.
+/// What a Czech POINT request did to NIA ID's registrations.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Activation {
     /// The account `username` is the person's and can log in.
     Activated { user_id: String, username: String },
-    /// No registration awaits this code: mistyped, or the address is not yet confirmed.
+    /// No registration awaits this message as its code: mistyped, the address not yet
+    /// confirmed, or a request for another purpose (MEG's enrollment, mojeID). The request stays
+    /// with the register for them.
     NoRegistration,
     /// The registration with this code is active already.
     AlreadyActive,
 }
 
-/// Whether `message` can be an identification code (the request's message is free text: the
-/// clerk may have typed spaces or lower case).
+/// The message as an identification code: the clerk may have typed spaces, dashes or lower case.
 pub fn normalised_code(message: &str) -> String {
     message.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase()
 }
 
-/// Activates the registration awaiting identity whose code is `message`: binds its account to
-/// `person` (the register's names and date of birth become the account's) and enables it.
-pub async fn activate(
-    stores: &Stores,
-    message: &str,
-    person: &Person,
-    now: Timestamp,
-) -> Result<Activation, StoreError> {
-    let Some(mut registration) = stores.registrations.by_code(&normalised_code(message)).await? else {
+/// Delivers a recorded Czech POINT request to NIA ID: when it is DIA's and its message is the
+/// code of a registration awaiting identity, takes it (once; [`czech_point::take`]) and activates
+/// the registration for the request's person — the register's names and date of birth become
+/// the account's, the account belongs to the person and is enabled.
+pub async fn deliver(stores: &Stores, request: &CzechPointRequest, now: Timestamp) -> Result<Activation, StoreError> {
+    if request.recipient_ico != DIA_ICO {
+        return Ok(Activation::NoRegistration);
+    }
+    let Some(mut registration) = stores.registrations.by_code(&normalised_code(request.message.as_str())).await? else {
         return Ok(Activation::NoRegistration);
     };
     match registration.state {
@@ -362,6 +366,12 @@ pub async fn activate(
     }
     let Some(mut account) = stores.users.get(&registration.user_id).await? else {
         return Ok(Activation::NoRegistration);
+    };
+    let dia = Ico::parse(DIA_ICO).map_err(StoreError::Corrupt)?;
+    let taken = czech_point::take(&*stores.czech_point, &*stores.persons, &dia, request.message.as_str(), now).await?;
+    let Some(person) = taken else {
+        // Taken by another recipient's step, or by a racing delivery.
+        return Ok(Activation::AlreadyActive);
     };
     registration.state = RegistrationState::Active;
     registration.activated_at = Some(now);

@@ -139,3 +139,73 @@ async fn a_form_from_elsewhere_and_an_unknown_link_are_refused_with_a_page() {
     let (status, _) = page(Browser::new().visit(&issuer, &at(&server, "/ProfileRegistration/confirm")).await);
     assert_eq!(status, 404);
 }
+
+/// A resident of the register: Olena Kovalenko, a Ukrainian with a Czech residence permit.
+async fn add_olena(server: &TestServer) {
+    let record: identita::model::PersonRecord = serde_json::from_value(serde_json::json!({
+        "id": "per-olena",
+        "given_names": "Olena",
+        "family_name": "Kovalenko",
+        "birth_date": "1990-07-02",
+        "birth_place": "Kyjiv",
+        "birth_country": "UA",
+        "sex": "F",
+        "citizenship": ["UA"],
+        "documents": [{ "type": "IR", "number": "RP1234567", "valid_until": "2030-01-01" }],
+    }))
+    .unwrap();
+    server.provider.stores.persons.insert(&identita::model::Person::parse(&record).unwrap()).await.unwrap();
+}
+
+/// Records the Czech POINT request for the holder of RP1234567 with `message`, as the clerk's
+/// command does; its JSON answer.
+fn czech_point(server: &TestServer, message: &str) -> serde_json::Value {
+    let args = ["czech-point", "record", "--document", "RP1234567", "--message", message];
+    let output = common::cli_beside(server, &args, &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_czech_point_request_with_the_code_activates_the_account_which_then_logs_in_with_nia_id() {
+    let server = start().await;
+    add_olena(&server).await;
+    let issuer = server.url("");
+    let browser = Browser::new();
+    let (_, form) = page(browser.visit(&issuer, &at(&server, "/ProfileRegistration")).await);
+    page(browser.submit(&issuer, &form, "registration", GOOD).await);
+    page(browser.visit(&issuer, &link_in(&last_email(&server).await)).await);
+    let email = last_email(&server).await;
+    let code = email.split("KÓD: ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
+
+    // The clerk mistypes the code: the request is recorded, nothing is activated.
+    let mistyped = format!("{}{}", &code[..11], if code.ends_with('A') { "B" } else { "A" });
+    assert_eq!(czech_point(&server, &mistyped)["nia_id"]["activated"], serde_json::Value::Null);
+    assert!(server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap().disabled);
+    // The right code, typed in lower case with a space: the account is the register's person's.
+    let typed = format!("{} {}", code[..6].to_lowercase(), &code[6..]);
+    assert_eq!(czech_point(&server, &typed)["nia_id"]["activated"], "olena.k");
+    let account = server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap();
+    assert!(!account.disabled);
+    assert_eq!(serde_json::to_value(&account.profile).unwrap()["family_name"], "Kovalenko");
+
+    // NIA ID: the password and the SMS code to the registered number, at substantial.
+    let portal = common::Portal::register(&server, "st-reg").await;
+    let sms_page = page(
+        browser
+            .submit(
+                &issuer,
+                &page(browser.visit(&issuer, &portal.authorize_url(&[("scope", "openid loasubstantial")])).await).1,
+                "login",
+                &[("username", "olena.k"), ("password", "Heslo-2026")],
+            )
+            .await,
+    )
+    .1;
+    let sms = server.provider.stores.outbox.recent(Some("+420601123456"), 1).await.unwrap().remove(0).body;
+    let sms_code = identita::authn::nia_id::code_in(&sms).unwrap().to_owned();
+    let landing = browser.submit(&issuer, &sms_page, "sms", &[("code", &sms_code), ("action", "verify")]).await;
+    let claims = portal.id_token(&portal.back(landing)).await;
+    assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/substantial", "{claims}");
+    assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
+}

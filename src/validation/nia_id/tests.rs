@@ -3,8 +3,10 @@ use std::sync::Arc;
 use super::*;
 use crate::clock::{Clock, ManualClock};
 use crate::config::{NotifierConfig, PasswordConfig};
-use crate::model::PersonRecord;
+use crate::model::{Person, PersonRecord};
 use crate::store::sqlite::SqliteStore;
+use crate::validation::actor::Actor;
+use crate::validation::czech_point::{Places, RequestForm};
 
 const CONFIRM_URL: &str = "https://nia.example/ProfileRegistration/confirm";
 const SOURCE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
@@ -55,6 +57,17 @@ fn olena() -> Person {
 }
 
 impl World {
+    /// A Czech POINT clerk's request for Olena (holding residence permit RP1234567) with this
+    /// message, delivered to NIA ID.
+    async fn czech_point(&self, message: &str) -> Activation {
+        let places =
+            Places { persons: &*self.stores.persons, requests: &*self.stores.czech_point, audit: &*self.stores.audit };
+        let form = RequestForm { document_number: "RP1234567".into(), message: message.into(), ..Default::default() };
+        let (request, _) =
+            czech_point::record(&places, &Actor::operator("test"), &form, self.clock.now()).await.unwrap();
+        deliver(&self.stores, &request, self.clock.now()).await.unwrap()
+    }
+
     async fn register(&self, form: &RegistrationForm) -> Result<NiaRegistration, RegistrationError> {
         let request = Request { source: SOURCE, confirm_url: CONFIRM_URL, now: self.clock.now() };
         register(&self.stores, &self.passwords, &self.notifier, form, request).await
@@ -104,7 +117,7 @@ async fn a_registration_is_confirmed_by_its_link_and_activated_by_the_czech_poin
     w.stores.persons.insert(&olena()).await.unwrap();
     // The clerk typed it with spaces and in lower case.
     let typed = format!("{} {}", &code[..6].to_lowercase(), &code[6..]);
-    let activation = activate(&w.stores, &typed, &olena(), w.clock.now()).await.unwrap();
+    let activation = w.czech_point(&typed).await;
     assert_eq!(activation, Activation::Activated { user_id: registration.user_id.clone(), username: "olena.k".into() });
     let account = w.stores.users.get(&registration.user_id).await.unwrap().unwrap();
     assert!(!account.disabled);
@@ -113,18 +126,26 @@ async fn a_registration_is_confirmed_by_its_link_and_activated_by_the_czech_poin
     assert_eq!(w.stores.persons.person_of_account(&account.id).await.unwrap().as_deref(), Some("per-olena"));
     let stored = w.stores.registrations.of_user(&account.id).await.unwrap().unwrap();
     assert_eq!((stored.state, stored.person_id.as_deref()), (RegistrationState::Active, Some("per-olena")));
-    assert_eq!(activate(&w.stores, &code, &olena(), w.clock.now()).await.unwrap(), Activation::AlreadyActive);
+    assert_eq!(w.czech_point(&code).await, Activation::AlreadyActive);
 }
 
 #[tokio::test]
 async fn a_mistyped_code_or_an_unconfirmed_registration_activates_nothing() {
     let w = world().await;
+    w.stores.persons.insert(&olena()).await.unwrap();
     let registration = w.register(&form("olena.k")).await.unwrap();
-    assert_eq!(activate(&w.stores, "ABCDEFGHJKMN", &olena(), w.clock.now()).await.unwrap(), Activation::NoRegistration);
+    assert_eq!(w.czech_point("ABCDEFGHJKMN").await, Activation::NoRegistration);
     let token = w.link_token().await;
-    confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap();
-    assert_eq!(activate(&w.stores, "", &olena(), w.clock.now()).await.unwrap(), Activation::NoRegistration);
+    let Confirmation::Confirmed(confirmed) = confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap()
+    else {
+        panic!("not confirmed")
+    };
+    let code = confirmed.identification_code.unwrap();
+    let mistyped = format!("{}X", &code[..11]);
+    assert_eq!(w.czech_point(&mistyped).await, Activation::NoRegistration);
     assert!(w.stores.users.get(&registration.user_id).await.unwrap().unwrap().disabled);
+    // The mistyped request stays with the register, untaken; the right one then activates.
+    assert!(matches!(w.czech_point(&code).await, Activation::Activated { .. }));
 }
 
 #[tokio::test]
