@@ -56,6 +56,35 @@ pub fn digest(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }
 
+/// HMAC-SHA-256 of `message` under a key derived from `salt` (the server's secret) for `purpose`,
+/// base64url: a value only this server (and its sibling nodes) can make.
+pub fn mac(purpose: &str, salt: &str, message: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let key = Sha256::digest(format!("identita\u{0}{purpose}\u{0}{salt}").as_bytes());
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// `payload` sealed for `purpose`: base64url(JSON) `.` its [`mac`]. Readable by whoever holds it,
+/// made and changed only by the server: for state a client carries between requests.
+pub fn seal<T: serde::Serialize>(purpose: &str, salt: &str, payload: &T) -> String {
+    let json = serde_json::to_vec(payload).unwrap_or_default();
+    let body = URL_SAFE_NO_PAD.encode(&json);
+    let tag = mac(purpose, salt, body.as_bytes());
+    format!("{body}.{tag}")
+}
+
+/// What [`seal`] sealed for `purpose`, or `None` for anything else (changed, made for another
+/// purpose or by another server, not of the shape `T`).
+pub fn open<T: serde::de::DeserializeOwned>(purpose: &str, salt: &str, sealed: &str) -> Option<T> {
+    let (body, tag) = sealed.split_once('.')?;
+    if !constant_time_eq(tag, &mac(purpose, salt, body.as_bytes())) {
+        return None;
+    }
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()
+}
+
 /// Compares two strings in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
@@ -85,6 +114,19 @@ impl std::fmt::Debug for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_value_opens_only_unchanged_for_its_purpose_and_server() {
+        let sealed = seal("meg", "salt-a", &("+420601123456", 42));
+        assert_eq!(open::<(String, i64)>("meg", "salt-a", &sealed), Some(("+420601123456".into(), 42)));
+        assert_eq!(open::<(String, i64)>("other", "salt-a", &sealed), None);
+        assert_eq!(open::<(String, i64)>("meg", "salt-b", &sealed), None);
+        let (body, tag) = sealed.split_once('.').unwrap();
+        let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&("+420601123456", 43)).unwrap());
+        assert_eq!(open::<(String, i64)>("meg", "salt-a", &format!("{forged}.{tag}")), None);
+        assert_eq!(open::<(String, i64)>("meg", "salt-a", body), None);
+        assert_eq!(open::<(String, i64)>("meg", "salt-a", ""), None);
+    }
 
     #[test]
     fn bearer_digests_sort_by_time_and_keep_older_tokens_working() {

@@ -65,6 +65,36 @@ pub enum MegCommand {
         #[arg(long)]
         once: bool,
     },
+    /// Enrollment through Czech POINT, step 1 ("Zřídit účet pomocí návštěvy CZECHPOINT"): send
+    /// the +420 number to the enrollment URL (`…/meg/devices/enrollment`); an SMS code goes to it.
+    Start {
+        url: String,
+        #[arg(long)]
+        phone: String,
+    },
+    /// Step 2: the SMS code and the terms accepted; prints the identification code to give the
+    /// Czech POINT clerk, and the enrollment to finish with.
+    Confirm {
+        url: String,
+        #[arg(long)]
+        enrollment: String,
+        #[arg(long)]
+        code: String,
+        /// Accept the terms of use of MEG.
+        #[arg(long)]
+        accept_terms: bool,
+    },
+    /// Step 3, after the Czech POINT visit ("Hotovo"): make the key and write the device file
+    /// (default data/meg/USERNAME-DEVICE.json).
+    Done {
+        url: String,
+        #[arg(long)]
+        enrollment: String,
+        #[arg(long, default_value = "identita meg")]
+        name: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 impl MegCommand {
@@ -72,7 +102,13 @@ impl MegCommand {
     pub fn on_the_device_only(&self) -> bool {
         matches!(
             self,
-            MegCommand::Pair { .. } | MegCommand::Approve { .. } | MegCommand::Refuse { .. } | MegCommand::Watch { .. }
+            MegCommand::Pair { .. }
+                | MegCommand::Approve { .. }
+                | MegCommand::Refuse { .. }
+                | MegCommand::Watch { .. }
+                | MegCommand::Start { .. }
+                | MegCommand::Confirm { .. }
+                | MegCommand::Done { .. }
         )
     }
 }
@@ -95,8 +131,45 @@ pub async fn run_on_device(cmd: MegCommand) -> Result<(), CliError> {
             };
             watch(&device, decision, once).await
         }
+        MegCommand::Start { url, phone } => {
+            print(&post(enrollment_url(&url)?.as_str(), &json!({ "phone": phone })).await?)
+        }
+        MegCommand::Confirm { url, enrollment, code, accept_terms } => {
+            let body = json!({ "enrollment": enrollment, "code": code, "terms_accepted": accept_terms });
+            print(&post(&format!("{}/confirm", enrollment_url(&url)?), &body).await?)
+        }
+        MegCommand::Done { url, enrollment, name, out } => done(&url, &enrollment, &name, out).await,
         _ => Err(CliError::new("this meg command needs the store")),
     }
+}
+
+/// The enrollment URL, `…/meg/devices/enrollment`.
+fn enrollment_url(url: &str) -> Result<String, CliError> {
+    let parsed = url::Url::parse(url).map_err(|e| CliError(format!("the enrollment URL: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || !parsed.path().ends_with("/meg/devices/enrollment") {
+        return Err(CliError::new("the enrollment URL is the server's …/meg/devices/enrollment"));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// "Hotovo": a new key, posted; the device file written.
+async fn done(url: &str, enrollment: &str, name: &str, out: Option<PathBuf>) -> Result<(), CliError> {
+    let url = enrollment_url(url)?;
+    if let Some(path) = out.as_ref().filter(|p| p.exists()) {
+        return Err(CliError(format!("{} exists: a device file is never overwritten", path.display())));
+    }
+    let key = device::new_key().map_err(device_error)?;
+    let body = json!({ "enrollment": enrollment, "public_key": device::public_key(&key), "name": name });
+    let answer = post(&format!("{url}/done"), &body).await?;
+    let field = |name: &str| answer[name].as_str().unwrap_or_default().to_owned();
+    let server = url.trim_end_matches("/meg/devices/enrollment").to_owned();
+    let file = DeviceFile::new(field("device"), field("username"), field("name"), server, &key);
+    let path = out.unwrap_or_else(|| file.default_path());
+    if path.exists() {
+        return Err(CliError(format!("{} exists: a device file is never overwritten", path.display())));
+    }
+    file.write(&path).map_err(device_error)?;
+    print(&json!({ "device": file.device, "username": file.username, "name": file.name, "file": path }))
 }
 
 async fn pair(url: &str, name: &str, out: Option<PathBuf>) -> Result<(), CliError> {

@@ -252,13 +252,13 @@ fn refused(refusal: MegRefusal) -> Response {
     reply(status, refusal.code(), meg_texts::refusal(super::i18n::Locale::En, refusal))
 }
 
-fn reply(status: StatusCode, code: &str, description: &str) -> Response {
+pub(super) fn reply(status: StatusCode, code: &str, description: &str) -> Response {
     let mut response = (status, Json(json!({ "error": code, "error_description": description }))).into_response();
     security::no_store(response.headers_mut());
     response
 }
 
-fn unavailable(error: crate::store::StoreError) -> Response {
+pub(super) fn unavailable(error: crate::store::StoreError) -> Response {
     crate::metrics::store_error(&error);
     let error: OAuthError = error.into();
     tracing::error!(error = %error.description, "a MEG device's request could not be handled");

@@ -23,6 +23,7 @@ pub mod login_mojeid;
 pub mod login_sms;
 pub mod logout;
 pub mod meg_device;
+pub mod meg_enrollment;
 pub mod nia_registration;
 pub mod page_context;
 pub mod pages;
@@ -146,6 +147,9 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(&meg_events, get(login_meg::events))
         .route(paths.meg_pair, post(meg_device::pair))
         .route(&meg_push, get(meg_device::push))
+        .route(&format!("{}/enrollment", paths.meg_devices), post(meg_enrollment::start))
+        .route(&format!("{}/enrollment/confirm", paths.meg_devices), post(meg_enrollment::confirm))
+        .route(&format!("{}/enrollment/done", paths.meg_devices), post(meg_enrollment::done))
         .route(paths.login_bank, post(login_bank::start))
         .route(paths.login_bank_callback, get(login_bank::callback))
         .route(paths.login_mojeid, post(login_mojeid::start))

@@ -5,4 +5,5 @@ pub mod actor;
 pub mod audit;
 pub mod clerks;
 pub mod czech_point;
+pub mod meg_enrollment;
 pub mod nia_id;

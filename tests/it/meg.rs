@@ -649,3 +649,65 @@ async fn a_push_connection_outlives_the_idle_timeout() {
         .unwrap_or_else(|_| panic!("watch: {}", String::from_utf8_lossy(&output.stdout)));
     assert_eq!(line["challenge"].as_str(), text_of(&sent, "meg-url").as_deref(), "{line}");
 }
+
+// --- enrollment through Czech POINT (seed 000): the app, the clerk, "Hotovo" --------------------
+
+/// The citizen of the register the clerk finds by the identity card 987654321.
+async fn add_petr_to_the_register(server: &TestServer) {
+    let record: identita::model::PersonRecord = serde_json::from_value(json!({
+        "id": "per-petr", "given_names": "Petr", "family_name": "Dvořák", "birth_date": "1979-11-30",
+        "birth_place": "Brno", "birth_country": "CZ", "sex": "M", "citizenship": ["CZ"],
+        "documents": [{ "type": "ID", "number": "987654321", "valid_until": "2032-01-01" }],
+    }))
+    .unwrap();
+    server.provider.stores.persons.insert(&identita::model::Person::parse(&record).unwrap()).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_app_enrolls_through_czech_point_and_then_approves_a_login() {
+    let (server, rp, _) = setup().await;
+    add_petr_to_the_register(&server).await;
+    let url = server.url("/meg/devices/enrollment");
+    let (code, started) = meg_cli(&server, &["start", &url, "--phone", "+420 777 123 456"]).await;
+    assert_eq!(code, 0, "{started}");
+    let sms = server.provider.stores.outbox.recent(Some("+420777123456"), 1).await.unwrap().remove(0).body;
+    let sms_code: String = sms.chars().filter(char::is_ascii_digit).collect();
+    let enrollment = started["enrollment"].as_str().unwrap();
+    let (code, refused) = meg_cli(&server, &["confirm", &url, "--enrollment", enrollment, "--code", &sms_code]).await;
+    assert_eq!(code, 1, "the terms must be accepted: {refused}");
+    assert!(refused["error"].as_str().unwrap().starts_with("terms_not_accepted"), "{refused}");
+    let (code, confirmed) =
+        meg_cli(&server, &["confirm", &url, "--enrollment", enrollment, "--code", &sms_code, "--accept-terms"]).await;
+    assert_eq!(code, 0, "{confirmed}");
+    let identification = confirmed["identification_code"].as_str().unwrap().to_owned();
+    let visit = confirmed["enrollment"].as_str().unwrap().to_owned();
+    let file = server.dir.join("enrolled.json");
+
+    // "Hotovo" before the visit says what to do.
+    let (code, early) = meg_cli(&server, &["done", &url, "--enrollment", &visit, "--out", path(&file)]).await;
+    assert_eq!(code, 1, "{early}");
+    assert!(early["error"].as_str().unwrap().contains("17651921"), "{early}");
+    assert!(!file.exists());
+
+    // The clerk records the request with the identification code; "Hotovo" pairs the phone.
+    let args = ["czech-point", "record", "--document", "987654321", "--message", &identification];
+    let output = common::cli_beside(&server, &args, &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (code, done) = meg_cli(&server, &["done", &url, "--enrollment", &visit, "--out", path(&file)]).await;
+    assert_eq!(code, 0, "{done}");
+    assert_eq!(done["username"], "meg-420777123456", "{done}");
+    let account = server.provider.stores.users.find_by_username("meg-420777123456").await.unwrap().unwrap();
+    assert_eq!(
+        server.provider.stores.persons.person_of_account(&account.id).await.unwrap().as_deref(),
+        Some("per-petr")
+    );
+
+    // The enrolled phone approves a login at substantial.
+    let browser = server.browser();
+    let (html, challenge) = meg_page(&server, &browser, &rp).await;
+    let (code, out) = meg_cli(&server, &["approve", &challenge, "--device", path(&file)]).await;
+    assert_eq!(code, 0, "{out}");
+    let claims = id_token_for(&server, &rp, &redirect(press(&server, &browser, &html, "continue").await)).await;
+    assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
+    assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
+}
