@@ -11,8 +11,8 @@ use super::password::{PasswordError, PasswordHasher, Verdict};
 use super::throttle::{Limited, Throttle};
 use crate::clock::Timestamp;
 use crate::config::PasswordConfig;
-use crate::model::User;
-use crate::store::{CounterStore, StoreError, UserStore};
+use crate::model::{RegistrationState, User};
+use crate::store::{CounterStore, RegistrationStore, StoreError, UserStore};
 
 /// How much of a username a log line keeps: enough to recognise it, not a flood.
 const LOGGED_USERNAME_CHARS: usize = 64;
@@ -51,6 +51,11 @@ pub(crate) enum Refusal {
     Locked { retry_at: Timestamp },
     /// Too many failures within one login (one interaction): it must start again.
     Exhausted,
+    /// The right password of a NIA ID registered online whose e-mail address is not yet
+    /// confirmed (`validation::nia_id`): the person is told to follow the link.
+    AwaitingEmail,
+    /// The right password of a NIA ID registered online that awaits the Czech POINT request.
+    AwaitingIdentity,
 }
 
 impl Refusal {
@@ -61,13 +66,15 @@ impl Refusal {
             Refusal::Throttled { .. } => "throttled",
             Refusal::Locked { .. } => "locked",
             Refusal::Exhausted => "too_many_in_this_login",
+            Refusal::AwaitingEmail => "awaiting_email",
+            Refusal::AwaitingIdentity => "awaiting_identity",
         }
     }
 
     /// When the person may try again, if the refusal is a wait.
     pub(crate) fn retry_at(self) -> Option<Timestamp> {
         match self {
-            Refusal::BadCredentials | Refusal::Exhausted => None,
+            Refusal::BadCredentials | Refusal::Exhausted | Refusal::AwaitingEmail | Refusal::AwaitingIdentity => None,
             Refusal::Throttled { retry_at } | Refusal::Locked { retry_at } => Some(retry_at),
         }
     }
@@ -85,6 +92,8 @@ impl From<Limited> for Refusal {
 /// What password logins need: accounts, counters, the hasher and the limits.
 pub(crate) struct PasswordLogin<'a> {
     pub(crate) users: &'a dyn UserStore,
+    /// NIA ID's online registrations: a disabled account that awaits one says so.
+    pub(crate) registrations: &'a dyn RegistrationStore,
     pub(crate) counters: &'a dyn CounterStore,
     pub(crate) passwords: &'a PasswordHasher,
     pub(crate) config: &'a PasswordConfig,
@@ -109,6 +118,15 @@ impl PasswordLogin<'_> {
                 tracing::info!(user_id = %user.id, source = %attempt.source, "login succeeded");
                 crate::metrics::login("success");
                 Ok(Ok(user))
+            }
+            // Only the right password learns that the account waits, and for what.
+            (Some(user), Verdict::Valid | Verdict::ValidNeedsRehash) => {
+                let waiting = match self.registrations.of_user(&user.id).await?.map(|r| r.state) {
+                    Some(RegistrationState::AwaitingEmail) => Refusal::AwaitingEmail,
+                    Some(RegistrationState::AwaitingIdentity) => Refusal::AwaitingIdentity,
+                    _ => Refusal::BadCredentials,
+                };
+                Ok(Err(refused(&attempt, waiting)))
             }
             _ => Ok(Err(refused(&attempt, Refusal::BadCredentials))),
         }

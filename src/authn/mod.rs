@@ -29,7 +29,9 @@ pub mod loa;
 
 use crate::config::PasswordConfig;
 use crate::notify::Notifier;
-use crate::store::{CardStore, CounterStore, DeviceStore, ReplayStore, SecurityKeyStore, Stores, UserStore};
+use crate::store::{
+    CardStore, CounterStore, DeviceStore, RegistrationStore, ReplayStore, SecurityKeyStore, Stores, UserStore,
+};
 use eobcanka::Eobcanka;
 use login::PasswordLogin;
 use nia_id::NiaId;
@@ -41,6 +43,8 @@ use password::PasswordError;
 #[derive(Clone)]
 pub struct Authn {
     pub(crate) users: Arc<dyn UserStore>,
+    /// NIA ID's online registrations (what a disabled account waits for).
+    pub(crate) registrations: Arc<dyn RegistrationStore>,
     /// The eObčanka card register.
     pub(crate) cards: Arc<dyn CardStore>,
     /// The security keys of mojeID + WebAuthn.
@@ -67,6 +71,7 @@ impl Authn {
     pub(crate) fn new(config: &PasswordConfig, stores: &Stores, notifier: Notifier) -> Result<Self, PasswordError> {
         Ok(Self {
             users: stores.users.clone(),
+            registrations: stores.registrations.clone(),
             cards: stores.cards.clone(),
             security_keys: stores.security_keys.clone(),
             devices: stores.devices.clone(),
@@ -85,6 +90,7 @@ impl Authn {
     pub(crate) fn password_login(&self) -> PasswordLogin<'_> {
         PasswordLogin {
             users: &*self.users,
+            registrations: &*self.registrations,
             counters: &*self.counters,
             passwords: &self.passwords,
             config: &self.config,

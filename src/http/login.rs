@@ -169,6 +169,7 @@ fn render(
         Some(LoginError::MojeidCancelled) => StatusCode::OK,
         Some(LoginError::MojeidFailed) => StatusCode::BAD_GATEWAY,
         Some(LoginError::MojeidLowAssurance | LoginError::MojeidNoMatch) => StatusCode::FORBIDDEN,
+        Some(LoginError::AwaitingEmail | LoginError::AwaitingIdentity) => StatusCode::FORBIDDEN,
         Some(_) => StatusCode::UNAUTHORIZED,
     };
     let script_nonce = page.meg.as_ref().map(|m| m.script_nonce.clone());
@@ -308,6 +309,8 @@ async fn refuse(
             }
         }
         Refusal::Exhausted => LoginError::TooManyAttempts,
+        Refusal::AwaitingEmail => LoginError::AwaitingEmail,
+        Refusal::AwaitingIdentity => LoginError::AwaitingIdentity,
         Refusal::Throttled { retry_at } | Refusal::Locked { retry_at } => {
             LoginError::TryLater { minutes: (retry_at - attempt.now + 59) / 60 }
         }

@@ -101,6 +101,10 @@ impl From<&Client> for ClientDisplay {
 pub enum LoginError {
     /// Wrong username or password — deliberately one message, so it does not tell which.
     BadCredentials,
+    /// The right password of a NIA ID registered online, its e-mail not yet confirmed.
+    AwaitingEmail,
+    /// The right password of a NIA ID registered online, awaiting the Czech POINT request.
+    AwaitingIdentity,
     /// Too many failures within this login: start again from the application.
     TooManyAttempts,
     /// A limit on guessing holds the attempt back: the person may try again in `minutes`.
@@ -247,6 +251,8 @@ impl LoginPage {
         let t = self.t();
         self.error.map(|error| match error {
             LoginError::BadCredentials => t.login.error_bad_credentials.to_owned(),
+            LoginError::AwaitingEmail => t.registration.login_awaiting_email.to_owned(),
+            LoginError::AwaitingIdentity => t.registration.login_awaiting_identity.to_owned(),
             LoginError::TooManyAttempts => t.login.error_too_many_attempts.to_owned(),
             LoginError::TryLater { minutes } => i18n::try_again_in(self.locale, minutes),
             LoginError::Expired => t.login.error_expired.to_owned(),

@@ -78,9 +78,18 @@ async fn a_citizen_registers_confirms_the_address_and_gets_the_identification_co
     assert_eq!(status, 200);
     assert_eq!(last_email(&server).await, second);
 
-    // Until Czech POINT, the account cannot log in: the login refuses it like a wrong password.
-    let registered = server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap();
-    assert!(registered.disabled);
+    // Until Czech POINT, the account cannot log in; the right password learns what to do, a
+    // wrong one learns nothing.
+    let portal = common::Portal::register(&server, "st-wait").await;
+    let login = page(browser.visit(&issuer, &portal.authorize_url(&[])).await).1;
+    let (status, html) =
+        page(browser.submit(&issuer, &login, "login", &[("username", "olena.k"), ("password", "Heslo-2026")]).await);
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("Czech POINT") && html.contains("17651921"), "{html}");
+    let (status, html) =
+        page(browser.submit(&issuer, &html, "login", &[("username", "olena.k"), ("password", "Heslo-2027")]).await);
+    assert_eq!(status, 401, "{html}");
+    assert!(!html.contains("17651921"), "{html}");
 }
 
 #[tokio::test]

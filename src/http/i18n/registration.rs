@@ -44,6 +44,9 @@ pub struct Registration {
     pub register_again: &'static str,
     /// On the login page.
     pub no_account: &'static str,
+    /// The login of an account whose registration waits.
+    pub login_awaiting_email: &'static str,
+    pub login_awaiting_identity: &'static str,
 }
 
 pub const CS: Registration = Registration {
@@ -89,6 +92,8 @@ pub const CS: Registration = Registration {
     unknown_text: "Tento potvrzovací odkaz neznáme. Zkontrolujte, že jste ho zkopírovali celý, nebo se zaregistrujte znovu.",
     register_again: "Registrovat znovu",
     no_account: "Nemáte NIA ID? Zaregistrujte se",
+    login_awaiting_email: "Registrace tohoto NIA ID ještě není dokončená: potvrďte e-mailovou adresu odkazem, který jsme vám poslali.",
+    login_awaiting_identity: "Toto NIA ID čeká na ověření totožnosti. Na pracovišti Czech POINT požádejte o žádost o poskytnutí referenčních údajů z registru obyvatel jiné osobě (IČO 17651921, jednorázový souhlas, rozsah všechny) se svým identifikačním kódem ve zprávě.",
 };
 
 pub const EN: Registration = Registration {
@@ -134,4 +139,6 @@ pub const EN: Registration = Registration {
     unknown_text: "We do not know this confirmation link. Check that you copied all of it, or register again.",
     register_again: "Register again",
     no_account: "No NIA ID yet? Register",
+    login_awaiting_email: "The registration of this NIA ID is not finished: confirm your e-mail address with the link we sent you.",
+    login_awaiting_identity: "This NIA ID awaits the check of your identity. At a Czech POINT office, ask for the request to provide reference data from the Registry of Inhabitants to another person (IČO 17651921, one-time consent, scope všechny) with your identification code as its message.",
 };
