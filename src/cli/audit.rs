@@ -92,10 +92,9 @@ pub async fn run(provider: &Provider, cmd: AuditCommand) -> Result<(), CliError>
 /// Records a decision made on the command line by the operator running it (an administrator),
 /// about `subject` (an account or person id).
 pub async fn operator(provider: &Provider, action: &str, subject: Option<&str>, detail: Value) -> Result<(), CliError> {
-    let name = std::env::var("USER").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "unknown".into());
     let record = AuditRecord {
         at: provider.now(),
-        actor: format!("operator:{name}"),
+        actor: operator_name(),
         role: "administrator".into(),
         action: action.into(),
         subject: subject.map(str::to_owned),
@@ -104,4 +103,10 @@ pub async fn operator(provider: &Provider, action: &str, subject: Option<&str>, 
     };
     audit::record(&*provider.stores.audit, record).await?;
     Ok(())
+}
+
+/// The operator running the command, as the audit log names them: `operator:<login name>`.
+pub fn operator_name() -> String {
+    let name = std::env::var("USER").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "unknown".into());
+    format!("operator:{name}")
 }

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `registry`, `consent`, `card`, `audit`, `seed`, `export`, `import`, `migrate`), which print
+//! `registry`, `consent`, `card`, `audit`, `mojeid`, `databox`, `seed`, `export`, `import`, `migrate`), which print
 //! JSON so scripts can read them, and `outbox`, which prints lines for people (JSON with `--json`).
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
@@ -8,10 +8,12 @@ mod audit;
 mod card;
 mod clients;
 mod consents;
+mod databox;
 pub mod dev;
 mod keys;
 mod location;
 mod meg;
+mod mojeid;
 mod notify;
 mod outbox;
 mod persona;
@@ -82,6 +84,12 @@ pub enum Command {
     /// Manage what people have agreed to share with clients.
     #[command(subcommand)]
     Consent(consents::ConsentCommand),
+    /// mojeID accounts: their kind, status and validation (the validation desk's decisions).
+    #[command(subcommand)]
+    Mojeid(mojeid::MojeidCommand),
+    /// The data-box simulator: boxes, their owners' data, and messages between them.
+    #[command(subcommand)]
+    Databox(databox::DataBoxCommand),
     /// TLS helpers for serving https directly.
     #[command(subcommand)]
     Tls(TlsCommand),
@@ -250,6 +258,8 @@ async fn run_on(
         Command::Card(cmd) => card::run(&provider, &authn, cmd).await,
         Command::Audit(cmd) => audit::run(&provider, cmd).await,
         Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,
+        Command::Mojeid(cmd) => mojeid::run(&provider, cmd).await,
+        Command::Databox(cmd) => databox::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&acting, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Notify(cmd) => notify::run(&authn, cmd).await,

@@ -21,6 +21,7 @@ mod login;
 mod logout;
 pub mod meg;
 mod mojeid;
+pub mod mojeid_account;
 mod scope;
 mod select;
 mod site;

@@ -10,11 +10,13 @@ pub mod audit;
 pub mod authentication;
 pub mod card;
 pub mod client;
+pub mod databox;
 pub mod grant;
 pub mod interaction;
 pub mod loa;
 pub mod meg;
 pub mod message;
+pub mod mojeid;
 pub mod person;
 pub mod redirect_uri;
 pub mod saml;
@@ -26,6 +28,7 @@ pub use audit::{AuditEntry, AuditRecord};
 pub use authentication::Authentication;
 pub use card::{Card, CardStatus};
 pub use client::{AuthMethod, Client, SubjectType};
+pub use databox::{DataBox, DataBoxMessage};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
 pub use interaction::{
     CardChallenge, CardOutcome, CardRefusal, Interaction, KeyCeremony, SmsChallenge, UpstreamPending,
@@ -33,6 +36,7 @@ pub use interaction::{
 pub use loa::Loa;
 pub use meg::{Device, DeviceStatus, MegChallenge, MegOutcome, MegRefusal};
 pub use message::{Channel, Message};
+pub use mojeid::MojeidAccount;
 pub use person::{Person, PersonRecord};
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use saml::ServiceProvider;

@@ -2,6 +2,7 @@
 //! [`Stores`] and run for each backend by [`conformance_suite!`]: the same answers, the same
 //! expiry, and — in the `racing_*` cases — the same at-most-once decisions under concurrency.
 
+mod mojeid;
 mod persons;
 
 use std::future::Future;
@@ -14,6 +15,7 @@ use super::{
 use crate::clock::Timestamp;
 use crate::model::{Channel, Message};
 
+pub use mojeid::*;
 pub use persons::*;
 
 /// Expands to one `#[tokio::test]` per case, each calling `$run(test_name, case)`; `$run` gives
@@ -83,6 +85,8 @@ macro_rules! conformance_suite {
             persons_keep_their_keys_unique,
             persons_import_all_or_nothing,
             accounts_belong_to_a_person_or_to_no_one,
+            mojeid_accounts_are_replaced_whole,
+            data_boxes_deliver_messages_processed_once,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {

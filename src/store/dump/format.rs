@@ -268,6 +268,9 @@ mod tests {
             vec![vec![t("p1"), t("u1"), Value::Int(12)]],
             vec![vec![Value::Int(1), t(r#"{"seq":1}"#), t("u1"), Value::Int(13)]],
             vec![vec![t("nia"), t("https://sp.example/"), t(r#"{"entity_id":"https://sp.example/"}"#), Value::Int(13)]],
+            vec![vec![t("u1"), t(r#"{"kind":"natural_person"}"#), Value::Int(14)]],
+            vec![vec![t("h4axdn8"), t("PO"), t(r#"{"id":"h4axdn8"}"#), Value::Int(14)]],
+            vec![vec![t("dm1"), t("abc2def"), t("h4axdn8"), t(r#"{"id":"dm1"}"#), Value::Int(15), Value::Null]],
         ])
     }
 
@@ -285,11 +288,11 @@ mod tests {
     fn a_written_dump_reads_back_the_same() {
         let dump = sample();
         let text = written(&dump);
-        assert_eq!(text.lines().count(), 20, "{text}");
+        assert_eq!(text.lines().count(), 23, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
         assert!(
             text.ends_with(
-                "\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1}}\n"
+                "\"audit_log\":1,\"saml_sps\":1,\"mojeid_accounts\":1,\"data_boxes\":1,\"data_box_messages\":1}}\n"
             ),
             "{text}"
         );
@@ -320,7 +323,7 @@ mod tests {
         assert!(err.to_string().contains("cut short"), "{err}");
         // The end line kept, a row lost.
         let err = read_text(&(lines[..5].join("\n") + "\n" + &lines[6..].join("\n"))).unwrap_err();
-        assert_eq!(err.line, 19, "{err}");
+        assert_eq!(err.line, 22, "{err}");
         assert!(err.to_string().contains("sessions"), "{err}");
         assert_eq!(read_text("").unwrap_err().line, 1);
     }
@@ -360,7 +363,7 @@ mod tests {
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("same primary key"), "{err}");
         let err = read_text(&(text.clone() + &lines[2..3].join(""))).unwrap_err();
-        assert_eq!(err.line, 21, "{err}");
+        assert_eq!(err.line, 24, "{err}");
     }
 
     /// An export made before the outbox (and the cards and security keys) existed reads as one
@@ -371,9 +374,20 @@ mod tests {
         let older: Vec<&str> = text
             .lines()
             .filter(|l| {
-                !["outbox", "cards", "security_keys", "meg_devices", "meg_pairings", "audit_log", "saml_sps"]
-                    .iter()
-                    .any(|table| l.starts_with(&format!("{{\"table\":\"{table}\"")))
+                [
+                    "outbox",
+                    "cards",
+                    "security_keys",
+                    "meg_devices",
+                    "meg_pairings",
+                    "audit_log",
+                    "saml_sps",
+                    "mojeid_accounts",
+                    "data_boxes",
+                    "data_box_messages",
+                ]
+                .iter()
+                .all(|table| !l.starts_with(&format!("{{\"table\":\"{table}\"")))
             })
             .collect();
         let older =
@@ -389,8 +403,15 @@ mod tests {
         let older = older.replacen(",\"meg_pairings\":[\"digest\",\"user_id\",\"expires_at\"]", "", 1);
         let older = older.replacen(",\"audit_log\":[\"seq\",\"entry\",\"subject\",\"at\"]", "", 1);
         let older = older.replacen(",\"saml_sps\":[\"face\",\"entity_id\",\"record\",\"created_at\"]", "", 1);
+        let older = older.replacen(",\"mojeid_accounts\":[\"user_id\",\"record\",\"updated_at\"]", "", 1);
+        let older = older.replacen(",\"data_boxes\":[\"id\",\"kind\",\"record\",\"created_at\"]", "", 1);
         let older = older.replacen(
-            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1}",
+            ",\"data_box_messages\":[\"id\",\"sender\",\"recipient\",\"record\",\"sent_at\",\"processed_at\"]",
+            "",
+            1,
+        );
+        let older = older.replacen(
+            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"mojeid_accounts\":1,\"data_boxes\":1,\"data_box_messages\":1}",
             "}",
             1,
         ) + "\n";
@@ -402,6 +423,7 @@ mod tests {
         assert_eq!(dump.counts()["security_keys"], 0);
         assert_eq!(dump.counts()["meg_devices"], 0);
         assert_eq!(dump.counts()["saml_sps"], 0);
+        assert_eq!(dump.counts()["data_box_messages"], 0);
         assert_eq!(dump.rows[..10], sample().rows[..10]);
     }
 }

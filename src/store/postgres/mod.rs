@@ -22,6 +22,7 @@ mod dump;
 mod interactions;
 mod maintenance;
 mod meg;
+mod mojeid;
 mod outbox;
 mod persons;
 mod probe;

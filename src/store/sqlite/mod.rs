@@ -32,6 +32,7 @@ mod interactions;
 mod maintenance;
 mod meg;
 mod migrate;
+mod mojeid;
 mod outbox;
 mod persons;
 mod replay;
