@@ -188,6 +188,9 @@ async fn page(
     };
     let accounts = accounts(provider);
     let shown: Result<(AccountView, Option<String>), MojeidError> = async {
+        // As it is now: a validation may have just replaced its data.
+        let user = provider.stores.users.get(&user.id).await?.unwrap_or_else(|| user.clone());
+        let user = &user;
         let account = accounts.of(user).await?;
         let view = Accounts::view(user, &account);
         let request = match account.kind.is_business() || view.valid {

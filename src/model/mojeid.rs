@@ -61,9 +61,11 @@ pub enum ValidationPath {
     /// A visit to a validation point (kontaktní místo) with an identity document.
     ValidationPoint,
     /// A request sent from the holder's data box to mojeID's (`h4axdn8`), processed by the desk.
+    #[serde(rename = "databox_message")]
     DataBoxMessage,
     /// The button in the account: the citizen logs in to their data box, whose owner data
     /// validate the account (natural persons only).
+    #[serde(rename = "databox_button")]
     DataBoxButton,
     /// A request with an officially or notarially verified signature, received by post.
     NotarisedSignature,
@@ -267,5 +269,8 @@ mod tests {
         }
         assert_eq!(ValidationPath::parse("czech-point"), Ok(ValidationPath::CzechPoint));
         assert!(ValidationPath::parse("e-signature").unwrap_err().contains("office"));
+        for path in ValidationPath::ALL {
+            assert_eq!(serde_json::to_value(path).unwrap(), path.code(), "stored as its code");
+        }
     }
 }

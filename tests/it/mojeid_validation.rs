@@ -292,3 +292,49 @@ async fn a_czech_point_request_is_finished_in_the_account() {
     );
     assert_eq!(portal_sees(&server, &portal).await, ("VALIDATED".into(), true));
 }
+
+/// The data-box button in a real browser (headless Chromium): from the account page to the
+/// simulated data-box login and back, validated.
+#[tokio::test]
+async fn the_data_box_button_validates_in_a_real_browser() {
+    use crate::browser::{browser_in, driver, relying_party, wait_for};
+    use fantoccini::Locator;
+
+    let test = "the_data_box_button_validates_in_a_real_browser";
+    let Some(driver) = driver(test).await else { return };
+    let server = start().await;
+    verify_contacts(&server);
+    let address = ["--street", "Korunní 12", "--city", "Praha 2", "--postal-code", "120 00"];
+    let add = ["databox", "add", "fq22bxz", "--kind", "FO", "--given-names", "Jana", "--family-name", "Nováková"];
+    cli(&server, true, &[&add[..], &address, &["--password", "schranka-1"]].concat()).unwrap();
+    let (callback, seen) = relying_party().await;
+    let face = &server.provider.faces[0];
+    let meta: ClientMetadata =
+        serde_json::from_value(json!({ "redirect_uris": [callback], "first_party": true })).unwrap();
+    let (client, _) = registration::build(face, meta, "portal".into(), face.now()).await.unwrap();
+    face.stores.clients.insert(&client).await.unwrap();
+
+    let browser = browser_in(&driver, "cs").await;
+    let authorize = format!(
+        "{}/mojeid/oidc/authorization/?response_type=code&client_id=portal&scope=openid&state=s&redirect_uri={}",
+        server.issuer,
+        url::form_urlencoded::byte_serialize(callback.as_bytes()).collect::<String>()
+    );
+    browser.goto(&authorize).await.unwrap();
+    browser.wait().for_element(Locator::Css("form#login")).await.unwrap();
+    browser.find(Locator::Id("username")).await.unwrap().send_keys(USER).await.unwrap();
+    browser.find(Locator::Id("password")).await.unwrap().send_keys(PASS).await.unwrap();
+    browser.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
+
+    browser.goto(&server.url("/mojeid/account/mojeid")).await.unwrap();
+    browser.wait().for_element(Locator::Css("form#mojeid-databox button")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("databox-id")).await.unwrap().send_keys("fq22bxz").await.unwrap();
+    browser.find(Locator::Id("databox-password")).await.unwrap().send_keys("schranka-1").await.unwrap();
+    browser.find(Locator::Css("form#databox-login button")).await.unwrap().click().await.unwrap();
+    let done = browser.wait().for_element(Locator::Id("mojeid-done")).await.unwrap();
+    assert_eq!(done.text().await.unwrap(), "Účet je validován.");
+    let status = browser.find(Locator::Id("mojeid-status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "VALIDATED");
+    browser.close().await.unwrap();
+}
