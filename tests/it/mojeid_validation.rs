@@ -162,7 +162,7 @@ async fn an_office_visit_validates_and_a_new_surname_ends_it_for_the_portal() {
     assert_eq!((changed["status"].as_str(), changed["valid"].as_bool()), (Some("IDENTIFIED"), Some(false)));
     assert_eq!(portal_sees(&server, &portal).await, ("IDENTIFIED".into(), false));
     // Every decision is in the audit log, the desk's as the operator's.
-    let log = cli(&server, true, &["audit", "list", "--subject", &changed["user_id"].as_str().unwrap()]).unwrap();
+    let log = cli(&server, true, &["audit", "list", "--subject", changed["user_id"].as_str().unwrap()]).unwrap();
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["mojeid.verify_contacts", "mojeid.validate", "mojeid.account"]);
     assert_eq!((log[1]["role"].as_str(), log[1]["actor"].as_str()), (Some("validation_desk"), Some("operator:eva")));
