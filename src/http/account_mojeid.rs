@@ -21,7 +21,7 @@ use crate::authn::Authn;
 use crate::model::{Session, User};
 use crate::oidc::{OAuthError, Provider};
 use crate::secret;
-use crate::validation::mojeid::{AccountView, Accounts, Actor, MojeidError};
+use crate::validation::mojeid::{Accounts, Actor, MojeidError};
 
 /// The account page.
 pub const ACCOUNT: &str = "/account/mojeid";
@@ -186,20 +186,7 @@ async fn page(
     let Some((session, user)) = signed_in else {
         return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), None));
     };
-    let accounts = accounts(provider);
-    let shown: Result<(AccountView, Option<String>), MojeidError> = async {
-        // As it is now: a validation may have just replaced its data.
-        let user = provider.stores.users.get(&user.id).await?.unwrap_or_else(|| user.clone());
-        let user = &user;
-        let account = accounts.of(user).await?;
-        let view = Accounts::view(user, &account);
-        let request = match account.kind.is_business() || view.valid {
-            true => None,
-            false => Some(accounts.czech_point_request(user).await?),
-        };
-        Ok((view, request))
-    }
-    .await;
+    let shown = accounts(provider).page(user).await;
     let (account, request) = shown.map_err(|e| match e {
         MojeidError::Store(e) => failed(e),
         other => HttpError::page(OAuthError::invalid_request(other.to_string())),

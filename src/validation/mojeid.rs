@@ -180,6 +180,20 @@ impl Accounts<'_> {
         }
     }
 
+    /// What the account's page shows of `user`'s account as it now is, and, for a natural
+    /// person not yet validated, the identifier to give Czech POINT (made on first view).
+    pub async fn page(&self, user: &User) -> Result<(AccountView, Option<String>), MojeidError> {
+        // As stored now: a validation may have just replaced the account's data.
+        let user = self.stores.users.get(&user.id).await?.unwrap_or_else(|| user.clone());
+        let account = self.of(&user).await?;
+        let view = Self::view(&user, &account);
+        let request = match account.kind.is_business() || view.valid {
+            true => None,
+            false => Some(self.czech_point_request(&user).await?),
+        };
+        Ok((view, request))
+    }
+
     /// Changes the account's kind and fields, checking each (a business's organisation and
     /// IČO must be there); a change of a mandatory field ends the validation (the account is
     /// IDENTIFIED until validated again), audited.
