@@ -177,9 +177,9 @@ async fn validate(
             // merged, the operator names the person the request delivered.
             let id = needed(args.person.clone(), "--person")?;
             let person = provider.stores.persons.get(&id).await?.ok_or_else(|| CliError(format!("no person {id}")))?;
+            // The operator finishes it on the citizen's behalf, and the audit log says so.
             let (user, _) = accounts.find(&args.username).await.map_err(failed)?;
-            let citizen = Actor { who: user.id.clone(), role: "citizen", origin: "cli".into() };
-            accounts.finish_czech_point(&citizen, &user, Some(&person)).await
+            accounts.finish_czech_point(actor, &user, Some(&person)).await
         }
         ValidationPath::DataBoxButton => {
             return Err(CliError::new(
