@@ -4,6 +4,7 @@
 //! `IDENTITA_TOKENS__ACCESS_TOKEN_TTL=600`. A bad value stops the start with a message that names it.
 
 mod banks;
+mod desk;
 mod faces;
 mod mojeid;
 mod notifier;
@@ -18,6 +19,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use banks::BankConfig;
+pub use desk::DeskConfig;
 pub use faces::FaceConfig;
 pub use mojeid::MojeidUpstreamConfig;
 pub use notifier::{EmailRoute, NotifierConfig, SmsRoute, SmtpSecurity, SmtpServer};
@@ -82,6 +84,8 @@ pub struct Config {
     pub banks: Vec<BankConfig>,
     /// mojeID + WebAuthn: which authenticator models are certified (`[webauthn]`, src/config/webauthn.rs).
     pub webauthn: WebauthnConfig,
+    /// When mojeID's validation desk approves requests (`[validation_desk]`, src/config/desk.rs).
+    pub validation_desk: DeskConfig,
     /// Set by `identita serve --dev` alone, never by a file or the environment: dev mode has
     /// checks of its own before it starts (src/cli/dev.rs).
     #[serde(skip)]
@@ -266,6 +270,7 @@ impl Default for Config {
             faces: Vec::new(),
             banks: Vec::new(),
             webauthn: WebauthnConfig::default(),
+            validation_desk: DeskConfig::default(),
             dev: None,
         }
     }
@@ -417,6 +422,7 @@ impl Config {
         self.notifier.validate()?;
         banks::validate(&self.banks)?;
         self.webauthn.validate()?;
+        self.validation_desk.validate()?;
         if self.metrics.enabled && self.metrics.listen == Some(self.listen) {
             return Err(ConfigError::Invalid(format!(
                 "metrics.listen {} is the main listen address: leave metrics.listen unset to serve /metrics there",

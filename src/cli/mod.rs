@@ -1,5 +1,6 @@
 //! The command line: `serve`, `init`, and the operator commands (`keys`, `client`, `user`,
-//! `registry`, `consent`, `card`, `audit`, `clerk`, `czech-point`, `seed`, `export`, `import`, `migrate`), which print
+//! `registry`, `consent`, `card`, `audit`, `clerk`, `czech-point`, `mojeid`, `databox`, `seed`, `export`, `import`,
+//! `migrate`), which print
 //! JSON so scripts can read them, and `outbox`, which prints lines for people (JSON with `--json`).
 //! Each reads the configuration `serve` reads, names on standard error the database and keys
 //! directory it uses, and refuses to make a new store ([`location`]).
@@ -10,10 +11,12 @@ mod clerk;
 mod clients;
 mod consents;
 mod czech_point;
+mod databox;
 pub mod dev;
 mod keys;
 mod location;
 mod meg;
+mod mojeid;
 mod notify;
 mod outbox;
 mod persona;
@@ -91,6 +94,12 @@ pub enum Command {
     /// Manage what people have agreed to share with clients.
     #[command(subcommand)]
     Consent(consents::ConsentCommand),
+    /// mojeID accounts: their kind, status and validation (the validation desk's decisions).
+    #[command(subcommand)]
+    Mojeid(mojeid::MojeidCommand),
+    /// The data-box simulator: boxes, their owners' data, and messages between them.
+    #[command(subcommand)]
+    Databox(databox::DataBoxCommand),
     /// TLS helpers for serving https directly.
     #[command(subcommand)]
     Tls(TlsCommand),
@@ -261,6 +270,8 @@ async fn run_on(
         Command::Clerk(cmd) => clerk::run(&provider, &authn, cmd).await,
         Command::CzechPoint(cmd) => czech_point::run(&provider, cmd).await,
         Command::Meg(cmd) => meg::run(&provider, &authn, cmd).await,
+        Command::Mojeid(cmd) => mojeid::run(&provider, cmd).await,
+        Command::Databox(cmd) => databox::run(&provider, &authn, cmd).await,
         Command::Seed { file } => seed::run(&acting, &authn, &file).await,
         Command::Outbox(args) => outbox::run(&provider, args).await,
         Command::Notify(cmd) => notify::run(&authn, cmd).await,

@@ -22,6 +22,7 @@ mod logout;
 pub mod meg;
 mod mojeid;
 pub mod registration;
+pub mod mojeid_account;
 mod scope;
 mod select;
 mod site;

@@ -2,6 +2,7 @@
 
 pub mod account_consents;
 pub mod account_keys;
+pub mod account_mojeid;
 pub mod authorize;
 pub mod client_addr;
 pub mod consent;
@@ -25,6 +26,7 @@ pub mod logout;
 pub mod meg_device;
 pub mod meg_enrollment;
 pub mod nia_registration;
+pub mod mojeid_pages;
 pub mod page_context;
 pub mod pages;
 pub mod registration;
@@ -161,6 +163,15 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))
         .merge(api);
+    // mojeID's account page and its validation paths at a mojeID face.
+    let routes = match provider.persona.surface {
+        crate::persona::Surface::MojeId => routes
+            .route(account_mojeid::ACCOUNT, get(account_mojeid::show))
+            .route(account_mojeid::DATABOX, post(account_mojeid::databox))
+            .route(account_mojeid::DATABOX_LOGIN, post(account_mojeid::databox_login))
+            .route(account_mojeid::CZECH_POINT, post(account_mojeid::czech_point)),
+        _ => routes,
+    };
     // SAML at a face whose persona serves it: single sign-on at one URL for both bindings.
     let routes = match provider.persona.saml {
         Some(surface) => routes

@@ -1,11 +1,12 @@
 //! mojeID's own claims (`mojeid_*`), released as the `claims` parameter names them, beside the
-//! standard ones (`shared/reference/nia_mojeid.md` §8.3–§8.4). Until the citizen register
-//! holds validation, an account's status comes from what its profile says is verified:
-//! `CONDITIONALLY_IDENTIFIED` once its e-mail address and phone number are, `REGISTERED`
-//! before; `VALIDATED` (and so `mojeid_valid`) is for the register's validation paths.
+//! standard ones (`shared/reference/nia_mojeid.md` §8.3–§8.4). The account's status (and so
+//! `mojeid_valid`) is [`crate::model::mojeid::status`]: `REGISTERED`, `CONDITIONALLY_IDENTIFIED`
+//! once its e-mail address and phone number are verified, `VALIDATED` while a validation of
+//! `crate::validation::mojeid` holds, `IDENTIFIED` once a mandatory field changed after it.
 
 use serde_json::{Map, Value};
 
+use crate::model::mojeid::Status;
 use crate::model::{Address, User};
 
 /// The `mojeid_*` claims this face can release, for discovery.
@@ -33,6 +34,8 @@ pub struct Context {
     pub addresses_as_strings: bool,
     /// The face's URL, for `openid2_id` (`<url>/id/<username>/`).
     pub base_url: String,
+    /// The account's status (`model::mojeid::status`).
+    pub status: Status,
 }
 
 /// The `mojeid_*` claims `requested` names that the person has and the client may have.
@@ -62,8 +65,8 @@ fn claim(user: &User, name: &str, context: &Context) -> Option<Value> {
         "mojeid_is_adult" => age().map(|a| Value::from(a >= 18)),
         "mojeid_phone_mobile" => p.phone_number.clone().map(Value::from),
         "mojeid_address_def" => p.address.as_ref().map(|a| address(a, context.addresses_as_strings)),
-        "mojeid_status" => Some(Value::from(status(user))),
-        "mojeid_valid" => Some(Value::from(status(user) == "VALIDATED")),
+        "mojeid_status" => Some(Value::from(context.status.code())),
+        "mojeid_valid" => Some(Value::from(context.status == Status::Validated)),
         _ => None,
     }
 }
@@ -86,15 +89,6 @@ fn address(address: &Address, as_string: bool) -> Value {
     match as_string {
         true => Value::from(Value::Object(out).to_string()),
         false => Value::Object(out),
-    }
-}
-
-/// The account's status: `CONDITIONALLY_IDENTIFIED` with a verified e-mail and phone.
-pub fn status(user: &User) -> &'static str {
-    let p = &user.profile;
-    match (p.email_verified, p.phone_number_verified) {
-        (Some(true), Some(true)) => "CONDITIONALLY_IDENTIFIED",
-        _ => "REGISTERED",
     }
 }
 
@@ -132,6 +126,7 @@ mod tests {
             full_access,
             addresses_as_strings: true,
             base_url: "https://mojeid.example".into(),
+            status: crate::model::mojeid::status(&user(), None),
         }
     }
 

@@ -12,11 +12,13 @@ pub mod card;
 pub mod clerk;
 pub mod client;
 pub mod czech_point;
+pub mod databox;
 pub mod grant;
 pub mod interaction;
 pub mod loa;
 pub mod meg;
 pub mod message;
+pub mod mojeid;
 pub mod person;
 pub mod redirect_uri;
 pub mod registration;
@@ -31,6 +33,7 @@ pub use card::{Card, CardStatus};
 pub use clerk::{Clerk, ClerkLogin, ClerkRecord, Role};
 pub use client::{AuthMethod, Client, SubjectType};
 pub use czech_point::CzechPointRequest;
+pub use databox::{DataBox, DataBoxMessage};
 pub use grant::{AccessToken, AuthCode, Grant, RefreshToken, RequestedClaims};
 pub use interaction::{
     CardChallenge, CardOutcome, CardRefusal, Interaction, KeyCeremony, SmsChallenge, UpstreamPending,
@@ -38,6 +41,7 @@ pub use interaction::{
 pub use loa::Loa;
 pub use meg::{Device, DeviceStatus, MegChallenge, MegOutcome, MegRefusal};
 pub use message::{Channel, Message};
+pub use mojeid::MojeidAccount;
 pub use person::{Person, PersonRecord};
 pub use redirect_uri::{ApplicationType, RedirectUri, RedirectUriError, UriRules};
 pub use registration::{NiaRegistration, RegistrationState};

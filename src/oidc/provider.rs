@@ -9,7 +9,7 @@ use crate::authn::session::Sessions;
 use crate::clock::{SharedClock, Timestamp};
 use crate::config::Config;
 use crate::keys::KeyRing;
-use crate::model::{Person, User};
+use crate::model::{MojeidAccount, Person, User};
 use crate::persona::{Persona, Surface};
 use crate::store::{StoreError, Stores};
 
@@ -55,6 +55,15 @@ impl Provider {
             Some(id) => self.stores.persons.get(&id).await,
             None => Ok(None),
         }
+    }
+
+    /// The mojeID part of `user`'s account (its kind and validation), where this face releases
+    /// mojeID's claims; `None` elsewhere, or for an account without one.
+    pub(crate) async fn mojeid_account_of(&self, user: &User) -> Result<Option<MojeidAccount>, StoreError> {
+        if self.persona.surface != Surface::MojeId {
+            return Ok(None);
+        }
+        self.stores.mojeid_accounts.get(&user.id).await
     }
 
     pub fn issuer(&self) -> &str {

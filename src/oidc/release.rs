@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::identity::{claims, eidas, mojeid};
-use crate::model::{Client, Grant, Person, User};
+use crate::model::{Client, Grant, MojeidAccount, Person, User};
 use crate::oidc::authorize::AuthorizationRequest;
 use crate::oidc::{Provider, subject};
 use crate::persona::Surface;
@@ -54,6 +54,7 @@ pub(crate) fn claims(
     client: &Client,
     user: &User,
     person: Option<&Person>,
+    mojeid_account: Option<&MojeidAccount>,
     grant: &Grant,
     place: Place,
 ) -> Map<String, Value> {
@@ -92,6 +93,7 @@ pub(crate) fn claims(
                 full_access: client.full_access,
                 addresses_as_strings: quirks.mojeid_addresses_as_strings,
                 base_url: provider.persona.base_url.clone(),
+                status: crate::model::mojeid::status(user, mojeid_account),
             };
             out.extend(mojeid::release(user, requested, &context));
             out

@@ -77,7 +77,9 @@ pub(crate) async fn id_token(
 
     let place = release::Place::IdToken { scope_claims: input.scope_claims };
     let person = provider.person_of(&user).await?;
-    let mut body: Map<String, Value> = release::claims(provider, client, &user, person.as_ref(), grant, place);
+    let mojeid = provider.mojeid_account_of(&user).await?;
+    let mut body: Map<String, Value> =
+        release::claims(provider, client, &user, person.as_ref(), mojeid.as_ref(), grant, place);
     let protocol = json!({
         "iss": provider.issuer(),
         "aud": client.client_id,

@@ -68,7 +68,9 @@ pub(crate) async fn userinfo(provider: &Provider, bearer: &str) -> Result<UserIn
         .filter(|u| !u.disabled)
         .ok_or_else(|| refused(invalid("the account no longer exists or is disabled")))?;
     let person = provider.person_of(&user).await.map_err(|e| refused(e.into()))?;
-    let mut body = release::claims(provider, &client, &user, person.as_ref(), &grant, release::Place::Userinfo);
+    let mojeid = provider.mojeid_account_of(&user).await.map_err(|e| refused(e.into()))?;
+    let place = release::Place::Userinfo;
+    let mut body = release::claims(provider, &client, &user, person.as_ref(), mojeid.as_ref(), &grant, place);
 
     let signed = match client.userinfo_signed_response_alg.as_deref() {
         None | Some("none") => None,

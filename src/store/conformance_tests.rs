@@ -3,6 +3,7 @@
 //! expiry, and — in the `racing_*` cases — the same at-most-once decisions under concurrency.
 
 mod back_office;
+mod mojeid;
 mod persons;
 mod registrations;
 
@@ -17,6 +18,7 @@ use crate::clock::Timestamp;
 use crate::model::{Channel, Message};
 
 pub use back_office::*;
+pub use mojeid::*;
 pub use persons::*;
 pub use registrations::*;
 
@@ -93,6 +95,8 @@ macro_rules! conformance_suite {
             persons_are_found_by_document_number,
             czech_point_requests_are_taken_once,
             racing_czech_point_takes_have_one_winner,
+            mojeid_accounts_are_replaced_whole,
+            data_boxes_deliver_messages_processed_once,
         );
     };
     (@cases $run:path; $($case:ident),* $(,)?) => {

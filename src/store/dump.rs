@@ -261,6 +261,29 @@ pub const TABLES: &[Table] = {
             ],
             key_columns: 1,
         },
+        // mojeID accounts (their kind, organisation and validation) and the data-box simulator.
+        Table {
+            name: "mojeid_accounts",
+            columns: &[col("user_id", Text), col("record", Json), col("updated_at", Int)],
+            key_columns: 1,
+        },
+        Table {
+            name: "data_boxes",
+            columns: &[col("id", Text), col("kind", Text), col("record", Json), col("created_at", Int)],
+            key_columns: 1,
+        },
+        Table {
+            name: "data_box_messages",
+            columns: &[
+                col("id", Text),
+                col("sender", Text),
+                col("recipient", Text),
+                col("record", Json),
+                col("sent_at", Int),
+                nullable("processed_at", Int),
+            ],
+            key_columns: 1,
+        },
     ]
 };
 

@@ -28,9 +28,9 @@ use tokio::sync::{broadcast, mpsc};
 use crate::clock::Timestamp;
 use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
-    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Clerk, Client, CzechPointRequest, Device, DeviceStatus,
-    Interaction, Message, NiaRegistration, Person, RefreshToken, RegistrationState, SecurityKeyRecord, ServiceProvider,
-    Session, User,
+    AccessToken, AuditEntry, AuthCode, Card, CardStatus, Clerk, Client, CzechPointRequest, DataBox, DataBoxMessage,
+    Device, DeviceStatus, Interaction, Message, MojeidAccount, NiaRegistration, Person, RefreshToken, RegistrationState,
+    SecurityKeyRecord, ServiceProvider, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +107,33 @@ pub trait PersonStore: Send + Sync {
     async fn person_of_account(&self, user_id: &str) -> StoreResult<Option<String>>;
     /// The ids of the accounts that belong to the person, sorted.
     async fn accounts_of(&self, person_id: &str) -> StoreResult<Vec<String>>;
+}
+
+/// The mojeID part of accounts (kept in SQL, also when Redis holds the expiring data).
+#[async_trait]
+pub trait MojeidAccountStore: Send + Sync {
+    async fn get(&self, user_id: &str) -> StoreResult<Option<MojeidAccount>>;
+    /// Inserts the account's record, or replaces the one of the same account.
+    async fn put(&self, account: &MojeidAccount) -> StoreResult<()>;
+}
+
+/// The data-box simulator: boxes and the messages between them (kept in SQL, also when Redis
+/// holds the expiring data).
+#[async_trait]
+pub trait DataBoxStore: Send + Sync {
+    /// `Conflict` when the box's ID is taken.
+    async fn insert(&self, data_box: &DataBox) -> StoreResult<()>;
+    async fn get(&self, id: &str) -> StoreResult<Option<DataBox>>;
+    /// Every box, by ID.
+    async fn list(&self) -> StoreResult<Vec<DataBox>>;
+    /// `Conflict` when the message's id is taken.
+    async fn send(&self, message: &DataBoxMessage) -> StoreResult<()>;
+    async fn message(&self, id: &str) -> StoreResult<Option<DataBoxMessage>>;
+    /// The messages delivered to the box, newest first.
+    async fn inbox(&self, recipient: &str) -> StoreResult<Vec<DataBoxMessage>>;
+    /// Marks the message processed at `at` in one step, when it was not yet; returns whether
+    /// it did (of two desk workers processing it at once, one does).
+    async fn mark_processed(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
 }
 
 /// The security keys of mojeID + WebAuthn (kept in SQL, also when Redis holds the expiring data).
@@ -536,6 +563,8 @@ pub struct Stores {
     pub clients: Arc<dyn ClientStore>,
     pub users: Arc<dyn UserStore>,
     pub persons: Arc<dyn PersonStore>,
+    pub mojeid_accounts: Arc<dyn MojeidAccountStore>,
+    pub data_boxes: Arc<dyn DataBoxStore>,
     pub cards: Arc<dyn CardStore>,
     pub audit: Arc<dyn AuditStore>,
     pub clerks: Arc<dyn ClerkStore>,
@@ -567,6 +596,8 @@ impl Stores {
         S: ClientStore
             + UserStore
             + PersonStore
+            + MojeidAccountStore
+            + DataBoxStore
             + CardStore
             + AuditStore
             + ClerkStore
@@ -593,6 +624,8 @@ impl Stores {
             clients: store.clone(),
             users: store.clone(),
             persons: store.clone(),
+            mojeid_accounts: store.clone(),
+            data_boxes: store.clone(),
             cards: store.clone(),
             audit: store.clone(),
             clerks: store.clone(),

@@ -1,5 +1,6 @@
 //! The back office's domain: what clerks and operators decide about people, and the audit log
-//! that records every decision.
+//! that records every decision; mojeID's accounts and their validation, and the data-box
+//! simulator its data-box paths use.
 
 pub mod actor;
 pub mod audit;
@@ -7,3 +8,5 @@ pub mod clerks;
 pub mod czech_point;
 pub mod meg_enrollment;
 pub mod nia_id;
+pub mod databox;
+pub mod mojeid;

@@ -24,6 +24,7 @@ mod meg;
 mod metrics;
 mod migrate;
 mod mojeid;
+mod mojeid_validation;
 mod multinode;
 mod nia;
 mod nia_id;

@@ -289,6 +289,9 @@ mod tests {
                 t(r#"{"user_id":"u1"}"#),
                 Value::Int(17),
             ]],
+            vec![vec![t("u1"), t(r#"{"kind":"natural_person"}"#), Value::Int(14)]],
+            vec![vec![t("h4axdn8"), t("PO"), t(r#"{"id":"h4axdn8"}"#), Value::Int(14)]],
+            vec![vec![t("dm1"), t("abc2def"), t("h4axdn8"), t(r#"{"id":"dm1"}"#), Value::Int(15), Value::Null]],
         ])
     }
 
@@ -306,11 +309,11 @@ mod tests {
     fn a_written_dump_reads_back_the_same() {
         let dump = sample();
         let text = written(&dump);
-        assert_eq!(text.lines().count(), 25, "{text}");
+        assert_eq!(text.lines().count(), 28, "{text}");
         assert!(text.starts_with(r#"{"format":"identita-export","version":1,"exported_at":1790000000,"#), "{text}");
         assert!(
             text.ends_with(
-                "\"audit_log\":1,\"saml_sps\":1,\"clerks\":1,\"clerk_tokens\":1,\"backoffice_sessions\":1,\"czech_point_requests\":1,\"nia_registrations\":1}}\n"
+                "\"audit_log\":1,\"saml_sps\":1,\"clerks\":1,\"clerk_tokens\":1,\"backoffice_sessions\":1,\"czech_point_requests\":1,\"nia_registrations\":1,\"mojeid_accounts\":1,\"data_boxes\":1,\"data_box_messages\":1}}\n"
             ),
             "{text}"
         );
@@ -341,7 +344,7 @@ mod tests {
         assert!(err.to_string().contains("cut short"), "{err}");
         // The end line kept, a row lost.
         let err = read_text(&(lines[..5].join("\n") + "\n" + &lines[6..].join("\n"))).unwrap_err();
-        assert_eq!(err.line, 24, "{err}");
+        assert_eq!(err.line, 27, "{err}");
         assert!(err.to_string().contains("sessions"), "{err}");
         assert_eq!(read_text("").unwrap_err().line, 1);
     }
@@ -381,7 +384,7 @@ mod tests {
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("same primary key"), "{err}");
         let err = read_text(&(text.clone() + &lines[2..3].join(""))).unwrap_err();
-        assert_eq!(err.line, 26, "{err}");
+        assert_eq!(err.line, 29, "{err}");
     }
 
     /// An export made before the outbox (and the cards and security keys) existed reads as one
@@ -405,6 +408,9 @@ mod tests {
                     "backoffice_sessions",
                     "czech_point_requests",
                     "nia_registrations",
+                    "mojeid_accounts",
+                    "data_boxes",
+                    "data_box_messages",
                 ]
                 .iter()
                 .any(|table| l.starts_with(&format!("{{\"table\":\"{table}\"")))
@@ -423,6 +429,13 @@ mod tests {
         let older = older.replacen(",\"meg_pairings\":[\"digest\",\"user_id\",\"expires_at\"]", "", 1);
         let older = older.replacen(",\"audit_log\":[\"seq\",\"entry\",\"subject\",\"at\"]", "", 1);
         let older = older.replacen(",\"saml_sps\":[\"face\",\"entity_id\",\"record\",\"created_at\"]", "", 1);
+        let older = older.replacen(",\"mojeid_accounts\":[\"user_id\",\"record\",\"updated_at\"]", "", 1);
+        let older = older.replacen(",\"data_boxes\":[\"id\",\"kind\",\"record\",\"created_at\"]", "", 1);
+        let older = older.replacen(
+            ",\"data_box_messages\":[\"id\",\"sender\",\"recipient\",\"record\",\"sent_at\",\"processed_at\"]",
+            "",
+            1,
+        );
         let older = older.replacen(",\"clerks\":[\"login\",\"data\",\"created_at\"]", "", 1);
         let older = older.replacen(",\"clerk_tokens\":[\"digest\",\"login\",\"created_at\"]", "", 1);
         let older = older.replacen(",\"backoffice_sessions\":[\"id\",\"data\",\"expires_at\"]", "", 1);
@@ -437,7 +450,7 @@ mod tests {
             1,
         );
         let older = older.replacen(
-            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"clerks\":1,\"clerk_tokens\":1,\"backoffice_sessions\":1,\"czech_point_requests\":1,\"nia_registrations\":1}",
+            ",\"outbox\":1,\"cards\":1,\"security_keys\":1,\"meg_devices\":1,\"meg_pairings\":1,\"audit_log\":1,\"saml_sps\":1,\"clerks\":1,\"clerk_tokens\":1,\"backoffice_sessions\":1,\"czech_point_requests\":1,\"nia_registrations\":1,\"mojeid_accounts\":1,\"data_boxes\":1,\"data_box_messages\":1}",
             "}",
             1,
         ) + "\n";
@@ -451,6 +464,7 @@ mod tests {
         assert_eq!(dump.counts()["saml_sps"], 0);
         assert_eq!(dump.counts()["nia_registrations"], 0);
         assert_eq!(dump.counts()["czech_point_requests"], 0);
+        assert_eq!(dump.counts()["data_box_messages"], 0);
         assert_eq!(dump.rows[..10], sample().rows[..10]);
     }
 }

@@ -23,6 +23,7 @@ mod dump;
 mod interactions;
 mod maintenance;
 mod meg;
+mod mojeid;
 mod outbox;
 mod persons;
 mod probe;

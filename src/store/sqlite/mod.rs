@@ -33,6 +33,7 @@ mod interactions;
 mod maintenance;
 mod meg;
 mod migrate;
+mod mojeid;
 mod outbox;
 mod persons;
 mod registrations;

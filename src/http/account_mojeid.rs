@@ -1,0 +1,202 @@
+//! mojeID's account page (`/account/mojeid`, at a mojeID face): the account's kind, status and
+//! validation, and the citizen's own validation paths — the data-box button, which sends them to
+//! the simulated data-box login (`/account/mojeid/databox`) whose owner data come back to
+//! validate the account, and finishing a Czech POINT request. Needs the browser's SSO session;
+//! every form carries a CSRF token bound to it. The decisions are `validation::mojeid`'s.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::account_keys::signed_in;
+use super::client_addr::ClientAddr;
+use super::error::HttpError;
+use super::form::PageForm;
+use super::i18n::Locale;
+use super::mojeid_pages::{AccountNotice, DataBoxLoginPage, MojeidAccountPage};
+use super::page_context::PageContext;
+use super::security;
+use crate::authn::Authn;
+use crate::model::{Session, User};
+use crate::oidc::{OAuthError, Provider};
+use crate::secret;
+use crate::validation::mojeid::{Accounts, Actor, MojeidError};
+
+/// The account page.
+pub const ACCOUNT: &str = "/account/mojeid";
+/// The data-box button (POST): the simulated data-box login page.
+pub const DATABOX: &str = "/account/mojeid/databox";
+/// The simulated data-box login's form (POST): its owner data back to mojeID.
+pub const DATABOX_LOGIN: &str = "/account/mojeid/databox/login";
+/// Finishing a Czech POINT request (POST).
+pub const CZECH_POINT: &str = "/account/mojeid/czech-point";
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct DataBoxLoginForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub box_id: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+fn accounts(provider: &Provider) -> Accounts<'_> {
+    Accounts { stores: &provider.stores, desk: &provider.config.validation_desk, now: provider.now() }
+}
+
+/// The forms' token: bound to the session, unforgeable without the server's secret salt.
+fn csrf(provider: &Provider, session: &Session) -> String {
+    secret::digest(&format!("account-mojeid\u{0}{}\u{0}{}", session.sid, provider.pairwise_salt))
+}
+
+fn csrf_ok(provider: &Provider, session: &Session, given: &str) -> bool {
+    !given.is_empty() && secret::constant_time_eq(given, &csrf(provider, session))
+}
+
+pub async fn show(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    ctx: PageContext,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let signed_in = signed_in(&provider, &authn, &ctx, &headers).await?;
+    page(&provider, &ctx, signed_in.as_ref(), None).await
+}
+
+/// The data-box button: off to the data-box login.
+pub async fn databox(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, HttpError> {
+    let signed_in = signed_in(&provider, &authn, &ctx, &headers).await?;
+    let Some((session, _)) = signed_in.as_ref().filter(|(s, _)| csrf_ok(&provider, s, &form.csrf)) else {
+        return page(&provider, &ctx, signed_in.as_ref(), Some(AccountNotice::Outdated)).await;
+    };
+    Ok(databox_page(&provider, &ctx, session, false))
+}
+
+/// The data-box login's answer: the box's owner data validate the account, or are refused.
+pub async fn databox_login(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    ClientAddr(source): ClientAddr,
+    PageForm(form): PageForm<DataBoxLoginForm>,
+) -> Result<Response, HttpError> {
+    let signed_in = signed_in(&provider, &authn, &ctx, &headers).await?;
+    let Some((session, user)) = signed_in.as_ref().filter(|(s, _)| csrf_ok(&provider, s, &form.csrf)) else {
+        return page(&provider, &ctx, signed_in.as_ref(), Some(AccountNotice::Outdated)).await;
+    };
+    let actor = Actor::citizen(user, source.to_string());
+    let done = accounts(&provider).databox_button(&actor, user, &form.box_id, &form.password, &authn.passwords).await;
+    match done {
+        Ok(None) => Ok(databox_page(&provider, &ctx, session, true)),
+        outcome => {
+            let notice = notice(ctx.locale, outcome.map(|_| ()))?;
+            page(&provider, &ctx, signed_in.as_ref(), Some(notice)).await
+        }
+    }
+}
+
+/// "Finish the validation request made at Czech POINT".
+pub async fn czech_point(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    ClientAddr(source): ClientAddr,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, HttpError> {
+    let signed_in = signed_in(&provider, &authn, &ctx, &headers).await?;
+    let Some((_, user)) = signed_in.as_ref().filter(|(s, _)| csrf_ok(&provider, s, &form.csrf)) else {
+        return page(&provider, &ctx, signed_in.as_ref(), Some(AccountNotice::Outdated)).await;
+    };
+    let actor = Actor::citizen(user, source.to_string());
+    let done = accounts(&provider).finish_czech_point_request(&actor, user).await;
+    let notice = notice(ctx.locale, done.map(|_| ()))?;
+    page(&provider, &ctx, signed_in.as_ref(), Some(notice)).await
+}
+
+/// What a validation's outcome says on the page; a failing store is an error page.
+fn notice(locale: Locale, outcome: Result<(), MojeidError>) -> Result<AccountNotice, HttpError> {
+    Ok(match outcome {
+        Ok(()) => AccountNotice::Done,
+        Err(MojeidError::Store(e)) => return Err(failed(e)),
+        Err(MojeidError::CzechPointPending) => AccountNotice::CzechPointPending,
+        Err(MojeidError::DataBox(refusal)) => AccountNotice::Refused(match locale {
+            Locale::Cs => refusal.czech().to_owned(),
+            Locale::En => refusal.english().to_owned(),
+        }),
+        Err(other) => {
+            let m = super::i18n::mojeid_account::texts(locale);
+            AccountNotice::Refused(format!("{} {other}", m.not_ready))
+        }
+    })
+}
+
+fn failed(error: crate::store::StoreError) -> HttpError {
+    crate::metrics::store_error(&error);
+    tracing::error!(error = %error, "the mojeID account page failed");
+    HttpError::page(OAuthError::server_error())
+}
+
+fn databox_page(provider: &Provider, ctx: &PageContext, session: &Session, wrong: bool) -> Response {
+    let view = DataBoxLoginPage {
+        locale: ctx.locale,
+        base: ctx.base.clone(),
+        action: ctx.url(DATABOX_LOGIN),
+        back: ctx.url(ACCOUNT),
+        csrf: csrf(provider, session),
+        wrong,
+    };
+    let status = if wrong { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    security::page(status, view.render(), None)
+}
+
+/// The page: for a signed-in citizen their account; otherwise what to do first.
+async fn page(
+    provider: &Provider,
+    ctx: &PageContext,
+    signed_in: Option<&(Session, User)>,
+    notice: Option<AccountNotice>,
+) -> Result<Response, HttpError> {
+    let mut view = MojeidAccountPage {
+        locale: ctx.locale,
+        base: ctx.base.clone(),
+        databox_action: ctx.url(DATABOX),
+        czech_point_action: ctx.url(CZECH_POINT),
+        csrf: String::new(),
+        account: None,
+        czech_point_request: None,
+        hours: provider.config.validation_desk.describe(),
+        notice,
+    };
+    let Some((session, user)) = signed_in else {
+        return Ok(security::page(StatusCode::UNAUTHORIZED, view.render(), None));
+    };
+    let shown = accounts(provider).page(user).await;
+    let (account, request) = shown.map_err(|e| match e {
+        MojeidError::Store(e) => failed(e),
+        other => HttpError::page(OAuthError::invalid_request(other.to_string())),
+    })?;
+    view.csrf = csrf(provider, session);
+    view.account = Some(account);
+    view.czech_point_request = request;
+    let status = match &view.notice {
+        None | Some(AccountNotice::Done) => StatusCode::OK,
+        Some(_) => StatusCode::BAD_REQUEST,
+    };
+    Ok(security::page(status, view.render(), None))
+}
