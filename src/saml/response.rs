@@ -49,24 +49,12 @@ pub(crate) fn success(
 ) -> Result<String, SamlError> {
     let assertion = assertion(to, statement, sign_assertion.then_some(key))?;
     let encrypted = encrypt_assertion(&assertion, encryption_cert)?;
-    response(to, &Status::success_code(), &encrypted, key)
+    response(to, &Status::success().xml(), &encrypted, key)
 }
 
 /// The base64 `SAMLResponse` that refuses a request with `status`.
 pub(crate) fn refusal(to: &Addressing<'_>, status: &Status, key: &IdpKey) -> Result<String, SamlError> {
-    let mut code = format!(r#"<samlp:StatusCode Value="{}""#, Status::uri(status.code));
-    match status.sub {
-        Some(sub) => code.push_str(&format!(r#"><samlp:StatusCode Value="{}"/></samlp:StatusCode>"#, Status::uri(sub))),
-        None => code.push_str("/>"),
-    }
-    let status_xml = format!("{code}<samlp:StatusMessage>{}</samlp:StatusMessage>", escape(&status.message));
-    response(to, &status_xml, "", key)
-}
-
-impl Status {
-    fn success_code() -> String {
-        format!(r#"<samlp:StatusCode Value="{}"/>"#, Status::uri("Success"))
-    }
+    response(to, &status.xml(), "", key)
 }
 
 /// A signed Response with `status` (the inside of `samlp:Status`) and `assertion` (already

@@ -108,6 +108,8 @@ async fn respond(
     let encryption_cert = sp.encryption_certs.first().ok_or(SamlError::NoEncryptionCertificate)?;
     let to = addressing(provider, request);
     let saml_response = response::success(&to, &statement, sp.want_assertions_signed, encryption_cert, key)?;
+    // The session now serves this SP: its single logout tells it.
+    provider.stores.sessions.add_client(&session.key, &Session::saml_participant(&sp.entity_id)).await?;
     Ok(Delivery { acs: request.acs.clone(), saml_response, relay_state: request.relay_state.clone() })
 }
 

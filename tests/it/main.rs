@@ -37,6 +37,7 @@ mod registration;
 mod registration_access;
 mod registry;
 mod saml;
+mod saml_logout;
 mod saml_requests;
 mod serving;
 mod sessions;

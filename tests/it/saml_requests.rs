@@ -17,13 +17,13 @@ const ACS: &str = "http://127.0.0.1:9/saml/acs";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 
 /// A service provider's signing key and its certificate (base64 DER).
-struct SpKey {
-    key: PKey<Private>,
-    cert: String,
+pub(crate) struct SpKey {
+    pub(crate) key: PKey<Private>,
+    pub(crate) cert: String,
 }
 
 impl SpKey {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use openssl::x509::{X509, X509NameBuilder};
         let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
         let mut name = X509NameBuilder::new().unwrap();
@@ -43,14 +43,22 @@ impl SpKey {
     }
 
     fn metadata(&self) -> String {
+        self.metadata_of(SP, ACS, None)
+    }
+
+    /// The metadata of the SP `entity_id` with this key, its ACS and its single logout service.
+    pub(crate) fn metadata_of(&self, entity_id: &str, acs: &str, slo: Option<&str>) -> String {
+        let slo = slo
+            .map(|l| format!(r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{l}"/>"#))
+            .unwrap_or_default();
         format!(
-            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{SP}"><md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:Extensions><eidas:SPType xmlns:eidas="http://eidas.europa.eu/saml-extensions">public</eidas:SPType></md:Extensions><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{ACS}" index="1" isDefault="true"/></md:SPSSODescriptor></md:EntityDescriptor>"#,
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}"><md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:Extensions><eidas:SPType xmlns:eidas="http://eidas.europa.eu/saml-extensions">public</eidas:SPType></md:Extensions><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>{slo}<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{acs}" index="1" isDefault="true"/></md:SPSSODescriptor></md:EntityDescriptor>"#,
             cert = self.cert
         )
     }
 
     /// The query of an HTTP-Redirect AuthnRequest `xml`, signed with this key unless `unsigned`.
-    fn redirect_query(&self, xml: &str, signed: bool) -> String {
+    pub(crate) fn redirect_query(&self, xml: &str, signed: bool) -> String {
         let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         deflate.write_all(xml.as_bytes()).unwrap();
         let message = STANDARD.encode(deflate.finish().unwrap());
