@@ -41,8 +41,15 @@ fn saml_ready(test: &str) -> bool {
 
 /// A server with a `nia` face at `/nia` and one citizen.
 async fn start() -> TestServer {
+    start_with(identita::persona::QuirkSettings::default()).await
+}
+
+/// The same with the nia face's quirks set by `quirks`.
+async fn start_with(quirks: identita::persona::QuirkSettings) -> TestServer {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
+        let mut face = common::face("nia", "nia", format!("{}/nia", config.issuer));
+        face.quirks = quirks;
+        config.faces = vec![face];
     })
     .await;
     let profile = json!({
@@ -63,14 +70,15 @@ enum Send {
 }
 
 /// What the browser does with the SP's request (`landing` is where sending it led): logs in on
-/// the pages it is sent to and returns the `SAMLResponse` and `RelayState` of the form that posts
-/// back to the ACS.
-async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing) -> (String, String) {
+/// the pages it is sent to (or cancels, with `cancel`) and returns the `SAMLResponse` and
+/// `RelayState` of the form that posts back to the ACS.
+async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing, cancel: bool) -> (String, String) {
     loop {
         match landing {
             Landing::Page(_, html) if html.contains("id=\"login\"") => {
-                landing =
-                    browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASS)]).await;
+                let fields: &[(&str, &str)] =
+                    if cancel { &[("cancel", "yes")] } else { &[("username", USER), ("password", PASS)] };
+                landing = browser.submit(&server.issuer, &html, "login", fields).await;
             }
             Landing::Page(200, html) if html.contains("name=\"SAMLResponse\"") => {
                 let (action, fields) = common::first_form(&html).unwrap();
@@ -87,7 +95,7 @@ async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing) ->
 /// Runs the SP script: registers it at the nia face from the metadata it writes, hands it the
 /// face's metadata, plays the browser at the URL it prints, and returns the JSON it prints.
 async fn run_sp(server: &TestServer, loa: &str, send: Send) -> Value {
-    converse(server, loa, send, &Browser::new(), None).await.remove(0)
+    converse(server, loa, send, &Browser::new(), Then::Nothing).await.remove(0)
 }
 
 /// An OpenID Connect portal of the nia face with a back-channel logout receiver: the browser
@@ -147,15 +155,23 @@ impl Portal {
     }
 }
 
-/// The conversation with the SP script in `browser`; with a `portal`, the browser signs in
-/// there after the SAML login, and the SP then logs out. Returns the JSON lines it printed.
-async fn converse(
-    server: &TestServer,
-    loa: &str,
-    send: Send,
-    browser: &Browser,
-    portal: Option<&Portal>,
-) -> Vec<Value> {
+/// What the conversation does besides logging in.
+#[derive(Clone, Copy)]
+enum Then<'a> {
+    Nothing,
+    /// The person cancels the login instead.
+    Cancel,
+    /// The browser signs in at the portal after the SAML login, then the SP logs out.
+    LogOut(&'a Portal),
+}
+
+/// The conversation with the SP script in `browser`. Returns the JSON lines it printed.
+async fn converse(server: &TestServer, loa: &str, send: Send, browser: &Browser, then: Then<'_>) -> Vec<Value> {
+    let portal = match then {
+        Then::LogOut(portal) => Some(portal),
+        _ => None,
+    };
+    let cancel = matches!(then, Then::Cancel);
     let dir = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/third_party/nia_saml_sp.py");
     let mut child = Command::new("python3")
@@ -163,6 +179,7 @@ async fn converse(
         .arg(dir.path())
         .args([SP, ACS, loa, if send == Send::Redirect { "redirect" } else { "post" }])
         .args(portal.map(|_| "logout"))
+        .args(cancel.then_some("failure"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -191,7 +208,7 @@ async fn converse(
                 stdin.write_all(format!("idp {}\n", idp_path.display()).as_bytes()).await.unwrap();
             } else if let Some(url) = line.strip_prefix("open: ") {
                 let landing = browser.visit(&server.issuer, url).await;
-                let (response, relay_state) = log_in(server, browser, landing).await;
+                let (response, relay_state) = log_in(server, browser, landing, cancel).await;
                 stdin.write_all(format!("response {response} {relay_state}\n").as_bytes()).await.unwrap();
             } else if let Some(form) = line.strip_prefix("post: ") {
                 let mut parts = form.split(' ');
@@ -199,7 +216,7 @@ async fn converse(
                 let request = if send == Send::PostWrapped { wrapped(server, request) } else { request.to_owned() };
                 let posted = browser.http.post(url).form(&[("SAMLRequest", &*request), ("RelayState", relay_state)]);
                 let landing = browser.follow(&server.issuer, posted.send().await.unwrap()).await;
-                let (response, relay_state) = log_in(server, browser, landing).await;
+                let (response, relay_state) = log_in(server, browser, landing, cancel).await;
                 stdin.write_all(format!("response {response} {relay_state}\n").as_bytes()).await.unwrap();
             } else if let Some(url) = line.strip_prefix("logout: ") {
                 let Landing::Redirect(to) = browser.visit(&server.issuer, url).await else {
@@ -327,7 +344,7 @@ async fn a_pysaml2_sp_logs_out_and_the_oidc_portal_of_the_same_session_hears_of_
     let server = start().await;
     let portal = Portal::register(&server).await;
     let browser = Browser::new();
-    let seen = converse(&server, LOW, Send::Redirect, &browser, Some(&portal)).await;
+    let seen = converse(&server, LOW, Send::Redirect, &browser, Then::LogOut(&portal)).await;
     let (login, logout) = (&seen[0], &seen[1]);
     assert!(is_person_identifier(login["name_id"].as_str().unwrap()), "{login}");
 
@@ -355,4 +372,29 @@ async fn a_pysaml2_sp_logs_out_and_the_oidc_portal_of_the_same_session_hears_of_
         panic!("prompt=none did not answer the portal");
     };
     assert_eq!(common::params_of(&back).get("error").map(String::as_str), Some("login_required"), "{back}");
+}
+
+#[tokio::test]
+async fn a_cancelled_login_reaches_pysaml2_in_nias_form_or_the_standard_one() {
+    let test = "a_cancelled_login_reaches_pysaml2_in_nias_form_or_the_standard_one";
+    if !saml_ready(test) {
+        return;
+    }
+    // NIA's: Success, and an assertion whose only attribute carries AuthnFailed.
+    let server = start().await;
+    let seen = converse(&server, LOW, Send::Redirect, &Browser::new(), Then::Cancel).await.remove(0);
+    assert_eq!(seen["status"], "urn:oasis:names:tc:SAML:2.0:status:Success", "{seen}");
+    assert_eq!(seen["assertion"], true, "{seen}");
+    let expected = json!([{
+        "name": "urn:oasis:names:tc:SAML:2.0:protocol/statuscode",
+        "friendly_name": "StatusCode",
+        "values": ["urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"],
+    }]);
+    assert_eq!(seen["attributes"], expected, "{seen}");
+
+    // The standard one: pysaml2 raises its error for Responder/AuthnFailed.
+    let strict = identita::persona::QuirkSettings { saml_failure_as_success: Some(false), ..Default::default() };
+    let server = start_with(strict).await;
+    let seen = converse(&server, LOW, Send::Redirect, &Browser::new(), Then::Cancel).await.remove(0);
+    assert_eq!(seen["error"], "StatusAuthnFailed", "{seen}");
 }

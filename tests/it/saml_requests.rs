@@ -254,12 +254,14 @@ async fn a_second_request_uses_the_sso_session_unless_it_forces_a_login_and_a_pa
         panic!("no page");
     };
     assert!(html.contains(r#"id="login""#), "{html}");
-    // IsPassive in a browser without a session: NoPassive, no login page.
+    // IsPassive in a browser without a session: no login page, but NIA's failure (a Success
+    // status and an encrypted assertion of the failure, read by pysaml2 in tests/it/saml.rs).
     let passive = sp.redirect_query(&authn_request_with(&server, "_f4", ACS, 0, r#" IsPassive="true""#), true);
     let (status, _, html) = send(&server, &passive).await;
     assert_eq!(status, 200);
     let response = saml_response(&html);
-    assert!(response.contains("status:Responder") && response.contains("status:NoPassive"), "{response}");
+    assert!(response.contains("status:Success") && response.contains("EncryptedAssertion"), "{response}");
+    assert!(response.contains(r#"InResponseTo="_f4""#), "{response}");
 }
 
 /// POSTs a form to the SSO URL: the status and the body.
@@ -306,8 +308,30 @@ async fn a_cancelled_login_answers_the_sp_with_authn_failed() {
     else {
         panic!("no response after the cancel");
     };
+    // NIA's form: a Success status with an encrypted assertion of the failure (its content is
+    // read by pysaml2 in tests/it/saml.rs).
     let response = saml_response(&html);
-    assert!(response.contains("status:Responder") && response.contains("status:AuthnFailed"), "{response}");
+    assert!(response.contains("status:Success") && response.contains("EncryptedAssertion"), "{response}");
+    assert!(response.contains(r#"InResponseTo="_c1""#), "{response}");
+}
+
+#[tokio::test]
+async fn a_strict_face_answers_a_passive_request_without_a_session_with_no_passive() {
+    let sp = SpKey::new();
+    let server = TestServer::start_with(|config| {
+        let mut face = common::face("nia", "nia", format!("{}/nia", config.issuer));
+        face.quirks.saml_failure_as_success = Some(false);
+        config.faces = vec![face];
+    })
+    .await;
+    let face = &server.provider.faces[0];
+    let registered = identita::saml::sp_metadata::parse(&sp.metadata(), Some("nia"), None, face.now()).unwrap();
+    face.stores.saml_sps.put(&registered).await.unwrap();
+    let passive = sp.redirect_query(&authn_request_with(&server, "_p1", ACS, 0, r#" IsPassive="true""#), true);
+    let (status, _, html) = send(&server, &passive).await;
+    assert_eq!(status, 200);
+    let response = saml_response(&html);
+    assert!(response.contains("status:Responder") && response.contains("status:NoPassive"), "{response}");
     assert!(!response.contains("Assertion"), "{response}");
 }
 

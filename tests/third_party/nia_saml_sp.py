@@ -4,13 +4,15 @@
 # its age) in samlp:Extensions, responses over HTTP-POST, signed, with the assertion signed and
 # encrypted to a key of its own (a second KeyDescriptor, use="encryption").
 #
-# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post [logout]
+# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post [logout|failure]
 #  1. writes its keys and its signed metadata to DIR/sp.xml and prints `metadata: <path>`;
 #  2. reads `idp <path of the IdP's metadata>` from stdin, checks that metadata's signature with
 #     xmlsec1 against the certificate inside it, and prints `open: <AuthnRequest URL>` (redirect)
 #     or `post: <URL> <SAMLRequest> <RelayState>` (post, the request signed inside the XML);
 #  3. reads `response <base64 SAMLResponse> <RelayState>` from stdin, has pysaml2 verify and
 #     decrypt it, and prints one JSON line with what it saw;
+#     with `failure` (the person cancels the login), what pysaml2 made of the failure: the
+#     top status and the attributes of an assertion (NIA's form), or the error it raised;
 #  4. with `logout`: reads `logout` from stdin, sends a signed LogoutRequest (HTTP-Redirect) for
 #     the session it got and prints `logout: <URL>`, reads `logged_out <URL the IdP sent the
 #     browser to>`, checks the LogoutResponse's signature over the query against the IdP's
@@ -38,6 +40,7 @@ from saml2.samlp import RequestedAuthnContext
 
 directory, entity_id, acs_url, loa, binding = sys.argv[1:6]
 logout = sys.argv[6:7] == ["logout"]
+failure = sys.argv[6:7] == ["failure"]
 slo_url = acs_url.rsplit("/", 1)[0] + "/slo"
 EIDAS = "http://eidas.europa.eu/saml-extensions"
 XMLSEC = "/usr/bin/xmlsec1"
@@ -173,6 +176,28 @@ else:
     print(f"post: {action} {fields['SAMLRequest']} {fields['RelayState']}", flush=True)
 
 saml_response, _, relay_state = read_line("response").partition(" ")
+if failure:
+    try:
+        failed = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={request_id: "/"})
+    except Exception as error:
+        print(json.dumps({"error": type(error).__name__, "message": str(error)}), flush=True)
+        sys.exit(0)
+    statements = failed.assertion.attribute_statement if failed.assertion else []
+    print(
+        json.dumps(
+            {
+                "status": failed.response.status.status_code.value,
+                "assertion": failed.assertion is not None,
+                "attributes": [
+                    {"name": a.name, "friendly_name": a.friendly_name, "values": [v.text for v in a.attribute_value]}
+                    for statement in statements
+                    for a in statement.attribute
+                ],
+            }
+        ),
+        flush=True,
+    )
+    sys.exit(0)
 response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={request_id: "/"})
 if response is None or response.assertion is None:
     sys.exit("the response carried no assertion that could be decrypted and verified")
