@@ -39,6 +39,7 @@ mod registry;
 mod saml;
 mod saml_logout;
 mod saml_requests;
+mod saml_shape;
 mod serving;
 mod sessions;
 mod smoke;

@@ -75,7 +75,7 @@ impl SpKey {
 }
 
 /// An AuthnRequest of the SP, issued `age` seconds ago.
-fn authn_request(server: &TestServer, id: &str, acs: &str, age: i64) -> String {
+pub(crate) fn authn_request(server: &TestServer, id: &str, acs: &str, age: i64) -> String {
     authn_request_with(server, id, acs, age, "")
 }
 
@@ -90,7 +90,7 @@ fn authn_request_with(server: &TestServer, id: &str, acs: &str, age: i64, attrib
 }
 
 /// A server with a `nia` face at `/nia`, and (unless `register` is false) the SP registered.
-async fn start(sp: &SpKey, register: bool) -> TestServer {
+pub(crate) async fn start(sp: &SpKey, register: bool) -> TestServer {
     let server = TestServer::start_with(|config| {
         config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
     })
@@ -114,7 +114,7 @@ async fn send(server: &TestServer, query: &str) -> (u16, Option<String>, String)
 }
 
 /// The decoded `SAMLResponse` of a form-post page.
-fn saml_response(html: &str) -> String {
+pub(crate) fn saml_response(html: &str) -> String {
     let (action, fields) = common::first_form(html).unwrap_or_else(|| panic!("no form in {html}"));
     assert_eq!(action, ACS);
     let value = &fields.iter().find(|(k, _)| k == "SAMLResponse").unwrap().1;
