@@ -4,7 +4,7 @@
 //! with OpenID Connect; a request waits for a login as a `PendingRequest` of its own protocol.
 //!
 //! What works: signed metadata (`metadata`); SPs registered from their metadata
-//! (`sp_metadata`, `identita saml sp`); `AuthnRequest` over HTTP-Redirect and HTTP-POST, signed
+//! (`sp_metadata`, `identita saml sp`, from a file or a URL: `metadata_url`); `AuthnRequest` over HTTP-Redirect and HTTP-POST, signed
 //! requests only (`request`); the response — an assertion with the persistent PersonIdentifier,
 //! the achieved LoA and the eIDAS attributes, signed when the SP wants it, encrypted to the SP
 //! (`encrypt`), in a signed Response (`response`), refusals as SAML statuses; single logout
@@ -25,6 +25,7 @@ mod extensions;
 mod keys;
 pub mod logout;
 pub mod metadata;
+pub mod metadata_url;
 mod redirect;
 pub mod request;
 mod response;

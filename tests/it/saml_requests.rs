@@ -371,3 +371,51 @@ async fn the_cli_registers_lists_and_removes_a_service_provider_from_its_metadat
     let (ok, _) = run(&["--face", "nia", "saml", "sp", "remove", SP]);
     assert!(!ok, "removed twice");
 }
+
+// Two workers: the SP's web server answers while the command line waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_registers_a_service_provider_from_its_metadata_url() {
+    let sp = SpKey::new();
+    let server = start(&sp, false).await;
+    let toml = format!(
+        "issuer = {:?}\n\n[[faces]]\nname = \"nia\"\npersona = \"nia\"\nurl = \"{}/nia\"\n",
+        server.issuer, server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    // The SP's own web server, on this machine.
+    let metadata = sp.metadata();
+    let app = axum::Router::new()
+        .route("/sp.xml", axum::routing::get(move || async move { metadata }))
+        .route("/big.xml", axum::routing::get(|| async { "x".repeat(600 * 1024) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let at = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let run = |url: String| {
+        let server = &server;
+        async move {
+            let args = ["saml", "sp", "add", "--metadata-url", url.as_str()];
+            let output = tokio::task::block_in_place(|| common::cli_beside(server, &args, &[]));
+            let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+            (output.status.success(), value)
+        }
+    };
+    let (ok, added) = run(format!("{at}/sp.xml")).await;
+    assert!(ok, "{added}");
+    assert_eq!(added["entity_id"], SP);
+    assert_eq!(added["acs"][0]["location"], ACS);
+    let (status, _, _) = send(&server, &sp.redirect_query(&authn_request(&server, "_url1", ACS, 0), true)).await;
+    assert_eq!(status, 303, "the SP registered from its URL is served");
+
+    for (url, says) in [
+        (format!("{at}/big.xml"), "larger than 512 KiB"),
+        (format!("{at}/missing.xml"), "404"),
+        ("http://sp.example/metadata".to_owned(), "only to this machine"),
+        ("ftp://127.0.0.1/sp.xml".to_owned(), "only https"),
+    ] {
+        let (ok, refused) = run(url.clone()).await;
+        assert!(!ok, "{url}: {refused}");
+        let error = refused["error"].as_str().unwrap();
+        assert!(error.contains(&url) && error.contains(says), "{url}: {error}");
+    }
+}
