@@ -108,7 +108,8 @@ fn describe(face: &Provider) -> Value {
                 "entity_id": p.issuer,
                 "metadata": p.url(saml.metadata),
                 "single_sign_on": format!("{} (HTTP-Redirect and HTTP-POST; AuthnRequests signed with rsa-sha256)", p.url(saml.sso)),
-                "register": format!("identita{cli_face} saml sp add --metadata sp-metadata.xml (an SPSSODescriptor with a signing and an encryption certificate and an HTTP-POST AssertionConsumerService)"),
+                "single_logout": format!("{} (HTTP-Redirect; LogoutRequests signed with rsa-sha256, the LogoutResponse to the SP's HTTP-Redirect SingleLogoutService)", p.url(saml.sso)),
+                "register": format!("identita{cli_face} saml sp add --metadata sp-metadata.xml (or --metadata-url URL; an SPSSODescriptor with a signing and an encryption certificate and an HTTP-POST AssertionConsumerService)"),
             }),
         );
     }

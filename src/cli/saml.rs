@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{CliError, print};
 use crate::model::ServiceProvider;
 use crate::oidc::Provider;
-use crate::saml::sp_metadata;
+use crate::saml::{metadata_url, sp_metadata};
 
 #[derive(Debug, Subcommand)]
 pub enum SamlCommand {
@@ -23,8 +23,12 @@ pub enum SpCommand {
     /// Register a service provider from its metadata (replacing one with the same entityID).
     Add {
         /// The SP's metadata (an `EntityDescriptor` with an `SPSSODescriptor`).
-        #[arg(long, value_name = "FILE")]
-        metadata: PathBuf,
+        #[arg(long, value_name = "FILE", required_unless_present = "metadata_url", conflicts_with = "metadata_url")]
+        metadata: Option<PathBuf>,
+        /// The URL the SP publishes its metadata at: https, or http to this machine only; at
+        /// most 512 KiB, within 10 s.
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
         /// A name to show people on the login pages.
         #[arg(long)]
         name: Option<String>,
@@ -40,9 +44,14 @@ pub(crate) async fn run(provider: &Provider, acting: &Provider, command: SamlCom
     let tag = face.persona.face.as_deref();
     let SamlCommand::Sp(command) = command;
     match command {
-        SpCommand::Add { metadata, name } => {
-            let xml = std::fs::read_to_string(&metadata)
-                .map_err(|e| CliError(format!("reading {}: {e}", metadata.display())))?;
+        SpCommand::Add { metadata, metadata_url, name } => {
+            let xml = match (metadata, metadata_url) {
+                (Some(file), _) => {
+                    std::fs::read_to_string(&file).map_err(|e| CliError(format!("reading {}: {e}", file.display())))?
+                }
+                (None, Some(url)) => metadata_url::fetch(&url).await.map_err(|e| CliError(e.to_string()))?,
+                (None, None) => return Err(CliError::new("--metadata or --metadata-url names the SP's metadata")),
+            };
             let sp = sp_metadata::parse(&xml, tag, name.as_deref(), face.now()).map_err(|e| CliError(e.to_string()))?;
             face.stores.saml_sps.put(&sp).await?;
             print(&describe(&sp))

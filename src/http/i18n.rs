@@ -23,6 +23,7 @@ pub mod meg;
 mod mojeid;
 pub mod registration;
 pub mod mojeid_account;
+mod saml_logout;
 mod scope;
 mod select;
 mod site;
@@ -137,6 +138,7 @@ pub struct Texts {
     pub logout: logout::Logout,
     pub error: error::Error,
     pub form_post: form_post::FormPost,
+    pub saml_logout: saml_logout::SamlLogout,
     pub scope: scope::Scopes,
     pub landing: landing::Landing,
     pub login: login::Login,
@@ -156,6 +158,7 @@ static CS: Texts = Texts {
     logout: logout::CS,
     error: error::CS,
     form_post: form_post::CS,
+    saml_logout: saml_logout::CS,
     scope: scope::CS,
     landing: landing::CS,
     login: login::CS,
@@ -175,6 +178,7 @@ static EN: Texts = Texts {
     logout: logout::EN,
     error: error::EN,
     form_post: form_post::EN,
+    saml_logout: saml_logout::EN,
     scope: scope::EN,
     landing: landing::EN,
     login: login::EN,

@@ -285,9 +285,9 @@ pub async fn refuse(provider: &Provider, loaded: Loaded, error: OAuthError) -> R
     provider.stores.interactions.delete(&loaded.interaction.id).await.map_err(|e| loaded.error(e))?;
     match loaded.pending {
         Pending::Oidc(request) => Ok(respond::authorization_response(&request.refused(provider, &error))),
-        Pending::Saml(request, _) => {
+        Pending::Saml(request, sp) => {
             let status = crate::saml::Status::responder(Some(crate::saml::Status::AUTHN_FAILED), &error.description);
-            Ok(super::saml::deliver_or_fail(&loaded.page, saml_sso::refuse(provider, &request, &status)))
+            Ok(super::saml::deliver_or_fail(&loaded.page, saml_sso::fail(provider, &sp, &request, &status)))
         }
     }
 }

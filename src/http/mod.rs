@@ -32,6 +32,7 @@ pub mod pages;
 pub mod registration;
 pub mod respond;
 pub mod saml;
+mod saml_logout;
 pub mod security;
 pub mod select_account;
 pub(crate) mod shared_sessions;

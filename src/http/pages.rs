@@ -65,7 +65,7 @@ const FALLBACK: &str = "<!DOCTYPE html>\n<html lang=\"cs\"><head><meta charset=\
 <title>Chyba / Error</title></head><body><h1>Chyba serveru</h1>\
 <p lang=\"en\">Server error</p></body></html>\n";
 
-fn render_or_fallback<T: Template>(page: &T, name: &str) -> String {
+pub(super) fn render_or_fallback<T: Template>(page: &T, name: &str) -> String {
     match Template::render(page) {
         Ok(html) => html,
         Err(error) => {

@@ -1,5 +1,6 @@
 //! SAML 2.0 at a face that serves it (`Persona::saml`): the identity provider's metadata, and
-//! single sign-on over HTTP-Redirect (GET) and HTTP-POST at one URL. A request that cannot be
+//! single sign-on over HTTP-Redirect (GET) and HTTP-POST at one URL, where single logout's
+//! messages arrive too (over HTTP-Redirect, `saml_logout.rs`). A request that cannot be
 //! trusted gets an error page; a trusted one is answered at its service provider with a
 //! response posted by an auto-submitting form.
 
@@ -19,6 +20,7 @@ use super::pages::FormPostPage;
 use super::{cookies, form, security, shared_sessions};
 use crate::oidc::quota::{Quota, QuotaError};
 use crate::oidc::{ErrorCode, OAuthError, Provider};
+use crate::saml::logout::{self, Kind};
 use crate::saml::sso::{self, Delivery, Step};
 use crate::saml::{Inbound, RequestError, SamlError, metadata};
 use crate::secret;
@@ -48,7 +50,11 @@ pub async fn sso_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    handle(&provider, source, &headers, Inbound::Redirect { raw_query: &query }).await
+    match logout::kind(&query) {
+        Kind::Authn => handle(&provider, source, &headers, Inbound::Redirect { raw_query: &query }).await,
+        Kind::LogoutRequest => super::saml_logout::request(&provider, &headers, &query).await,
+        Kind::LogoutResponse => super::saml_logout::response(),
+    }
 }
 
 /// HTTP-POST: `SAMLRequest` and `RelayState` in a form.

@@ -160,7 +160,7 @@ pub(crate) async fn end_session(provider: &Provider, session: &Session) -> Resul
     provider.stores.tokens.revoke_session(&session.sid).await?;
     provider.stores.sessions.delete(&session.key).await?;
     let mut deliveries = tokio::task::JoinSet::new();
-    for client_id in &session.clients {
+    for client_id in session.oidc_clients() {
         let Some(client) = provider.stores.clients.get(client_id).await? else { continue };
         let Some(uri) = client.backchannel_logout_uri.clone() else { continue };
         let token = logout_token(provider, &client, session)?;

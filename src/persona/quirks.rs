@@ -45,6 +45,12 @@ pub struct Quirks {
     /// mojeID's address claims (`mojeid_address_*`) come as JSON-encoded strings, not objects,
     /// as the real service sometimes sends them (CZ.NIC's own JavaScript library fixes them up).
     pub mojeid_addresses_as_strings: bool,
+    /// A SAML login that fails or is refused (the person cancels, no means reaches the level
+    /// asked, `IsPassive` without a session) is answered as NIA answers it: a `Success` status
+    /// and an assertion whose only attribute, `urn:oasis:names:tc:SAML:2.0:protocol/statuscode`,
+    /// says `…:status:AuthnFailed`; when false, a `Responder` status with the second-level code
+    /// (`AuthnFailed`, `NoAuthnContext`, `NoPassive`) and no assertion, as the standard has it.
+    pub saml_failure_as_success: bool,
 }
 
 /// A face's configuration of its quirks: each one set overrides the persona's default.
@@ -62,6 +68,7 @@ pub struct QuirkSettings {
     pub refusal_gives_empty_token: Option<bool>,
     pub email_in_id_token_only_when_claimed: Option<bool>,
     pub mojeid_addresses_as_strings: Option<bool>,
+    pub saml_failure_as_success: Option<bool>,
 }
 
 impl Quirks {
@@ -78,6 +85,7 @@ impl Quirks {
         refusal_gives_empty_token: false,
         email_in_id_token_only_when_claimed: false,
         mojeid_addresses_as_strings: false,
+        saml_failure_as_success: false,
     };
 
     /// The real mojeID's.
@@ -97,6 +105,7 @@ impl Quirks {
         refusal_gives_empty_token: true,
         email_in_id_token_only_when_claimed: false,
         mojeid_addresses_as_strings: false,
+        saml_failure_as_success: true,
     };
 
     /// These quirks with each one `settings` sets replaced.
@@ -117,6 +126,7 @@ impl Quirks {
                 self.email_in_id_token_only_when_claimed,
             ),
             mojeid_addresses_as_strings: pick(settings.mojeid_addresses_as_strings, self.mojeid_addresses_as_strings),
+            saml_failure_as_success: pick(settings.saml_failure_as_success, self.saml_failure_as_success),
         }
     }
 
@@ -134,6 +144,7 @@ impl Quirks {
             ("refusal_gives_empty_token", self.refusal_gives_empty_token),
             ("email_in_id_token_only_when_claimed", self.email_in_id_token_only_when_claimed),
             ("mojeid_addresses_as_strings", self.mojeid_addresses_as_strings),
+            ("saml_failure_as_success", self.saml_failure_as_success),
         ]
     }
 }

@@ -79,7 +79,7 @@ pub(crate) fn release(
     }
     let context = eidas::Context { person_identifier, person, today };
     let values = eidas::release(user, Some(&asked), &context);
-    asked
+    let mut released: Vec<Released> = asked
         .keys()
         .filter_map(|short| {
             let value = match values.get(short)? {
@@ -89,7 +89,10 @@ pub(crate) fn release(
             let (name, friendly_name, xsi_type) = describe(short)?;
             Some(Released { name, friendly_name, xsi_type, value })
         })
-        .collect()
+        .collect();
+    // In the order of NIA's responses, whatever the request's: by FriendlyName (reference §3.4).
+    released.sort_by_key(|r| r.friendly_name);
+    released
 }
 
 #[cfg(test)]

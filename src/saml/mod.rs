@@ -3,11 +3,16 @@
 //! the SSO sessions, the login pages, the level-of-assurance policy and the PersonIdentifier
 //! with OpenID Connect; a request waits for a login as a `PendingRequest` of its own protocol.
 //!
-//! What works: signed metadata (`metadata`); SPs registered from their metadata
-//! (`sp_metadata`, `identita saml sp`); `AuthnRequest` over HTTP-Redirect and HTTP-POST, signed
-//! requests only (`request`); the response — an assertion with the persistent PersonIdentifier,
-//! the achieved LoA and the eIDAS attributes, signed when the SP wants it, encrypted to the SP
-//! (`encrypt`), in a signed Response (`response`), refusals as SAML statuses.
+//! What works: signed metadata (`metadata`); SPs registered from their metadata (`sp_metadata`,
+//! `identita saml sp`, from a file or a URL: `metadata_url`); `AuthnRequest` over HTTP-Redirect
+//! and HTTP-POST, signed requests only (`request`); the response — an assertion with the
+//! persistent PersonIdentifier, the achieved LoA and the eIDAS attributes, signed when the SP
+//! wants it, encrypted to the SP (`encrypt`), in a signed Response (`response`); refusals as
+//! SAML statuses, a failed login in NIA's form (a Success carrying AuthnFailed, `sso::fail`)
+//! unless the quirks say otherwise; single logout over HTTP-Redirect (`logout`), its outgoing
+//! messages signed over the query (`redirect`): the SSO session ends, its OpenID Connect
+//! clients hear by back-channel logout and its other SAML SPs by a `LogoutRequest` each (SPs are
+//! recorded among the session's relying parties when they receive an assertion).
 //!
 //! XML security: signatures are made and checked by xmlsec through samael; of a POST request
 //! only the subset xmlsec verified is read (signature wrapping yields the genuine request), of a
@@ -19,7 +24,10 @@ mod attributes;
 mod encrypt;
 mod extensions;
 mod keys;
+pub mod logout;
 pub mod metadata;
+pub mod metadata_url;
+mod redirect;
 pub mod request;
 mod response;
 pub mod sp_metadata;

@@ -221,12 +221,12 @@ async fn validate(
 
 /// The query of an HTTP-Redirect message: each parameter's raw (still percent-encoded) value
 /// and its decoded one; a parameter given twice is refused.
-struct RedirectQuery<'a> {
+pub(super) struct RedirectQuery<'a> {
     params: Vec<(String, &'a str, String)>,
 }
 
 impl<'a> RedirectQuery<'a> {
-    fn parse(raw: &'a str) -> Result<Self, RequestError> {
+    pub(super) fn parse(raw: &'a str) -> Result<Self, RequestError> {
         let mut params: Vec<(String, &'a str, String)> = Vec::new();
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -239,21 +239,21 @@ impl<'a> RedirectQuery<'a> {
         Ok(Self { params })
     }
 
-    fn get(&self, key: &str) -> Option<&(String, &'a str, String)> {
+    pub(super) fn get(&self, key: &str) -> Option<&(String, &'a str, String)> {
         self.params.iter().find(|(k, _, _)| k == key)
     }
 
-    fn value(&self, key: &str) -> Result<String, RequestError> {
+    pub(super) fn value(&self, key: &str) -> Result<String, RequestError> {
         self.get(key).map(|(_, _, v)| v.clone()).ok_or_else(|| RequestError::malformed(format!("no {key} parameter")))
     }
 
-    fn relay_state(&self) -> Option<String> {
+    pub(super) fn relay_state(&self) -> Option<String> {
         self.get("RelayState").map(|(_, _, v)| v.clone())
     }
 
     /// `SigAlg` and the decoded `Signature`, when the query is signed; one without the other
     /// is malformed.
-    fn signature(&self) -> Result<Option<(String, Vec<u8>)>, RequestError> {
+    pub(super) fn signature(&self) -> Result<Option<(String, Vec<u8>)>, RequestError> {
         match (self.get("SigAlg"), self.get("Signature")) {
             (None, None) => Ok(None),
             (Some((_, _, alg)), Some((_, _, sig))) => Ok(Some((alg.clone(), decode_base64(sig)?))),
@@ -263,8 +263,8 @@ impl<'a> RedirectQuery<'a> {
 
     /// What the signature covers (SAML Bindings §3.4.4.1): the parameters in this order, each
     /// with its value exactly as received.
-    fn signed_octets(&self) -> String {
-        ["SAMLRequest", "RelayState", "SigAlg"]
+    pub(super) fn signed_octets(&self) -> String {
+        ["SAMLRequest", "SAMLResponse", "RelayState", "SigAlg"]
             .iter()
             .filter_map(|key| self.get(key).map(|(_, raw, _)| format!("{key}={raw}")))
             .collect::<Vec<_>>()
@@ -276,7 +276,7 @@ fn decode_component(raw: &str) -> String {
     url::form_urlencoded::parse(format!("x={raw}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
-fn decode_base64(text: &str) -> Result<Vec<u8>, RequestError> {
+pub(super) fn decode_base64(text: &str) -> Result<Vec<u8>, RequestError> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     if compact.len() as u64 > MAX_MESSAGE * 2 {
         return Err(RequestError::malformed("the message is too large"));
@@ -284,12 +284,12 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, RequestError> {
     STANDARD.decode(compact).map_err(|_| RequestError::malformed("the message is not base64"))
 }
 
-fn utf8(bytes: Vec<u8>) -> Result<String, RequestError> {
+pub(super) fn utf8(bytes: Vec<u8>) -> Result<String, RequestError> {
     String::from_utf8(bytes).map_err(|_| RequestError::malformed("the message is not UTF-8"))
 }
 
 /// The raw DEFLATE of the Redirect binding, at most [`MAX_MESSAGE`] bytes of it.
-fn inflate(bytes: &[u8]) -> Result<String, RequestError> {
+pub(super) fn inflate(bytes: &[u8]) -> Result<String, RequestError> {
     let mut out = Vec::new();
     flate2::read::DeflateDecoder::new(bytes)
         .take(MAX_MESSAGE + 1)
@@ -303,7 +303,12 @@ fn inflate(bytes: &[u8]) -> Result<String, RequestError> {
 
 /// Checks an HTTP-Redirect signature over `octets` against the service provider's signing
 /// certificates.
-fn verify_redirect(octets: &str, sig_alg: &str, signature: &[u8], sp: &ServiceProvider) -> Result<(), RequestError> {
+pub(super) fn verify_redirect(
+    octets: &str,
+    sig_alg: &str,
+    signature: &[u8],
+    sp: &ServiceProvider,
+) -> Result<(), RequestError> {
     use openssl::hash::MessageDigest;
     use openssl::sign::Verifier;
     if sig_alg != RSA_SHA256 {
@@ -327,13 +332,13 @@ fn certificates(sp: &ServiceProvider) -> Vec<CertificateDer> {
 }
 
 /// Whether the message carries an XML signature anywhere (it is then checked, not trusted).
-fn has_signature(xml: &str) -> bool {
+pub(super) fn has_signature(xml: &str) -> bool {
     xml.contains("http://www.w3.org/2000/09/xmldsig#")
 }
 
 /// What of `xml` the service provider signed, as xmlsec re-serialised it (rsa-sha256 only). A
 /// signature-wrapped message yields the genuine signed request, not the wrapper.
-fn reduce_to_signed(xml: &str, sp: &ServiceProvider) -> Result<String, RequestError> {
+pub(super) fn reduce_to_signed(xml: &str, sp: &ServiceProvider) -> Result<String, RequestError> {
     Crypto::reduce_xml_to_signed_with_allowed_algorithms(
         xml,
         &certificates(sp),

@@ -47,26 +47,56 @@ pub(crate) fn success(
     encryption_cert: &str,
     key: &IdpKey,
 ) -> Result<String, SamlError> {
-    let assertion = assertion(to, statement, sign_assertion.then_some(key))?;
+    let attributes = released(to, statement.attributes);
+    let assertion = assertion(to, statement, &attributes, sign_assertion.then_some(key))?;
     let encrypted = encrypt_assertion(&assertion, encryption_cert)?;
-    response(to, &Status::success_code(), &encrypted, key)
+    response(to, &Status::success().xml(), &encrypted, key)
+}
+
+/// What NIA's assertion of a failed login states: no person, only the failure.
+pub(crate) struct Failure<'a> {
+    pub(crate) audience: &'a str,
+    pub(crate) client_address: &'a str,
+    /// The level its `AuthnStatement` names (NIA names one even here).
+    pub(crate) loa: Loa,
+    /// The failure's status code (`AuthnFailed`).
+    pub(crate) code: &'static str,
+}
+
+/// The status attribute's `Name`, as NIA writes it.
+const STATUS_ATTRIBUTE: &str = "urn:oasis:names:tc:SAML:2.0:protocol/statuscode";
+
+/// The base64 `SAMLResponse` of a failed login in NIA's form (reference §3.4 "Failure form"): a
+/// `Success` status, and an encrypted assertion with a NameID of no one (a fresh random value)
+/// whose only attribute is the status code.
+pub(crate) fn failure(
+    to: &Addressing<'_>,
+    failed: &Failure<'_>,
+    sign_assertion: bool,
+    encryption_cert: &str,
+    key: &IdpKey,
+) -> Result<String, SamlError> {
+    let attributes = format!(
+        r#"<saml:Attribute Name="{STATUS_ATTRIBUTE}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" FriendlyName="StatusCode"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute>"#,
+        Status::uri(failed.code)
+    );
+    let statement = Statement {
+        audience: failed.audience,
+        name_id: &new_id(),
+        session_index: &new_id(),
+        auth_time: to.now,
+        client_address: failed.client_address,
+        loa: failed.loa,
+        attributes: &[],
+    };
+    let assertion = assertion(to, &statement, &attributes, sign_assertion.then_some(key))?;
+    let encrypted = encrypt_assertion(&assertion, encryption_cert)?;
+    response(to, &Status::success().xml(), &encrypted, key)
 }
 
 /// The base64 `SAMLResponse` that refuses a request with `status`.
 pub(crate) fn refusal(to: &Addressing<'_>, status: &Status, key: &IdpKey) -> Result<String, SamlError> {
-    let mut code = format!(r#"<samlp:StatusCode Value="{}""#, Status::uri(status.code));
-    match status.sub {
-        Some(sub) => code.push_str(&format!(r#"><samlp:StatusCode Value="{}"/></samlp:StatusCode>"#, Status::uri(sub))),
-        None => code.push_str("/>"),
-    }
-    let status_xml = format!("{code}<samlp:StatusMessage>{}</samlp:StatusMessage>", escape(&status.message));
-    response(to, &status_xml, "", key)
-}
-
-impl Status {
-    fn success_code() -> String {
-        format!(r#"<samlp:StatusCode Value="{}"/>"#, Status::uri("Success"))
-    }
+    response(to, &status.xml(), "", key)
 }
 
 /// A signed Response with `status` (the inside of `samlp:Status`) and `assertion` (already
@@ -85,14 +115,10 @@ fn response(to: &Addressing<'_>, status: &str, assertion: &str, key: &IdpKey) ->
     Ok(STANDARD.encode(signed))
 }
 
-/// The assertion as a standalone element declaring every prefix it uses (it is decrypted out
-/// of context, and `xsi:type` values are QNames c14n does not carry along), signed if `key`. Each
-/// attribute names its original issuer as NIA's (a Microsoft claims-namespace attribute) do.
-fn assertion(to: &Addressing<'_>, s: &Statement<'_>, key: Option<&IdpKey>) -> Result<String, SamlError> {
-    let id = new_id();
-    let (now, until) = (instant(to.now), instant(to.now + VALIDITY));
-    let attributes: String = s
-        .attributes
+/// The attributes of a successful login. Each names its original issuer as NIA's (a Microsoft
+/// claims-namespace attribute) do.
+fn released(to: &Addressing<'_>, attributes: &[Released]) -> String {
+    attributes
         .iter()
         .map(|a| {
             format!(
@@ -104,7 +130,20 @@ fn assertion(to: &Addressing<'_>, s: &Statement<'_>, key: Option<&IdpKey>) -> Re
                 issuer = escape(to.issuer),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The assertion as a standalone element declaring every prefix it uses (it is decrypted out
+/// of context, and `xsi:type` values are QNames c14n does not carry along), with `attributes`
+/// (written), signed if `key`.
+fn assertion(
+    to: &Addressing<'_>,
+    s: &Statement<'_>,
+    attributes: &str,
+    key: Option<&IdpKey>,
+) -> Result<String, SamlError> {
+    let id = new_id();
+    let (now, until) = (instant(to.now), instant(to.now + VALIDITY));
     let signature = key.map(|k| signature_template(&id, &k.cert_b64)).unwrap_or_default();
     let xml = format!(
         r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tn="http://eidas.europa.eu/attributes/naturalperson" xmlns:a="http://schemas.xmlsoap.org/ws/2009/09/identity/claims" ID="{id}" Version="2.0" IssueInstant="{now}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{now}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attributes}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{auth_time}" SessionIndex="{session_index}"><saml:SubjectLocality Address="{address}"/><saml:AuthnContext><saml:AuthnContextClassRef>{loa}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,

@@ -6,13 +6,13 @@
 
 use super::attributes;
 use super::request::SamlRequest;
-use super::response::{self, Addressing, Statement};
+use super::response::{self, Addressing, Failure, Statement};
 use super::status::Status;
 use super::{IdpKey, SamlError};
 use crate::authn::loa::{self, SessionLevel};
 use crate::authn::means;
 use crate::model::interaction::{LoginRequest, PendingRequest, Protocol};
-use crate::model::{ApplicationType, AuthMethod, Authentication, Client, ServiceProvider, Session, SubjectType};
+use crate::model::{ApplicationType, AuthMethod, Authentication, Client, Loa, ServiceProvider, Session, SubjectType};
 use crate::oidc::{Provider, subject};
 
 /// A response on its way to the SP's assertion consumer service (HTTP-POST).
@@ -38,14 +38,14 @@ pub async fn decide(
     session: Option<&Session>,
 ) -> Result<Step, SamlError> {
     let Ok(plan) = loa::plan(&request.loa, &means::reachable(&provider.persona)) else {
-        return Ok(Step::Respond(refuse(provider, request, &no_authn_context())?));
+        return Ok(Step::Respond(fail(provider, sp, request, &no_authn_context())?));
     };
     let usable = session.filter(|s| !request.force_authn && plan.session(s.authn.acr) == SessionLevel::Enough);
     match usable {
         Some(session) => Ok(Step::Respond(respond(provider, sp, request, &session.authn, session).await?)),
         None if request.is_passive => {
             let status = Status::responder(Some(Status::NO_PASSIVE), "the person is not logged in");
-            Ok(Step::Respond(refuse(provider, request, &status)?))
+            Ok(Step::Respond(fail(provider, sp, request, &status)?))
         }
         None => Ok(Step::Login),
     }
@@ -60,7 +60,7 @@ pub async fn after_login(
     session: &Session,
 ) -> Result<Delivery, SamlError> {
     if !request.loa.accepts(authn.acr) {
-        return refuse(provider, request, &no_authn_context());
+        return fail(provider, sp, request, &no_authn_context());
     }
     respond(provider, sp, request, authn, session).await
 }
@@ -70,6 +70,30 @@ fn no_authn_context() -> Status {
         Some(Status::NO_AUTHN_CONTEXT),
         "no available means of authentication reaches the level of assurance the request requires",
     )
+}
+
+/// The answer to a login that failed or was refused with `status` (a `Responder` one): NIA's
+/// form when the face's quirks say so (`saml_failure_as_success`), else the standard refusal.
+pub fn fail(
+    provider: &Provider,
+    sp: &ServiceProvider,
+    request: &SamlRequest,
+    status: &Status,
+) -> Result<Delivery, SamlError> {
+    if !provider.persona.quirks.saml_failure_as_success {
+        return refuse(provider, request, status);
+    }
+    let key = key(provider)?;
+    let to = addressing(provider, request);
+    let failed = Failure {
+        audience: &sp.entity_id,
+        client_address: &request.client_address,
+        loa: Loa::ALL.into_iter().find(|l| request.loa.accepts(*l)).unwrap_or(Loa::Low),
+        code: Status::AUTHN_FAILED,
+    };
+    let encryption_cert = sp.encryption_certs.first().ok_or(SamlError::NoEncryptionCertificate)?;
+    let saml_response = response::failure(&to, &failed, sp.want_assertions_signed, encryption_cert, key)?;
+    Ok(Delivery { acs: request.acs.clone(), saml_response, relay_state: request.relay_state.clone() })
 }
 
 /// The signed response refusing `request` with `status`.
@@ -108,6 +132,8 @@ async fn respond(
     let encryption_cert = sp.encryption_certs.first().ok_or(SamlError::NoEncryptionCertificate)?;
     let to = addressing(provider, request);
     let saml_response = response::success(&to, &statement, sp.want_assertions_signed, encryption_cert, key)?;
+    // The session now serves this SP: its single logout tells it.
+    provider.stores.sessions.add_client(&session.key, &Session::saml_participant(&sp.entity_id)).await?;
     Ok(Delivery { acs: request.acs.clone(), saml_response, relay_state: request.relay_state.clone() })
 }
 

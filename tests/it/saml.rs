@@ -41,8 +41,15 @@ fn saml_ready(test: &str) -> bool {
 
 /// A server with a `nia` face at `/nia` and one citizen.
 async fn start() -> TestServer {
+    start_with(identita::persona::QuirkSettings::default()).await
+}
+
+/// The same with the nia face's quirks set by `quirks`.
+async fn start_with(quirks: identita::persona::QuirkSettings) -> TestServer {
     let server = TestServer::start_with(|config| {
-        config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
+        let mut face = common::face("nia", "nia", format!("{}/nia", config.issuer));
+        face.quirks = quirks;
+        config.faces = vec![face];
     })
     .await;
     let profile = json!({
@@ -63,14 +70,15 @@ enum Send {
 }
 
 /// What the browser does with the SP's request (`landing` is where sending it led): logs in on
-/// the pages it is sent to and returns the `SAMLResponse` and `RelayState` of the form that posts
-/// back to the ACS.
-async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing) -> (String, String) {
+/// the pages it is sent to (or cancels, with `cancel`) and returns the `SAMLResponse` and
+/// `RelayState` of the form that posts back to the ACS.
+async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing, cancel: bool) -> (String, String) {
     loop {
         match landing {
             Landing::Page(_, html) if html.contains("id=\"login\"") => {
-                landing =
-                    browser.submit(&server.issuer, &html, "login", &[("username", USER), ("password", PASS)]).await;
+                let fields: &[(&str, &str)] =
+                    if cancel { &[("cancel", "yes")] } else { &[("username", USER), ("password", PASS)] };
+                landing = browser.submit(&server.issuer, &html, "login", fields).await;
             }
             Landing::Page(200, html) if html.contains("name=\"SAMLResponse\"") => {
                 let (action, fields) = common::first_form(&html).unwrap();
@@ -85,14 +93,93 @@ async fn log_in(server: &TestServer, browser: &Browser, mut landing: Landing) ->
 }
 
 /// Runs the SP script: registers it at the nia face from the metadata it writes, hands it the
-/// face's metadata, plays the browser at the URL it prints, and returns the JSON it prints last.
+/// face's metadata, plays the browser at the URL it prints, and returns the JSON it prints.
 async fn run_sp(server: &TestServer, loa: &str, send: Send) -> Value {
+    converse(server, loa, send, &Browser::new(), Then::Nothing).await.remove(0)
+}
+
+/// An OpenID Connect portal of the nia face with a back-channel logout receiver: the browser
+/// signs in there between the SAML login and the SAML logout.
+pub(crate) struct Portal {
+    pub(crate) client_id: String,
+    pub(crate) receiver: crate::logout::Receiver,
+}
+
+const PORTAL_CB: &str = "http://127.0.0.1:9/oidc/cb";
+
+impl Portal {
+    pub(crate) async fn register(server: &TestServer) -> Self {
+        let face = &server.provider.faces[0];
+        let receiver = crate::logout::receiver().await;
+        let pair = josekit::jwk::alg::rsa::RsaKeyPair::generate(2048).unwrap();
+        let mut public: serde_json::Map<String, Value> = josekit::jwk::KeyPair::to_jwk_public_key(&pair).into();
+        public.insert("use".into(), "enc".into());
+        let meta = serde_json::from_value(json!({
+            "redirect_uris": [PORTAL_CB], "token_endpoint_auth_method": "client_secret_post",
+            "jwks": { "keys": [public] }, "backchannel_logout_uri": receiver.uri,
+        }))
+        .unwrap();
+        let client_id = "https://portal.example/oidc".to_owned();
+        let (client, _) = identita::oidc::registration::build(face, meta, client_id.clone(), face.now()).await.unwrap();
+        face.stores.clients.insert(&client).await.unwrap();
+        Self { client_id, receiver }
+    }
+
+    pub(crate) fn authorize_url(&self, server: &TestServer, prompt: Option<&str>) -> String {
+        let mut url = url::Url::parse(&server.url("/nia/FPSTS/oidc/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid")
+            .append_pair("redirect_uri", PORTAL_CB)
+            .append_pair("state", "s")
+            .append_pair("nonce", "n");
+        if let Some(prompt) = prompt {
+            url.query_pairs_mut().append_pair("prompt", prompt);
+        }
+        url.into()
+    }
+
+    /// Signs in through the browser's SSO session: consent only, no login page.
+    pub(crate) async fn sign_in(&self, server: &TestServer, browser: &Browser) {
+        let Landing::Page(_, consent) = browser.visit(&server.issuer, &self.authorize_url(server, None)).await else {
+            panic!("no consent page");
+        };
+        assert!(consent.contains(r#"id="consent""#) && !consent.contains(r#"id="login""#), "{consent}");
+        let Landing::Redirect(back) =
+            browser.submit(&server.issuer, &consent, "consent", &[("decision", "allow")]).await
+        else {
+            panic!("not back at the portal");
+        };
+        assert!(common::params_of(&back).contains_key("code"), "{back}");
+    }
+}
+
+/// What the conversation does besides logging in.
+#[derive(Clone, Copy)]
+enum Then<'a> {
+    Nothing,
+    /// The person cancels the login instead.
+    Cancel,
+    /// The browser signs in at the portal after the SAML login, then the SP logs out.
+    LogOut(&'a Portal),
+}
+
+/// The conversation with the SP script in `browser`. Returns the JSON lines it printed.
+async fn converse(server: &TestServer, loa: &str, send: Send, browser: &Browser, then: Then<'_>) -> Vec<Value> {
+    let portal = match then {
+        Then::LogOut(portal) => Some(portal),
+        _ => None,
+    };
+    let cancel = matches!(then, Then::Cancel);
     let dir = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/third_party/nia_saml_sp.py");
     let mut child = Command::new("python3")
         .arg(&script)
         .arg(dir.path())
         .args([SP, ACS, loa, if send == Send::Redirect { "redirect" } else { "post" }])
+        .args(portal.map(|_| "logout"))
+        .args(cancel.then_some("failure"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -103,7 +190,7 @@ async fn run_sp(server: &TestServer, loa: &str, send: Send) -> Value {
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     let face = &server.provider.faces[0];
     let mut printed = Vec::new();
-    let mut result = None;
+    let mut results = Vec::new();
     let conversation = async {
         while let Some(line) = stdout.next_line().await.unwrap() {
             if let Some(path) = line.strip_prefix("metadata: ") {
@@ -120,21 +207,28 @@ async fn run_sp(server: &TestServer, loa: &str, send: Send) -> Value {
                 std::fs::write(&idp_path, idp).unwrap();
                 stdin.write_all(format!("idp {}\n", idp_path.display()).as_bytes()).await.unwrap();
             } else if let Some(url) = line.strip_prefix("open: ") {
-                let browser = Browser::new();
                 let landing = browser.visit(&server.issuer, url).await;
-                let (response, relay_state) = log_in(server, &browser, landing).await;
+                let (response, relay_state) = log_in(server, browser, landing, cancel).await;
                 stdin.write_all(format!("response {response} {relay_state}\n").as_bytes()).await.unwrap();
             } else if let Some(form) = line.strip_prefix("post: ") {
                 let mut parts = form.split(' ');
                 let (url, request, relay_state) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
                 let request = if send == Send::PostWrapped { wrapped(server, request) } else { request.to_owned() };
-                let browser = Browser::new();
                 let posted = browser.http.post(url).form(&[("SAMLRequest", &*request), ("RelayState", relay_state)]);
                 let landing = browser.follow(&server.issuer, posted.send().await.unwrap()).await;
-                let (response, relay_state) = log_in(server, &browser, landing).await;
+                let (response, relay_state) = log_in(server, browser, landing, cancel).await;
                 stdin.write_all(format!("response {response} {relay_state}\n").as_bytes()).await.unwrap();
+            } else if let Some(url) = line.strip_prefix("logout: ") {
+                let Landing::Redirect(to) = browser.visit(&server.issuer, url).await else {
+                    panic!("the logout did not lead back to the SP");
+                };
+                stdin.write_all(format!("logged_out {to}\n").as_bytes()).await.unwrap();
             } else if let Ok(value @ Value::Object(_)) = serde_json::from_str(&line) {
-                result = Some(value);
+                results.push(value);
+                if let (Some(portal), 1) = (portal, results.len()) {
+                    portal.sign_in(server, browser).await;
+                    stdin.write_all(b"logout\n").await.unwrap();
+                }
             } else {
                 printed.push(line);
             }
@@ -146,8 +240,8 @@ async fn run_sp(server: &TestServer, loa: &str, send: Send) -> Value {
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
     let status = child.wait().await.unwrap();
-    match result {
-        Some(value) if status.success() => value,
+    match results.is_empty() {
+        false if status.success() => results,
         _ => panic!("{} failed ({status}):\n{}\n{stderr}", script.display(), printed.join("\n")),
     }
 }
@@ -239,4 +333,68 @@ async fn a_pysaml2_sp_logs_in_over_post_and_a_wrapped_request_still_answers_the_
         assert_eq!(attribute(&seen, "CurrentFamilyName")["values"], json!(["Nováková"]));
         assert_eq!(seen["relay_state"], "/after/login?x=1");
     }
+}
+
+#[tokio::test]
+async fn a_pysaml2_sp_logs_out_and_the_oidc_portal_of_the_same_session_hears_of_it() {
+    let test = "a_pysaml2_sp_logs_out_and_the_oidc_portal_of_the_same_session_hears_of_it";
+    if !saml_ready(test) {
+        return;
+    }
+    let server = start().await;
+    let portal = Portal::register(&server).await;
+    let browser = Browser::new();
+    let seen = converse(&server, LOW, Send::Redirect, &browser, Then::LogOut(&portal)).await;
+    let (login, logout) = (&seen[0], &seen[1]);
+    assert!(is_person_identifier(login["name_id"].as_str().unwrap()), "{login}");
+
+    // pysaml2 checked the LogoutResponse's signature, took it as the answer to its request and
+    // ended its own session.
+    assert_eq!(logout["logout_at"], "http://127.0.0.1:9/saml/slo", "{logout}");
+    assert_eq!(logout["logout_signature_ok"], true, "{logout}");
+    assert_eq!(logout["logout_issuer"], ISSUER);
+    assert_eq!(logout["logout_status"], "urn:oasis:names:tc:SAML:2.0:status:Success", "{logout}");
+    assert_eq!(logout["logout_handled"], "200 Ok", "{logout}");
+    assert_eq!(logout["still_logged_in"], false, "{logout}");
+
+    // The OpenID Connect portal of the same session heard of it by back-channel logout…
+    let tokens = portal.receiver.tokens.lock().unwrap().clone();
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    let payload = tokens[0].split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["aud"], portal.client_id);
+    assert_eq!(claims["iss"], ISSUER);
+    // …and the browser is signed in there no more.
+    let Landing::Redirect(back) = browser.visit(&server.issuer, &portal.authorize_url(&server, Some("none"))).await
+    else {
+        panic!("prompt=none did not answer the portal");
+    };
+    assert_eq!(common::params_of(&back).get("error").map(String::as_str), Some("login_required"), "{back}");
+}
+
+#[tokio::test]
+async fn a_cancelled_login_reaches_pysaml2_in_nias_form_or_the_standard_one() {
+    let test = "a_cancelled_login_reaches_pysaml2_in_nias_form_or_the_standard_one";
+    if !saml_ready(test) {
+        return;
+    }
+    // NIA's: Success, and an assertion whose only attribute carries AuthnFailed.
+    let server = start().await;
+    let seen = converse(&server, LOW, Send::Redirect, &Browser::new(), Then::Cancel).await.remove(0);
+    assert_eq!(seen["status"], "urn:oasis:names:tc:SAML:2.0:status:Success", "{seen}");
+    assert_eq!(seen["assertion"], true, "{seen}");
+    let expected = json!([{
+        "name": "urn:oasis:names:tc:SAML:2.0:protocol/statuscode",
+        "friendly_name": "StatusCode",
+        "values": ["urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"],
+    }]);
+    assert_eq!(seen["attributes"], expected, "{seen}");
+
+    // The standard one: pysaml2 raises its error for Responder/AuthnFailed.
+    let strict = identita::persona::QuirkSettings { saml_failure_as_success: Some(false), ..Default::default() };
+    let server = start_with(strict).await;
+    let seen = converse(&server, LOW, Send::Redirect, &Browser::new(), Then::Cancel).await.remove(0);
+    assert_eq!(seen["error"], "StatusAuthnFailed", "{seen}");
 }

@@ -17,13 +17,13 @@ const ACS: &str = "http://127.0.0.1:9/saml/acs";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 
 /// A service provider's signing key and its certificate (base64 DER).
-struct SpKey {
-    key: PKey<Private>,
-    cert: String,
+pub(crate) struct SpKey {
+    pub(crate) key: PKey<Private>,
+    pub(crate) cert: String,
 }
 
 impl SpKey {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use openssl::x509::{X509, X509NameBuilder};
         let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
         let mut name = X509NameBuilder::new().unwrap();
@@ -43,14 +43,22 @@ impl SpKey {
     }
 
     fn metadata(&self) -> String {
+        self.metadata_of(SP, ACS, None)
+    }
+
+    /// The metadata of the SP `entity_id` with this key, its ACS and its single logout service.
+    pub(crate) fn metadata_of(&self, entity_id: &str, acs: &str, slo: Option<&str>) -> String {
+        let slo = slo
+            .map(|l| format!(r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{l}"/>"#))
+            .unwrap_or_default();
         format!(
-            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{SP}"><md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:Extensions><eidas:SPType xmlns:eidas="http://eidas.europa.eu/saml-extensions">public</eidas:SPType></md:Extensions><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{ACS}" index="1" isDefault="true"/></md:SPSSODescriptor></md:EntityDescriptor>"#,
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}"><md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:Extensions><eidas:SPType xmlns:eidas="http://eidas.europa.eu/saml-extensions">public</eidas:SPType></md:Extensions><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>{slo}<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{acs}" index="1" isDefault="true"/></md:SPSSODescriptor></md:EntityDescriptor>"#,
             cert = self.cert
         )
     }
 
     /// The query of an HTTP-Redirect AuthnRequest `xml`, signed with this key unless `unsigned`.
-    fn redirect_query(&self, xml: &str, signed: bool) -> String {
+    pub(crate) fn redirect_query(&self, xml: &str, signed: bool) -> String {
         let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         deflate.write_all(xml.as_bytes()).unwrap();
         let message = STANDARD.encode(deflate.finish().unwrap());
@@ -67,7 +75,7 @@ impl SpKey {
 }
 
 /// An AuthnRequest of the SP, issued `age` seconds ago.
-fn authn_request(server: &TestServer, id: &str, acs: &str, age: i64) -> String {
+pub(crate) fn authn_request(server: &TestServer, id: &str, acs: &str, age: i64) -> String {
     authn_request_with(server, id, acs, age, "")
 }
 
@@ -82,7 +90,7 @@ fn authn_request_with(server: &TestServer, id: &str, acs: &str, age: i64, attrib
 }
 
 /// A server with a `nia` face at `/nia`, and (unless `register` is false) the SP registered.
-async fn start(sp: &SpKey, register: bool) -> TestServer {
+pub(crate) async fn start(sp: &SpKey, register: bool) -> TestServer {
     let server = TestServer::start_with(|config| {
         config.faces = vec![common::face("nia", "nia", format!("{}/nia", config.issuer))];
     })
@@ -106,7 +114,7 @@ async fn send(server: &TestServer, query: &str) -> (u16, Option<String>, String)
 }
 
 /// The decoded `SAMLResponse` of a form-post page.
-fn saml_response(html: &str) -> String {
+pub(crate) fn saml_response(html: &str) -> String {
     let (action, fields) = common::first_form(html).unwrap_or_else(|| panic!("no form in {html}"));
     assert_eq!(action, ACS);
     let value = &fields.iter().find(|(k, _)| k == "SAMLResponse").unwrap().1;
@@ -246,12 +254,14 @@ async fn a_second_request_uses_the_sso_session_unless_it_forces_a_login_and_a_pa
         panic!("no page");
     };
     assert!(html.contains(r#"id="login""#), "{html}");
-    // IsPassive in a browser without a session: NoPassive, no login page.
+    // IsPassive in a browser without a session: no login page, but NIA's failure (a Success
+    // status and an encrypted assertion of the failure, read by pysaml2 in tests/it/saml.rs).
     let passive = sp.redirect_query(&authn_request_with(&server, "_f4", ACS, 0, r#" IsPassive="true""#), true);
     let (status, _, html) = send(&server, &passive).await;
     assert_eq!(status, 200);
     let response = saml_response(&html);
-    assert!(response.contains("status:Responder") && response.contains("status:NoPassive"), "{response}");
+    assert!(response.contains("status:Success") && response.contains("EncryptedAssertion"), "{response}");
+    assert!(response.contains(r#"InResponseTo="_f4""#), "{response}");
 }
 
 /// POSTs a form to the SSO URL: the status and the body.
@@ -298,8 +308,30 @@ async fn a_cancelled_login_answers_the_sp_with_authn_failed() {
     else {
         panic!("no response after the cancel");
     };
+    // NIA's form: a Success status with an encrypted assertion of the failure (its content is
+    // read by pysaml2 in tests/it/saml.rs).
     let response = saml_response(&html);
-    assert!(response.contains("status:Responder") && response.contains("status:AuthnFailed"), "{response}");
+    assert!(response.contains("status:Success") && response.contains("EncryptedAssertion"), "{response}");
+    assert!(response.contains(r#"InResponseTo="_c1""#), "{response}");
+}
+
+#[tokio::test]
+async fn a_strict_face_answers_a_passive_request_without_a_session_with_no_passive() {
+    let sp = SpKey::new();
+    let server = TestServer::start_with(|config| {
+        let mut face = common::face("nia", "nia", format!("{}/nia", config.issuer));
+        face.quirks.saml_failure_as_success = Some(false);
+        config.faces = vec![face];
+    })
+    .await;
+    let face = &server.provider.faces[0];
+    let registered = identita::saml::sp_metadata::parse(&sp.metadata(), Some("nia"), None, face.now()).unwrap();
+    face.stores.saml_sps.put(&registered).await.unwrap();
+    let passive = sp.redirect_query(&authn_request_with(&server, "_p1", ACS, 0, r#" IsPassive="true""#), true);
+    let (status, _, html) = send(&server, &passive).await;
+    assert_eq!(status, 200);
+    let response = saml_response(&html);
+    assert!(response.contains("status:Responder") && response.contains("status:NoPassive"), "{response}");
     assert!(!response.contains("Assertion"), "{response}");
 }
 
@@ -338,4 +370,52 @@ async fn the_cli_registers_lists_and_removes_a_service_provider_from_its_metadat
     assert_eq!(status, 400);
     let (ok, _) = run(&["--face", "nia", "saml", "sp", "remove", SP]);
     assert!(!ok, "removed twice");
+}
+
+// Two workers: the SP's web server answers while the command line waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_registers_a_service_provider_from_its_metadata_url() {
+    let sp = SpKey::new();
+    let server = start(&sp, false).await;
+    let toml = format!(
+        "issuer = {:?}\n\n[[faces]]\nname = \"nia\"\npersona = \"nia\"\nurl = \"{}/nia\"\n",
+        server.issuer, server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    // The SP's own web server, on this machine.
+    let metadata = sp.metadata();
+    let app = axum::Router::new()
+        .route("/sp.xml", axum::routing::get(move || async move { metadata }))
+        .route("/big.xml", axum::routing::get(|| async { "x".repeat(600 * 1024) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let at = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let run = |url: String| {
+        let server = &server;
+        async move {
+            let args = ["saml", "sp", "add", "--metadata-url", url.as_str()];
+            let output = tokio::task::block_in_place(|| common::cli_beside(server, &args, &[]));
+            let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+            (output.status.success(), value)
+        }
+    };
+    let (ok, added) = run(format!("{at}/sp.xml")).await;
+    assert!(ok, "{added}");
+    assert_eq!(added["entity_id"], SP);
+    assert_eq!(added["acs"][0]["location"], ACS);
+    let (status, _, _) = send(&server, &sp.redirect_query(&authn_request(&server, "_url1", ACS, 0), true)).await;
+    assert_eq!(status, 303, "the SP registered from its URL is served");
+
+    for (url, says) in [
+        (format!("{at}/big.xml"), "larger than 512 KiB"),
+        (format!("{at}/missing.xml"), "404"),
+        ("http://sp.example/metadata".to_owned(), "only to this machine"),
+        ("ftp://127.0.0.1/sp.xml".to_owned(), "only https"),
+    ] {
+        let (ok, refused) = run(url.clone()).await;
+        assert!(!ok, "{url}: {refused}");
+        let error = refused["error"].as_str().unwrap();
+        assert!(error.contains(&url) && error.contains(says), "{url}: {error}");
+    }
 }

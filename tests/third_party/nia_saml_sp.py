@@ -4,13 +4,20 @@
 # its age) in samlp:Extensions, responses over HTTP-POST, signed, with the assertion signed and
 # encrypted to a key of its own (a second KeyDescriptor, use="encryption").
 #
-# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post
+# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post [logout|failure]
 #  1. writes its keys and its signed metadata to DIR/sp.xml and prints `metadata: <path>`;
 #  2. reads `idp <path of the IdP's metadata>` from stdin, checks that metadata's signature with
 #     xmlsec1 against the certificate inside it, and prints `open: <AuthnRequest URL>` (redirect)
 #     or `post: <URL> <SAMLRequest> <RelayState>` (post, the request signed inside the XML);
 #  3. reads `response <base64 SAMLResponse> <RelayState>` from stdin, has pysaml2 verify and
-#     decrypt it, and prints one JSON line with what it saw. Exits non-zero on any failure.
+#     decrypt it, and prints one JSON line with what it saw;
+#     with `failure` (the person cancels the login), what pysaml2 made of the failure: the
+#     top status and the attributes of an assertion (NIA's form), or the error it raised;
+#  4. with `logout`: reads `logout` from stdin, sends a signed LogoutRequest (HTTP-Redirect) for
+#     the session it got and prints `logout: <URL>`, reads `logged_out <URL the IdP sent the
+#     browser to>`, checks the LogoutResponse's signature over the query against the IdP's
+#     certificate, has pysaml2 handle it, and prints a second JSON line.
+# Exits non-zero on any failure.
 import datetime
 import json
 import os
@@ -22,6 +29,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from urllib.parse import parse_qs, urlparse
+
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, ExtensionElement, samlp, sigver, xmldsig
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
@@ -30,6 +39,9 @@ from saml2.saml import NAMEID_FORMAT_PERSISTENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
 
 directory, entity_id, acs_url, loa, binding = sys.argv[1:6]
+logout = sys.argv[6:7] == ["logout"]
+failure = sys.argv[6:7] == ["failure"]
+slo_url = acs_url.rsplit("/", 1)[0] + "/slo"
 EIDAS = "http://eidas.europa.eu/saml-extensions"
 XMLSEC = "/usr/bin/xmlsec1"
 
@@ -75,8 +87,12 @@ def config(idp_metadata=None):
         "allow_unknown_attributes": True,
         "service": {
             "sp": {
-                "endpoints": {"assertion_consumer_service": [(acs_url, BINDING_HTTP_POST)]},
+                "endpoints": {
+                    "assertion_consumer_service": [(acs_url, BINDING_HTTP_POST)],
+                    "single_logout_service": [(slo_url, BINDING_HTTP_REDIRECT)],
+                },
                 "authn_requests_signed": True,
+                "logout_requests_signed": True,
                 "want_response_signed": True,
                 "want_assertions_signed": True,
                 "name_id_format": NAMEID_FORMAT_PERSISTENT,
@@ -160,6 +176,28 @@ else:
     print(f"post: {action} {fields['SAMLRequest']} {fields['RelayState']}", flush=True)
 
 saml_response, _, relay_state = read_line("response").partition(" ")
+if failure:
+    try:
+        failed = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={request_id: "/"})
+    except Exception as error:
+        print(json.dumps({"error": type(error).__name__, "message": str(error)}), flush=True)
+        sys.exit(0)
+    statements = failed.assertion.attribute_statement if failed.assertion else []
+    print(
+        json.dumps(
+            {
+                "status": failed.response.status.status_code.value,
+                "assertion": failed.assertion is not None,
+                "attributes": [
+                    {"name": a.name, "friendly_name": a.friendly_name, "values": [v.text for v in a.attribute_value]}
+                    for statement in statements
+                    for a in statement.attribute
+                ],
+            }
+        ),
+        flush=True,
+    )
+    sys.exit(0)
 response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={request_id: "/"})
 if response is None or response.assertion is None:
     sys.exit("the response carried no assertion that could be decrypted and verified")
@@ -194,3 +232,31 @@ print(
     ),
     flush=True,
 )
+
+if logout:
+    read_line("logout")
+    sent = client.global_logout(response.name_id, sign=True, sign_alg=xmldsig.SIG_RSA_SHA256)
+    _binding, http_info = sent[idp_entity_id]
+    print(f"logout: {dict(http_info['headers'])['Location']}", flush=True)
+    location = read_line("logged_out")
+    query = {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+    signature_ok = sigver.verify_redirect_signature(query, client.sec.sec_backend, cert=idp_cert)
+    logout_response = client.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT)
+    if logout_response is None:
+        sys.exit("the LogoutResponse was not accepted")
+    status = logout_response.response.status.status_code.value
+    handled = client.handle_logout_response(logout_response)
+    print(
+        json.dumps(
+            {
+                "logout_at": location.split("?")[0],
+                "logout_signature_ok": bool(signature_ok),
+                "logout_issuer": logout_response.issuer(),
+                "logout_status": status,
+                "logout_in_response_to_ours": logout_response.in_response_to is not None,
+                "logout_handled": handled[1] if isinstance(handled, tuple) else str(handled),
+                "still_logged_in": client.is_logged_in(response.name_id),
+            }
+        ),
+        flush=True,
+    )
