@@ -29,8 +29,8 @@ use crate::clock::Timestamp;
 use crate::model::person::{BirthNumber, DataBoxId, Date};
 use crate::model::{
     AccessToken, AuditEntry, AuthCode, Card, CardStatus, Clerk, Client, CzechPointRequest, DataBox, DataBoxMessage,
-    Device, DeviceStatus, Interaction, Message, MojeidAccount, NiaRegistration, Person, RefreshToken, RegistrationState,
-    SecurityKeyRecord, ServiceProvider, Session, User,
+    Device, DeviceStatus, Interaction, Message, MojeidAccount, NiaRegistration, Person, RefreshToken,
+    RegistrationState, SecurityKeyRecord, ServiceProvider, Session, User,
 };
 
 #[derive(Debug, thiserror::Error)]
