@@ -172,14 +172,17 @@ async fn validate(
             accounts.validate_by_databox_message(actor, &args.username, &message).await
         }
         ValidationPath::CzechPoint => {
-            // TODO(czech_point): the register's data a Czech POINT request delivers are to come from
-            // `validation::czech_point::take(CZ_NIC_ICO, request identifier)`; until that module is
-            // merged, the operator names the person the request delivered.
-            let id = needed(args.person.clone(), "--person")?;
-            let person = provider.stores.persons.get(&id).await?.ok_or_else(|| CliError(format!("no person {id}")))?;
-            // The operator finishes it on the citizen's behalf, and the audit log says so.
+            // The operator finishes it on the citizen's behalf, and the audit log says so: with
+            // what the clerk's request delivered to CZ.NIC, or (--person) with the person named.
             let (user, _) = accounts.find(&args.username).await.map_err(failed)?;
-            accounts.finish_czech_point(actor, &user, Some(&person)).await
+            match args.person.clone() {
+                Some(id) => {
+                    let person =
+                        provider.stores.persons.get(&id).await?.ok_or_else(|| CliError(format!("no person {id}")))?;
+                    accounts.finish_czech_point(actor, &user, Some(&person)).await
+                }
+                None => accounts.finish_czech_point_request(actor, &user).await,
+            }
         }
         ValidationPath::DataBoxButton => {
             return Err(CliError::new(

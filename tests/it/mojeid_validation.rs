@@ -278,18 +278,33 @@ async fn a_czech_point_request_is_finished_in_the_account() {
     };
     assert!(html.contains("Údaje z Czech POINT zatím nedorazily"), "{html}");
 
+    // The clerk checks Jana's identity card and records the request to CZ.NIC with the
+    // identifier the account page shows; the citizen then finishes it in the account.
     let record = json!({
         "id": "per-jana", "given_names": "Jana", "family_name": "Nováková", "birth_date": "1980-05-17",
         "birth_place": "Praha", "birth_country": "CZ", "sex": "F", "citizenship": ["CZ"],
         "address": {"text": "Korunní 810/104, 101 00 Praha 10", "address_place": 21745005, "municipality": 554782},
+        "documents": [{ "type": "ID", "number": "112233445", "valid_until": "2033-01-01" }],
     });
     cli(&server, true, &["registry", "add", &record.to_string()]).unwrap();
-    let view =
-        cli(&server, true, &["mojeid", "validate", USER, "--path", "czech-point", "--person", "per-jana"]).unwrap();
+    let start = page.find("id=\"mojeid-czech-point-request\">").unwrap() + "id=\"mojeid-czech-point-request\">".len();
+    let identifier = page[start..start + page[start..].find('<').unwrap()].to_owned();
+    let args = ["czech-point", "record", "--document", "112233445", "--recipient-ico", "67985726", "--message"];
+    let mut args = args.to_vec();
+    args.push(&identifier);
+    cli(&server, true, &args).unwrap();
+    let Landing::Page(200, html) = browser.submit(&server.issuer, &page, "mojeid-czech-point", &[]).await else {
+        panic!("not finished");
+    };
+    assert!(html.contains("id=\"mojeid-done\"") && html.contains("data-path=\"czech_point\""), "{html}");
+    let view = cli(&server, true, &["mojeid", "status", USER]).unwrap();
     assert_eq!(
         (view["status"].as_str(), view["validation"]["path"].as_str()),
         (Some("VALIDATED"), Some("czech_point"))
     );
+    // The request was one-time: the operator's finish finds nothing more.
+    let again = cli(&server, false, &["mojeid", "validate", USER, "--path", "czech-point"]);
+    assert!(again.is_err(), "{again:?}");
     assert_eq!(portal_sees(&server, &portal).await, ("VALIDATED".into(), true));
 }
 

@@ -7,8 +7,9 @@ use super::{AccountView, Accounts, Actor, MojeidError};
 use crate::authn::password::PasswordHasher;
 use crate::model::databox::{DataBox, MOJEID_BOX};
 use crate::model::mojeid::{AccountKind, MojeidAccount, ValidationPath};
-use crate::model::person::{Date, DocumentKind};
+use crate::model::person::{Date, DocumentKind, Ico};
 use crate::model::{Address, Person, User};
+use crate::store::StoreError;
 use crate::validation::databox::{DataBoxError, DataBoxes};
 
 /// What the desk worker checked for a visit or a posted request.
@@ -267,11 +268,19 @@ impl Accounts<'_> {
 
     /// Path 6 from the account's settings: the register's data that the account's Czech POINT
     /// request delivered, finishing the validation (see [`Accounts::finish_czech_point`]).
+    /// The request is CZ.NIC's (IČO [`super::CZ_NIC_ICO`]) with the account's identifier as its
+    /// message, taken once (`validation::czech_point::take`); until a clerk has recorded it,
+    /// nothing arrives and the citizen is told to wait.
     pub async fn finish_czech_point_request(&self, actor: &Actor, user: &User) -> Result<AccountView, MojeidError> {
-        // TODO(czech_point): take what the request delivered with
-        // `validation::czech_point::take(super::CZ_NIC_ICO, <the account's request identifier>)` once that
-        // module is merged; until then nothing arrives and the citizen is told to wait.
-        let delivered: Option<Person> = None;
+        let account = self.of(user).await?;
+        let delivered = match &account.czech_point_request {
+            Some(identifier) if !account.kind.is_business() => {
+                let cz_nic = Ico::parse(super::CZ_NIC_ICO).map_err(StoreError::Corrupt)?;
+                let (requests, persons) = (&*self.stores.czech_point, &*self.stores.persons);
+                crate::validation::czech_point::take(requests, persons, &cz_nic, identifier, self.now).await?
+            }
+            _ => None,
+        };
         self.finish_czech_point(actor, user, delivered.as_ref()).await
     }
 
