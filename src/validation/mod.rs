@@ -5,3 +5,4 @@ pub mod actor;
 pub mod audit;
 pub mod clerks;
 pub mod czech_point;
+pub mod persons;
