@@ -7,6 +7,7 @@
 //! (`oidc::Provider`), which it does not need: a protocol asks authn to authenticate a person
 //! and gets back who it was.
 
+pub mod backoffice;
 pub mod bank;
 pub mod eobcanka;
 pub(crate) mod flow;

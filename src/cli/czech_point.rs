@@ -10,8 +10,8 @@ use super::{CliError, print};
 use crate::model::czech_point::DIA_ICO;
 use crate::model::person::Ico;
 use crate::oidc::Provider;
-use crate::validation::czech_point::{self, Places, RequestForm};
-use crate::validation::nia_id::{self, Activation};
+use crate::validation::czech_point::{self, RequestForm};
+use crate::validation::recipients;
 
 #[derive(Debug, Subcommand)]
 pub enum CzechPointCommand {
@@ -44,7 +44,6 @@ pub async fn run(provider: &Provider, cmd: CzechPointCommand) -> Result<(), CliE
     let now = provider.now();
     match cmd {
         CzechPointCommand::Record { document, message, recipient_ico, consent } => {
-            let places = Places { persons: &*stores.persons, requests: &*stores.czech_point, audit: &*stores.audit };
             let form = RequestForm {
                 document_number: document,
                 recipient_ico: Some(recipient_ico),
@@ -52,17 +51,11 @@ pub async fn run(provider: &Provider, cmd: CzechPointCommand) -> Result<(), CliE
                 scope: None,
                 message,
             };
-            let (request, _) = czech_point::record(&places, &operator_actor(), &form, now)
-                .await
-                .map_err(|e| CliError(e.to_string()))?;
             // DIA processes the request at once: a NIA ID registration awaiting this code is
             // activated.
-            let nia_id = match nia_id::deliver(stores, &request, now).await? {
-                Activation::Activated { username, .. } => json!({ "activated": username }),
-                Activation::AlreadyActive => json!({ "activated": null, "note": "already active" }),
-                Activation::NoRegistration => json!({ "activated": null }),
-            };
-            print(&json!({ "request": request, "nia_id": nia_id }))
+            let recorded =
+                recipients::record(stores, &operator_actor(), &form, now).await.map_err(|e| CliError(e.to_string()))?;
+            print(&json!({ "request": recorded.request, "nia_id": recorded.nia_id_json() }))
         }
         CzechPointCommand::Take { message, recipient_ico } => {
             let ico = Ico::parse(&recipient_ico).map_err(|e| CliError(format!("--recipient-ico: {e}")))?;

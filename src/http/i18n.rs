@@ -8,6 +8,7 @@
 //! [`keys`]), each with its Czech and English table: a new page adds a module, not lines to a
 //! shared struct.
 
+pub mod backoffice;
 mod bank;
 mod card;
 mod client;

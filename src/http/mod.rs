@@ -4,6 +4,7 @@ pub mod account_consents;
 pub mod account_keys;
 pub mod account_mojeid;
 pub mod authorize;
+pub mod backoffice;
 pub mod client_addr;
 pub mod consent;
 pub mod cookies;
@@ -77,7 +78,10 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     let faces_served = std::iter::once(&provider).chain(provider.faces.iter()).map(|f| (f, f.persona.base_path()));
     let any_case = AnyCase::of(faces_served, faces.clone());
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
-    let site = landing::mount(site, &base).layer(localise).with_state(AppState { provider, authn });
+    let site = landing::mount(site, &base)
+        .layer(localise)
+        .merge(backoffice::routes())
+        .with_state(AppState { provider, authn });
     outer(crate::metrics::routes(faces.merge(site), &config.metrics), any_case, &config)
 }
 

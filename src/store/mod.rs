@@ -18,7 +18,7 @@ pub mod sqlite;
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::clock::Timestamp;
 use crate::model::AuditRecord;
-use crate::model::clerk::Role;
+use crate::model::clerk::{Clerk, Role};
 
 /// A refusal: the actor does not hold a role the action needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +28,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The clerk acting from `origin`; `None` when the clerk is disabled.
+    pub fn clerk(clerk: &Clerk, origin: &str) -> Option<Actor> {
+        (!clerk.disabled()).then(|| Actor {
+            who: format!("clerk:{}", clerk.login()),
+            login: Some(clerk.login().to_string()),
+            roles: clerk.roles().iter().copied().collect(),
+            origin: origin.to_owned(),
+        })
+    }
+
     /// The operator at the command line: an administrator in every role.
     pub fn operator(name: &str) -> Actor {
         Actor { who: format!("operator:{name}"), login: None, roles: Role::ALL.to_vec(), origin: "cli".into() }
@@ -36,6 +46,11 @@ impl Actor {
     /// The first of `roles` the actor holds: the role it acts in.
     pub fn require(&self, roles: &[Role]) -> Result<Role, Forbidden> {
         roles.iter().copied().find(|r| self.roles.contains(r)).ok_or_else(|| Forbidden { needed: roles.to_vec() })
+    }
+
+    /// The roles the actor holds.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
     }
 
     pub fn who(&self) -> &str {

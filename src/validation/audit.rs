@@ -7,7 +7,9 @@
 //! against a head kept from an earlier run (`identita audit verify --head`).
 
 use crate::model::audit::{AuditEntry, AuditRecord, ChainBreak, ChainCheck, GENESIS};
+use crate::model::clerk::Role;
 use crate::store::{AuditStore, StoreError};
+use crate::validation::actor::{Actor, Forbidden};
 
 /// Tries before giving up on a log other writers keep appending to.
 const APPEND_TRIES: u32 = 20;
@@ -61,4 +63,38 @@ pub async fn verify(log: &dyn AuditStore, kept_head: Option<&str>) -> Result<Ver
     }
     let (entries, head) = (check.entries, check.head);
     Ok(if reached { Verdict::Intact { entries, head } } else { Verdict::Shortened { entries, head } })
+}
+
+/// Why the log was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The newest `limit` entries (or those about `subject`), oldest first: for administrators.
+pub async fn newest(
+    log: &dyn AuditStore,
+    actor: &Actor,
+    subject: Option<&str>,
+    limit: usize,
+) -> Result<Vec<AuditEntry>, ReadError> {
+    actor.require(&[Role::Administrator])?;
+    let mut entries = match subject {
+        Some(subject) => log.about(subject).await?,
+        None => {
+            let newest = log.last().await?.map_or(0, |last| last.seq);
+            let from = newest.saturating_sub(i64::try_from(limit).unwrap_or(i64::MAX));
+            log.after(from, limit).await?
+        }
+    };
+    Ok(entries.split_off(entries.len().saturating_sub(limit)))
+}
+
+/// [`verify`] for an administrator.
+pub async fn verify_as(log: &dyn AuditStore, actor: &Actor) -> Result<Verdict, ReadError> {
+    actor.require(&[Role::Administrator])?;
+    Ok(verify(log, None).await?)
 }

@@ -151,3 +151,83 @@ pub async fn take(
     };
     persons.get(&request.person_id).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::clerk::{Clerk, ClerkLogin, SecondFactor};
+    use crate::model::person::Phone;
+    use crate::store::Stores;
+    use crate::store::sqlite::SqliteStore;
+
+    /// 2030-01-01: the fixture's document (valid until 2031-05-01) is valid.
+    const NOW: Timestamp = 1_893_456_000;
+
+    fn clerk_with(role: Role) -> Actor {
+        let clerk = Clerk::new(
+            ClerkLogin::parse("jana").unwrap(),
+            "Jana".into(),
+            SecondFactor::Sms(Phone::parse("+420601123456").unwrap()),
+            [role].into_iter().collect(),
+            String::new(),
+            NOW,
+        );
+        Actor::clerk(&clerk, "192.0.2.1").unwrap()
+    }
+
+    fn form(document: &str, message: &str) -> RequestForm {
+        RequestForm { document_number: document.into(), message: message.into(), ..RequestForm::default() }
+    }
+
+    async fn stores() -> Stores {
+        let stores = Stores::from_one(SqliteStore::memory().await.unwrap());
+        stores.persons.insert(&crate::store::fixtures::person("p1", None, None)).await.unwrap();
+        stores
+    }
+
+    #[tokio::test]
+    async fn a_request_is_recorded_audited_and_taken_once() {
+        let stores = stores().await;
+        let places = Places { persons: &*stores.persons, requests: &*stores.czech_point, audit: &*stores.audit };
+        let (request, person) =
+            record(&places, &clerk_with(Role::CzechPoint), &form(" 123456789 ", "AB12"), NOW).await.unwrap();
+        assert_eq!(person.id(), "p1");
+        assert_eq!(
+            (request.recipient_ico.as_str(), request.consent, request.scope.as_str()),
+            (DIA_ICO, Consent::OneTime, SCOPE_ALL)
+        );
+        let entry = stores.audit.last().await.unwrap().unwrap();
+        assert_eq!((entry.record.actor.as_str(), entry.record.role.as_str()), ("clerk:jana", "czech_point"));
+        assert_eq!((entry.record.subject.as_deref(), entry.record.origin.as_str()), (Some("p1"), "192.0.2.1"));
+        let dia = Ico::parse(DIA_ICO).unwrap();
+        let taken = take(&*stores.czech_point, &*stores.persons, &dia, "AB12", NOW).await.unwrap();
+        assert_eq!(taken.map(|p| p.id().to_owned()).as_deref(), Some("p1"));
+        assert!(take(&*stores.czech_point, &*stores.persons, &dia, "AB12", NOW).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_or_expired_document_a_bad_field_or_another_role_is_refused() {
+        let stores = stores().await;
+        let places = Places { persons: &*stores.persons, requests: &*stores.czech_point, audit: &*stores.audit };
+        let clerk = clerk_with(Role::CzechPoint);
+        let refused = |r: Result<_, RecordError>| r.unwrap_err();
+        assert!(matches!(
+            refused(record(&places, &clerk, &form("987654321", "A"), NOW).await),
+            RecordError::UnknownDocument(_)
+        ));
+        let later = NOW + 3 * 365 * 86_400;
+        let expired = refused(record(&places, &clerk, &form("123456789", "A"), later).await);
+        assert!(expired.to_string().contains("not valid (valid until 2031-05-01)"), "{expired}");
+        let mut bad_ico = form("123456789", "A");
+        bad_ico.recipient_ico = Some("17651922".into());
+        let RecordError::Field(field) = refused(record(&places, &clerk, &bad_ico, NOW).await) else { panic!() };
+        assert_eq!(field.field, "recipient_ico");
+        let desk = clerk_with(Role::ValidationDesk);
+        assert!(matches!(
+            refused(record(&places, &desk, &form("123456789", "A"), NOW).await),
+            RecordError::Forbidden(_)
+        ));
+        assert!(stores.audit.last().await.unwrap().is_none(), "nothing refused is recorded");
+        assert!(stores.czech_point.of_person("p1").await.unwrap().is_empty());
+    }
+}

@@ -10,3 +10,5 @@ pub mod databox;
 pub mod meg_enrollment;
 pub mod mojeid;
 pub mod nia_id;
+pub mod persons;
+pub mod recipients;

@@ -335,9 +335,12 @@ fn identification_code() -> String {
 pub enum Activation {
     /// The account `username` is the person's and can log in.
     Activated { user_id: String, username: String },
-    /// No registration awaits this message as its code: mistyped, the address not yet
-    /// confirmed, or a request for another purpose (MEG's enrollment, mojeID). The request stays
-    /// with the register for them.
+    /// The message has the shape of NIA ID's identification code, but no registration awaits it:
+    /// mistyped, or the address not yet confirmed. The clerk is told to check the code; the
+    /// request stays with the register.
+    UnknownCode,
+    /// The request is not for NIA ID (another recipient, or a message of another shape, such as
+    /// MEG's code): it stays with the register for its recipient.
     NoRegistration,
     /// The registration with this code is active already.
     AlreadyActive,
@@ -348,6 +351,11 @@ pub fn normalised_code(message: &str) -> String {
     message.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase()
 }
 
+/// Whether `code` (normalised) has the identification code's length and alphabet.
+fn is_code_shaped(code: &str) -> bool {
+    code.len() == CODE_LENGTH && code.bytes().all(|b| CODE_ALPHABET.contains(&b))
+}
+
 /// Delivers a recorded Czech POINT request to NIA ID: when it is DIA's and its message is the
 /// code of a registration awaiting identity, takes it (once; [`czech_point::take`]) and activates
 /// the registration for the request's person — the register's names and date of birth become
@@ -356,12 +364,14 @@ pub async fn deliver(stores: &Stores, request: &CzechPointRequest, now: Timestam
     if request.recipient_ico != DIA_ICO {
         return Ok(Activation::NoRegistration);
     }
-    let Some(mut registration) = stores.registrations.by_code(&normalised_code(request.message.as_str())).await? else {
-        return Ok(Activation::NoRegistration);
+    let code = normalised_code(request.message.as_str());
+    let unknown = if is_code_shaped(&code) { Activation::UnknownCode } else { Activation::NoRegistration };
+    let Some(mut registration) = stores.registrations.by_code(&code).await? else {
+        return Ok(unknown);
     };
     match registration.state {
         RegistrationState::Active => return Ok(Activation::AlreadyActive),
-        RegistrationState::AwaitingEmail => return Ok(Activation::NoRegistration),
+        RegistrationState::AwaitingEmail => return Ok(unknown),
         RegistrationState::AwaitingIdentity => {}
     }
     let Some(mut account) = stores.users.get(&registration.user_id).await? else {

@@ -32,7 +32,7 @@ async fn behind_its_back(server: &TestServer, sqlite: &str, postgres: &str) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operators_decisions_are_in_the_log_and_verify_finds_what_was_changed_behind_its_back() {
     let server = TestServer::start().await;
     let user = server.add_user("petr", "heslo-petra-1", json!({ "name": "Petr Svoboda" })).await;

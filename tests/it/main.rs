@@ -7,6 +7,8 @@ mod common;
 mod accessibility;
 mod audit;
 mod authorization;
+mod backoffice;
+mod backoffice_pages;
 mod bank;
 mod browser;
 mod cli;

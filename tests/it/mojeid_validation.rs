@@ -140,7 +140,7 @@ fn verify_contacts(server: &TestServer) {
     assert_eq!(view["status"], "CONDITIONALLY_IDENTIFIED");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_office_visit_validates_and_a_new_surname_ends_it_for_the_portal() {
     let server = start().await;
     let portal = portal(&server).await;
@@ -169,7 +169,7 @@ async fn an_office_visit_validates_and_a_new_surname_ends_it_for_the_portal() {
     assert_eq!(log[2]["detail"]["validation_lapsed"], true);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validation_point_visit_and_a_notarised_signature_validate() {
     let server = start().await;
     let portal = portal(&server).await;
@@ -192,7 +192,7 @@ async fn a_validation_point_visit_and_a_notarised_signature_validate() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_from_a_businesss_data_box_validates_its_account() {
     let server = start().await;
     let portal = portal(&server).await;
@@ -228,7 +228,7 @@ async fn a_request_from_a_businesss_data_box_validates_its_account() {
     assert!(cli(&server, true, &validate).unwrap_err().contains("processed already"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_box_button_refuses_company_boxes_and_incomplete_owner_data_then_validates() {
     let server = start().await;
     let portal = portal(&server).await;
@@ -265,7 +265,7 @@ async fn the_data_box_button_refuses_company_boxes_and_incomplete_owner_data_the
     assert_eq!(status["validation"]["evidence"], "owner data of data box fq22bxz (FO)");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_czech_point_request_is_finished_in_the_account() {
     let server = start().await;
     let portal = portal(&server).await;
@@ -310,7 +310,7 @@ async fn a_czech_point_request_is_finished_in_the_account() {
 
 /// The data-box button in a real browser (headless Chromium): from the account page to the
 /// simulated data-box login and back, validated.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_box_button_validates_in_a_real_browser() {
     use crate::browser::{browser_in, driver, relying_party, wait_for};
     use fantoccini::Locator;

@@ -27,6 +27,7 @@ impl Maintenance for PostgresStore {
             "DELETE FROM replay WHERE expires_at <= $1",
             "DELETE FROM counters WHERE expires_at <= $1",
             "DELETE FROM meg_pairings WHERE expires_at <= $1",
+            "DELETE FROM backoffice_sessions WHERE expires_at <= $1",
         ] {
             purged += sqlx::query(statement).bind(now).execute(&self.pool).await.map_err(db_error)?.rows_affected();
         }

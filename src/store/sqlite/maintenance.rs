@@ -26,6 +26,7 @@ impl Maintenance for SqliteStore {
             "DELETE FROM replay WHERE expires_at <= ?",
             "DELETE FROM counters WHERE expires_at <= ?",
             "DELETE FROM meg_pairings WHERE expires_at <= ?",
+            "DELETE FROM backoffice_sessions WHERE expires_at <= ?",
         ] {
             purged += self.execute(statement, (now,)).await? as u64;
         }

@@ -134,15 +134,16 @@ async fn a_mistyped_code_or_an_unconfirmed_registration_activates_nothing() {
     let w = world().await;
     w.stores.persons.insert(&olena()).await.unwrap();
     let registration = w.register(&form("olena.k")).await.unwrap();
-    assert_eq!(w.czech_point("ABCDEFGHJKMN").await, Activation::NoRegistration);
+    assert_eq!(w.czech_point("ABCDEFGHJKMN").await, Activation::UnknownCode);
+    assert_eq!(w.czech_point("MEG-CODE-1").await, Activation::NoRegistration, "not NIA ID's shape");
     let token = w.link_token().await;
     let Confirmation::Confirmed(confirmed) = confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap()
     else {
         panic!("not confirmed")
     };
     let code = confirmed.identification_code.unwrap();
-    let mistyped = format!("{}X", &code[..11]);
-    assert_eq!(w.czech_point(&mistyped).await, Activation::NoRegistration);
+    let mistyped = format!("{}{}", &code[..11], if code.ends_with('X') { 'Y' } else { 'X' });
+    assert_eq!(w.czech_point(&mistyped).await, Activation::UnknownCode);
     assert!(w.stores.users.get(&registration.user_id).await.unwrap().unwrap().disabled);
     // The mistyped request stays with the register, untaken; the right one then activates.
     assert!(matches!(w.czech_point(&code).await, Activation::Activated { .. }));
