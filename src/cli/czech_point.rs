@@ -18,8 +18,18 @@ pub enum CzechPointCommand {
     /// Record the request to provide reference data from the register to another person, for
     /// the person holding the identity document --document.
     Record {
-        #[arg(long)]
+        /// The number of the identity document checked (may be left out when the applicant is
+        /// identified by other personal data).
+        #[arg(long, default_value = "")]
         document: String,
+        /// Identification by other personal data (a foreign resident the register does not find
+        /// by the document): all three, copied from the document presented.
+        #[arg(long)]
+        given_names: Option<String>,
+        #[arg(long)]
+        family_name: Option<String>,
+        #[arg(long)]
+        birth_date: Option<String>,
         /// The message to the recipient (NIA's identification code).
         #[arg(long)]
         message: String,
@@ -43,13 +53,24 @@ pub async fn run(provider: &Provider, cmd: CzechPointCommand) -> Result<(), CliE
     let stores = &provider.stores;
     let now = provider.now();
     match cmd {
-        CzechPointCommand::Record { document, message, recipient_ico, consent } => {
+        CzechPointCommand::Record {
+            document,
+            given_names,
+            family_name,
+            birth_date,
+            message,
+            recipient_ico,
+            consent,
+        } => {
             let form = RequestForm {
                 document_number: document,
                 recipient_ico: Some(recipient_ico),
                 consent: Some(consent),
                 scope: None,
                 message,
+                given_names,
+                family_name,
+                birth_date,
             };
             // DIA processes the request at once: a NIA ID registration awaiting this code is
             // activated.

@@ -32,6 +32,16 @@ pub struct RequestForm {
     pub scope: Option<String>,
     /// The message to the recipient (the identification code).
     pub message: String,
+    /// "Ztotožnění dle jiných osobních údajů" (seed 000): a foreign resident the register does
+    /// not find by the document is found by the given names, family name and date of birth the
+    /// clerk copies from the document presented. All three, or none.
+    #[serde(default)]
+    pub given_names: Option<String>,
+    #[serde(default)]
+    pub family_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub birth_date: Option<String>,
 }
 
 /// Why a request was not recorded.
@@ -43,8 +53,17 @@ pub enum RecordError {
     #[error(transparent)]
     Field(#[from] FieldError),
     /// No person of the register holds a document of this number.
-    #[error("document_number: no person of the register holds the document {0}")]
+    #[error(
+        "document_number: no person of the register holds the document {0}; for a foreign resident, identify \
+         the applicant by other personal data (given names, family name and date of birth from the document)"
+    )]
     UnknownDocument(String),
+    /// No person of the register has these names and date of birth.
+    #[error("family_name: no person of the register is {0}")]
+    UnknownPerson(String),
+    /// More than one person has these names and date of birth: only the document tells them apart.
+    #[error("family_name: more than one person of the register is {0}: identify the applicant by the document")]
+    AmbiguousPerson(String),
     /// The document expired (or more than one person holds the number: the register is wrong).
     #[error("document_number: the document {number} is not valid (valid until {valid_until})")]
     NotValid { number: String, valid_until: String },
@@ -93,6 +112,64 @@ pub async fn record(
     }
     let message = RequestMessage::parse(&form.message).map_err(field("message"))?;
     let number = form.document_number.trim().to_uppercase();
+    let (person, document) = match other_data(form)? {
+        Some((given_names, family_name, birth_date)) => {
+            let named = format!("{given_names} {family_name}, born {birth_date}");
+            let found = places.persons.find_by_name(&family_name, &given_names, birth_date).await?;
+            let person = match found.as_slice() {
+                [person] => person.clone(),
+                [] => return Err(RecordError::UnknownPerson(named)),
+                _ => return Err(RecordError::AmbiguousPerson(named)),
+            };
+            let shown = if number.is_empty() { String::new() } else { format!(", document {number}") };
+            (person, format!("other personal data{shown}"))
+        }
+        None => by_document(places, &number, now).await?,
+    };
+    let request = CzechPointRequest {
+        id: crate::secret::ordered_id(now),
+        person_id: person.id().to_owned(),
+        recipient_ico: recipient.to_string(),
+        consent,
+        scope: scope.to_owned(),
+        message,
+        document,
+        recorded_by: actor.who().to_owned(),
+        created_at: now,
+        taken_at: None,
+    };
+    places.requests.insert(&request).await?;
+    let detail = json!({
+        "request": request.id,
+        "recipient_ico": request.recipient_ico,
+        "consent": consent.code(),
+        "scope": request.scope,
+        "document": request.document,
+    });
+    audit::record(places.audit, actor.record(role, "czech_point.request", Some(person.id()), detail, now)).await?;
+    Ok((request, person))
+}
+
+/// The other personal data, when the clerk gave them: all three, checked.
+fn other_data(form: &RequestForm) -> Result<Option<(String, String, Date)>, RecordError> {
+    let given_names = given(form.given_names.as_deref());
+    let family_name = given(form.family_name.as_deref());
+    let birth_date = given(form.birth_date.as_deref());
+    match (given_names, family_name, birth_date) {
+        (None, None, None) => Ok(None),
+        (Some(given_names), Some(family_name), Some(birth_date)) => {
+            let date = Date::parse(birth_date).map_err(field("birth_date"))?;
+            Ok(Some((given_names.to_owned(), family_name.to_owned(), date)))
+        }
+        (None, _, _) => Err(field("given_names")("identifying by other personal data needs all three".into()).into()),
+        (_, None, _) => Err(field("family_name")("identifying by other personal data needs all three".into()).into()),
+        (_, _, None) => Err(field("birth_date")("identifying by other personal data needs all three".into()).into()),
+    }
+}
+
+/// The one person holding the document `number`, valid today, and how the request names it.
+async fn by_document(places: &Places<'_>, number: &str, now: Timestamp) -> Result<(Person, String), RecordError> {
+    let number = number.to_owned();
     if number.is_empty() {
         return Err(field("document_number")("must not be empty".into()).into());
     }
@@ -111,28 +188,8 @@ pub async fn record(
     if document.valid_until() < today {
         return Err(RecordError::NotValid { number, valid_until: document.valid_until().to_string() });
     }
-    let request = CzechPointRequest {
-        id: crate::secret::ordered_id(now),
-        person_id: person.id().to_owned(),
-        recipient_ico: recipient.to_string(),
-        consent,
-        scope: scope.to_owned(),
-        message,
-        document: format!("{} {}", document.kind().code(), number),
-        recorded_by: actor.who().to_owned(),
-        created_at: now,
-        taken_at: None,
-    };
-    places.requests.insert(&request).await?;
-    let detail = json!({
-        "request": request.id,
-        "recipient_ico": request.recipient_ico,
-        "consent": consent.code(),
-        "scope": request.scope,
-        "document": request.document,
-    });
-    audit::record(places.audit, actor.record(role, "czech_point.request", Some(person.id()), detail, now)).await?;
-    Ok((request, person.clone()))
+    let shown = format!("{} {}", document.kind().code(), number);
+    Ok((person.clone(), shown))
 }
 
 /// Takes the request to `recipient_ico` with this message, for the recipient: the person it

@@ -95,6 +95,9 @@ impl From<RecordError> for ApiError {
             RecordError::UnknownDocument(_) | RecordError::NotValid { .. } => {
                 field_error(StatusCode::UNPROCESSABLE_ENTITY, "document_refused", "document_number", e.to_string())
             }
+            RecordError::UnknownPerson(_) | RecordError::AmbiguousPerson(_) => {
+                field_error(StatusCode::UNPROCESSABLE_ENTITY, "person_not_identified", "family_name", e.to_string())
+            }
             RecordError::Store(s) => s.into(),
         }
     }

@@ -6,7 +6,7 @@ use crate::config::{NotifierConfig, PasswordConfig};
 use crate::model::{Person, PersonRecord};
 use crate::store::sqlite::SqliteStore;
 use crate::validation::actor::Actor;
-use crate::validation::czech_point::{Places, RequestForm};
+use crate::validation::czech_point::{self, Places, RequestForm};
 
 const CONFIRM_URL: &str = "https://nia.example/ProfileRegistration/confirm";
 const SOURCE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
@@ -211,4 +211,35 @@ async fn registrations_from_one_address_are_limited() {
     assert!(w.stores.users.find_by_username("one.more").await.unwrap().is_none());
     w.clock.advance(SOURCE_WINDOW);
     w.register(&form("one.more")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_foreign_resident_found_only_by_other_personal_data_is_activated() {
+    let w = world().await;
+    w.stores.persons.insert(&olena()).await.unwrap();
+    w.register(&form("olena.k")).await.unwrap();
+    let token = w.link_token().await;
+    let Confirmation::Confirmed(confirmed) = confirm(&w.stores, &w.notifier, &token, w.clock.now()).await.unwrap()
+    else {
+        panic!("not confirmed")
+    };
+    let places = Places { persons: &*w.stores.persons, requests: &*w.stores.czech_point, audit: &*w.stores.audit };
+    let code = confirmed.identification_code.unwrap();
+    // The document she shows is not in the register: the clerk is told to identify her otherwise.
+    let by_document = RequestForm { document_number: "XB1234567".into(), message: code.clone(), ..Default::default() };
+    let refused = czech_point::record(&places, &Actor::operator("test"), &by_document, w.clock.now()).await;
+    assert!(refused.unwrap_err().to_string().contains("other personal data"));
+    // Two of three is not enough, and a wrong date of birth finds no one.
+    let partial =
+        RequestForm { given_names: Some("Olena".into()), family_name: Some("Kovalenko".into()), ..by_document.clone() };
+    let refused = czech_point::record(&places, &Actor::operator("test"), &partial, w.clock.now()).await;
+    assert!(refused.unwrap_err().to_string().starts_with("birth_date"));
+    let wrong = RequestForm { birth_date: Some("1990-07-03".into()), ..partial.clone() };
+    let refused = czech_point::record(&places, &Actor::operator("test"), &wrong, w.clock.now()).await;
+    assert!(refused.unwrap_err().to_string().contains("no person of the register is Olena Kovalenko"));
+    let right = RequestForm { birth_date: Some("1990-07-02".into()), ..partial };
+    let (request, person) =
+        czech_point::record(&places, &Actor::operator("test"), &right, w.clock.now()).await.unwrap();
+    assert_eq!((person.id(), request.document.as_str()), ("per-olena", "other personal data, document XB1234567"));
+    assert!(matches!(deliver(&w.stores, &request, w.clock.now()).await.unwrap(), Activation::Activated { .. }));
 }
