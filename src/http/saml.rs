@@ -148,7 +148,7 @@ fn malformed(why: &str) -> OAuthError {
 pub(crate) fn deliver_or_fail(ctx: &PageContext, delivery: Result<Delivery, SamlError>) -> Response {
     match delivery {
         Ok(delivery) => deliver(&delivery),
-        Err(error) => ctx.error(opaque(&error)).into_response(),
+        Err(error) => ctx.error(OAuthError::from(&error)).into_response(),
     }
 }
 
@@ -163,20 +163,6 @@ pub(crate) fn deliver(delivery: &Delivery) -> Response {
     security::page(StatusCode::OK, page.render(), Some(&nonce))
 }
 
-/// A failure of ours, logged in detail and shown without it.
-pub(crate) fn opaque(error: &SamlError) -> OAuthError {
-    match error {
-        SamlError::Store(e) => {
-            tracing::error!(error = %e, "SAML: storage failed");
-            OAuthError::unavailable()
-        }
-        other => {
-            tracing::error!(error = %other, "SAML: the response could not be made");
-            OAuthError::server_error()
-        }
-    }
-}
-
 fn server_error(error: &SamlError) -> HttpError {
-    HttpError::page(opaque(error))
+    HttpError::page(OAuthError::from(error))
 }

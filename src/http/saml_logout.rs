@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use super::i18n::{self, Locale, Notice, Texts};
 use super::page_context::PageContext;
 use super::pages::render_or_fallback;
-use super::saml::opaque;
 use super::{cookies, interaction, respond, security, shared_sessions};
 use crate::oidc::{OAuthError, Provider};
 use crate::saml::logout::{self, LogoutError, Outcome};
@@ -30,7 +29,7 @@ pub(crate) async fn request(provider: &Provider, headers: &HeaderMap, raw_query:
     };
     let outcome = match logout::handle(provider, raw_query, browser.as_ref()).await {
         Ok(outcome) => outcome,
-        Err(LogoutError::Saml(error)) => return ctx.error(opaque(&error)).into_response(),
+        Err(LogoutError::Saml(error)) => return ctx.error(OAuthError::from(&error)).into_response(),
         Err(error) => {
             tracing::info!(%error, "SAML logout request not served");
             let notice = match error {

@@ -41,6 +41,23 @@ pub use status::Status;
 
 use crate::store::StoreError;
 
+/// A failure of ours, logged in detail and shown without it (the edge's page and the SAML
+/// logout both answer it so).
+impl From<&SamlError> for crate::oidc::OAuthError {
+    fn from(error: &SamlError) -> Self {
+        match error {
+            SamlError::Store(e) => {
+                tracing::error!(error = %e, "SAML: storage failed");
+                crate::oidc::OAuthError::unavailable()
+            }
+            other => {
+                tracing::error!(error = %other, "SAML: the response could not be made");
+                crate::oidc::OAuthError::server_error()
+            }
+        }
+    }
+}
+
 /// What can go wrong serving SAML once a request is trusted, or registering an SP.
 #[derive(Debug, thiserror::Error)]
 pub enum SamlError {
