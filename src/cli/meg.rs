@@ -85,7 +85,8 @@ pub enum MegCommand {
         accept_terms: bool,
     },
     /// Step 3, after the Czech POINT visit ("Hotovo"): make the key and write the device file
-    /// (default data/meg/USERNAME-DEVICE.json).
+    /// (default data/meg/USERNAME-DEVICE.json). With `--data-box`, instead of the visit: log in
+    /// to the citizen's natural person's data box (its password read from `--data-box-password-file`).
     Done {
         url: String,
         #[arg(long)]
@@ -94,6 +95,12 @@ pub enum MegCommand {
         name: String,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The data box's ID (seven characters), to enroll without the Czech POINT visit.
+        #[arg(long)]
+        data_box: Option<String>,
+        /// A file whose first line is the data box's password (`-`: standard input).
+        #[arg(long)]
+        data_box_password_file: Option<PathBuf>,
     },
 }
 
@@ -138,7 +145,14 @@ pub async fn run_on_device(cmd: MegCommand) -> Result<(), CliError> {
             let body = json!({ "enrollment": enrollment, "code": code, "terms_accepted": accept_terms });
             print(&post(&format!("{}/confirm", enrollment_url(&url)?), &body).await?)
         }
-        MegCommand::Done { url, enrollment, name, out } => done(&url, &enrollment, &name, out).await,
+        MegCommand::Done { url, enrollment, name, out, data_box, data_box_password_file } => {
+            let data_box = match (data_box, data_box_password_file) {
+                (Some(id), Some(file)) => Some((id, read_password(&file)?)),
+                (None, None) => None,
+                _ => return Err(CliError::new("--data-box and --data-box-password-file go together")),
+            };
+            done(&url, &enrollment, &name, out, data_box).await
+        }
         _ => Err(CliError::new("this meg command needs the store")),
     }
 }
@@ -152,15 +166,40 @@ fn enrollment_url(url: &str) -> Result<String, CliError> {
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
+/// The first line of `file` (`-`: standard input), without its line end.
+fn read_password(file: &Path) -> Result<String, CliError> {
+    let text = if file == Path::new("-") {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| CliError(format!("standard input: {e}")))?;
+        line
+    } else {
+        std::fs::read_to_string(file).map_err(|e| CliError(format!("{}: {e}", file.display())))?
+    };
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
 /// "Hotovo": a new key, posted; the device file written.
-async fn done(url: &str, enrollment: &str, name: &str, out: Option<PathBuf>) -> Result<(), CliError> {
+async fn done(
+    url: &str,
+    enrollment: &str,
+    name: &str,
+    out: Option<PathBuf>,
+    data_box: Option<(String, String)>,
+) -> Result<(), CliError> {
     let url = enrollment_url(url)?;
     if let Some(path) = out.as_ref().filter(|p| p.exists()) {
         return Err(CliError(format!("{} exists: a device file is never overwritten", path.display())));
     }
     let key = device::new_key().map_err(device_error)?;
-    let body = json!({ "enrollment": enrollment, "public_key": device::public_key(&key), "name": name });
-    let answer = post(&format!("{url}/done"), &body).await?;
+    let mut body = json!({ "enrollment": enrollment, "public_key": device::public_key(&key), "name": name });
+    let answer = match data_box {
+        None => post(&format!("{url}/done"), &body).await?,
+        Some((data_box, password)) => {
+            body["data_box"] = json!(data_box);
+            body["password"] = json!(password);
+            post(&format!("{url}/databox"), &body).await?
+        }
+    };
     let field = |name: &str| answer[name].as_str().unwrap_or_default().to_owned();
     let server = url.trim_end_matches("/meg/devices/enrollment").to_owned();
     let file = DeviceFile::new(field("device"), field("username"), field("name"), server, &key);

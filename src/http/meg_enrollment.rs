@@ -6,7 +6,9 @@
 //!   `{"identification_code", "enrollment"}` for the Czech POINT visit;
 //! - `POST {meg_devices}/enrollment/done` `{"enrollment", "public_key", "name"}` ("Hotovo") →
 //!   `{"device", "username", "server"}`, or `awaiting_czech_point` until the clerk recorded the
-//!   request.
+//!   request;
+//! - `POST {meg_devices}/enrollment/databox` `{"enrollment", "public_key", "name", "data_box",
+//!   "password"}`: "Hotovo" with the citizen's data box instead of the Czech POINT visit.
 //!
 //! Every refusal is a JSON error with a code the app can act on.
 
@@ -23,7 +25,7 @@ use super::meg_device::{reply, unavailable};
 use super::security;
 use crate::authn::Authn;
 use crate::oidc::Provider;
-use crate::validation::meg_enrollment::{Enrollment, EnrollmentError};
+use crate::validation::meg_enrollment::{Enrollment, EnrollmentError, Finished};
 
 #[derive(Deserialize)]
 pub struct StartRequest {
@@ -44,6 +46,16 @@ pub struct DoneRequest {
     public_key: String,
     #[serde(default)]
     name: String,
+}
+
+#[derive(Deserialize)]
+pub struct DataBoxDoneRequest {
+    enrollment: String,
+    public_key: String,
+    #[serde(default)]
+    name: String,
+    data_box: String,
+    password: String,
 }
 
 /// Step 1: the number.
@@ -87,8 +99,36 @@ pub async fn done(State(provider): State<Provider>, State(authn): State<Authn>, 
     let name = if request.name.trim().is_empty() { "MEG" } else { request.name.as_str() };
     let now = provider.now();
     let result = enrollment(&provider, &authn).finish(&request.enrollment, &request.public_key, name, now).await;
-    // Where the device's push connection goes, as `identita meg pair` keeps it: the URL before
-    // `/meg/devices`.
+    finished(&provider, result)
+}
+
+/// "Hotovo" with a data box instead of the Czech POINT visit: the app logs in to the citizen's
+/// natural person's box.
+pub async fn done_by_data_box(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    ClientAddr(source): ClientAddr,
+    body: Bytes,
+) -> Response {
+    let Ok(request) = serde_json::from_slice::<DataBoxDoneRequest>(&body) else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be JSON with enrollment, public_key, name, data_box and password",
+        );
+    };
+    let name = if request.name.trim().is_empty() { "MEG" } else { request.name.as_str() };
+    let device = (request.public_key.as_str(), name);
+    let data_box = (request.data_box.as_str(), request.password.as_str());
+    let now = provider.now();
+    let result =
+        enrollment(&provider, &authn).finish_by_data_box(&request.enrollment, device, data_box, source, now).await;
+    finished(&provider, result)
+}
+
+/// The paired device as the app keeps it, with where its push connection goes (as `identita meg
+/// pair` keeps it: the URL before `/meg/devices`).
+fn finished(provider: &Provider, result: Result<Finished, EnrollmentError>) -> Response {
     let devices = provider.persona.url(provider.persona.paths.meg_devices);
     let server = devices.trim_end_matches("/meg/devices").to_owned();
     answer(
@@ -126,6 +166,9 @@ fn answer(status: StatusCode, result: Result<Value, EnrollmentError>) -> Respons
         EnrollmentError::CodeSpent => (StatusCode::GONE, "code_spent"),
         EnrollmentError::BadPublicKey | EnrollmentError::BadName => (StatusCode::BAD_REQUEST, "invalid_request"),
         EnrollmentError::AwaitingCzechPoint => (StatusCode::CONFLICT, "awaiting_czech_point"),
+        EnrollmentError::WrongDataBox => (StatusCode::BAD_REQUEST, "invalid_data_box_login"),
+        EnrollmentError::NotNaturalPersonBox(_) => (StatusCode::BAD_REQUEST, "not_a_natural_person_box"),
+        EnrollmentError::BoxOwnerUnknown => (StatusCode::CONFLICT, "data_box_owner_unknown"),
         EnrollmentError::Store(_) | EnrollmentError::Notify(_) => {
             return match error {
                 EnrollmentError::Store(e) => unavailable(e),

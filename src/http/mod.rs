@@ -157,6 +157,7 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(&format!("{}/enrollment", paths.meg_devices), post(meg_enrollment::start))
         .route(&format!("{}/enrollment/confirm", paths.meg_devices), post(meg_enrollment::confirm))
         .route(&format!("{}/enrollment/done", paths.meg_devices), post(meg_enrollment::done))
+        .route(&format!("{}/enrollment/databox", paths.meg_devices), post(meg_enrollment::done_by_data_box))
         .route(paths.login_bank, post(login_bank::start))
         .route(paths.login_bank_callback, get(login_bank::callback))
         .route(paths.login_mojeid, post(login_mojeid::start))
@@ -174,7 +175,11 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
             .route(account_mojeid::ACCOUNT, get(account_mojeid::show))
             .route(account_mojeid::DATABOX, post(account_mojeid::databox))
             .route(account_mojeid::DATABOX_LOGIN, post(account_mojeid::databox_login))
-            .route(account_mojeid::CZECH_POINT, post(account_mojeid::czech_point)),
+            .route(account_mojeid::CZECH_POINT, post(account_mojeid::czech_point))
+            .route(account_mojeid::EMAIL, post(account_mojeid::email))
+            .route(account_mojeid::EMAIL_CONFIRM, get(account_mojeid::email_confirm))
+            .route(account_mojeid::PHONE, post(account_mojeid::phone))
+            .route(account_mojeid::PHONE_CONFIRM, post(account_mojeid::phone_confirm)),
         _ => routes,
     };
     // SAML at a face whose persona serves it: single sign-on at one URL for both bindings.
@@ -187,7 +192,11 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
     let routes = match provider.persona.nia_id_registration {
         Some(path) => routes
             .route(path, get(nia_registration::show).post(nia_registration::submit))
-            .route(&format!("{path}/confirm"), get(nia_registration::confirm)),
+            .route(&format!("{path}/confirm"), get(nia_registration::confirm))
+            .route(
+                &format!("{path}/databox"),
+                get(nia_registration::databox_show).post(nia_registration::databox_submit),
+            ),
         None => routes,
     };
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);

@@ -3,7 +3,9 @@
 //! - The account ([`MojeidAccountPage`]): `#mojeid-status` (the status code, e.g. `VALIDATED`),
 //!   `#mojeid-kind`, `#mojeid-validation[data-path]`; for natural persons `form#mojeid-databox`
 //!   (the data-box button) and `form#mojeid-czech-point` with `#mojeid-czech-point-request`;
-//!   what happened in `#mojeid-done`, a refusal in `#mojeid-error`.
+//!   what happened in `#mojeid-done`, a refusal in `#mojeid-error`; the contacts
+//!   `#mojeid-email[data-verified]`, `#mojeid-phone[data-verified]`, `form#mojeid-verify-email`,
+//!   `form#mojeid-verify-phone` and, once the SMS code is sent, `form#mojeid-phone-code` (`code`).
 //! - The simulated data-box login ([`DataBoxLoginPage`]): `form#databox-login` with
 //!   `input#databox-id`, `input#databox-password` and hidden `csrf`; a wrong login in
 //!   `#databox-error`.
@@ -13,7 +15,7 @@ use askama::Template;
 use super::i18n::mojeid_account::{self as texts, AccountTexts};
 use super::i18n::{self, Locale, Texts};
 use crate::model::mojeid::ValidationPath;
-use crate::validation::mojeid::AccountView;
+use crate::validation::mojeid::{AccountView, ContactsView};
 
 /// What the account page reports above its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,36 @@ pub enum AccountNotice {
     CzechPointPending,
     /// A refusal, as text in the page's language where the seed gives one.
     Refused(String),
+    /// The verification link went to the e-mail address.
+    EmailSent,
+    EmailVerified,
+    LinkUnknown,
+    LinkExpired,
+    /// The link's address is no longer the account's, or the link was used.
+    LinkStale,
+    /// The SMS code went out: the form awaiting it carries this sealed state.
+    PhoneSent(String),
+    PhoneVerified,
+    PhoneWrong {
+        step: String,
+        left: u32,
+    },
+    /// The code's attempts are used, it was used, or it expired.
+    CodeSpent,
+}
+
+impl AccountNotice {
+    /// Whether the page reports something done rather than refused.
+    pub fn is_success(&self) -> bool {
+        matches!(
+            self,
+            AccountNotice::Done
+                | AccountNotice::EmailSent
+                | AccountNotice::EmailVerified
+                | AccountNotice::PhoneSent(_)
+                | AccountNotice::PhoneVerified
+        )
+    }
 }
 
 #[derive(Debug, Template)]
@@ -32,9 +64,14 @@ pub struct MojeidAccountPage {
     pub base: String,
     pub databox_action: String,
     pub czech_point_action: String,
+    pub email_action: String,
+    pub phone_action: String,
+    pub phone_confirm_action: String,
     /// Empty when nobody is signed in: the page says to sign in first.
     pub csrf: String,
     pub account: Option<AccountView>,
+    /// The account's e-mail address and phone number, and whether each is verified.
+    pub contacts: Option<ContactsView>,
     pub czech_point_request: Option<String>,
     /// The desk's working hours, as people read them.
     pub hours: String,
@@ -82,7 +119,15 @@ impl MojeidAccountPage {
     }
 
     fn done_text(&self) -> Option<&'static str> {
-        (self.notice == Some(AccountNotice::Done)).then_some(self.m().done)
+        let m = self.m();
+        match &self.notice {
+            Some(AccountNotice::Done) => Some(m.done),
+            Some(AccountNotice::EmailSent) => Some(m.email_sent),
+            Some(AccountNotice::EmailVerified) => Some(m.email_verified_now),
+            Some(AccountNotice::PhoneSent(_)) => Some(m.phone_sent),
+            Some(AccountNotice::PhoneVerified) => Some(m.phone_verified_now),
+            _ => None,
+        }
     }
 
     fn error_text(&self) -> Option<String> {
@@ -91,7 +136,20 @@ impl MojeidAccountPage {
             Some(AccountNotice::Outdated) => Some(m.outdated.to_owned()),
             Some(AccountNotice::CzechPointPending) => Some(m.czech_point_pending.to_owned()),
             Some(AccountNotice::Refused(text)) => Some(text.clone()),
-            Some(AccountNotice::Done) | None => None,
+            Some(AccountNotice::LinkUnknown) => Some(m.link_unknown.to_owned()),
+            Some(AccountNotice::LinkExpired) => Some(m.link_expired.to_owned()),
+            Some(AccountNotice::LinkStale) => Some(m.link_stale.to_owned()),
+            Some(AccountNotice::PhoneWrong { left, .. }) => Some(format!("{} {left}", m.code_wrong)),
+            Some(AccountNotice::CodeSpent) => Some(m.code_spent.to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The sealed state of the form awaiting an SMS code, when one is awaited.
+    fn phone_step(&self) -> Option<&str> {
+        match &self.notice {
+            Some(AccountNotice::PhoneSent(step) | AccountNotice::PhoneWrong { step, .. }) => Some(step),
+            _ => None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! NIA ID's online registration at the nia face (`/ProfileRegistration`, seed 000): the form, and
-//! the confirmation link (`/ProfileRegistration/confirm?token=…`). The domain is
+//! the confirmation link (`/ProfileRegistration/confirm?token=…`), and the activation with the
+//! citizen's data box instead of the Czech POINT visit (`/ProfileRegistration/databox`). The domain is
 //! `validation::nia_id`; the Czech POINT clerk's request finishes it in the back office.
 //!
 //! The form is anonymous, so its CSRF token is a double submit: a random value in a cookie of
@@ -19,7 +20,9 @@ use super::security;
 use crate::authn::Authn;
 use crate::oidc::{OAuthError, Provider};
 use crate::secret;
-use crate::validation::nia_id::{self, Confirmation, RegistrationError, RegistrationForm, Request};
+use crate::validation::nia_id::{
+    self, BoxActivation, Confirmation, DataBoxActivation, RegistrationError, RegistrationForm, Request,
+};
 
 /// The cookie that holds the form's CSRF token.
 const CSRF_COOKIE: &str = "identita_registration";
@@ -42,6 +45,20 @@ pub struct Form {
     phone: String,
     #[serde(default)]
     terms: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct BoxForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    box_id: String,
+    #[serde(default)]
+    box_password: String,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +145,60 @@ pub async fn confirm(
     Ok(security::page(status, page(&provider, &ctx, view).render(), None))
 }
 
+/// The activation with a data box: its form.
+pub async fn databox_show(State(provider): State<Provider>, ctx: PageContext, headers: HeaderMap) -> Response {
+    let token = ctx.jar.get(&headers, CSRF_COOKIE);
+    form_page(&ctx, StatusCode::OK, page(&provider, &ctx, RegistrationView::DataBox), token)
+}
+
+/// The activation with a data box sent: the NIA ID active, or the form again saying why not.
+pub async fn databox_submit(
+    State(provider): State<Provider>,
+    State(authn): State<Authn>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    ClientAddr(source): ClientAddr,
+    PageForm(form): PageForm<BoxForm>,
+) -> Result<Response, HttpError> {
+    let mut view = page(&provider, &ctx, RegistrationView::DataBox);
+    view.username = form.username.chars().take(64).collect();
+    view.box_id = form.box_id.chars().take(7).collect();
+    let expected = ctx.jar.get(&headers, CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !secret::constant_time_eq(&form.csrf, &expected) {
+        view.alert = Some(RegistrationAlert::Outdated);
+        return Ok(form_page(&ctx, StatusCode::FORBIDDEN, view, None));
+    }
+    let filled = DataBoxActivation {
+        username: form.username,
+        password: form.password,
+        box_id: form.box_id,
+        box_password: form.box_password,
+    };
+    let now = provider.now();
+    let (status, alert) =
+        match nia_id::activate_by_data_box(&provider.stores, &authn.passwords, &filled, source, now).await {
+            Ok(BoxActivation::Activated { .. }) => {
+                view.view = RegistrationView::Activated;
+                let mut response = security::page(StatusCode::OK, view.render(), None);
+                if let Some(clear) = ctx.jar.clear(CSRF_COOKIE) {
+                    response.headers_mut().append(header::SET_COOKIE, clear);
+                }
+                return Ok(response);
+            }
+            Ok(BoxActivation::WrongAccount) => (StatusCode::UNAUTHORIZED, RegistrationAlert::WrongAccount),
+            Ok(BoxActivation::AwaitingEmail) => (StatusCode::CONFLICT, RegistrationAlert::AwaitingEmail),
+            Ok(BoxActivation::AlreadyActive) => (StatusCode::CONFLICT, RegistrationAlert::AlreadyActive),
+            Ok(BoxActivation::WrongBox) => (StatusCode::UNAUTHORIZED, RegistrationAlert::WrongBox),
+            Ok(BoxActivation::NotNaturalPerson(_)) => (StatusCode::BAD_REQUEST, RegistrationAlert::NotNaturalPerson),
+            Ok(BoxActivation::NotInRegister) => (StatusCode::CONFLICT, RegistrationAlert::NotInRegister),
+            Ok(BoxActivation::TooMany { .. }) => (StatusCode::TOO_MANY_REQUESTS, RegistrationAlert::TooMany),
+            Err(RegistrationError::Store(e)) => return Err(ctx.error(e)),
+            Err(e) => return Err(failed(&ctx, &e)),
+        };
+    view.alert = Some(alert);
+    Ok(form_page(&ctx, status, view, Some(expected)))
+}
+
 /// An e-mail that could not be sent (or a password that could not be hashed): try again later.
 fn failed(ctx: &PageContext, error: &RegistrationError) -> HttpError {
     tracing::error!(%error, "a NIA ID registration could not go on");
@@ -148,6 +219,7 @@ fn page(provider: &Provider, ctx: &PageContext, view: RegistrationView) -> Regis
         username: String::new(),
         email: String::new(),
         phone: String::new(),
+        box_id: String::new(),
         invalid: None,
         alert: None,
     }

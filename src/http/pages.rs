@@ -978,6 +978,8 @@ pub struct RegistrationPage {
     pub username: String,
     pub email: String,
     pub phone: String,
+    /// The data box's ID typed on the activation form.
+    pub box_id: String,
     /// The field at fault and what is wrong with it.
     pub invalid: Option<(Field, Problem)>,
     /// Said above the form (an out-of-date form, too many registrations).
@@ -994,12 +996,23 @@ pub enum RegistrationView {
     Confirmed,
     Expired,
     Unknown,
+    /// The activation with a data box: its form.
+    DataBox,
+    /// The data box activated the NIA ID.
+    Activated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationAlert {
     Outdated,
     TooMany,
+    /// The data-box activation's refusals.
+    WrongAccount,
+    AwaitingEmail,
+    AlreadyActive,
+    WrongBox,
+    NotNaturalPerson,
+    NotInRegister,
 }
 
 impl RegistrationPage {
@@ -1016,6 +1029,12 @@ impl RegistrationPage {
         match (self.alert, self.invalid) {
             (Some(RegistrationAlert::Outdated), _) => Some(t.outdated),
             (Some(RegistrationAlert::TooMany), _) => Some(t.too_many),
+            (Some(RegistrationAlert::WrongAccount), _) => Some(t.box_wrong_account),
+            (Some(RegistrationAlert::AwaitingEmail), _) => Some(t.login_awaiting_email),
+            (Some(RegistrationAlert::AlreadyActive), _) => Some(t.box_already_active),
+            (Some(RegistrationAlert::WrongBox), _) => Some(t.box_wrong_box),
+            (Some(RegistrationAlert::NotNaturalPerson), _) => Some(t.box_not_natural_person),
+            (Some(RegistrationAlert::NotInRegister), _) => Some(t.box_not_in_register),
             (None, Some(_)) => Some(t.fix_fields),
             (None, None) => None,
         }

@@ -4,13 +4,15 @@
 //! validation to run end to end; the operator's decisions (a box made, a message sent) are
 //! audited.
 
+use std::net::IpAddr;
+
 use serde_json::json;
 
 use crate::authn::password::{PasswordError, PasswordHasher, Verdict};
 use crate::clock::Timestamp;
 use crate::model::AuditRecord;
 use crate::model::databox::{BoxAddress, BoxKind, DataBox, DataBoxMessage, MOJEID_BOX, OwnerData};
-use crate::model::person::{DataBoxId, Date, Ico, NAME_MAX};
+use crate::model::person::{DataBoxId, Date, Ico, NAME_MAX, Person};
 use crate::store::{StoreError, Stores};
 use crate::validation::audit;
 use crate::validation::mojeid::Actor;
@@ -37,6 +39,26 @@ impl From<StoreError> for DataBoxError {
 
 fn field(field: &'static str, problem: impl Into<String>) -> DataBoxError {
     DataBoxError::Field { field, problem: problem.into() }
+}
+
+/// Logins to one box through [`DataBoxes::identify`] per [`LOGIN_WINDOW`]; and from one address.
+pub const LOGINS_PER_BOX: u32 = 10;
+pub const LOGINS_PER_SOURCE: u32 = 50;
+pub const LOGIN_WINDOW: Timestamp = 15 * 60;
+
+/// Whom a data-box login identified.
+#[derive(Debug)]
+pub enum Identified {
+    /// The register's person who owns the box.
+    Person(Box<Person>),
+    /// The box's ID or its password is wrong (the two are not told apart).
+    WrongLogin,
+    /// The box is an entrepreneur's, a legal entity's or an authority's: it identifies no one.
+    NotNaturalPerson(BoxKind),
+    /// The register knows no one person as the box's owner.
+    NotInRegister,
+    /// Too many logins to this box, or from this address: try again at `retry_at`.
+    TooMany { retry_at: Timestamp },
 }
 
 /// A new box as the operator describes it.
@@ -228,6 +250,50 @@ impl DataBoxes<'_> {
         let stored = found.as_ref().and_then(|b| b.password_hash.as_deref());
         let verdict = hasher.verify(stored, password).await?;
         Ok(found.filter(|_| matches!(verdict, Verdict::Valid | Verdict::ValidNeedsRehash)))
+    }
+
+    /// The simulated ISDS login as a way to identify a person of the register, as NIA offers it
+    /// for activating NIA ID and MEG without a Czech POINT visit (seed 000): the box must be a
+    /// natural person's (FO), and its owner the register's person who holds it — found by the
+    /// box's ID in the register, or else by the owner's names and date of birth (exactly one
+    /// person). The logins to a box and from an address are counted before the password's hash.
+    pub async fn identify(
+        &self,
+        id: &str,
+        password: &str,
+        source: IpAddr,
+        hasher: &PasswordHasher,
+    ) -> Result<Identified, DataBoxError> {
+        let counters = &self.stores.counters;
+        let id = id.trim().to_lowercase();
+        for (key, limit) in [
+            (format!("databox-login:{id}"), LOGINS_PER_BOX),
+            (format!("databox-login-source:{source}"), LOGINS_PER_SOURCE),
+        ] {
+            let tally = counters.tally(&key, self.now + LOGIN_WINDOW, self.now).await?;
+            if tally.count > limit {
+                return Ok(Identified::TooMany { retry_at: tally.ends_at });
+            }
+        }
+        let Some(data_box) = self.log_in(&id, password, hasher).await? else { return Ok(Identified::WrongLogin) };
+        if data_box.kind != BoxKind::Fo {
+            return Ok(Identified::NotNaturalPerson(data_box.kind));
+        }
+        let persons = &self.stores.persons;
+        if let Ok(box_id) = DataBoxId::parse(&data_box.id)
+            && let Some(person) = persons.find_by_data_box(&box_id).await?
+        {
+            return Ok(Identified::Person(Box::new(person)));
+        }
+        let owner = &data_box.owner;
+        let birth_date = owner.birth_date.as_deref().and_then(|d| Date::parse(d).ok());
+        if let (Some(given), Some(family), Some(born)) = (&owner.given_names, &owner.family_name, birth_date) {
+            let mut found = persons.find_by_name(family, given, born).await?;
+            if found.len() == 1 {
+                return Ok(Identified::Person(Box::new(found.remove(0))));
+            }
+        }
+        Ok(Identified::NotInRegister)
     }
 
     async fn audit(&self, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<(), DataBoxError> {

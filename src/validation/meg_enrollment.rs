@@ -31,6 +31,7 @@ use crate::notify::{Notifier, NotifyError};
 use crate::secret;
 use crate::store::{StoreError, Stores};
 use crate::validation::czech_point;
+use crate::validation::databox::{DataBoxError, DataBoxes, Identified};
 
 /// How long the SMS code (and the first seal) is good for: ten minutes.
 pub const SMS_TTL: i64 = 600;
@@ -93,6 +94,16 @@ pub enum EnrollmentError {
          (recipient IČO 17651921, one-time consent, scope všechny, message: your identification code), then tap Hotovo again"
     )]
     AwaitingCzechPoint,
+    #[error("the data box's ID or password is wrong")]
+    WrongDataBox,
+    #[error(
+        "a {0} data box does not identify a person: log in to your own natural person's (FO) data box, or visit a Czech POINT office"
+    )]
+    NotNaturalPersonBox(&'static str),
+    #[error(
+        "the register of inhabitants does not know this data box's owner: finish the enrollment at a Czech POINT office"
+    )]
+    BoxOwnerUnknown,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("sending the SMS failed: {0}")]
@@ -206,6 +217,62 @@ impl Enrollment<'_> {
         name: &str,
         now: Timestamp,
     ) -> Result<Finished, EnrollmentError> {
+        let visit = self.visit(enrollment, public_key, name, now)?;
+        let name = name.trim();
+        let dia = Ico::parse(DIA_ICO).map_err(StoreError::Corrupt)?;
+        let stores = self.stores;
+        let taken =
+            czech_point::take(&*stores.czech_point, &*stores.persons, &dia, &visit.identification_code, now).await?;
+        let person = taken.ok_or(EnrollmentError::AwaitingCzechPoint)?;
+        let finished = self.pair(&person, &visit.phone, public_key, name, now).await?;
+        tracing::info!(user_id = %finished.device.user_id, device = %finished.device.id, "MEG enrolled through Czech POINT");
+        Ok(finished)
+    }
+
+    /// Step 4 without the Czech POINT visit (seed 000: "set up your MEG using your Czech data
+    /// box"): the citizen logs in to their natural person's data box in the app, and the box's
+    /// owner is the register's person the device is paired to. The logins are counted before
+    /// the box's password is hashed ([`DataBoxes::identify`]).
+    pub async fn finish_by_data_box(
+        &self,
+        enrollment: &str,
+        device: (&str, &str),
+        data_box: (&str, &str),
+        source: IpAddr,
+        now: Timestamp,
+    ) -> Result<Finished, EnrollmentError> {
+        let (public_key, name) = device;
+        let visit = self.visit(enrollment, public_key, name, now)?;
+        let boxes = DataBoxes { stores: self.stores, now };
+        let identified = boxes.identify(data_box.0, data_box.1, source, self.passwords).await.map_err(|e| match e {
+            DataBoxError::Store(e) => EnrollmentError::Store(e),
+            other => EnrollmentError::Store(StoreError::Unavailable(other.to_string())),
+        })?;
+        let person = match identified {
+            Identified::Person(person) => person,
+            Identified::WrongLogin => return Err(EnrollmentError::WrongDataBox),
+            Identified::NotNaturalPerson(kind) => return Err(EnrollmentError::NotNaturalPersonBox(kind.code())),
+            Identified::NotInRegister => return Err(EnrollmentError::BoxOwnerUnknown),
+            Identified::TooMany { retry_at } => return Err(EnrollmentError::TooMany { retry_at }),
+        };
+        // The sealed step is spent once, as the Czech POINT request is taken once.
+        let once = format!("meg-enroll-box:{}", secret::digest(enrollment));
+        if !self.stores.replay.remember(&once, visit.expires_at, now).await? {
+            return Err(EnrollmentError::Expired);
+        }
+        let finished = self.pair(&person, &visit.phone, public_key, name.trim(), now).await?;
+        tracing::info!(user_id = %finished.device.user_id, device = %finished.device.id, "MEG enrolled through a data box");
+        Ok(finished)
+    }
+
+    /// The sealed visit step, unexpired, with the device's name and key checked.
+    fn visit(
+        &self,
+        enrollment: &str,
+        public_key: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<VisitStep, EnrollmentError> {
         let visit: VisitStep = secret::open(VISIT_SEAL, self.salt, enrollment).ok_or(EnrollmentError::Expired)?;
         if visit.expires_at <= now {
             return Err(EnrollmentError::Expired);
@@ -217,12 +284,20 @@ impl Enrollment<'_> {
         if !is_public_key(public_key) {
             return Err(EnrollmentError::BadPublicKey);
         }
-        let dia = Ico::parse(DIA_ICO).map_err(StoreError::Corrupt)?;
+        Ok(visit)
+    }
+
+    /// The device paired to the person's account (a new one if the person has none).
+    async fn pair(
+        &self,
+        person: &Person,
+        phone: &str,
+        public_key: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<Finished, EnrollmentError> {
         let stores = self.stores;
-        let taken =
-            czech_point::take(&*stores.czech_point, &*stores.persons, &dia, &visit.identification_code, now).await?;
-        let person = taken.ok_or(EnrollmentError::AwaitingCzechPoint)?;
-        let account = self.account_of(&person, &visit.phone, now).await?;
+        let account = self.account_of(person, phone, now).await?;
         let device = Device {
             id: secret::random_token(12),
             user_id: account.id.clone(),
@@ -233,7 +308,6 @@ impl Enrollment<'_> {
             status: DeviceStatus::Active,
         };
         stores.devices.insert(&device).await?;
-        tracing::info!(user_id = %account.id, device = %device.id, "MEG enrolled through Czech POINT");
         Ok(Finished { device, username: account.username })
     }
 

@@ -11,11 +11,13 @@
 //! (audited), and a change made anywhere else ends it as surely, since the status compares the
 //! data with what was validated.
 
+mod contacts;
 pub mod desk;
 mod paths;
 
 use serde_json::{Value, json};
 
+pub use contacts::{ContactsView, EmailOutcome, PhoneOutcome};
 pub use paths::{DataBoxRefusal, DeskEvidence};
 
 use crate::clock::Timestamp;

@@ -15,16 +15,17 @@ use std::net::IpAddr;
 
 use rand::Rng;
 
-use crate::authn::password::PasswordHasher;
+use crate::authn::password::{PasswordHasher, Verdict};
 use crate::clock::Timestamp;
 use crate::model::czech_point::DIA_ICO;
-use crate::model::person::Ico;
 use crate::model::person::{Email, Phone};
+use crate::model::person::{Ico, Person};
 use crate::model::{CzechPointRequest, NiaRegistration, Profile, RegistrationState, User};
 use crate::notify::{Notifier, NotifyError};
 use crate::secret;
 use crate::store::{StoreError, Stores};
 use crate::validation::czech_point;
+use crate::validation::databox::{DataBoxError, DataBoxes, Identified};
 
 /// The recipient of the Czech POINT request that activates NIA ID: Digitální a informační
 /// agentura.
@@ -383,6 +384,22 @@ pub async fn deliver(stores: &Stores, request: &CzechPointRequest, now: Timestam
         // Taken by another recipient's step, or by a racing delivery.
         return Ok(Activation::AlreadyActive);
     };
+    if !bind(stores, &mut registration, &mut account, &person, now).await? {
+        return Ok(Activation::AlreadyActive);
+    }
+    tracing::info!(user_id = %account.id, "a NIA ID registration was activated through Czech POINT");
+    Ok(Activation::Activated { user_id: account.id, username: account.username })
+}
+
+/// Binds the registration's account to `person` and enables it with the register's names and
+/// date of birth; false when the registration no longer awaited identity (a racing activation).
+async fn bind(
+    stores: &Stores,
+    registration: &mut NiaRegistration,
+    account: &mut User,
+    person: &Person,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     registration.state = RegistrationState::Active;
     registration.activated_at = Some(now);
     registration.person_id = Some(person.id().to_owned());
@@ -394,11 +411,100 @@ pub async fn deliver(stores: &Stores, request: &CzechPointRequest, now: Timestam
     profile.email_verified = Some(true);
     account.updated_at = now;
     account.disabled = false;
-    if !stores.registrations.activate(&registration, &account).await? {
-        return Ok(Activation::AlreadyActive);
+    stores.registrations.activate(registration, account).await
+}
+
+/// What the citizen types to activate a NIA ID with their data box: the NIA ID's username and
+/// password, and the box's ID and password (the simulated ISDS login).
+#[derive(Debug, Clone, Default)]
+pub struct DataBoxActivation {
+    pub username: String,
+    pub password: String,
+    pub box_id: String,
+    pub box_password: String,
+}
+
+/// What the activation through a data box did; each refusal says what the citizen can do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoxActivation {
+    Activated {
+        username: String,
+    },
+    /// The username or the password is wrong, or the account is not a NIA ID registration.
+    WrongAccount,
+    /// The registration's e-mail address is not confirmed yet.
+    AwaitingEmail,
+    AlreadyActive,
+    /// The data box's ID or password is wrong.
+    WrongBox,
+    /// Not a natural person's box (its kind's code).
+    NotNaturalPerson(&'static str),
+    /// The register knows no one person as the box's owner: Czech POINT is the way.
+    NotInRegister,
+    TooMany {
+        retry_at: Timestamp,
+    },
+}
+
+/// Logins of one NIA ID to be activated, and from one address, per [`SOURCE_WINDOW`], counted
+/// before the password's hash.
+const ACTIVATIONS_PER_ACCOUNT: u32 = 10;
+const ACTIVATIONS_PER_SOURCE: u32 = 30;
+
+/// Activates a NIA ID awaiting identity with the citizen's data box instead of a Czech POINT
+/// visit (seed 000: "set up your NIA ID using your Czech data box"): the NIA ID's own password
+/// proves the registration is theirs, and the box's owner is the register's person it is bound to.
+pub async fn activate_by_data_box(
+    stores: &Stores,
+    passwords: &PasswordHasher,
+    form: &DataBoxActivation,
+    source: IpAddr,
+    now: Timestamp,
+) -> Result<BoxActivation, RegistrationError> {
+    let username = form.username.trim();
+    for (key, limit) in [
+        (format!("nia-databox:{}", username.to_lowercase()), ACTIVATIONS_PER_ACCOUNT),
+        (format!("nia-databox-source:{source}"), ACTIVATIONS_PER_SOURCE),
+    ] {
+        let tally = stores.counters.tally(&key, now + SOURCE_WINDOW, now).await?;
+        if tally.count > limit {
+            return Ok(BoxActivation::TooMany { retry_at: tally.ends_at });
+        }
     }
-    tracing::info!(user_id = %account.id, "a NIA ID registration was activated");
-    Ok(Activation::Activated { user_id: account.id, username: account.username })
+    let user = if username.is_empty() { None } else { stores.users.find_by_username(username).await? };
+    let verdict = passwords
+        .verify(user.as_ref().map(|u| u.password_hash.as_str()), &form.password)
+        .await
+        .map_err(|e| RegistrationError::Password(e.to_string()))?;
+    let (Some(mut account), Verdict::Valid | Verdict::ValidNeedsRehash) = (user, verdict) else {
+        return Ok(BoxActivation::WrongAccount);
+    };
+    let Some(mut registration) = stores.registrations.of_user(&account.id).await? else {
+        return Ok(BoxActivation::WrongAccount);
+    };
+    match registration.state {
+        RegistrationState::AwaitingEmail => return Ok(BoxActivation::AwaitingEmail),
+        RegistrationState::Active => return Ok(BoxActivation::AlreadyActive),
+        RegistrationState::AwaitingIdentity => {}
+    }
+    let boxes = DataBoxes { stores, now };
+    let identified =
+        boxes.identify(&form.box_id, &form.box_password, source, passwords).await.map_err(|e| match e {
+            DataBoxError::Store(e) => RegistrationError::Store(e),
+            other => RegistrationError::Password(other.to_string()),
+        })?;
+    let person = match identified {
+        Identified::Person(person) => person,
+        Identified::WrongLogin => return Ok(BoxActivation::WrongBox),
+        Identified::NotNaturalPerson(kind) => return Ok(BoxActivation::NotNaturalPerson(kind.code())),
+        Identified::NotInRegister => return Ok(BoxActivation::NotInRegister),
+        Identified::TooMany { retry_at } => return Ok(BoxActivation::TooMany { retry_at }),
+    };
+    if !bind(stores, &mut registration, &mut account, &person, now).await? {
+        return Ok(BoxActivation::AlreadyActive);
+    }
+    tracing::info!(user_id = %account.id, "a NIA ID registration was activated through a data box");
+    Ok(BoxActivation::Activated { username: account.username })
 }
 
 #[cfg(test)]

@@ -711,3 +711,86 @@ async fn the_app_enrolls_through_czech_point_and_then_approves_a_login() {
     assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
     assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
 }
+
+/// `identita meg done --data-box ID` with the box's password in a file.
+async fn done_by_box(
+    server: &TestServer,
+    url: &str,
+    visit: &str,
+    data_box: &str,
+    password: &str,
+    out: &Path,
+) -> (i32, Value) {
+    let secret = server.dir.join("box.password");
+    std::fs::write(&secret, format!("{password}\n")).unwrap();
+    let file = ["--data-box-password-file", path(&secret)];
+    let args = [&["done", url, "--enrollment", visit, "--data-box", data_box, "--out", path(out)][..], &file].concat();
+    let output = meg_command(server, &args).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|_| {
+        panic!("identita meg done: not JSON: {stdout}\n{}", String::from_utf8_lossy(&output.stderr))
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_enrolls_with_the_citizens_data_box_instead_of_the_czech_point_visit() {
+    let (server, rp, _) = setup().await;
+    let record: identita::model::PersonRecord = serde_json::from_value(json!({
+        "id": "per-petr", "given_names": "Petr", "family_name": "Dvořák", "birth_date": "1979-11-30",
+        "birth_place": "Brno", "birth_country": "CZ", "sex": "M", "citizenship": ["CZ"], "data_box": "kq7b2xz",
+    }))
+    .unwrap();
+    server.provider.stores.persons.insert(&identita::model::Person::parse(&record).unwrap()).await.unwrap();
+    let owner = ["--given-names", "Petr", "--family-name", "Dvořák", "--birth-date", "1979-11-30"];
+    for (id, kind, rest) in
+        [("kq7b2xz", "FO", &owner[..]), ("pq22bxz", "PO", &["--firm", "Dvořák s.r.o.", "--ico", "27074358"][..])]
+    {
+        let args = [&["databox", "add", id, "--kind", kind][..], rest, &["--password", "schranka-1"]].concat();
+        let output = common::cli_beside(&server, &args, &[]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let url = server.url("/meg/devices/enrollment");
+    let (code, started) = meg_cli(&server, &["start", &url, "--phone", "+420 777 123 457"]).await;
+    assert_eq!(code, 0, "{started}");
+    let sms = server.provider.stores.outbox.recent(Some("+420777123457"), 1).await.unwrap().remove(0).body;
+    let sms_code: String = sms.chars().filter(char::is_ascii_digit).collect();
+    let enrollment = started["enrollment"].as_str().unwrap();
+    let (code, confirmed) =
+        meg_cli(&server, &["confirm", &url, "--enrollment", enrollment, "--code", &sms_code, "--accept-terms"]).await;
+    assert_eq!(code, 0, "{confirmed}");
+    let visit = confirmed["enrollment"].as_str().unwrap().to_owned();
+    let file = server.dir.join("enrolled-by-box.json");
+
+    // A company's box identifies no one; a wrong password is told as such; nothing is paired.
+    let (code, refused) = done_by_box(&server, &url, &visit, "pq22bxz", "schranka-1", &file).await;
+    assert_eq!(code, 1, "{refused}");
+    assert!(refused["error"].as_str().unwrap().starts_with("not_a_natural_person_box"), "{refused}");
+    let (code, refused) = done_by_box(&server, &url, &visit, "kq7b2xz", "schranka-2", &file).await;
+    assert_eq!(code, 1, "{refused}");
+    assert!(refused["error"].as_str().unwrap().starts_with("invalid_data_box_login"), "{refused}");
+    assert!(!file.exists());
+
+    // The citizen's own box: the phone is paired to the register's person who holds it.
+    let (code, done) = done_by_box(&server, &url, &visit, "kq7b2xz", "schranka-1", &file).await;
+    assert_eq!(code, 0, "{done}");
+    let account = server.provider.stores.users.find_by_username("meg-420777123457").await.unwrap().unwrap();
+    assert_eq!(
+        server.provider.stores.persons.person_of_account(&account.id).await.unwrap().as_deref(),
+        Some("per-petr")
+    );
+    // The step is spent: a second "Hotovo" with it pairs nothing more.
+    let again = server.dir.join("again.json");
+    let (code, refused) = done_by_box(&server, &url, &visit, "kq7b2xz", "schranka-1", &again).await;
+    assert_eq!(code, 1, "{refused}");
+    assert!(refused["error"].as_str().unwrap().starts_with("expired_enrollment"), "{refused}");
+
+    // The enrolled phone approves a login at substantial.
+    let browser = server.browser();
+    let (html, challenge) = meg_page(&server, &browser, &rp).await;
+    let (code, out) = meg_cli(&server, &["approve", &challenge, "--device", path(&file)]).await;
+    assert_eq!(code, 0, "{out}");
+    let claims = id_token_for(&server, &rp, &redirect(press(&server, &browser, &html, "continue").await)).await;
+    assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
+    assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
+}

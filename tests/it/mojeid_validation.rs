@@ -353,3 +353,62 @@ async fn the_data_box_button_validates_in_a_real_browser() {
     assert_eq!(status, "VALIDATED");
     browser.close().await.unwrap();
 }
+
+/// The newest message to `to` (an e-mail address or a number) in the outbox.
+async fn last_message(server: &TestServer, to: &str) -> String {
+    let face = &server.provider.faces[0];
+    face.stores.outbox.recent(Some(to), 1).await.unwrap().into_iter().next().expect("a message").body
+}
+
+fn page_of(landing: Landing) -> (u16, String) {
+    match landing {
+        Landing::Page(status, html) => (status, html),
+        Landing::Redirect(to) => panic!("redirected to {to}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_citizen_verifies_the_e_mail_by_link_and_the_phone_by_sms_and_is_conditionally_identified() {
+    let server = start().await;
+    let portal = portal(&server).await;
+    let (browser, page) = account_page(&server, &portal).await;
+    assert!(page.contains("<code id=\"mojeid-status\">REGISTERED</code>"), "{page}");
+    assert!(page.contains("id=\"mojeid-email\" data-verified=\"false\""), "{page}");
+
+    // The e-mail: a link goes to the address; following it verifies the address, once.
+    let (status, sent) = page_of(browser.submit(&server.issuer, &page, "mojeid-verify-email", &[]).await);
+    assert_eq!(status, 200, "{sent}");
+    assert!(sent.contains("id=\"mojeid-done\""), "{sent}");
+    let mail = last_message(&server, "jana@example.cz").await;
+    let link = mail[mail.find("http").expect("a link")..].split_whitespace().next().unwrap().to_owned();
+    assert!(link.contains("/mojeid/account/mojeid/email/confirm?token="), "{link}");
+    let (status, html) = page_of(browser.visit(&server.issuer, &format!("{link}x")).await);
+    assert_eq!(status, 400, "a link cut or changed is unknown: {html}");
+    let (status, html) = page_of(browser.visit(&server.issuer, &link).await);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"mojeid-email\" data-verified=\"true\""), "{html}");
+
+    // The phone: an SMS code; a wrong one says how many attempts are left, the right one verifies.
+    let (status, form) = page_of(browser.submit(&server.issuer, &html, "mojeid-verify-phone", &[]).await);
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("id=\"mojeid-phone-code\""), "{form}");
+    let sms = last_message(&server, "+420731000222").await;
+    let code: String = sms.chars().filter(char::is_ascii_digit).take(6).collect();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, html) = page_of(browser.submit(&server.issuer, &form, "mojeid-phone-code", &[("code", wrong)]).await);
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"mojeid-error\"") && html.contains("id=\"mojeid-phone-code\""), "{html}");
+    let (status, html) = page_of(browser.submit(&server.issuer, &html, "mojeid-phone-code", &[("code", &code)]).await);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"mojeid-phone\" data-verified=\"true\""), "{html}");
+    assert!(html.contains("<code id=\"mojeid-status\">CONDITIONALLY_IDENTIFIED</code>"), "{html}");
+    // The same code again (a replayed form) verifies nothing more and says to send a new one.
+    let (status, again) = page_of(browser.submit(&server.issuer, &form, "mojeid-phone-code", &[("code", &code)]).await);
+    assert_eq!(status, 400, "{again}");
+    assert_eq!(portal_sees(&server, &portal).await, ("CONDITIONALLY_IDENTIFIED".to_owned(), false));
+
+    // Both verifications are in the audit log as the citizen's own.
+    let log = cli(&server, true, &["audit", "list"]).unwrap();
+    let actions: Vec<&str> = log.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"mojeid.verify_email") && actions.contains(&"mojeid.verify_phone"), "{log}");
+}

@@ -238,3 +238,106 @@ async fn the_czech_point_request_with_the_code_activates_the_account_which_then_
     assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/substantial", "{claims}");
     assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
 }
+
+/// Adds a data box as the operator's command does.
+fn add_box(server: &TestServer, id: &str, kind: &str, owner: &[&str]) {
+    let args = [&["databox", "add", id, "--kind", kind][..], owner, &["--password", "schranka-1"]].concat();
+    let output = common::cli_beside(server, &args, &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizens_data_box_activates_the_nia_id_without_a_czech_point_visit() {
+    let server = start().await;
+    add_olena(&server).await;
+    // Olena's own box (the register finds her by the owner's names and date of birth), a
+    // company's box, and a box of someone the register does not know.
+    add_box(
+        &server,
+        "kq7b2xz",
+        "FO",
+        &["--given-names", "Olena", "--family-name", "Kovalenko", "--birth-date", "1990-07-02"],
+    );
+    add_box(&server, "pq22bxz", "PO", &["--firm", "Kovalenko s.r.o.", "--ico", "27074358"]);
+    add_box(
+        &server,
+        "nq22bxz",
+        "FO",
+        &["--given-names", "Ivan", "--family-name", "Nikdo", "--birth-date", "1990-07-02"],
+    );
+    let issuer = server.url("");
+    let browser = Browser::new();
+    let (_, form) = page(browser.visit(&issuer, &at(&server, "/ProfileRegistration")).await);
+    page(browser.submit(&issuer, &form, "registration", GOOD).await);
+
+    let activation = at(&server, "/ProfileRegistration/databox");
+    let (status, form) = page(browser.visit(&issuer, &activation).await);
+    assert_eq!(status, 200, "{form}");
+    let fields = |password: &'static str, box_id: &'static str, box_password: &'static str| {
+        [("username", "olena.k"), ("password", password), ("box_id", box_id), ("box_password", box_password)]
+    };
+    let attempt = |password, box_id, box_password| {
+        let browser = &browser;
+        let issuer = &issuer;
+        let activation = &activation;
+        async move {
+            let (_, form) = page(browser.visit(issuer, activation).await);
+            page(
+                browser.submit(issuer, &form, "databox-activation-form", &fields(password, box_id, box_password)).await,
+            )
+        }
+    };
+    // Before the e-mail is confirmed, the page says to confirm it.
+    let (status, html) = attempt("Heslo-2026", "kq7b2xz", "schranka-1").await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("potvrďte e-mailovou adresu") || html.contains("confirm your e-mail"), "{html}");
+    page(browser.visit(&issuer, &link_in(&last_email(&server).await)).await);
+
+    let cases = [
+        ("Heslo-2027", "kq7b2xz", "schranka-1", 401, ["NIA ID není správné", "NIA ID's username or password is wrong"]),
+        ("Heslo-2026", "kq7b2xz", "schranka-2", 401, ["heslo k ní není správné", "or its password is wrong"]),
+        ("Heslo-2026", "pq22bxz", "schranka-1", 400, ["nepatří fyzické osobě", "is not a natural person's"]),
+        ("Heslo-2026", "nq22bxz", "schranka-1", 409, ["jsme v registru obyvatel nenašli", "did not find the owner"]),
+    ];
+    for (password, box_id, box_password, expected, texts) in cases {
+        let (status, html) = attempt(password, box_id, box_password).await;
+        assert_eq!(status, expected, "{box_id}: {html}");
+        assert!(texts.iter().any(|t| html.contains(t)), "{box_id}: {html}");
+        assert!(!html.contains("Heslo-2026") && !html.contains("schranka-1"), "a password is never sent back");
+        assert!(server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap().disabled);
+    }
+
+    // Her own box: the NIA ID is hers and active, with the register's names.
+    let (status, html) = attempt("Heslo-2026", "kq7b2xz", "schranka-1").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"registration-activated\""), "{html}");
+    let account = server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap();
+    assert!(!account.disabled);
+    assert_eq!(
+        server.provider.stores.persons.person_of_account(&account.id).await.unwrap().as_deref(),
+        Some("per-olena")
+    );
+    let (status, html) = attempt("Heslo-2026", "kq7b2xz", "schranka-1").await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("je už aktivní") || html.contains("active already"), "{html}");
+
+    // It logs in: the password, then the SMS code.
+    let portal = common::Portal::register(&server, "st-box").await;
+    let login = page(browser.visit(&issuer, &portal.authorize_url(&[("scope", "openid loasubstantial")])).await).1;
+    let (status, html) =
+        page(browser.submit(&issuer, &login, "login", &[("username", "olena.k"), ("password", "Heslo-2026")]).await);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("name=\"code\""), "the SMS code's form: {html}");
+}
+
+#[tokio::test]
+async fn the_data_box_activation_refuses_a_form_from_elsewhere() {
+    let server = start().await;
+    let issuer = server.url("");
+    let activation = at(&server, "/ProfileRegistration/databox");
+    let (_, form) = page(Browser::new().visit(&issuer, &activation).await);
+    let fields = [("username", "olena.k"), ("password", "x"), ("box_id", "kq7b2xz"), ("box_password", "y")];
+    let (status, html) = page(Browser::new().submit(&issuer, &form, "databox-activation-form", &fields).await);
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("id=\"registration-error\""), "{html}");
+}

@@ -10,7 +10,7 @@ use crate::model::mojeid::{AccountKind, MojeidAccount, ValidationPath};
 use crate::model::person::{Date, DocumentKind, Ico};
 use crate::model::{Address, Person, User};
 use crate::store::StoreError;
-use crate::validation::databox::{DataBoxError, DataBoxes};
+use crate::validation::databox::{DataBoxError, DataBoxes, LOGIN_WINDOW, LOGINS_PER_BOX};
 
 /// What the desk worker checked for a visit or a posted request.
 #[derive(Debug, Clone)]
@@ -255,6 +255,13 @@ impl Accounts<'_> {
         password: &str,
         hasher: &PasswordHasher,
     ) -> Result<Option<AccountView>, MojeidError> {
+        // The box's password is guessed no faster here than at NIA's data-box activation.
+        let key = format!("databox-login:{}", box_id.trim().to_lowercase());
+        let tally = self.stores.counters.tally(&key, self.now + LOGIN_WINDOW, self.now).await?;
+        if tally.count > LOGINS_PER_BOX {
+            let again = crate::clock::utc(tally.ends_at);
+            return Err(MojeidError::Evidence(format!("too many logins to this data box; try again after {again}")));
+        }
         let boxes = DataBoxes { stores: self.stores, now: self.now };
         let logged_in = boxes.log_in(box_id, password, hasher).await.map_err(|e| match e {
             DataBoxError::Store(e) => MojeidError::Store(e),
