@@ -341,3 +341,89 @@ async fn the_data_box_activation_refuses_a_form_from_elsewhere() {
     assert_eq!(status, 403, "{html}");
     assert!(html.contains("id=\"registration-error\""), "{html}");
 }
+
+/// The whole path in a real browser (headless Chromium), as seed 000 tells it: the citizen
+/// registers, confirms the address, a Czech POINT clerk records the
+/// request with the identification code in the back office's form, and the citizen then logs
+/// in to a portal with NIA ID and the SMS code, at substantial.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_nia_id_from_the_form_to_a_login_at_substantial_in_a_real_browser() {
+    use crate::browser::{browser_in, driver, relying_party, wait_for};
+    use fantoccini::Locator;
+
+    let test = "a_new_nia_id_from_the_form_to_a_login_at_substantial_in_a_real_browser";
+    let Some(driver) = driver(test).await else { return };
+    let server = start().await;
+    add_olena(&server).await;
+    let password = server.dir.join("clerk.password");
+    std::fs::write(&password, "clerk password 1\n").unwrap();
+    let clerk = ["clerk", "add", "eva", "--name", "Eva Malá", "--phone", "+420601555111", "--role", "czech_point"];
+    let output =
+        common::cli_beside(&server, &[&clerk[..], &["--password-file", password.to_str().unwrap()]].concat(), &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (callback, seen) = relying_party().await;
+    let portal = common::Portal::register_at(&server, "st-chromium", &callback).await;
+    let browser = browser_in(&driver, "cs").await;
+    let find = |id: &'static str| {
+        let browser = &browser;
+        async move {
+            let found = browser.wait().for_element(Locator::Id(id)).await;
+            let url = browser.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            found.unwrap_or_else(|e| panic!("#{id} at {url}: {e}"))
+        }
+    };
+
+    // The registration form, filled in and sent.
+    browser.goto(&at(&server, "/ProfileRegistration")).await.unwrap();
+    for (id, value) in [
+        ("username", "olena.k"),
+        ("password", "Heslo-2026"),
+        ("password_again", "Heslo-2026"),
+        ("email", EMAIL),
+        ("phone", "+420 601 123 456"),
+    ] {
+        find(id).await.send_keys(value).await.unwrap();
+    }
+    find("terms").await.click().await.unwrap();
+    browser.find(Locator::Css("form#registration button[type=submit]")).await.unwrap().click().await.unwrap();
+    find("registration-sent").await;
+    browser.goto(&link_in(&last_email(&server).await)).await.unwrap();
+    find("registration-confirmed").await;
+    let email = last_email(&server).await;
+    let code = email.split("KÓD: ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
+
+    // The clerk, in the back office: the password, the code sent to the clerk's phone, the form.
+    browser.goto(&server.url("/backoffice")).await.unwrap();
+    find("login").await.send_keys("eva").await.unwrap();
+    find("password").await.send_keys("clerk password 1").await.unwrap();
+    find("bo-login-submit").await.click().await.unwrap();
+    find("bo-code-submit").await;
+    let sms = server.provider.stores.outbox.recent(Some("+420601555111"), 1).await.unwrap().remove(0).body;
+    let clerk_code = identita::authn::nia_id::code_in(&sms).unwrap().to_owned();
+    find("code").await.send_keys(&clerk_code).await.unwrap();
+    find("bo-code-submit").await.click().await.unwrap();
+    find("bo-link-czech-point").await.click().await.unwrap();
+    find("document_number").await.send_keys("RP1234567").await.unwrap();
+    find("message").await.send_keys(&code).await.unwrap();
+    find("bo-czech-point-submit").await.click().await.unwrap();
+    let note = find("bo-cp-nia-id").await.text().await.unwrap();
+    assert!(note.contains("olena.k"), "{note}");
+
+    // The citizen logs in to the portal: NIA ID's password, then the SMS code.
+    browser.goto(&portal.authorize_url(&[("scope", "openid loasubstantial")])).await.unwrap();
+    find("username").await.send_keys("olena.k").await.unwrap();
+    find("password").await.send_keys("Heslo-2026").await.unwrap();
+    find("login-submit").await.click().await.unwrap();
+    find("sms-submit").await;
+    let sms = server.provider.stores.outbox.recent(Some("+420601123456"), 1).await.unwrap().remove(0).body;
+    let sms_code = identita::authn::nia_id::code_in(&sms).unwrap().to_owned();
+    find("code").await.send_keys(&sms_code).await.unwrap();
+    find("sms-submit").await.click().await.unwrap();
+    wait_for("the portal's callback", || !seen.lock().unwrap().is_empty()).await;
+    let query = seen.lock().unwrap()[0].clone();
+    let claims = portal.id_token(&format!("{callback}?{query}")).await;
+    assert_eq!(claims["acr"], "http://eidas.europa.eu/LoA/substantial", "{claims}");
+    let account = server.provider.stores.users.find_by_username("olena.k").await.unwrap().unwrap();
+    assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
+    browser.close().await.unwrap();
+}
