@@ -3,16 +3,25 @@
 //! then a one-time code sent to the clerk's phone or e-mail through the [`Notifier`], into a
 //! session with a CSRF token that ends after [`IDLE`] without a request.
 //!
-//! A session is kept in the SQL database (`backoffice_sessions`), which every node shares, also
-//! when Redis holds the citizens' sessions: any node sees a session another started, and a
-//! restart loses none. The cookie holds a random 256-bit value; the store knows it only by its
-//! digest. Moving from the code to the signed-in session gives a new value (no fixation).
+//! The session is `tower-sessions`' (its layer is on the back office's routes only, see
+//! `crate::http::backoffice`): the cookie holds a random 128-bit id, the record lives in the
+//! shared store (`crate::store::backoffice_sessions`: the SQL table, or Redis when `redis_url`
+//! is set), so any node sees a session another started and a restart loses none. The logic here
+//! sees it only through [`ClerkSession`]. Moving from the password to the code, and from the
+//! code to the signed-in session, gives the session a new id (no fixation).
+//!
+//! The idle time is counted here too, by the provider's clock (tests move it): the signed-in
+//! stage keeps when it was last used, and a session idle for [`IDLE`] ends on its next request.
+//! tower-sessions' own expiry (the record's, the cookie's `Max-Age`, Redis's TTL) runs on the
+//! wall clock and ends it as well.
 //!
 //! Scripts act with an API token an administrator made (`identita clerk token`): [`bearer`].
 
 use std::net::IpAddr;
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::authn::Authn;
 use crate::authn::password::Verdict;
@@ -20,7 +29,7 @@ use crate::authn::throttle::{Limited, Throttle};
 use crate::clock::Timestamp;
 use crate::model::clerk::{Clerk, SecondFactor};
 use crate::secret;
-use crate::store::{BackOfficeSessionStore, ClerkStore, StoreError};
+use crate::store::{ClerkStore, StoreError};
 use crate::validation::actor::Actor;
 
 /// A session without a request for this long ends.
@@ -30,14 +39,71 @@ pub const CODE_TTL: Timestamp = 5 * 60;
 /// Wrong codes before a login must start again.
 const CODE_TRIES: u32 = 5;
 
+/// What the back office needs of the browser's session: its one value, a new id, an end.
+/// `tower_sessions::Session` is one; what is inserted is stored when the request ends, or at
+/// once by [`ClerkSession::save`].
+#[async_trait]
+pub trait ClerkSession: Send + Sync {
+    /// The session's value, if it has one.
+    async fn get(&self) -> Result<Option<Value>, StoreError>;
+    async fn insert(&self, value: Value) -> Result<(), StoreError>;
+    /// Stores the session now.
+    async fn save(&self) -> Result<(), StoreError>;
+    /// Gives the session a new id, deleting the record under the old one.
+    async fn cycle(&self) -> Result<(), StoreError>;
+    /// Ends the session: its record is deleted, its cookie removed.
+    async fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// The key of the back office's value in a tower-sessions session.
+const KEY: &str = "backoffice";
+
+fn session_error(error: tower_sessions::session::Error) -> StoreError {
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as Store;
+    match error {
+        Error::SerdeJson(e) => StoreError::Corrupt(format!("back-office session: {e}")),
+        Error::Store(Store::Encode(e) | Store::Decode(e)) => StoreError::Corrupt(format!("back-office session: {e}")),
+        Error::Store(Store::Backend(e)) => StoreError::Unavailable(format!("back-office session: {e}")),
+    }
+}
+
+#[async_trait]
+impl ClerkSession for tower_sessions::Session {
+    async fn get(&self) -> Result<Option<Value>, StoreError> {
+        self.get_value(KEY).await.map_err(session_error)
+    }
+
+    async fn insert(&self, value: Value) -> Result<(), StoreError> {
+        self.insert_value(KEY, value).await.map(drop).map_err(session_error)
+    }
+
+    async fn save(&self) -> Result<(), StoreError> {
+        tower_sessions::Session::save(self).await.map_err(session_error)
+    }
+
+    async fn cycle(&self) -> Result<(), StoreError> {
+        // A session the store does not have yet gets its id when it is first saved.
+        if self.id().is_none() {
+            return Ok(());
+        }
+        self.cycle_id().await.map_err(session_error)
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        tower_sessions::Session::flush(self).await.map_err(session_error)
+    }
+}
+
 /// What a session is at.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "snake_case")]
 enum Stage {
-    /// The password was right; the code sent is awaited.
-    Code { login: String, code_digest: String, expires_at: Timestamp },
-    /// Signed in.
-    Active { login: String, csrf: String },
+    /// The password was right; the code sent is awaited. `attempt` names this login's code
+    /// (its tries, its single use).
+    Code { login: String, attempt: String, code_digest: String, expires_at: Timestamp },
+    /// Signed in; last used at `seen_at`.
+    Active { login: String, csrf: String, seen_at: Timestamp },
 }
 
 /// Why a login step did not go on.
@@ -74,31 +140,32 @@ pub struct Signed {
 pub struct BackOffice<'a> {
     pub authn: &'a Authn,
     pub clerks: &'a dyn ClerkStore,
-    pub sessions: &'a dyn BackOfficeSessionStore,
 }
 
-fn key(cookie: &str) -> String {
-    secret::digest(cookie)
+fn code_digest(attempt: &str, code: &str) -> String {
+    secret::digest(&format!("backoffice:{attempt}:{code}"))
 }
 
-fn code_digest(session_key: &str, code: &str) -> String {
-    secret::digest(&format!("backoffice:{session_key}:{code}"))
+/// The session's stage; none when it has none, or one that does not read (an older shape).
+async fn stage(session: &dyn ClerkSession) -> Result<Option<Stage>, StoreError> {
+    Ok(session.get().await?.and_then(|value| serde_json::from_value(value).ok()))
 }
 
-fn encode(stage: &Stage) -> Result<String, LoginError> {
-    serde_json::to_string(stage).map_err(|e| LoginError::Unavailable(e.to_string()))
+async fn set_stage(session: &dyn ClerkSession, stage: &Stage) -> Result<(), StoreError> {
+    let value = serde_json::to_value(stage).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    session.insert(value).await
 }
 
 impl BackOffice<'_> {
-    /// The password step: on success the code is sent and a session awaiting it begins; the
-    /// cookie value is returned.
+    /// The password step: on success the session (a new one) awaits the code, which is sent.
     pub async fn password(
         &self,
+        session: &dyn ClerkSession,
         source: IpAddr,
         login: &str,
         password: &str,
         now: Timestamp,
-    ) -> Result<String, LoginError> {
+    ) -> Result<(), LoginError> {
         let throttle = Throttle::new(&*self.authn.counters, &self.authn.config);
         let reservation = match throttle.reserve(source, &format!("clerk:{login}"), now).await? {
             Ok(reservation) => reservation,
@@ -118,15 +185,19 @@ impl BackOffice<'_> {
             _ => return Err(LoginError::Invalid),
         };
         reservation.clear(&*self.authn.counters).await?;
-        let cookie = secret::random_token(32);
+        let attempt = secret::random_token(16);
         let code = format!("{:06}", rand::random_range(0..1_000_000u32));
-        let expires_at = now + CODE_TTL;
         let stage = Stage::Code {
             login: clerk.login().to_string(),
-            code_digest: code_digest(&key(&cookie), &code),
-            expires_at,
+            code_digest: code_digest(&attempt, &code),
+            attempt,
+            expires_at: now + CODE_TTL,
         };
-        self.sessions.save(&key(&cookie), &encode(&stage)?, expires_at).await?;
+        // Whatever session the browser had ends; the one awaiting the code is stored before the
+        // code goes out.
+        session.cycle().await?;
+        set_stage(session, &stage).await?;
+        session.save().await?;
         let text = format!(
             "identita: kód pro přihlášení do back office je {code}, platí 5 minut. \
              / Back office sign-in code: {code}, valid for 5 minutes."
@@ -137,61 +208,60 @@ impl BackOffice<'_> {
                 self.authn.notifier.send_email(&email.to_string(), "identita back office", &text).await
             }
         };
-        sent.map_err(|e| LoginError::Send(e.to_string()))?;
-        Ok(cookie)
+        sent.map_err(|e| LoginError::Send(e.to_string()))
     }
 
-    /// The code step: on success the session is signed in under a new cookie value, returned.
-    pub async fn code(&self, cookie: &str, typed: &str, now: Timestamp) -> Result<String, LoginError> {
-        let old = key(cookie);
-        let Some(Stage::Code { login, code_digest: expected, expires_at }) = self.stage(&old, now).await? else {
+    /// The code step: on success the session is signed in, under a new id.
+    pub async fn code(&self, session: &dyn ClerkSession, typed: &str, now: Timestamp) -> Result<(), LoginError> {
+        let Some(Stage::Code { login, attempt, code_digest: expected, expires_at }) = stage(session).await? else {
             return Err(LoginError::CodeGone);
         };
-        let tries = self.authn.counters.increment(&format!("backoffice:code:{old}"), expires_at, now).await?;
+        if now >= expires_at {
+            return Err(LoginError::CodeGone);
+        }
+        let tries = self.authn.counters.increment(&format!("backoffice:code:{attempt}"), expires_at, now).await?;
         if tries > CODE_TRIES {
-            self.sessions.delete(&old).await?;
+            session.flush().await?;
             return Err(LoginError::CodeGone);
         }
         let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-        if !secret::constant_time_eq(&code_digest(&old, &typed), &expected) {
+        if !secret::constant_time_eq(&code_digest(&attempt, &typed), &expected) {
             return Err(LoginError::WrongCode);
         }
-        // The code is spent once: only the request that deletes the waiting session goes on.
-        if !self.authn.replay.remember(&format!("backoffice:used:{old}"), expires_at, now).await? {
+        // The code is spent once: only the request that remembers it first goes on.
+        if !self.authn.replay.remember(&format!("backoffice:used:{attempt}"), expires_at, now).await? {
             return Err(LoginError::CodeGone);
         }
-        self.sessions.delete(&old).await?;
-        let fresh = secret::random_token(32);
-        let stage = Stage::Active { login, csrf: secret::random_token(32) };
-        self.sessions.save(&key(&fresh), &encode(&stage)?, now + IDLE).await?;
-        Ok(fresh)
+        session.cycle().await?;
+        set_stage(session, &Stage::Active { login, csrf: secret::random_token(32), seen_at: now }).await?;
+        session.save().await?;
+        Ok(())
     }
 
-    /// The signed-in clerk of the session, unless it ended, the clerk is gone or disabled; the
-    /// session's idle time starts again.
-    pub async fn signed(&self, cookie: &str, now: Timestamp) -> Result<Option<Signed>, StoreError> {
-        let session = key(cookie);
-        let Some(stage @ Stage::Active { .. }) = self.stage(&session, now).await? else { return Ok(None) };
-        let Stage::Active { login, csrf } = &stage else { return Ok(None) };
-        let Some(clerk) = self.clerks.get(login).await?.filter(|c| !c.disabled()) else { return Ok(None) };
-        let data = serde_json::to_string(&stage).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.sessions.save(&session, &data, now + IDLE).await?;
-        Ok(Some(Signed { clerk, csrf: csrf.clone() }))
+    /// The signed-in clerk of the session, unless it ended (idle for [`IDLE`]), the clerk is
+    /// gone or disabled (the session then ends); the session's idle time starts again.
+    pub async fn signed(&self, session: &dyn ClerkSession, now: Timestamp) -> Result<Option<Signed>, StoreError> {
+        let Some(Stage::Active { login, csrf, seen_at }) = stage(session).await? else { return Ok(None) };
+        if now >= seen_at + IDLE {
+            session.flush().await?;
+            return Ok(None);
+        }
+        let Some(clerk) = self.clerks.get(&login).await?.filter(|c| !c.disabled()) else {
+            session.flush().await?;
+            return Ok(None);
+        };
+        set_stage(session, &Stage::Active { login, csrf: csrf.clone(), seen_at: now }).await?;
+        Ok(Some(Signed { clerk, csrf }))
     }
 
     /// Whether the session awaits a code.
-    pub async fn awaits_code(&self, cookie: &str, now: Timestamp) -> Result<bool, StoreError> {
-        Ok(matches!(self.stage(&key(cookie), now).await?, Some(Stage::Code { .. })))
+    pub async fn awaits_code(&self, session: &dyn ClerkSession, now: Timestamp) -> Result<bool, StoreError> {
+        Ok(matches!(stage(session).await?, Some(Stage::Code { expires_at, .. }) if now < expires_at))
     }
 
     /// Ends the session.
-    pub async fn logout(&self, cookie: &str) -> Result<(), StoreError> {
-        self.sessions.delete(&key(cookie)).await
-    }
-
-    async fn stage(&self, session: &str, now: Timestamp) -> Result<Option<Stage>, StoreError> {
-        let Some(data) = self.sessions.load(session, now).await? else { return Ok(None) };
-        Ok(serde_json::from_str(&data).ok())
+    pub async fn logout(&self, session: &dyn ClerkSession) -> Result<(), StoreError> {
+        session.flush().await
     }
 }
 

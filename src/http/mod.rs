@@ -78,10 +78,8 @@ pub fn router(provider: Provider, authn: Authn) -> Router {
     let faces_served = std::iter::once(&provider).chain(provider.faces.iter()).map(|f| (f, f.persona.base_path()));
     let any_case = AnyCase::of(faces_served, faces.clone());
     let localise = axum::middleware::from_fn_with_state(provider.clone(), error::localise);
-    let site = landing::mount(site, &base)
-        .layer(localise)
-        .merge(backoffice::routes())
-        .with_state(AppState { provider, authn });
+    let state = AppState { provider, authn };
+    let site = landing::mount(site, &base).layer(localise).merge(backoffice::routes(&state)).with_state(state);
     outer(crate::metrics::routes(faces.merge(site), &config.metrics), any_case, &config)
 }
 

@@ -8,6 +8,7 @@
 //!
 //! The stores keep the records of [`crate::model`] and know nothing of the protocols above them.
 
+pub mod backoffice_sessions;
 pub mod client_cache;
 pub mod dump;
 pub mod face;
@@ -182,12 +183,14 @@ pub trait ClerkStore: Send + Sync {
     async fn clerk_of_token(&self, digest: &str) -> StoreResult<Option<Clerk>>;
 }
 
-/// The back office's sessions (kept in SQL when there is no Redis; Redis has its own store):
-/// each an opaque record until it expires.
+/// The rows of the back office's sessions in SQL ([`backoffice_sessions::SqlSessions`] keeps
+/// tower-sessions' records in them when there is no Redis): each an opaque record until it
+/// expires.
 #[async_trait]
 pub trait BackOfficeSessionStore: Send + Sync {
-    /// Inserts or replaces the record of session `id`.
-    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<()>;
+    /// Replaces the record of session `id` if there is one (expired or not); returns whether
+    /// there was.
+    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool>;
     /// Inserts the record unless the id is taken; returns whether it did.
     async fn create(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool>;
     /// The record, unless expired at `now`.
@@ -568,7 +571,8 @@ pub struct Stores {
     pub cards: Arc<dyn CardStore>,
     pub audit: Arc<dyn AuditStore>,
     pub clerks: Arc<dyn ClerkStore>,
-    pub backoffice_sessions: Arc<dyn BackOfficeSessionStore>,
+    /// The back office's sessions, as tower-sessions keeps them (SQL, or Redis when there is one).
+    pub backoffice_sessions: backoffice_sessions::BackOfficeSessions,
     pub czech_point: Arc<dyn CzechPointStore>,
     pub security_keys: Arc<dyn SecurityKeyStore>,
     pub saml_sps: Arc<dyn SamlSpStore>,
@@ -629,7 +633,7 @@ impl Stores {
             cards: store.clone(),
             audit: store.clone(),
             clerks: store.clone(),
-            backoffice_sessions: store.clone(),
+            backoffice_sessions: backoffice_sessions::BackOfficeSessions::sql(store.clone()),
             czech_point: store.clone(),
             security_keys: store.clone(),
             saml_sps: store.clone(),

@@ -9,6 +9,7 @@ mod audit;
 mod authorization;
 mod backoffice;
 mod backoffice_pages;
+mod backoffice_sessions;
 mod bank;
 mod browser;
 mod cli;

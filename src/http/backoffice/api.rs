@@ -3,14 +3,13 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_sessions::Session;
 
-use super::auth::{Caller, back_office, session_cookie, set_cookie};
+use super::auth::{Caller, back_office};
 use super::error::ApiError;
-use crate::authn::backoffice::IDLE;
 use crate::http::AppState;
 use crate::http::client_addr::ClientAddr;
 use crate::model::PersonRecord;
@@ -25,14 +24,6 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     payload.map(|Json(v)| v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text()))
 }
 
-fn with_cookie(state: &AppState, value: &str, max_age: i64, body: Value) -> Response {
-    let mut response = Json(body).into_response();
-    if let Some(cookie) = set_cookie(state, value, max_age) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
-    }
-    response
-}
-
 #[derive(Deserialize)]
 pub struct LoginBody {
     login: String,
@@ -43,11 +34,12 @@ pub struct LoginBody {
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     payload: Result<Json<LoginBody>, JsonRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let LoginBody { login, password } = body(payload)?;
-    let cookie = back_office(&state).password(source, &login, &password, state.provider.now()).await?;
-    Ok(with_cookie(&state, &cookie, crate::authn::backoffice::CODE_TTL, json!({ "next": "code" })))
+    back_office(&state).password(&session, source, &login, &password, state.provider.now()).await?;
+    Ok(Json(json!({ "next": "code" })))
 }
 
 #[derive(Deserialize)]
@@ -58,24 +50,22 @@ pub struct CodeBody {
 /// `POST /login/code`: the code; the session is signed in and its CSRF token returned.
 pub async fn login_code(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     payload: Result<Json<CodeBody>, JsonRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let CodeBody { code } = body(payload)?;
-    let cookie = session_cookie(&state, &headers).ok_or_else(ApiError::unauthenticated)?;
     let office = back_office(&state);
-    let fresh = office.code(&cookie, &code, state.provider.now()).await?;
-    let signed = office.signed(&fresh, state.provider.now()).await?.ok_or_else(ApiError::unauthenticated)?;
-    let me = json!({ "clerk": ClerkView::from(&signed.clerk), "csrf_token": signed.csrf });
-    Ok(with_cookie(&state, &fresh, IDLE, me))
+    office.code(&session, &code, state.provider.now()).await?;
+    let signed = office.signed(&session, state.provider.now()).await?.ok_or_else(ApiError::unauthenticated)?;
+    Ok(Json(json!({ "clerk": ClerkView::from(&signed.clerk), "csrf_token": signed.csrf })))
 }
 
-/// `POST /logout`: ends the session.
-pub async fn logout(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let (Some(cookie), Some(_)) = (session_cookie(&state, &headers), caller.csrf) {
-        back_office(&state).logout(&cookie).await?;
+/// `POST /logout`: ends the session (its record deleted, its cookie removed).
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    if caller.csrf.is_some() {
+        back_office(&state).logout(&caller.session).await?;
     }
-    Ok(with_cookie(&state, "", 0, json!({ "logged_out": true })))
+    Ok(Json(json!({ "logged_out": true })))
 }
 
 /// `GET /me`: who is calling, in which roles, and the session's CSRF token.

@@ -1,18 +1,19 @@
-//! Who calls the admin API: [`Caller`] is the clerk of the back-office session (a write must
-//! carry the session's CSRF token in `X-CSRF-Token`) or of an API token (`Authorization:
+//! Who calls the admin API: [`Caller`] is the clerk of the back-office session (tower-sessions'
+//! [`Session`], which the layer of `super::routes` puts in the request; a write must carry the
+//! session's CSRF token in `X-CSRF-Token`) or of an API token (`Authorization:
 //! Bearer …`), acting from the client's address. A disabled clerk is no one. The roles are
 //! checked by the domain's functions, which take the [`Actor`] only this extractor makes.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{Method, header};
+use tower_sessions::Session;
 
 use super::error::ApiError;
 use super::{COOKIE, CSRF_HEADER};
 use crate::authn::backoffice::{self, BackOffice};
 use crate::http::AppState;
 use crate::http::client_addr::ClientAddr;
-use crate::http::cookies;
 use crate::validation::actor::Actor;
 
 /// A clerk calling the API.
@@ -20,32 +21,18 @@ pub struct Caller {
     pub actor: Actor,
     /// The session's CSRF token (none with an API token).
     pub csrf: Option<String>,
+    /// The back-office session of the request (empty with an API token).
+    pub session: Session,
 }
 
 /// The back office over the state's services.
 pub fn back_office(state: &AppState) -> BackOffice<'_> {
-    let stores = &state.provider.stores;
-    BackOffice { authn: &state.authn, clerks: &*stores.clerks, sessions: &*stores.backoffice_sessions }
+    BackOffice { authn: &state.authn, clerks: &*state.provider.stores.clerks }
 }
 
 /// The session cookie's name: with `__Host-` when the primary issuer is https.
-pub fn cookie_name(state: &AppState) -> String {
-    if state.provider.persona.is_https() { format!("__Host-{COOKIE}") } else { COOKIE.to_owned() }
-}
-
-/// The session cookie's value in the request.
-pub fn session_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    cookies::get(headers, &cookie_name(state))
-}
-
-/// A `Set-Cookie` for the session (an empty value and no age end it).
-pub fn set_cookie(state: &AppState, value: &str, max_age: i64) -> Option<HeaderValue> {
-    let secure = if state.provider.persona.is_https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}",
-        cookie_name(state)
-    ))
-    .ok()
+pub fn cookie_name(https: bool) -> String {
+    if https { format!("__Host-{COOKIE}") } else { COOKIE.to_owned() }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -54,13 +41,17 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ClientAddr(address) = ClientAddr::from_request_parts(parts, state).await.unwrap_or_else(|e| match e {});
         let origin = address.to_string();
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the back office's session layer is missing"))?;
         let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if let Some(token) = bearer.and_then(|v| v.strip_prefix("Bearer ")) {
             let actor = backoffice::bearer(&*state.provider.stores.clerks, token.trim(), &origin).await?;
-            return actor.map(|actor| Caller { actor, csrf: None }).ok_or_else(ApiError::unauthenticated);
+            return actor.map(|actor| Caller { actor, csrf: None, session }).ok_or_else(ApiError::unauthenticated);
         }
-        let cookie = session_cookie(state, &parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let signed = back_office(state).signed(&cookie, state.provider.now()).await?;
+        let signed = back_office(state).signed(&session, state.provider.now()).await?;
         let signed = signed.ok_or_else(ApiError::unauthenticated)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD);
         let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -72,6 +63,6 @@ impl FromRequestParts<AppState> for Caller {
             ));
         }
         let actor = Actor::clerk(&signed.clerk, &origin).ok_or_else(ApiError::unauthenticated)?;
-        Ok(Caller { actor, csrf: Some(signed.csrf) })
+        Ok(Caller { actor, csrf: Some(signed.csrf), session })
     }
 }

@@ -1,7 +1,9 @@
 //! The back office's edge: its pages under [`PAGES`] (`pages.rs`) and the JSON admin API under [`API`] (clerks log in there, or send an
-//! API token), served on the primary listener apart from every face. Its session cookie is its
-//! own ([`COOKIE`]: HttpOnly, SameSite=Strict, Secure under https, Path=/), never the citizens'
-//! single sign-on; a write with the session carries its CSRF token in [`CSRF_HEADER`].
+//! API token), served on the primary listener apart from every face. Its session is
+//! `tower-sessions`', whose layer is on these routes only: the cookie is its own ([`COOKIE`]:
+//! HttpOnly, SameSite=Strict, Secure under https, Path=/, ending after 15 idle minutes), never
+//! the citizens' single sign-on; the record is in `Stores::backoffice_sessions` (SQL, or Redis).
+//! A write with the session carries its CSRF token in [`CSRF_HEADER`].
 //!
 //! Handlers extract, call one function of `crate::validation` (which checks the role) or of
 //! `crate::authn::backoffice`, and render JSON ([`error::ApiError`]).
@@ -13,9 +15,16 @@ pub mod openapi;
 mod pages;
 
 use axum::Router;
+use axum::extract::OriginalUri;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use super::AppState;
+use crate::authn::backoffice::IDLE;
 
 /// Where the back office's pages are served.
 pub const PAGES: &str = "/backoffice";
@@ -45,8 +54,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
 ];
 
-/// The admin API's routes.
-pub fn routes() -> Router<AppState> {
+/// The back office's routes (the admin API's and the pages), in the session layer over the
+/// state's store.
+pub fn routes(state: &AppState) -> Router<AppState> {
     let api = Router::new()
         .route("/login", post(api::login))
         .route("/login/code", post(api::login_code))
@@ -69,5 +79,36 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(pages::person_show).post(pages::person_save))
         .route("/czech-point", get(pages::czech_point_form).post(pages::czech_point_record))
         .route("/audit", get(pages::audit_log));
-    Router::new().nest(API, api).nest(PAGES, pages)
+    let https = state.provider.persona.is_https();
+    let sessions = SessionManagerLayer::new(state.provider.stores.backoffice_sessions.clone())
+        .with_name(auth::cookie_name(https))
+        .with_same_site(SameSite::Strict)
+        .with_http_only(true)
+        .with_secure(https)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE)));
+    Router::new()
+        .nest(API, api)
+        .nest(PAGES, pages)
+        .layer(sessions)
+        .layer(axum::middleware::map_response_with_state(state.clone(), session_failure))
+}
+
+/// The session layer answers a bare 500 (no header, no body) when it cannot store the session
+/// as a request ends: the back office says so in its own way, a 503 without internals (the log
+/// has the cause).
+async fn session_failure(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    response: Response,
+) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().is_empty() {
+        return response;
+    }
+    if uri.path().starts_with(API) {
+        error::ApiError::internal("the back-office session could not be stored").into_response()
+    } else {
+        pages::unavailable(&state, &headers)
+    }
 }

@@ -9,9 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tower_sessions::Session;
 
-use super::auth::{back_office, session_cookie, set_cookie};
-use crate::authn::backoffice::{CODE_TTL, IDLE, LoginError, Signed};
+use super::auth::back_office;
+use crate::authn::backoffice::{CODE_TTL, LoginError, Signed};
 use crate::http::AppState;
 use crate::http::client_addr::ClientAddr;
 use crate::http::cookies;
@@ -132,11 +133,27 @@ fn form_bound(headers: &HeaderMap, sent: &str) -> bool {
         .is_some_and(|kept| !sent.is_empty() && crate::secret::constant_time_eq(&kept, sent))
 }
 
-/// The signed-in clerk of the request's session, acting from its address.
-async fn signed(state: &AppState, headers: &HeaderMap, source: std::net::IpAddr) -> Option<(Actor, Signed)> {
-    let cookie = session_cookie(state, headers)?;
-    let signed = back_office(state).signed(&cookie, state.provider.now()).await.ok()??;
-    Actor::clerk(&signed.clerk, &source.to_string()).map(|actor| (actor, signed))
+/// The signed-in clerk of the request's session, acting from its address; when the session
+/// cannot be read, the page saying so.
+async fn signed(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    source: std::net::IpAddr,
+) -> Result<Option<(Actor, Signed)>, Response> {
+    match back_office(state).signed(session, state.provider.now()).await {
+        Ok(signed) => Ok(signed.and_then(|s| Actor::clerk(&s.clerk, &source.to_string()).map(|actor| (actor, s)))),
+        Err(error) => {
+            tracing::error!(%error, "reading a back-office session failed");
+            Err(unavailable(state, headers))
+        }
+    }
+}
+
+/// The login page saying that the service is unavailable (503): the session store failed.
+pub(super) fn unavailable(state: &AppState, headers: &HeaderMap) -> Response {
+    let t = frame(state, headers, String::new(), false).t;
+    login_page(state, headers, StatusCode::SERVICE_UNAVAILABLE, Some(t.unavailable))
 }
 
 fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<&str>) -> Response {
@@ -147,9 +164,16 @@ fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: 
 }
 
 /// `GET /backoffice`: the home page, or the login.
-pub async fn home(State(state): State<AppState>, ClientAddr(source): ClientAddr, headers: HeaderMap) -> Response {
-    let Some((actor, signed)) = signed(&state, &headers, source).await else {
-        return login_page(&state, &headers, StatusCode::OK, None);
+pub async fn home(
+    State(state): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    let (actor, signed) = match signed(&state, &headers, &session, source).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return login_page(&state, &headers, StatusCode::OK, None),
+        Err(page) => return page,
     };
     let has = |role| actor.roles().contains(&role);
     let page = HomePage::new(
@@ -186,6 +210,7 @@ fn login_refusal(t: &BackOfficeTexts, error: &LoginError) -> (StatusCode, &'stat
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
@@ -193,8 +218,8 @@ pub async fn login(
     if !form_bound(&headers, &form.csrf) {
         return login_page(&state, &headers, StatusCode::FORBIDDEN, Some(t.form_outdated));
     }
-    match back_office(&state).password(source, &form.login, &form.password, state.provider.now()).await {
-        Ok(cookie) => with_cookie(redirect("/backoffice/code"), set_cookie(&state, &cookie, CODE_TTL)),
+    match back_office(&state).password(&session, source, &form.login, &form.password, state.provider.now()).await {
+        Ok(()) => redirect("/backoffice/code"),
         Err(error) => {
             if let LoginError::Send(detail) | LoginError::Unavailable(detail) = &error {
                 tracing::error!(%detail, "back-office login failed");
@@ -213,12 +238,15 @@ fn code_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: O
 }
 
 /// `GET /backoffice/code`: the code form, while a login awaits it.
-pub async fn code_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let awaiting = match session_cookie(&state, &headers) {
-        Some(cookie) => back_office(&state).awaits_code(&cookie, state.provider.now()).await.unwrap_or(false),
-        None => false,
-    };
-    if awaiting { code_page(&state, &headers, StatusCode::OK, None) } else { redirect(HOME) }
+pub async fn code_form(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
+    match back_office(&state).awaits_code(&session, state.provider.now()).await {
+        Ok(true) => code_page(&state, &headers, StatusCode::OK, None),
+        Ok(false) => redirect(HOME),
+        Err(error) => {
+            tracing::error!(%error, "reading a back-office session failed");
+            unavailable(&state, &headers)
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -230,14 +258,22 @@ pub struct CodeForm {
 }
 
 /// `POST /backoffice/code`: the code; signed in.
-pub async fn code(State(state): State<AppState>, headers: HeaderMap, PageForm(form): PageForm<CodeForm>) -> Response {
+pub async fn code(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    PageForm(form): PageForm<CodeForm>,
+) -> Response {
     let t = frame(&state, &headers, String::new(), false).t;
     if !form_bound(&headers, &form.csrf) {
         return code_page(&state, &headers, StatusCode::FORBIDDEN, Some(t.form_outdated));
     }
-    let Some(cookie) = session_cookie(&state, &headers) else { return redirect(HOME) };
-    match back_office(&state).code(&cookie, &form.code, state.provider.now()).await {
-        Ok(fresh) => with_cookie(redirect(HOME), set_cookie(&state, &fresh, IDLE)),
+    // No session cookie: no login to go on with.
+    if session.id().is_none() {
+        return redirect(HOME);
+    }
+    match back_office(&state).code(&session, &form.code, state.provider.now()).await {
+        Ok(()) => redirect(HOME),
         Err(LoginError::WrongCode) => code_page(&state, &headers, StatusCode::UNAUTHORIZED, Some(t.wrong_code)),
         Err(error) => {
             let (status, message) = login_refusal(t, &error);
@@ -256,26 +292,27 @@ pub struct CsrfForm {
 pub async fn logout(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    if let Some((_, signed)) = signed(&state, &headers, source).await
+    if let Ok(Some((_, signed))) = signed(&state, &headers, &session, source).await
         && crate::secret::constant_time_eq(&form.csrf, &signed.csrf)
-        && let Some(cookie) = session_cookie(&state, &headers)
+        && let Err(error) = back_office(&state).logout(&session).await
     {
-        // A session that cannot be deleted now ends by itself after its idle time.
-        let _ = back_office(&state).logout(&cookie).await;
-        return with_cookie(redirect(HOME), set_cookie(&state, "", 0));
+        tracing::error!(%error, "ending a back-office session failed");
+        return unavailable(&state, &headers);
     }
     redirect(HOME)
 }
 
 /// A page of the signed-in clerk, or the way to the login.
 macro_rules! signed_or_login {
-    ($state:expr, $headers:expr, $source:expr) => {
-        match signed(&$state, &$headers, $source).await {
-            Some(found) => found,
-            None => return redirect(HOME),
+    ($state:expr, $session:expr, $headers:expr, $source:expr) => {
+        match signed(&$state, &$headers, &$session, $source).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return redirect(HOME),
+            Err(page) => return page,
         }
     };
 }
@@ -310,10 +347,11 @@ pub struct SearchQuery {
 pub async fn persons_search(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
     Query(query): Query<SearchQuery>,
 ) -> Response {
-    let (actor, signed) = signed_or_login!(state, headers, source);
+    let (actor, signed) = signed_or_login!(state, session, headers, source);
     let q = Some(query.q.as_str()).filter(|q| !q.trim().is_empty());
     match persons::search(&*state.provider.stores.persons, &actor, q, None, persons::PAGE_MAX).await {
         Ok(found) => {
@@ -358,10 +396,11 @@ fn person_page(
 pub async fn person_show(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (actor, signed) = signed_or_login!(state, headers, source);
+    let (actor, signed) = signed_or_login!(state, session, headers, source);
     if id == "new" {
         if let Err(forbidden) = actor.require(persons::WRITERS) {
             return person_error(&state, &headers, &signed.csrf, forbidden.into());
@@ -414,11 +453,12 @@ pub struct PersonForm {
 pub async fn person_save(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
     PageForm(form): PageForm<PersonForm>,
 ) -> Response {
-    let (actor, signed) = signed_or_login!(state, headers, source);
+    let (actor, signed) = signed_or_login!(state, session, headers, source);
     let t = frame(&state, &headers, String::new(), true).t;
     if !crate::secret::constant_time_eq(&form.csrf, &signed.csrf) {
         return refusal_page(&state, &headers, &signed.csrf, StatusCode::FORBIDDEN, t.form_outdated.to_owned());
@@ -452,9 +492,10 @@ pub async fn person_save(
 pub async fn czech_point_form(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
 ) -> Response {
-    let (actor, signed) = signed_or_login!(state, headers, source);
+    let (actor, signed) = signed_or_login!(state, session, headers, source);
     if let Err(forbidden) = actor.require(&[Role::CzechPoint]) {
         return person_error(&state, &headers, &signed.csrf, forbidden.into());
     }
@@ -473,10 +514,11 @@ pub struct CzechPointForm {
 pub async fn czech_point_record(
     State(state): State<AppState>,
     ClientAddr(source): ClientAddr,
+    session: Session,
     headers: HeaderMap,
     PageForm(form): PageForm<CzechPointForm>,
 ) -> Response {
-    let (actor, signed) = signed_or_login!(state, headers, source);
+    let (actor, signed) = signed_or_login!(state, session, headers, source);
     let mut frame = frame(&state, &headers, signed.csrf.clone(), true);
     if !crate::secret::constant_time_eq(&form.csrf, &signed.csrf) {
         frame.error = Some(frame.t.form_outdated.to_owned());
@@ -510,8 +552,13 @@ pub async fn czech_point_record(
 }
 
 /// `GET /backoffice/audit`: administrators.
-pub async fn audit_log(State(state): State<AppState>, ClientAddr(source): ClientAddr, headers: HeaderMap) -> Response {
-    let (actor, signed) = signed_or_login!(state, headers, source);
+pub async fn audit_log(
+    State(state): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    let (actor, signed) = signed_or_login!(state, session, headers, source);
     let log = &*state.provider.stores.audit;
     let (entries, verdict) = match (audit::newest(log, &actor, None, 200).await, audit::verify_as(log, &actor).await) {
         (Ok(entries), Ok(verdict)) => (entries, verdict),

@@ -56,16 +56,39 @@ pub async fn clerks_are_kept_by_login_with_their_tokens(stores: Stores) {
     assert_eq!(stores.clerks.clerk_of_token("digest-2").await.unwrap(), None);
 }
 
+/// tower-sessions' records in the back office's store (SQL, or Redis): a taken id is never
+/// overwritten, a save replaces only a session that still exists, an expired one is not found.
 pub async fn back_office_sessions_are_kept_until_they_expire(stores: Stores) {
+    use time::{Duration, OffsetDateTime};
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+
     let sessions = &stores.backoffice_sessions;
-    assert!(sessions.create("s1", "{\"a\":1}", NOW + 60).await.unwrap());
-    assert!(!sessions.create("s1", "{\"a\":2}", NOW + 60).await.unwrap(), "an id is created once");
-    assert_eq!(sessions.load("s1", NOW).await.unwrap().as_deref(), Some("{\"a\":1}"));
-    sessions.save("s1", "{\"a\":3}", NOW + 120).await.unwrap();
-    assert_eq!(sessions.load("s1", NOW + 90).await.unwrap().as_deref(), Some("{\"a\":3}"));
-    assert_eq!(sessions.load("s1", NOW + 120).await.unwrap(), None, "expired");
-    sessions.delete("s1").await.unwrap();
-    assert_eq!(sessions.load("s1", NOW).await.unwrap(), None);
+    let data = |n: i64| [("backoffice".to_owned(), serde_json::json!({ "n": n }))].into_iter().collect();
+    let now = OffsetDateTime::now_utc();
+    let mut first = Record { id: Id::default(), data: data(1), expiry_date: now + Duration::minutes(15) };
+    sessions.create(&mut first).await.unwrap();
+    let mut clash = Record { data: data(2), ..first.clone() };
+    sessions.create(&mut clash).await.unwrap();
+    assert_ne!(clash.id, first.id, "a taken id is not overwritten: another is drawn");
+    assert_eq!(sessions.load(&first.id).await.unwrap().map(|r| r.data), Some(data(1)));
+    assert_eq!(sessions.load(&clash.id).await.unwrap().map(|r| r.data), Some(data(2)));
+    let changed = Record { data: data(3), ..first.clone() };
+    sessions.save(&changed).await.unwrap();
+    let loaded = sessions.load(&first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (loaded.id, loaded.data, loaded.expiry_date.unix_timestamp()),
+        (first.id, data(3), first.expiry_date.unix_timestamp())
+    );
+    sessions.delete(&first.id).await.unwrap();
+    assert_eq!(sessions.load(&first.id).await.unwrap(), None);
+    sessions.save(&changed).await.unwrap();
+    assert_eq!(sessions.load(&first.id).await.unwrap(), None, "a session ended meanwhile is not saved back");
+    let mut expired = Record { id: Id::default(), data: data(4), expiry_date: now - Duration::seconds(1) };
+    sessions.create(&mut expired).await.unwrap();
+    assert_eq!(sessions.load(&expired.id).await.unwrap(), None, "expired");
+    sessions.delete(&clash.id).await.unwrap();
+    assert_eq!(sessions.load(&Id::default()).await.unwrap(), None, "an id never given");
 }
 
 pub async fn persons_are_found_by_document_number(stores: Stores) {

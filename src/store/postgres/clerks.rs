@@ -90,18 +90,15 @@ impl ClerkStore for PostgresStore {
 
 #[async_trait]
 impl BackOfficeSessionStore for PostgresStore {
-    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO backoffice_sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(id)
-        .bind(data)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
+    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE backoffice_sessions SET data = $2, expires_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(data)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn create(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool> {

@@ -1,7 +1,9 @@
 //! The Redis store: the expiring stores (SSO sessions, logins in progress, authorization codes,
 //! replay keys, counters) in Redis, for any number of identita nodes; the durable stores
 //! (clients, users, consents, tokens, the outbox) stay in `database_url`. [`RedisStore::compose`] puts the
-//! two together into one [`Stores`].
+//! two together into one [`Stores`], with the back office's sessions in this Redis too
+//! (`tower-sessions-redis-store` on the same connections: its keys are the bare session ids,
+//! outside the prefix, and expire with the session on the wall clock).
 //!
 //! Every record carries its expiry, and its Redis key gets a TTL to match, so Redis forgets it
 //! by itself and `purge_expired` has nothing to do here. Lookups still compare the stored
@@ -39,6 +41,7 @@ use serde::de::DeserializeOwned;
 
 pub use maintenance::BothMaintenance;
 
+use super::backoffice_sessions::BackOfficeSessions;
 use super::{CodesApart, StoreError, Stores};
 use crate::clock::{SharedClock, Timestamp};
 
@@ -96,8 +99,13 @@ impl RedisStore {
     /// `durable`'s stores, with the expiring ones taken over by this Redis; readiness and
     /// purging go to both.
     pub fn compose(self, durable: Stores) -> Stores {
+        // tower-sessions' own Redis store, on the same connections; it keys a session by its id
+        // alone (it has no prefix), with Redis's TTL at the session's expiry.
+        let backoffice_sessions =
+            BackOfficeSessions::new(tower_sessions_redis_store::RedisStore::new(self.pool.clone()));
         let redis = Arc::new(self);
         Stores {
+            backoffice_sessions,
             sessions: redis.clone(),
             interactions: redis.clone(),
             codes: redis.clone(),

@@ -74,14 +74,14 @@ impl ClerkStore for SqliteStore {
 
 #[async_trait]
 impl BackOfficeSessionStore for SqliteStore {
-    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<()> {
-        self.execute(
-            "INSERT INTO backoffice_sessions (id, data, expires_at) VALUES (?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-            (id.to_owned(), data.to_owned(), expires_at),
-        )
-        .await?;
-        Ok(())
+    async fn save(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool> {
+        let changed = self
+            .execute(
+                "UPDATE backoffice_sessions SET data = ?, expires_at = ? WHERE id = ?",
+                (data.to_owned(), expires_at, id.to_owned()),
+            )
+            .await?;
+        Ok(changed > 0)
     }
 
     async fn create(&self, id: &str, data: &str, expires_at: Timestamp) -> StoreResult<bool> {
