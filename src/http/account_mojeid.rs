@@ -21,7 +21,8 @@ use crate::authn::Authn;
 use crate::model::{Session, User};
 use crate::oidc::{OAuthError, Provider};
 use crate::secret;
-use crate::validation::mojeid::{Accounts, Actor, MojeidError};
+use crate::validation::actor::Actor;
+use crate::validation::mojeid::{Accounts, MojeidError};
 
 /// The account page.
 pub const ACCOUNT: &str = "/account/mojeid";

@@ -7,10 +7,12 @@
 //! `crate::authn::backoffice`, and render JSON ([`error::ApiError`]).
 
 mod api;
+mod api_mojeid;
 pub mod auth;
 pub mod error;
 pub mod openapi;
 mod pages;
+mod pages_mojeid;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -43,6 +45,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/audit/verify"),
     ("get", "/clerks"),
     ("get", "/openapi.json"),
+    ("get", "/mojeid/accounts"),
+    ("get", "/mojeid/accounts/{username}"),
+    ("post", "/mojeid/accounts/{username}/validations"),
+    ("post", "/mojeid/accounts/{username}/contacts-verified"),
 ];
 
 /// The admin API's routes.
@@ -59,6 +65,10 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/verify", get(api::audit_verify))
         .route("/clerks", get(api::clerks_list))
         .route("/openapi.json", get(openapi::document))
+        .route("/mojeid/accounts", get(api_mojeid::search))
+        .route("/mojeid/accounts/{username}", get(api_mojeid::show))
+        .route("/mojeid/accounts/{username}/validations", post(api_mojeid::validate))
+        .route("/mojeid/accounts/{username}/contacts-verified", post(api_mojeid::verify_contacts))
         .fallback(api::not_found);
     let pages = Router::new()
         .route("/", get(pages::home))
@@ -68,6 +78,8 @@ pub fn routes() -> Router<AppState> {
         .route("/persons", get(pages::persons_search))
         .route("/persons/{id}", get(pages::person_show).post(pages::person_save))
         .route("/czech-point", get(pages::czech_point_form).post(pages::czech_point_record))
-        .route("/audit", get(pages::audit_log));
+        .route("/audit", get(pages::audit_log))
+        .route("/mojeid", get(pages_mojeid::search))
+        .route("/mojeid/{username}", get(pages_mojeid::show).post(pages_mojeid::act));
     Router::new().nest(API, api).nest(PAGES, pages)
 }
