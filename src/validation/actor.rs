@@ -152,11 +152,17 @@ mod tests {
     #[test]
     fn a_citizen_holds_no_role_and_only_their_own_account() {
         let citizen = Actor::citizen(&user("u1"), "192.0.2.1");
-        assert_eq!(citizen.require(&[Role::ValidationDesk]), Err(Forbidden::Role { needed: vec![Role::ValidationDesk] }));
+        assert_eq!(
+            citizen.require(&[Role::ValidationDesk]),
+            Err(Forbidden::Role { needed: vec![Role::ValidationDesk] })
+        );
         assert_eq!(citizen.require_holder("u1"), Ok(Capacity::Citizen));
         assert_eq!(citizen.require_holder("u2"), Err(Forbidden::NotHolder));
         let record = citizen.record(Capacity::Citizen, "mojeid.validate", Some("u1"), Value::Null, 5);
-        assert_eq!((record.actor.as_str(), record.role.as_str(), record.origin.as_str()), ("u1", "citizen", "192.0.2.1"));
+        assert_eq!(
+            (record.actor.as_str(), record.role.as_str(), record.origin.as_str()),
+            ("u1", "citizen", "192.0.2.1")
+        );
         let operator = Actor::operator("eva");
         assert_eq!(operator.require_holder("u2"), Ok(Capacity::Role(Role::ValidationDesk)));
     }

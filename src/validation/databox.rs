@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 
 use crate::authn::password::{PasswordError, PasswordHasher, Verdict};
 use crate::clock::Timestamp;
+use crate::model::clerk::Role;
 use crate::model::databox::{BoxAddress, BoxKind, DataBox, DataBoxMessage, MOJEID_BOX, OwnerData};
 use crate::model::person::{DataBoxId, Date, Ico, NAME_MAX};
 use crate::store::{StoreError, Stores};
-use crate::validation::audit;
-use crate::model::clerk::Role;
 use crate::validation::actor::{Actor, Forbidden};
+use crate::validation::audit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataBoxError {

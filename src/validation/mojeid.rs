@@ -24,9 +24,9 @@ pub use paths::{DataBoxRefusal, DeskEvidence};
 
 use crate::clock::Timestamp;
 use crate::config::DeskConfig;
+use crate::model::clerk::Role;
 use crate::model::mojeid::{self, AccountKind, MojeidAccount, Status, Validation, ValidationPath};
 use crate::model::person::{Ico, NAME_MAX};
-use crate::model::clerk::Role;
 use crate::model::{Address, User};
 use crate::store::{StoreError, Stores};
 use crate::validation::actor::{Actor, Capacity, Forbidden};
@@ -258,7 +258,8 @@ impl Accounts<'_> {
         });
         account.updated_at = self.now;
         self.stores.mojeid_accounts.put(&account).await?;
-        self.audit(actor, capacity, "mojeid.validate", user, json!({ "path": path.code(), "evidence": evidence })).await?;
+        self.audit(actor, capacity, "mojeid.validate", user, json!({ "path": path.code(), "evidence": evidence }))
+            .await?;
         Ok(Self::view(user, &account))
     }
 

@@ -23,9 +23,7 @@ async fn start() -> TestServer {
         config.faces = vec![common::face("mojeid", "mojeid", format!("{}/mojeid", config.issuer))];
         let all_day = || vec!["00:00-24:00".to_owned()];
         let desk = &mut config.validation_desk;
-        for day in
-            [&mut desk.monday, &mut desk.tuesday, &mut desk.wednesday, &mut desk.thursday, &mut desk.friday]
-        {
+        for day in [&mut desk.monday, &mut desk.tuesday, &mut desk.wednesday, &mut desk.thursday, &mut desk.friday] {
             *day = all_day();
         }
         desk.saturday = all_day();
@@ -93,9 +91,11 @@ async fn a_desk_clerk_validates_an_account_through_the_api_and_the_portal_sees_i
     let (http, csrf) = log_in(&server).await;
     let post = |path: &str, body: Value| http.post(api(&server, path)).header("x-csrf-token", &csrf).json(&body);
 
-    let found: Value = http.get(api(&server, "/mojeid/accounts?q=NOVÁKOVÁ")).send().await.unwrap().json().await.unwrap();
+    let found: Value =
+        http.get(api(&server, "/mojeid/accounts?q=NOVÁKOVÁ")).send().await.unwrap().json().await.unwrap();
     assert_eq!(found["accounts"][0]["username"], USER, "{found}");
-    let by_mail: Value = http.get(api(&server, "/mojeid/accounts?q=jana@example")).send().await.unwrap().json().await.unwrap();
+    let by_mail: Value =
+        http.get(api(&server, "/mojeid/accounts?q=jana@example")).send().await.unwrap().json().await.unwrap();
     assert_eq!(by_mail["accounts"].as_array().unwrap().len(), 1, "{by_mail}");
     let missing = http.get(api(&server, "/mojeid/accounts/nikdo")).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
@@ -134,7 +134,10 @@ async fn a_desk_clerk_validates_an_account_through_the_api_and_the_portal_sees_i
 
     let log = ok(&server, &["audit", "list", "--subject", done["user_id"].as_str().unwrap()]);
     let validate = log.as_array().unwrap().iter().find(|e| e["action"] == "mojeid.validate").unwrap();
-    assert_eq!((validate["actor"].as_str(), validate["role"].as_str()), (Some("clerk:okenko"), Some("validation_desk")));
+    assert_eq!(
+        (validate["actor"].as_str(), validate["role"].as_str()),
+        (Some("clerk:okenko"), Some("validation_desk"))
+    );
     assert_eq!(validate["origin"], "127.0.0.1");
     assert_eq!(portal_sees(&server, &portal).await, ("VALIDATED".into(), true));
 }
@@ -216,7 +219,10 @@ async fn a_desk_clerk_validates_an_account_in_a_real_browser() {
     let user = server.provider.stores.users.find_by_username(USER).await.unwrap().unwrap();
     let log = ok(&server, &["audit", "list", "--subject", &user.id]);
     let validate = log.as_array().unwrap().iter().find(|e| e["action"] == "mojeid.validate").unwrap();
-    assert_eq!((validate["actor"].as_str(), validate["role"].as_str()), (Some("clerk:okenko"), Some("validation_desk")));
+    assert_eq!(
+        (validate["actor"].as_str(), validate["role"].as_str()),
+        (Some("clerk:okenko"), Some("validation_desk"))
+    );
     assert_eq!(portal_sees(&server, &portal).await, ("VALIDATED".into(), true));
     drop(server);
 }

@@ -25,7 +25,12 @@ pub(super) fn accounts(state: &AppState) -> Accounts<'_> {
 impl From<MojeidError> for ApiError {
     fn from(e: MojeidError) -> Self {
         let message = e.to_string();
-        let with_field = |status, code, field: &str| ApiError { status, code, field: Some(field.to_owned()), message: message.clone() };
+        let with_field = |status, code, field: &str| ApiError {
+            status,
+            code,
+            field: Some(field.to_owned()),
+            message: message.clone(),
+        };
         match &e {
             MojeidError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
             MojeidError::Field { field, .. } => with_field(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", field),

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{AccountView, Accounts, DESK, DeskEvidence, KEEPERS, MojeidError, field};
-use crate::model::mojeid::{self, MojeidAccount, Status, ValidationPath};
 use crate::model::User;
+use crate::model::mojeid::{self, MojeidAccount, Status, ValidationPath};
 use crate::validation::actor::Actor;
 
 /// The most accounts a search answers with.

@@ -227,10 +227,17 @@ mod tests {
         assert!(!open(&DeskConfig::default(), at("2026-04-03 08:00")));
         assert!(open(&DeskConfig::default(), at("2026-04-10 08:00")));
         // A working day's lunch: it opens again at 13:00; Friday afternoon: on Monday.
-        assert_eq!(text_of(next_opening(&desk, at("2026-12-03 11:30")).unwrap()), "Thu 2026-12-03 13:00 (Europe/Prague)");
-        assert_eq!(text_of(next_opening(&desk, at("2026-12-04 12:00")).unwrap()), "Mon 2026-12-07 08:30 (Europe/Prague)");
+        assert_eq!(
+            text_of(next_opening(&desk, at("2026-12-03 11:30")).unwrap()),
+            "Thu 2026-12-03 13:00 (Europe/Prague)"
+        );
+        assert_eq!(
+            text_of(next_opening(&desk, at("2026-12-04 12:00")).unwrap()),
+            "Mon 2026-12-07 08:30 (Europe/Prague)"
+        );
         assert_eq!(closed_because(&desk, at("2026-12-04 12:00")), None);
-        let never = DeskConfig { monday: vec![], tuesday: vec![], wednesday: vec![], thursday: vec![], friday: vec![], ..desk };
+        let never =
+            DeskConfig { monday: vec![], tuesday: vec![], wednesday: vec![], thursday: vec![], friday: vec![], ..desk };
         assert_eq!(next_opening(&never, at("2026-12-04 12:00")), None);
     }
 }

@@ -1,10 +1,10 @@
 use super::*;
 use crate::config::PasswordConfig;
+use crate::model::clerk::{Clerk, ClerkLogin, SecondFactor};
 use crate::model::databox::{BoxAddress, BoxKind, OwnerData};
+use crate::model::person::Phone;
 use crate::model::{DataBox, Profile};
 use crate::store::sqlite::SqliteStore;
-use crate::model::clerk::{Clerk, ClerkLogin, SecondFactor};
-use crate::model::person::Phone;
 use crate::validation::databox::{DataBoxes, NewBox, NewMessage};
 
 /// Thursday 3 December 2026, 10:00 in Prague (09:00 UTC): the desk is open.
