@@ -112,8 +112,3 @@ pub fn operator_actor() -> Actor {
     let name = std::env::var("USER").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "unknown".into());
     Actor::operator(&name)
 }
-
-/// The operator running the command, as the audit log names them: `operator:<login name>`.
-pub fn operator_name() -> String {
-    operator_actor().who().to_owned()
-}

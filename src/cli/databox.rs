@@ -10,7 +10,6 @@ use crate::authn::Authn;
 use crate::model::DataBox;
 use crate::oidc::Provider;
 use crate::validation::databox::{DataBoxes, NewBox, NewMessage};
-use crate::validation::mojeid::Actor;
 
 #[derive(Debug, Subcommand)]
 pub enum DataBoxCommand {
@@ -82,7 +81,7 @@ fn shown(data_box: &DataBox) -> serde_json::Value {
 
 pub async fn run(provider: &Provider, authn: &Authn, cmd: DataBoxCommand) -> Result<(), CliError> {
     let boxes = DataBoxes { stores: &provider.stores, now: provider.now() };
-    let actor = Actor { who: audit::operator_name(), role: "administrator", origin: "cli".into() };
+    let actor = audit::operator_actor();
     let failed = |e: crate::validation::databox::DataBoxError| CliError(e.to_string());
     match cmd {
         DataBoxCommand::Add(args) => {

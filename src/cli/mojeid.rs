@@ -1,6 +1,7 @@
 //! `identita mojeid account|validate|status`: mojeID accounts and their validation, for the
-//! operator until a back office exists. The operator stands in for mojeID's validation desk:
-//! its approvals are refused outside the desk's working hours (`[validation_desk]`), and every
+//! operator (the desk's clerks have the back office, `/backoffice/mojeid`). The operator stands
+//! in for mojeID's validation desk (`cli::audit::operator_actor`, in every role): its approvals
+//! are refused when the desk is closed (`[validation_desk]`, the public holidays), and every
 //! decision is in the audit log (`identita audit list --subject <account id>`).
 
 use clap::{Args, Subcommand};
@@ -8,7 +9,8 @@ use clap::{Args, Subcommand};
 use super::{CliError, audit, print};
 use crate::model::mojeid::{AccountKind, ValidationPath};
 use crate::oidc::Provider;
-use crate::validation::mojeid::{AccountChange, Accounts, Actor, DeskEvidence, MojeidError};
+use crate::validation::actor::Actor;
+use crate::validation::mojeid::{AccountChange, Accounts, DeskEvidence, MojeidError};
 
 #[derive(Debug, Subcommand)]
 pub enum MojeidCommand {
@@ -93,14 +95,14 @@ fn failed(error: MojeidError) -> CliError {
 
 pub async fn run(provider: &Provider, cmd: MojeidCommand) -> Result<(), CliError> {
     let accounts = Accounts { stores: &provider.stores, desk: &provider.config.validation_desk, now: provider.now() };
-    let operator = |role| Actor { who: audit::operator_name(), role, origin: "cli".into() };
+    let operator = audit::operator_actor();
     match cmd {
         MojeidCommand::Status { username } => {
             let (user, account) = accounts.find(&username).await.map_err(failed)?;
             print(&Accounts::view(&user, &account))
         }
         MojeidCommand::Account(args) => {
-            let actor = operator("administrator");
+            let actor = &operator;
             let kind = args.kind.as_deref().map(AccountKind::parse).transpose().map_err(CliError)?;
             let change = AccountChange {
                 kind,
@@ -124,15 +126,15 @@ pub async fn run(provider: &Provider, cmd: MojeidCommand) -> Result<(), CliError
                 &change.postal_code,
             ];
             if change.kind.is_some() || changes.iter().any(|c| c.is_some()) {
-                accounts.change(&actor, &args.username, change).await.map_err(failed)?;
+                accounts.change(actor, &args.username, change).await.map_err(failed)?;
             }
             if args.verify_contacts {
-                accounts.verify_contacts(&actor, &args.username).await.map_err(failed)?;
+                accounts.verify_contacts(actor, &args.username).await.map_err(failed)?;
             }
             let (user, account) = accounts.find(&args.username).await.map_err(failed)?;
             print(&Accounts::view(&user, &account))
         }
-        MojeidCommand::Validate(args) => validate(provider, &accounts, &operator("validation_desk"), args).await,
+        MojeidCommand::Validate(args) => validate(provider, &accounts, &operator, args).await,
     }
 }
 

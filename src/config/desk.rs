@@ -1,14 +1,19 @@
 //! `[validation_desk]`: the working hours in which mojeID's validation desk approves requests
 //! (`shared/seeds/003_*`: Mon–Thu 8:30–12:00 and 13:00–16:00, Fri 8:30–12:00), in Prague's
-//! local time. A day is a list of `HH:MM-HH:MM` intervals; an empty list is a day off.
+//! local time. A day is a list of `HH:MM-HH:MM` intervals; an empty list is a day off. The desk
+//! is also closed on the Czech public holidays (`validation::mojeid::desk::holiday`) and on the
+//! dates listed in `closed` (`YYYY-MM-DD`: a company holiday, the days between Christmas and
+//! New Year).
 //!
 //! ```toml
 //! [validation_desk]
 //! monday = ["08:30-12:00", "13:00-16:00"]
 //! friday = ["08:30-12:00"]
 //! saturday = ["09:00-11:00"]
+//! closed = ["2026-12-28", "2026-12-29"]
 //! ```
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
@@ -23,6 +28,8 @@ pub struct DeskConfig {
     pub friday: Vec<String>,
     pub saturday: Vec<String>,
     pub sunday: Vec<String>,
+    /// Extra days the desk is closed, `YYYY-MM-DD`, beside the public holidays.
+    pub closed: Vec<String>,
 }
 
 impl Default for DeskConfig {
@@ -36,6 +43,7 @@ impl Default for DeskConfig {
             friday: vec!["08:30-12:00".into()],
             saturday: Vec::new(),
             sunday: Vec::new(),
+            closed: Vec::new(),
         }
     }
 }
@@ -68,7 +76,16 @@ impl DeskConfig {
                 interval(text).map_err(|e| ConfigError::Invalid(format!("validation_desk.{day}: {e}")))?;
             }
         }
+        for text in &self.closed {
+            closed_date(text).map_err(|e| ConfigError::Invalid(format!("validation_desk.closed: {e}")))?;
+        }
         Ok(())
+    }
+
+    /// Whether `date` is one of the extra closed days (a text that does not read is left out:
+    /// the configuration was checked at start).
+    pub fn closed_on(&self, date: NaiveDate) -> bool {
+        self.closed.iter().any(|t| closed_date(t) == Ok(date))
     }
 
     /// The intervals of a weekday (0 = Monday); a text that does not read is left out (the
@@ -91,6 +108,10 @@ impl DeskConfig {
             false => days.join("; "),
         }
     }
+}
+
+fn closed_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| format!("{text:?} is not a date: YYYY-MM-DD"))
 }
 
 /// `HH:MM-HH:MM`, the end after the start, within one day (`24:00` ends it).
@@ -125,5 +146,12 @@ mod tests {
             let err = config.validate().unwrap_err().to_string();
             assert!(err.contains("validation_desk.saturday") && err.contains(bad), "{bad}: {err}");
         }
+        let closed = DeskConfig { closed: vec!["2026-12-28".into()], ..DeskConfig::default() };
+        closed.validate().unwrap();
+        assert!(closed.closed_on(NaiveDate::from_ymd_opt(2026, 12, 28).unwrap()));
+        assert!(!closed.closed_on(NaiveDate::from_ymd_opt(2026, 12, 29).unwrap()));
+        let bad = DeskConfig { closed: vec!["28.12.2026".into()], ..DeskConfig::default() };
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("validation_desk.closed") && err.contains("28.12.2026"), "{err}");
     }
 }

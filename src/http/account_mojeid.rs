@@ -22,7 +22,8 @@ use crate::authn::Authn;
 use crate::model::{Session, User};
 use crate::oidc::{OAuthError, Provider};
 use crate::secret;
-use crate::validation::mojeid::{Accounts, Actor, EmailOutcome, MojeidError, PhoneOutcome};
+use crate::validation::actor::Actor;
+use crate::validation::mojeid::{Accounts, EmailOutcome, MojeidError, PhoneOutcome};
 
 /// The account page.
 pub const ACCOUNT: &str = "/account/mojeid";

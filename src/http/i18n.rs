@@ -9,6 +9,7 @@
 //! shared struct.
 
 pub mod backoffice;
+pub mod backoffice_mojeid;
 mod bank;
 mod card;
 mod client;

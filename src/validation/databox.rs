@@ -6,19 +6,21 @@
 
 use std::net::IpAddr;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::authn::password::{PasswordError, PasswordHasher, Verdict};
 use crate::clock::Timestamp;
-use crate::model::AuditRecord;
+use crate::model::clerk::Role;
 use crate::model::databox::{BoxAddress, BoxKind, DataBox, DataBoxMessage, MOJEID_BOX, OwnerData};
 use crate::model::person::{DataBoxId, Date, Ico, NAME_MAX, Person};
 use crate::store::{StoreError, Stores};
+use crate::validation::actor::{Actor, Forbidden};
 use crate::validation::audit;
-use crate::validation::mojeid::Actor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataBoxError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error("{field}: {problem}")]
     Field { field: &'static str, problem: String },
     #[error("there is no data box {0}")]
@@ -147,9 +149,13 @@ fn owner(kind: BoxKind, new: &NewBox) -> Result<OwnerData, DataBoxError> {
     Ok(owner)
 }
 
+/// Who makes the simulator's boxes and sends its messages: the operator, an administrator.
+const MAKERS: &[Role] = &[Role::Administrator];
+
 impl DataBoxes<'_> {
     /// Makes a box, its password hashed with `hasher`.
     pub async fn add(&self, actor: &Actor, new: NewBox, hasher: &PasswordHasher) -> Result<DataBox, DataBoxError> {
+        let role = actor.require(MAKERS)?;
         let id = DataBoxId::parse(&new.id).map_err(|e| field("id", e))?.to_string();
         let kind = BoxKind::parse(&new.kind).map_err(|e| field("kind", e))?;
         let owner = owner(kind, &new)?;
@@ -162,7 +168,7 @@ impl DataBoxes<'_> {
             Err(StoreError::Conflict(_)) => return Err(DataBoxError::Exists(id)),
             other => other?,
         }
-        self.audit(actor, "databox.add", json!({ "box": id, "kind": kind.code() })).await?;
+        self.audit(actor, role, "databox.add", json!({ "box": id, "kind": kind.code() })).await?;
         Ok(data_box)
     }
 
@@ -197,6 +203,7 @@ impl DataBoxes<'_> {
 
     /// Sends a message between two boxes (to mojeID's, `h4axdn8`, whether made yet or not).
     pub async fn send(&self, actor: &Actor, new: NewMessage) -> Result<DataBoxMessage, DataBoxError> {
+        let role = actor.require(MAKERS)?;
         let sender = DataBoxId::parse(&new.sender).map_err(|e| field("from", e))?.to_string();
         let recipient = DataBoxId::parse(&new.recipient).map_err(|e| field("to", e))?.to_string();
         if recipient == MOJEID_BOX {
@@ -223,7 +230,7 @@ impl DataBoxes<'_> {
         };
         self.stores.data_boxes.send(&message).await?;
         let detail = json!({ "message": message.id, "from": message.sender, "to": message.recipient });
-        self.audit(actor, "databox.send", detail).await?;
+        self.audit(actor, role, "databox.send", detail).await?;
         Ok(message)
     }
 
@@ -296,16 +303,8 @@ impl DataBoxes<'_> {
         Ok(Identified::NotInRegister)
     }
 
-    async fn audit(&self, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<(), DataBoxError> {
-        let record = AuditRecord {
-            at: self.now,
-            actor: actor.who.clone(),
-            role: actor.role.into(),
-            action: action.into(),
-            subject: None,
-            origin: actor.origin.clone(),
-            detail,
-        };
+    async fn audit(&self, actor: &Actor, role: Role, action: &str, detail: Value) -> Result<(), DataBoxError> {
+        let record = actor.record(role, action, None, detail, self.now);
         audit::record(&*self.stores.audit, record).await?;
         Ok(())
     }

@@ -5,53 +5,48 @@
 //! request — each a function here, each decision recorded in the audit log (who, role, what,
 //! when, from where, on whom).
 //!
-//! The desk's paths are approved only in its working hours ([`desk`]); the citizen's own (the
-//! data-box button, finishing a Czech POINT request) at any time. A validation covers the
+//! The desk's paths are approved only in its working hours, never on a public holiday
+//! ([`desk`]), by an actor in the role `validation_desk` ([`DESK`]); the citizen's own (the
+//! data-box button, finishing a Czech POINT request) at any time, by the account's holder
+//! ([`Actor::require_holder`]). A validation covers the
 //! account's mandatory data ([`crate::model::mojeid::fingerprint`]): changing one here drops it
 //! (audited), and a change made anywhere else ends it as surely, since the status compares the
 //! data with what was validated.
 
+mod back_office;
 mod contacts;
 pub mod desk;
 mod paths;
 
 use serde_json::{Value, json};
 
+pub use back_office::{AccountRecord, DeskRequest};
 pub use contacts::{ContactsView, EmailOutcome, PhoneOutcome};
 pub use paths::{DataBoxRefusal, DeskEvidence};
 
 use crate::clock::Timestamp;
 use crate::config::DeskConfig;
+use crate::model::clerk::Role;
 use crate::model::mojeid::{self, AccountKind, MojeidAccount, Status, Validation, ValidationPath};
 use crate::model::person::{Ico, NAME_MAX};
-use crate::model::{Address, AuditRecord, User};
+use crate::model::{Address, User};
 use crate::store::{StoreError, Stores};
+use crate::validation::actor::{Actor, Capacity, Forbidden};
 use crate::validation::audit;
+
+/// The roles that approve the desk's paths (a visit, a verified signature, a data message).
+pub const DESK: &[Role] = &[Role::ValidationDesk];
+/// The roles that find and read accounts, and keep their data (the operator as administrator).
+pub const KEEPERS: &[Role] = &[Role::Administrator, Role::ValidationDesk];
 
 /// CZ.NIC's IČO: the recipient of a Czech POINT request to give the register's data to mojeID.
 pub const CZ_NIC_ICO: &str = "67985726";
 
-/// Who acts: a desk worker, the citizen, an operator; in which role, and from where.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// A desk worker's or an operator's name (`operator:jana`), or the citizen's account id.
-    pub who: String,
-    /// `validation_desk`, `citizen` or `administrator`.
-    pub role: &'static str,
-    /// The client's address, or `cli`.
-    pub origin: String,
-}
-
-impl Actor {
-    /// The citizen, acting on their own account from `origin`.
-    pub fn citizen(user: &User, origin: impl Into<String>) -> Actor {
-        Actor { who: user.id.clone(), role: "citizen", origin: origin.into() }
-    }
-}
-
 /// Why a step was refused; each says what to do, and none holds a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum MojeidError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// A field missing or malformed, named as the account names it.
     #[error("{field}: {problem}")]
     Field { field: &'static str, problem: String },
@@ -62,11 +57,14 @@ pub enum MojeidError {
          (CONDITIONALLY_IDENTIFIED) before it can be validated"
     )]
     NotConditionallyIdentified(&'static str),
+    /// The desk is closed now: `now` in Prague, why (a holiday, a closed day) when the whole day
+    /// is, its hours, and when it opens next.
     #[error(
-        "the validation desk approves requests only in its working hours ({hours}); it is now {now}: \
-         come back then"
+        "the validation desk is closed: it is now {now}{}; it approves requests in its working hours ({hours}){}",
+        closed_day.as_ref().map(|why| format!(", {why}")).unwrap_or_default(),
+        opens.as_ref().map(|at| format!(" and opens next on {at}: come back then")).unwrap_or_default()
     )]
-    OutsideDeskHours { hours: String, now: String },
+    OutsideDeskHours { hours: String, now: String, closed_day: Option<String>, opens: Option<String> },
     #[error(
         "{path} is for natural persons only: the account has an organisation or IČO \
          (Tato možnost je dostupná pouze fyzickým osobám.)"
@@ -205,6 +203,7 @@ impl Accounts<'_> {
         username: &str,
         change: AccountChange,
     ) -> Result<AccountView, MojeidError> {
+        let role = actor.require(KEEPERS)?;
         let (mut user, mut account) = self.find(username).await?;
         let before = mojeid::status(&user, Some(&account));
         apply(&mut user, &mut account, change)?;
@@ -216,13 +215,14 @@ impl Accounts<'_> {
         self.stores.users.update(&user).await?;
         self.stores.mojeid_accounts.put(&account).await?;
         let detail = json!({ "kind": account.kind.code(), "validation_lapsed": lapsed });
-        self.audit(actor, "mojeid.account", &user, detail).await?;
+        self.audit(actor, role.into(), "mojeid.account", &user, detail).await?;
         Ok(Self::view(&user, &account))
     }
 
     /// Records the account's e-mail address and phone number as verified (the link and the
     /// code mojeID sends, done): the account becomes CONDITIONALLY_IDENTIFIED.
     pub async fn verify_contacts(&self, actor: &Actor, username: &str) -> Result<AccountView, MojeidError> {
+        let role = actor.require(KEEPERS)?;
         let (mut user, account) = self.find(username).await?;
         if user.profile.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
             return Err(field("email", "the account has no e-mail address to verify"));
@@ -234,7 +234,7 @@ impl Accounts<'_> {
         user.profile.phone_number_verified = Some(true);
         user.updated_at = self.now;
         self.stores.users.update(&user).await?;
-        self.audit(actor, "mojeid.verify_contacts", &user, json!({})).await?;
+        self.audit(actor, role.into(), "mojeid.verify_contacts", &user, json!({})).await?;
         Ok(Self::view(&user, &account))
     }
 
@@ -244,6 +244,7 @@ impl Accounts<'_> {
     async fn validate(
         &self,
         actor: &Actor,
+        capacity: Capacity,
         user: &User,
         mut account: MojeidAccount,
         path: ValidationPath,
@@ -253,13 +254,14 @@ impl Accounts<'_> {
         account.validation = Some(Validation {
             path,
             at: self.now,
-            by: actor.who.clone(),
+            by: actor.who().to_owned(),
             evidence: evidence.clone(),
             fingerprint: mojeid::fingerprint(user, Some(&account), account.kind),
         });
         account.updated_at = self.now;
         self.stores.mojeid_accounts.put(&account).await?;
-        self.audit(actor, "mojeid.validate", user, json!({ "path": path.code(), "evidence": evidence })).await?;
+        self.audit(actor, capacity, "mojeid.validate", user, json!({ "path": path.code(), "evidence": evidence }))
+            .await?;
         Ok(Self::view(user, &account))
     }
 
@@ -267,30 +269,39 @@ impl Accounts<'_> {
     fn desk_open(&self) -> Result<(), MojeidError> {
         match desk::open(self.desk, self.now) {
             true => Ok(()),
-            false => {
-                Err(MojeidError::OutsideDeskHours { hours: self.desk.describe(), now: desk::local_text(self.now) })
-            }
+            false => Err(MojeidError::OutsideDeskHours {
+                hours: self.desk.describe(),
+                now: desk::local_text(self.now),
+                closed_day: desk::closed_because(self.desk, self.now),
+                opens: desk::next_opening(self.desk, self.now).map(desk::text_of),
+            }),
         }
     }
 
-    async fn audit(&self, actor: &Actor, action: &str, user: &User, detail: Value) -> Result<(), MojeidError> {
-        let record = AuditRecord {
-            at: self.now,
-            actor: actor.who.clone(),
-            role: actor.role.into(),
-            action: action.into(),
-            subject: Some(user.id.clone()),
-            origin: actor.origin.clone(),
-            detail,
-        };
+    async fn audit(
+        &self,
+        actor: &Actor,
+        capacity: Capacity,
+        action: &str,
+        user: &User,
+        detail: Value,
+    ) -> Result<(), MojeidError> {
+        let record = actor.record(capacity, action, Some(&user.id), detail, self.now);
         audit::record(&*self.stores.audit, record).await?;
         Ok(())
     }
 
     /// Records a refusal of a validation (the citizen's paths: they may try again).
-    async fn refused(&self, actor: &Actor, user: &User, path: ValidationPath, error: MojeidError) -> MojeidError {
+    async fn refused(
+        &self,
+        actor: &Actor,
+        capacity: Capacity,
+        user: &User,
+        path: ValidationPath,
+        error: MojeidError,
+    ) -> MojeidError {
         let detail = json!({ "path": path.code(), "reason": error.to_string() });
-        match self.audit(actor, "mojeid.validate_refused", user, detail).await {
+        match self.audit(actor, capacity, "mojeid.validate_refused", user, detail).await {
             Ok(()) => error,
             Err(failed) => failed,
         }

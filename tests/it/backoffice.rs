@@ -264,3 +264,32 @@ async fn the_validation_desk_cannot_verify_the_audit_log() {
 async fn a_czech_point_clerk_cannot_list_the_clerks() {
     refused("GET", "/clerks", None, "czech_point").await;
 }
+
+fn desk_visit() -> Value {
+    json!({ "path": "office", "document_number": "123456789", "document_valid_until": "2031-01-01" })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_czech_point_clerk_cannot_search_mojeid_accounts() {
+    refused("GET", "/mojeid/accounts?q=jana", None, "czech_point").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_czech_point_clerk_cannot_read_a_mojeid_account() {
+    refused("GET", "/mojeid/accounts/jana", None, "czech_point").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_czech_point_clerk_cannot_validate_a_mojeid_account() {
+    refused("POST", "/mojeid/accounts/jana/validations", Some(desk_visit()), "czech_point").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_czech_point_clerk_cannot_mark_mojeid_contacts_verified() {
+    refused("POST", "/mojeid/accounts/jana/contacts-verified", None, "czech_point").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_cannot_validate_a_mojeid_account() {
+    refused("POST", "/mojeid/accounts/jana/validations", Some(desk_visit()), "administrator").await;
+}

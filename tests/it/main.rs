@@ -27,6 +27,7 @@ mod meg;
 mod metrics;
 mod migrate;
 mod mojeid;
+mod mojeid_desk;
 mod mojeid_validation;
 mod multinode;
 mod nia;

@@ -13,10 +13,10 @@ use identita::oidc::registration::{self, ClientMetadata};
 use serde_json::{Value, json};
 
 const REDIRECT: &str = "http://127.0.0.1:9/portal/cb";
-const USER: &str = "jana";
+pub(crate) const USER: &str = "jana";
 const PASS: &str = "heslo-789";
 
-async fn start() -> TestServer {
+pub(crate) async fn start() -> TestServer {
     let server = TestServer::start_with(|config| {
         config.faces = vec![common::face("mojeid", "mojeid", format!("{}/mojeid", config.issuer))];
     })
@@ -50,7 +50,7 @@ fn cli(server: &TestServer, open: bool, args: &[&str]) -> Result<Value, String> 
 }
 
 /// A full-access service of the mojeID face.
-async fn portal(server: &TestServer) -> (String, String) {
+pub(crate) async fn portal(server: &TestServer) -> (String, String) {
     let meta: ClientMetadata = serde_json::from_value(json!({
         "redirect_uris": [REDIRECT], "first_party": true, "full_access": true,
         "token_endpoint_auth_method": "client_secret_post",
@@ -64,7 +64,7 @@ async fn portal(server: &TestServer) -> (String, String) {
 }
 
 /// What the portal receives at userinfo after a login: (`mojeid_status`, `mojeid_valid`).
-async fn portal_sees(server: &TestServer, portal: &(String, String)) -> (String, bool) {
+pub(crate) async fn portal_sees(server: &TestServer, portal: &(String, String)) -> (String, bool) {
     let issuer = format!("{}/mojeid", server.issuer);
     let claims = json!({"userinfo": {"mojeid_valid": null, "mojeid_status": null}}).to_string();
     let query = url::form_urlencoded::Serializer::new(String::new())

@@ -9,10 +9,12 @@
 //! `crate::authn::backoffice`, and render JSON ([`error::ApiError`]).
 
 mod api;
+mod api_mojeid;
 pub mod auth;
 pub mod error;
 pub mod openapi;
 mod pages;
+mod pages_mojeid;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -52,6 +54,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/audit/verify"),
     ("get", "/clerks"),
     ("get", "/openapi.json"),
+    ("get", "/mojeid/accounts"),
+    ("get", "/mojeid/accounts/{username}"),
+    ("post", "/mojeid/accounts/{username}/validations"),
+    ("post", "/mojeid/accounts/{username}/contacts-verified"),
 ];
 
 /// The back office's routes (the admin API's and the pages), in the session layer over the
@@ -69,6 +75,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/audit/verify", get(api::audit_verify))
         .route("/clerks", get(api::clerks_list))
         .route("/openapi.json", get(openapi::document))
+        .route("/mojeid/accounts", get(api_mojeid::search))
+        .route("/mojeid/accounts/{username}", get(api_mojeid::show))
+        .route("/mojeid/accounts/{username}/validations", post(api_mojeid::validate))
+        .route("/mojeid/accounts/{username}/contacts-verified", post(api_mojeid::verify_contacts))
         .fallback(api::not_found);
     let pages = Router::new()
         .route("/", get(pages::home))
@@ -78,7 +88,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/persons", get(pages::persons_search))
         .route("/persons/{id}", get(pages::person_show).post(pages::person_save))
         .route("/czech-point", get(pages::czech_point_form).post(pages::czech_point_record))
-        .route("/audit", get(pages::audit_log));
+        .route("/audit", get(pages::audit_log))
+        .route("/mojeid", get(pages_mojeid::search))
+        .route("/mojeid/{username}", get(pages_mojeid::show).post(pages_mojeid::act));
     let https = state.provider.persona.is_https();
     let sessions = SessionManagerLayer::new(state.provider.stores.backoffice_sessions.clone())
         .with_name(auth::cookie_name(https))

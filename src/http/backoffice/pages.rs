@@ -19,6 +19,7 @@ use crate::http::cookies;
 use crate::http::form::PageForm;
 use crate::http::i18n::Locale;
 use crate::http::i18n::backoffice::{BackOfficeTexts, texts};
+use crate::http::i18n::backoffice_mojeid::{DeskTexts, texts as desk_texts};
 use crate::http::respond::redirect;
 use crate::http::security;
 use crate::model::PersonRecord;
@@ -33,20 +34,20 @@ use crate::validation::recipients;
 
 /// The cookie binding the login forms to the browser (before there is a session).
 const FORM_COOKIE: &str = "identita_backoffice_form";
-const HOME: &str = "/backoffice";
+pub(super) const HOME: &str = "/backoffice";
 
 /// What every page shows around its content.
-struct Frame {
-    locale: Locale,
-    base: String,
-    t: &'static BackOfficeTexts,
-    csrf: String,
-    signed_in: bool,
-    error: Option<String>,
-    notice: Option<String>,
+pub(super) struct Frame {
+    pub(super) locale: Locale,
+    pub(super) base: String,
+    pub(super) t: &'static BackOfficeTexts,
+    pub(super) csrf: String,
+    pub(super) signed_in: bool,
+    pub(super) error: Option<String>,
+    pub(super) notice: Option<String>,
 }
 
-fn frame(state: &AppState, headers: &HeaderMap, csrf: String, signed_in: bool) -> Frame {
+pub(super) fn frame(state: &AppState, headers: &HeaderMap, csrf: String, signed_in: bool) -> Frame {
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locale = Locale::negotiate(None, accept);
     Frame {
@@ -83,10 +84,17 @@ macro_rules! page {
         }
     };
 }
+pub(super) use page;
 
 page!(LoginPage, "backoffice/login.html" {});
 page!(CodePage, "backoffice/code.html" {});
-page!(HomePage, "backoffice/home.html" { who: String, czech_point: bool, validation_desk: bool, administrator: bool });
+page!(HomePage, "backoffice/home.html" {
+    who: String,
+    czech_point: bool,
+    validation_desk: bool,
+    administrator: bool,
+    d: &'static DeskTexts,
+});
 page!(PersonsPage, "backoffice/persons.html" { query: String, persons: Vec<(String, String, String)> });
 page!(PersonPage, "backoffice/person.html" { name: String, shown: String, can_edit: bool, action: String, record: String });
 page!(CzechPointPage, "backoffice/czech_point.html" { done_for: Option<String>, nia_id: Option<NiaIdNote> });
@@ -100,7 +108,7 @@ enum NiaIdNote {
 }
 page!(AuditPage, "backoffice/audit.html" { entries: Vec<AuditEntry>, broken_at: Option<i64> });
 
-fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+pub(super) fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
         Ok(html) => security::page(status, html, None),
         Err(error) => {
@@ -135,7 +143,7 @@ fn form_bound(headers: &HeaderMap, sent: &str) -> bool {
 
 /// The signed-in clerk of the request's session, acting from its address; when the session
 /// cannot be read, the page saying so.
-async fn signed(
+pub(super) async fn signed(
     state: &AppState,
     headers: &HeaderMap,
     session: &Session,
@@ -176,12 +184,15 @@ pub async fn home(
         Err(page) => return page,
     };
     let has = |role| actor.roles().contains(&role);
+    let frame = frame(&state, &headers, signed.csrf.clone(), true);
+    let d = desk_texts(frame.locale);
     let page = HomePage::new(
-        frame(&state, &headers, signed.csrf.clone(), true),
+        frame,
         format!("{} ({})", signed.clerk.name(), signed.clerk.login()),
         has(Role::CzechPoint),
         has(Role::ValidationDesk),
         has(Role::Administrator),
+        d,
     );
     render(StatusCode::OK, &page)
 }

@@ -12,11 +12,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Accounts, Actor, MojeidError};
+use super::{Accounts, MojeidError};
 use crate::clock::Timestamp;
 use crate::model::User;
 use crate::notify::Notifier;
 use crate::secret;
+use crate::validation::actor::{Actor, Capacity};
 
 const EMAIL_SEAL: &str = "mojeid-email-link";
 const PHONE_SEAL: &str = "mojeid-phone-code";
@@ -146,7 +147,7 @@ impl Accounts<'_> {
         user.updated_at = self.now;
         self.stores.users.update(&user).await?;
         let actor = Actor::citizen(&user, origin);
-        self.audit(&actor, "mojeid.verify_email", &user, json!({ "email": link.email })).await?;
+        self.audit(&actor, Capacity::Citizen, "mojeid.verify_email", &user, json!({ "email": link.email })).await?;
         Ok(EmailOutcome::Verified)
     }
 
@@ -181,6 +182,7 @@ impl Accounts<'_> {
         sealed: &str,
         typed: &str,
     ) -> Result<PhoneOutcome, MojeidError> {
+        let capacity = actor.require_holder(&user.id)?;
         let Some(step) = secret::open::<PhoneCode>(PHONE_SEAL, salt, sealed) else { return Ok(PhoneOutcome::Spent) };
         if step.expires_at <= self.now || step.user_id != user.id {
             return Ok(PhoneOutcome::Spent);
@@ -207,7 +209,8 @@ impl Accounts<'_> {
         user.profile.phone_number_verified = Some(true);
         user.updated_at = self.now;
         self.stores.users.update(&user).await?;
-        self.audit(actor, "mojeid.verify_phone", &user, json!({ "phone_number": step.phone })).await?;
+        let detail = json!({ "phone_number": step.phone });
+        self.audit(actor, capacity, "mojeid.verify_phone", &user, detail).await?;
         Ok(PhoneOutcome::Verified)
     }
 

@@ -3,13 +3,14 @@
 //! notarised signature by post, a request from a data box) in its working hours, and the
 //! citizen's own (the data-box button, finishing a Czech POINT request) at any time.
 
-use super::{AccountView, Accounts, Actor, MojeidError};
+use super::{AccountView, Accounts, DESK, MojeidError};
 use crate::authn::password::PasswordHasher;
 use crate::model::databox::{DataBox, MOJEID_BOX};
 use crate::model::mojeid::{AccountKind, MojeidAccount, ValidationPath};
 use crate::model::person::{Date, DocumentKind, Ico};
 use crate::model::{Address, Person, User};
 use crate::store::StoreError;
+use crate::validation::actor::{Actor, Capacity};
 use crate::validation::databox::{DataBoxError, DataBoxes, LOGIN_WINDOW, LOGINS_PER_BOX};
 
 /// What the desk worker checked for a visit or a posted request.
@@ -93,6 +94,7 @@ impl Accounts<'_> {
         username: &str,
         evidence: DeskEvidence,
     ) -> Result<AccountView, MojeidError> {
+        let role = actor.require(DESK)?;
         self.desk_open()?;
         let (user, account) = self.find(username).await?;
         let person = match self.stores.persons.person_of_account(&user.id).await? {
@@ -139,7 +141,7 @@ impl Accounts<'_> {
             same("family_name", p.family_name.as_deref(), Some(&person.family_name), "register")?;
             same("birthdate", p.birthdate.as_deref(), Some(&person.birth_date.to_string()), "register")?;
         }
-        self.validate(actor, &user, account, path, text).await
+        self.validate(actor, role.into(), &user, account, path, text).await
     }
 
     /// Path 3: the desk processes a request sent from the holder's data box to mojeID's. Only
@@ -151,6 +153,7 @@ impl Accounts<'_> {
         username: &str,
         message_id: &str,
     ) -> Result<AccountView, MojeidError> {
+        let role = actor.require(DESK)?;
         self.desk_open()?;
         let (user, account) = self.find(username).await?;
         if !account.kind.is_business() {
@@ -186,7 +189,7 @@ impl Accounts<'_> {
             return Err(MojeidError::Evidence(format!("the data message {message_id} was processed already")));
         }
         let evidence = format!("data message {message_id} from box {} ({})", sender.id, sender.kind.code());
-        self.validate(actor, &user, account, ValidationPath::DataBoxMessage, evidence).await
+        self.validate(actor, role.into(), &user, account, ValidationPath::DataBoxMessage, evidence).await
     }
 
     /// Path 4: the citizen logged in to their data box from the account's page, and the box's
@@ -200,6 +203,7 @@ impl Accounts<'_> {
         data_box: &DataBox,
     ) -> Result<AccountView, MojeidError> {
         let path = ValidationPath::DataBoxButton;
+        let capacity = actor.require_holder(&user.id)?;
         let account = self.of(user).await?;
         let checked = (|| {
             if account.kind.is_business() {
@@ -223,7 +227,7 @@ impl Accounts<'_> {
         })();
         let address = match checked {
             Ok(address) => address,
-            Err(error) => return Err(self.refused(actor, user, path, error).await),
+            Err(error) => return Err(self.refused(actor, capacity, user, path, error).await),
         };
         let owner = &data_box.owner;
         let mut user = user.clone();
@@ -236,12 +240,12 @@ impl Accounts<'_> {
         }
         p.address = Some(address);
         if let Err(error) = super::ready(&user, &account, path) {
-            return Err(self.refused(actor, &user, path, error).await);
+            return Err(self.refused(actor, capacity, &user, path, error).await);
         }
         user.updated_at = self.now;
         self.stores.users.update(&user).await?;
         let evidence = format!("owner data of data box {} ({})", data_box.id, data_box.kind.code());
-        self.validate(actor, &user, account, path, evidence).await
+        self.validate(actor, capacity, &user, account, path, evidence).await
     }
 
     /// The data-box button's round trip: the citizen logs in to their box at the simulated ISDS
@@ -255,6 +259,7 @@ impl Accounts<'_> {
         password: &str,
         hasher: &PasswordHasher,
     ) -> Result<Option<AccountView>, MojeidError> {
+        actor.require_holder(&user.id)?;
         // The box's password is guessed no faster here than at NIA's data-box activation.
         let key = format!("databox-login:{}", box_id.trim().to_lowercase());
         let tally = self.stores.counters.tally(&key, self.now + LOGIN_WINDOW, self.now).await?;
@@ -279,6 +284,7 @@ impl Accounts<'_> {
     /// message, taken once (`validation::czech_point::take`); until a clerk has recorded it,
     /// nothing arrives and the citizen is told to wait.
     pub async fn finish_czech_point_request(&self, actor: &Actor, user: &User) -> Result<AccountView, MojeidError> {
+        actor.require_holder(&user.id)?;
         let account = self.of(user).await?;
         let delivered = match &account.czech_point_request {
             Some(identifier) if !account.kind.is_business() => {
@@ -319,19 +325,20 @@ impl Accounts<'_> {
         found: Option<&Person>,
     ) -> Result<AccountView, MojeidError> {
         let path = ValidationPath::CzechPoint;
+        let capacity: Capacity = actor.require_holder(&user.id)?;
         let account: MojeidAccount = self.of(user).await?;
         if account.kind.is_business() {
             let error = MojeidError::NaturalPersonsOnly { path: "a Czech POINT request" };
-            return Err(self.refused(actor, user, path, error).await);
+            return Err(self.refused(actor, capacity, user, path, error).await);
         }
         let Some(person) = found else {
-            return Err(self.refused(actor, user, path, MojeidError::CzechPointPending).await);
+            return Err(self.refused(actor, capacity, user, path, MojeidError::CzechPointPending).await);
         };
         let Some(address) = &person.address else {
             let error = MojeidError::Evidence(
                 "the register gives no permanent address in the Czech Republic: the account cannot be validated".into(),
             );
-            return Err(self.refused(actor, user, path, error).await);
+            return Err(self.refused(actor, capacity, user, path, error).await);
         };
         let mut user = user.clone();
         let p = &mut user.profile;
@@ -341,13 +348,13 @@ impl Accounts<'_> {
         p.birthdate = Some(person.birth_date.to_string());
         p.address = Some(address_of(&address.text));
         if let Err(error) = super::ready(&user, &account, path) {
-            return Err(self.refused(actor, &user, path, error).await);
+            return Err(self.refused(actor, capacity, &user, path, error).await);
         }
         user.updated_at = self.now;
         self.stores.users.update(&user).await?;
         let request = account.czech_point_request.clone().unwrap_or_default();
         let evidence = format!("the register's data of person {} (Czech POINT request {request})", person.id);
-        self.validate(actor, &user, account, path, evidence).await
+        self.validate(actor, capacity, &user, account, path, evidence).await
     }
 
     fn today(&self) -> Option<Date> {

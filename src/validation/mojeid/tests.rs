@@ -1,6 +1,8 @@
 use super::*;
 use crate::config::PasswordConfig;
+use crate::model::clerk::{Clerk, ClerkLogin, SecondFactor};
 use crate::model::databox::{BoxAddress, BoxKind, OwnerData};
+use crate::model::person::Phone;
 use crate::model::{DataBox, Profile};
 use crate::store::sqlite::SqliteStore;
 use crate::validation::databox::{DataBoxes, NewBox, NewMessage};
@@ -38,8 +40,20 @@ async fn stores() -> Stores {
     stores
 }
 
+fn clerk(role: Role) -> Actor {
+    let clerk = Clerk::new(
+        ClerkLogin::parse("eva").unwrap(),
+        "Eva".into(),
+        SecondFactor::Sms(Phone::parse("+420601123456").unwrap()),
+        [role].into_iter().collect(),
+        String::new(),
+        0,
+    );
+    Actor::clerk(&clerk, "10.0.0.7").unwrap()
+}
+
 fn desk() -> Actor {
-    Actor { who: "desk:eva".into(), role: "validation_desk", origin: "10.0.0.7".into() }
+    clerk(Role::ValidationDesk)
 }
 
 fn document() -> DeskEvidence {
@@ -84,12 +98,18 @@ async fn a_registered_account_is_validated_only_once_its_contacts_are_verified_a
     let saturday = Accounts { now: SATURDAY, ..accounts };
     let err = saturday.validate_at_desk(&desk(), "jana", document()).await.unwrap_err().to_string();
     assert!(err.contains("working hours") && err.contains("Sat 2026-12-05 10:00"), "{err}");
+    assert!(err.contains("opens next on Mon 2026-12-07 08:30"), "{err}");
+    // Only the desk approves: a Czech POINT clerk, an administrator and a citizen are refused.
+    for actor in [clerk(Role::CzechPoint), clerk(Role::Administrator)] {
+        let err = accounts.validate_at_desk(&actor, "jana", document()).await.unwrap_err();
+        assert!(matches!(err, MojeidError::Forbidden(_)), "{err}");
+    }
 
     let accounts = Accounts { stores: &stores, desk: &desk_config, now: THURSDAY_MORNING };
     let view = accounts.validate_at_desk(&desk(), "jana", document()).await.unwrap();
     assert_eq!((view.status, view.valid), ("VALIDATED", true));
     let validation = view.validation.unwrap();
-    assert_eq!((validation.path, validation.by.as_str()), (ValidationPath::Office, "desk:eva"));
+    assert_eq!((validation.path, validation.by.as_str()), (ValidationPath::Office, "clerk:eva"));
 
     // A new surname ends it at once, and the audit log has every decision.
     let change = AccountChange { family_name: Some("Svobodová".into()), ..AccountChange::default() };
@@ -140,6 +160,15 @@ async fn the_data_box_button_refuses_a_company_box_and_one_without_a_permanent_a
     accounts.verify_contacts(&desk(), "jana").await.unwrap();
     let (user, _) = accounts.find("jana").await.unwrap();
     let citizen = Actor::citizen(&user, "192.0.2.1");
+    // Nobody else presses the button on the account: not another citizen, not a desk clerk.
+    let mut other = user.clone();
+    other.id = "u2".into();
+    for actor in [Actor::citizen(&other, "192.0.2.9"), desk()] {
+        let err = accounts.validate_by_databox_button(&actor, &user, &fo_box(true)).await.unwrap_err();
+        assert!(matches!(err, MojeidError::Forbidden(Forbidden::NotHolder)), "{err}");
+    }
+    let err = accounts.validate_at_desk(&citizen, "jana", document()).await.unwrap_err();
+    assert!(matches!(err, MojeidError::Forbidden(Forbidden::Role { .. })), "{err}");
     let company = DataBox { kind: BoxKind::Po, ..fo_box(true) };
     let err = accounts.validate_by_databox_button(&citizen, &user, &company).await.unwrap_err().to_string();
     assert!(err.contains("firemní datovou schránku"), "{err}");
@@ -177,7 +206,7 @@ async fn a_request_from_a_data_box_validates_a_business_whose_box_it_is() {
         ico: Some("27074358".into()),
         ..NewBox::default()
     };
-    boxes.add(&desk(), new, &hasher).await.unwrap();
+    boxes.add(&Actor::operator("eva"), new, &hasher).await.unwrap();
     let send = |identified| NewMessage {
         sender: "pfa2bxz".into(),
         recipient: crate::model::databox::MOJEID_BOX.into(),
@@ -185,8 +214,8 @@ async fn a_request_from_a_data_box_validates_a_business_whose_box_it_is() {
         body: String::new(),
         sender_identified: identified,
     };
-    let anonymous = boxes.send(&desk(), send(false)).await.unwrap();
-    let message = boxes.send(&desk(), send(true)).await.unwrap();
+    let anonymous = boxes.send(&Actor::operator("eva"), send(false)).await.unwrap();
+    let message = boxes.send(&Actor::operator("eva"), send(true)).await.unwrap();
     accounts.verify_contacts(&desk(), "jana").await.unwrap();
     // A natural person's account cannot use it.
     let err = accounts.validate_by_databox_message(&desk(), "jana", &message.id).await.unwrap_err();
