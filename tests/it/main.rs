@@ -44,6 +44,7 @@ mod saml;
 mod saml_logout;
 mod saml_requests;
 mod saml_shape;
+mod saml_standard;
 mod serving;
 mod sessions;
 mod smoke;
