@@ -105,19 +105,29 @@ fn describe(face: &Provider) -> Value {
         let profile = saml.profile;
         let signed = match profile.requests_always_signed {
             true => "AuthnRequests signed with rsa-sha256",
-            false => "AuthnRequests signed with rsa-sha256 when the SP's metadata says AuthnRequestsSigned=\"true\", else may be unsigned",
+            false => {
+                "AuthnRequests signed with rsa-sha256 when the SP's metadata says AuthnRequestsSigned=\"true\", else may be unsigned"
+            }
         };
         let certificates = match profile.encryption_required {
             true => "a signing and an encryption certificate",
             false => "a signing certificate, and an encryption certificate if assertions are to be encrypted",
         };
         let attributes = match profile.attributes {
-            AttributeNaming::Eidas => "eIDAS names (http://eidas.europa.eu/attributes/naturalperson/…, http://www.stork.gov.eu/1.0/…, http://schemas.eidentita.cz/moris/2016/identity/claims/…) with FriendlyName, as eidas:RequestedAttributes ask",
-            AttributeNaming::OidcClaims => "the OpenID Connect claims of the profile and email scopes by claim name (given_name, family_name, email, …), NameFormat basic",
+            AttributeNaming::Eidas => {
+                "eIDAS names (http://eidas.europa.eu/attributes/naturalperson/…, http://www.stork.gov.eu/1.0/…, http://schemas.eidentita.cz/moris/2016/identity/claims/…) with FriendlyName, as eidas:RequestedAttributes ask"
+            }
+            AttributeNaming::OidcClaims => {
+                "the OpenID Connect claims of the profile and email scopes by claim name (given_name, family_name, email, …), NameFormat basic"
+            }
         };
         let name_id = match profile.name_id {
-            NameIdSource::PersonIdentifier => "persistent: the PersonIdentifier (CZ/CZ/<uuid>) the face's OpenID Connect gives a client_id equal to the SP's entityID",
-            NameIdSource::Subject => "persistent: the sub the face's OpenID Connect gives a client_id equal to the SP's entityID (public, or pairwise if that client is); emailAddress or transient if the NameIDPolicy asks",
+            NameIdSource::PersonIdentifier => {
+                "persistent: the PersonIdentifier (CZ/CZ/<uuid>) the face's OpenID Connect gives a client_id equal to the SP's entityID"
+            }
+            NameIdSource::Subject => {
+                "persistent: the sub the face's OpenID Connect gives a client_id equal to the SP's entityID (public, or pairwise if that client is); emailAddress or transient if the NameIDPolicy asks"
+            }
         };
         out.insert(
             "saml".into(),

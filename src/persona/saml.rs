@@ -94,4 +94,5 @@ impl SamlProfile {
 /// The standard persona's SAML: single sign-on and logout at `/saml2`, its metadata (and so its
 /// entityID) at `/saml2/metadata` — short paths apart from every OpenID Connect one, one URL for
 /// both messages as NIA's, so the same edge serves both profiles.
-pub(crate) const GENERIC: SamlSurface = SamlSurface { sso: "/saml2", metadata: "/saml2/metadata", profile: SamlProfile::GENERIC };
+pub(crate) const GENERIC: SamlSurface =
+    SamlSurface { sso: "/saml2", metadata: "/saml2/metadata", profile: SamlProfile::GENERIC };

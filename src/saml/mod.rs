@@ -6,7 +6,8 @@
 //!
 //! What works: signed metadata (`metadata`); SPs registered from their metadata (`sp_metadata`,
 //! `identita saml sp`, from a file or a URL: `metadata_url`); `AuthnRequest` over HTTP-Redirect
-//! and HTTP-POST, signed requests only (`request`); the response — an assertion with the
+//! and HTTP-POST, signed (NIA's profile: always; the generic one: when the SP's metadata says it
+//! signs) (`request`); the response — an assertion with the
 //! persistent PersonIdentifier (or the standard face's `sub`, an e-mail or a transient value:
 //! `name_id`), the achieved LoA and the eIDAS attributes (or the OpenID Connect claims by name),
 //! signed when the SP wants it, encrypted to the SP (`encrypt`; the generic profile only to an

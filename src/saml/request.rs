@@ -1,7 +1,9 @@
 //! An `AuthnRequest` as it arrives (reference §3.3, saml_stack §3): over HTTP-Redirect, its
 //! signature checked over the query's raw octets before anything of it is trusted; over
 //! HTTP-POST (or Redirect with a signature inside the message), reduced by xmlsec to what the
-//! service provider signed, and only that read. Then the rules: a registered service provider,
+//! service provider signed, and only that read; unsigned only where the face's profile allows
+//! it for this SP (the generic one, for an SP whose metadata does not say it signs), and then
+//! nothing of it decides where the response goes but the SP's metadata. Then the rules: a registered service provider,
 //! an assertion consumer service of its metadata, a fresh `IssueInstant`, a request ID not seen
 //! before. A request that cannot be trusted is refused with an error page; one that can, but
 //! breaks a rule, is answered at its assertion consumer service with a SAML status.

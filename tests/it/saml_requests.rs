@@ -352,7 +352,8 @@ async fn the_cli_registers_lists_and_removes_a_service_provider_from_its_metadat
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
         (output.status.success(), value)
     };
-    let (ok, added) = run(&["--face", "nia", "saml", "sp", "add", "--metadata", file.to_str().unwrap(), "--name", "Portál"]);
+    let (ok, added) =
+        run(&["--face", "nia", "saml", "sp", "add", "--metadata", file.to_str().unwrap(), "--name", "Portál"]);
     assert!(ok, "{added}");
     assert_eq!(added["entity_id"], SP);
     assert_eq!(added["face"], "nia");

@@ -64,6 +64,7 @@ async fn start() -> TestServer {
 async fn register_portal(server: &TestServer) -> String {
     let client = json!({
         "client_id": SP, "redirect_uris": [PORTAL_CB], "subject_type": "pairwise", "first_party": true,
+        "token_endpoint_auth_method": "client_secret_post",
     });
     server.add_client(client).await.1.unwrap()
 }
@@ -88,10 +89,16 @@ async fn oidc_sub(server: &TestServer, browser: &Browser, secret: &str) -> Strin
         panic!("the browser's session did not answer the portal at once");
     };
     let code = common::params_of(&back).get("code").cloned().unwrap_or_else(|| panic!("no code: {back}"));
+    // client_secret_post: the entityID's colon cannot stand in a Basic user name unencoded.
     let tokens: Value = reqwest::Client::new()
         .post(server.url("/token"))
-        .basic_auth(SP, Some(secret))
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", PORTAL_CB)])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", PORTAL_CB),
+            ("client_id", SP),
+            ("client_secret", secret),
+        ])
         .send()
         .await
         .unwrap()
@@ -380,4 +387,41 @@ async fn the_standard_faces_metadata_names_it_by_its_url_and_offers_its_nameid_f
         .unwrap();
     assert!(nia.contains(r#"entityID="urn:microsoft:cgg2010:fpsts""#), "{nia}");
     assert!(nia.contains(r#"WantAuthnRequestsSigned="true""#) && !nia.contains("transient"), "{nia}");
+}
+
+// Two workers: the command line runs while the server serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_registers_an_sp_at_the_face_it_names_and_it_is_known_only_there() {
+    let server = start().await;
+    let toml = format!(
+        "issuer = {:?}\n\n[[faces]]\nname = \"nia\"\npersona = \"nia\"\nurl = \"{}/nia\"\n",
+        server.issuer, server.issuer
+    );
+    std::fs::write(server.dir.join("identita.toml"), toml).unwrap();
+    let key = SpKey::new();
+    let file = server.dir.join("sp.xml");
+    std::fs::write(&file, key.metadata_of(SP, ACS, None)).unwrap();
+    let run = |args: &[&str]| {
+        let output = tokio::task::block_in_place(|| common::cli_beside(&server, args, &[]));
+        let value: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        (output.status.success(), value)
+    };
+    // Without --face: the primary (standard) face, which serves SAML.
+    let (ok, added) = run(&["saml", "sp", "add", "--metadata", file.to_str().unwrap()]);
+    assert!(ok, "{added}");
+    assert_eq!(added["face"], Value::Null);
+    let request = key.redirect_query(&authn_request(&server, SP, "_c1", ACS), true);
+    let (status, _, _) = send(&server, &request).await;
+    assert_eq!(status, 303, "known at the standard face");
+    let (status, html) = {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = http.get(format!("{}?{request}", server.url("/nia/FPSTS/saml2/basic"))).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(status, 400, "unknown at the nia face: {html}");
+    let (ok, listed) = run(&["--face", "nia", "saml", "sp", "list"]);
+    assert!(ok && listed.as_array().unwrap().is_empty(), "{listed}");
+    let (ok, listed) = run(&["saml", "sp", "list"]);
+    assert!(ok && listed.as_array().unwrap().len() == 1, "{listed}");
 }
