@@ -136,14 +136,14 @@ fn other_face(primary: &Provider, shared: &Stores, face: &FaceConfig) -> Result<
     })
 }
 
-/// The SAML signing key of a face that serves SAML (`<keys dir>/saml/`, made when missing).
+/// The SAML signing key of a face that serves SAML (`<keys dir>/saml/`, made when first used).
 fn saml_key(
     surface: &Option<crate::persona::SamlSurface>,
     keys_dir: &Path,
     issuer: &str,
-) -> Result<Option<Arc<crate::saml::IdpKey>>, StartError> {
+) -> Result<Option<Arc<crate::saml::SamlKey>>, StartError> {
     match surface {
-        Some(_) => Ok(Some(Arc::new(crate::saml::IdpKey::load_or_create(&keys_dir.join("saml"), issuer)?))),
+        Some(_) => Ok(Some(Arc::new(crate::saml::SamlKey::open(&keys_dir.join("saml"), issuer)?))),
         None => Ok(None),
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{CliError, print};
 use crate::authn::mojeid_federation::{self, Source};
 use crate::oidc::Provider;
-use crate::persona::{Persona, Surface};
+use crate::persona::{AttributeNaming, NameIdSource, Persona, Surface};
 
 #[derive(Debug, Subcommand)]
 pub enum PersonaCommand {
@@ -102,14 +102,43 @@ fn describe(face: &Provider) -> Value {
         out.extend(portal);
     }
     if let (Value::Object(out), Some(saml)) = (&mut out, p.saml) {
+        let profile = saml.profile;
+        let signed = match profile.requests_always_signed {
+            true => "AuthnRequests signed with rsa-sha256",
+            false => {
+                "AuthnRequests signed with rsa-sha256 when the SP's metadata says AuthnRequestsSigned=\"true\", else may be unsigned"
+            }
+        };
+        let certificates = match profile.encryption_required {
+            true => "a signing and an encryption certificate",
+            false => "a signing certificate, and an encryption certificate if assertions are to be encrypted",
+        };
+        let attributes = match profile.attributes {
+            AttributeNaming::Eidas => {
+                "eIDAS names (http://eidas.europa.eu/attributes/naturalperson/…, http://www.stork.gov.eu/1.0/…, http://schemas.eidentita.cz/moris/2016/identity/claims/…) with FriendlyName, as eidas:RequestedAttributes ask"
+            }
+            AttributeNaming::OidcClaims => {
+                "the OpenID Connect claims of the profile and email scopes by claim name (given_name, family_name, email, …), NameFormat basic"
+            }
+        };
+        let name_id = match profile.name_id {
+            NameIdSource::PersonIdentifier => {
+                "persistent: the PersonIdentifier (CZ/CZ/<uuid>) the face's OpenID Connect gives a client_id equal to the SP's entityID"
+            }
+            NameIdSource::Subject => {
+                "persistent: the sub the face's OpenID Connect gives a client_id equal to the SP's entityID (public, or pairwise if that client is); emailAddress or transient if the NameIDPolicy asks"
+            }
+        };
         out.insert(
             "saml".into(),
             json!({
-                "entity_id": p.issuer,
+                "entity_id": p.saml_entity_id(),
                 "metadata": p.url(saml.metadata),
-                "single_sign_on": format!("{} (HTTP-Redirect and HTTP-POST; AuthnRequests signed with rsa-sha256)", p.url(saml.sso)),
+                "single_sign_on": format!("{} (HTTP-Redirect and HTTP-POST; {signed})", p.url(saml.sso)),
                 "single_logout": format!("{} (HTTP-Redirect; LogoutRequests signed with rsa-sha256, the LogoutResponse to the SP's HTTP-Redirect SingleLogoutService)", p.url(saml.sso)),
-                "register": format!("identita{cli_face} saml sp add --metadata sp-metadata.xml (or --metadata-url URL; an SPSSODescriptor with a signing and an encryption certificate and an HTTP-POST AssertionConsumerService)"),
+                "name_id": name_id,
+                "attributes": attributes,
+                "register": format!("identita{cli_face} saml sp add --metadata sp-metadata.xml (or --metadata-url URL; an SPSSODescriptor with {certificates} and an HTTP-POST AssertionConsumerService)"),
             }),
         );
     }

@@ -1,5 +1,6 @@
 //! `identita saml sp add|list|remove`: the SAML service providers of a face that serves SAML
-//! (the one of `--face`, else the only such face), registered from their metadata.
+//! (the one of `--face`, else the only such face), registered from their metadata. An SP is
+//! registered at one face and found only there.
 
 use std::path::PathBuf;
 
@@ -52,7 +53,9 @@ pub(crate) async fn run(provider: &Provider, acting: &Provider, command: SamlCom
                 (None, Some(url)) => metadata_url::fetch(&url).await.map_err(|e| CliError(e.to_string()))?,
                 (None, None) => return Err(CliError::new("--metadata or --metadata-url names the SP's metadata")),
             };
-            let sp = sp_metadata::parse(&xml, tag, name.as_deref(), face.now()).map_err(|e| CliError(e.to_string()))?;
+            let profile = face.persona.saml.map(|s| s.profile).unwrap_or(crate::persona::SamlProfile::EIDAS);
+            let sp = sp_metadata::parse_for(&profile, &xml, tag, name.as_deref(), face.now())
+                .map_err(|e| CliError(e.to_string()))?;
             face.stores.saml_sps.put(&sp).await?;
             print(&describe(&sp))
         }
@@ -69,17 +72,20 @@ pub(crate) async fn run(provider: &Provider, acting: &Provider, command: SamlCom
     }
 }
 
-/// The face the command acts on: `--face`'s if it serves SAML, else the one face that does.
+/// The face the command acts on: `--face`'s, else the primary face (as for every command) when
+/// it serves SAML, else the one face that does; an error names the faces that do.
 fn serving<'a>(provider: &'a Provider, acting: &'a Provider) -> Result<&'a Provider, CliError> {
     if acting.persona.saml.is_some() {
         return Ok(acting);
     }
-    let mut serving = std::iter::once(provider).chain(provider.faces.iter()).filter(|f| f.persona.saml.is_some());
-    match (serving.next(), serving.next(), acting.persona.face.is_some()) {
-        (Some(face), None, false) => Ok(face),
-        (_, _, true) => Err(CliError::new("--face: this face serves no SAML (a face of the nia persona does)")),
-        (None, _, _) => Err(CliError::new("no face serves SAML; add a face of the nia persona to [[faces]]")),
-        (Some(_), Some(_), _) => Err(CliError::new("several faces serve SAML; choose one with --face")),
+    let all = std::iter::once(provider).chain(provider.faces.iter());
+    let serving: Vec<&Provider> = all.filter(|f| f.persona.saml.is_some()).collect();
+    let names = serving.iter().filter_map(|f| f.persona.face.as_deref()).collect::<Vec<_>>().join(", ");
+    match (serving.as_slice(), acting.persona.face.is_some()) {
+        (_, true) => Err(CliError(format!("--face: this face serves no SAML (the faces that do: {names})"))),
+        ([face], false) => Ok(face),
+        ([], false) => Err(CliError::new("no face serves SAML; a face of the standard or the nia persona does")),
+        (_, false) => Err(CliError(format!("several faces serve SAML ({names}); choose one with --face"))),
     }
 }
 

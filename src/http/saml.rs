@@ -27,10 +27,14 @@ use crate::secret;
 
 /// The identity provider's signed metadata.
 pub async fn metadata(State(provider): State<Provider>) -> Response {
-    let (Some(surface), Some(key)) = (provider.persona.saml, provider.saml.as_deref()) else {
+    let (Some(surface), Some(entity_id)) = (provider.persona.saml, provider.persona.saml_entity_id()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match metadata::signed(provider.issuer(), &provider.persona.base_url, &surface, key) {
+    let key = match crate::saml::idp_key(&provider) {
+        Ok(key) => key,
+        Err(error) => return server_error(&error).into_response(),
+    };
+    match metadata::signed(&entity_id, &provider.persona.base_url, &surface, key) {
         Ok(xml) => {
             let mut response = xml.into_response();
             response

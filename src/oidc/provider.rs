@@ -37,7 +37,7 @@ pub struct Provider {
     /// without faces or siblings of its own. Empty on a face that does not share.
     pub(crate) siblings: Arc<[Provider]>,
     /// The SAML signing key of a face that serves SAML (`Persona::saml`), `None` elsewhere.
-    pub(crate) saml: Option<Arc<crate::saml::IdpKey>>,
+    pub(crate) saml: Option<Arc<crate::saml::SamlKey>>,
 }
 
 impl Provider {

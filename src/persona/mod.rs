@@ -8,8 +8,10 @@
 mod mojeid;
 mod nia;
 mod quirks;
+mod saml;
 
 pub use quirks::{QuirkSettings, Quirks};
+pub use saml::{AttributeNaming, EntityId, NameIdSource, SamlProfile, SamlSurface};
 
 use crate::model::loa::Loa;
 
@@ -90,17 +92,9 @@ pub struct Persona {
     pub nia_id_registration: Option<&'static str>,
     /// How this face shows its encrypted ID tokens.
     pub encryption: EncryptionStyle,
-    /// The SAML 2.0 identity provider the face also is (`src/saml/`), if any: NIA's.
+    /// The SAML 2.0 identity provider the face also is (`src/saml/`), if any: NIA's eIDAS
+    /// profile, or the standard persona's generic one.
     pub saml: Option<SamlSurface>,
-}
-
-/// Where a face serves SAML 2.0, relative to its base URL; its entityID is the face's issuer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SamlSurface {
-    /// Single sign-on, HTTP-Redirect and HTTP-POST (and, later, single logout).
-    pub sso: &'static str,
-    /// The identity provider's signed metadata.
-    pub metadata: &'static str,
 }
 
 /// How a face shows the ID tokens it encrypts to clients that registered for them
@@ -208,8 +202,18 @@ impl Persona {
             federates_mojeid: false,
             nia_id_registration: None,
             encryption: EncryptionStyle::STANDARD,
-            saml: None,
+            saml: Some(saml::GENERIC),
         }
+    }
+
+    /// The SAML entityID of the face, if it serves SAML: its issuer or its metadata's URL, as
+    /// its profile says.
+    pub fn saml_entity_id(&self) -> Option<String> {
+        let saml = self.saml?;
+        Some(match saml.profile.entity_id {
+            EntityId::Issuer => self.issuer.clone(),
+            EntityId::MetadataUrl => self.url(saml.metadata),
+        })
     }
 
     /// This persona with the quirks a face's configuration turns on or off.

@@ -3,7 +3,7 @@
 //! endpoints under `/FPSTS/oidc/`, the eIDAS claim names, the LoA scopes and the quirks of
 //! [`Quirks::NIA`]. What is known of the real service: `shared/reference/nia_mojeid.md` §1–§2.
 
-use super::{EncryptionStyle, Paths, Persona, Quirks, SamlSurface, Surface};
+use super::{EncryptionStyle, Paths, Persona, Quirks, SamlProfile, SamlSurface, Surface};
 use crate::model::loa::Loa;
 
 /// The real NIA's issuer, the same in test and production.
@@ -56,8 +56,11 @@ const PATHS: Paths = Paths {
 
 /// NIA's SAML 2.0 endpoints (reference §1 and §3.1): one URL for single sign-on over both
 /// bindings and single logout, and the WS-Federation metadata address.
-pub(crate) const SAML: SamlSurface =
-    SamlSurface { sso: "/FPSTS/saml2/basic", metadata: "/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml" };
+pub(crate) const SAML: SamlSurface = SamlSurface {
+    sso: "/FPSTS/saml2/basic",
+    metadata: "/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml",
+    profile: SamlProfile::EIDAS,
+};
 
 /// NIA with `issuer`, its endpoints served under `base_url`.
 pub(super) fn persona(issuer: &str, base_url: &str) -> Persona {

@@ -1,11 +1,14 @@
-//! NIA's SAML attributes (reference §3.5): each attribute's SAML `Name`, `FriendlyName` and
-//! `xsi:type`, over the values `identity::eidas` gives the OpenID Connect nia face, so both
-//! protocols release the same data under the same short names.
+//! The attributes of an assertion. NIA's eIDAS profile (reference §3.5): each attribute's SAML
+//! `Name`, `FriendlyName` and `xsi:type`, over the values `identity::eidas` gives the OpenID
+//! Connect nia face, so both protocols release the same data under the same short names. The
+//! generic profile: the standard face's OpenID Connect claims of the `profile` and `email` scopes
+//! (`identity::claims`), each named by its claim name with `NameFormat` basic, as Keycloak's and
+//! SimpleSAMLphp's "basic" attribute names are.
 
 use serde_json::{Map, Value};
 
 use super::extensions::RequestedAttribute;
-use crate::identity::eidas;
+use crate::identity::{claims, eidas};
 use crate::model::{Person, User};
 
 const NATURAL_PERSON: &str = "http://eidas.europa.eu/attributes/naturalperson/";
@@ -15,11 +18,18 @@ const MORIS: &str = "http://schemas.eidentita.cz/moris/2016/identity/claims/";
 /// The attributes released when a request names none: eIDAS's minimum data set.
 const MINIMUM: [&str; 4] = ["PersonIdentifier", "CurrentFamilyName", "CurrentGivenName", "DateOfBirth"];
 
+const URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
+const BASIC: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";
+
+/// The scopes whose claims the generic profile releases: who the person is, and how to reach them.
+const GENERIC_SCOPES: [&str; 2] = ["profile", "email"];
+
 /// One attribute of an assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Released {
     pub(crate) name: String,
-    pub(crate) friendly_name: &'static str,
+    pub(crate) name_format: &'static str,
+    pub(crate) friendly_name: Option<&'static str>,
     /// The value's `xsi:type` (a QName whose prefix the assertion declares).
     pub(crate) xsi_type: &'static str,
     pub(crate) value: String,
@@ -87,12 +97,30 @@ pub(crate) fn release(
                 other => other.to_string(),
             };
             let (name, friendly_name, xsi_type) = describe(short)?;
-            Some(Released { name, friendly_name, xsi_type, value })
+            Some(Released { name, name_format: URI, friendly_name: Some(friendly_name), xsi_type, value })
         })
         .collect();
     // In the order of NIA's responses, whatever the request's: by FriendlyName (reference §3.4).
     released.sort_by_key(|r| r.friendly_name);
     released
+}
+
+/// The person's OpenID Connect claims of the `profile` and `email` scopes that have a value, by
+/// claim name (booleans and numbers written out; `updated_at` is bookkeeping, not the person).
+pub(crate) fn release_claims(user: &User) -> Vec<Released> {
+    let scopes: Vec<String> = GENERIC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    claims::release(user, &scopes, true, None)
+        .into_iter()
+        .filter(|(name, _)| name != "updated_at")
+        .filter_map(|(name, value)| {
+            let value = match value {
+                Value::String(text) => text,
+                Value::Bool(_) | Value::Number(_) => value.to_string(),
+                _ => return None,
+            };
+            Some(Released { name, name_format: BASIC, friendly_name: None, xsi_type: "xs:string", value })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! The identity provider's SAML signing key and its self-signed certificate, kept beside the
-//! face's JSON Web Keys (`<keys dir>/saml/`): made once, on the first start of a face that serves
-//! SAML, and read back on every start after. Service providers pin the certificate from the
-//! metadata, so it is not rotated with the JWKS.
+//! face's JSON Web Keys (`<keys dir>/saml/`): read at start when it exists, else made once, when
+//! the face first serves SAML (every standard face serves it, and most never get a request:
+//! an RSA-3072 key a start would slow every start), and read back on every start after.
+//! Service providers pin the certificate from the metadata, so it is not rotated with the JWKS.
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -35,6 +37,40 @@ pub struct IdpKey {
 impl std::fmt::Debug for IdpKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdpKey").field("cert_b64", &self.cert_b64).finish_non_exhaustive()
+    }
+}
+
+/// A face's [`IdpKey`]: loaded at start if it exists, else made on first use.
+pub struct SamlKey {
+    dir: PathBuf,
+    subject: String,
+    key: OnceLock<IdpKey>,
+}
+
+impl std::fmt::Debug for SamlKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SamlKey").field("dir", &self.dir).field("key", &self.key.get()).finish()
+    }
+}
+
+impl SamlKey {
+    /// The key in `dir`, read now when it is there (a corrupt one fails the start), else made
+    /// with a certificate for `subject` when first asked for.
+    pub fn open(dir: &Path, subject: &str) -> Result<Self, KeyError> {
+        let key = OnceLock::new();
+        if dir.join(KEY_FILE).exists() {
+            let _ = key.set(IdpKey::load_or_create(dir, subject)?);
+        }
+        Ok(Self { dir: dir.to_owned(), subject: subject.to_owned(), key })
+    }
+
+    /// The key, made and written first if it does not exist yet.
+    pub(crate) fn get(&self) -> Result<&IdpKey, KeyError> {
+        if let Some(key) = self.key.get() {
+            return Ok(key);
+        }
+        let made = IdpKey::load_or_create(&self.dir, &self.subject)?;
+        Ok(self.key.get_or_init(|| made))
     }
 }
 

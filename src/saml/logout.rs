@@ -19,8 +19,8 @@ use quick_xml::reader::NsReader;
 use super::SamlError;
 use super::redirect::{self, Envelope};
 use super::request::{self, RedirectQuery, RequestError};
-use super::sso::person_identifier;
 use super::status::Status;
+use super::{idp_key, name_id, profile};
 use crate::model::saml::BINDING_REDIRECT;
 use crate::model::{ServiceProvider, Session};
 use crate::oidc::{Provider, logout};
@@ -115,7 +115,9 @@ struct LogoutRequest {
 /// Serves the logout request in `raw_query`; `browser` is the session of the browser that
 /// brought it, if any (the session ended when the request names no SessionIndex).
 pub async fn handle(provider: &Provider, raw_query: &str, browser: Option<&Session>) -> Result<Outcome, LogoutError> {
-    let key = provider.saml.as_deref().ok_or(SamlError::NotServed)?;
+    let key = idp_key(provider)?;
+    let profile = profile(provider)?;
+    let entity_id = provider.persona.saml_entity_id().unwrap_or_default();
     let query = RedirectQuery::parse(raw_query)?;
     let xml = request::inflate(&request::decode_base64(&query.value("SAMLRequest")?)?)?;
     // Which SP claims to send it, to know whose certificate checks it and where to answer;
@@ -135,7 +137,7 @@ pub async fn handle(provider: &Provider, raw_query: &str, browser: Option<&Sessi
         .map(|e| e.location.clone())
         .ok_or_else(|| LogoutError::NoLogoutService(sp.entity_id.clone()))?;
     let raw_relay_state = query.get("RelayState").map(|(_, raw, _)| *raw);
-    let envelope = Envelope { issuer: provider.issuer(), destination: &slo, now: provider.now() };
+    let envelope = Envelope { issuer: &entity_id, destination: &slo, now: provider.now() };
     let answer = |in_response_to: &str, status: &Status| {
         redirect::logout_response(&envelope, in_response_to, status, raw_relay_state, key)
     };
@@ -160,7 +162,7 @@ pub async fn handle(provider: &Provider, raw_query: &str, browser: Option<&Sessi
         // Nothing left to end: logged out already, or the session expired.
         return Ok(Outcome { response_url: answer(&request.id, &Status::success())?, ended: None, others: Vec::new() });
     };
-    if request.name_id.trim() != person_identifier(provider, &sp.entity_id, &session.authn.user_id) {
+    if !name_id::names(provider, &profile, &sp, &session, request.name_id.trim()).await? {
         let status = Status::requester(Some(Status::UNKNOWN_PRINCIPAL), "the NameID is not the session's person");
         return refused(&request, status);
     }
@@ -235,15 +237,18 @@ fn timestamp(instant: &str) -> Option<i64> {
 
 /// The signed `LogoutRequest` URLs for the SAML SPs `session` served besides `asking`.
 async fn other_sps(provider: &Provider, session: &Session, asking: &ServiceProvider) -> Result<Vec<String>, SamlError> {
-    let key = provider.saml.as_deref().ok_or(SamlError::NotServed)?;
+    let key = idp_key(provider)?;
+    let profile = profile(provider)?;
+    let issuer = provider.persona.saml_entity_id().unwrap_or_default();
     let mut urls = Vec::new();
     for entity_id in session.saml_sps().filter(|e| *e != asking.entity_id) {
         let Some(sp) = provider.stores.saml_sps.get(provider.persona.face.as_deref(), entity_id).await? else {
             continue;
         };
         let Some(slo) = sp.slo.iter().find(|e| e.binding == BINDING_REDIRECT) else { continue };
-        let envelope = Envelope { issuer: provider.issuer(), destination: &slo.location, now: provider.now() };
-        let name_id = person_identifier(provider, &sp.entity_id, &session.authn.user_id);
+        let envelope = Envelope { issuer: &issuer, destination: &slo.location, now: provider.now() };
+        // The persistent NameID: which format the SP received is not kept.
+        let name_id = name_id::persistent(provider, &profile, &sp, &session.authn.user_id).await?;
         urls.push(redirect::logout_request(&envelope, &name_id, &session.sid, key)?);
     }
     Ok(urls)

@@ -1,13 +1,17 @@
-//! The SAML 2.0 identity provider, a sibling of `oidc/`: NIA's eIDAS profile on the faces whose
-//! persona serves SAML (`Persona::saml`; reference `nia_mojeid.md` §3). It shares the citizens,
+//! The SAML 2.0 identity provider, a sibling of `oidc/`: NIA's eIDAS profile on the nia faces
+//! (reference `nia_mojeid.md` §3) and a generic identity provider's on the standard ones, each a
+//! `persona::SamlProfile` of the face's `Persona::saml` that the code here reads as values. It shares the citizens,
 //! the SSO sessions, the login pages, the level-of-assurance policy and the PersonIdentifier
 //! with OpenID Connect; a request waits for a login as a `PendingRequest` of its own protocol.
 //!
 //! What works: signed metadata (`metadata`); SPs registered from their metadata (`sp_metadata`,
 //! `identita saml sp`, from a file or a URL: `metadata_url`); `AuthnRequest` over HTTP-Redirect
-//! and HTTP-POST, signed requests only (`request`); the response — an assertion with the
-//! persistent PersonIdentifier, the achieved LoA and the eIDAS attributes, signed when the SP
-//! wants it, encrypted to the SP (`encrypt`), in a signed Response (`response`); refusals as
+//! and HTTP-POST, signed (NIA's profile: always; the generic one: when the SP's metadata says it
+//! signs) (`request`); the response — an assertion with the
+//! persistent PersonIdentifier (or the standard face's `sub`, an e-mail or a transient value:
+//! `name_id`), the achieved LoA and the eIDAS attributes (or the OpenID Connect claims by name),
+//! signed when the SP wants it, encrypted to the SP (`encrypt`; the generic profile only to an
+//! SP with an encryption certificate), in a signed Response (`response`); refusals as
 //! SAML statuses, a failed login in NIA's form (a Success carrying AuthnFailed, `sso::fail`)
 //! unless the quirks say otherwise; single logout over HTTP-Redirect (`logout`), its outgoing
 //! messages signed over the query (`redirect`): the SSO session ends, its OpenID Connect
@@ -27,6 +31,7 @@ mod keys;
 pub mod logout;
 pub mod metadata;
 pub mod metadata_url;
+mod name_id;
 mod redirect;
 pub mod request;
 mod response;
@@ -35,11 +40,23 @@ pub mod sso;
 pub mod status;
 mod xml;
 
-pub use keys::IdpKey;
+pub use keys::{IdpKey, SamlKey};
 pub use request::{Inbound, RequestError, SamlRequest};
 pub use status::Status;
 
+use crate::oidc::Provider;
+use crate::persona::SamlProfile;
 use crate::store::StoreError;
+
+/// The face's SAML signing key (made on first use), or `NotServed` at a face without SAML.
+pub(crate) fn idp_key(provider: &Provider) -> Result<&IdpKey, SamlError> {
+    Ok(provider.saml.as_deref().ok_or(SamlError::NotServed)?.get()?)
+}
+
+/// The face's SAML profile, or `NotServed`.
+pub(crate) fn profile(provider: &Provider) -> Result<SamlProfile, SamlError> {
+    provider.persona.saml.map(|s| s.profile).ok_or(SamlError::NotServed)
+}
 
 /// A failure of ours, logged in detail and shown without it (the edge's page and the SAML
 /// logout both answer it so).
@@ -74,6 +91,8 @@ pub enum SamlError {
     NoSuchPerson,
     #[error("this face serves no SAML")]
     NotServed,
+    #[error("the SAML signing key: {0}")]
+    Key(#[from] crate::keys::KeyError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]

@@ -1,7 +1,9 @@
 //! An `AuthnRequest` as it arrives (reference §3.3, saml_stack §3): over HTTP-Redirect, its
 //! signature checked over the query's raw octets before anything of it is trusted; over
 //! HTTP-POST (or Redirect with a signature inside the message), reduced by xmlsec to what the
-//! service provider signed, and only that read. Then the rules: a registered service provider,
+//! service provider signed, and only that read; unsigned only where the face's profile allows
+//! it for this SP (the generic one, for an SP whose metadata does not say it signs), and then
+//! nothing of it decides where the response goes but the SP's metadata. Then the rules: a registered service provider,
 //! an assertion consumer service of its metadata, a fresh `IssueInstant`, a request ID not seen
 //! before. A request that cannot be trusted is refused with an error page; one that can, but
 //! breaks a rule, is answered at its assertion consumer service with a SAML status.
@@ -17,11 +19,13 @@ use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoPr
 use samael::schema::AuthnRequest;
 
 use super::extensions::{self, RequestedAttribute};
+use super::name_id::NameIdFormat;
 use super::status::Status;
 use crate::model::ServiceProvider;
 use crate::model::loa::{Comparison, Requirement};
 use crate::model::saml::BINDING_POST;
 use crate::oidc::Provider;
+use crate::persona::SamlProfile;
 use crate::store::StoreError;
 
 /// The largest inflated or decoded message read: a deflate bomb stops here.
@@ -32,8 +36,6 @@ const SKEW: i64 = 180;
 const MAX_AGE: i64 = 600;
 /// The only signature algorithm accepted, over either binding.
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
-const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 
 /// A verified, valid authentication request: what the login waits with and the response needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +57,9 @@ pub struct SamlRequest {
     pub(crate) requested: Vec<RequestedAttribute>,
     /// The browser's address, for the assertion's `SubjectLocality`.
     pub(crate) client_address: String,
+    /// The NameID format its `NameIDPolicy` asked for (persistent when none).
+    #[serde(default)]
+    pub(crate) name_id_format: NameIdFormat,
 }
 
 /// How the request arrived.
@@ -130,13 +135,23 @@ pub async fn parse(
                 .map_err(|_| RequestError::BadSignature("the signed part is not the request".into()))?;
             (request, signed)
         }
-        None => return Err(RequestError::Unsigned),
+        // NIA's profile takes signed requests only; a generic one, unsigned ones from an SP whose
+        // metadata does not say it signs (its ACS is still one of its metadata).
+        None if profile(provider).requests_always_signed || sp.authn_requests_signed => {
+            return Err(RequestError::Unsigned);
+        }
+        None => (claimed, xml),
     };
     let issuer = request.issuer.as_ref().and_then(|i| i.value.as_deref()).map(str::trim);
     if issuer != Some(sp.entity_id.as_str()) {
         return Err(RequestError::BadSignature("the signed request names another issuer".into()));
     }
     validate(provider, &sp, &request, &signed_xml, relay_state, client_address).await.map(|r| (r, sp))
+}
+
+/// The face's SAML profile; the strictest (NIA's) where none is served, which no route reaches.
+fn profile(provider: &Provider) -> SamlProfile {
+    provider.persona.saml.map_or(SamlProfile::EIDAS, |s| s.profile)
 }
 
 /// The rules a verified request must meet.
@@ -156,7 +171,11 @@ async fn validate(
             .ok_or_else(|| RequestError::UnknownAcs(format!("index {index}")))?,
         (None, None) => sp.default_acs().ok_or_else(|| RequestError::UnknownAcs("(none)".into()))?,
     };
-    let extensions = extensions::read(signed_xml).map_err(RequestError::malformed)?;
+    let profile = profile(provider);
+    let requested = match profile.reads_requested_attributes {
+        true => extensions::read(signed_xml).map_err(RequestError::malformed)?.requested,
+        false => Vec::new(),
+    };
     let context = request.requested_authn_context.as_ref();
     let comparison = context.and_then(|c| c.comparison.as_ref()).map(|c| c.value());
     let class_refs: Vec<String> = context
@@ -173,8 +192,9 @@ async fn validate(
         force_authn: request.force_authn.unwrap_or(false),
         is_passive: request.is_passive.unwrap_or(false),
         loa: Requirement::any(),
-        requested: extensions.requested,
+        requested,
         client_address: client_address.to_owned(),
+        name_id_format: NameIdFormat::Persistent,
     };
     let refuse = |saml: &SamlRequest, status: Status| Err(RequestError::Refused(Box::new(saml.clone()), status));
     if request.version != "2.0" {
@@ -199,11 +219,15 @@ async fn validate(
         );
     }
     let format = request.name_id_policy.as_ref().and_then(|p| p.format.as_deref());
-    if format.is_some_and(|f| f != PERSISTENT && f != UNSPECIFIED) {
-        return refuse(
-            &saml,
-            Status::requester(Some(Status::INVALID_NAME_ID_POLICY), "only persistent NameIDs are issued"),
-        );
+    match NameIdFormat::from_policy(format, &profile) {
+        Some(format) => saml.name_id_format = format,
+        None => {
+            let message = match profile.other_name_id_formats {
+                true => "only persistent, emailAddress and transient NameIDs are issued",
+                false => "only persistent NameIDs are issued",
+            };
+            return refuse(&saml, Status::requester(Some(Status::INVALID_NAME_ID_POLICY), message));
+        }
     }
     if context.is_some() {
         let Some(comparison) = Comparison::from_saml(comparison) else {

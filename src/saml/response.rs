@@ -1,5 +1,6 @@
 //! The `samlp:Response` (reference §3.4): an assertion of the person, signed when the SP's
-//! metadata wants signed assertions, encrypted to the SP, inside a signed Response — or, for a
+//! metadata wants signed assertions, encrypted to the SP (when it has an encryption certificate;
+//! NIA's profile requires one), inside a signed Response — or, for a
 //! refusal, a signed Response with the status and no assertion. Written by hand (samael's
 //! builders hard-code what NIA does otherwise), every value escaped.
 
@@ -21,7 +22,8 @@ const VALIDITY: i64 = 3600;
 
 /// Who answers whom: the identity provider, the request it answers and where the answer goes.
 pub(crate) struct Addressing<'a> {
-    pub(crate) issuer: &'a str,
+    /// The identity provider's entityID.
+    pub(crate) issuer: String,
     pub(crate) in_response_to: &'a str,
     pub(crate) acs: &'a str,
     pub(crate) now: Timestamp,
@@ -30,13 +32,16 @@ pub(crate) struct Addressing<'a> {
 /// What the assertion states about the person.
 pub(crate) struct Statement<'a> {
     pub(crate) audience: &'a str,
-    /// The persistent NameID: the PersonIdentifier towards this SP.
+    /// The NameID (the PersonIdentifier towards this SP, on NIA's profile) and its format.
     pub(crate) name_id: &'a str,
+    pub(crate) name_id_format: &'a str,
     pub(crate) session_index: &'a str,
     pub(crate) auth_time: Timestamp,
     pub(crate) client_address: &'a str,
     pub(crate) loa: Loa,
     pub(crate) attributes: &'a [Released],
+    /// Each attribute names the identity provider as its `a:OriginalIssuer` (NIA's).
+    pub(crate) original_issuer: bool,
 }
 
 /// The base64 `SAMLResponse` of a successful login.
@@ -44,13 +49,20 @@ pub(crate) fn success(
     to: &Addressing<'_>,
     statement: &Statement<'_>,
     sign_assertion: bool,
-    encryption_cert: &str,
+    encryption_cert: Option<&str>,
     key: &IdpKey,
 ) -> Result<String, SamlError> {
-    let attributes = released(to, statement.attributes);
+    let attributes = released(to, statement.attributes, statement.original_issuer);
     let assertion = assertion(to, statement, &attributes, sign_assertion.then_some(key))?;
-    let encrypted = encrypt_assertion(&assertion, encryption_cert)?;
-    response(to, &Status::success().xml(), &encrypted, key)
+    response(to, &Status::success().xml(), &wrapped(assertion, encryption_cert)?, key)
+}
+
+/// The assertion encrypted to `encryption_cert`, or as it is without one.
+fn wrapped(assertion: String, encryption_cert: Option<&str>) -> Result<String, SamlError> {
+    match encryption_cert {
+        Some(cert) => encrypt_assertion(&assertion, cert),
+        None => Ok(assertion),
+    }
 }
 
 /// What NIA's assertion of a failed login states: no person, only the failure.
@@ -73,7 +85,7 @@ pub(crate) fn failure(
     to: &Addressing<'_>,
     failed: &Failure<'_>,
     sign_assertion: bool,
-    encryption_cert: &str,
+    encryption_cert: Option<&str>,
     key: &IdpKey,
 ) -> Result<String, SamlError> {
     let attributes = format!(
@@ -83,15 +95,16 @@ pub(crate) fn failure(
     let statement = Statement {
         audience: failed.audience,
         name_id: &new_id(),
+        name_id_format: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
         session_index: &new_id(),
         auth_time: to.now,
         client_address: failed.client_address,
         loa: failed.loa,
         attributes: &[],
+        original_issuer: true,
     };
     let assertion = assertion(to, &statement, &attributes, sign_assertion.then_some(key))?;
-    let encrypted = encrypt_assertion(&assertion, encryption_cert)?;
-    response(to, &Status::success().xml(), &encrypted, key)
+    response(to, &Status::success().xml(), &wrapped(assertion, encryption_cert)?, key)
 }
 
 /// The base64 `SAMLResponse` that refuses a request with `status`.
@@ -108,26 +121,30 @@ fn response(to: &Addressing<'_>, status: &str, assertion: &str, key: &IdpKey) ->
         now = instant(to.now),
         acs = escape(to.acs),
         irt = escape(to.in_response_to),
-        issuer = escape(to.issuer),
+        issuer = escape(&to.issuer),
         signature = signature_template(&id, &key.cert_b64),
     );
     let signed = Crypto::sign_xml(xml, &key.pkcs8_der).map_err(|e| SamlError::Signing(e.to_string()))?;
     Ok(STANDARD.encode(signed))
 }
 
-/// The attributes of a successful login. Each names its original issuer as NIA's (a Microsoft
-/// claims-namespace attribute) do.
-fn released(to: &Addressing<'_>, attributes: &[Released]) -> String {
+/// The attributes of a successful login, each naming its original issuer when
+/// `original_issuer` (a Microsoft claims-namespace attribute, as NIA's do).
+fn released(to: &Addressing<'_>, attributes: &[Released], original_issuer: bool) -> String {
+    let issuer = match original_issuer {
+        true => format!(r#" a:OriginalIssuer="{}""#, escape(&to.issuer)),
+        false => String::new(),
+    };
     attributes
         .iter()
         .map(|a| {
+            let friendly = a.friendly_name.map(|f| format!(r#" FriendlyName="{f}""#)).unwrap_or_default();
             format!(
-                r#"<saml:Attribute Name="{name}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" FriendlyName="{friendly}" a:OriginalIssuer="{issuer}"><saml:AttributeValue xsi:type="{xsi_type}">{value}</saml:AttributeValue></saml:Attribute>"#,
+                r#"<saml:Attribute Name="{name}" NameFormat="{format}"{friendly}{issuer}><saml:AttributeValue xsi:type="{xsi_type}">{value}</saml:AttributeValue></saml:Attribute>"#,
                 name = escape(&a.name),
-                friendly = a.friendly_name,
+                format = a.name_format,
                 xsi_type = a.xsi_type,
                 value = escape(&a.value),
-                issuer = escape(to.issuer),
             )
         })
         .collect()
@@ -146,9 +163,10 @@ fn assertion(
     let (now, until) = (instant(to.now), instant(to.now + VALIDITY));
     let signature = key.map(|k| signature_template(&id, &k.cert_b64)).unwrap_or_default();
     let xml = format!(
-        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tn="http://eidas.europa.eu/attributes/naturalperson" xmlns:a="http://schemas.xmlsoap.org/ws/2009/09/identity/claims" ID="{id}" Version="2.0" IssueInstant="{now}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{now}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attributes}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{auth_time}" SessionIndex="{session_index}"><saml:SubjectLocality Address="{address}"/><saml:AuthnContext><saml:AuthnContextClassRef>{loa}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
-        issuer = escape(to.issuer),
+        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tn="http://eidas.europa.eu/attributes/naturalperson" xmlns:a="http://schemas.xmlsoap.org/ws/2009/09/identity/claims" ID="{id}" Version="2.0" IssueInstant="{now}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="{name_id_format}">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{now}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attributes}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{auth_time}" SessionIndex="{session_index}"><saml:SubjectLocality Address="{address}"/><saml:AuthnContext><saml:AuthnContextClassRef>{loa}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
+        issuer = escape(&to.issuer),
         name_id = escape(s.name_id),
+        name_id_format = escape(s.name_id_format),
         irt = escape(to.in_response_to),
         acs = escape(to.acs),
         audience = escape(s.audience),

@@ -11,12 +11,32 @@ use samael::metadata::{EntityDescriptor, KeyDescriptor};
 use super::SamlError;
 use super::extensions;
 use crate::model::saml::{BINDING_POST, Endpoint, ServiceProvider};
+use crate::persona::SamlProfile;
 
 /// The largest metadata document read.
 const MAX_METADATA: usize = 512 * 1024;
 
-/// The service provider `xml` describes, registered at `face` at `now`. The metadata's own
-/// signature is not checked: the operator who registers it vouches for it.
+/// The service provider `xml` describes, registered at `face` (whose SAML profile is `profile`)
+/// at `now`: NIA's profile takes only an SP with an encryption certificate.
+pub fn parse_for(
+    profile: &SamlProfile,
+    xml: &str,
+    face: Option<&str>,
+    name: Option<&str>,
+    now: i64,
+) -> Result<ServiceProvider, SamlError> {
+    let sp = parse(xml, face, name, now)?;
+    if profile.encryption_required && sp.encryption_certs.is_empty() {
+        return Err(SamlError::Metadata(
+            "no certificate to encrypt assertions to (KeyDescriptor use=\"encryption\")".into(),
+        ));
+    }
+    Ok(sp)
+}
+
+/// The service provider `xml` describes, registered at `face` at `now`, whatever the face's
+/// profile (`parse_for` checks that). The metadata's own signature is not checked: the operator
+/// who registers it vouches for it.
 pub fn parse(xml: &str, face: Option<&str>, name: Option<&str>, now: i64) -> Result<ServiceProvider, SamlError> {
     let bad = |why: &str| SamlError::Metadata(why.to_owned());
     if xml.len() > MAX_METADATA {
@@ -55,9 +75,6 @@ pub fn parse(xml: &str, face: Option<&str>, name: Option<&str>, now: i64) -> Res
     // A KeyDescriptor without `use` serves both.
     let signing_certs = certificates(keys, "signing")?;
     let encryption_certs = certificates(keys, "encryption")?;
-    if encryption_certs.is_empty() {
-        return Err(bad("no certificate to encrypt assertions to (KeyDescriptor use=\"encryption\")"));
-    }
     let extensions = extensions::read(xml).map_err(|e| SamlError::Metadata(e.to_string()))?;
     Ok(ServiceProvider {
         face: face.map(str::to_owned),

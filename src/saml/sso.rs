@@ -1,19 +1,23 @@
 //! Single sign-on: what happens to a verified request — answered at once from the person's
 //! SSO session, refused (`IsPassive` without one, a level no means reaches), or a login — and
 //! the response once the person is known. The level of assurance is weighed by the same policy
-//! as OpenID Connect's (`authn::loa::plan`), and the NameID is the PersonIdentifier the nia face
-//! gives the same portal over OpenID Connect (the SP's entityID playing the `client_id`).
+//! as OpenID Connect's (`authn::loa::plan`), and the persistent NameID is what the face's OpenID
+//! Connect gives the same portal (the SP's entityID playing the `client_id`): NIA's
+//! PersonIdentifier, or the standard face's `sub` (`name_id`). What the assertion says and how it
+//! is wrapped follow the face's `SamlProfile`.
 
 use super::attributes;
+use super::name_id;
 use super::request::SamlRequest;
 use super::response::{self, Addressing, Failure, Statement};
 use super::status::Status;
-use super::{IdpKey, SamlError};
+use super::{SamlError, idp_key, profile};
 use crate::authn::loa::{self, SessionLevel};
 use crate::authn::means;
 use crate::model::interaction::{LoginRequest, PendingRequest, Protocol};
 use crate::model::{ApplicationType, AuthMethod, Authentication, Client, Loa, ServiceProvider, Session, SubjectType};
 use crate::oidc::{Provider, subject};
+use crate::persona::AttributeNaming;
 
 /// A response on its way to the SP's assertion consumer service (HTTP-POST).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +87,7 @@ pub fn fail(
     if !provider.persona.quirks.saml_failure_as_success {
         return refuse(provider, request, status);
     }
-    let key = key(provider)?;
+    let key = idp_key(provider)?;
     let to = addressing(provider, request);
     let failed = Failure {
         audience: &sp.entity_id,
@@ -91,14 +95,14 @@ pub fn fail(
         loa: Loa::ALL.into_iter().find(|l| request.loa.accepts(*l)).unwrap_or(Loa::Low),
         code: Status::AUTHN_FAILED,
     };
-    let encryption_cert = sp.encryption_certs.first().ok_or(SamlError::NoEncryptionCertificate)?;
+    let encryption_cert = encryption_certificate(provider, sp)?;
     let saml_response = response::failure(&to, &failed, sp.want_assertions_signed, encryption_cert, key)?;
     Ok(Delivery { acs: request.acs.clone(), saml_response, relay_state: request.relay_state.clone() })
 }
 
 /// The signed response refusing `request` with `status`.
 pub fn refuse(provider: &Provider, request: &SamlRequest, status: &Status) -> Result<Delivery, SamlError> {
-    let key = key(provider)?;
+    let key = idp_key(provider)?;
     let to = addressing(provider, request);
     Ok(Delivery {
         acs: request.acs.clone(),
@@ -114,22 +118,35 @@ async fn respond(
     authn: &Authentication,
     session: &Session,
 ) -> Result<Delivery, SamlError> {
-    let key = key(provider)?;
+    let key = idp_key(provider)?;
+    let profile = profile(provider)?;
     let user = provider.stores.users.get(&authn.user_id).await?.ok_or(SamlError::NoSuchPerson)?;
-    let name_id = person_identifier(provider, &sp.entity_id, &user.id);
-    let today = chrono::DateTime::from_timestamp(provider.now(), 0).unwrap_or_default().date_naive();
-    let person = provider.person_of(&user).await?;
-    let released = attributes::release(&user, person.as_ref(), &request.requested, &name_id, today);
+    let format = request.name_id_format;
+    let name_id = match name_id::issue(provider, &profile, sp, format, &user, &session.sid).await? {
+        Ok(name_id) => name_id,
+        Err(status) => return fail(provider, sp, request, &status),
+    };
+    let released = match profile.attributes {
+        AttributeNaming::Eidas => {
+            let today = chrono::DateTime::from_timestamp(provider.now(), 0).unwrap_or_default().date_naive();
+            let person = provider.person_of(&user).await?;
+            let person_identifier = name_id::persistent(provider, &profile, sp, &user.id).await?;
+            attributes::release(&user, person.as_ref(), &request.requested, &person_identifier, today)
+        }
+        AttributeNaming::OidcClaims => attributes::release_claims(&user),
+    };
     let statement = Statement {
         audience: &sp.entity_id,
         name_id: &name_id,
+        name_id_format: format.uri(),
         session_index: &session.sid,
         auth_time: authn.auth_time,
         client_address: &request.client_address,
         loa: authn.acr,
         attributes: &released,
+        original_issuer: profile.original_issuer,
     };
-    let encryption_cert = sp.encryption_certs.first().ok_or(SamlError::NoEncryptionCertificate)?;
+    let encryption_cert = encryption_certificate(provider, sp)?;
     let to = addressing(provider, request);
     let saml_response = response::success(&to, &statement, sp.want_assertions_signed, encryption_cert, key)?;
     // The session now serves this SP: its single logout tells it.
@@ -137,18 +154,25 @@ async fn respond(
     Ok(Delivery { acs: request.acs.clone(), saml_response, relay_state: request.relay_state.clone() })
 }
 
-/// The NameID (and `PersonIdentifier`) of the account `user_id` at the SP `entity_id`: the
-/// PersonIdentifier the face's OpenID Connect gives a portal whose `client_id` is the entityID.
+/// The certificate `sp`'s assertions are encrypted to: its first, or none (the assertion is then
+/// only signed) where the profile does not require encryption.
+fn encryption_certificate<'a>(provider: &Provider, sp: &'a ServiceProvider) -> Result<Option<&'a str>, SamlError> {
+    match (sp.encryption_certs.first(), profile(provider)?.encryption_required) {
+        (Some(cert), _) => Ok(Some(cert)),
+        (None, true) => Err(SamlError::NoEncryptionCertificate),
+        (None, false) => Ok(None),
+    }
+}
+
+/// NIA's `PersonIdentifier` of the account `user_id` at the SP `entity_id`: the one the face's
+/// OpenID Connect gives a portal whose `client_id` is the entityID (the eIDAS profile's NameID).
 pub fn person_identifier(provider: &Provider, entity_id: &str, user_id: &str) -> String {
     subject::person_identifier_of(provider, entity_id, user_id)
 }
 
-fn key(provider: &Provider) -> Result<&IdpKey, SamlError> {
-    provider.saml.as_deref().ok_or(SamlError::NotServed)
-}
-
 fn addressing<'a>(provider: &'a Provider, request: &'a SamlRequest) -> Addressing<'a> {
-    Addressing { issuer: provider.issuer(), in_response_to: &request.id, acs: &request.acs, now: provider.now() }
+    let issuer = provider.persona.saml_entity_id().unwrap_or_default();
+    Addressing { issuer, in_response_to: &request.id, acs: &request.acs, now: provider.now() }
 }
 
 impl SamlRequest {

@@ -46,6 +46,7 @@ mod saml;
 mod saml_logout;
 mod saml_requests;
 mod saml_shape;
+mod saml_standard;
 mod serving;
 mod sessions;
 mod smoke;

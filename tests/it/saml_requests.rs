@@ -352,19 +352,20 @@ async fn the_cli_registers_lists_and_removes_a_service_provider_from_its_metadat
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
         (output.status.success(), value)
     };
-    let (ok, added) = run(&["saml", "sp", "add", "--metadata", file.to_str().unwrap(), "--name", "Portál"]);
+    let (ok, added) =
+        run(&["--face", "nia", "saml", "sp", "add", "--metadata", file.to_str().unwrap(), "--name", "Portál"]);
     assert!(ok, "{added}");
     assert_eq!(added["entity_id"], SP);
     assert_eq!(added["face"], "nia");
     assert_eq!(added["sp_type"], "public");
     assert_eq!(added["acs"][0]["location"], ACS);
-    let (ok, listed) = run(&["saml", "sp", "list"]);
+    let (ok, listed) = run(&["--face", "nia", "saml", "sp", "list"]);
     assert!(ok && listed.as_array().unwrap().len() == 1, "{listed}");
     std::fs::write(&file, "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\"/>")
         .unwrap();
-    let (ok, refused) = run(&["saml", "sp", "add", "--metadata", file.to_str().unwrap()]);
+    let (ok, refused) = run(&["--face", "nia", "saml", "sp", "add", "--metadata", file.to_str().unwrap()]);
     assert!(!ok && refused["error"].as_str().unwrap().contains("SPSSODescriptor"), "{refused}");
-    let (ok, removed) = run(&["saml", "sp", "remove", SP]);
+    let (ok, removed) = run(&["--face", "nia", "saml", "sp", "remove", SP]);
     assert!(ok, "{removed}");
     let (status, _, _) = send(&server, &sp.redirect_query(&authn_request(&server, "_cli2", ACS, 0), true)).await;
     assert_eq!(status, 400);
@@ -393,7 +394,7 @@ async fn the_cli_registers_a_service_provider_from_its_metadata_url() {
     let run = |url: String| {
         let server = &server;
         async move {
-            let args = ["saml", "sp", "add", "--metadata-url", url.as_str()];
+            let args = ["--face", "nia", "saml", "sp", "add", "--metadata-url", url.as_str()];
             let output = tokio::task::block_in_place(|| common::cli_beside(server, &args, &[]));
             let value: serde_json::Value = serde_json::from_slice(&output.stdout)
                 .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));

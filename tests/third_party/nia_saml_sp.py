@@ -4,7 +4,10 @@
 # its age) in samlp:Extensions, responses over HTTP-POST, signed, with the assertion signed and
 # encrypted to a key of its own (a second KeyDescriptor, use="encryption").
 #
-# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post [logout|failure]
+# Usage: python3 nia_saml_sp.py DIR SP_ENTITY_ID ACS_URL LOA redirect|post [logout|failure] [generic] [plain] [email]
+#  generic: a generic SP of the standard face, not NIA's: no eIDAS extensions in its requests;
+#  plain: it has no encryption key (its metadata offers none, so its assertions come unencrypted);
+#  email: its NameIDPolicy asks for an emailAddress NameID.
 #  1. writes its keys and its signed metadata to DIR/sp.xml and prints `metadata: <path>`;
 #  2. reads `idp <path of the IdP's metadata>` from stdin, checks that metadata's signature with
 #     xmlsec1 against the certificate inside it, and prints `open: <AuthnRequest URL>` (redirect)
@@ -18,6 +21,7 @@
 #     browser to>`, checks the LogoutResponse's signature over the query against the IdP's
 #     certificate, has pysaml2 handle it, and prints a second JSON line.
 # Exits non-zero on any failure.
+import base64
 import datetime
 import json
 import os
@@ -39,8 +43,12 @@ from saml2.saml import NAMEID_FORMAT_PERSISTENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
 
 directory, entity_id, acs_url, loa, binding = sys.argv[1:6]
-logout = sys.argv[6:7] == ["logout"]
-failure = sys.argv[6:7] == ["failure"]
+options = sys.argv[6:]
+logout = "logout" in options
+failure = "failure" in options
+generic = "generic" in options
+plain = "plain" in options
+email = "email" in options
 slo_url = acs_url.rsplit("/", 1)[0] + "/slo"
 EIDAS = "http://eidas.europa.eu/saml-extensions"
 XMLSEC = "/usr/bin/xmlsec1"
@@ -81,7 +89,6 @@ def config(idp_metadata=None):
         "xmlsec_binary": XMLSEC,
         "key_file": sign_key,
         "cert_file": sign_cert,
-        "encryption_keypairs": [{"key_file": enc_key, "cert_file": enc_cert}],
         "signing_algorithm": xmldsig.SIG_RSA_SHA256,
         "digest_algorithm": xmldsig.DIGEST_SHA256,
         "allow_unknown_attributes": True,
@@ -100,6 +107,8 @@ def config(idp_metadata=None):
             }
         },
     }
+    if not plain:
+        settings["encryption_keypairs"] = [{"key_file": enc_key, "cert_file": enc_cert}]
     if idp_metadata:
         settings["metadata"] = {"local": [idp_metadata]}
     cfg = SPConfig()
@@ -157,6 +166,9 @@ checked = subprocess.run(
 idp_entity_id = re.search(r'entityID="([^"]+)"', idp_xml).group(1)
 
 client = Saml2Client(config(idp_metadata))
+more = {} if generic else {"extensions": requested_attributes()}
+if email:
+    more["nameid_format"] = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 request_id, info = client.prepare_for_authenticate(
     entityid=idp_entity_id,
     relay_state="/after/login?x=1",
@@ -165,7 +177,7 @@ request_id, info = client.prepare_for_authenticate(
     sigalg=xmldsig.SIG_RSA_SHA256,
     digest_alg=xmldsig.DIGEST_SHA256,
     requested_authn_context=RequestedAuthnContext(authn_context_class_ref=[AuthnContextClassRef(text=loa)], comparison="minimum"),
-    extensions=requested_attributes(),
+    **more,
 )
 if binding == "redirect":
     print(f"open: {dict(info['headers'])['Location']}", flush=True)
@@ -205,6 +217,7 @@ assertion = response.assertion
 raw = [
     {
         "name": a.name,
+        "name_format": a.name_format,
         "friendly_name": a.friendly_name,
         "original_issuer": a.extension_attributes.get("{http://schemas.xmlsoap.org/ws/2009/09/identity/claims}OriginalIssuer"),
         "types": [v.get_type() for v in a.attribute_value],
@@ -217,6 +230,7 @@ print(
     json.dumps(
         {
             "metadata_signature_ok": checked.returncode == 0,
+            "encrypted": b"EncryptedAssertion" in base64.b64decode(saml_response),
             "issuer": response.issuer(),
             "in_response_to": response.in_response_to,
             "relay_state": relay_state,
