@@ -4,7 +4,8 @@
 //! with OpenID Connect; a request waits for a login as a `PendingRequest` of its own protocol.
 //!
 //! What works: signed metadata (`metadata`); SPs registered from their metadata (`sp_metadata`,
-//! `identita saml sp`, from a file or a URL: `metadata_url`); `AuthnRequest` over HTTP-Redirect
+//! from a document or a URL: `metadata_url`) by an administrator (`registration`: `identita
+//! saml sp` and the admin API's `/saml/service-providers`, audited); `AuthnRequest` over HTTP-Redirect
 //! and HTTP-POST, signed requests only (`request`); the response — an assertion with the
 //! persistent PersonIdentifier, the achieved LoA and the eIDAS attributes, signed when the SP
 //! wants it, encrypted to the SP (`encrypt`), in a signed Response (`response`); refusals as
@@ -28,6 +29,7 @@ pub mod logout;
 pub mod metadata;
 pub mod metadata_url;
 mod redirect;
+pub mod registration;
 pub mod request;
 mod response;
 pub mod sp_metadata;

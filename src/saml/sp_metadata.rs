@@ -55,6 +55,13 @@ pub fn parse(xml: &str, face: Option<&str>, name: Option<&str>, now: i64) -> Res
     // A KeyDescriptor without `use` serves both.
     let signing_certs = certificates(keys, "signing")?;
     let encryption_certs = certificates(keys, "encryption")?;
+    // Every request must be signed (`request`): an SP without a key to check could never log in.
+    if signing_certs.is_empty() {
+        return Err(bad(
+            "no certificate to check its signed requests with (KeyDescriptor use=\"signing\"): \
+             this identity provider requires signed AuthnRequests",
+        ));
+    }
     if encryption_certs.is_empty() {
         return Err(bad("no certificate to encrypt assertions to (KeyDescriptor use=\"encryption\")"));
     }

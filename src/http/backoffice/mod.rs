@@ -7,6 +7,7 @@
 //! `crate::authn::backoffice`, and render JSON ([`error::ApiError`]).
 
 mod api;
+mod api_saml;
 pub mod auth;
 pub mod error;
 pub mod openapi;
@@ -42,6 +43,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/audit"),
     ("get", "/audit/verify"),
     ("get", "/clerks"),
+    ("post", "/saml/service-providers"),
+    ("get", "/saml/service-providers"),
+    ("get", "/saml/service-providers/{entity_id}"),
+    ("delete", "/saml/service-providers/{entity_id}"),
     ("get", "/openapi.json"),
 ];
 
@@ -58,6 +63,8 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(api::audit_list))
         .route("/audit/verify", get(api::audit_verify))
         .route("/clerks", get(api::clerks_list))
+        .route("/saml/service-providers", get(api_saml::list).post(api_saml::add))
+        .route("/saml/service-providers/{entity_id}", get(api_saml::show).delete(api_saml::remove))
         .route("/openapi.json", get(openapi::document))
         .fallback(api::not_found);
     let pages = Router::new()
