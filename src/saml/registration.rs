@@ -75,7 +75,12 @@ pub fn serving<'a>(provider: &'a Provider, face: Option<&str>) -> Result<&'a Pro
 
 /// Registers the service provider `source` describes at `face` (replacing one with the same
 /// entityID there), under `name` if given: an administrator's decision.
-pub async fn add(face: &Provider, actor: &Actor, source: Source, name: Option<&str>) -> Result<ServiceProvider, SpError> {
+pub async fn add(
+    face: &Provider,
+    actor: &Actor,
+    source: Source,
+    name: Option<&str>,
+) -> Result<ServiceProvider, SpError> {
     let role = actor.require(&[Role::Administrator])?;
     let name = name.map(str::trim).filter(|n| !n.is_empty());
     let (xml, from) = match source {

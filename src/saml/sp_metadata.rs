@@ -57,10 +57,8 @@ pub fn parse(xml: &str, face: Option<&str>, name: Option<&str>, now: i64) -> Res
     let encryption_certs = certificates(keys, "encryption")?;
     // Every request must be signed (`request`): an SP without a key to check could never log in.
     if signing_certs.is_empty() {
-        return Err(bad(
-            "no certificate to check its signed requests with (KeyDescriptor use=\"signing\"): \
-             this identity provider requires signed AuthnRequests",
-        ));
+        return Err(bad("no certificate to check its signed requests with (KeyDescriptor use=\"signing\"): \
+             this identity provider requires signed AuthnRequests"));
     }
     if encryption_certs.is_empty() {
         return Err(bad("no certificate to encrypt assertions to (KeyDescriptor use=\"encryption\")"));

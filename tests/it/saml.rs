@@ -169,7 +169,13 @@ pub(crate) enum Then<'a> {
 }
 
 /// The conversation with the SP script in `browser`. Returns the JSON lines it printed.
-pub(crate) async fn converse(server: &TestServer, loa: &str, send: Send, browser: &Browser, then: Then<'_>) -> Vec<Value> {
+pub(crate) async fn converse(
+    server: &TestServer,
+    loa: &str,
+    send: Send,
+    browser: &Browser,
+    then: Then<'_>,
+) -> Vec<Value> {
     let portal = match then {
         Then::LogOut(portal) => Some(portal),
         _ => None,

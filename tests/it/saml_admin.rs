@@ -86,9 +86,8 @@ async fn an_administrator_registers_pysaml2_through_the_api_and_it_logs_in() {
     let server = saml::start().await;
     let admin = clerk_token(&server, "spravce", &["administrator"]);
 
-    let seen = saml::converse(&server, LOW, Send::Redirect, &Browser::new(), Then::RegisterThroughApi(&admin))
-        .await
-        .remove(0);
+    let seen =
+        saml::converse(&server, LOW, Send::Redirect, &Browser::new(), Then::RegisterThroughApi(&admin)).await.remove(0);
     assert_eq!(seen["audience"], json!([SP]), "{seen}");
     assert_eq!(seen["authn_context"], LOW, "{seen}");
     assert!(saml::is_person_identifier(seen["name_id"].as_str().unwrap()), "{seen}");
@@ -171,7 +170,8 @@ async fn unusable_metadata_is_refused_with_a_400_naming_the_problem() {
     let (_, listed) = call(&server, &admin, "GET", "/saml/service-providers", None).await;
     assert_eq!(listed["service_providers"], json!([]), "nothing was registered");
     // The good metadata is taken (the nia face is the only one serving SAML: no face named).
-    let (status, added) = call(&server, &admin, "POST", "/saml/service-providers", Some(json!({ "metadata": good }))).await;
+    let (status, added) =
+        call(&server, &admin, "POST", "/saml/service-providers", Some(json!({ "metadata": good }))).await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     assert_eq!(added["face"], "nia");
 }

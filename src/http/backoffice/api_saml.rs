@@ -15,6 +15,11 @@ use super::error::ApiError;
 use crate::http::AppState;
 use crate::saml::registration::{self, Source, SpError};
 
+/// The largest body `POST /saml/service-providers` reads (above the server's `max_body_bytes`):
+/// metadata of up to 512 KiB (`sp_metadata`) with its JSON escaping, so that a document too
+/// large is refused by name rather than by the body's size.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 impl From<SpError> for ApiError {
     fn from(e: SpError) -> Self {
         match e {
@@ -59,9 +64,8 @@ pub async fn add(
     caller: Caller,
     payload: Result<Json<AddBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = payload
-        .map(|Json(v)| v)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text()))?;
+    let body =
+        payload.map(|Json(v)| v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text()))?;
     let source = match (body.metadata, body.metadata_url) {
         (Some(xml), None) => Source::Document(xml),
         (None, Some(url)) => Source::Url(url),

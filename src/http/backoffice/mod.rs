@@ -63,7 +63,10 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(api::audit_list))
         .route("/audit/verify", get(api::audit_verify))
         .route("/clerks", get(api::clerks_list))
-        .route("/saml/service-providers", get(api_saml::list).post(api_saml::add))
+        .route(
+            "/saml/service-providers",
+            get(api_saml::list).post(api_saml::add).layer(axum::extract::DefaultBodyLimit::max(api_saml::BODY_LIMIT)),
+        )
         .route("/saml/service-providers/{entity_id}", get(api_saml::show).delete(api_saml::remove))
         .route("/openapi.json", get(openapi::document))
         .fallback(api::not_found);
