@@ -35,7 +35,7 @@ database_url="${BENCH_DATABASE_URL:-}"
 redis_url="${BENCH_REDIS_URL:-}"
 repeat=2 duration=10 warmup=2 sessions=100000 build=1 profile=release meg_devices=10000 meg_logins=1000
 registry=1000000
-scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login meg_login bank_login"
+scenarios="client_credentials code_rs256 code_es256 refresh userinfo introspection login nia_id_login card_login key_login meg_login bank_login saml_sso"
 while [ $# -gt 0 ]; do
   case "$1" in
     --database-url) database_url="$2"; shift 2 ;;
@@ -124,7 +124,7 @@ fresh_store() {
 }
 
 # identita.toml for a phase: $1 = argon2id memory KiB, $2 = iterations, $3 = "bank" to have the
-# bank in [[banks]].
+# bank in [[banks]], $4 = "saml" to have a face of the nia persona (SAML) at /nia.
 write_config() {
   {
     echo "listen = \"127.0.0.1:$port\""
@@ -156,6 +156,12 @@ write_config() {
       echo "issuer = \"$bank_base\""
       echo "client_id = \"bench-identita\""
       echo "client_secret = \"$bank_secret\""
+    fi
+    if [ "${4:-}" = saml ]; then
+      echo "[[faces]]                 # the SAML SSO scenario's identity provider"
+      echo "name = \"nia\""
+      echo "persona = \"nia\""
+      echo "url = \"$issuer/nia\""
     fi
   } >"$work/identita.toml"
 }
@@ -250,9 +256,15 @@ meg_pairing_urls() {
 
 # Phase 1: the scenarios, at OWASP argon2id parameters.
 fresh_store
-write_config 19456 2 "$(wants bank_login && echo bank)"
+write_config 19456 2 "$(wants bank_login && echo bank)" "$(wants saml_sso && echo saml)"
 start_server
 if wants bank_login; then start_bank; fi
+# The SAML SSO scenario's service provider (its key in the generator), registered from its
+# metadata as an operator does (untimed).
+if wants saml_sso; then
+  "$bench" saml-sp --out "$work/saml-sp" >/dev/null
+  (cd "$work" && "$identita" --config "$work/identita.toml" --face nia saml sp add --metadata "$work/saml-sp/metadata.xml") >/dev/null
+fi
 issue_cards
 sleep 1
 "$bench" rss --pid "$pid" --label idle --note "after start and seed, before any request" >>"$work/memory.jsonl"
@@ -275,6 +287,8 @@ for round in $(seq "$repeat"); do
         meg_pairing_urls "$work/meg-login-urls-$round.txt"
         extra=(--pairing-urls "$work/meg-login-urls-$round.txt") ;;
       # The bank's NIA ID sends its texts, with the same limits per account as identita's.
+      # Each of the 16 clients logs in once (untimed), then asks again and again in its session.
+      saml_sso) extra=(--issuer "$issuer" --saml-sp "$work/saml-sp") ;;
       bank_login)
         first=$((first_nia_user + nia_users * (round - 1)))
         extra=(--sms-listen "127.0.0.1:$sms_port" --users "$first..$((first + nia_users))"

@@ -42,6 +42,12 @@ pub struct Bounds {
     pub key_check_per_second: f64,
     #[serde(default)]
     pub key_check_per_cpu_second: f64,
+    /// A SAML response's cryptography: one RSA-3072 rsa-sha256 signature (the face's key) and
+    /// one RSA-OAEP wrap of an AES-256 key to a 2048-bit key (the bench SP's), in turn (openssl).
+    #[serde(default)]
+    pub saml_response_per_second: f64,
+    #[serde(default)]
+    pub saml_response_per_cpu_second: f64,
 }
 
 /// Operations per second of wall-clock time and per second of CPU time.
@@ -115,6 +121,7 @@ pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duratio
     let es256 = sign_rate(&jws::ES256.signer_from_jwk(&ec)?, time)?;
     let card_check = card_check_rate(time)?;
     let key_check = key_check_rate(time)?;
+    let saml_response = saml_response_rate(time)?;
     Ok(Bounds {
         argon2id_per_second: argon2id.wall,
         argon2id_params: format!("m={memory_kib} KiB, t={iterations}, p={parallelism}"),
@@ -127,6 +134,31 @@ pub fn measure(memory_kib: u32, iterations: u32, parallelism: u32, time: Duratio
         card_check_per_cpu_second: card_check.cpu,
         key_check_per_second: key_check.wall,
         key_check_per_cpu_second: key_check.cpu,
+        saml_response_per_second: saml_response.wall,
+        saml_response_per_cpu_second: saml_response.cpu,
+    })
+}
+
+/// As identita makes a SAML response's cryptography (openssl, which xmlsec signs with): the
+/// signature over a `SignedInfo` with the face's RSA-3072 key (`saml/keys.rs`), and a fresh
+/// AES-256 key wrapped with RSA-OAEP (MGF1, SHA-1) to the SP's RSA-2048 key (`saml/encrypt.rs`).
+/// The digests and the AES-CBC of the assertion are left out: they cost little beside these.
+fn saml_response_rate(time: Duration) -> Result<Rate, Error> {
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::{Padding, Rsa};
+    let idp = PKey::from_rsa(Rsa::generate(3072)?)?;
+    let sp = Rsa::public_key_from_der(&Rsa::generate(2048)?.public_key_to_der()?)?;
+    let signed_info = r##"<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#_0123456789abcdef0123456789abcdef"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</ds:DigestValue></ds:Reference></ds:SignedInfo>"##;
+    let mut wrapped = vec![0u8; usize::try_from(sp.size())?];
+    rate(time, || {
+        let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &idp)?;
+        signer.update(signed_info.as_bytes())?;
+        signer.sign_to_vec()?;
+        let mut key = [0u8; 32];
+        openssl::rand::rand_bytes(&mut key)?;
+        sp.public_encrypt(&key, &mut wrapped, Padding::PKCS1_OAEP)?;
+        Ok(())
     })
 }
 

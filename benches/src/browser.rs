@@ -300,6 +300,39 @@ impl Browser {
         code_of(&reply, rp)
     }
 
+    /// A password login that a SAML request at `sso_path` (a signed HTTP-Redirect request)
+    /// began: the request → the face's login page → POST username and password (with the
+    /// form's hidden fields, to its action) → the redirects after it → the page that posts the
+    /// response to the service provider, returned.
+    pub async fn login_saml(
+        &mut self,
+        conn: &mut Conn,
+        sso_path: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Reply, Error> {
+        let reply = self.get(conn, sso_path).await?.expect(303, "SAML request without a session")?;
+        let form = self.get(conn, &local(location(&reply)?)?).await?.expect(200, "the face's login page")?;
+        let action = attribute_after(&form, r#"<form id="login" method="post" action=""#)?.ok_or("no login form")?;
+        let (interaction, csrf) = hidden_fields(&form)?;
+        let means = field(&form, "means").unwrap_or_default();
+        let fields = [
+            ("interaction", interaction.as_str()),
+            ("csrf", &csrf),
+            ("means", &means),
+            ("username", username),
+            ("password", password),
+        ];
+        let mut reply = self.post(conn, &action, &fields).await?;
+        for _ in 0..5 {
+            if reply.status != 303 {
+                break;
+            }
+            reply = self.get(conn, &local(location(&reply)?)?).await?;
+        }
+        reply.expect(200, "the page posting the SAML response")
+    }
+
     /// A new authorization answered from this browser's SSO session: no page, just a code.
     pub async fn authorize(&mut self, conn: &mut Conn, rp: &RelyingParty, scope: &str) -> Result<String, Error> {
         let reply = self.get(conn, &rp.authorize_path(scope)).await?.expect(303, "authorize with a session")?;
@@ -335,6 +368,11 @@ fn element_text(page: &Reply, id: &str) -> Result<String, Error> {
     let start = html.find(&marker).ok_or_else(|| format!("the page has no #{id}"))? + marker.len();
     let len = html[start..].find('<').ok_or("an unterminated element")?;
     unescape(&html[start..start + len])
+}
+
+/// The base64 `SAMLResponse` of the page that posts it to a service provider.
+pub fn saml_response(page: &Reply) -> Result<String, Error> {
+    field(page, "SAMLResponse")
 }
 
 /// The `interaction` and `csrf` hidden inputs of a page's form.

@@ -15,6 +15,7 @@ mod meg_device;
 mod registry;
 mod report;
 mod run;
+mod saml;
 mod scenarios;
 mod sms;
 
@@ -77,6 +78,12 @@ enum Command {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Make the SAML SSO scenario's service provider: its key and its metadata (for `identita
+    /// saml sp add --metadata DIR/metadata.xml`) into DIR.
+    SamlSp {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Render collected results as Markdown.
     Table {
         /// JSON lines from `run`.
@@ -112,6 +119,7 @@ fn main() -> ExitCode {
         Command::Sessions(args) => on_local_runtime(run::sessions(args)),
         Command::Meg(args) => on_local_runtime(meg::run(args)),
         Command::Registry(args) => on_local_runtime(registry::run(args)),
+        Command::SamlSp { out } => saml::ServiceProvider::create(&out),
         Command::Rss { pid, label, note } => run::rss_kib(pid).map(|kib| {
             serde_json::json!({
                 "label": label, "kib": kib, "note": note,

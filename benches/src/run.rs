@@ -13,7 +13,7 @@ use crate::http::{Conn, Error, Target};
 use crate::load::{self, Plan, Worker};
 use crate::scenarios::{
     self, BankLogin, CardLogin, CardPool, ClientCredentials, CodeExchange, Introspect, KeyLogin, Login, MegLogin,
-    NiaIdLogin, Refresh, Userinfo, member,
+    NiaIdLogin, Refresh, SamlSso, Userinfo, member,
 };
 
 /// The answers one card may give in fifteen minutes (identita's `eobcanka::CARD_ANSWERS`).
@@ -34,6 +34,7 @@ pub enum Scenario {
     KeyLogin,
     MegLogin,
     BankLogin,
+    SamlSso,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +87,13 @@ pub struct RunArgs {
     /// bank-login: the bank's process id, to report its CPU time per login too.
     #[arg(long)]
     pub bank_pid: Option<u32>,
+    /// saml-sso: the SP's directory (`identita-bench saml-sp --out DIR`, its metadata registered
+    /// with `identita saml sp add`).
+    #[arg(long)]
+    pub saml_sp: Option<std::path::PathBuf>,
+    /// saml-sso: where the face that serves SAML is, under the issuer (`[[faces]]` url).
+    #[arg(long, default_value = "/nia")]
+    pub saml_face: String,
 }
 
 fn parse_range(text: &str) -> Result<std::ops::Range<usize>, String> {
@@ -243,6 +251,27 @@ pub async fn scenario(args: RunArgs) -> Result<serde_json::Value, Error> {
                 let (conn, bank_conn) = (Conn::open(&target).await?, Conn::open(&bank).await?);
                 let (rp, users, inbox) = (rs256.clone(), args.users.clone(), inbox.clone());
                 workers.push(BankLogin { conn, bank_conn, rp, users, next: k, step: n, inbox });
+            }
+            load::drive(workers, plan).await?
+        }
+        Scenario::SamlSso => {
+            let dir = args.saml_sp.as_deref().ok_or("saml-sso needs --saml-sp DIR")?;
+            let sp = Rc::new(crate::saml::ServiceProvider::read(dir)?);
+            let issuer = args.issuer.as_deref().unwrap_or(&args.base).trim_end_matches('/');
+            let sso_path = format!("{}/FPSTS/saml2/basic", args.saml_face.trim_end_matches('/'));
+            let mut workers = Vec::new();
+            for k in 0..n {
+                let mut worker = SamlSso {
+                    conn: Conn::open(&target).await?,
+                    browser: Default::default(),
+                    sp: sp.clone(),
+                    sso: format!("{issuer}{sso_path}"),
+                    sso_path: sso_path.clone(),
+                    worker: k,
+                    sent: 0,
+                };
+                worker.log_in(&fixture::username(k)).await?;
+                workers.push(worker);
             }
             load::drive(workers, plan).await?
         }

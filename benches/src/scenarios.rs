@@ -383,3 +383,56 @@ pub async fn token_sets(target: &Target, rp: &RelyingParty, count: usize) -> Res
 pub fn member(set: &serde_json::Value, name: &str) -> Result<String, Error> {
     Ok(set.get(name).and_then(|v| v.as_str()).ok_or_else(|| format!("the token response has no {name}"))?.to_owned())
 }
+
+/// SAML SSO answered from a live SSO session: a signed `AuthnRequest` over HTTP-Redirect (a new
+/// ID each time, signed on the generator's core) → the page posting the signed Response with the
+/// assertion encrypted to the SP. Each worker's browser logged in once before the run (untimed).
+pub struct SamlSso {
+    pub conn: Conn,
+    pub browser: Browser,
+    pub sp: Rc<crate::saml::ServiceProvider>,
+    /// The face's SSO URL as its issuer names it (the request's `Destination`), and its path.
+    pub sso: String,
+    pub sso_path: String,
+    /// Makes the request IDs of this worker its own.
+    pub worker: usize,
+    pub sent: u64,
+}
+
+impl SamlSso {
+    fn next_path(&mut self) -> Result<String, Error> {
+        self.sent += 1;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+        let id = format!("_bench-{}-{}-{}", std::process::id(), self.worker, self.sent);
+        self.sp.redirect_path(&self.sso, &self.sso_path, &id, i64::try_from(now)?)
+    }
+
+    /// Logs the worker's browser in with `username`'s password (untimed), through a first request.
+    pub async fn log_in(&mut self, username: &str) -> Result<(), Error> {
+        let path = self.next_path()?;
+        let password = fixture::password_of(username);
+        let page = self.browser.login_saml(&mut self.conn, &path, username, &password).await?;
+        check_response(&page)
+    }
+}
+
+/// The page posts a successful Response carrying an encrypted assertion.
+fn check_response(page: &crate::http::Reply) -> Result<(), Error> {
+    use base64::Engine;
+    let response = base64::engine::general_purpose::STANDARD.decode(crate::browser::saml_response(page)?)?;
+    let xml = std::str::from_utf8(&response)?;
+    if !xml.contains("urn:oasis:names:tc:SAML:2.0:status:Success") || !xml.contains("EncryptedAssertion") {
+        let start: String = xml.chars().take(300).collect();
+        return Err(format!("not a successful response with an encrypted assertion: {start}").into());
+    }
+    Ok(())
+}
+
+impl Worker for SamlSso {
+    async fn step(&mut self) -> Result<bool, Error> {
+        let path = self.next_path()?;
+        let page = self.browser.get(&mut self.conn, &path).await?.expect(200, "SAML SSO with a session")?;
+        check_response(&page)?;
+        Ok(true)
+    }
+}

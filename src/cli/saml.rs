@@ -1,16 +1,16 @@
 //! `identita saml sp add|list|remove`: the SAML service providers of a face that serves SAML
-//! (the one of `--face`, else the only such face), registered from their metadata. An SP is
-//! registered at one face and found only there.
+//! (the one of `--face`, else the primary face when it serves SAML, else the only such face),
+//! registered from their metadata: the operator acts as an administrator through
+//! `saml::registration`, as the admin API does. An SP is registered at one face and found only there.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{CliError, print};
-use crate::model::ServiceProvider;
 use crate::oidc::Provider;
-use crate::saml::{metadata_url, sp_metadata};
+use crate::saml::registration::{self, Source, SpError};
 
 #[derive(Debug, Subcommand)]
 pub enum SamlCommand {
@@ -42,34 +42,33 @@ pub enum SpCommand {
 
 pub(crate) async fn run(provider: &Provider, acting: &Provider, command: SamlCommand) -> Result<(), CliError> {
     let face = serving(provider, acting)?;
-    let tag = face.persona.face.as_deref();
+    let operator = super::audit::operator_actor();
     let SamlCommand::Sp(command) = command;
     match command {
         SpCommand::Add { metadata, metadata_url, name } => {
-            let xml = match (metadata, metadata_url) {
-                (Some(file), _) => {
-                    std::fs::read_to_string(&file).map_err(|e| CliError(format!("reading {}: {e}", file.display())))?
-                }
-                (None, Some(url)) => metadata_url::fetch(&url).await.map_err(|e| CliError(e.to_string()))?,
+            let source = match (metadata, metadata_url) {
+                (Some(file), _) => Source::Document(
+                    std::fs::read_to_string(&file).map_err(|e| CliError(format!("reading {}: {e}", file.display())))?,
+                ),
+                (None, Some(url)) => Source::Url(url),
                 (None, None) => return Err(CliError::new("--metadata or --metadata-url names the SP's metadata")),
             };
-            let profile = face.persona.saml.map(|s| s.profile).unwrap_or(crate::persona::SamlProfile::EIDAS);
-            let sp = sp_metadata::parse_for(&profile, &xml, tag, name.as_deref(), face.now())
-                .map_err(|e| CliError(e.to_string()))?;
-            face.stores.saml_sps.put(&sp).await?;
-            print(&describe(&sp))
+            let sp = registration::add(face, &operator, source, name.as_deref()).await.map_err(refused)?;
+            print(&registration::describe(&sp))
         }
         SpCommand::List => {
-            let sps = face.stores.saml_sps.list(tag).await?;
-            print(&sps.iter().map(describe).collect::<Vec<_>>())
+            let sps = registration::list(face, &operator).await.map_err(refused)?;
+            print(&sps.iter().map(registration::describe).collect::<Vec<_>>())
         }
         SpCommand::Remove { entity_id } => {
-            if !face.stores.saml_sps.delete(tag, &entity_id).await? {
-                return Err(CliError(format!("no service provider {entity_id:?}")));
-            }
+            registration::remove(face, &operator, &entity_id).await.map_err(refused)?;
             print(&json!({ "removed": entity_id }))
         }
     }
+}
+
+fn refused(error: SpError) -> CliError {
+    CliError(error.to_string())
 }
 
 /// The face the command acts on: `--face`'s, else the primary face (as for every command) when
@@ -87,19 +86,4 @@ fn serving<'a>(provider: &'a Provider, acting: &'a Provider) -> Result<&'a Provi
         ([], false) => Err(CliError::new("no face serves SAML; a face of the standard or the nia persona does")),
         (_, false) => Err(CliError(format!("several faces serve SAML ({names}); choose one with --face"))),
     }
-}
-
-fn describe(sp: &ServiceProvider) -> Value {
-    json!({
-        "entity_id": sp.entity_id,
-        "face": sp.face,
-        "name": sp.name,
-        "acs": sp.acs,
-        "slo": sp.slo,
-        "signing_certificates": sp.signing_certs.len(),
-        "encryption_certificates": sp.encryption_certs.len(),
-        "sp_type": sp.sp_type,
-        "authn_requests_signed": sp.authn_requests_signed,
-        "want_assertions_signed": sp.want_assertions_signed,
-    })
 }

@@ -5,7 +5,8 @@
 //! with OpenID Connect; a request waits for a login as a `PendingRequest` of its own protocol.
 //!
 //! What works: signed metadata (`metadata`); SPs registered from their metadata (`sp_metadata`,
-//! `identita saml sp`, from a file or a URL: `metadata_url`); `AuthnRequest` over HTTP-Redirect
+//! from a file or a URL: `metadata_url`) by an administrator (`registration`: `identita saml sp`
+//! and the admin API's `/saml/service-providers`, audited); `AuthnRequest` over HTTP-Redirect
 //! and HTTP-POST, signed (NIA's profile: always; the generic one: when the SP's metadata says it
 //! signs) (`request`); the response — an assertion with the
 //! persistent PersonIdentifier (or the standard face's `sub`, an e-mail or a transient value:
@@ -33,6 +34,7 @@ pub mod metadata;
 pub mod metadata_url;
 mod name_id;
 mod redirect;
+pub mod registration;
 pub mod request;
 mod response;
 pub mod sp_metadata;

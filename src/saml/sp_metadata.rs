@@ -17,7 +17,8 @@ use crate::persona::SamlProfile;
 const MAX_METADATA: usize = 512 * 1024;
 
 /// The service provider `xml` describes, registered at `face` (whose SAML profile is `profile`)
-/// at `now`: NIA's profile takes only an SP with an encryption certificate.
+/// at `now`: NIA's profile takes only an SP with an encryption certificate, and a profile (or
+/// an SP) whose requests are signed only an SP with a signing certificate.
 pub fn parse_for(
     profile: &SamlProfile,
     xml: &str,
@@ -26,6 +27,14 @@ pub fn parse_for(
     now: i64,
 ) -> Result<ServiceProvider, SamlError> {
     let sp = parse(xml, face, name, now)?;
+    // A profile that takes only signed requests: an SP without a key to check could never log in.
+    if (profile.requests_always_signed || sp.authn_requests_signed) && sp.signing_certs.is_empty() {
+        return Err(SamlError::Metadata(
+            "no certificate to check its signed requests with (KeyDescriptor use=\"signing\"): \
+             this identity provider requires signed AuthnRequests"
+                .into(),
+        ));
+    }
     if profile.encryption_required && sp.encryption_certs.is_empty() {
         return Err(SamlError::Metadata(
             "no certificate to encrypt assertions to (KeyDescriptor use=\"encryption\")".into(),

@@ -43,6 +43,7 @@ mod registration;
 mod registration_access;
 mod registry;
 mod saml;
+mod saml_admin;
 mod saml_logout;
 mod saml_requests;
 mod saml_shape;

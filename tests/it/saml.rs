@@ -18,14 +18,14 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-const SP: &str = "https://portal.example/saml";
+pub(crate) const SP: &str = "https://portal.example/saml";
 const ACS: &str = "http://127.0.0.1:9/saml/acs";
 const USER: &str = "jana";
 const PASS: &str = "heslo-123";
 const ISSUER: &str = "urn:microsoft:cgg2010:fpsts";
-const LOW: &str = "http://eidas.europa.eu/LoA/low";
+pub(crate) const LOW: &str = "http://eidas.europa.eu/LoA/low";
 
-fn saml_ready(test: &str) -> bool {
+pub(crate) fn saml_ready(test: &str) -> bool {
     let runs = |program: &str, args: &[&str]| {
         std::process::Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
     };
@@ -40,7 +40,7 @@ fn saml_ready(test: &str) -> bool {
 }
 
 /// A server with a `nia` face at `/nia` and one citizen.
-async fn start() -> TestServer {
+pub(crate) async fn start() -> TestServer {
     start_with(identita::persona::QuirkSettings::default()).await
 }
 
@@ -61,7 +61,7 @@ async fn start_with(quirks: identita::persona::QuirkSettings) -> TestServer {
 
 /// How the SP sends its request, and what an attacker does to it on the way.
 #[derive(Clone, Copy, PartialEq)]
-enum Send {
+pub(crate) enum Send {
     Redirect,
     Post,
     /// HTTP-POST with the SP's signed request wrapped, untouched, in `samlp:Extensions` of a
@@ -157,16 +157,25 @@ impl Portal {
 
 /// What the conversation does besides logging in.
 #[derive(Clone, Copy)]
-enum Then<'a> {
+pub(crate) enum Then<'a> {
     Nothing,
     /// The person cancels the login instead.
     Cancel,
     /// The browser signs in at the portal after the SAML login, then the SP logs out.
     LogOut(&'a Portal),
+    /// An administrator registers the SP at the nia face through the admin API, with this API
+    /// token (`saml_admin.rs`), rather than the test putting it in the store.
+    RegisterThroughApi(&'a str),
 }
 
 /// The conversation with the SP script in `browser`. Returns the JSON lines it printed.
-async fn converse(server: &TestServer, loa: &str, send: Send, browser: &Browser, then: Then<'_>) -> Vec<Value> {
+pub(crate) async fn converse(
+    server: &TestServer,
+    loa: &str,
+    send: Send,
+    browser: &Browser,
+    then: Then<'_>,
+) -> Vec<Value> {
     let portal = match then {
         Then::LogOut(portal) => Some(portal),
         _ => None,
@@ -195,8 +204,12 @@ async fn converse(server: &TestServer, loa: &str, send: Send, browser: &Browser,
         while let Some(line) = stdout.next_line().await.unwrap() {
             if let Some(path) = line.strip_prefix("metadata: ") {
                 let xml = std::fs::read_to_string(path).unwrap();
-                let sp = identita::saml::sp_metadata::parse(&xml, Some("nia"), Some("Portál"), face.now()).unwrap();
-                face.stores.saml_sps.put(&sp).await.unwrap();
+                if let Then::RegisterThroughApi(token) = then {
+                    crate::saml_admin::register(server, token, &xml).await;
+                } else {
+                    let sp = identita::saml::sp_metadata::parse(&xml, Some("nia"), Some("Portál"), face.now()).unwrap();
+                    face.stores.saml_sps.put(&sp).await.unwrap();
+                }
                 let idp = reqwest::get(server.url("/nia/FPSTS/FederationMetadata/2007-06/FederationMetadata.xml"))
                     .await
                     .unwrap()
@@ -263,7 +276,7 @@ fn wrapped(server: &TestServer, request: &str) -> String {
     STANDARD.encode(wrapper)
 }
 
-fn is_person_identifier(value: &str) -> bool {
+pub(crate) fn is_person_identifier(value: &str) -> bool {
     let Some(id) = value.strip_prefix("CZ/CZ/") else { return false };
     let groups: Vec<_> = id.split('-').map(str::len).collect();
     groups == [8, 4, 4, 4, 12] && id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit())

@@ -10,6 +10,7 @@
 
 mod api;
 mod api_mojeid;
+mod api_saml;
 pub mod auth;
 pub mod error;
 pub mod openapi;
@@ -53,6 +54,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/audit"),
     ("get", "/audit/verify"),
     ("get", "/clerks"),
+    ("post", "/saml/service-providers"),
+    ("get", "/saml/service-providers"),
+    ("get", "/saml/service-providers/{entity_id}"),
+    ("delete", "/saml/service-providers/{entity_id}"),
     ("get", "/openapi.json"),
     ("get", "/mojeid/accounts"),
     ("get", "/mojeid/accounts/{username}"),
@@ -74,6 +79,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/audit", get(api::audit_list))
         .route("/audit/verify", get(api::audit_verify))
         .route("/clerks", get(api::clerks_list))
+        .route(
+            "/saml/service-providers",
+            get(api_saml::list).post(api_saml::add).layer(axum::extract::DefaultBodyLimit::max(api_saml::BODY_LIMIT)),
+        )
+        .route("/saml/service-providers/{entity_id}", get(api_saml::show).delete(api_saml::remove))
         .route("/openapi.json", get(openapi::document))
         .route("/mojeid/accounts", get(api_mojeid::search))
         .route("/mojeid/accounts/{username}", get(api_mojeid::show))
