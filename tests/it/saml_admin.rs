@@ -169,9 +169,15 @@ async fn unusable_metadata_is_refused_with_a_400_naming_the_problem() {
 
     let (_, listed) = call(&server, &admin, "GET", "/saml/service-providers", None).await;
     assert_eq!(listed["service_providers"], json!([]), "nothing was registered");
-    // The good metadata is taken (the nia face is the only one serving SAML: no face named).
+    // The good metadata is taken; with no face named, by the primary face, which serves the
+    // generic SAML profile.
     let (status, added) =
         call(&server, &admin, "POST", "/saml/service-providers", Some(json!({ "metadata": good }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["face"], Value::Null, "{added}");
+    let (status, added) =
+        call(&server, &admin, "POST", "/saml/service-providers", Some(json!({ "metadata": good, "face": "nia" })))
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     assert_eq!(added["face"], "nia");
 }
