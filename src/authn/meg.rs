@@ -9,7 +9,7 @@
 
 use crate::clock::Timestamp;
 use crate::meg::{self, Decision};
-use crate::model::{Device, DeviceStatus, MegChallenge, MegOutcome, MegRefusal, User};
+use crate::model::{Authentication, Device, DeviceStatus, Loa, MegChallenge, MegOutcome, MegRefusal, User};
 use crate::secret;
 use crate::store::{CounterStore, DeviceStore, ReplayStore, StoreError};
 
@@ -21,6 +21,10 @@ pub const PAIRING_TTL: i64 = 240;
 pub(crate) const ANSWERS_PER_CHALLENGE: u32 = 5;
 /// Longest name a device may be given.
 const NAME_MAX: usize = 64;
+/// Pairing codes one account may ask for on its page ("Připojení mobilního klíče") per
+/// [`CONNECT_WINDOW`] seconds.
+pub const CONNECTS_PER_ACCOUNT: u32 = 10;
+pub const CONNECT_WINDOW: i64 = 900;
 
 /// A device's answer to a challenge, as it posts it.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +42,17 @@ pub(crate) enum PairingRefusal {
     InvalidCode,
     BadPublicKey,
     BadName,
+}
+
+/// Why a signed-in citizen may not connect a device from their account page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectRefusal {
+    /// The session's login reached `reached`, below substantial: MEG is substantial, so it is
+    /// connected only by a means of at least that level (NIA ID with the SMS code, eObčanka, a
+    /// bank identity, mojeID with a security key, another MEG).
+    BelowSubstantial { reached: Loa },
+    /// [`CONNECTS_PER_ACCOUNT`] codes in the window; another at `retry_at`.
+    TooMany { retry_at: Timestamp },
 }
 
 /// A new challenge for a login.
@@ -60,6 +75,27 @@ impl Meg<'_> {
         self.devices.insert_pairing(&secret::digest(&code), &user.id, expires_at).await?;
         tracing::info!(user_id = %user.id, "MEG pairing code issued");
         Ok((code, expires_at))
+    }
+
+    /// "Připojení mobilního klíče" (NIA's profile page): a pairing code for the account of a
+    /// citizen signed in by a means of at least substantial (`login`, the SSO session's), good
+    /// for [`PAIRING_TTL`] seconds and one device. The account's codes are counted before one
+    /// is made.
+    pub(crate) async fn connect(
+        &self,
+        login: &Authentication,
+        user: &User,
+        now: Timestamp,
+    ) -> Result<Result<(String, Timestamp), ConnectRefusal>, StoreError> {
+        if login.user_id != user.id || login.acr < Loa::Substantial {
+            return Ok(Err(ConnectRefusal::BelowSubstantial { reached: login.acr }));
+        }
+        let key = format!("meg:connect:{}", user.id);
+        let tally = self.counters.tally(&key, now + CONNECT_WINDOW, now).await?;
+        if tally.count > CONNECTS_PER_ACCOUNT {
+            return Ok(Err(ConnectRefusal::TooMany { retry_at: tally.ends_at }));
+        }
+        self.enroll(user, now).await.map(Ok)
     }
 
     /// Pairs a device with the pairing `code`: the device registered for the code's user.

@@ -173,11 +173,6 @@ async fn page(
         expires_at: now + CEREMONY_TTL,
     };
     provider.stores.interactions.put(&ceremony).await.map_err(HttpError::page)?;
-    let date = |t: i64| {
-        time::OffsetDateTime::from_unix_timestamp(t)
-            .map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute()))
-            .unwrap_or_default()
-    };
     view.keys = keys
         .of_user(&user.id)
         .await
@@ -188,8 +183,8 @@ async fn page(
             credential_id: k.credential_id,
             name: k.name,
             aaguid: k.aaguid,
-            added: date(k.created_at),
-            last_used: k.last_used_at.map(date),
+            added: minute(k.created_at),
+            last_used: k.last_used_at.map(minute),
         })
         .collect();
     view.ceremony = Some(ceremony.id);
@@ -208,6 +203,13 @@ async fn page(
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// A time as the account pages show it: `2026-12-05 08:30 UTC`.
+pub(super) fn minute(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|d| format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute()))
+        .unwrap_or_default()
 }
 
 fn failed(error: KeyError) -> HttpError {

@@ -22,6 +22,7 @@ mod landing;
 mod login;
 mod logout;
 pub mod meg;
+pub mod meg_account;
 mod mojeid;
 pub mod mojeid_account;
 pub mod registration;
@@ -136,6 +137,7 @@ pub struct Texts {
     pub card: card::Card,
     pub consent: consent::Consent,
     pub consents: consents::Consents,
+    pub meg_account: meg_account::MegAccount,
     pub select: select::SelectAccount,
     pub logout: logout::Logout,
     pub error: error::Error,
@@ -156,6 +158,7 @@ static CS: Texts = Texts {
     card: card::CS,
     consent: consent::CS,
     consents: consents::CS,
+    meg_account: meg_account::CS,
     select: select::CS,
     logout: logout::CS,
     error: error::CS,
@@ -176,6 +179,7 @@ static EN: Texts = Texts {
     card: card::EN,
     consent: consent::EN,
     consents: consents::EN,
+    meg_account: meg_account::EN,
     select: select::EN,
     logout: logout::EN,
     error: error::EN,

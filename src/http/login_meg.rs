@@ -57,7 +57,7 @@ pub fn challenge_url(provider: &Provider, interaction: &str, nonce: &str) -> Str
 }
 
 /// The QR code of `text` as an SVG `data:` URL.
-fn qr_code(text: &str) -> String {
+pub(super) fn qr_code(text: &str) -> String {
     let svg = qrcode::QrCode::new(text.as_bytes())
         .map(|code| {
             code.render::<qrcode::render::svg::Color<'_>>()

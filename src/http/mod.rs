@@ -2,6 +2,7 @@
 
 pub mod account_consents;
 pub mod account_keys;
+pub mod account_meg;
 pub mod account_mojeid;
 pub mod authorize;
 pub mod backoffice;
@@ -163,6 +164,7 @@ fn face_at(provider: Provider, authn: Authn, base: &str) -> Router {
         .route(paths.login_key, get(login_key::show).post(login_key::submit))
         .route(paths.account_keys, get(account_keys::show).post(account_keys::submit))
         .route(paths.account_consents, get(account_consents::show).post(account_consents::submit))
+        .route(paths.account_meg, get(account_meg::show).post(account_meg::submit))
         .route(paths.consent, get(consent::show).post(consent::submit))
         .route(paths.select_account, get(select_account::show).post(select_account::submit))
         .route(static_files::STYLESHEET_PATH, get(static_files::stylesheet))

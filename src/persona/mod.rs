@@ -51,6 +51,9 @@ pub struct Paths {
     pub account_keys: &'static str,
     /// The services the signed-in citizen has consented to, each revocable.
     pub account_consents: &'static str,
+    /// "Připojení mobilního klíče": the signed-in citizen's MEG devices, and a pairing code for
+    /// a new one after a login of at least substantial.
+    pub account_meg: &'static str,
     pub consent: &'static str,
     pub select_account: &'static str,
 }
@@ -141,6 +144,7 @@ pub(super) const STANDARD_PATHS: Paths = Paths {
     login_key: "/login/key",
     account_keys: "/account/keys",
     account_consents: "/account/consents",
+    account_meg: "/account/meg",
     consent: "/consent",
     select_account: "/select-account",
 };
@@ -234,8 +238,16 @@ impl Persona {
             return vec![base];
         }
         let p = &self.paths;
-        let pages =
-            [p.login, p.meg_pair, p.meg_devices, p.account_keys, p.account_consents, p.consent, p.select_account];
+        let pages = [
+            p.login,
+            p.meg_pair,
+            p.meg_devices,
+            p.account_keys,
+            p.account_consents,
+            p.account_meg,
+            p.consent,
+            p.select_account,
+        ];
         let saml = self.saml.iter().flat_map(|s| [s.sso, s.metadata]);
         let routes = self
             .fixed_routes()

@@ -50,6 +50,7 @@ const PATHS: Paths = Paths {
     login_key: "/FPSTS/login/key",
     account_keys: "/FPSTS/account/keys",
     account_consents: "/FPSTS/account/consents",
+    account_meg: "/FPSTS/account/meg",
     consent: "/FPSTS/consent",
     select_account: "/FPSTS/select-account",
 };

@@ -49,6 +49,44 @@ pub struct TestServer {
     handle: Option<JoinHandle<()>>,
 }
 
+/// Gives a new server's empty key directories (its own and each face's) signing keys made
+/// once per test process, so that the suite does not spend most of its time making RSA keys:
+/// each directory gets the keys of a template of its own rank (the primary's the first, the
+/// n-th face's the n+1-th), so the faces of one server still sign with different keys. A
+/// directory that has keys (a restart, a second node) keeps them; the pairwise salt and the
+/// SAML key (whose certificate names the issuer) are each server's own.
+async fn seed_keys(config: &Config) {
+    static TEMPLATES: tokio::sync::Mutex<Vec<tempfile::TempDir>> = tokio::sync::Mutex::const_new(Vec::new());
+    let dirs = std::iter::once(config.keys_dir.clone())
+        .chain(config.faces.iter().map(|face| config.keys_dir.join("faces").join(&face.name)));
+    let mut templates = TEMPLATES.lock().await;
+    for (rank, dir) in dirs.enumerate() {
+        if dir.exists() {
+            continue;
+        }
+        while templates.len() <= rank {
+            let template = tempfile::tempdir().unwrap();
+            let made = Config {
+                data_dir: template.path().join("data"),
+                keys_dir: template.path().join("keys"),
+                ..Config::default()
+            };
+            identita::app::provider(made, Arc::new(ManualClock::default())).await.unwrap();
+            templates.push(template);
+        }
+        let from = templates[rank].path().join("keys");
+        std::fs::create_dir_all(&dir).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+                std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+}
+
 impl TestServer {
     /// A fresh server with an empty database.
     pub async fn start() -> Self {
@@ -176,6 +214,7 @@ impl TestServer {
         // back-channel logout receivers) on loopback, as a developer's relying party would.
         config.outbound.allow_loopback = true;
         tweak(&mut config);
+        seed_keys(&config).await;
         let clock = ManualClock::default();
         let shared: SharedClock = Arc::new(clock.clone());
         let provider = identita::app::provider(config, shared).await.unwrap();

@@ -485,6 +485,22 @@ async fn a_citizen_logs_in_with_meg_in_a_real_browser_and_the_page_goes_on_by_it
     assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
     assert_eq!(claims["amr"], json!(["swk", "mfa"]), "{claims}");
     assert_eq!(claims["sub"], user.id.as_str(), "{claims}");
+
+    // Signed in at substantial, the citizen connects a second phone on the account page.
+    client.goto(&server.url("/account/meg")).await.unwrap();
+    client.wait().for_element(Locator::Css("#meg-connect button")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("meg-pairing-qr")).await.unwrap();
+    let drawn = client.execute("return document.getElementById('meg-pairing-qr').naturalWidth;", vec![]).await.unwrap();
+    assert!(drawn.as_u64().is_some_and(|w| w > 0), "{drawn}");
+    let pairing =
+        client.execute("return document.getElementById('meg-pairing-url').textContent;", vec![]).await.unwrap();
+    let pairing = pairing.as_str().unwrap().trim().to_owned();
+    let second = server.dir.join("druhy.json");
+    let (code, out) = meg_cli(&server, &["pair", &pairing, "--name", "Druhý telefon", "--out", path(&second)]).await;
+    assert_eq!(code, 0, "{out}");
+    client.goto(&server.url("/account/meg")).await.unwrap();
+    let listed = client.wait().for_element(Locator::Id("meg-devices")).await.unwrap().text().await.unwrap();
+    assert!(listed.contains("telefon") && listed.contains("Druhý telefon"), "{listed}");
     client.close().await.unwrap();
 }
 
@@ -793,4 +809,137 @@ async fn the_app_enrolls_with_the_citizens_data_box_instead_of_the_czech_point_v
     let claims = id_token_for(&server, &rp, &redirect(press(&server, &browser, &html, "continue").await)).await;
     assert_eq!(claims["acr"], SUBSTANTIAL, "{claims}");
     assert_eq!(claims["sub"], account.id.as_str(), "{claims}");
+}
+
+// --- "Připojení mobilního klíče": a phone connected from the account page ----------------------
+
+/// The account page as `browser` sees it.
+async fn account_page(server: &TestServer, browser: &Browser) -> (u16, String) {
+    page(browser.visit(&server.issuer, &server.url("/account/meg")).await)
+}
+
+/// Logs `browser` in with the MEG device `file` (substantial) at the portal `rp`.
+async fn log_in_with(server: &TestServer, browser: &Browser, rp: &Rp, file: &Path) -> Value {
+    let (html, url) = meg_page(server, browser, rp).await;
+    let (code, out) = meg_cli(server, &["approve", &url, "--device", path(file)]).await;
+    assert_eq!(code, 0, "{out}");
+    id_token_for(server, rp, &redirect(press(server, browser, &html, "continue").await)).await
+}
+
+#[tokio::test]
+async fn a_citizen_signed_in_at_substantial_connects_another_phone_on_the_account_page() {
+    let (server, rp, user) = setup().await;
+    let first = paired(&server, USER, "telefon").await;
+    let browser = server.browser();
+    let (status, html) = account_page(&server, &browser).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(text_of(&html, "meg-sign-in").is_some(), "signed out, the page says to sign in:\n{html}");
+
+    log_in_with(&server, &browser, &rp, &first).await;
+    let (status, html) = account_page(&server, &browser).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Připojení mobilního klíče"), "Czech by default:\n{html}");
+    assert!(html.contains(&format!(r#"data-device="{}" data-status="active""#, device_id(&first))), "{html}");
+    let (status, html) = page(browser.submit(&server.issuer, &html, "meg-connect", &[("action", "connect")]).await);
+    assert_eq!(status, 200, "{html}");
+    let pairing = text_of(&html, "meg-pairing-url").unwrap_or_else(|| panic!("no pairing URL:\n{html}"));
+    assert!(pairing.starts_with(&server.url("/meg/pair?code=")), "{pairing}");
+    assert!(attr_of(&html, "meg-pairing-qr", "src").unwrap().starts_with("data:image/svg+xml;base64,"));
+    assert!(text_of(&html, "meg-pairing-command").unwrap().starts_with(&format!("identita meg pair {pairing}")));
+
+    // The second phone scans it: paired to the same account, once.
+    let second = server.dir.join("druhy.json");
+    let (code, out) = meg_cli(&server, &["pair", &pairing, "--name", "Druhý telefon", "--out", path(&second)]).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["username"], USER, "{out}");
+    let third = server.dir.join("treti.json");
+    let (code, out) = meg_cli(&server, &["pair", &pairing, "--out", path(&third)]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out["error"].as_str().unwrap().starts_with("invalid_pairing"), "{out}");
+
+    // The new phone logs the citizen in.
+    let claims = log_in_with(&server, &server.browser(), &rp, &second).await;
+    assert_eq!((claims["sub"].as_str(), claims["acr"].as_str()), (Some(user.id.as_str()), Some(SUBSTANTIAL)));
+
+    // The first phone is disconnected on the page; its approvals are refused from then on.
+    let (_, html) = account_page(&server, &browser).await;
+    assert!(html.contains("Druhý telefon"), "{html}");
+    let form = format!("meg-disconnect-{}", device_id(&first));
+    let (status, html) = page(browser.submit(&server.issuer, &html, &form, &[("action", "disconnect")]).await);
+    assert_eq!(status, 200, "{html}");
+    assert!(text_of(&html, "meg-status").is_some(), "{html}");
+    assert!(html.contains(&format!(r#"data-device="{}" data-status="revoked""#, device_id(&first))), "{html}");
+    let (_, url) = meg_page(&server, &server.browser(), &rp).await;
+    let (code, out) = meg_cli(&server, &["approve", &url, "--device", path(&first)]).await;
+    assert_eq!(code, 1, "a disconnected phone's approval is refused: {out}");
+
+    // Pairing codes per account are limited (10 in 15 minutes).
+    let mut last = (0, String::new());
+    for _ in 1..10 {
+        let (_, html) = account_page(&server, &browser).await;
+        last = page(browser.submit(&server.issuer, &html, "meg-connect", &[("action", "connect")]).await);
+    }
+    assert_eq!(last.0, 200, "the tenth of the window still goes (one was spent above):\n{}", last.1);
+    let (_, html) = account_page(&server, &browser).await;
+    let (status, html) = page(browser.submit(&server.issuer, &html, "meg-connect", &[("action", "connect")]).await);
+    assert_eq!(status, 429, "{html}");
+    assert!(text_of(&html, "meg-error").is_some() && text_of(&html, "meg-pairing-url").is_none(), "{html}");
+}
+
+#[tokio::test]
+async fn a_password_login_below_substantial_gets_no_pairing_code_and_forged_forms_are_refused() {
+    let (server, rp, _) = setup().await;
+    let device = paired(&server, USER, "telefon").await;
+    let browser = server.browser();
+    let mut url = url::Url::parse(&server.url("/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", rp.id.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("state", STATE),
+    ]);
+    browser.authorize(&server.issuer, url.as_str(), USER, "heslo-petra-1").await;
+    let (status, html) = account_page(&server, &browser).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(text_of(&html, "meg-below-substantial").is_some_and(|t| t.contains("značná")), "{html}");
+    assert_eq!(text_of(&html, "meg-reached").as_deref(), Some("nízká"), "the level the login reached");
+    assert!(form_of_id(&html, "meg-connect").is_none(), "no pairing form below substantial:\n{html}");
+
+    // The disconnect form's token posted with action=connect: still no code.
+    let form = format!("meg-disconnect-{}", device_id(&device));
+    let (status, again) = page(browser.submit(&server.issuer, &html, &form, &[("action", "connect")]).await);
+    assert_eq!(status, 200, "{again}");
+    assert!(text_of(&again, "meg-pairing-url").is_none(), "{again}");
+    assert!(text_of(&again, "meg-below-substantial").is_some(), "{again}");
+
+    // A form without the session's token changes nothing.
+    let response = reqwest::Client::new()
+        .post(server.url("/account/meg"))
+        .form(&[("csrf", "x"), ("action", "disconnect"), ("device", device_id(&device).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "signed out: the sign-in notice");
+    let (status, forged) = page(
+        browser
+            .submit(
+                &server.issuer,
+                &html.replace(&hidden_csrf(&html, &form), "forged"),
+                &form,
+                &[("action", "disconnect")],
+            )
+            .await,
+    );
+    assert_eq!(status, 400, "{forged}");
+    assert!(text_of(&forged, "meg-error").is_some(), "{forged}");
+    assert!(forged.contains(r#"data-status="active""#), "the device is still connected:\n{forged}");
+}
+
+fn form_of_id(html: &str, id: &str) -> Option<String> {
+    common::form_of(html, id)
+}
+
+fn hidden_csrf(html: &str, form: &str) -> String {
+    common::hidden_fields(html, form).into_iter().find(|(k, _)| k == "csrf").unwrap().1
 }
