@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::account_keys::signed_in;
+use super::account_keys::{session_csrf, session_csrf_ok, signed_in};
 use super::error::HttpError;
 use super::form::PageForm;
 use super::page_context::PageContext;
@@ -17,7 +17,6 @@ use super::security;
 use crate::authn::Authn;
 use crate::model::{Session, User};
 use crate::oidc::Provider;
-use crate::secret;
 
 #[derive(Deserialize)]
 pub struct RevokeForm {
@@ -48,7 +47,7 @@ pub async fn submit(
         return page(&provider, &ctx, None, None).await;
     };
     let (session, user) = &signed_in;
-    if form.csrf.is_empty() || !secret::constant_time_eq(&form.csrf, &csrf(&provider, session)) {
+    if !session_csrf_ok(&provider, session, PAGE, &form.csrf) {
         return page(&provider, &ctx, Some(&signed_in), Some(ConsentsMessage::Outdated)).await;
     }
     // Only this face's services: another face's client is not found through this face's view.
@@ -60,10 +59,8 @@ pub async fn submit(
     page(&provider, &ctx, Some(&signed_in), Some(ConsentsMessage::Revoked)).await
 }
 
-/// The revoke form's token: bound to the session, unforgeable without the server's secret salt.
-fn csrf(provider: &Provider, session: &Session) -> String {
-    secret::digest(&format!("account-consents\u{0}{}\u{0}{}", session.sid, provider.pairwise_salt))
-}
+/// The page's name in its forms' token.
+const PAGE: &str = "account-consents";
 
 /// The page: for a signed-in citizen the services they consented to, each with a revoke form.
 async fn page(
@@ -82,7 +79,7 @@ async fn page(
         message,
     };
     if let Some((session, user)) = signed_in {
-        view.csrf = csrf(provider, session);
+        view.csrf = session_csrf(provider, session, PAGE);
         view.user_name = user.profile.name.clone().unwrap_or_else(|| user.username.clone());
         for client_id in provider.stores.consents.clients_of(&user.id).await.map_err(|e| ctx.error(e))? {
             if let Some(client) = provider.stores.clients.get(&client_id).await.map_err(|e| ctx.error(e))? {

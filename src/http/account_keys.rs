@@ -205,6 +205,17 @@ async fn page(
     Ok(response)
 }
 
+/// The token of the account page `page`'s forms: bound to the SSO session, unforgeable without
+/// the server's secret salt.
+pub(super) fn session_csrf(provider: &Provider, session: &Session, page: &str) -> String {
+    secret::digest(&format!("{page}\u{0}{}\u{0}{}", session.sid, provider.pairwise_salt))
+}
+
+/// Whether `given` is [`session_csrf`]'s token.
+pub(super) fn session_csrf_ok(provider: &Provider, session: &Session, page: &str, given: &str) -> bool {
+    !given.is_empty() && secret::constant_time_eq(given, &session_csrf(provider, session, page))
+}
+
 /// A time as the account pages show it: `2026-12-05 08:30 UTC`.
 pub(super) fn minute(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)

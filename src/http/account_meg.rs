@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::account_keys::{minute, signed_in};
+use super::account_keys::{minute, session_csrf, session_csrf_ok, signed_in};
 use super::error::HttpError;
 use super::form::PageForm;
 use super::i18n::meg_account::MegAccount;
@@ -30,7 +30,6 @@ use crate::authn::Authn;
 use crate::authn::meg::ConnectRefusal;
 use crate::model::{DeviceStatus, Loa, Session, User};
 use crate::oidc::Provider;
-use crate::secret;
 
 #[derive(Deserialize)]
 pub struct MegForm {
@@ -146,7 +145,7 @@ pub async fn submit(
         return page(&provider, &authn, &ctx, None, None, None).await;
     };
     let (session, user) = &signed_in;
-    if form.csrf.is_empty() || !secret::constant_time_eq(&form.csrf, &csrf(&provider, session)) {
+    if !session_csrf_ok(&provider, session, PAGE, &form.csrf) {
         return page(&provider, &authn, &ctx, Some(&signed_in), None, Some(MegAccountMessage::Outdated)).await;
     }
     let now = provider.now();
@@ -178,10 +177,8 @@ pub async fn submit(
     }
 }
 
-/// The forms' token: bound to the session, unforgeable without the server's secret salt.
-fn csrf(provider: &Provider, session: &Session) -> String {
-    secret::digest(&format!("account-meg\u{0}{}\u{0}{}", session.sid, provider.pairwise_salt))
-}
+/// The page's name in its forms' token.
+const PAGE: &str = "account-meg";
 
 /// The page: for a signed-in citizen their devices and, at substantial or above, the pairing
 /// form (and the code just issued).
@@ -205,7 +202,7 @@ async fn page(
         message,
     };
     if let Some((session, user)) = signed_in {
-        view.csrf = csrf(provider, session);
+        view.csrf = session_csrf(provider, session, PAGE);
         view.user_name = user.profile.name.clone().unwrap_or_else(|| user.username.clone());
         view.reached = session.authn.acr;
         let mut devices = authn.devices.list(Some(&user.id)).await.map_err(|e| ctx.error(e))?;

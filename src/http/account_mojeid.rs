@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::account_keys::signed_in;
+use super::account_keys::{session_csrf, session_csrf_ok, signed_in};
 use super::client_addr::ClientAddr;
 use super::error::HttpError;
 use super::form::{PageForm, PageQuery};
@@ -21,7 +21,6 @@ use super::security;
 use crate::authn::Authn;
 use crate::model::{Session, User};
 use crate::oidc::{OAuthError, Provider};
-use crate::secret;
 use crate::validation::actor::Actor;
 use crate::validation::mojeid::{Accounts, EmailOutcome, MojeidError, PhoneOutcome};
 
@@ -79,13 +78,16 @@ fn accounts(provider: &Provider) -> Accounts<'_> {
     Accounts { stores: &provider.stores, desk: &provider.config.validation_desk, now: provider.now() }
 }
 
+/// The page's name in its forms' token.
+const PAGE: &str = "account-mojeid";
+
 /// The forms' token: bound to the session, unforgeable without the server's secret salt.
 fn csrf(provider: &Provider, session: &Session) -> String {
-    secret::digest(&format!("account-mojeid\u{0}{}\u{0}{}", session.sid, provider.pairwise_salt))
+    session_csrf(provider, session, PAGE)
 }
 
 fn csrf_ok(provider: &Provider, session: &Session, given: &str) -> bool {
-    !given.is_empty() && secret::constant_time_eq(given, &csrf(provider, session))
+    session_csrf_ok(provider, session, PAGE, given)
 }
 
 pub async fn show(
